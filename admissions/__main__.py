@@ -1,0 +1,3 @@
+from admissions.cli import main
+
+main()

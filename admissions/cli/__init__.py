@@ -1,0 +1,24 @@
+"""The `admissions` command line: one module per command, registered here explicitly."""
+
+from __future__ import annotations
+
+import typer
+
+from admissions.cli import generate, match, validate
+
+app = typer.Typer(
+    name="admissions",
+    help="Upper-secondary admissions matching for Skåne and western Blekinge.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.command("generate")(generate.generate)
+app.command("validate")(validate.validate)
+app.command("match")(match.match)
+
+
+def main() -> None:
+    """Entry point of the console script and of ``python -m admissions``."""
+    app()

@@ -1,0 +1,1 @@
+"""Reading, validating, encoding and writing round data (pandas and pydantic live here)."""

@@ -1,0 +1,46 @@
+"""The validated input of a round, as typed pandas frames, and where each file came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from admissions.io.problems import Problem
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An input file that was read: its contract name, path and the sha256 of its bytes."""
+
+    name: str
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RoundInput:
+    """Every file of a round's input folder, validated against the contract.
+
+    Column types after validation: text and choice columns are strings (empty text is ""), int
+    columns int64 (a nullable int column is float64 with NaN for empty), number columns float64 with
+    NaN for empty, bool columns bool (a nullable bool column is pandas "boolean" with NA for empty).
+    An optional column that the file did not have is present, filled with its default, or with
+    missing values when it has none; ``given_columns`` tells which columns the file really had.
+    Extra columns are kept as strings. Rows keep the order of the file.
+    """
+
+    folder: Path
+    programmes: pd.DataFrame
+    students: pd.DataFrame
+    applications: pd.DataFrame
+    municipalities: pd.DataFrame
+    grades: pd.DataFrame | None
+    sources: tuple[SourceFile, ...]
+    given_columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+
+    def has_column(self, file: str, column: str) -> bool:
+        """Whether the input file really had this column (not just its default)."""
+        return column in self.given_columns.get(file, frozenset())
