@@ -1,0 +1,43 @@
+"""Terminal feedback of long commands: a progress line per step on stderr, a summary table at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def progress_printer(console: Console | None = None) -> Callable[[str], None]:
+    """A progress callback that prints each step's name on stderr as it starts."""
+    console = console or Console(stderr=True, highlight=False)
+
+    def show(step: str) -> None:
+        console.print(f"[dim]... {step}[/dim]")
+
+    return show
+
+
+def print_summary(record: dict, out: Path, console: Console | None = None) -> None:
+    """Print the headline counts of a run (from its run.json record) as a small table on stdout."""
+    console = console or Console(highlight=False)
+    counts = record["counts"]
+    students = counts["students"]
+    table = Table(title=f"Matching written to {out}", show_header=False, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+
+    def share(value: int) -> str:
+        return f"{value:,}" + (f" ({100 * value / students:.1f} %)" if students else "")
+
+    table.add_row("students", f"{students:,}")
+    table.add_row("placed", share(counts["placed"]))
+    table.add_row("placed on first choice", share(counts["placed_first_choice"]))
+    table.add_row("unplaced", share(counts["unplaced"]))
+    table.add_row("programmes", f"{counts['programmes']:,}")
+    table.add_row("seats / vacant", f"{counts['seats']:,} / {counts['vacant_seats']:,}")
+    check = record.get("check", {})
+    table.add_row("stable, student-optimal", f"{check.get('is_stable')}, {check.get('is_student_optimal')}")
+    table.add_row("seconds", f"{sum(record['timings_s'].values()):.2f}")
+    console.print(table)

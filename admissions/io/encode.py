@@ -1,0 +1,141 @@
+"""String ids become integer codes: the validated frames of a round turned into numpy arrays.
+
+This is the io boundary of STYLE.md: everything after it (rules, matching) sees only arrays, and
+the labels go back on at the report boundary through ``student_ids``, ``programme_ids`` and
+``municipalities``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from admissions.io.contract import GRADE_POINTS
+from admissions.io.round_input import RoundInput
+
+
+@dataclass(frozen=True)
+class EncodedRound:
+    """A round as arrays. n = students, k = choice columns, p = programmes, m = municipalities,
+    g = grade rows.
+
+    Students and programmes keep the order of their files. Choice column j holds choice_rank j + 1.
+    """
+
+    student_ids: np.ndarray  # (n,) str labels
+    programme_ids: np.ndarray  # (p,) str labels
+    municipalities: np.ndarray  # (m,) str labels
+    choices: np.ndarray  # (n, k) int64 programme index, -1 padding
+    application_row: np.ndarray  # (n, k) int64 row of applications.csv (0-based), -1 padding
+    test_points: np.ndarray  # (n, k) float64, NaN where not given
+    eligible_override: np.ndarray  # (n, k) int8: -1 not given, 0 not eligible, 1 eligible
+    merit_given: np.ndarray  # (n,) float64 merit_value, NaN where empty
+    lottery_given: np.ndarray | None  # (n,) float64, None when the input has no lottery column
+    home: np.ndarray  # (n,) int64 municipality index
+    late: np.ndarray  # (n,) bool: application_group == "late"
+    free_quota_rank: np.ndarray  # (n,) float64, NaN where empty
+    seats: np.ndarray  # (p,) int64
+    host: np.ndarray  # (p,) int64 municipality index
+    programme_code: np.ndarray  # (p,) str
+    independent: np.ndarray  # (p,) bool: principal == "independent"
+    national_recruitment: np.ndarray  # (p,) bool
+    has_test: np.ndarray  # (p,) bool
+    test_seats: np.ndarray  # (p,) int64
+    free_quota_seats: np.ndarray  # (p,) int64
+    in_area: np.ndarray  # (m,) bool
+    grade_student: np.ndarray  # (g,) int64 student index of each grade row
+    grade_subject: np.ndarray  # (g,) str subject code as given
+    grade_points: np.ndarray  # (g,) float64 points of each grade (A=20 ... F=0)
+    grade_language_choice: np.ndarray  # (g,) bool: the modern language taken as språkval
+    n_dropped_choices: int = 0  # applications beyond max_choices, not considered
+
+    @property
+    def n_students(self) -> int:
+        return len(self.student_ids)
+
+    @property
+    def n_programmes(self) -> int:
+        return len(self.programme_ids)
+
+
+def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRound:
+    """Turn a validated round into arrays.
+
+    ``max_choices`` keeps only the first that many choices of each student (None: all of them).
+    The input must have passed validation: ids are known and choice ranks consecutive from 1.
+    """
+    students, programmes, applications = data.students, data.programmes, data.applications
+    municipalities = data.municipalities
+    student_index = pd.Index(students["student_id"].astype(str))
+    programme_index = pd.Index(programmes["programme_id"].astype(str))
+    municipality_index = pd.Index(municipalities["municipality"].astype(str))
+
+    n = len(students)
+    app_student = student_index.get_indexer(applications["student_id"].astype(str)).astype(np.int64)
+    app_programme = programme_index.get_indexer(applications["programme_id"].astype(str)).astype(np.int64)
+    app_column = applications["choice_rank"].to_numpy(dtype=np.int64) - 1
+    keep = np.ones(len(applications), dtype=bool)
+    if max_choices is not None:
+        keep = app_column < max_choices
+    n_dropped = int((~keep).sum())
+    k = int(app_column[keep].max()) + 1 if keep.any() else 1
+
+    choices = np.full((n, k), -1, dtype=np.int64)
+    application_row = np.full((n, k), -1, dtype=np.int64)
+    test_points = np.full((n, k), np.nan, dtype=np.float64)
+    eligible_override = np.full((n, k), -1, dtype=np.int8)
+    rows = np.flatnonzero(keep)
+    s, c = app_student[keep], app_column[keep]
+    choices[s, c] = app_programme[keep]
+    application_row[s, c] = rows
+    test_points[s, c] = applications["test_points"].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
+    override = applications["eligible"].astype("boolean")
+    override_codes = np.where(override.isna().to_numpy(), -1, override.fillna(False).to_numpy(dtype=bool))
+    eligible_override[s, c] = override_codes[keep].astype(np.int8)
+
+    lottery_given = None
+    if data.has_column("students", "lottery"):
+        lottery_given = students["lottery"].to_numpy(dtype=np.float64)
+
+    if data.grades is not None and len(data.grades):
+        grades = data.grades
+        grade_student = student_index.get_indexer(grades["student_id"].astype(str)).astype(np.int64)
+        grade_subject = grades["subject"].astype(str).to_numpy(dtype=object)
+        grade_points = grades["grade"].map(GRADE_POINTS).to_numpy(dtype=np.float64)
+        grade_language_choice = grades["language_choice"].to_numpy(dtype=bool)
+    else:
+        grade_student = np.empty(0, dtype=np.int64)
+        grade_subject = np.empty(0, dtype=object)
+        grade_points = np.empty(0, dtype=np.float64)
+        grade_language_choice = np.empty(0, dtype=bool)
+
+    return EncodedRound(
+        student_ids=student_index.to_numpy(dtype=object),
+        programme_ids=programme_index.to_numpy(dtype=object),
+        municipalities=municipality_index.to_numpy(dtype=object),
+        choices=choices,
+        application_row=application_row,
+        test_points=test_points,
+        eligible_override=eligible_override,
+        merit_given=students["merit_value"].to_numpy(dtype=np.float64, na_value=np.nan),
+        lottery_given=lottery_given,
+        home=municipality_index.get_indexer(students["home_municipality"].astype(str)).astype(np.int64),
+        late=(students["application_group"].astype(str) == "late").to_numpy(dtype=bool),
+        free_quota_rank=students["free_quota_rank"].to_numpy(dtype=np.float64, na_value=np.nan),
+        seats=programmes["seats"].to_numpy(dtype=np.int64),
+        host=municipality_index.get_indexer(programmes["municipality"].astype(str)).astype(np.int64),
+        programme_code=programmes["programme_code"].astype(str).to_numpy(dtype=object),
+        independent=(programmes["principal"].astype(str) == "independent").to_numpy(dtype=bool),
+        national_recruitment=programmes["national_recruitment"].to_numpy(dtype=bool),
+        has_test=programmes["test"].to_numpy(dtype=bool),
+        test_seats=programmes["test_seats"].to_numpy(dtype=np.int64),
+        free_quota_seats=programmes["free_quota_seats"].to_numpy(dtype=np.int64),
+        in_area=municipalities["in_area"].to_numpy(dtype=bool),
+        grade_student=grade_student,
+        grade_subject=grade_subject,
+        grade_points=grade_points,
+        grade_language_choice=grade_language_choice,
+        n_dropped_choices=n_dropped,
+    )

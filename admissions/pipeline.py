@@ -1,0 +1,209 @@
+"""One round from input folder to result: load, validate, apply the rules, build priorities, match, check.
+
+The CLI calls :func:`run_match`; what-ifs, rounds and reports reuse :func:`prepare_round` and the
+:class:`RoundResult` it returns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from admissions import __version__
+from admissions.config import RoundConfig, load_config
+from admissions.io.encode import EncodedRound, encode_round
+from admissions.io.round_input import RoundInput
+from admissions.io.validate import load_round
+from admissions.matching import (
+    MatchingCheck,
+    MatchResult,
+    build_priority,
+    check_matching,
+    deferred_acceptance,
+    draw_lottery,
+)
+from admissions.rules.selection import Selection, apply_rules
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Timings:
+    """Seconds spent in each step, in the order they ran."""
+
+    steps: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str, progress: Progress | None = None) -> Iterator[None]:
+        if progress is not None:
+            progress(name)
+        start = time.perf_counter()
+        yield
+        self.steps[name] = round(time.perf_counter() - start, 4)
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """Everything a round computed, for outputs and reports.
+
+    ``choices``, ``priority`` (n, k') are the eligible choices pushed to the left, as the matching
+    saw them; ``choice_column`` (n, k') maps each back to its column in ``encoded.choices``
+    (-1 at padding).
+    """
+
+    data: RoundInput
+    config: RoundConfig
+    encoded: EncodedRound
+    selection: Selection
+    lottery: np.ndarray  # (n,) float64
+    lottery_source: str  # "input" or "seed"
+    choices: np.ndarray
+    choice_column: np.ndarray
+    priority: np.ndarray
+    result: MatchResult
+    check: MatchingCheck
+    timings: Timings
+
+    @property
+    def placed_column(self) -> np.ndarray:
+        """(n,) int64 column in ``encoded.choices`` of the choice each student got, -1 unplaced."""
+        got = self.result.choice_index
+        column = np.full(len(got), -1, dtype=np.int64)
+        placed = got >= 0
+        column[placed] = self.choice_column[np.flatnonzero(placed), got[placed]]
+        return column
+
+
+def compact_choices(choices: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Push the kept choices of each row to the left, in order, and pad with -1.
+
+    Returns the compacted choices (n, k') and, for each entry, its column in ``choices`` (-1 at
+    padding); k' is the largest number of kept choices in any row (at least 1).
+    """
+    order = np.argsort(~keep, axis=1, kind="stable")
+    kept = np.take_along_axis(keep, order, axis=1)
+    width = max(int(keep.sum(axis=1).max(initial=0)), 1)
+    order, kept = order[:, :width], kept[:, :width]
+    compact = np.where(kept, np.take_along_axis(choices, order, axis=1), -1)
+    column = np.where(kept, order, -1)
+    return compact.astype(np.int64), column.astype(np.int64)
+
+
+def prepare_round(
+    folder: Path,
+    *,
+    seed: int | None = None,
+    tie_break: tuple[str, ...] | None = None,
+    max_choices: int | None = None,
+    progress: Progress | None = None,
+) -> RoundResult:
+    """Load and validate a round's input folder and compute its matching (nothing is written).
+
+    Raises InvalidInput with every problem when the input breaks the contract, and ConfigError
+    when a setting is not allowed.
+    """
+    timings = Timings()
+    folder = Path(folder)
+    with timings.step("read and validate", progress):
+        config = load_config(folder, seed=seed, tie_break=tie_break, max_choices=max_choices)
+        data = load_round(folder)
+    with timings.step("encode", progress):
+        encoded = encode_round(data, config.max_choices)
+    with timings.step("selection rules", progress):
+        selection = apply_rules(encoded)
+        if encoded.lottery_given is not None:
+            lottery, lottery_source = encoded.lottery_given, "input"
+        else:
+            lottery, lottery_source = draw_lottery(encoded.n_students, config.seed), "seed"
+        choices, choice_column = compact_choices(encoded.choices, selection.eligible)
+        rows = np.arange(encoded.n_students)[:, None]
+        safe_column = np.maximum(choice_column, 0)
+        tier = selection.tier[rows, safe_column]
+        score = selection.score[rows, safe_column]
+        priority = build_priority(
+            choices,
+            tier,
+            score,
+            tie_break=config.tie_break,
+            lottery=lottery,
+            grade_value=selection.merit,
+            n_grades=selection.n_grades,
+        )
+    with timings.step("match", progress):
+        result = deferred_acceptance(choices, priority, encoded.seats)
+    with timings.step("check", progress):
+        check = check_matching(choices, priority, encoded.seats, result.assignment)
+    return RoundResult(
+        data=data,
+        config=config,
+        encoded=encoded,
+        selection=selection,
+        lottery=lottery,
+        lottery_source=lottery_source,
+        choices=choices,
+        choice_column=choice_column,
+        priority=priority,
+        result=result,
+        check=check,
+        timings=timings,
+    )
+
+
+def run_record(round_result: RoundResult, command: str, started_at: datetime) -> dict:
+    """The content of run.json: what was run, on which data, with which settings, and the counts."""
+    r, enc = round_result, round_result.encoded
+    assignment = r.result.assignment
+    placed = assignment >= 0
+    placed_column = r.placed_column
+    considered = int((enc.choices >= 0).sum())
+    eligible = int(r.selection.eligible.sum())
+    seats = int(enc.seats.sum())
+    admitted = int(placed.sum())
+    inputs = {}
+    frames = {
+        "programmes": r.data.programmes,
+        "students": r.data.students,
+        "applications": r.data.applications,
+        "municipalities": r.data.municipalities,
+        "grades": r.data.grades,
+    }
+    for source in r.data.sources:
+        frame = frames.get(source.name)
+        inputs[source.name] = {
+            "file": source.path.name,
+            "sha256": source.sha256,
+            "rows": None if frame is None else int(len(frame)),
+        }
+    return {
+        "tool": "admissions",
+        "version": __version__,
+        "command": command,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "seed": r.config.seed,
+        "lottery": "given in the input" if r.lottery_source == "input" else "drawn from the seed",
+        "config": r.config.model_dump(mode="json"),
+        "inputs": inputs,
+        "counts": {
+            "students": enc.n_students,
+            "programmes": enc.n_programmes,
+            "seats": seats,
+            "applications": int(len(r.data.applications)),
+            "applications_considered": considered,
+            "applications_beyond_max_choices": enc.n_dropped_choices,
+            "eligible_applications": eligible,
+            "placed": admitted,
+            "unplaced": int(enc.n_students - admitted),
+            "placed_first_choice": int((placed_column == 0).sum()),
+            "vacant_seats": int(seats - admitted),
+            "merit_value_differs_from_grades": int(len(r.selection.merit_mismatch)),
+        },
+        "check": r.check.to_dict(),
+        "warnings": len(r.data.warnings),
+        "timings_s": dict(r.timings.steps),
+    }

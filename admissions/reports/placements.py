@@ -1,0 +1,107 @@
+"""Student-level outputs: placements.csv (one row per student) and applications.csv (one row per application)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from admissions.matching import reserve_positions
+from admissions.pipeline import RoundResult
+
+OUTCOMES = ("admitted", "reserve", "not_reached", "ineligible", "not_considered")
+
+
+def placements_table(r: RoundResult) -> pd.DataFrame:
+    """One row per student, in the order of students.csv.
+
+    Columns: student_id, programme_id and choice_rank (empty when unplaced), lottery (the tie-break
+    number used: given in the input or drawn from the seed).
+    """
+    enc = r.encoded
+    assignment = r.result.assignment
+    placed = assignment >= 0
+    programme = np.where(placed, enc.programme_ids[np.maximum(assignment, 0)], "")
+    choice_rank = pd.array(np.where(placed, r.placed_column + 1, 0), dtype="Int64")
+    choice_rank[~placed] = pd.NA
+    return pd.DataFrame(
+        {
+            "student_id": enc.student_ids,
+            "programme_id": programme,
+            "choice_rank": choice_rank,
+            "lottery": r.lottery,
+        }
+    )
+
+
+def application_outcomes(r: RoundResult) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome code and reserve position of every entry of ``encoded.choices``.
+
+    Returns ``outcome`` (n, k) int8 indexing OUTCOMES (-1 at padding) and ``reserve_position``
+    (n, k) int64 (1 = first in line, 0 when not a reserve).
+    """
+    enc, sel = r.encoded, r.selection
+    present = enc.choices >= 0
+    column = np.arange(enc.choices.shape[1])[None, :]
+    placed_column = r.placed_column[:, None]
+    unplaced = placed_column < 0
+    outcome = np.full(enc.choices.shape, -1, dtype=np.int8)
+    outcome[present & ~sel.eligible] = OUTCOMES.index("ineligible")
+    above = sel.eligible & (unplaced | (column < placed_column))
+    outcome[above] = OUTCOMES.index("reserve")
+    outcome[sel.eligible & ~unplaced & (column > placed_column)] = OUTCOMES.index("not_reached")
+    outcome[sel.eligible & (column == placed_column)] = OUTCOMES.index("admitted")
+
+    compact_position = reserve_positions(r.choices, r.priority, r.result)
+    reserve_position = np.zeros(enc.choices.shape, dtype=np.int64)
+    rows, cols = np.nonzero(r.choice_column >= 0)
+    reserve_position[rows, r.choice_column[rows, cols]] = compact_position[rows, cols]
+    return outcome, reserve_position
+
+
+def applications_table(r: RoundResult) -> pd.DataFrame:
+    """One row per application, in the order of applications.csv.
+
+    Columns: student_id, choice_rank, programme_id, eligible, ineligible_reason (empty when
+    eligible), tier, score, outcome (admitted, reserve, not_reached, ineligible, not_considered) and
+    reserve_position (1 = first in line; empty unless a reserve).
+    """
+    enc, sel = r.encoded, r.selection
+    apps = r.data.applications
+    n_rows = len(apps)
+    outcome, reserve_position = application_outcomes(r)
+    rows, cols = np.nonzero(enc.choices >= 0)
+    at = enc.application_row[rows, cols]
+
+    # Applications beyond max_choices were never encoded: they keep these defaults.
+    eligible = np.zeros(n_rows, dtype=bool)
+    reason = np.full(n_rows, "", dtype=object)
+    tier = np.zeros(n_rows, dtype=np.int64)
+    score = np.full(n_rows, np.nan)
+    outcome_code = np.full(n_rows, OUTCOMES.index("not_considered"), dtype=np.int8)
+    position = np.zeros(n_rows, dtype=np.int64)
+    eligible[at] = sel.eligible[rows, cols]
+    reason[at] = sel.ineligible_reason[rows, cols]
+    tier[at] = sel.tier[rows, cols]
+    score[at] = sel.score[rows, cols]
+    outcome_code[at] = outcome[rows, cols]
+    position[at] = reserve_position[rows, cols]
+    considered = outcome_code != OUTCOMES.index("not_considered")
+    reason[~considered] = "beyond max_choices"
+
+    tier_column = pd.array(tier, dtype="Int64")
+    tier_column[tier == 0] = pd.NA
+    position_column = pd.array(position, dtype="Int64")
+    position_column[position == 0] = pd.NA
+    return pd.DataFrame(
+        {
+            "student_id": apps["student_id"].to_numpy(dtype=object),
+            "choice_rank": apps["choice_rank"].to_numpy(dtype=np.int64),
+            "programme_id": apps["programme_id"].to_numpy(dtype=object),
+            "eligible": np.where(considered, np.where(eligible, "true", "false"), ""),
+            "ineligible_reason": reason,
+            "tier": tier_column,
+            "score": score,
+            "outcome": np.asarray(OUTCOMES, dtype=object)[outcome_code],
+            "reserve_position": position_column,
+        }
+    )
