@@ -28,6 +28,9 @@ from admissions.matching import (
     deferred_acceptance,
     draw_lottery,
 )
+from admissions.errors import InvalidInput
+from admissions.io.programme_types import ProgrammeTypes, check_programme_codes, load_programme_types
+from admissions.rules.eligibility import Requirement
 from admissions.rules.selection import Selection, apply_rules
 
 Progress = Callable[[str], None]
@@ -59,6 +62,7 @@ class RoundResult:
 
     data: RoundInput
     config: RoundConfig
+    programme_types: ProgrammeTypes
     encoded: EncodedRound
     selection: Selection
     lottery: np.ndarray  # (n,) float64
@@ -95,6 +99,28 @@ def compact_choices(choices: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, 
     return compact.astype(np.int64), column.astype(np.int64)
 
 
+def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[list[Requirement], np.ndarray]:
+    """The distinct eligibility requirements of the offers and, per offer, the index of its own."""
+    requirements: list[Requirement] = []
+    index: dict[Requirement, int] = {}
+    programme_requirement = np.empty(len(codes), dtype=np.int64)
+    for p, code in enumerate(codes):
+        t = types.types[code]
+        requirement = Requirement(t.kind, t.others, tuple(t.required))
+        if requirement not in index:
+            index[requirement] = len(requirements)
+            requirements.append(requirement)
+        programme_requirement[p] = index[requirement]
+    return requirements, programme_requirement
+
+
+def _source_name(data: RoundInput, name: str) -> str:
+    for source in data.sources:
+        if source.name == name:
+            return source.path.name
+    return f"{name}.csv"
+
+
 def prepare_round(
     folder: Path,
     *,
@@ -113,10 +139,16 @@ def prepare_round(
     with timings.step("read and validate", progress):
         config = load_config(folder, seed=seed, tie_break=tie_break, max_choices=max_choices)
         data = load_round(folder)
+        types = load_programme_types(folder)
+        problems = check_programme_codes(data.programmes["programme_code"].astype(str).tolist(), types,
+                                         _source_name(data, "programmes"))
+        if problems:
+            raise InvalidInput(problems)
     with timings.step("encode", progress):
         encoded = encode_round(data, config.max_choices)
     with timings.step("selection rules", progress):
-        selection = apply_rules(encoded)
+        requirements, programme_requirement = programme_requirements(types, encoded.programme_code)
+        selection = apply_rules(encoded, requirements, programme_requirement)
         if encoded.lottery_given is not None:
             lottery, lottery_source = encoded.lottery_given, "input"
         else:
@@ -142,6 +174,7 @@ def prepare_round(
     return RoundResult(
         data=data,
         config=config,
+        programme_types=types,
         encoded=encoded,
         selection=selection,
         lottery=lottery,
@@ -188,6 +221,7 @@ def run_record(round_result: RoundResult, command: str, started_at: datetime) ->
         "seed": r.config.seed,
         "lottery": "given in the input" if r.lottery_source == "input" else "drawn from the seed",
         "config": r.config.model_dump(mode="json"),
+        "programme_types": {"version": r.programme_types.version, "source": r.programme_types.source},
         "inputs": inputs,
         "counts": {
             "students": enc.n_students,

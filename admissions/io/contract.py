@@ -144,6 +144,39 @@ GRADES = FileSpec(
 #: The files of a round, in the order they are read and reported.
 ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES)
 
+#: Long Swedish subject names accepted in grades.subject besides the codes (compared case-insensitively).
+SUBJECT_NAMES: dict[str, str] = {
+    "svenska": "SV",
+    "svenska som andraspråk": "SVA",
+    "engelska": "EN",
+    "matematik": "MA",
+    "biologi": "BI",
+    "fysik": "FY",
+    "kemi": "KE",
+    "teknik": "TK",
+    "geografi": "GE",
+    "historia": "HI",
+    "religionskunskap": "RE",
+    "samhällskunskap": "SH",
+    "bild": "BL",
+    "hem- och konsumentkunskap": "HKK",
+    "idrott och hälsa": "IDH",
+    "musik": "MU",
+    "slöjd": "SL",
+    "franska": "FRA",
+    "spanska": "SPA",
+    "tyska": "TYS",
+    "modersmål": "MLA",
+    "teckenspråk": "TSP",
+}
+
+
+def subject_code(subject: str) -> str:
+    """The code of a subject given as a code (any case) or by its long Swedish name."""
+    text = subject.strip()
+    return SUBJECT_NAMES.get(text.lower(), text.upper())
+
+
 #: Optional settings file in the input folder.
 CONFIG_FILE = "admissions.toml"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from admissions.io.contract import GRADE_POINTS
+from admissions.io.contract import GRADE_POINTS, subject_code
 from admissions.io.round_input import RoundInput
 
 
@@ -46,7 +46,8 @@ class EncodedRound:
     free_quota_seats: np.ndarray  # (p,) int64
     in_area: np.ndarray  # (m,) bool
     grade_student: np.ndarray  # (g,) int64 student index of each grade row
-    grade_subject: np.ndarray  # (g,) str subject code as given
+    subjects: np.ndarray  # (s,) str canonical subject codes (long Swedish names mapped to codes)
+    grade_subject: np.ndarray  # (g,) int64 index into subjects
     grade_points: np.ndarray  # (g,) float64 points of each grade (A=20 ... F=0)
     grade_language_choice: np.ndarray  # (g,) bool: the modern language taken as språkval
     n_dropped_choices: int = 0  # applications beyond max_choices, not considered
@@ -102,14 +103,27 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
     if data.grades is not None and len(data.grades):
         grades = data.grades
         grade_student = student_index.get_indexer(grades["student_id"].astype(str)).astype(np.int64)
-        grade_subject = grades["subject"].astype(str).to_numpy(dtype=object)
+        given = grades["subject"].astype(str)
+        canonical = given.map({name: subject_code(name) for name in given.unique()})
+        codes, subjects = pd.factorize(canonical, sort=True)
+        grade_subject = codes.astype(np.int64)
+        subjects = np.asarray(subjects, dtype=object)
         grade_points = grades["grade"].map(GRADE_POINTS).to_numpy(dtype=np.float64)
         grade_language_choice = grades["language_choice"].to_numpy(dtype=bool)
     else:
         grade_student = np.empty(0, dtype=np.int64)
-        grade_subject = np.empty(0, dtype=object)
+        grade_subject = np.empty(0, dtype=np.int64)
+        subjects = np.empty(0, dtype=object)
         grade_points = np.empty(0, dtype=np.float64)
         grade_language_choice = np.empty(0, dtype=bool)
+
+    if data.has_column("programmes", "test"):
+        has_test = programmes["test"].to_numpy(dtype=bool)
+    else:
+        # Without a test column, an offer has a test when any application to it carries test points.
+        with_points = app_programme[applications["test_points"].notna().to_numpy()]
+        has_test = np.zeros(len(programmes), dtype=bool)
+        has_test[with_points] = True
 
     return EncodedRound(
         student_ids=student_index.to_numpy(dtype=object),
@@ -129,11 +143,12 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
         programme_code=programmes["programme_code"].astype(str).to_numpy(dtype=object),
         independent=(programmes["principal"].astype(str) == "independent").to_numpy(dtype=bool),
         national_recruitment=programmes["national_recruitment"].to_numpy(dtype=bool),
-        has_test=programmes["test"].to_numpy(dtype=bool),
+        has_test=has_test,
         test_seats=programmes["test_seats"].to_numpy(dtype=np.int64),
         free_quota_seats=programmes["free_quota_seats"].to_numpy(dtype=np.int64),
         in_area=municipalities["in_area"].to_numpy(dtype=bool),
         grade_student=grade_student,
+        subjects=subjects,
         grade_subject=grade_subject,
         grade_points=grade_points,
         grade_language_choice=grade_language_choice,

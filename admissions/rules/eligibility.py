@@ -1,0 +1,186 @@
+"""Eligibility (behörighet) per application, from grades, the programme-type table and aptitude tests.
+
+Requirements (Skollagen 16 ch., DOMAIN.md):
+- vocational: a pass (E or better) in Swedish or Swedish as a second language, English and
+  mathematics, plus 5 other passes (8 in all);
+- preparatory: the same three plus 9 other passes (12 in all), among them every subject the
+  programme type requires (EK, HU, SA: GE, HI, RE, SH; NA, TE: BI, FY, KE);
+- IMV: Swedish/SvA, English and mathematics plus 3 other passes, or Swedish/SvA, English or
+  mathematics plus 4 other passes;
+- IMY, IMA: not eligible for a vocational programme; IMS: no grade requirement.
+The modern language taken as språkval counts as a pass like any subject. A student with no grades
+at all is eligible (grades decided by hand). At an offer with an aptitude test, a missing or zero
+test result makes the application ineligible. The ``eligible`` column of applications.csv overrides
+all of this, both ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PASS_POINTS = 10.0  # grade E
+#: Subjects the requirements name; the columns of the pass matrix.
+KEY_SUBJECTS = ("SV", "SVA", "EN", "MA", "BI", "FY", "KE", "GE", "HI", "RE", "SH")
+SUBJECT_LABELS = {
+    "SV": "Swedish (SV)",
+    "SVA": "Swedish as a second language (SVA)",
+    "EN": "English (EN)",
+    "MA": "mathematics (MA)",
+    "BI": "biology (BI)",
+    "FY": "physics (FY)",
+    "KE": "chemistry (KE)",
+    "GE": "geography (GE)",
+    "HI": "history (HI)",
+    "RE": "religion (RE)",
+    "SH": "civics (SH)",
+}
+_COL = {code: i for i, code in enumerate(KEY_SUBJECTS)}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What one programme type requires: its kind, passes besides SV/SVA, EN, MA, and named subjects."""
+
+    kind: str  # vocational, preparatory, imv, not_vocational, open
+    others: int = 0
+    required: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Passes:
+    """Which students passed what (n students)."""
+
+    key: np.ndarray  # (n, len(KEY_SUBJECTS)) bool
+    n_passed: np.ndarray  # (n,) int64, every subject with E or better, språkval included
+    has_grades: np.ndarray  # (n,) bool
+
+    @property
+    def swedish(self) -> np.ndarray:
+        return self.key[:, _COL["SV"]] | self.key[:, _COL["SVA"]]
+
+    def subject(self, code: str) -> np.ndarray:
+        return self.key[:, _COL[code]]
+
+    @property
+    def others(self) -> np.ndarray:
+        """Passes besides Swedish/SvA, English and mathematics."""
+        k = self.key
+        core = k[:, _COL["SV"]].astype(np.int64) + k[:, _COL["SVA"]] + k[:, _COL["EN"]] + k[:, _COL["MA"]]
+        return self.n_passed - core
+
+
+def grade_passes(grade_student: np.ndarray, grade_subject: np.ndarray, subjects: np.ndarray,
+                 grade_points: np.ndarray, n_students: int) -> Passes:
+    """The pass matrix of every student from the grade rows.
+
+    ``grade_subject`` (g,) int64 indexes ``subjects`` (s,), the canonical subject codes.
+    """
+    passed = grade_points >= PASS_POINTS
+    key = np.zeros((n_students, len(KEY_SUBJECTS)), dtype=bool)
+    # Column of each subject in the pass matrix, -1 for subjects no requirement names.
+    subject_column = np.array([_COL.get(code, -1) for code in subjects], dtype=np.int64)
+    column = subject_column[grade_subject] if len(grade_subject) else np.empty(0, dtype=np.int64)
+    rows = passed & (column >= 0)
+    key[grade_student[rows], column[rows]] = True
+    n_passed = np.bincount(grade_student[passed], minlength=n_students).astype(np.int64)
+    has_grades = np.bincount(grade_student, minlength=n_students) > 0
+    return Passes(key=key, n_passed=n_passed, has_grades=has_grades)
+
+
+def meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each student meets the requirement, and why not.
+
+    Returns ``ok`` (n,) bool and ``reason`` (n,) object: "" where ok, else the unmet parts joined by
+    "; ". Students without grades meet every requirement.
+    """
+    n = len(passes.n_passed)
+    swedish, english, maths = passes.swedish, passes.subject("EN"), passes.subject("MA")
+    others = passes.others
+    kind = requirement.kind
+    failures: list[tuple[np.ndarray, str | None]] = []  # (failing students, fixed text or None)
+    if kind in ("vocational", "preparatory"):
+        failures.append((~swedish, "no pass in Swedish or Swedish as a second language (SV/SVA)"))
+        failures.append((~english, f"no pass in {SUBJECT_LABELS['EN']}"))
+        failures.append((~maths, f"no pass in {SUBJECT_LABELS['MA']}"))
+        failures.append((others < requirement.others, None))
+        for code in requirement.required:
+            failures.append((~passes.subject(code), f"no pass in {SUBJECT_LABELS.get(code, code)}"))
+        ok = ~np.any([f for f, _ in failures], axis=0) if failures else np.ones(n, bool)
+    elif kind == "imv":
+        ok = swedish & ((english & maths & (others >= 3)) | ((english | maths) & (others >= 4)))
+        failures.append((~ok, "needs Swedish/SvA, English and mathematics and 3 other passes, "
+                              "or Swedish/SvA, English or mathematics and 4 other passes"))
+    elif kind == "not_vocational":
+        vocational, _ = meets(passes, Requirement("vocational", others=5))
+        ok = ~vocational
+        failures.append((vocational, "eligible for vocational programmes, which this programme is not for"))
+    elif kind == "open":
+        ok = np.ones(n, dtype=bool)
+    else:  # the table's loader allows only the kinds above
+        raise ValueError(f"kind == {kind!r}, must be one of vocational, preparatory, imv, not_vocational, open")
+
+    ok = ok | ~passes.has_grades
+    reason = np.full(n, "", dtype=object)
+    for student in np.flatnonzero(~ok):
+        parts = []
+        for failing, text in failures:
+            if failing[student]:
+                parts.append(text if text is not None else
+                             f"{others[student]} other passed subjects, needs {requirement.others}")
+        reason[student] = "; ".join(parts)
+    return ok, reason
+
+
+def application_eligibility(
+    passes: Passes,
+    requirements: list[Requirement],
+    programme_requirement: np.ndarray,
+    choices: np.ndarray,
+    has_test: np.ndarray,
+    test_points: np.ndarray,
+    override: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Eligibility of every application.
+
+    Parameters
+    ----------
+    passes : Passes for n students.
+    requirements : the distinct requirements; ``programme_requirement`` (p,) int64 indexes them.
+    choices : (n, k) int64 programme index, -1 padding.
+    has_test : (p,) bool, the offer has an aptitude test.
+    test_points : (n, k) float64, NaN where not given.
+    override : (n, k) int8, -1 none, 0 not eligible, 1 eligible.
+
+    Returns
+    -------
+    eligible : (n, k) bool, False at padding.
+    reason : (n, k) object, "" where eligible.
+    """
+    n, k = choices.shape
+    present = choices >= 0
+    ok = np.zeros((n, len(requirements)), dtype=bool)
+    why = np.empty((n, len(requirements)), dtype=object)
+    for r, requirement in enumerate(requirements):
+        ok[:, r], why[:, r] = meets(passes, requirement)
+
+    programme = np.maximum(choices, 0)
+    req = programme_requirement[programme]
+    rows = np.arange(n)[:, None]
+    eligible = ok[rows, req] & present
+    reason = np.where(present, why[rows, req], "").astype(object)
+
+    tested = present & has_test[programme]
+    missing = tested & np.isnan(test_points)
+    failed = tested & (test_points <= 0)
+    for mask, text in ((missing, "no aptitude test result"), (failed, "aptitude test failed (0 points)")):
+        eligible &= ~mask
+        reason[mask] = np.where(reason[mask] == "", text, reason[mask] + "; " + text)
+
+    decided_yes = present & (override == 1)
+    decided_no = present & (override == 0)
+    eligible = (eligible | decided_yes) & ~decided_no
+    reason[decided_yes] = ""
+    reason[decided_no] = "not eligible by decision (eligible column)"
+    return eligible, reason
