@@ -31,6 +31,7 @@ from admissions.matching import (
 from admissions.errors import InvalidInput
 from admissions.io.programme_types import ProgrammeTypes, check_programme_codes, load_programme_types
 from admissions.rules.eligibility import Requirement
+from admissions.rules.quotas import Market, build_market, pass_on_vacant_quota_seats
 from admissions.rules.selection import Selection, apply_rules
 
 Progress = Callable[[str], None]
@@ -55,9 +56,11 @@ class Timings:
 class RoundResult:
     """Everything a round computed, for outputs and reports.
 
-    ``choices``, ``priority`` (n, k') are the eligible choices pushed to the left, as the matching
-    saw them; ``choice_column`` (n, k') maps each back to its column in ``encoded.choices``
-    (-1 at padding).
+    The matching ran on ``market``: the eligible choices, pushed to the left, with offers that have
+    quotas split into sub-programmes (see admissions.rules.quotas); ``priority`` is its priority
+    matrix, ``quota_seats`` the final size of each sub-programme and ``result`` the core's result on
+    it. ``assignment`` and ``placed_column`` translate that back to offers and to columns of
+    ``encoded.choices``.
     """
 
     data: RoundInput
@@ -67,12 +70,19 @@ class RoundResult:
     selection: Selection
     lottery: np.ndarray  # (n,) float64
     lottery_source: str  # "input" or "seed"
-    choices: np.ndarray
-    choice_column: np.ndarray
-    priority: np.ndarray
+    market: Market
+    priority: np.ndarray  # (n, w) float64
+    quota_seats: np.ndarray  # (q,) int64
     result: MatchResult
     check: MatchingCheck
+    quota_runs: int  # matchings run until no vacant quota seat moved
     timings: Timings
+
+    @property
+    def assignment(self) -> np.ndarray:
+        """(n,) int64 offer each student is placed at, -1 unplaced."""
+        sub = self.result.assignment
+        return np.where(sub >= 0, self.market.parent[np.maximum(sub, 0)], -1)
 
     @property
     def placed_column(self) -> np.ndarray:
@@ -80,8 +90,14 @@ class RoundResult:
         got = self.result.choice_index
         column = np.full(len(got), -1, dtype=np.int64)
         placed = got >= 0
-        column[placed] = self.choice_column[np.flatnonzero(placed), got[placed]]
+        column[placed] = self.market.column[np.flatnonzero(placed), got[placed]]
         return column
+
+    @property
+    def admitted(self) -> np.ndarray:
+        """(p,) int64 students admitted per offer, all quotas together."""
+        return np.bincount(self.market.parent, weights=self.result.admitted,
+                           minlength=self.encoded.n_programmes).astype(np.int64)
 
 
 def compact_choices(choices: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,6 +113,31 @@ def compact_choices(choices: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, 
     compact = np.where(kept, np.take_along_axis(choices, order, axis=1), -1)
     column = np.where(kept, order, -1)
     return compact.astype(np.int64), column.astype(np.int64)
+
+
+def eligible_market(encoded: EncodedRound, selection: Selection) -> Market:
+    """The market the core matches: eligible choices only, offers with quotas split."""
+    choices, column = compact_choices(encoded.choices, selection.eligible)
+    rows = np.arange(encoded.n_students)[:, None]
+    at = np.maximum(column, 0)
+    return build_market(
+        choices,
+        column,
+        selection.tier[rows, at],
+        selection.score[rows, at],
+        encoded.test_points[rows, at],
+        encoded.seats,
+        encoded.test_seats,
+        encoded.free_quota_seats,
+        encoded.free_quota_rank,
+    )
+
+
+def turned_away(choices: np.ndarray, choice_index: np.ndarray, n_programmes: int) -> np.ndarray:
+    """(q,) bool: sub-programmes that turned away at least one applicant who ranks them above their placement."""
+    column = np.arange(choices.shape[1])[None, :]
+    above = (choices >= 0) & ((choice_index[:, None] < 0) | (column < choice_index[:, None]))
+    return np.bincount(choices[above], minlength=n_programmes) > 0
 
 
 def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[list[Requirement], np.ndarray]:
@@ -153,24 +194,30 @@ def prepare_round(
             lottery, lottery_source = encoded.lottery_given, "input"
         else:
             lottery, lottery_source = draw_lottery(encoded.n_students, config.seed), "seed"
-        choices, choice_column = compact_choices(encoded.choices, selection.eligible)
-        rows = np.arange(encoded.n_students)[:, None]
-        safe_column = np.maximum(choice_column, 0)
-        tier = selection.tier[rows, safe_column]
-        score = selection.score[rows, safe_column]
+        market = eligible_market(encoded, selection)
         priority = build_priority(
-            choices,
-            tier,
-            score,
+            market.choices,
+            market.tier,
+            market.score,
             tie_break=config.tie_break,
             lottery=lottery,
             grade_value=selection.merit,
             n_grades=selection.n_grades,
+            choice_rank=market.column,
         )
     with timings.step("match", progress):
-        result = deferred_acceptance(choices, priority, encoded.seats)
+        quota_seats = market.seats
+        quota_runs = 0
+        while True:
+            result = deferred_acceptance(market.choices, priority, quota_seats)
+            quota_runs += 1
+            moved = pass_on_vacant_quota_seats(market, quota_seats, result.admitted,
+                                               turned_away(market.choices, result.choice_index, len(quota_seats)))
+            if moved is None:
+                break
+            quota_seats = moved
     with timings.step("check", progress):
-        check = check_matching(choices, priority, encoded.seats, result.assignment)
+        check = check_matching(market.choices, priority, quota_seats, result.assignment)
     return RoundResult(
         data=data,
         config=config,
@@ -179,11 +226,12 @@ def prepare_round(
         selection=selection,
         lottery=lottery,
         lottery_source=lottery_source,
-        choices=choices,
-        choice_column=choice_column,
+        market=market,
         priority=priority,
+        quota_seats=quota_seats,
         result=result,
         check=check,
+        quota_runs=quota_runs,
         timings=timings,
     )
 
@@ -191,7 +239,7 @@ def prepare_round(
 def run_record(round_result: RoundResult, command: str, started_at: datetime) -> dict:
     """The content of run.json: what was run, on which data, with which settings, and the counts."""
     r, enc = round_result, round_result.encoded
-    assignment = r.result.assignment
+    assignment = r.assignment
     placed = assignment >= 0
     placed_column = r.placed_column
     considered = int((enc.choices >= 0).sum())
@@ -238,6 +286,8 @@ def run_record(round_result: RoundResult, command: str, started_at: datetime) ->
             "merit_value_differs_from_grades": int(len(r.selection.merit_mismatch)),
         },
         "check": r.check.to_dict(),
+        "quota_runs": r.quota_runs,
+        "seats_moved_from_quotas": int(np.abs(r.quota_seats - r.market.seats).sum() // 2),
         "warnings": len(r.data.warnings),
         "timings_s": dict(r.timings.steps),
     }

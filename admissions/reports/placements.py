@@ -7,6 +7,7 @@ import pandas as pd
 
 from admissions.matching import reserve_positions
 from admissions.pipeline import RoundResult
+from admissions.rules.quotas import ORDINARY
 
 OUTCOMES = ("admitted", "reserve", "not_reached", "ineligible", "not_considered")
 
@@ -18,7 +19,7 @@ def placements_table(r: RoundResult) -> pd.DataFrame:
     number used: given in the input or drawn from the seed).
     """
     enc = r.encoded
-    assignment = r.result.assignment
+    assignment = r.assignment
     placed = assignment >= 0
     programme = np.where(placed, enc.programme_ids[np.maximum(assignment, 0)], "")
     choice_rank = pd.array(np.where(placed, r.placed_column + 1, 0), dtype="Int64")
@@ -51,10 +52,13 @@ def application_outcomes(r: RoundResult) -> tuple[np.ndarray, np.ndarray]:
     outcome[sel.eligible & ~unplaced & (column > placed_column)] = OUTCOMES.index("not_reached")
     outcome[sel.eligible & (column == placed_column)] = OUTCOMES.index("admitted")
 
-    compact_position = reserve_positions(r.choices, r.priority, r.result)
+    # The reserve queue of an offer is that of its ordinary quota (merit value plus test points).
+    market = r.market
+    market_position = reserve_positions(market.choices, r.priority, r.result)
+    ordinary = (market.choices >= 0) & (market.quota[np.maximum(market.choices, 0)] == ORDINARY)
     reserve_position = np.zeros(enc.choices.shape, dtype=np.int64)
-    rows, cols = np.nonzero(r.choice_column >= 0)
-    reserve_position[rows, r.choice_column[rows, cols]] = compact_position[rows, cols]
+    rows, cols = np.nonzero(ordinary)
+    reserve_position[rows, market.column[rows, cols]] = market_position[rows, cols]
     return outcome, reserve_position
 
 

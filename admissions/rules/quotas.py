@@ -1,0 +1,153 @@
+"""Seat quotas inside an offer: the free quota (fri kvot) and the aptitude-test quota.
+
+An offer with quotas is split into sub-programmes, which the matching core treats as programmes of
+their own; each application to the offer becomes consecutive choices of its sub-programmes, in
+this order:
+
+1. the free quota (``free_quota_seats``), for applicants with a ``free_quota_rank``, ordered by
+   that rank (1 first), then the tie-break chain;
+2. the test quota (``test_seats``), ordered by tier, then aptitude-test points alone, then the
+   chain;
+3. the ordinary quota (the remaining seats), ordered by tier, then merit value plus test points,
+   then the chain.
+
+An applicant not reached in a quota competes in the next one, so no applicant is worse off for
+being considered in a quota. Seats a quota leaves vacant pass to the ordinary quota: the matching
+is run, every vacant quota seat is moved to the ordinary quota of its offer while that quota turned
+someone away, and the matching is run again, until no seat moves. Removing seats that stayed vacant
+does not change a deferred-acceptance result (no applicant was ever turned away there), and adding
+seats only moves students up their lists, so quota demand only falls and the loop ends after a few
+runs. The result is stable (no blocking pair) in the market of sub-programmes with the final quota
+sizes, which is what the checker verifies: nobody prefers a quota that has a vacant seat or admits
+someone who ranks below them in that quota's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ORDINARY, TEST, FREE = 0, 1, 2
+QUOTA_NAMES = ("ordinary", "test", "free")
+
+
+@dataclass(frozen=True)
+class Market:
+    """The matching market of sub-programmes (q of them) that the core sees (n students, w columns).
+
+    ``column`` maps each entry back to its column in the round's encoded choices (-1 at padding);
+    ``parent`` and ``quota`` say which offer and which quota each sub-programme is.
+    """
+
+    choices: np.ndarray  # (n, w) int64 sub-programme index, -1 padding
+    tier: np.ndarray  # (n, w) int64
+    score: np.ndarray  # (n, w) float64, the order key within the sub-programme
+    column: np.ndarray  # (n, w) int64
+    seats: np.ndarray  # (q,) int64 initial quota sizes
+    parent: np.ndarray  # (q,) int64 offer index
+    quota: np.ndarray  # (q,) int8: ORDINARY, TEST or FREE
+
+    @property
+    def ordinary(self) -> np.ndarray:
+        """(p,) int64 sub-programme index of each offer's ordinary quota."""
+        index = np.empty(int(self.parent.max(initial=-1)) + 1, dtype=np.int64)
+        is_ordinary = self.quota == ORDINARY
+        index[self.parent[is_ordinary]] = np.flatnonzero(is_ordinary)
+        return index
+
+
+def build_market(
+    choices: np.ndarray,
+    column: np.ndarray,
+    tier: np.ndarray,
+    score: np.ndarray,
+    test_points: np.ndarray,
+    seats: np.ndarray,
+    test_seats: np.ndarray,
+    free_quota_seats: np.ndarray,
+    free_quota_rank: np.ndarray,
+) -> Market:
+    """Split every offer with quotas into sub-programmes and expand the choices accordingly.
+
+    Parameters
+    ----------
+    choices, column, tier, score, test_points : (n, k) arrays of the eligible choices pushed left
+        (column = their column in the encoded choices, test_points NaN where none).
+    seats, test_seats, free_quota_seats : (p,) int64 per offer (quota seats never exceed seats:
+        the validator checks it).
+    free_quota_rank : (n,) float64, NaN for students outside the free quota.
+    """
+    n, k = choices.shape
+    p = len(seats)
+    test_seats = np.minimum(test_seats, seats)
+    free_quota_seats = np.minimum(free_quota_seats, seats - test_seats)
+    has_free, has_test = free_quota_seats > 0, test_seats > 0
+
+    # Sub-programmes: every offer keeps its index as its ordinary quota; quotas are appended.
+    free_index = np.full(p, -1, dtype=np.int64)
+    test_index = np.full(p, -1, dtype=np.int64)
+    free_index[has_free] = p + np.arange(has_free.sum())
+    test_index[has_test] = p + has_free.sum() + np.arange(has_test.sum())
+    parent = np.concatenate([np.arange(p), np.flatnonzero(has_free), np.flatnonzero(has_test)])
+    quota = np.concatenate([np.full(p, ORDINARY), np.full(has_free.sum(), FREE), np.full(has_test.sum(), TEST)])
+    sub_seats = np.concatenate([seats - test_seats - free_quota_seats, free_quota_seats[has_free],
+                                test_seats[has_test]]).astype(np.int64)
+
+    if not (has_free.any() or has_test.any()):
+        return Market(choices, tier, score, column, sub_seats, parent.astype(np.int64), quota.astype(np.int8))
+
+    present = choices >= 0
+    offer = np.maximum(choices, 0)
+    in_free = present & has_free[offer] & ~np.isnan(free_quota_rank)[:, None]
+    in_test = present & has_test[offer]
+    # Each entry becomes up to three slots (free, test, ordinary); slots kept are pushed left.
+    slot_choice = np.stack([np.where(in_free, free_index[offer], -1),
+                            np.where(in_test, test_index[offer], -1),
+                            np.where(present, choices, -1)], axis=2).reshape(n, 3 * k)
+    rank_score = np.broadcast_to(-np.nan_to_num(free_quota_rank, nan=0.0)[:, None], (n, k))
+    slot_score = np.stack([rank_score, np.nan_to_num(test_points, nan=0.0), score], axis=2).reshape(n, 3 * k)
+    slot_tier = np.stack([np.ones_like(tier), tier, tier], axis=2).reshape(n, 3 * k)
+    slot_column = np.repeat(column, 3, axis=1)
+
+    keep = slot_choice >= 0
+    order = np.argsort(~keep, axis=1, kind="stable")
+    width = max(int(keep.sum(axis=1).max(initial=0)), 1)
+    order = order[:, :width]
+    kept = np.take_along_axis(keep, order, axis=1)
+
+    def take(a: np.ndarray, fill) -> np.ndarray:
+        return np.where(kept, np.take_along_axis(a, order, axis=1), fill)
+
+    return Market(
+        choices=take(slot_choice, -1).astype(np.int64),
+        tier=take(slot_tier, 0).astype(np.int64),
+        score=take(slot_score, 0.0).astype(np.float64),
+        column=take(slot_column, -1).astype(np.int64),
+        seats=sub_seats,
+        parent=parent.astype(np.int64),
+        quota=quota.astype(np.int8),
+    )
+
+
+def pass_on_vacant_quota_seats(market: Market, seats: np.ndarray, admitted: np.ndarray,
+                               turned_away: np.ndarray) -> np.ndarray | None:
+    """New quota sizes with every vacant quota seat moved to the ordinary quota of its offer.
+
+    Seats move only where that ordinary quota turned someone away (else they would stay vacant
+    anyway). Returns None when no seat moves.
+
+    Parameters
+    ----------
+    seats, admitted : (q,) int64 quota sizes and admitted per sub-programme.
+    turned_away : (q,) bool, the sub-programme rejected at least one applicant.
+    """
+    vacant = np.where(market.quota != ORDINARY, seats - admitted, 0)
+    ordinary = market.ordinary[market.parent]
+    moving = (vacant > 0) & turned_away[ordinary]
+    if not moving.any():
+        return None
+    new = seats.copy()
+    new[moving] -= vacant[moving]
+    np.add.at(new, ordinary[moving], vacant[moving])
+    return new
