@@ -13,12 +13,18 @@ from admissions.reports.placements import applications_table, placements_table
 MATCH_FILES = ("placements.csv", "applications.csv", "run.json")
 
 
-def write_match_outputs(r: RoundResult, folder: Path, command: str, started_at: datetime) -> dict:
-    """Write every output of a matched round into ``folder``; returns the run record."""
+def write_match_outputs(
+    r: RoundResult, folder: Path, command: str, started_at: datetime, record: dict | None = None
+) -> dict:
+    """Write every output of a matched round into ``folder``; returns the run record.
+
+    ``record`` is the run record to write as run.json (default: made from the result).
+    """
     with r.timings.step("write"):
         write_csv(placements_table(r), folder / "placements.csv")
         write_csv(applications_table(r), folder / "applications.csv")
-    record = run_record(r, command, started_at)
+    record = dict(run_record(r, command, started_at) if record is None else record)
+    record["timings_s"] = dict(r.timings.steps)
     record["outputs"] = list(MATCH_FILES)
     write_json(record, folder / "run.json")
     return record

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from admissions.matching import (
 from admissions.errors import InvalidInput
 from admissions.io.programme_types import ProgrammeTypes, check_programme_codes, load_programme_types
 from admissions.rules.eligibility import Requirement
+from admissions.rules.guarantee import Guarantee, apply_guarantee
 from admissions.rules.quotas import Market, build_market, pass_on_vacant_quota_seats
 from admissions.rules.selection import Selection, apply_rules
 
@@ -115,21 +116,34 @@ def compact_choices(choices: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, 
     return compact.astype(np.int64), column.astype(np.int64)
 
 
-def eligible_market(encoded: EncodedRound, selection: Selection) -> Market:
-    """The market the core matches: eligible choices only, offers with quotas split."""
-    choices, column = compact_choices(encoded.choices, selection.eligible)
+def eligible_market(
+    encoded: EncodedRound,
+    selection: Selection,
+    seats: np.ndarray,
+    *,
+    quotas: bool = True,
+    free_quota: bool = True,
+) -> Market:
+    """The market the core matches: competing choices only, offers with quotas split.
+
+    ``quotas`` False matches every offer as one queue (reserve rounds); ``free_quota`` False
+    ignores free_quota_rank (before the final admission nobody is placed in the free quota, and its
+    seats pass to the ordinary selection).
+    """
+    choices, column = compact_choices(encoded.choices, selection.competing)
     rows = np.arange(encoded.n_students)[:, None]
     at = np.maximum(column, 0)
+    no_seats = np.zeros_like(encoded.test_seats)
     return build_market(
         choices,
         column,
         selection.tier[rows, at],
         selection.score[rows, at],
         encoded.test_points[rows, at],
-        encoded.seats,
-        encoded.test_seats,
-        encoded.free_quota_seats,
-        encoded.free_quota_rank,
+        seats,
+        encoded.test_seats if quotas else no_seats,
+        encoded.free_quota_seats if quotas else no_seats,
+        encoded.free_quota_rank if free_quota else np.full(encoded.n_students, np.nan),
     )
 
 
@@ -169,9 +183,14 @@ def prepare_round(
     tie_break: tuple[str, ...] | None = None,
     max_choices: int | None = None,
     progress: Progress | None = None,
+    quotas: bool = True,
+    free_quota: bool = True,
+    guarantee: Callable[[EncodedRound], Guarantee] | None = None,
 ) -> RoundResult:
     """Load and validate a round's input folder and compute its matching (nothing is written).
 
+    ``quotas`` and ``free_quota``: see :func:`eligible_market`. ``guarantee``, given the encoded
+    round, returns the placements the round must honour and the students' answers (reserve rounds).
     Raises InvalidInput with every problem when the input breaks the contract, and ConfigError
     when a setting is not allowed.
     """
@@ -194,7 +213,13 @@ def prepare_round(
             lottery, lottery_source = encoded.lottery_given, "input"
         else:
             lottery, lottery_source = draw_lottery(encoded.n_students, config.seed), "seed"
-        market = eligible_market(encoded, selection)
+        seats = encoded.seats
+        if guarantee is not None:
+            eligible, tier, excluded, seats = apply_guarantee(
+                encoded.choices, selection.eligible, selection.tier, seats, guarantee(encoded)
+            )
+            selection = replace(selection, eligible=eligible, tier=tier, excluded=excluded)
+        market = eligible_market(encoded, selection, seats, quotas=quotas, free_quota=free_quota)
         priority = build_priority(
             market.choices,
             market.tier,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from admissions.cli import generate, match, validate
+from admissions.cli import generate, history, match, round, validate
 
 app = typer.Typer(
     name="admissions",
@@ -17,6 +17,9 @@ app = typer.Typer(
 app.command("generate")(generate.generate)
 app.command("validate")(validate.validate)
 app.command("match")(match.match)
+app.command("round")(round.round_)
+app.command("history")(history.history)
+app.command("diff")(history.diff)
 
 
 def main() -> None:

@@ -141,6 +141,17 @@ GRADES = FileSpec(
     ),
 )
 
+ANSWERS = FileSpec(
+    name="answers",
+    required=False,
+    key=("student_id",),
+    description="Students' answers to their placement, for a reserve round.",
+    columns=(
+        ColumnSpec("student_id", "text"),
+        ColumnSpec("answer", "choice", choices=("accept", "decline", "withdraw")),
+    ),
+)
+
 #: The files of a round, in the order they are read and reported.
 ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES)
 

@@ -7,9 +7,10 @@ import pandas as pd
 
 from admissions.matching import reserve_positions
 from admissions.pipeline import RoundResult
+from admissions.rules.guarantee import BELOW_HELD, DECLINED, WITHDRAWN
 from admissions.rules.quotas import ORDINARY
 
-OUTCOMES = ("admitted", "reserve", "not_reached", "ineligible", "not_considered")
+OUTCOMES = ("admitted", "reserve", "not_reached", "ineligible", "not_considered", "declined", "withdrawn")
 
 
 def placements_table(r: RoundResult) -> pd.DataFrame:
@@ -51,6 +52,10 @@ def application_outcomes(r: RoundResult) -> tuple[np.ndarray, np.ndarray]:
     outcome[above] = OUTCOMES.index("reserve")
     outcome[sel.eligible & ~unplaced & (column > placed_column)] = OUTCOMES.index("not_reached")
     outcome[sel.eligible & (column == placed_column)] = OUTCOMES.index("admitted")
+    if sel.excluded is not None:
+        outcome[sel.excluded == WITHDRAWN] = OUTCOMES.index("withdrawn")
+        outcome[sel.excluded == DECLINED] = OUTCOMES.index("declined")
+        outcome[sel.excluded == BELOW_HELD] = OUTCOMES.index("not_reached")
 
     # The reserve queue of an offer is that of its ordinary quota (merit value plus test points).
     market = r.market

@@ -36,6 +36,14 @@ class Selection:
     merit: np.ndarray  # (n,) float64
     n_grades: np.ndarray  # (n,) int64
     merit_mismatch: np.ndarray  # (n_mismatch,) int64 student indices
+    excluded: np.ndarray | None = None  # (n, k) int8 codes of admissions.rules.guarantee, None: none
+
+    @property
+    def competing(self) -> np.ndarray:
+        """(n, k) bool: the applications that take part in the matching."""
+        if self.excluded is None:
+            return self.eligible
+        return self.eligible & (self.excluded == 0)
 
 
 def first_hand_programmes(encoded: EncodedRound) -> np.ndarray:

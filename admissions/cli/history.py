@@ -1,0 +1,82 @@
+"""`admissions history` and `admissions diff`: what was run in a season, and who moved between two runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from admissions.cli._output import fail
+from admissions.cli.round import SEASON_HELP
+from admissions.errors import AdmissionsError
+
+
+def _cell(value: object) -> str:
+    import pandas as pd
+
+    return "" if pd.isna(value) else str(value)
+
+
+def history(
+    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+) -> None:
+    """List every run recorded in the season: id, kind, time, seed, base run and headline counts.
+
+    Example: admissions history --season season-2027
+    """
+    from admissions.season import store
+
+    try:
+        connection = store.connect(season)
+        runs = store.history(connection)
+        connection.close()
+    except AdmissionsError as exc:
+        fail(str(exc))
+    table = Table(title=f"Runs in {season}", title_justify="left")
+    for column in ("run", "kind", "started (UTC)", "seed", "base run", "students", "placed", "first choice", "input"):
+        table.add_column(column, justify="right" if column in ("run", "seed", "students", "placed") else "left")
+    for run in runs:
+        share = f"{100 * run.placed_first_choice / run.students:.1f} %" if run.students else "-"
+        table.add_row(str(run.run_id), run.kind, run.started_at, str(run.seed),
+                      "" if run.base_run_id is None else str(run.base_run_id),
+                      f"{run.students}", f"{run.placed}", share, run.input_folder)
+    Console(width=200, highlight=False).print(table)
+
+
+def diff(
+    run_a: Annotated[int, typer.Argument(help="The earlier run id.")],
+    run_b: Annotated[int, typer.Argument(help="The later run id.")],
+    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write every move to this CSV file.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows of moves to print (all are in --csv).")] = 50,
+) -> None:
+    """Show who moved between two runs of a season and why: new grades, changed choices, a freed seat, an answer.
+
+    Example: admissions diff 2 3 --season season-2027 --csv moves.csv
+    """
+    from admissions.io.output import write_csv
+    from admissions.season import store
+    from admissions.season.diff import diff_runs
+
+    try:
+        connection = store.connect(season)
+        moves = diff_runs(connection, run_a, run_b)
+        connection.close()
+    except AdmissionsError as exc:
+        fail(str(exc))
+    console = Console(width=200, highlight=False)
+    console.print(f"{len(moves)} students placed differently in run {run_b} than in run {run_a}")
+    for reason, count in moves["reason"].value_counts().sort_index().items():
+        console.print(f"  {count:6d}  {reason}")
+    table = Table(show_header=True)
+    for column in moves.columns:
+        table.add_column(column)
+    for row in moves.head(limit).itertuples(index=False):
+        table.add_row(*(_cell(value) for value in row))
+    if len(moves):
+        console.print(table)
+    if csv is not None:
+        write_csv(moves, csv)

@@ -1,0 +1,139 @@
+"""`admissions match` end to end: exit codes, files, determinism, the run record, bad input."""
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from admissions.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "samples" / "skane-2000"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def matched(tmp_path_factory):
+    out = tmp_path_factory.mktemp("match") / "out"
+    result = run("match", SAMPLE, "--out", out, "--seed", "7")
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_match_writes_the_contract_files(matched):
+    out, _ = matched
+    assert sorted(p.name for p in out.iterdir()) >= ["applications.csv", "placements.csv", "run.json"]
+    placements = pd.read_csv(out / "placements.csv", dtype=str, keep_default_na=False)
+    assert list(placements.columns[:3]) == ["student_id", "programme_id", "choice_rank"]
+    students = pd.read_csv(SAMPLE / "students.csv", dtype=str, keep_default_na=False)
+    assert placements["student_id"].tolist() == students["student_id"].tolist()
+    unplaced = placements["programme_id"] == ""
+    assert (placements.loc[unplaced, "choice_rank"] == "").all()
+    assert placements.loc[~unplaced, "choice_rank"].str.fullmatch(r"[1-8]").all()
+
+
+def test_run_record_has_seed_hashes_counts_and_checks(matched):
+    out, _ = matched
+    record = json.loads((out / "run.json").read_text())
+    assert record["seed"] == 7
+    assert record["command"] == "match"
+    for name, entry in record["inputs"].items():
+        data = (SAMPLE / entry["file"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), name
+    placements = pd.read_csv(out / "placements.csv", dtype=str, keep_default_na=False)
+    counts = record["counts"]
+    assert counts["students"] == len(placements)
+    assert counts["placed"] == int((placements["programme_id"] != "").sum())
+    assert counts["placed"] + counts["unplaced"] == counts["students"]
+    assert counts["placed_first_choice"] == int((placements["choice_rank"] == "1").sum())
+    assert record["check"]["is_stable"] is True
+    assert record["check"]["is_student_optimal"] is True
+    assert set(record["timings_s"]) >= {"read and validate", "match", "check", "write"}
+
+
+def test_same_input_and_seed_give_the_same_bytes(matched, tmp_path):
+    out, _ = matched
+    again = tmp_path / "again"
+    assert run("match", SAMPLE, "--out", again, "--seed", "7").exit_code == 0
+    for name in ("placements.csv", "applications.csv"):
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+    first, second = (json.loads((d / "run.json").read_text()) for d in (out, again))
+    for record in (first, second):
+        del record["timings_s"], record["started_at"]
+    assert first == second
+
+
+def test_another_seed_draws_another_lottery(matched, tmp_path):
+    out, _ = matched
+    other = tmp_path / "other"
+    assert run("match", SAMPLE, "--out", other, "--seed", "8").exit_code == 0
+    a = pd.read_csv(out / "placements.csv")["lottery"]
+    b = pd.read_csv(other / "placements.csv")["lottery"]
+    assert not a.equals(b)
+
+
+def test_summary_is_printed(matched):
+    _, result = matched
+    assert "placed on first choice" in result.stdout
+    assert "stable, student-optimal" in result.stdout
+
+
+def test_invalid_input_is_reported_and_nothing_is_written(tmp_path):
+    folder = tmp_path / "round"
+    shutil.copytree(SAMPLE, folder)
+    programmes = (folder / "programmes.csv").read_text().splitlines()
+    header = programmes[0].split(",")
+    row = programmes[1].split(",")
+    row[header.index("seats")] = "-3"
+    programmes[1] = ",".join(row)
+    (folder / "programmes.csv").write_text("\n".join(programmes) + "\n")
+    out = tmp_path / "out"
+    result = run("match", folder, "--out", out)
+    assert result.exit_code == 1
+    assert "programmes.csv, row 2, column seats: value '-3'" in result.stderr
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["round"]
+
+
+def test_output_inside_the_input_folder_is_refused(tmp_path):
+    folder = tmp_path / "round"
+    shutil.copytree(SAMPLE, folder)
+    before = sorted(p.name for p in folder.iterdir())
+    result = run("match", folder, "--out", folder / "results")
+    assert result.exit_code == 1
+    assert "may not be the input folder or inside it" in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_unknown_tie_break_key_is_a_clear_error(tmp_path):
+    result = run("match", SAMPLE, "--out", tmp_path / "out", "--tie-break", "birthday")
+    assert result.exit_code == 1
+    assert "tie_break.0 == 'birthday'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_command_is_documented_with_an_example():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        assert command.help and "Example:" in command.help, name
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+
+
+def test_python_dash_m_works():
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-m", "admissions", "--help"], capture_output=True, text=True)
+    assert completed.returncode == 0
+    assert "match" in completed.stdout
