@@ -141,6 +141,17 @@ GRADES = FileSpec(
     ),
 )
 
+PRICES = FileSpec(
+    name="prices",
+    required=False,
+    key=("programme_code",),
+    description="Inter-municipal price per student and year (riksprislista); the shipped list when absent.",
+    columns=(
+        ColumnSpec("programme_code", "text"),
+        ColumnSpec("price_sek", "number", minimum=0),
+    ),
+)
+
 ANSWERS = FileSpec(
     name="answers",
     required=False,
@@ -153,7 +164,7 @@ ANSWERS = FileSpec(
 )
 
 #: The files of a round, in the order they are read and reported.
-ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES)
+ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES, PRICES)
 
 #: Long Swedish subject names accepted in grades.subject besides the codes (compared case-insensitively).
 SUBJECT_NAMES: dict[str, str] = {

@@ -38,6 +38,7 @@ class RoundInput:
     municipalities: pd.DataFrame
     grades: pd.DataFrame | None
     sources: tuple[SourceFile, ...]
+    prices: pd.DataFrame | None = None
     given_columns: dict[str, frozenset[str]] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
 
