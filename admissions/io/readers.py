@@ -1,0 +1,428 @@
+"""Reading the files of a round's input folder as tables of text, exactly as the user gave them.
+
+Nothing here guesses a type: every cell is read as a string, so an id like ``0012`` keeps its
+leading zeros and ``237,5`` reaches the validator as written. Whatever cannot be read becomes a
+:class:`~admissions.io.problems.Problem` naming the file, never a traceback.
+
+Row numbers are those a spreadsheet shows: the header is row 1, so the cell at position ``i`` of
+:attr:`Table.frame` is on row ``i + 2``. The readers keep that true by never dropping a row in the
+middle of a file: an empty row there is reported; only empty rows at the end are dropped (Excel
+often leaves some). A Parquet file has no rows to show, and its record ``i`` is numbered ``i + 2``
+all the same.
+
+Formats:
+
+- CSV: comma-, semicolon- or tab-separated (sniffed from the header line), UTF-8 with or without
+  BOM, else Windows-1252 (how Swedish Excel saves "CSV"); strict UTF-8 is tried first. Quoted
+  fields may hold separators, quotes (doubled) and line breaks. A file with control characters
+  (NUL and the like) is not text.
+- XLSX: the first sheet, read with openpyxl; numbers that are whole are written without ".0", a
+  whole number shown with leading zeros by its cell format (``0000``) keeps them, booleans become
+  ``true``/``false`` and dates ISO 8601.
+- Parquet: every column cast to text with pyarrow (whole floats without ".0").
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from admissions.io.contract import FILE_SUFFIXES, FileSpec
+from admissions.io.problems import Problem
+
+#: Row number of the first data row: the header is row 1.
+FIRST_DATA_ROW = 2
+#: Problems reported per file, column and rule; the rest are counted in one summary line.
+MAX_PER_RULE = 50
+
+NOT_TEXT = "file is not UTF-8 or Windows-1252 text"
+# Bytes that no text file has: the C0 controls but tab, line feed and carriage return, and DEL.
+_CONTROL = np.zeros(256, dtype=bool)
+_CONTROL[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+_UTF8_BOM = b"\xef\xbb\xbf"
+_DELIMITERS = (",", ";", "\t")
+#: The dtype of every cell read: pandas' default string type.
+TEXT = pd.StringDtype(na_value=np.nan)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input file read as text.
+
+    ``frame`` has one string column per distinct header name, in the order of the file; cell
+    ``frame.iloc[i]`` is on spreadsheet row ``i + FIRST_DATA_ROW``. ``header`` is the header as
+    written (stripped of surrounding spaces), duplicates included.
+    """
+
+    name: str
+    path: Path
+    sha256: str
+    header: tuple[str, ...]
+    frame: pd.DataFrame
+    encoding: str | None = None  # CSV only: "utf-8", "utf-8-sig" or "cp1252"
+    delimiter: str | None = None  # CSV only
+    empty_rows: tuple[int, ...] = ()  # positions of empty rows inside the file (already reported)
+
+    @property
+    def file(self) -> str:
+        """The file name as it is in the folder, as problems name it."""
+        return self.path.name
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+
+@dataclass
+class ReadResult:
+    """What reading one file gave: the table (None when it could not be read) and the problems."""
+
+    table: Table | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def find_file(folder: Path, spec: FileSpec) -> tuple[Path | None, list[Problem]]:
+    """The file of ``spec`` in ``folder``: NAME.csv, NAME.xlsx or NAME.parquet, exactly one.
+
+    Names are matched case-insensitively (``Students.CSV`` is found) since Windows users cannot
+    tell them apart. Returns the path, or None with a problem when the file is required and
+    missing or when more than one candidate exists; None without a problem when an optional file
+    is absent.
+    """
+    wanted = {spec.name + suffix: suffix for suffix in FILE_SUFFIXES}
+    found = sorted(
+        (FILE_SUFFIXES.index(wanted[path.name.lower()]), path)
+        for path in Path(folder).iterdir()
+        if path.name.lower() in wanted and path.is_file()
+    )
+    paths = [path for _, path in found]
+    if len(paths) == 1:
+        return paths[0], []
+    if len(paths) > 1:
+        names = " and ".join(path.name for path in paths)
+        return None, [Problem(paths[0].name, None, None, None,
+                              f"found {names}; keep exactly one file for {spec.name}")]
+    if not spec.required:
+        return None, []
+    looked_for = ", ".join(spec.name + suffix for suffix in FILE_SUFFIXES)
+    return None, [Problem(f"{spec.name}.csv", None, None, None,
+                          f"required file is missing (looked for {looked_for})")]
+
+
+def read_table(path: Path, name: str | None = None) -> ReadResult:
+    """Read a .csv, .xlsx or .parquet file as a table of strings (see the module docstring).
+
+    ``name`` is the contract name of the file (default: the file name without suffix).
+    """
+    path = Path(path)
+    name = name or path.stem.lower()
+    file = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ReadResult(None, [Problem(file, None, None, None, f"file cannot be read: {exc.strerror or exc}")])
+    sha256 = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows, problems, encoding, delimiter = _read_csv(data, file)
+    elif suffix == ".xlsx":
+        rows, problems = _read_xlsx(data, file)
+        encoding = delimiter = None
+    elif suffix == ".parquet":
+        rows, problems = _read_parquet(data, file)
+        encoding = delimiter = None
+    else:
+        return ReadResult(None, [Problem(file, None, None, None,
+                                         f"unknown file type; use one of {', '.join(FILE_SUFFIXES)}")])
+    if rows is None:
+        return ReadResult(None, problems)
+    header, frame = rows
+    frame, empty_rows, more = _tidy(header, frame, file)
+    problems += more
+    table = Table(name, path, sha256, tuple(str(h).strip() for h in header), frame, encoding, delimiter,
+                  empty_rows)
+    return ReadResult(table, problems)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _read_csv(data: bytes, file: str):
+    """(header, frame) or None, problems, encoding, delimiter."""
+    text, encoding, problem = decode_text(data, file)
+    if problem is not None:
+        return None, [problem], None, None
+    if re.search(r"\S", text) is None:
+        return None, [Problem(file, None, None, None,
+                              "file is empty; it needs a header row with the column names")], encoding, None
+    delimiter = sniff_delimiter(text)
+    utf8 = data[len(_UTF8_BOM):] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
+    rows = _csv_with_arrow(utf8, delimiter)
+    if rows is not None:
+        return rows, [], encoding, delimiter
+    # Ragged rows, a header without a line end or anything else the fast parser refuses: read it
+    # again record by record, which can say exactly which row is wrong.
+    rows, problems = _csv_by_record(text, delimiter, file)
+    return rows, problems, encoding, delimiter
+
+
+def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
+    """The text of a CSV file, its encoding and a problem when it is not text.
+
+    Strict UTF-8 is tried first (a BOM is dropped), then Windows-1252. Windows-1252 decodes
+    nearly any byte, so a file is also refused when it has control characters other than tab and
+    line ends: that is what binary files (and UTF-16 text) look like.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "", "", Problem(file, None, None, None,
+                               f"{NOT_TEXT}: it is UTF-16 (Excel's 'Unicode text'); save it as CSV UTF-8")
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PAR1"):
+        kind = "a zip archive or Excel workbook" if data.startswith(b"PK") else "a Parquet file"
+        return "", "", Problem(file, None, None, None,
+                               f"{NOT_TEXT}: it looks like {kind}; give it the right suffix")
+    bad = _CONTROL[np.frombuffer(data, dtype=np.uint8)]
+    if bad.any():
+        at = int(bad.argmax())
+        line = data.count(b"\n", 0, at) + 1
+        return "", "", Problem(file, line, None, None,
+                               f"{NOT_TEXT}: it has control byte 0x{data[at]:02x} on line {line}"
+                               " (is it a binary file?)")
+    try:
+        if data.startswith(_UTF8_BOM):
+            return data[len(_UTF8_BOM):].decode("utf-8"), "utf-8-sig", None
+        return data.decode("utf-8"), "utf-8", None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252", None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return "", "", Problem(file, line, None, None,
+                               f"{NOT_TEXT}: byte 0x{data[exc.start]:02x} on line {line} is neither")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV file: whichever of , ; and tab occurs most in the header line outside quotes."""
+    end = text.find("\n")
+    line = text if end < 0 else text[:end]
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    counts = [unquoted.count(d) for d in _DELIMITERS]
+    best = max(range(len(_DELIMITERS)), key=lambda i: (counts[i], -i))
+    return _DELIMITERS[best] if counts[best] else ","
+
+
+def _csv_with_arrow(data: bytes, delimiter: str):
+    """(header, frame) read by pyarrow's CSV parser, or None when it refuses the file."""
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_all_string(data, delimiter),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows == 0 or not all(pa.types.is_string(t) for t in table.schema.types):
+        return None
+    header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
+    body = table.slice(1)
+    frame = pd.DataFrame({i: _text_series(body.column(i)) for i in range(body.num_columns)})
+    return header, frame
+
+
+def _all_string(data: bytes, delimiter: str) -> dict:
+    # autogenerate_column_names names the columns f0, f1, ...; every one must be a string or
+    # pyarrow would guess a type (and "0012" would become 12). Separators in the first 64 kB
+    # bound the number of columns generously, and the caller checks every column came out text.
+    n = data[:65536].count(delimiter.encode()) + 1
+    return {f"f{i}": pa.string() for i in range(n)}
+
+
+def _text_series(column: pa.ChunkedArray) -> pd.Series:
+    return pd.Series(column.to_pandas(), dtype=TEXT)
+
+
+def _csv_by_record(text: str, delimiter: str, file: str):
+    """(header, frame) and problems, read record by record with the csv module."""
+    problems: list[Problem] = []
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        return None, [Problem(file, None, None, None, f"file is not valid CSV: {exc}")]
+    header = records[0] if records else []
+    return _rectangle(header, records[1:], file, problems), problems
+
+
+def _rectangle(header: list[str], records: list[list[str]], file: str, problems: list[Problem]):
+    """(header, frame) from rows of uneven length: short rows are padded with empty cells, a row
+    with more non-empty cells than the header has columns is a problem (its extra cells are dropped)."""
+    n = len(header)
+    rows = []
+    for i, record in enumerate(records):
+        if len(record) > n:
+            extra = record[n:]
+            if any(cell.strip() for cell in extra):
+                problems.append(Problem(
+                    file, i + FIRST_DATA_ROW, None, ";".join(extra),
+                    f"row has {len(record)} cells but the header has {n} columns"))
+            record = record[:n]
+        elif len(record) < n:
+            record = record + [""] * (n - len(record))
+        rows.append(record)
+    frame = pd.DataFrame(rows, columns=range(n), dtype=TEXT) if rows else \
+        pd.DataFrame({i: pd.Series([], dtype=TEXT) for i in range(n)})
+    return header, frame
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def _read_xlsx(data: bytes, file: str):
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (zip, xml, key errors) for a broken file
+        return None, [Problem(file, None, None, None,
+                              f"file is not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}")]
+    try:
+        sheet = workbook.worksheets[0]
+        records = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(min_row=1)]
+    except Exception as exc:
+        return None, [Problem(file, None, None, None,
+                              f"file is not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}")]
+    finally:
+        workbook.close()
+    while records and not any(records[-1]):
+        records.pop()
+    if not records:
+        return None, [Problem(file, None, None, None,
+                              "the first sheet is empty; it needs a header row with the column names")]
+    header = records[0]
+    while header and not header[-1]:
+        header = header[:-1]
+    problems: list[Problem] = []
+    return _rectangle(header, records[1:], file, problems), problems
+
+
+_ZEROS = re.compile(r"0+")
+
+
+def _cell_text(cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        number_format = getattr(cell, "number_format", None) or ""
+        if value >= 0 and _ZEROS.fullmatch(number_format):
+            text = text.zfill(len(number_format))  # shown as 0012 in Excel: keep what the user sees
+        return text
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+# --- Parquet -----------------------------------------------------------------------------------
+
+
+def _read_parquet(data: bytes, file: str):
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file that is not Parquet
+        return None, [Problem(file, None, None, None, f"file is not a readable Parquet file: {exc}")]
+    header = [str(name) for name in table.column_names]
+    problems: list[Problem] = []
+    columns = {}
+    for i, (name, column) in enumerate(zip(header, table.columns)):
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column, kind = column.cast(kind.value_type), kind.value_type
+        if pa.types.is_boolean(kind):
+            text = pc.if_else(column, "true", "false")
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            text = column
+        else:
+            try:
+                text = column.cast(pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                problems.append(Problem(file, None, name, None, f"column of type {kind} cannot be read as text"))
+                text = pa.chunked_array([pa.array([""] * len(table), pa.string())])
+        text = pc.fill_null(text, "")
+        columns[i] = _text_series(text)
+    frame = pd.DataFrame(columns)
+    return (header, frame), problems
+
+
+# --- shared ------------------------------------------------------------------------------------
+
+
+def _tidy(header: list[str], frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, tuple[int, ...], list[Problem]]:
+    """Name the columns, report duplicate and unnamed columns and empty rows inside the file.
+
+    Of duplicate names the first column is kept (the others are reported); a column without a
+    name is dropped when it is empty and reported otherwise; trailing empty rows are dropped.
+    """
+    problems: list[Problem] = []
+    header = [str(name).strip() for name in header]
+    keep: dict[str, int] = {}
+    for i, name in enumerate(header):
+        column = frame[i]
+        if not name:
+            if (column.str.len() > 0).any():
+                first = int(np.flatnonzero((column.str.len() > 0).to_numpy())[0])
+                problems.append(Problem(file, 1, None, None,
+                                        f"column {i + 1} has no name but has values (first on row {first + FIRST_DATA_ROW})"))
+            continue
+        if name in keep:
+            problems.append(Problem(file, 1, name, name,
+                                    f"duplicate column name; column {i + 1} has the same name as column {keep[name] + 1}"))
+            continue
+        keep[name] = i
+    frame = frame[list(keep.values())]
+    frame.columns = list(keep)
+    empty_rows: tuple[int, ...] = ()
+    if len(frame) and len(frame.columns):
+        filled = np.zeros(len(frame), dtype=bool)
+        for name in frame.columns:
+            filled |= (frame[name].str.len() > 0).to_numpy()
+        last = np.flatnonzero(filled)
+        end = int(last[-1]) + 1 if len(last) else 0
+        if end < len(frame):
+            frame = frame.iloc[:end]
+        empty_rows = tuple(int(i) for i in np.flatnonzero(~filled[:end]))
+        for i in empty_rows[:MAX_PER_RULE]:
+            problems.append(Problem(file, i + FIRST_DATA_ROW, None, None,
+                                    "empty row inside the file; delete it or fill it in"))
+        if len(empty_rows) > MAX_PER_RULE:
+            problems.append(Problem(file, None, None, None,
+                                    f"... and {len(empty_rows) - MAX_PER_RULE} more empty rows"))
+    return frame.reset_index(drop=True), empty_rows, problems

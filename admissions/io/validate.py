@@ -1,0 +1,568 @@
+"""Validate a round's input folder against the data contract and return it as typed frames.
+
+:func:`load_round` reads every file of :data:`admissions.io.contract.ROUND_FILES`, checks every
+rule, and raises :class:`~admissions.errors.InvalidInput` with every problem found, sorted by file
+(in contract order) and row. Each problem names the file as it is in the folder, the row as a
+spreadsheet shows it (header = row 1), the column, the value and the rule broken.
+
+How cells are read (all checks are vectorised; only the problems found are formatted one by one):
+
+- text: any string, kept exactly as written (spaces included); empty or only spaces counts as
+  empty, which only a nullable column allows.
+- int: a whole number, ``12``, ``+12`` or ``-3``; ``12.0`` and ``12,00`` are accepted too (a
+  spreadsheet or a Parquet float column writes whole numbers that way); ``12.5``, ``1e3``, ``abc``
+  are not. Surrounding spaces are ignored.
+- number: a decimal number with a point or a decimal comma (``237.5``, ``237,5``), optionally with
+  an exponent (``1e-05``, as Parquet floats are written); no thousands separators.
+- bool: one of :data:`~admissions.io.contract.TRUE_WORDS` / ``FALSE_WORDS``, any case.
+- choice: one of the contract's choices, any case; the value is normalised to the contract's
+  spelling (``Municipal`` becomes ``municipal``).
+- grade: A-F, any case; normalised to upper case (``a`` becomes ``A``).
+
+At most :data:`~admissions.io.readers.MAX_PER_RULE` problems are listed per file, column and rule;
+the rest are counted in one line, so a broken 1 GB file cannot produce a 1 GB report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from admissions.errors import ConfigError, InvalidArgument, InvalidInput
+from admissions.io.contract import (
+    APPLICATIONS,
+    FALSE_WORDS,
+    GRADE_POINTS,
+    GRADES,
+    MUNICIPALITIES,
+    PROGRAMMES,
+    ROUND_FILES,
+    STUDENTS,
+    TRUE_WORDS,
+    ColumnSpec,
+    FileSpec,
+    subject_code,
+)
+from admissions.io.problems import Problem
+from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE, TEXT, Table, find_file, read_table
+from admissions.io.round_input import RoundInput, SourceFile
+
+#: Files that must have at least one data row.
+FILES_NEEDING_ROWS = frozenset({PROGRAMMES.name, STUDENTS.name, MUNICIPALITIES.name})
+
+_INT = r"[+-]?\d+(?:[.,]0*)?"
+_NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
+#: Whole numbers beyond this are refused: they would lose digits as floats.
+_LARGEST_INT = 2.0**53
+
+
+def load_round(folder: Path) -> RoundInput:
+    """Read and validate every file of a round's input folder.
+
+    Parameters
+    ----------
+    folder : Path
+        The input folder: programmes, students, applications, municipalities and optionally
+        grades, each as NAME.csv, NAME.xlsx or NAME.parquet.
+
+    Returns
+    -------
+    RoundInput
+        Typed frames as documented on :class:`RoundInput`, rows in file order, extra columns kept
+        as strings, with the sha256 of every file read and the warnings found.
+
+    Raises
+    ------
+    InvalidInput
+        With every problem found (warnings included), when any problem is an error.
+    InvalidArgument
+        When ``folder`` is not a folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InvalidArgument(f"input folder {folder} does not exist or is not a folder")
+    report = _Report()
+    files: dict[str, _File] = {}
+    for rank, spec in enumerate(ROUND_FILES):
+        files[spec.name] = _read_and_check_cells(folder, spec, rank, report)
+    _check_keys(files, report)
+    _check_references(files, report)
+    _check_applications(files[APPLICATIONS.name], report)
+    _check_students(files, report)
+    _check_programmes(files[PROGRAMMES.name], report)
+    _check_grades(files[GRADES.name], report)
+    _check_programme_codes(folder, files[PROGRAMMES.name], report)
+    problems = report.sorted()
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(problems)
+    grades = files[GRADES.name]
+    return RoundInput(
+        folder=folder,
+        programmes=files[PROGRAMMES.name].typed_frame(),
+        students=files[STUDENTS.name].typed_frame(),
+        applications=files[APPLICATIONS.name].typed_frame(),
+        municipalities=files[MUNICIPALITIES.name].typed_frame(),
+        grades=grades.typed_frame() if grades.table is not None else None,
+        sources=tuple(
+            SourceFile(f.spec.name, f.table.path, f.table.sha256) for f in files.values() if f.table is not None
+        ),
+        given_columns={
+            f.spec.name: frozenset(f.table.frame.columns) for f in files.values() if f.table is not None
+        },
+        warnings=tuple(problems),
+    )
+
+
+def kind_rule(column: ColumnSpec) -> str:
+    """The rule a cell of ``column`` must follow, in words: 'must be a whole number >= 0'."""
+    if column.kind == "text":
+        return "must not be empty"
+    if column.kind == "bool":
+        return "must be true or false (or yes/no, ja/nej, 1/0)"
+    if column.kind in ("choice", "grade"):
+        choices = column.choices if column.kind == "choice" else tuple(GRADE_POINTS)
+        return "must be one of " + ", ".join(choices)
+    rule = "must be a whole number" if column.kind == "int" else "must be a number"
+    low, high = column.minimum, column.maximum
+    if low is not None and high is not None:
+        return f"{rule} from {low:g} to {high:g}"
+    if low is not None:
+        return f"{rule} >= {low:g}"
+    if high is not None:
+        return f"{rule} <= {high:g}"
+    return rule
+
+
+# --- problems ----------------------------------------------------------------------------------
+
+
+class _Report:
+    """The problems found, with the order they are reported in."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[int, float, int, Problem]] = []
+
+    def add(self, rank: int, problem: Problem) -> None:
+        row = -1.0 if problem.row is None else float(problem.row)
+        self._items.append((rank, row, len(self._items), problem))
+
+    def rows(
+        self,
+        f: _File,
+        column: str | None,
+        positions: np.ndarray,
+        rule: str | Callable[[int], str],
+        values: Sequence | pd.Series | None = None,
+        severity: str = "error",
+    ) -> None:
+        """One problem per flagged row, at most MAX_PER_RULE of them and a line counting the rest.
+
+        ``positions`` are frame positions in file order; ``rule`` is the rule, or a function of the
+        flagged row's index in ``positions`` giving it; ``values`` default to the column's cells.
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        if len(positions) == 0:
+            return
+        if values is None and column is not None:
+            values = f.table.frame[column]
+        shown = positions[:MAX_PER_RULE]
+        cells = None if values is None else pd.Series(values).iloc[shown].tolist()
+        for k, position in enumerate(shown):
+            text = rule(k) if callable(rule) else rule
+            value = None if cells is None else str(cells[k])
+            self.add(f.rank, Problem(f.file, int(position) + FIRST_DATA_ROW, column, value, text, severity))
+        if len(positions) > MAX_PER_RULE:
+            generic = rule if isinstance(rule, str) else "similar"
+            # Sorted right after the last row shown.
+            row = float(shown[-1]) + FIRST_DATA_ROW + 0.5
+            summary = Problem(f.file, None, column, None,
+                              f"... and {len(positions) - MAX_PER_RULE} more rows with the same problem ({generic})",
+                              severity)
+            self._items.append((f.rank, row, len(self._items), summary))
+
+    def sorted(self) -> list[Problem]:
+        return [item[3] for item in sorted(self._items, key=lambda item: item[:3])]
+
+
+# --- one file ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _File:
+    """One contract file while it is checked: its table and the parsed value of each column."""
+
+    spec: FileSpec
+    rank: int
+    file: str
+    #: A file (or more than one) of this name is in the folder, readable or not.
+    present: bool = False
+    table: Table | None = None
+    values: dict[str, pd.Series | np.ndarray] = field(default_factory=dict)
+    #: Per column: the cell holds a valid, non-empty value.
+    valid: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Per column: the cell is empty (only spaces or nothing).
+    empty: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Rows that are checked (empty rows inside the file are reported once by the reader).
+    checked: np.ndarray | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.table is not None
+
+    def has(self, *columns: str) -> bool:
+        return self.table is not None and all(c in self.valid for c in columns)
+
+    def rows_where(self, mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(mask & self.checked)
+
+    def typed_frame(self) -> pd.DataFrame:
+        """The file as typed columns (see RoundInput); only called when there was no error."""
+        frame = self.table.frame.copy(deep=False)
+        n = len(frame)
+        for column in self.spec.columns:
+            if column.name in frame.columns:
+                frame[column.name] = _typed(column, self.values[column.name], self.empty[column.name])
+            else:
+                frame[column.name] = _absent(column, n)
+        return frame
+
+
+def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: _Report) -> _File:
+    path, problems = find_file(folder, spec)
+    f = _File(spec, rank, path.name if path is not None else f"{spec.name}.csv",
+              present=path is not None or (bool(problems) and not spec.required))
+    for problem in problems:
+        report.add(rank, problem)
+    if path is None:
+        return f
+    result = read_table(path, spec.name)
+    for problem in result.problems:
+        report.add(rank, problem)
+    if result.table is None:
+        return f
+    table = f.table = result.table
+    n = table.n_rows
+    f.checked = np.ones(n, dtype=bool)
+    f.checked[list(table.empty_rows)] = False
+    present = set(table.frame.columns)
+    for column in spec.columns:
+        if column.required and column.name not in present:
+            hint = next((c for c in present if c.lower() == column.name.lower()), None)
+            rule = "required column missing"
+            if hint is not None:
+                rule += f" (there is a column {hint!r}; column names are lower case)"
+            report.add(rank, Problem(f.file, 1, column.name, None, rule))
+    if n == 0 and spec.name in FILES_NEEDING_ROWS:
+        report.add(rank, Problem(f.file, None, None, None, "file has no rows"))
+    for column in spec.columns:
+        if column.name in present:
+            _check_cells(f, column, report)
+    return f
+
+
+def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
+    cells = f.table.frame[column.name]
+    stripped = cells.str.strip()
+    empty = (stripped.str.len() == 0).to_numpy(dtype=bool)
+    kind = column.kind
+    if kind == "text":
+        values, wrong = cells, np.zeros(len(cells), dtype=bool)
+    elif kind in ("int", "number"):
+        values, wrong = _parse_number(stripped, empty, integer=kind == "int")
+        if column.minimum is not None:
+            wrong |= values < column.minimum  # NaN compares False
+        if column.maximum is not None:
+            wrong |= values > column.maximum
+        values = np.where(wrong, np.nan, values)
+    elif kind == "bool":
+        lower = stripped.str.lower()
+        true = lower.isin(TRUE_WORDS).to_numpy(dtype=bool)
+        false = lower.isin(FALSE_WORDS).to_numpy(dtype=bool)
+        values, wrong = true, ~(true | false | empty)
+    else:
+        allowed = column.choices if kind == "choice" else tuple(GRADE_POINTS)
+        canonical = {choice.lower(): choice for choice in allowed}
+        known = stripped.str.lower().map(canonical)
+        wrong = known.isna().to_numpy(dtype=bool) & ~empty
+        values = known.astype(TEXT)
+    f.values[column.name] = values
+    f.empty[column.name] = empty
+    f.valid[column.name] = ~wrong & ~empty
+    rule = kind_rule(column)
+    if not column.nullable:
+        report.rows(f, column.name, f.rows_where(empty),
+                    rule if kind == "text" else f"must not be empty ({rule})")
+    report.rows(f, column.name, f.rows_where(wrong), rule)
+
+
+def _parse_number(stripped: pd.Series, empty: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(values as float64 with NaN where empty or not a number, mask of cells that are not a number)."""
+    pattern = _INT if integer else _NUMBER
+    ok = stripped.str.fullmatch(pattern).to_numpy(dtype=bool)
+    values = np.full(len(stripped), np.nan)
+    if ok.any():
+        text = stripped[ok].str.replace(",", ".", regex=False)
+        values[ok] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        fine = ok & np.isfinite(values)
+        if integer:
+            fine &= np.abs(values) < _LARGEST_INT
+    wrong = ~fine & ~empty
+    values[~fine] = np.nan
+    return values, wrong
+
+
+def _typed(column: ColumnSpec, values, empty: np.ndarray):
+    kind = column.kind
+    if kind == "int":
+        return values if column.nullable else values.astype(np.int64)
+    if kind == "number":
+        return values
+    if kind == "bool":
+        if column.nullable:
+            return pd.array(np.where(empty, None, values), dtype="boolean")
+        return values
+    return values
+
+
+def _absent(column: ColumnSpec, n: int):
+    """The values of an optional column the file did not have: its default, else missing."""
+    kind, default = column.kind, column.default
+    if kind == "bool":
+        if default is None:
+            return pd.array([pd.NA] * n, dtype="boolean")
+        return np.full(n, bool(default))
+    if kind == "int":
+        return np.full(n, np.nan) if default is None else np.full(n, int(default), dtype=np.int64)
+    if kind == "number":
+        return np.full(n, np.nan if default is None else float(default))
+    return pd.Series([default if default is not None else ""] * n, dtype=TEXT)
+
+
+# --- keys and references -----------------------------------------------------------------------
+
+
+def _first_seen(keys: list[np.ndarray | pd.Series]) -> np.ndarray:
+    """For each row, the position of the first row with the same key (itself when it is the first)."""
+    codes = None
+    for key in keys:
+        key_codes, uniques = pd.factorize(key)
+        codes = key_codes.astype(np.int64) if codes is None else codes * len(uniques) + key_codes
+    codes, _ = pd.factorize(codes)
+    _, first_by_code = np.unique(codes, return_index=True)
+    return first_by_code[codes]
+
+
+def _check_keys(files: dict[str, _File], report: _Report) -> None:
+    for f in files.values():
+        key = f.spec.key
+        if not key or not f.has(*key):
+            continue
+        frame = f.table.frame
+        rows = np.flatnonzero(np.logical_and.reduce([f.valid[c] for c in key]) & f.checked)
+        if len(rows) == 0:
+            continue
+        parts = []
+        for c in key:
+            part = f.values[c] if f.spec.column(c).kind != "text" else frame[c]
+            if f.spec.name == GRADES.name and c == "subject":
+                given = frame[c].iloc[rows]
+                part = given.map({name: subject_code(name) for name in given.unique()})
+                parts.append(part.to_numpy())
+                continue
+            parts.append(pd.Series(part).iloc[rows].to_numpy())
+        first = rows[_first_seen(parts)]
+        duplicate = first != rows
+        at, was = rows[duplicate], first[duplicate]
+        last = key[-1]
+        if len(key) == 1:
+            rule = lambda k, was=was, c=last: f"duplicate {c}; first seen in row {was[k] + FIRST_DATA_ROW}"
+        else:
+            owners = frame[key[0]].iloc[at].tolist()[:MAX_PER_RULE]
+            earlier = frame[last].iloc[was].tolist()[:MAX_PER_RULE]
+            given = frame[last].iloc[at].tolist()[:MAX_PER_RULE]
+
+            def rule(k, was=was, c=last, owner=key[0]):
+                same = "" if earlier[k] == given[k] else f" ({earlier[k]!r})"
+                return (f"duplicate {c} for {owner} {owners[k]}; first seen in row "
+                        f"{was[k] + FIRST_DATA_ROW}{same}")
+
+        report.rows(f, last, at, rule)
+
+
+def _check_references(files: dict[str, _File], report: _Report) -> None:
+    references = (
+        (APPLICATIONS, "student_id", STUDENTS, "student_id"),
+        (APPLICATIONS, "programme_id", PROGRAMMES, "programme_id"),
+        (GRADES, "student_id", STUDENTS, "student_id"),
+        (STUDENTS, "home_municipality", MUNICIPALITIES, "municipality"),
+        (PROGRAMMES, "municipality", MUNICIPALITIES, "municipality"),
+    )
+    for spec, column, target_spec, target_column in references:
+        f, target = files[spec.name], files[target_spec.name]
+        if not f.has(column) or not target.has(target_column):
+            continue
+        known = target.table.frame[target_column][target.valid[target_column]]
+        found = f.table.frame[column].isin(known).to_numpy(dtype=bool)
+        missing = f.rows_where(f.valid[column] & ~found)
+        report.rows(f, column, missing, f"{column} not found in {target.file}")
+
+
+# --- rules within and across files -------------------------------------------------------------
+
+
+def _check_applications(f: _File, report: _Report) -> None:
+    """choice_rank consecutive from 1 for each student; no programme twice for one student."""
+    if not f.has("student_id", "choice_rank"):
+        return
+    frame = f.table.frame
+    student = frame["student_id"]
+    rank = f.values["choice_rank"]
+    rows = np.flatnonzero(f.valid["student_id"] & f.checked)
+    if len(rows) == 0:
+        return
+    codes, _ = pd.factorize(student.iloc[rows])
+    # A student with an unreadable rank is left out: that cell is reported already.
+    bad_student = np.zeros(codes.max() + 1, dtype=bool)
+    bad_student[codes[~f.valid["choice_rank"][rows]]] = True
+    keep = ~bad_student[codes]
+    rows, codes = rows[keep], codes[keep]
+    ranks = rank[rows].astype(np.int64)
+    order = np.lexsort((rows, ranks, codes))
+    r_rows, r_codes, r_ranks = rows[order], codes[order], ranks[order]
+    # Repeated ranks are reported as duplicate keys; the gap check sees each rank once.
+    repeat = np.zeros(len(order), dtype=bool)
+    repeat[1:] = (r_codes[1:] == r_codes[:-1]) & (r_ranks[1:] == r_ranks[:-1])
+    u_rows, u_codes, u_ranks = r_rows[~repeat], r_codes[~repeat], r_ranks[~repeat]
+    start = np.r_[True, u_codes[1:] != u_codes[:-1]]
+    group_start = np.maximum.accumulate(np.where(start, np.arange(len(u_codes)), 0))
+    expected = np.arange(len(u_codes)) - group_start + 1
+    broken = u_ranks != expected
+    first_broken = broken & np.r_[True, ~(broken[:-1] & (u_codes[1:] == u_codes[:-1]))]
+    # Only the first broken rank of each student is reported.
+    seen_student = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=bool)
+    flagged = []
+    for i in np.flatnonzero(first_broken):
+        if not seen_student[u_codes[i]]:
+            seen_student[u_codes[i]] = True
+            flagged.append(i)
+    flagged = np.asarray(flagged, dtype=np.int64)
+    order_by_row = np.argsort(u_rows[flagged], kind="stable")
+    flagged = flagged[order_by_row]
+    bounds = np.searchsorted(u_codes, u_codes[flagged]), np.searchsorted(u_codes, u_codes[flagged], side="right")
+    owners = student.iloc[u_rows[flagged[:MAX_PER_RULE]]].tolist()
+
+    def gap_rule(k: int) -> str:
+        has = u_ranks[bounds[0][k]:bounds[1][k]]
+        listed = ", ".join(str(r) for r in has[:20]) + (", ..." if len(has) > 20 else "")
+        return f"choice_rank must be consecutive from 1 for each student; student {owners[k]} has {listed}"
+
+    report.rows(f, "choice_rank", u_rows[flagged], gap_rule)
+
+    if not f.has("programme_id"):
+        return
+    rows = np.flatnonzero(f.valid["student_id"] & f.valid["programme_id"] & f.checked)
+    if len(rows) == 0:
+        return
+    first = rows[_first_seen([student.iloc[rows].to_numpy(), frame["programme_id"].iloc[rows].to_numpy()])]
+    twice = first != rows
+    at, was = rows[twice], first[twice]
+    rank_text = frame["choice_rank"]
+    programme = frame["programme_id"].iloc[at].tolist()[:MAX_PER_RULE]
+    owners = student.iloc[at].tolist()[:MAX_PER_RULE]
+    rank_at = rank_text.iloc[at].tolist()[:MAX_PER_RULE]
+    rank_was = rank_text.iloc[was].tolist()[:MAX_PER_RULE]
+    report.rows(
+        f, "programme_id", at,
+        lambda k: (f"programme {programme[k]} appears twice for student {owners[k]} "
+                   f"(choice_rank {rank_was[k].strip()} and {rank_at[k].strip()}; first in row "
+                   f"{was[k] + FIRST_DATA_ROW})"),
+    )
+
+
+def _check_students(files: dict[str, _File], report: _Report) -> None:
+    """Merit value or grades; lottery unique; warn about students without applications."""
+    f = files[STUDENTS.name]
+    if not f.has("student_id"):
+        return
+    ids = f.table.frame["student_id"]
+    grades, applications = files[GRADES.name], files[APPLICATIONS.name]
+    if "merit_value" in f.valid:
+        no_merit = f.empty["merit_value"] & f.valid["student_id"]
+        if not grades.present:
+            report.rows(f, "merit_value", f.rows_where(no_merit),
+                        "merit_value is empty and there is no grades file")
+        elif grades.has("student_id"):
+            graded = ids.isin(grades.table.frame["student_id"][grades.valid["student_id"]]).to_numpy(dtype=bool)
+            report.rows(f, "merit_value", f.rows_where(no_merit & ~graded),
+                        f"merit_value is empty and {grades.file} has no grades for this student")
+    if "lottery" in f.valid:
+        rows = f.rows_where(f.valid["lottery"])
+        if len(rows):
+            first = rows[_first_seen([f.values["lottery"][rows]])]
+            tie = first != rows
+            was = first[tie]
+            report.rows(f, "lottery", rows[tie],
+                        lambda k: (f"lottery must be unique (a tie could not be decided); same as row "
+                                   f"{was[k] + FIRST_DATA_ROW}"))
+    if applications.has("student_id"):
+        applied = ids.isin(applications.table.frame["student_id"]).to_numpy(dtype=bool)
+        report.rows(f, "student_id", f.rows_where(f.valid["student_id"] & ~applied),
+                    f"student has no applications in {applications.file}; they cannot be placed",
+                    severity="warning")
+
+
+def _check_programmes(f: _File, report: _Report) -> None:
+    """test_seats + free_quota_seats <= seats."""
+    if not f.has("seats"):
+        return
+    parts = [c for c in ("test_seats", "free_quota_seats") if c in f.valid]
+    if not parts:
+        return
+    ok = f.valid["seats"] & np.logical_and.reduce([f.valid[c] | f.empty[c] for c in parts])
+    reserved = sum(np.nan_to_num(f.values[c]) for c in parts)
+    over = f.rows_where(ok & (reserved > f.values["seats"]))
+    held = {c: f.table.frame[c].iloc[over].tolist()[:MAX_PER_RULE] for c in parts}
+    names = " + ".join(parts)
+    report.rows(
+        f, "seats", over,
+        lambda k: f"seats must be at least {names} = " + " + ".join(held[c][k].strip() or "0" for c in parts),
+    )
+
+
+def _check_grades(f: _File, report: _Report) -> None:
+    """At most one language_choice=true per student."""
+    if not f.has("student_id", "language_choice"):
+        return
+    rows = f.rows_where(f.valid["student_id"] & f.valid["language_choice"] & f.values["language_choice"])
+    if len(rows) == 0:
+        return
+    first = rows[_first_seen([f.table.frame["student_id"].iloc[rows].to_numpy()])]
+    again = first != rows
+    was = first[again]
+    owners = f.table.frame["student_id"].iloc[rows[again]].tolist()[:MAX_PER_RULE]
+    report.rows(f, "language_choice", rows[again],
+                lambda k: (f"more than one language_choice for student {owners[k]}; first in row "
+                           f"{was[k] + FIRST_DATA_ROW}"))
+
+
+def _check_programme_codes(folder: Path, f: _File, report: _Report) -> None:
+    """Every programme_code is in the programme-type table (the folder's own or the shipped one)."""
+    if not f.has("programme_code"):
+        return
+    from admissions.io.programme_types import check_programme_codes, load_programme_types
+
+    try:
+        types = load_programme_types(folder)
+    except ConfigError as exc:
+        report.add(len(ROUND_FILES), Problem("programme_types.toml", None, None, None, str(exc)))
+        return
+    codes = f.table.frame["programme_code"].tolist()
+    for problem in check_programme_codes(codes, types, f.file):
+        position = problem.row - FIRST_DATA_ROW
+        if f.valid["programme_code"][position] and f.checked[position]:
+            report.add(f.rank, problem)
