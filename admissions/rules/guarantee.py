@@ -10,7 +10,8 @@ student-proposing deferred acceptance and its result is stable in the market it 
 - the held application stays eligible even when new grades would make it ineligible;
 - a student who declines (``decline``) gives up the held seat and every lower choice, and stays a
   reserve on higher choices; one who withdraws (``withdraw``) leaves every choice; a student who
-  does not answer keeps the seat;
+  does not answer keeps the seat. Answers hold for the rest of the season: a seat declined in one
+  reserve round stays given up (with every lower choice) in the next;
 - a student who removed the held offer from their choices has given it up, as by a decline.
 
 A freed seat then goes to the best-placed reserve, who frees a lower seat in turn: deferred
@@ -33,12 +34,15 @@ class Guarantee:
     """What the round must honour, per student of the round (n students).
 
     ``held``: the offer each student holds from the base run, -1 for none.
-    ``declined``, ``withdrawn``: the student's answer.
+    ``withdrawn``: the student has withdrawn from the admission.
+    ``decline_student``, ``decline_offer``: (d,) pairs, the student declined that offer (in this
+    round or an earlier one of the season), giving up it and every lower choice.
     """
 
     held: np.ndarray  # (n,) int64
-    declined: np.ndarray  # (n,) bool
     withdrawn: np.ndarray  # (n,) bool
+    decline_student: np.ndarray  # (d,) int64
+    decline_offer: np.ndarray  # (d,) int64
 
 
 def apply_guarantee(
@@ -68,18 +72,19 @@ def apply_guarantee(
     """
     n, k = choices.shape
     column = np.arange(k)[None, :]
-    held = guarantee.held[:, None]
-    at_held = (choices == held) & (held >= 0)
-    held_column = np.where(at_held.any(axis=1), at_held.argmax(axis=1), -1)
-    has_seat = held_column >= 0
-    keeps = has_seat & ~guarantee.declined & ~guarantee.withdrawn
+    held_column = column_of(choices, np.arange(n), guarantee.held)
+    # The highest choice each student declined: it and everything below are given up.
+    declined_column = np.full(n, k, dtype=np.int64)
+    at = column_of(choices, guarantee.decline_student, guarantee.decline_offer)
+    found = at >= 0
+    np.minimum.at(declined_column, guarantee.decline_student[found], at[found])
+    keeps = (held_column >= 0) & (held_column < declined_column) & ~guarantee.withdrawn
 
     excluded = np.zeros((n, k), dtype=np.int8)
     present = choices >= 0
     hc = held_column[:, None]
     excluded[keeps[:, None] & present & (column > hc)] = BELOW_HELD
-    gives_up = (has_seat & guarantee.declined & ~guarantee.withdrawn)[:, None]
-    excluded[gives_up & present & (column >= hc)] = DECLINED
+    excluded[present & (column >= declined_column[:, None])] = DECLINED
     excluded[guarantee.withdrawn[:, None] & present] = WITHDRAWN
 
     protected = keeps[:, None] & (column == hc)
@@ -87,3 +92,11 @@ def apply_guarantee(
     tier = np.where(protected, GUARANTEED_TIER, tier)
     holders = np.bincount(choices[protected], minlength=len(seats))
     return eligible, tier, excluded, np.maximum(seats, holders).astype(np.int64)
+
+
+def column_of(choices: np.ndarray, students: np.ndarray, offers: np.ndarray) -> np.ndarray:
+    """(m,) int64 column at which each student lists the offer, -1 when not listed (or offer -1)."""
+    if len(students) == 0:
+        return np.empty(0, dtype=np.int64)
+    match = (choices[students] == offers[:, None]) & (offers[:, None] >= 0)
+    return np.where(match.any(axis=1), match.argmax(axis=1), -1).astype(np.int64)

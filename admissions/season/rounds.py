@@ -23,6 +23,7 @@ import pandas as pd
 from admissions.errors import InvalidInput
 from admissions.io.answers import read_answers
 from admissions.io.encode import EncodedRound
+from admissions.io.problems import Problem
 from admissions.io.output import check_output_folder, output_folder, write_json
 from admissions.outputs import write_match_outputs
 from admissions.pipeline import Progress, RoundResult, prepare_round, run_record
@@ -61,7 +62,7 @@ def run_round(
     try:
         base_run_id = None
         guarantee = None
-        answer_rows: list[tuple[str, str]] = []
+        answer_rows: list[tuple[str, str, str | None]] = []
         if kind == "reserve":
             base_run_id = store.latest_run(connection, ("final", "reserve"))
             if base_run_id is None:
@@ -70,10 +71,14 @@ def run_round(
                 "SELECT student_id, programme_id FROM placements WHERE run_id = ? AND programme_id IS NOT NULL",
                 (base_run_id,),
             ).fetchall())
-            answer_frame = read_answers(answers) if answers is not None else None
-            if answer_frame is not None:
-                answer_rows = list(zip(answer_frame["student_id"], answer_frame["answer"]))
-            guarantee = _guarantee_builder(held, answer_frame, answers)
+            if answers is not None:
+                frame = read_answers(answers)
+                answer_rows = [
+                    (student, answer, None if answer == "withdraw" else held.get(student))
+                    for student, answer in zip(frame["student_id"], frame["answer"])
+                ]
+            earlier = store.season_answers(connection, base_run_id)
+            guarantee = _guarantee_builder(held, earlier, answer_rows, answers)
         r = prepare_round(
             folder,
             seed=seed,
@@ -88,7 +93,7 @@ def run_round(
         record["kind"] = kind
         record["base_run_id"] = base_run_id
         if kind == "reserve":
-            record["answers"] = {a: sum(1 for _, x in answer_rows if x == a) for a in ("accept", "decline", "withdraw")}
+            record["answers"] = {a: sum(1 for _, x, _ in answer_rows if x == a) for a in ("accept", "decline", "withdraw")}
         placements = placements_table(r)
         applications = applications_table(r)
 
@@ -118,35 +123,43 @@ def run_round(
         connection.close()
 
 
-def _guarantee_builder(held: dict[str, str], answers: pd.DataFrame | None, answers_path: Path | None):
-    """The guarantee callback for prepare_round: base-run placements and answers mapped to this round."""
+def _guarantee_builder(
+    held: dict[str, str],
+    earlier: list[tuple[str, str, str | None]],
+    answers: list[tuple[str, str, str | None]],
+    answers_path: Path | None,
+):
+    """The guarantee callback for prepare_round: base-run seats and every answer of the season."""
 
     def build(encoded: EncodedRound) -> Guarantee:
         students = pd.Index(encoded.student_ids)
         programmes = pd.Index(encoded.programme_ids)
         n = encoded.n_students
+        if answers:
+            at = students.get_indexer([student for student, _, _ in answers])
+            unknown = np.flatnonzero(at < 0)
+            if len(unknown):
+                raise InvalidInput([
+                    Problem(answers_path.name, int(i) + 2, "student_id", answers[i][0],
+                            "student_id not found in students of the round")
+                    for i in unknown
+                ])
         held_index = np.full(n, -1, dtype=np.int64)
         ids = students.get_indexer(list(held))
         offers = programmes.get_indexer(list(held.values()))
         known = (ids >= 0) & (offers >= 0)
         held_index[ids[known]] = offers[known]
-        declined = np.zeros(n, dtype=bool)
-        withdrawn = np.zeros(n, dtype=bool)
-        if answers is not None:
-            at = students.get_indexer(answers["student_id"])
-            unknown = np.flatnonzero(at < 0)
-            if len(unknown):
-                from admissions.io.problems import Problem
 
-                raise InvalidInput([
-                    Problem(answers_path.name, int(i) + 2, "student_id", str(answers["student_id"].iloc[i]),
-                            "student_id not found in students of the round")
-                    for i in unknown
-                ])
-            kind = answers["answer"].to_numpy()
-            declined[at[kind == "decline"]] = True
-            withdrawn[at[kind == "withdraw"]] = True
-        return Guarantee(held=held_index, declined=declined, withdrawn=withdrawn)
+        everything = earlier + answers
+        withdrawn = np.zeros(n, dtype=bool)
+        gone = students.get_indexer([s for s, a, _ in everything if a == "withdraw"])
+        withdrawn[gone[gone >= 0]] = True
+        declines = [(s, p) for s, a, p in everything if a == "decline" and p is not None]
+        decline_student = students.get_indexer([s for s, _ in declines]).astype(np.int64)
+        decline_offer = programmes.get_indexer([p for _, p in declines]).astype(np.int64)
+        keep = (decline_student >= 0) & (decline_offer >= 0)
+        return Guarantee(held=held_index, withdrawn=withdrawn,
+                         decline_student=decline_student[keep], decline_offer=decline_offer[keep])
 
     return build
 

@@ -14,7 +14,9 @@ Schema (version 1), documented in docs/season.md as well:
     run_id, student_id, choice_rank, programme_id, eligible, tier, score, outcome,
     reserve_position: every application as the run saw it.
 ``answers``
-    run_id, student_id, answer (accept, decline, withdraw): the answers a reserve round applied.
+    run_id, student_id, answer (accept, decline, withdraw), programme_id (the seat declined or
+    accepted; NULL for a withdrawal or a student without a seat): the answers a reserve round
+    applied. They hold for the rest of the season.
 
 Every run is written in one transaction (BEGIN IMMEDIATE ... COMMIT): a run that fails or is killed
 half-way leaves the database as it was, and a second command writing at the same time waits for the
@@ -86,6 +88,7 @@ CREATE TABLE IF NOT EXISTS answers (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
     student_id TEXT NOT NULL,
     answer TEXT NOT NULL CHECK (answer IN ('accept', 'decline', 'withdraw')),
+    programme_id TEXT,
     PRIMARY KEY (run_id, student_id)
 );
 """
@@ -177,7 +180,7 @@ def insert_run(
 
     ``placements`` rows: (student_id, programme_id, choice_rank, merit, lottery);
     ``applications`` rows: (student_id, choice_rank, programme_id, eligible, tier, score, outcome,
-    reserve_position); ``answers`` rows: (student_id, answer).
+    reserve_position); ``answers`` rows: (student_id, answer, programme_id).
     """
     if kind not in RUN_KINDS:
         raise SeasonError(f"kind == {kind!r}, must be one of {', '.join(RUN_KINDS)}")
@@ -201,7 +204,7 @@ def insert_run(
             "INSERT INTO applications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((run_id, *row) for row in applications),
         )
-        connection.executemany("INSERT INTO answers VALUES (?, ?, ?)", ((run_id, *row) for row in answers))
+        connection.executemany("INSERT INTO answers VALUES (?, ?, ?, ?)", ((run_id, *row) for row in answers))
     return run_id
 
 
@@ -224,6 +227,30 @@ def run_kind(connection: sqlite3.Connection, run_id: int) -> str:
     if row is None:
         raise SeasonError(f"run_id == {run_id}, must be a run of this season (see admissions history)")
     return str(row[0])
+
+
+def season_answers(connection: sqlite3.Connection, run_id: int) -> list[tuple[str, str, str | None]]:
+    """Every answer given in the reserve rounds from the final admission up to ``run_id``, oldest first.
+
+    Follows base_run_id back from ``run_id`` to the final round; rows (student_id, answer,
+    programme_id).
+    """
+    chain = []
+    current: int | None = run_id
+    while current is not None:
+        kind, base = connection.execute(
+            "SELECT kind, base_run_id FROM runs WHERE run_id = ?", (current,)
+        ).fetchone()
+        if kind != "reserve":
+            break
+        chain.append(current)
+        current = base
+    rows: list[tuple[str, str, str | None]] = []
+    for run in reversed(chain):
+        rows += connection.execute(
+            "SELECT student_id, answer, programme_id FROM answers WHERE run_id = ? ORDER BY student_id", (run,)
+        ).fetchall()
+    return rows
 
 
 def latest_run(connection: sqlite3.Connection, kinds: tuple[str, ...]) -> int | None:
