@@ -32,7 +32,7 @@ from admissions.errors import InvalidInput
 from admissions.io.programme_types import ProgrammeTypes, check_programme_codes, load_programme_types
 from admissions.rules.eligibility import Requirement
 from admissions.rules.guarantee import Guarantee, apply_guarantee
-from admissions.rules.quotas import Market, build_market, pass_on_vacant_quota_seats
+from admissions.rules.quotas import FREE, TEST, Market, build_market, pass_on_vacant_quota_seats
 from admissions.rules.selection import Selection, apply_rules
 
 Progress = Callable[[str], None]
@@ -154,6 +154,39 @@ def turned_away(choices: np.ndarray, choice_index: np.ndarray, n_programmes: int
     return np.bincount(choices[above], minlength=n_programmes) > 0
 
 
+def match_market(market: Market, priority: np.ndarray, quota_seats: np.ndarray) -> tuple[MatchResult, np.ndarray, int]:
+    """Deferred acceptance on the market, re-run while vacant quota seats pass to the ordinary quotas.
+
+    Returns the result, the final quota sizes (q,) and the number of matchings run.
+    """
+    runs = 0
+    while True:
+        result = deferred_acceptance(market.choices, priority, quota_seats)
+        runs += 1
+        moved = pass_on_vacant_quota_seats(market, quota_seats, result.admitted,
+                                           turned_away(market.choices, result.choice_index, len(quota_seats)))
+        if moved is None:
+            return result, quota_seats, runs
+        quota_seats = moved
+
+
+def quota_seats_for(market: Market, seats: np.ndarray) -> np.ndarray:
+    """(q,) initial quota sizes of the market for new offer seats (p,).
+
+    Each quota keeps its size as far as the offer's seats allow (the test quota first, then the
+    free quota, as when the market was built); the ordinary quota gets the rest.
+    """
+    quota_seats = market.seats.copy()
+    left = np.asarray(seats, dtype=np.int64).copy()
+    for kind in (TEST, FREE):
+        sub = np.flatnonzero(market.quota == kind)
+        parent = market.parent[sub]
+        quota_seats[sub] = np.minimum(market.seats[sub], left[parent])
+        left[parent] -= quota_seats[sub]
+    quota_seats[market.ordinary] = left
+    return quota_seats.astype(np.int64)
+
+
 def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[list[Requirement], np.ndarray]:
     """The distinct eligibility requirements of the offers and, per offer, the index of its own."""
     requirements: list[Requirement] = []
@@ -231,16 +264,7 @@ def prepare_round(
             choice_rank=market.column,
         )
     with timings.step("match", progress):
-        quota_seats = market.seats
-        quota_runs = 0
-        while True:
-            result = deferred_acceptance(market.choices, priority, quota_seats)
-            quota_runs += 1
-            moved = pass_on_vacant_quota_seats(market, quota_seats, result.admitted,
-                                               turned_away(market.choices, result.choice_index, len(quota_seats)))
-            if moved is None:
-                break
-            quota_seats = moved
+        result, quota_seats, quota_runs = match_market(market, priority, market.seats)
     with timings.step("check", progress):
         check = check_matching(market.choices, priority, quota_seats, result.assignment)
     return RoundResult(
