@@ -19,12 +19,17 @@ How cells are read (all checks are vectorised; only the problems found are forma
   spelling (``Municipal`` becomes ``municipal``).
 - grade: A-F, any case; normalised to upper case (``a`` becomes ``A``).
 
+An empty cell is allowed in a nullable column (it becomes NaN or NA) and, in an optional column
+with a default, takes the default (an empty ``test_seats`` is 0, an empty ``application_group``
+is ``on_time``); anywhere else it is a problem.
+
 At most :data:`~admissions.io.readers.MAX_PER_RULE` problems are listed per file, column and rule;
 the rest are counted in one line, so a broken 1 GB file cannot produce a 1 GB report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,14 +104,18 @@ def load_round(folder: Path) -> RoundInput:
     problems = report.sorted()
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
-    grades = files[GRADES.name]
+    fields = {field.name for field in dataclasses.fields(RoundInput)}
+    optional = {
+        name: f.typed_frame() if f.table is not None else None
+        for name, f in files.items()
+        if not f.spec.required and name in fields
+    }
     return RoundInput(
         folder=folder,
         programmes=files[PROGRAMMES.name].typed_frame(),
         students=files[STUDENTS.name].typed_frame(),
         applications=files[APPLICATIONS.name].typed_frame(),
         municipalities=files[MUNICIPALITIES.name].typed_frame(),
-        grades=grades.typed_frame() if grades.table is not None else None,
         sources=tuple(
             SourceFile(f.spec.name, f.table.path, f.table.sha256) for f in files.values() if f.table is not None
         ),
@@ -114,7 +123,27 @@ def load_round(folder: Path) -> RoundInput:
             f.spec.name: frozenset(f.table.frame.columns) for f in files.values() if f.table is not None
         },
         warnings=tuple(problems),
+        **optional,
     )
+
+
+def load_table(path: Path, spec: FileSpec) -> pd.DataFrame:
+    """Read and validate one file against ``spec`` alone (cells and unique key, no other file).
+
+    For files read on their own, such as the answers of a reserve round. Returns the typed frame
+    (see :class:`RoundInput` for the types); raises InvalidInput with every problem found.
+    """
+    path = Path(path)
+    report = _Report()
+    f = _File(spec, 0, path.name, present=path.is_file())
+    if not path.is_file():
+        raise InvalidInput([Problem(path.name, None, None, None, "file not found")])
+    _check_file(f, path, report)
+    _check_keys({spec.name: f}, report)
+    problems = report.sorted()
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(problems)
+    return f.typed_frame()
 
 
 def kind_rule(column: ColumnSpec) -> str:
@@ -239,11 +268,18 @@ def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: _Repo
         report.add(rank, problem)
     if path is None:
         return f
+    _check_file(f, path, report)
+    return f
+
+
+def _check_file(f: _File, path: Path, report: _Report) -> None:
+    """Read one file and check its header, its number of rows and every cell."""
+    spec, rank = f.spec, f.rank
     result = read_table(path, spec.name)
     for problem in result.problems:
         report.add(rank, problem)
     if result.table is None:
-        return f
+        return
     table = f.table = result.table
     n = table.n_rows
     f.checked = np.ones(n, dtype=bool)
@@ -261,7 +297,6 @@ def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: _Repo
     for column in spec.columns:
         if column.name in present:
             _check_cells(f, column, report)
-    return f
 
 
 def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
@@ -289,14 +324,32 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
         known = stripped.str.lower().map(canonical)
         wrong = known.isna().to_numpy(dtype=bool) & ~empty
         values = known.astype(TEXT)
+    if _defaults_empty(column):
+        values = _fill(column, values, empty)
+        valid, empty = ~wrong, np.zeros(len(cells), dtype=bool)
+    else:
+        valid = ~wrong & ~empty
     f.values[column.name] = values
     f.empty[column.name] = empty
-    f.valid[column.name] = ~wrong & ~empty
+    f.valid[column.name] = valid
     rule = kind_rule(column)
     if not column.nullable:
         report.rows(f, column.name, f.rows_where(empty),
                     rule if kind == "text" else f"must not be empty ({rule})")
     report.rows(f, column.name, f.rows_where(wrong), rule)
+
+
+def _defaults_empty(column: ColumnSpec) -> bool:
+    """An empty cell of an optional column with a default takes the default (test_seats: 0)."""
+    return not column.required and not column.nullable and column.default is not None
+
+
+def _fill(column: ColumnSpec, values, empty: np.ndarray):
+    if not empty.any():
+        return values
+    if column.kind in ("int", "number", "bool"):
+        return np.where(empty, column.default, values)
+    return values.mask(pd.Series(empty, index=values.index), str(column.default))
 
 
 def _parse_number(stripped: pd.Series, empty: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,59 @@
+"""`admissions validate`: check every file of a round's input folder against the data contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from admissions.cli._output import fail, print_problems
+from admissions.errors import AdmissionsError, InvalidInput
+from admissions.io.problems import Problem, problems_frame
+from admissions.io.round_input import RoundInput
+
+
+def validate(
+    folder: Annotated[Path, typer.Argument(help="Input folder of the round (programmes, students, applications, municipalities, grades).")],
+    problems_csv: Annotated[Path | None, typer.Option("--problems-csv", help="Also write the problems as a table (file, row, column, value, rule, severity) to this CSV file.")] = None,
+) -> None:
+    """Check every file of a round's input folder and report every problem at once.
+
+    Each problem names the file, the row (as a spreadsheet shows it), the column, the value and
+    the rule broken. Exit status 0 when the input is valid (warnings are printed but allowed),
+    1 when it is not or when FOLDER does not exist.
+
+    Example: admissions validate data/samples/skane-2000 --problems-csv problems.csv
+    """
+    from admissions.io.validate import load_round
+
+    if not folder.is_dir():
+        fail(f"input folder {folder} does not exist or is not a folder")
+    try:
+        data = load_round(folder)
+    except InvalidInput as exc:
+        _write_problems(exc.problems, problems_csv)
+        print_problems(exc.problems, folder)
+        raise typer.Exit(1) from None
+    except AdmissionsError as exc:
+        fail(str(exc))
+    _write_problems(list(data.warnings), problems_csv)
+    if data.warnings:
+        print_problems(list(data.warnings), folder)
+    typer.echo(summary_line(data))
+
+
+def summary_line(data: RoundInput) -> str:
+    """'valid: 2000 students, 9431 applications, 180 programmes, 41 municipalities, 32000 grades'."""
+    grades = "no grades file" if data.grades is None else f"{len(data.grades)} grades"
+    return (f"valid: {len(data.students)} students, {len(data.applications)} applications, "
+            f"{len(data.programmes)} programmes, {len(data.municipalities)} municipalities, {grades}")
+
+
+def _write_problems(problems: list[Problem], path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        problems_frame(problems).to_csv(path, index=False)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")

@@ -1,0 +1,408 @@
+"""load_round: one test per kind of bad input, each asserting the exact problem (file, row, column,
+value, rule), and the typed frames of a valid round."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from admissions.errors import InvalidArgument, InvalidInput
+from admissions.io.problems import Problem
+from admissions.io.validate import load_round, load_table
+from admissions.io.contract import ANSWERS
+
+
+def replace(folder: Path, name: str, old: str, new: str) -> None:
+    """Replace the one occurrence of ``old`` in a file of the folder."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def append(folder: Path, name: str, lines: str) -> None:
+    with open(folder / name, "a", encoding="utf-8") as file:
+        file.write(lines)
+
+
+def problems_of(folder: Path) -> list[Problem]:
+    with pytest.raises(InvalidInput) as caught:
+        load_round(folder)
+    return caught.value.problems
+
+
+def only_problem(folder: Path) -> Problem:
+    problems = problems_of(folder)
+    assert len(problems) == 1, "\n".join(p.describe() for p in problems)
+    return problems[0]
+
+
+# --- a valid round -----------------------------------------------------------------------------
+
+
+def test_a_valid_round_loads_with_typed_columns(folder):
+    data = load_round(folder)
+    assert data.students["student_id"].tolist() == ["0012", "S2", "S3", "S4"]  # leading zero kept
+    assert data.students["merit_value"].dtype == np.float64
+    assert np.isnan(data.students["merit_value"].iloc[1])
+    assert data.students["merit_value"].iloc[0] == 237.5
+    assert data.programmes["seats"].dtype == np.int64
+    assert data.programmes["national_recruitment"].dtype == bool
+    assert data.applications["choice_rank"].tolist() == [1, 2, 1, 1, 2, 3, 1]
+    assert data.municipalities["population"].dtype == np.float64  # nullable int
+    assert data.grades["language_choice"].tolist() == [False, False, False, True]
+    assert data.municipalities["municipality"].tolist() == ["Malmö", "Lund", "Halmstad"]
+
+
+def test_absent_optional_columns_get_their_defaults_and_given_columns_says_so(folder):
+    data = load_round(folder)
+    assert data.programmes["test_seats"].tolist() == [0, 0, 0]
+    assert data.programmes["test"].tolist() == [False, False, False]
+    assert data.students["application_group"].tolist() == ["on_time"] * 4
+    assert data.students["lottery"].isna().all()
+    assert str(data.applications["eligible"].dtype) == "boolean"
+    assert data.applications["eligible"].isna().all()
+    assert not data.has_column("students", "lottery")
+    assert data.has_column("students", "merit_value")
+    assert data.prices is None
+
+
+def test_sources_carry_the_sha256_of_each_file(folder):
+    data = load_round(folder)
+    assert [s.name for s in data.sources] == ["programmes", "students", "applications", "municipalities", "grades"]
+    students = next(s for s in data.sources if s.name == "students")
+    assert students.sha256 == hashlib.sha256((folder / "students.csv").read_bytes()).hexdigest()
+
+
+def test_extra_columns_are_kept_as_text_and_rows_keep_file_order(folder):
+    replace(folder, "students.csv", "merit_value\n", "merit_value,note\n")
+    replace(folder, "students.csv", "S4,Malmö,180\n", "S4,Malmö,180,007\n")
+    data = load_round(folder)
+    assert data.students["note"].tolist() == ["", "", "", "007"]
+    assert data.students.columns[:4].tolist() == ["student_id", "home_municipality", "merit_value", "note"]
+
+
+def test_words_for_true_and_false_choices_and_grades_in_any_case_are_normalised(folder):
+    replace(folder, "programmes.csv", "2,municipal,false", "2,Municipal,Nej")
+    replace(folder, "municipalities.csv", "Lund,true", "Lund,JA")
+    replace(folder, "grades.csv", "S2,SV,A,false", "S2,SV, a ,0")
+    data = load_round(folder)
+    assert data.programmes["principal"].iloc[0] == "municipal"
+    assert data.programmes["national_recruitment"].iloc[0] == np.False_
+    assert data.municipalities["in_area"].tolist() == [True, True, False]
+    assert data.grades["grade"].iloc[0] == "A"
+
+
+def test_whole_numbers_written_with_zero_decimals_are_accepted(folder):
+    replace(folder, "programmes.csv", "Naturvetenskap,2,", "Naturvetenskap,2.0,")
+    replace(folder, "programmes.csv", "Lund Katedralskola,Lund,SA,,1,", 'Lund Katedralskola,Lund,SA,,"1,00",')
+    assert load_round(folder).programmes["seats"].tolist()[:2] == [2, 1]
+
+
+def test_a_student_without_applications_is_a_warning_only(folder):
+    append(folder, "students.csv", "S5,Lund,200\n")
+    data = load_round(folder)
+    assert data.warnings == (
+        Problem("students.csv", 6, "student_id", "S5",
+                "student has no applications in applications.csv; they cannot be placed", "warning"),
+    )
+
+
+def test_header_only_grades_file_is_valid_when_every_student_has_a_merit_value(folder):
+    (folder / "grades.csv").write_text("student_id,subject,grade\n", encoding="utf-8")
+    replace(folder, "students.csv", "S2,Lund,\n", "S2,Lund,200\n")
+    data = load_round(folder)
+    assert len(data.grades) == 0
+    assert data.grades["language_choice"].dtype == bool
+
+
+# --- references --------------------------------------------------------------------------------
+
+
+def test_unknown_programme(folder):
+    append(folder, "applications.csv", "S4,2,P9\n")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 9, "programme_id", "P9", "programme_id not found in programmes.csv")
+
+
+def test_unknown_student_in_applications_and_grades(folder):
+    append(folder, "applications.csv", "S9,1,P1\n")
+    append(folder, "grades.csv", "S9,SV,A,false\n")
+    assert problems_of(folder) == [
+        Problem("applications.csv", 9, "student_id", "S9", "student_id not found in students.csv"),
+        Problem("grades.csv", 6, "student_id", "S9", "student_id not found in students.csv"),
+    ]
+
+
+def test_unknown_municipality(folder):
+    replace(folder, "students.csv", "S4,Malmö,", "S4,Malmo,")
+    assert only_problem(folder) == Problem(
+        "students.csv", 5, "home_municipality", "Malmo", "home_municipality not found in municipalities.csv")
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+
+def test_duplicate_programme_id(folder):
+    append(folder, "programmes.csv", "P2,Other school,Lund,SA,,1,municipal,false\n")
+    assert only_problem(folder) == Problem(
+        "programmes.csv", 5, "programme_id", "P2", "duplicate programme_id; first seen in row 3")
+
+
+def test_duplicate_student_id(folder):
+    append(folder, "students.csv", "S3,Lund,100\n")
+    assert only_problem(folder) == Problem(
+        "students.csv", 6, "student_id", "S3", "duplicate student_id; first seen in row 4")
+
+
+def test_choice_rank_repeat(folder):
+    replace(folder, "applications.csv", "S3,3,P2", "S3,2,P2")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 7, "choice_rank", "2", "duplicate choice_rank for student_id S3; first seen in row 6")
+
+
+def test_choice_rank_gap(folder):
+    replace(folder, "applications.csv", "S3,3,P2", "S3,4,P2")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 7, "choice_rank", "4",
+        "choice_rank must be consecutive from 1 for each student; student S3 has 1, 2, 4")
+
+
+def test_choice_rank_not_starting_at_1(folder):
+    replace(folder, "applications.csv", "S4,1,P3", "S4,2,P3")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 8, "choice_rank", "2",
+        "choice_rank must be consecutive from 1 for each student; student S4 has 2")
+
+
+def test_same_programme_twice_for_one_student(folder):
+    replace(folder, "applications.csv", "S3,3,P2", "S3,3,P1")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 7, "programme_id", "P1",
+        "programme P1 appears twice for student S3 (choice_rank 1 and 3; first in row 5)")
+
+
+def test_same_subject_twice_also_by_its_long_name(folder):
+    append(folder, "grades.csv", "S2,Engelska,C,false\n")
+    assert only_problem(folder) == Problem(
+        "grades.csv", 6, "subject", "Engelska", "duplicate subject for student_id S2; first seen in row 3 ('EN')")
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+def test_negative_seats(folder):
+    replace(folder, "programmes.csv", "Naturvetenskap,2,", "Naturvetenskap,-1,")
+    assert only_problem(folder) == Problem("programmes.csv", 2, "seats", "-1", "must be a whole number >= 0")
+
+
+@pytest.mark.parametrize("seats", ["2.5", "abc", "1e3", "2 seats"])
+def test_seats_that_are_not_whole_numbers(folder, seats):
+    replace(folder, "programmes.csv", "Naturvetenskap,2,", f"Naturvetenskap,{seats},")
+    assert only_problem(folder) == Problem("programmes.csv", 2, "seats", seats, "must be a whole number >= 0")
+
+
+def test_empty_seats(folder):
+    replace(folder, "programmes.csv", "Naturvetenskap,2,", "Naturvetenskap,,")
+    assert only_problem(folder) == Problem(
+        "programmes.csv", 2, "seats", "", "must not be empty (must be a whole number >= 0)")
+
+
+def test_empty_text_where_a_value_is_required(folder):
+    replace(folder, "programmes.csv", "P3,Lund Tekniska,", "P3, ,")
+    assert only_problem(folder) == Problem("programmes.csv", 4, "school", " ", "must not be empty")
+
+
+@pytest.mark.parametrize("merit", ["341", "-0.5", "hög"])
+def test_merit_value_out_of_range_or_not_a_number(folder, merit):
+    replace(folder, "students.csv", "S3,Halmstad,300", f"S3,Halmstad,{merit}")
+    assert only_problem(folder) == Problem(
+        "students.csv", 4, "merit_value", merit, "must be a number from 0 to 340")
+
+
+def test_grade_not_in_a_to_f(folder):
+    replace(folder, "grades.csv", "S2,MA,C,", "S2,MA,G,")
+    assert only_problem(folder) == Problem(
+        "grades.csv", 4, "grade", "G", "must be one of A, B, C, D, E, F")
+
+
+def test_bool_that_is_not_a_truth_word(folder):
+    replace(folder, "municipalities.csv", "Lund,true", "Lund,maybe")
+    assert only_problem(folder) == Problem(
+        "municipalities.csv", 3, "in_area", "maybe", "must be true or false (or yes/no, ja/nej, 1/0)")
+
+
+def test_choice_that_is_not_allowed(folder):
+    replace(folder, "programmes.csv", "3,independent", "3,private")
+    assert only_problem(folder) == Problem(
+        "programmes.csv", 4, "principal", "private", "must be one of municipal, independent")
+
+
+def test_merit_value_empty_without_grades(folder):
+    replace(folder, "students.csv", "S4,Malmö,180", "S4,Malmö,")
+    assert only_problem(folder) == Problem(
+        "students.csv", 5, "merit_value", "", "merit_value is empty and grades.csv has no grades for this student")
+
+
+def test_merit_value_empty_and_no_grades_file(folder):
+    (folder / "grades.csv").unlink()
+    assert only_problem(folder) == Problem(
+        "students.csv", 3, "merit_value", "", "merit_value is empty and there is no grades file")
+
+
+def test_lottery_must_be_unique(folder):
+    replace(folder, "students.csv", "merit_value\n", "merit_value,lottery\n")
+    for student, value in (("0012", "0.5"), ("S2", "0.25"), ("S3", "0.75"), ("S4", "0,5")):
+        path = folder / "students.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = [line + f',"{value}"' if line.startswith(student + ",") else line for line in lines]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert only_problem(folder) == Problem(
+        "students.csv", 5, "lottery", "0,5", "lottery must be unique (a tie could not be decided); same as row 2")
+
+
+def test_lottery_must_be_given_for_every_student_when_the_column_is_there(folder):
+    replace(folder, "students.csv", "merit_value\n", "merit_value,lottery\n")
+    replace(folder, "students.csv", "S4,Malmö,180\n", "S4,Malmö,180,0.3\n")
+    problems = problems_of(folder)
+    assert [(p.row, p.column, p.rule) for p in problems] == [
+        (row, "lottery", "must not be empty (must be a number)") for row in (2, 3, 4)]
+
+
+def test_quota_seats_cannot_exceed_seats(folder):
+    replace(folder, "programmes.csv", "national_recruitment\n", "national_recruitment,test_seats,free_quota_seats\n")
+    replace(folder, "programmes.csv", "2,municipal,false\n", "2,municipal,false,2,1\n")
+    assert only_problem(folder) == Problem(
+        "programmes.csv", 2, "seats", "2", "seats must be at least test_seats + free_quota_seats = 2 + 1")
+
+
+def test_at_most_one_language_choice_per_student(folder):
+    append(folder, "grades.csv", "S2,SPA,A,true\n")
+    assert only_problem(folder) == Problem(
+        "grades.csv", 6, "language_choice", "true",
+        "more than one language_choice for student S2; first in row 5")
+
+
+def test_unknown_programme_code(folder):
+    replace(folder, "programmes.csv", "Lund,TE,", "Lund,XX,")
+    problem = only_problem(folder)
+    assert (problem.file, problem.row, problem.column, problem.value) == ("programmes.csv", 4, "programme_code", "XX")
+    assert problem.rule.startswith("unknown programme code")
+
+
+# --- files and columns -------------------------------------------------------------------------
+
+
+def test_missing_required_column(folder):
+    (folder / "applications.csv").write_text("student_id,programme_id\n0012,P1\n", encoding="utf-8")
+    problems = problems_of(folder)
+    assert Problem("applications.csv", 1, "choice_rank", None, "required column missing") in problems
+
+
+def test_missing_column_hints_at_a_name_in_another_case(folder):
+    replace(folder, "municipalities.csv", "in_area", "In_Area")
+    assert only_problem(folder) == Problem(
+        "municipalities.csv", 1, "in_area", None,
+        "required column missing (there is a column 'In_Area'; column names are lower case)")
+
+
+def test_missing_required_file(folder):
+    (folder / "municipalities.csv").unlink()
+    assert only_problem(folder) == Problem(
+        "municipalities.csv", None, None, None,
+        "required file is missing (looked for municipalities.csv, municipalities.xlsx, municipalities.parquet)")
+
+
+def test_two_files_for_one_name(folder):
+    pd.read_csv(folder / "students.csv", dtype=str).to_excel(folder / "students.xlsx", index=False)
+    assert only_problem(folder) == Problem(
+        "students.csv", None, None, None, "found students.csv and students.xlsx; keep exactly one file for students")
+
+
+def test_empty_file(folder):
+    (folder / "applications.csv").write_bytes(b"")
+    assert only_problem(folder) == Problem(
+        "applications.csv", None, None, None, "file is empty; it needs a header row with the column names")
+
+
+def test_header_only_file_where_rows_are_needed(folder):
+    (folder / "programmes.csv").write_text(
+        "programme_id,school,municipality,programme_code,orientation,seats,principal,national_recruitment\n")
+    problems = problems_of(folder)
+    assert problems[0] == Problem("programmes.csv", None, None, None, "file has no rows")
+    assert all(p.file == "programmes.csv" or p.rule == "programme_id not found in programmes.csv" for p in problems)
+
+
+def test_wrong_encoding(folder):
+    (folder / "students.csv").write_bytes(b"student_id,home_municipality,merit_value\n\x81\x8d,Lund,200\n")
+    assert only_problem(folder) == Problem(
+        "students.csv", 2, None, None, "file is not UTF-8 or Windows-1252 text: byte 0x81 on line 2 is neither")
+
+
+def test_binary_file(folder):
+    (folder / "students.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    problem = only_problem(folder)
+    assert (problem.file, problem.row) == ("students.csv", 2)
+    assert problem.rule.startswith("file is not UTF-8 or Windows-1252 text: it has control byte 0x1a on line 2")
+
+
+def test_every_problem_is_reported_at_once(folder):
+    (folder / "applications.csv").write_text(
+        "student_id,choice_rank,programme_id\n"
+        "0012,1,P1\n"
+        "0012,2,P9\n"  # unknown programme
+        "S2,x,P2\n"  # not a whole number
+        "S3,1,P1\nS3,2,P3\nS3,3,P2\n"
+        "S4,1,P3\n"
+        "S7,1,P3\n",  # unknown student
+        encoding="utf-8")
+    assert [p.describe() for p in problems_of(folder)] == [
+        "applications.csv, row 3, column programme_id: value 'P9': programme_id not found in programmes.csv",
+        "applications.csv, row 4, column choice_rank: value 'x': must be a whole number >= 1",
+        "applications.csv, row 9, column student_id: value 'S7': student_id not found in students.csv",
+    ]
+
+
+def test_problems_are_sorted_by_file_order_then_row(folder):
+    append(folder, "grades.csv", "S2,BI,Q,false\n")
+    replace(folder, "students.csv", "S4,Malmö,180", "S4,Malmö,999")
+    replace(folder, "programmes.csv", "P3,Lund Tekniska,Lund,TE,,3,", "P3,Lund Tekniska,Lund,TE,,-3,")
+    replace(folder, "students.csv", "S3,Halmstad,300", "S3,Halmstad,-1")
+    assert [(p.file, p.row) for p in problems_of(folder)] == [
+        ("programmes.csv", 4), ("students.csv", 4), ("students.csv", 5), ("grades.csv", 6)]
+
+
+def test_problems_per_rule_are_capped_with_a_count_of_the_rest(folder):
+    rows = "".join(f"S4,{rank},Q{rank}\n" for rank in range(2, 122))
+    append(folder, "applications.csv", rows)
+    problems = problems_of(folder)
+    assert len(problems) == 51
+    assert problems[49].row == 58
+    assert problems[50] == Problem(
+        "applications.csv", None, "programme_id", None,
+        "... and 70 more rows with the same problem (programme_id not found in programmes.csv)")
+
+
+def test_not_a_folder(tmp_path):
+    with pytest.raises(InvalidArgument, match="does not exist"):
+        load_round(tmp_path / "nowhere")
+
+
+# --- load_table --------------------------------------------------------------------------------
+
+
+def test_load_table_checks_one_file_on_its_own(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("student_id,answer\nS1,Accept\nS2,maybe\nS1,decline\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        load_table(path, ANSWERS)
+    assert caught.value.problems == [
+        Problem("answers.csv", 3, "answer", "maybe", "must be one of accept, decline, withdraw"),
+        Problem("answers.csv", 4, "student_id", "S1", "duplicate student_id; first seen in row 2"),
+    ]
+    path.write_text("student_id,answer\nS1,Accept\n", encoding="utf-8")
+    assert load_table(path, ANSWERS)["answer"].tolist() == ["accept"]
