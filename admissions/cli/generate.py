@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._output import fail
 from admissions.errors import AdmissionsError
 from admissions.synth.generate import DEFAULT_N_STUDENTS, DEFAULT_SEED
 
@@ -31,8 +32,7 @@ def generate(
     try:
         counts = write_region(out, students, seed, force=force)
     except AdmissionsError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     typer.echo(
         f"Wrote {counts['students']:,} students, {counts['programmes']:,} programmes at "
         f"{counts['schools']:,} schools, {counts['seats']:,} seats to {out}: programmes.csv, "

@@ -56,7 +56,7 @@ SUBJECTS = ("SV", "EN", "MA", "BI", "FY", "KE", "TK", "GE", "HI", "RE", "SH", "B
 SUBJECT_SHIFT = np.array(
     [0.05, 0.15, -0.15, 0.0, -0.1, -0.1, 0.05, 0.0, 0.0, 0.05, 0.0, 0.2, 0.3, 0.3, 0.2, 0.3]
 )
-ABILITY_LOADING = 0.75
+ABILITY_LOADING = 0.72
 #: Cuts of the latent grade (standard normal) between F|E|D|C|B|A.
 GRADE_CUTS = np.array([-1.5, -0.65, -0.1, 0.55, 1.15])
 GRADE_LETTERS = np.array(["F", "E", "D", "C", "B", "A"])
