@@ -1,0 +1,94 @@
+"""`admissions validate`: exit codes, the summary line, the problem report on stderr, --problems-csv."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from admissions.cli import app
+
+MINIMAL = Path(__file__).resolve().parents[1] / "data" / "io" / "minimal"
+runner = CliRunner()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "round"
+    shutil.copytree(MINIMAL, target)
+    return target
+
+
+def run(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_a_valid_folder_exits_0_with_a_summary_line(folder):
+    result = run("validate", folder)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "valid: 4 students, 7 applications, 3 programmes, 3 municipalities, 4 grades\n"
+    assert result.stderr == ""
+
+
+def test_warnings_are_printed_but_the_exit_code_is_0(folder):
+    with open(folder / "students.csv", "a", encoding="utf-8") as file:
+        file.write("S5,Lund,200\n")
+    result = run("validate", folder)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"1 problem in {folder} (1 warning)",
+        "warning: students.csv, row 6, column student_id: value 'S5': student has no applications in "
+        "applications.csv; they cannot be placed",
+    ]
+    assert result.stdout.startswith("valid: 5 students")
+
+
+def test_an_invalid_folder_exits_1_with_every_problem_on_stderr(folder):
+    with open(folder / "applications.csv", "a", encoding="utf-8") as file:
+        file.write("S4,2,P9\nS9,1,P1\n")
+    result = run("validate", folder)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"2 problems in {folder} (2 errors)",
+        "error: applications.csv, row 9, column programme_id: value 'P9': programme_id not found in programmes.csv",
+        "error: applications.csv, row 10, column student_id: value 'S9': student_id not found in students.csv",
+    ]
+
+
+def test_problems_csv_holds_the_problem_table(folder, tmp_path):
+    (folder / "programmes.csv").write_text(
+        (folder / "programmes.csv").read_text(encoding="utf-8").replace("Naturvetenskap,2,", "Naturvetenskap,-2,"),
+        encoding="utf-8")
+    out = tmp_path / "problems.csv"
+    result = run("validate", folder, "--problems-csv", out)
+    assert result.exit_code == 1
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert table.to_dict("records") == [{
+        "file": "programmes.csv", "row": "2", "column": "seats", "value": "-2",
+        "rule": "must be a whole number >= 0", "severity": "error"}]
+
+
+def test_a_folder_that_does_not_exist_exits_1_with_a_clear_error(tmp_path):
+    result = run("validate", tmp_path / "nowhere")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: input folder {tmp_path / 'nowhere'} does not exist or is not a folder\n"
+
+
+def test_an_unreadable_file_is_reported_not_a_traceback(folder):
+    (folder / "grades.csv").write_bytes(b"\x00\x01binary")
+    result = run("validate", folder)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert ("error: grades.csv, row 1: file is not UTF-8 or Windows-1252 text: it has control byte 0x00 on "
+            "line 1 (is it a binary file?)") in result.stderr.splitlines()
+
+
+def test_help_is_the_docstring_with_an_example():
+    result = run("validate", "--help")
+    assert result.exit_code == 0
+    assert "Example: admissions validate" in result.stdout
+    assert "--problems-csv" in result.stdout
