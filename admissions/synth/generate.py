@@ -11,7 +11,8 @@ The generator works in five steps, each drawing from its own random stream spawn
    (meritvärde) is computed from these grades exactly as the contract says.
 3. Choices: 1-8 per student (mostly 3-5). Each student ranks offers by a random utility: the
    programme's popularity, distance from home (nationally recruited offers less so), the
-   student's ability (NA, TE and EK draw strong students, introductory programmes weak ones), a
+   student's ability (NA, TE and EK draw strong students), introductory programmes (IMV, IMY) for
+   students who are not eligible for a vocational programme, a
    personal taste per programme and Gumbel noise; the top k of the utilities are a weighted
    sample without replacement (Gumbel-max), taken for all students at once.
 4. Seats: from first-choice demand, as capacities are set in practice. Popular preparatory offers
@@ -71,6 +72,11 @@ DISTANCE_PER_KM = 0.07
 HOME_BONUS = 0.8
 NATIONAL_DISTANCE_FACTOR = 0.25
 TASTE_SD = 1.2
+INTRODUCTORY = ("IMV", "IMY")
+#: Utility of an introductory offer for a student who is (penalty) or is not (bonus) eligible for a
+#: vocational programme.
+INTRODUCTORY_PENALTY = 4.0
+INTRODUCTORY_BONUS = 2.5
 SCHOOL_SD = 0.4
 
 TARGET_SEAT_RATIO = 1.05
@@ -129,8 +135,15 @@ def generate_region(n_students: int = DEFAULT_N_STUDENTS, seed: int = DEFAULT_SE
     travel = -DISTANCE_PER_KM * distance * np.where(national, NATIONAL_DISTANCE_FACTOR, 1.0)
     travel += HOME_BONUS * (np.arange(len(towns.name))[:, None] == offer_town[None, :])
     ability_effect = np.array([ABILITY_EFFECT[c] for c in codes])[offer_code]
+    # Introductory programmes are for students who cannot enter a vocational programme.
+    introductory = np.isin(np.array([o.programme_code for o in offers]), INTRODUCTORY)
+    passes = grade > 0
+    vocational = passes[:, :3].all(axis=1) & (passes.sum(axis=1) >= 8)
+    ability_effect_im = np.where(vocational, -INTRODUCTORY_PENALTY, INTRODUCTORY_BONUS)
     n_choices = choices_rng.choice(np.arange(1, MAX_CHOICES + 1), size=n, p=N_CHOICES_SHARE)
-    choices = _draw_choices(appeal, travel, ability_effect, offer_code, len(codes), home, ability, choices_rng)
+    choices = _draw_choices(
+        appeal, travel, ability_effect, introductory, offer_code, len(codes), home, ability, ability_effect_im, choices_rng
+    )
 
     first_demand = np.bincount(choices[:, 0], minlength=len(offers))
     big_city = np.isin(np.array([o.municipality for o in offers]), BIG_CITIES)
@@ -279,10 +292,12 @@ def _draw_choices(
     appeal: np.ndarray,
     travel: np.ndarray,
     ability_effect: np.ndarray,
+    introductory: np.ndarray,
     offer_code: np.ndarray,
     n_codes: int,
     home: np.ndarray,
     ability: np.ndarray,
+    introductory_effect: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """(n, MAX_CHOICES) offer index of each student's choices, best first, all distinct.
@@ -296,6 +311,7 @@ def _draw_choices(
         stop = min(n, start + CHUNK)
         taste = rng.normal(0.0, TASTE_SD, (stop - start, n_codes))
         utility = appeal[None, :] + travel[home[start:stop]] + ability[start:stop, None] * ability_effect[None, :]
+        utility += introductory_effect[start:stop, None] * introductory[None, :]
         utility += taste[:, offer_code] + rng.gumbel(size=utility.shape)
         top = np.argpartition(-utility, MAX_CHOICES - 1, axis=1)[:, :MAX_CHOICES]
         order = np.argsort(-np.take_along_axis(utility, top, axis=1), axis=1, kind="stable")

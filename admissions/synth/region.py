@@ -45,16 +45,17 @@ PROGRAMME_SHARE: dict[str, float] = {
     "SA": 0.21, "NA": 0.14, "EK": 0.14, "TE": 0.10, "ES": 0.07, "HU": 0.01,
     "BF": 0.035, "VO": 0.035, "EE": 0.045, "BA": 0.035, "FT": 0.035, "HT": 0.015,
     "RL": 0.015, "FS": 0.015, "FR": 0.015, "IN": 0.01, "NB": 0.01, "VF": 0.01,
-    "IMV": 0.012, "IMY": 0.006,
+    "IMV": 0.02, "IMY": 0.01,
 }
 
 #: How much a student's ability (standard normal) adds to the appeal of a programme code:
-#: NA, TE and EK draw the strongest students, introductory programmes the weakest.
+#: NA, TE and EK draw the strongest students. Introductory programmes also depend on eligibility
+#: (see generate.py).
 ABILITY_EFFECT: dict[str, float] = {
     "NA": 1.3, "TE": 0.7, "EK": 0.7, "SA": 0.2, "HU": 0.3, "ES": 0.0,
     "BF": -0.7, "VO": -0.6, "EE": -0.6, "BA": -0.8, "FT": -0.9, "HT": -0.6,
     "RL": -0.8, "FS": -0.7, "FR": -0.7, "IN": -0.8, "NB": -0.6, "VF": -0.8,
-    "IMV": -1.6, "IMY": -1.9,
+    "IMV": -0.5, "IMY": -0.8,
 }
 
 #: Class size per programme code; seats are a whole number of classes.

@@ -258,3 +258,36 @@ def test_cli_help_has_an_example():
     result = runner.invoke(app, ["generate", "--help"])
     assert result.exit_code == 0
     assert "Example: admissions generate --out" in result.output
+
+
+def test_strong_students_choose_preparatory_programmes(files):
+    programmes = files["programmes"].set_index("programme_id")
+    first = files["applications"].query("choice_rank == '1'")
+    merit = files["students"].set_index("student_id")["merit_value"].astype(float)
+    code = first["programme_id"].map(programmes["programme_code"])
+    by_code = merit[first["student_id"]].groupby(code.to_numpy()).mean()
+    assert by_code["NA"] > by_code["SA"] > by_code[["BA", "FT", "EE"]].max()
+    assert by_code[["IMV", "IMY"]].max() < 170
+
+
+def test_choices_are_mostly_near_home(files):
+    programmes = files["programmes"].set_index("programme_id")
+    first = files["applications"].query("choice_rank == '1'")
+    host = first["programme_id"].map(programmes["municipality"]).to_numpy()
+    home = files["students"].set_index("student_id")["home_municipality"][first["student_id"]].to_numpy()
+    assert (host == home).mean() > 0.4
+    malmo = home == "Malmö"
+    assert (host[malmo] == "Malmö").mean() > 0.8
+
+
+def test_bytes_do_not_depend_on_hash_randomisation(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        subprocess.run([sys.executable, "-m", "admissions", "generate", "--out", str(tmp_path / hash_seed),
+                        "--students", "200", "--seed", "4"], check=True, env=env, capture_output=True)
+    for name in FILES:
+        assert (tmp_path / "1" / f"{name}.csv").read_bytes() == (tmp_path / "2" / f"{name}.csv").read_bytes()
