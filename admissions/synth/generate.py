@@ -70,7 +70,9 @@ N_CHOICES_SHARE = np.array([0.07, 0.10, 0.18, 0.22, 0.19, 0.11, 0.07, 0.06])
 MAX_CHOICES = len(N_CHOICES_SHARE)
 DISTANCE_PER_KM = 0.07
 HOME_BONUS = 0.8
-NATIONAL_DISTANCE_FACTOR = 0.25
+#: Nationally recruited offers draw from further away but are niche: less distance, less appeal.
+NATIONAL_DISTANCE_FACTOR = 0.5
+NATIONAL_APPEAL = -1.5
 TASTE_SD = 1.2
 INTRODUCTORY = ("IMV", "IMY")
 #: Utility of an introductory offer for a student who is (penalty) or is not (bonus) eligible for a
@@ -131,6 +133,7 @@ def generate_region(n_students: int = DEFAULT_N_STUDENTS, seed: int = DEFAULT_SE
     share = np.array([PROGRAMME_SHARE[c] for c in codes])
     n_offers_of_code = np.bincount(offer_code, minlength=len(codes))
     appeal = np.log(share[offer_code] / n_offers_of_code[offer_code]) + school_effect[offer_school]
+    appeal += NATIONAL_APPEAL * national
     distance = towns.distance_km()[:, offer_town]
     travel = -DISTANCE_PER_KM * distance * np.where(national, NATIONAL_DISTANCE_FACTOR, 1.0)
     travel += HOME_BONUS * (np.arange(len(towns.name))[:, None] == offer_town[None, :])
