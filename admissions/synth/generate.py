@@ -6,15 +6,17 @@ The generator works in five steps, each drawing from its own random stream spawn
 1. Homes: 98 % of students in the area's municipalities in proportion to population, 2 % in the
    neighbouring municipalities outside it.
 2. Grades: one latent ability per student (standard normal); each of the 16 subjects' grade is the
-   ability plus subject noise, cut into F..A. About 8 % take Swedish as a second language (SVA)
+   ability plus subject noise, cut into F..A, so weak students get F grades and about 15 % are
+   not eligible for a vocational programme. About 8 % take Swedish as a second language (SVA)
    instead of SV, about 75 % a modern language as språkval (FRA, SPA, TYS). The merit value
    (meritvärde) is computed from these grades exactly as the contract says.
 3. Choices: 1-8 per student (mostly 3-5). Each student ranks offers by a random utility: the
-   programme's popularity, distance from home (nationally recruited offers less so), the
-   student's ability (NA, TE and EK draw strong students), introductory programmes (IMV, IMY) for
-   students who are not eligible for a vocational programme, a
-   personal taste per programme and Gumbel noise; the top k of the utilities are a weighted
-   sample without replacement (Gumbel-max), taken for all students at once.
+   programme's popularity, distance from home (nationally recruited offers are niche but draw
+   from further away), the student's ability (NA, TE and EK draw strong students), eligibility
+   (introductory programmes IMV and IMY are for students not eligible for a vocational
+   programme), a personal taste per programme code and Gumbel noise. The top k of utility plus
+   Gumbel noise is a weighted sample without replacement (Gumbel-max), taken with array
+   operations for blocks of students, never a loop per student.
 4. Seats: from first-choice demand, as capacities are set in practice. Popular preparatory offers
    in Malmö, Lund and Helsingborg get fewer seats than first-choice applicants; the other offers
    get more, scaled so that the seats are about 105 % of the students. Seats are whole classes
