@@ -414,17 +414,31 @@ def _nullable_int(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerA
 
 
 def _format_column(values: pd.Series) -> pd.Series:
-    """Text of a column as the contract writes it: true/false, numbers without needless decimals."""
+    """Text of a column as the contract writes it: true/false, numbers without needless decimals,
+    missing as empty, and CSV quoting (minimal, as the csv module does) where a value needs it."""
     if pd.api.types.is_bool_dtype(values):
-        return values.map({True: "true", False: "false"})
-    if pd.api.types.is_float_dtype(values):
+        text = pd.Series(np.where(values.to_numpy(dtype=bool), "true", "false"), index=values.index)
+    elif pd.api.types.is_float_dtype(values):
         array = values.to_numpy(dtype=np.float64)
         whole = np.isfinite(array) & (array == np.round(array))
         text = np.where(whole, np.where(whole, array, 0).astype(np.int64).astype(str), array.astype(str))
-        return pd.Series(np.where(np.isnan(array), "", text), index=values.index)
-    return values
+        text = pd.Series(np.where(np.isnan(array), "", text), index=values.index)
+    elif pd.api.types.is_integer_dtype(values):
+        text = values.astype(str).where(values.notna(), "")
+    else:
+        text = values.astype(str)
+    special = text.str.contains('[",\r\n]', regex=True)
+    if special.any():
+        text = text.where(~special, '"' + text.str.replace('"', '""', regex=False) + '"')
+    return text
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    text = pd.DataFrame({name: _format_column(frame[name]) for name in frame.columns})
-    text.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    """Write ``frame`` as UTF-8 CSV with ``\n`` line ends, one text column at a time (fast for a
+    million grade rows)."""
+    columns = [_format_column(frame[name]).tolist() for name in frame.columns]
+    header = ",".join(frame.columns)
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(header + "\n")
+        if len(frame):
+            handle.write("\n".join(map(",".join, zip(*columns))) + "\n")
