@@ -48,8 +48,7 @@ MAX_PER_RULE = 50
 
 NOT_TEXT = "file is not UTF-8 or Windows-1252 text"
 # Bytes that no text file has: the C0 controls but tab, line feed and carriage return, and DEL.
-_CONTROL = np.zeros(256, dtype=bool)
-_CONTROL[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+_CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _UTF8_BOM = b"\xef\xbb\xbf"
 _DELIMITERS = (",", ";", "\t")
 #: The dtype of every cell read: pandas' default string type.
@@ -191,9 +190,8 @@ def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
         kind = "a zip archive or Excel workbook" if data.startswith(b"PK") else "a Parquet file"
         return "", "", Problem(file, None, None, None,
                                f"{NOT_TEXT}: it looks like {kind}; give it the right suffix")
-    bad = _CONTROL[np.frombuffer(data, dtype=np.uint8)]
-    if bad.any():
-        at = int(bad.argmax())
+    if len(data.translate(None, _CONTROL)) != len(data):
+        at = min(i for i in (data.find(bytes([b])) for b in _CONTROL) if i >= 0)
         line = data.count(b"\n", 0, at) + 1
         return "", "", Problem(file, line, None, None,
                                f"{NOT_TEXT}: it has control byte 0x{data[at]:02x} on line {line}"
@@ -227,8 +225,10 @@ def _csv_with_arrow(data: bytes, delimiter: str):
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+            # One thread: faster on the small machines this runs on, and the cores are shared.
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+            # Line breaks inside quoted values cost a slower parse; without any quote there are none.
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=_all_string(data, delimiter),
@@ -248,9 +248,11 @@ def _csv_with_arrow(data: bytes, delimiter: str):
 
 def _all_string(data: bytes, delimiter: str) -> dict:
     # autogenerate_column_names names the columns f0, f1, ...; every one must be a string or
-    # pyarrow would guess a type (and "0012" would become 12). Separators in the first 64 kB
-    # bound the number of columns generously, and the caller checks every column came out text.
-    n = data[:65536].count(delimiter.encode()) + 1
+    # pyarrow would guess a type (and "0012" would become 12). The header line gives the number
+    # of columns (more when it has quoted separators); the caller checks every column came out
+    # text, and reads the file record by record when not (a header with a quoted line break).
+    end = data.find(b"\n")
+    n = (data if end < 0 else data[:end]).count(delimiter.encode()) + 1
     return {f"f{i}": pa.string() for i in range(n)}
 
 
@@ -413,7 +415,8 @@ def _tidy(header: list[str], frame: pd.DataFrame, file: str) -> tuple[pd.DataFra
     if len(frame) and len(frame.columns):
         filled = np.zeros(len(frame), dtype=bool)
         for name in frame.columns:
-            filled |= (frame[name].str.len() > 0).to_numpy()
+            length = pc.binary_length(pa.array(frame[name], type=pa.string()))
+            filled |= pc.fill_null(pc.greater(length, 0), False).to_numpy(zero_copy_only=False)
         last = np.flatnonzero(filled)
         end = int(last[-1]) + 1 if len(last) else 0
         if end < len(frame):

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from admissions.errors import ConfigError, InvalidArgument, InvalidInput
 from admissions.io.contract import (
@@ -237,6 +239,7 @@ class _File:
     empty: dict[str, np.ndarray] = field(default_factory=dict)
     #: Rows that are checked (empty rows inside the file are reported once by the reader).
     checked: np.ndarray | None = None
+    _codes: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
 
     @property
     def usable(self) -> bool:
@@ -247,6 +250,24 @@ class _File:
 
     def rows_where(self, mask: np.ndarray) -> np.ndarray:
         return np.flatnonzero(mask & self.checked)
+
+    def codes(self, column: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
+        """Integer codes of the column's values at ``rows`` and the number of distinct codes.
+
+        Text is compared exactly as written, other kinds by their parsed value, subjects by their
+        code (EN and Engelska are the same subject). Cached: ids are hashed once per file.
+        """
+        if column not in self._codes:
+            if self.spec.column(column).kind == "text":
+                codes, uniques = pd.factorize(self.table.frame[column])
+                if self.spec.name == GRADES.name and column == "subject":
+                    same, uniques = pd.factorize(np.array([subject_code(name) for name in uniques], dtype=object))
+                    codes = same[codes]
+            else:
+                codes, uniques = pd.factorize(self.values[column])
+            self._codes[column] = (codes.astype(np.int64, copy=False), len(uniques))
+        codes, cardinality = self._codes[column]
+        return codes[rows], cardinality
 
     def typed_frame(self) -> pd.DataFrame:
         """The file as typed columns (see RoundInput); only called when there was no error."""
@@ -301,8 +322,9 @@ def _check_file(f: _File, path: Path, report: _Report) -> None:
 
 def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
     cells = f.table.frame[column.name]
-    stripped = cells.str.strip()
-    empty = (stripped.str.len() == 0).to_numpy(dtype=bool)
+    text = pa.array(cells, type=pa.string())
+    stripped = pc.utf8_trim_whitespace(text)
+    empty = _mask(pc.equal(pc.binary_length(stripped), 0))
     kind = column.kind
     if kind == "text":
         values, wrong = cells, np.zeros(len(cells), dtype=bool)
@@ -314,16 +336,16 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
             wrong |= values > column.maximum
         values = np.where(wrong, np.nan, values)
     elif kind == "bool":
-        lower = stripped.str.lower()
-        true = lower.isin(TRUE_WORDS).to_numpy(dtype=bool)
-        false = lower.isin(FALSE_WORDS).to_numpy(dtype=bool)
+        lower = pc.utf8_lower(stripped)
+        true = _mask(pc.is_in(lower, value_set=pa.array(sorted(TRUE_WORDS))))
+        false = _mask(pc.is_in(lower, value_set=pa.array(sorted(FALSE_WORDS))))
         values, wrong = true, ~(true | false | empty)
     else:
         allowed = column.choices if kind == "choice" else tuple(GRADE_POINTS)
-        canonical = {choice.lower(): choice for choice in allowed}
-        known = stripped.str.lower().map(canonical)
-        wrong = known.isna().to_numpy(dtype=bool) & ~empty
-        values = known.astype(TEXT)
+        position = pc.index_in(pc.utf8_lower(stripped), value_set=pa.array([c.lower() for c in allowed]))
+        wrong = _mask(pc.is_null(position)) & ~empty
+        canonical = pc.fill_null(pc.take(pa.array(allowed, pa.string()), position), "")
+        values = pd.Series(canonical.to_pandas(), index=cells.index, dtype=TEXT)
     if _defaults_empty(column):
         values = _fill(column, values, empty)
         valid, empty = ~wrong, np.zeros(len(cells), dtype=bool)
@@ -339,6 +361,11 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
     report.rows(f, column.name, f.rows_where(wrong), rule)
 
 
+def _mask(result: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A pyarrow boolean result as a numpy bool array (null counts as False)."""
+    return pc.fill_null(result, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
 def _defaults_empty(column: ColumnSpec) -> bool:
     """An empty cell of an optional column with a default takes the default (test_seats: 0)."""
     return not column.required and not column.nullable and column.default is not None
@@ -352,14 +379,12 @@ def _fill(column: ColumnSpec, values, empty: np.ndarray):
     return values.mask(pd.Series(empty, index=values.index), str(column.default))
 
 
-def _parse_number(stripped: pd.Series, empty: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
+def _parse_number(stripped: pa.ChunkedArray, empty: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
     """(values as float64 with NaN where empty or not a number, mask of cells that are not a number)."""
     pattern = _INT if integer else _NUMBER
-    ok = stripped.str.fullmatch(pattern).to_numpy(dtype=bool)
-    values = np.full(len(stripped), np.nan)
-    if ok.any():
-        text = stripped[ok].str.replace(",", ".", regex=False)
-        values[ok] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    ok = _mask(pc.match_substring_regex(stripped, f"^(?:{pattern})$"))
+    points = pc.replace_substring(pc.if_else(pa.array(ok), stripped, "0"), ",", ".")
+    values = pc.cast(points, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
     with np.errstate(invalid="ignore"):
         fine = ok & np.isfinite(values)
         if integer:
@@ -377,7 +402,7 @@ def _typed(column: ColumnSpec, values, empty: np.ndarray):
         return values
     if kind == "bool":
         if column.nullable:
-            return pd.array(np.where(empty, None, values), dtype="boolean")
+            return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), np.asarray(empty, dtype=bool))
         return values
     return values
 
@@ -387,7 +412,7 @@ def _absent(column: ColumnSpec, n: int):
     kind, default = column.kind, column.default
     if kind == "bool":
         if default is None:
-            return pd.array([pd.NA] * n, dtype="boolean")
+            return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
         return np.full(n, bool(default))
     if kind == "int":
         return np.full(n, np.nan) if default is None else np.full(n, int(default), dtype=np.int64)
@@ -399,15 +424,30 @@ def _absent(column: ColumnSpec, n: int):
 # --- keys and references -----------------------------------------------------------------------
 
 
-def _first_seen(keys: list[np.ndarray | pd.Series]) -> np.ndarray:
-    """For each row, the position of the first row with the same key (itself when it is the first)."""
-    codes = None
-    for key in keys:
-        key_codes, uniques = pd.factorize(key)
-        codes = key_codes.astype(np.int64) if codes is None else codes * len(uniques) + key_codes
+def _first_seen(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """For each row, the position of the first row with the same key (itself when it is the first).
+
+    ``parts`` are the key's columns as integer codes (>= 0) with the number of distinct codes.
+    """
+    codes = np.zeros(len(parts[0][0]), dtype=np.int64)
+    for part, cardinality in parts:
+        codes = codes * cardinality + part
+    # Renumbered in order of first appearance, a row is the first of its key exactly when its
+    # code exceeds every code before it: no sort needed.
     codes, _ = pd.factorize(codes)
-    _, first_by_code = np.unique(codes, return_index=True)
-    return first_by_code[codes]
+    is_first = codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])
+    return np.flatnonzero(is_first)[codes]
+
+
+def _isin(cells: pd.Series, values: pd.Series) -> np.ndarray:
+    """(len(cells),) bool: each cell is one of ``values``.
+
+    pyarrow's hash lookup: pandas' isin on Arrow strings walks ``values`` in Python, 15 s for the
+    900,000 student ids of a region's grades.
+    """
+    value_set = pc.unique(pa.array(values, type=pa.string()))
+    found = pc.is_in(pa.array(cells, type=pa.string()), value_set=value_set)
+    return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
 def _check_keys(files: dict[str, _File], report: _Report) -> None:
@@ -419,16 +459,7 @@ def _check_keys(files: dict[str, _File], report: _Report) -> None:
         rows = np.flatnonzero(np.logical_and.reduce([f.valid[c] for c in key]) & f.checked)
         if len(rows) == 0:
             continue
-        parts = []
-        for c in key:
-            part = f.values[c] if f.spec.column(c).kind != "text" else frame[c]
-            if f.spec.name == GRADES.name and c == "subject":
-                given = frame[c].iloc[rows]
-                part = given.map({name: subject_code(name) for name in given.unique()})
-                parts.append(part.to_numpy())
-                continue
-            parts.append(pd.Series(part).iloc[rows].to_numpy())
-        first = rows[_first_seen(parts)]
+        first = rows[_first_seen([f.codes(c, rows) for c in key])]
         duplicate = first != rows
         at, was = rows[duplicate], first[duplicate]
         last = key[-1]
@@ -460,7 +491,7 @@ def _check_references(files: dict[str, _File], report: _Report) -> None:
         if not f.has(column) or not target.has(target_column):
             continue
         known = target.table.frame[target_column][target.valid[target_column]]
-        found = f.table.frame[column].isin(known).to_numpy(dtype=bool)
+        found = _isin(f.table.frame[column], known)
         missing = f.rows_where(f.valid[column] & ~found)
         report.rows(f, column, missing, f"{column} not found in {target.file}")
 
@@ -478,7 +509,7 @@ def _check_applications(f: _File, report: _Report) -> None:
     rows = np.flatnonzero(f.valid["student_id"] & f.checked)
     if len(rows) == 0:
         return
-    codes, _ = pd.factorize(student.iloc[rows])
+    codes, _ = f.codes("student_id", rows)
     # A student with an unreadable rank is left out: that cell is reported already.
     bad_student = np.zeros(codes.max() + 1, dtype=bool)
     bad_student[codes[~f.valid["choice_rank"][rows]]] = True
@@ -521,7 +552,7 @@ def _check_applications(f: _File, report: _Report) -> None:
     rows = np.flatnonzero(f.valid["student_id"] & f.valid["programme_id"] & f.checked)
     if len(rows) == 0:
         return
-    first = rows[_first_seen([student.iloc[rows].to_numpy(), frame["programme_id"].iloc[rows].to_numpy()])]
+    first = rows[_first_seen([f.codes("student_id", rows), f.codes("programme_id", rows)])]
     twice = first != rows
     at, was = rows[twice], first[twice]
     rank_text = frame["choice_rank"]
@@ -550,20 +581,20 @@ def _check_students(files: dict[str, _File], report: _Report) -> None:
             report.rows(f, "merit_value", f.rows_where(no_merit),
                         "merit_value is empty and there is no grades file")
         elif grades.has("student_id"):
-            graded = ids.isin(grades.table.frame["student_id"][grades.valid["student_id"]]).to_numpy(dtype=bool)
+            graded = _isin(ids, grades.table.frame["student_id"][grades.valid["student_id"]])
             report.rows(f, "merit_value", f.rows_where(no_merit & ~graded),
                         f"merit_value is empty and {grades.file} has no grades for this student")
     if "lottery" in f.valid:
         rows = f.rows_where(f.valid["lottery"])
         if len(rows):
-            first = rows[_first_seen([f.values["lottery"][rows]])]
+            first = rows[_first_seen([f.codes("lottery", rows)])]
             tie = first != rows
             was = first[tie]
             report.rows(f, "lottery", rows[tie],
                         lambda k: (f"lottery must be unique (a tie could not be decided); same as row "
                                    f"{was[k] + FIRST_DATA_ROW}"))
     if applications.has("student_id"):
-        applied = ids.isin(applications.table.frame["student_id"]).to_numpy(dtype=bool)
+        applied = _isin(ids, applications.table.frame["student_id"])
         report.rows(f, "student_id", f.rows_where(f.valid["student_id"] & ~applied),
                     f"student has no applications in {applications.file}; they cannot be placed",
                     severity="warning")
@@ -594,7 +625,7 @@ def _check_grades(f: _File, report: _Report) -> None:
     rows = f.rows_where(f.valid["student_id"] & f.valid["language_choice"] & f.values["language_choice"])
     if len(rows) == 0:
         return
-    first = rows[_first_seen([f.table.frame["student_id"].iloc[rows].to_numpy()])]
+    first = rows[_first_seen([f.codes("student_id", rows)])]
     again = first != rows
     was = first[again]
     owners = f.table.frame["student_id"].iloc[rows[again]].tolist()[:MAX_PER_RULE]
