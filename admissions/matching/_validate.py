@@ -1,0 +1,108 @@
+"""Validation helpers for the public entry points: each checks one thing and raises InvalidArgument.
+
+Messages follow the scikit-learn style "``name == value, must be rule``". Only the first problem is
+reported: these are programming errors of the caller (the io layer has already collected the
+problems of the input files), so one clear message is enough.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from admissions.errors import InvalidArgument
+
+#: Above this many columns duplicates are found by sorting each row instead of comparing column pairs.
+_PAIRWISE_MAX_COLUMNS = 16
+
+
+def as_array(name: str, value: object, ndim: int, kinds: str, kind_rule: str) -> np.ndarray:
+    """``value`` as an ndarray of ``ndim`` dimensions whose dtype kind is one of ``kinds`` (no copy)."""
+    array = np.asarray(value)
+    if array.ndim != ndim:
+        raise InvalidArgument(f"{name}.ndim == {array.ndim}, must be {ndim}")
+    if array.dtype.kind not in kinds:
+        raise InvalidArgument(f"{name}.dtype == {array.dtype}, must be {kind_rule}")
+    return array
+
+
+def check_choices(choices: object) -> np.ndarray:
+    """(n, k) integer choices: -1 only as padding at the end of a row, no programme twice in a row.
+
+    The upper bound (a programme index below ``len(seats)``) is checked by :func:`check_seats`.
+    """
+    choices = as_array("choices", choices, 2, "iu", "an integer dtype")
+    if choices.size == 0:
+        return choices
+    if choices.dtype.kind == "i":
+        low = choices < -1
+        if low.any():
+            i, j = np.argwhere(low)[0]
+            raise InvalidArgument(
+                f"choices[{i}, {j}] == {choices[i, j]}, must be -1 (padding) or a programme index >= 0"
+            )
+    present = choices >= 0
+    # A choice after padding: padding must be the suffix of each row.
+    gap = ~present[:, :-1] & present[:, 1:]
+    if gap.any():
+        i, j = np.argwhere(gap)[0]
+        raise InvalidArgument(
+            f"choices[{i}, {j}] == -1 comes before a choice in row {i}, must be padding at the end of the row"
+        )
+    _check_no_repeat(choices, present)
+    return choices
+
+
+def _check_no_repeat(choices: np.ndarray, present: np.ndarray) -> None:
+    k = choices.shape[1]
+    if k <= _PAIRWISE_MAX_COLUMNS:
+        repeated = np.zeros(choices.shape, dtype=bool)
+        for later in range(1, k):
+            same = (choices[:, :later] == choices[:, later : later + 1]).any(axis=1)
+            repeated[:, later] = same & present[:, later]
+        has = repeated.any(axis=1)
+    else:
+        ordered = np.sort(choices, axis=1)
+        has = ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any(axis=1)
+    if not has.any():
+        return
+    i = int(np.flatnonzero(has)[0])
+    row = choices[i].tolist()
+    seen: set[int] = set()
+    for j, p in enumerate(row):
+        if p >= 0 and p in seen:
+            raise InvalidArgument(f"choices[{i}, {j}] == {p} appears twice in row {i}, must appear at most once")
+        seen.add(p)
+
+
+def check_priority(priority: object, choices: np.ndarray) -> np.ndarray:
+    """(n, k) real priority of the same shape as choices, a finite number at every choice."""
+    priority = as_array("priority", priority, 2, "fiu", "a real number dtype")
+    if priority.shape != choices.shape:
+        raise InvalidArgument(f"priority.shape == {priority.shape}, must equal choices.shape == {choices.shape}")
+    if priority.dtype.kind == "f":
+        bad = ~np.isfinite(priority) & (choices >= 0)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise InvalidArgument(f"priority[{i}, {j}] == {priority[i, j]}, must be a finite number at a choice")
+    return priority
+
+
+def check_seats(seats: object) -> np.ndarray:
+    """(n_programmes,) integer seats >= 0."""
+    seats = as_array("seats", seats, 1, "iu", "an integer dtype")
+    if seats.dtype.kind == "i" and seats.size:
+        low = seats < 0
+        if low.any():
+            p = int(np.flatnonzero(low)[0])
+            raise InvalidArgument(f"seats[{p}] == {seats[p]}, must be >= 0")
+    return seats
+
+
+def check_choice_range(choices: np.ndarray, n_programmes: int) -> None:
+    """Every choice is a programme index below ``n_programmes`` (the length of seats)."""
+    high = choices >= n_programmes
+    if high.any():
+        i, j = np.argwhere(high)[0]
+        raise InvalidArgument(
+            f"choices[{i}, {j}] == {choices[i, j]}, must be < len(seats) == {n_programmes} (a programme index)"
+        )
