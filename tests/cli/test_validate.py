@@ -92,3 +92,20 @@ def test_help_is_the_docstring_with_an_example():
     assert result.exit_code == 0
     assert "Example: admissions validate" in result.stdout
     assert "--problems-csv" in result.stdout
+
+
+def test_print_problems_never_reads_values_as_markup():
+    import io
+
+    from rich.console import Console
+
+    from admissions.cli._output import print_problems
+    from admissions.io.problems import Problem
+
+    stream = io.StringIO()
+    print_problems([Problem("students.csv", 2, "student_id", "[bold]x[/bold]", "must not be empty")], "dir",
+                   Console(file=stream, width=200))
+    assert stream.getvalue().splitlines() == [
+        "1 problem in dir (1 error)",
+        "error: students.csv, row 2, column student_id: value '[bold]x[/bold]': must not be empty",
+    ]

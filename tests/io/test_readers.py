@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from admissions.io.contract import STUDENTS
 from admissions.io.problems import Problem
@@ -190,3 +192,24 @@ def test_file_names_are_found_in_any_case(tmp_path):
     (tmp_path / "Students.CSV").write_text("student_id\n", encoding="utf-8")
     path, problems = find_file(tmp_path, STUDENTS)
     assert (path.name, problems) == ("Students.CSV", [])
+
+
+# --- property: whatever text is written is read back unchanged ---------------------------------
+
+_CELL = st.text(alphabet=st.sampled_from(list("aZ09 ,;\"'\n.-_åäöÅÄÖé€")), max_size=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=6),
+    sep=st.sampled_from([",", ";"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+)
+def test_any_text_written_as_csv_is_read_back_unchanged(tmp_path, rows, sep, encoding):
+    rows = [row for row in rows if any(row)]  # an empty row inside a file is reported, not read
+    frame = pd.DataFrame(rows, columns=["student_id", "home_municipality", "note"], dtype=str)
+    path = tmp_path / "students.csv"
+    path.write_bytes(frame.to_csv(index=False, sep=sep).encode(encoding))
+    result = read_table(path)
+    assert result.problems == []
+    assert result.table.frame.to_dict("list") == frame.to_dict("list")

@@ -406,3 +406,24 @@ def test_load_table_checks_one_file_on_its_own(tmp_path):
     ]
     path.write_text("student_id,answer\nS1,Accept\n", encoding="utf-8")
     assert load_table(path, ANSWERS)["answer"].tolist() == ["accept"]
+
+
+def test_nullable_columns_keep_their_empty_cells_as_missing(folder):
+    (folder / "applications.csv").write_text(
+        "student_id,choice_rank,programme_id,eligible,test_points\n"
+        "0012,1,P1,ja,\n0012,2,P2,,\"12,5\"\nS2,1,P2,Nej,3\n"
+        "S3,1,P1,,\nS3,2,P3,,\nS3,3,P2,,\nS4,1,P3,,\n", encoding="utf-8")
+    replace(folder, "students.csv", "merit_value\n", "merit_value,free_quota_rank\n")
+    replace(folder, "students.csv", "S4,Malmö,180\n", "S4,Malmö,180,1\n")
+    data = load_round(folder)
+    assert data.applications["eligible"].tolist()[:3] == [True, pd.NA, False]
+    assert data.applications["test_points"].tolist()[1:3] == [12.5, 3.0]
+    assert data.students["free_quota_rank"].tolist()[3] == 1.0
+    assert data.students["free_quota_rank"].isna().tolist() == [True, True, True, False]
+    assert data.has_column("applications", "eligible")
+
+
+def test_rows_are_counted_as_a_spreadsheet_shows_them_even_with_line_breaks_in_cells(folder):
+    replace(folder, "programmes.csv", "Malmö Latinskola", '"Malmö\nLatinskola"')
+    replace(folder, "programmes.csv", "Lund,TE,,3,", "Lund,TE,,-3,")
+    assert only_problem(folder) == Problem("programmes.csv", 4, "seats", "-3", "must be a whole number >= 0")
