@@ -189,11 +189,13 @@ class _Report:
         rule: str | Callable[[int], str],
         values: Sequence | pd.Series | None = None,
         severity: str = "error",
+        summary: str | None = None,
     ) -> None:
         """One problem per flagged row, at most MAX_PER_RULE of them and a line counting the rest.
 
         ``positions`` are frame positions in file order; ``rule`` is the rule, or a function of the
-        flagged row's index in ``positions`` giving it; ``values`` default to the column's cells.
+        flagged row's index in ``positions`` giving it (then ``summary`` names the rule in the
+        line counting the rest); ``values`` default to the column's cells.
         """
         positions = np.asarray(positions, dtype=np.int64)
         if len(positions) == 0:
@@ -207,7 +209,7 @@ class _Report:
             value = None if cells is None else str(cells[k])
             self.add(f.rank, Problem(f.file, int(position) + FIRST_DATA_ROW, column, value, text, severity))
         if len(positions) > MAX_PER_RULE:
-            generic = rule if isinstance(rule, str) else "similar"
+            generic = rule if isinstance(rule, str) else summary or "similar"
             # Sorted right after the last row shown.
             row = float(shown[-1]) + FIRST_DATA_ROW + 0.5
             summary = Problem(f.file, None, column, None,
@@ -475,7 +477,7 @@ def _check_keys(files: dict[str, _File], report: _Report) -> None:
                 return (f"duplicate {c} for {owner} {owners[k]}; first seen in row "
                         f"{was[k] + FIRST_DATA_ROW}{same}")
 
-        report.rows(f, last, at, rule)
+        report.rows(f, last, at, rule, summary=f"duplicate {last}")
 
 
 def _check_references(files: dict[str, _File], report: _Report) -> None:
@@ -509,9 +511,9 @@ def _check_applications(f: _File, report: _Report) -> None:
     rows = np.flatnonzero(f.valid["student_id"] & f.checked)
     if len(rows) == 0:
         return
-    codes, _ = f.codes("student_id", rows)
+    codes, n_students = f.codes("student_id", rows)
     # A student with an unreadable rank is left out: that cell is reported already.
-    bad_student = np.zeros(codes.max() + 1, dtype=bool)
+    bad_student = np.zeros(n_students, dtype=bool)
     bad_student[codes[~f.valid["choice_rank"][rows]]] = True
     keep = ~bad_student[codes]
     rows, codes = rows[keep], codes[keep]
@@ -522,21 +524,14 @@ def _check_applications(f: _File, report: _Report) -> None:
     repeat = np.zeros(len(order), dtype=bool)
     repeat[1:] = (r_codes[1:] == r_codes[:-1]) & (r_ranks[1:] == r_ranks[:-1])
     u_rows, u_codes, u_ranks = r_rows[~repeat], r_codes[~repeat], r_ranks[~repeat]
+    # Within each student (sorted by rank) the j-th rank must be j.
     start = np.r_[True, u_codes[1:] != u_codes[:-1]]
     group_start = np.maximum.accumulate(np.where(start, np.arange(len(u_codes)), 0))
-    expected = np.arange(len(u_codes)) - group_start + 1
-    broken = u_ranks != expected
-    first_broken = broken & np.r_[True, ~(broken[:-1] & (u_codes[1:] == u_codes[:-1]))]
-    # Only the first broken rank of each student is reported.
-    seen_student = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=bool)
-    flagged = []
-    for i in np.flatnonzero(first_broken):
-        if not seen_student[u_codes[i]]:
-            seen_student[u_codes[i]] = True
-            flagged.append(i)
-    flagged = np.asarray(flagged, dtype=np.int64)
-    order_by_row = np.argsort(u_rows[flagged], kind="stable")
-    flagged = flagged[order_by_row]
+    broken = np.flatnonzero(u_ranks != np.arange(len(u_codes)) - group_start + 1)
+    # Only the first broken rank of each student is reported, in file order.
+    _, first = np.unique(u_codes[broken], return_index=True)
+    flagged = broken[first]
+    flagged = flagged[np.argsort(u_rows[flagged], kind="stable")]
     bounds = np.searchsorted(u_codes, u_codes[flagged]), np.searchsorted(u_codes, u_codes[flagged], side="right")
     owners = student.iloc[u_rows[flagged[:MAX_PER_RULE]]].tolist()
 
@@ -545,7 +540,8 @@ def _check_applications(f: _File, report: _Report) -> None:
         listed = ", ".join(str(r) for r in has[:20]) + (", ..." if len(has) > 20 else "")
         return f"choice_rank must be consecutive from 1 for each student; student {owners[k]} has {listed}"
 
-    report.rows(f, "choice_rank", u_rows[flagged], gap_rule)
+    report.rows(f, "choice_rank", u_rows[flagged], gap_rule,
+                summary="choice_rank must be consecutive from 1 for each student")
 
     if not f.has("programme_id"):
         return
@@ -565,6 +561,7 @@ def _check_applications(f: _File, report: _Report) -> None:
         lambda k: (f"programme {programme[k]} appears twice for student {owners[k]} "
                    f"(choice_rank {rank_was[k].strip()} and {rank_at[k].strip()}; first in row "
                    f"{was[k] + FIRST_DATA_ROW})"),
+        summary="a programme appears twice for one student",
     )
 
 
@@ -592,7 +589,8 @@ def _check_students(files: dict[str, _File], report: _Report) -> None:
             was = first[tie]
             report.rows(f, "lottery", rows[tie],
                         lambda k: (f"lottery must be unique (a tie could not be decided); same as row "
-                                   f"{was[k] + FIRST_DATA_ROW}"))
+                                   f"{was[k] + FIRST_DATA_ROW}"),
+                        summary="lottery must be unique")
     if applications.has("student_id"):
         applied = _isin(ids, applications.table.frame["student_id"])
         report.rows(f, "student_id", f.rows_where(f.valid["student_id"] & ~applied),
@@ -615,6 +613,7 @@ def _check_programmes(f: _File, report: _Report) -> None:
     report.rows(
         f, "seats", over,
         lambda k: f"seats must be at least {names} = " + " + ".join(held[c][k].strip() or "0" for c in parts),
+        summary=f"seats must be at least {names}",
     )
 
 
@@ -631,22 +630,23 @@ def _check_grades(f: _File, report: _Report) -> None:
     owners = f.table.frame["student_id"].iloc[rows[again]].tolist()[:MAX_PER_RULE]
     report.rows(f, "language_choice", rows[again],
                 lambda k: (f"more than one language_choice for student {owners[k]}; first in row "
-                           f"{was[k] + FIRST_DATA_ROW}"))
+                           f"{was[k] + FIRST_DATA_ROW}"),
+                summary="more than one language_choice for one student")
 
 
 def _check_programme_codes(folder: Path, f: _File, report: _Report) -> None:
     """Every programme_code is in the programme-type table (the folder's own or the shipped one)."""
     if not f.has("programme_code"):
         return
-    from admissions.io.programme_types import check_programme_codes, load_programme_types
+    from admissions.io.programme_types import load_programme_types
 
     try:
         types = load_programme_types(folder)
     except ConfigError as exc:
         report.add(len(ROUND_FILES), Problem("programme_types.toml", None, None, None, str(exc)))
         return
-    codes = f.table.frame["programme_code"].tolist()
-    for problem in check_programme_codes(codes, types, f.file):
-        position = problem.row - FIRST_DATA_ROW
-        if f.valid["programme_code"][position] and f.checked[position]:
-            report.add(f.rank, problem)
+    known = pd.Series(sorted(types.types), dtype=TEXT)
+    unknown = f.valid["programme_code"] & ~_isin(f.table.frame["programme_code"], known)
+    # The wording of admissions.io.programme_types.check_programme_codes, capped like every rule.
+    report.rows(f, "programme_code", f.rows_where(unknown),
+                f"unknown programme code; the programme-type table {types.version} knows {', '.join(known)}")
