@@ -55,11 +55,15 @@ def check_choices(choices: object) -> np.ndarray:
 def _check_no_repeat(choices: np.ndarray, present: np.ndarray) -> None:
     k = choices.shape[1]
     if k <= _PAIRWISE_MAX_COLUMNS:
-        repeated = np.zeros(choices.shape, dtype=bool)
+        # Column pairs on a transposed copy: k (k - 1) / 2 contiguous comparisons beat sorting short
+        # rows. Two paddings compare equal, so only a present later column counts.
+        column = np.ascontiguousarray(choices.T)
+        has = np.zeros(choices.shape[0], dtype=bool)
         for later in range(1, k):
-            same = (choices[:, :later] == choices[:, later : later + 1]).any(axis=1)
-            repeated[:, later] = same & present[:, later]
-        has = repeated.any(axis=1)
+            same = column[0] == column[later]
+            for earlier in range(1, later):
+                same |= column[earlier] == column[later]
+            has |= same & (column[later] >= 0)
     else:
         ordered = np.sort(choices, axis=1)
         has = ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any(axis=1)

@@ -65,25 +65,21 @@ class MatchResult:
 
 @dataclass(frozen=True, eq=False)
 class PreparedMarket:
-    """The seat-independent part of a matching: every application's rank within its programme.
+    """The seat-independent part of a matching: every application's key (rank within its programme).
 
     Build it with :func:`prepare`; :meth:`match` runs deferred acceptance for any ``seats``. Reusing
     one PreparedMarket for many ``seats`` (what-ifs, reserve rounds, quota re-runs) saves the
-    validation and the ranking, which are most of a single run's cost when priorities are not
-    already ranks.
+    validation and the ranking, about half of a single run's cost.
 
-    Applications are the entries of ``choices`` that are not padding, in row-major order (``A`` of
-    them); student ``s`` owns applications ``start[s]:start[s + 1]``, in column order.
+    ``A`` is the number of applications (entries of ``choices`` that are not padding).
     """
 
     n_students: int
-    n_columns: int
     n_programmes_min: int  # 1 + the largest programme index chosen
-    start: np.ndarray  # (n_students + 1,) int64 first application of each student
-    app_programme: np.ndarray  # (A,) int64
-    app_key: np.ndarray  # (A,) int64 position in the programme-major, best-first order
+    programme: np.ndarray  # (n_students, k) int64 copy of choices, -1 at padding
+    key: np.ndarray  # (n_students, k) int64 offset[p] + rank within p (0 = best); A at padding
+    priority: np.ndarray  # (n_students, k) float64 copy of the priority
     key_student: np.ndarray  # (A,) int64 student of the application at each key
-    key_priority: np.ndarray  # (A,) float64 priority of the application at each key
     offset: np.ndarray  # (n_programmes_min + 1,) int64 first key of each programme
 
     def match(self, seats: object) -> MatchResult:
@@ -133,35 +129,28 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
 
 def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     """:func:`prepare` on validated arrays."""
-    n_students, n_columns = choices.shape
-    present = choices >= 0
-    n_choices = present.sum(axis=1, dtype=np.int64)
-    start = np.zeros(n_students + 1, dtype=np.int64)
-    np.cumsum(n_choices, out=start[1:])
-    app_programme = choices[present].astype(np.int64)
-    app_priority = priority[present].astype(np.float64)
-    n_programmes_min = int(app_programme.max(initial=-1)) + 1
-    n_apps = len(app_programme)
-    counts = np.bincount(app_programme, minlength=n_programmes_min)
+    n_students = choices.shape[0]
+    programme = choices.astype(np.int64)  # a copy: the market must not change with the caller's array
+    # Padding (-1) lands in slot 0, programme p in slot p + 1.
+    counts = np.bincount(programme.ravel() + 1)[1:]
+    n_programmes_min = len(counts)
+    n_apps = int(counts.sum())
     offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
     np.cumsum(counts, out=offset[1:])
 
-    app_key = _keys_from_ranks(app_programme, app_priority, counts, offset)
-    if app_key is None:
-        app_key = _keys_by_sorting(app_programme, app_priority, start, n_programmes_min)
-    key_student = np.empty(n_apps, dtype=np.int64)
-    key_student[app_key] = np.repeat(np.arange(n_students, dtype=np.int64), n_choices)
-    key_priority = np.empty(n_apps, dtype=np.float64)
-    key_priority[app_key] = app_priority
+    # Padding gets key n_apps, a spare slot of the per-key arrays, dropped below.
+    key = _keys_from_ranks(programme, priority, offset, n_apps)
+    if key is None:
+        key = _keys_by_sorting(programme, priority, n_programmes_min, n_apps)
+    key_student = np.empty(n_apps + 1, dtype=np.int64)
+    key_student[key] = np.arange(n_students, dtype=np.int64)[:, None]
     return PreparedMarket(
         n_students=n_students,
-        n_columns=n_columns,
         n_programmes_min=n_programmes_min,
-        start=start,
-        app_programme=app_programme,
-        app_key=app_key,
-        key_student=key_student,
-        key_priority=key_priority,
+        programme=programme,
+        key=key,
+        priority=priority.astype(np.float64),
+        key_student=key_student[:n_apps],
         offset=offset,
     )
 
@@ -204,28 +193,40 @@ def deferred_acceptance(choices: object, priority: object, seats: object) -> Mat
 
 
 def _keys_from_ranks(
-    app_programme: np.ndarray, app_priority: np.ndarray, counts: np.ndarray, offset: np.ndarray
+    programme: np.ndarray, priority: np.ndarray, offset: np.ndarray, n_apps: int
 ) -> np.ndarray | None:
-    """(A,) keys when every programme's priorities are exactly 0 .. m-1 (the rank form), else None."""
-    if len(app_priority) == 0:
-        return np.zeros(0, dtype=np.int64)
-    size = counts[app_programme]
-    if not ((app_priority >= 0).all() and (app_priority < size).all()):
+    """(n, k) keys when every programme's priorities are exactly 0 .. m-1 (the rank form), else None.
+
+    The key is then ``end[p] - 1 - priority``. Only whole numbers >= 0 are taken; that the keys
+    form a permutation of 0 .. A-1 then also proves each rank below its programme's size (keys can
+    only fall below their own programme's range, and the last range can only be filled by its
+    own applications, and so on downwards) and no two equal within a programme.
+    """
+    present = programme >= 0
+    rank = np.where(present, priority, 0.0)
+    if not ((rank >= 0) & (rank < max(n_apps, 1))).all():
         return None
-    rank = app_priority.astype(np.int64)
-    if not (rank == app_priority).all():
+    whole = rank.astype(np.int64)
+    if not (whole == rank).all():
         return None
-    key = offset[:-1][app_programme] + (size - 1 - rank)
-    seen = np.zeros(len(key), dtype=bool)
+    end = np.empty(len(offset), dtype=np.int64)
+    end[:-1] = offset[1:]
+    end[-1] = n_apps + 1  # what padding (programme -1) indexes: key n_apps
+    key = end[programme] - 1 - whole
+    if (key < 0).any():
+        return None
+    seen = np.zeros(n_apps + 1, dtype=bool)
     seen[key] = True
-    # A keys landing on A slots: all slots hit exactly when no two applications share a rank.
     return key if seen.all() else None
 
 
 def _keys_by_sorting(
-    app_programme: np.ndarray, app_priority: np.ndarray, start: np.ndarray, n_programmes: int
+    programme: np.ndarray, priority: np.ndarray, n_programmes: int, n_apps: int
 ) -> np.ndarray:
-    """(A,) keys by sorting: best priority first, then (stably) by programme. Raises on a tie."""
+    """(n, k) keys by sorting: best priority first, then (stably) by programme. Raises on a tie."""
+    flat = np.flatnonzero(programme.ravel() >= 0)
+    app_programme = programme.ravel()[flat]
+    app_priority = priority.ravel()[flat].astype(np.float64)
     # Ties across programmes may come out in any order here: the stable programme sort below
     # separates them, and within a programme priorities are unique.
     order = np.argsort(-app_priority)
@@ -238,130 +239,133 @@ def _keys_by_sorting(
     tie = (sorted_priority[1:] == sorted_priority[:-1]) & (sorted_programme[1:] == sorted_programme[:-1])
     if tie.any():
         at = int(np.flatnonzero(tie)[0])
-        first, second = sorted(int(a) for a in order[at : at + 2])
-        s1, s2 = (int(np.searchsorted(start, a, side="right")) - 1 for a in (first, second))
-        j1, j2 = first - int(start[s1]), second - int(start[s2])
+        (s1, j1), (s2, j2) = sorted(divmod(int(flat[a]), programme.shape[1]) for a in order[at : at + 2])
         raise InvalidArgument(
-            f"priority[{s2}, {j2}] == {app_priority[second]} ties with priority[{s1}, {j1}] at programme "
+            f"priority[{s2}, {j2}] == {app_priority[order[at]]} ties with priority[{s1}, {j1}] at programme "
             f"{int(sorted_programme[at])}, must be unique within each programme"
         )
-    key = np.empty(len(order), dtype=np.int64)
-    key[order] = np.arange(len(order), dtype=np.int64)
-    return key
+    key = np.full(programme.size, n_apps, dtype=np.int64)
+    key[flat[order]] = np.arange(n_apps, dtype=np.int64)
+    return key.reshape(programme.shape)
 
 
 def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
     """Deferred acceptance rounds on a prepared market (seats validated, int64)."""
     n_students = market.n_students
     n_programmes = len(seats)
-    start, app_programme, app_key = market.start, market.app_programme, market.app_key
-    n_apps = len(app_key)
+    n_apps = len(market.key_student)
     offset = np.empty(n_programmes + 1, dtype=np.int64)
     offset[: len(market.offset)] = market.offset
     offset[len(market.offset) :] = n_apps
     lo = offset[:-1]
-    # Nobody clears the threshold of a programme without seats, so nobody ever proposes there.
-    thr = np.where(seats > 0, offset[1:], lo)
+    # Nobody clears the threshold of a programme without seats, so nobody ever proposes there;
+    # the extra last threshold (-1) is what padding (programme -1) sees: never cleared.
+    thr = np.empty(n_programmes + 1, dtype=np.int64)
+    thr[:-1] = np.where(seats > 0, offset[1:], lo)
+    thr[-1] = -1
     held = np.zeros(n_apps, dtype=bool)
     count = np.zeros(n_programmes, dtype=np.int64)
     column = np.full(n_students, -1, dtype=np.int64)
-    n_choices = np.diff(start)
 
-    active = np.flatnonzero(n_choices > 0)
-    next_column = np.zeros(len(active), dtype=np.int64)
-    while len(active):
-        proposer, at = _next_cleared(active, next_column, start, n_choices, app_programme, app_key, thr)
-        if len(proposer) == 0:
-            break
-        column[proposer] = at - start[proposer]
-        held[app_key[at]] = True
-        count += np.bincount(app_programme[at], minlength=n_programmes)
+    student = np.arange(n_students, dtype=np.int64)
+    if (seats > 0).all():
+        # Every first choice clears its (lowest) cut-off.
+        student = student[market.programme[:, 0] >= 0] if market.programme.shape[1] else student[:0]
+        at = np.zeros(len(student), dtype=np.int64)
+    else:
+        student, at = _first_cleared(student, np.zeros(n_students, dtype=np.int64), market, thr)
+    while len(student):
+        column[student] = at
+        held[market.key[student, at]] = True
+        count += np.bincount(market.programme[student, at], minlength=n_programmes)
         over = np.flatnonzero(count > seats)
         if len(over) == 0:
             break
-        rejected, new_thr = _reject(over, lo[over], thr[over], seats[over], held)
+        rejected, new_thr = _reject(lo[over], thr[over], count[over] - seats[over], count[over], held)
         held[rejected] = False
         count[over] = seats[over]
         thr[over] = new_thr
-        active = market.key_student[rejected]
-        next_column = column[active] + 1
-        column[active] = -1
+        student = market.key_student[rejected]
+        at = column[student] + 1
+        column[student] = -1
+        student, at = _first_cleared(student, at, market, thr)
 
     placed = column >= 0
     assignment = np.full(n_students, -1, dtype=np.int64)
-    assignment[placed] = app_programme[start[:-1][placed] + column[placed]]
+    assignment[placed] = market.programme[placed, column[placed]]
     return MatchResult(
         assignment=assignment,
         choice_index=column,
         admitted=count,
-        cutoff=_cutoffs(held, offset, market.key_priority),
+        cutoff=_cutoffs(held, count, market, column),
     )
 
 
-def _next_cleared(
-    student: np.ndarray,
-    column: np.ndarray,
-    start: np.ndarray,
-    n_choices: np.ndarray,
-    app_programme: np.ndarray,
-    app_key: np.ndarray,
-    thr: np.ndarray,
+def _first_cleared(
+    student: np.ndarray, column: np.ndarray, market: PreparedMarket, thr: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each student, the first application from ``column`` on whose cut-off they clear.
+    """For each student, the first column from ``column`` on whose cut-off they clear.
 
-    Returns the students who have one and that application's index; the others have run out of
-    choices and stay unplaced.
+    Returns the students who have one and that column; the others have run out of choices and
+    stay unplaced. ``thr`` has the extra entry -1 that padding (programme -1) indexes.
     """
-    found_student, found_app = [], []
-    while len(student):
-        more = column < n_choices[student]
-        if not more.all():
-            student, column = student[more], column[more]
-        app = start[student] + column
-        clears = app_key[app] < thr[app_programme[app]]
-        found_student.append(student[clears])
-        found_app.append(app[clears])
-        student, column = student[~clears], column[~clears] + 1
-    if len(found_student) == 1:
-        return found_student[0], found_app[0]
-    return np.concatenate(found_student), np.concatenate(found_app)
+    clears = market.key[student] < thr[market.programme[student]]
+    clears &= np.arange(clears.shape[1]) >= column[:, None]
+    first = clears.argmax(axis=1)
+    has = clears[np.arange(len(student)), first]
+    return student[has], first[has]
 
 
 def _reject(
-    programme: np.ndarray, lo: np.ndarray, hi: np.ndarray, seats: np.ndarray, held: np.ndarray
+    lo: np.ndarray, hi: np.ndarray, excess: np.ndarray, count: np.ndarray, held: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rejections at over-full programmes, and their new thresholds.
 
-    Every holder of programme ``p`` has a key in ``[lo, hi)``; counting the held flags over that
-    range finds the ``seats``-th best holder without sorting. Returns the rejected keys and, per
-    programme, the key just past its ``seats``-th holder (seats >= 1 here: a programme without
-    seats is never proposed to).
+    Every holder of an over-full programme has a key in ``[lo, hi)``; it holds ``count`` students
+    and must reject its ``excess`` worst. Counting held flags downwards from ``hi`` finds them and
+    the next holder (the new last one) without sorting. The scan starts with a window sized from
+    the density of holders and widens, for the few programmes it was too short for, up to the whole
+    range (which always holds ``excess + 1`` holders: seats >= 1 here, as a programme without seats
+    is never proposed to). Returns the rejected keys and the new thresholds (last holder's key + 1).
     """
     length = hi - lo
-    total = int(length.sum())
-    first = np.cumsum(length) - length
-    # Keys of all segments laid end to end: steps of 1 inside a segment, a jump at each start.
-    step = np.ones(total, dtype=np.int64)
-    step[first[1:]] = lo[1:] - hi[:-1] + 1
-    step[0] = lo[0]
-    key = np.cumsum(step)
-    flag = held[key]
-    running = np.cumsum(flag, dtype=np.int64)
-    before = np.concatenate(([0], running))[first]
-    # Rank among holders within the segment, minus the seats: > 0 means rejected, == 0 is the last kept.
-    excess = running - np.repeat(before + seats, length)
-    rejected = key[flag & (excess > 0)]
-    new_thr = key[flag & (excess == 0)] + 1
-    return rejected, new_thr
+    window = np.minimum(length, 2 * (excess + 1) * length // count + 32)
+    need = excess + 1
+    todo = np.arange(len(lo))
+    new_thr = np.empty(len(lo), dtype=np.int64)
+    rejected = []
+    while len(todo):
+        top, size, wanted = hi[todo], window[todo], need[todo]
+        total = int(size.sum())
+        first = np.cumsum(size) - size
+        # Keys of the windows laid end to end, each descending from its top.
+        step = np.full(total, -1, dtype=np.int64)
+        step[first[1:]] = (top[1:] - 1) - (top[:-1] - size[:-1])
+        step[0] = top[0] - 1
+        key = np.cumsum(step)
+        flag = held[key]
+        running = np.cumsum(flag, dtype=np.int64)
+        before = np.concatenate(([0], running))[first]
+        found = running[first + size - 1] - before >= wanted
+        # Rank from the top among holders: 1 .. excess are rejected, excess + 1 is the new last holder.
+        rank = running - np.repeat(before, size)
+        goal = np.repeat(np.where(found, wanted, 0), size)
+        rejected.append(key[flag & (rank < goal)])
+        new_thr[todo[found]] = key[flag & (rank == goal)] + 1
+        todo = todo[~found]
+        window[todo] = np.minimum(length[todo], 4 * window[todo])
+    return np.concatenate(rejected) if len(rejected) > 1 else rejected[0], new_thr
 
 
-def _cutoffs(held: np.ndarray, offset: np.ndarray, key_priority: np.ndarray) -> np.ndarray:
-    """(n_programmes,) priority of the last held key of each programme, NaN where none is held."""
-    cutoff = np.full(len(offset) - 1, np.nan)
+def _cutoffs(held: np.ndarray, admitted: np.ndarray, market: PreparedMarket, column: np.ndarray) -> np.ndarray:
+    """(n_programmes,) priority of the last held key of each programme, NaN where none is held.
+
+    Keys are programme-major, so the sorted held keys list each programme's holders together, in
+    programme order: the last holder of p sits at ``cumsum(admitted)[p] - 1``.
+    """
+    cutoff = np.full(len(admitted), np.nan)
     held_key = np.flatnonzero(held)
-    if len(held_key) == 0:
-        return cutoff
-    programme = np.searchsorted(offset, held_key, side="right") - 1
-    last = np.flatnonzero(np.append(programme[1:] != programme[:-1], True))
-    cutoff[programme[last]] = key_priority[held_key[last]]
+    some = admitted > 0
+    student = market.key_student[held_key[np.cumsum(admitted)[some] - 1]]
+    cutoff[some] = market.priority[student, column[student]]
     return cutoff
