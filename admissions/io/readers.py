@@ -165,6 +165,10 @@ def _read_csv(data: bytes, file: str):
     if re.search(r"\S", text) is None:
         return None, [Problem(file, None, None, None,
                               "file is empty; it needs a header row with the column names")], encoding, None
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip(" \t\r,;"):
+        return None, [Problem(file, 1, None, None,
+                              "row 1 must hold the column names, and it is empty")], encoding, None
     delimiter = sniff_delimiter(text)
     utf8 = data[len(_UTF8_BOM):] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
     rows = _csv_with_arrow(utf8, delimiter)
@@ -276,17 +280,23 @@ def _rectangle(header: list[str], records: list[list[str]], file: str, problems:
     with more non-empty cells than the header has columns is a problem (its extra cells are dropped)."""
     n = len(header)
     rows = []
+    too_long = 0
     for i, record in enumerate(records):
         if len(record) > n:
             extra = record[n:]
             if any(cell.strip() for cell in extra):
-                problems.append(Problem(
-                    file, i + FIRST_DATA_ROW, None, ";".join(extra),
-                    f"row has {len(record)} cells but the header has {n} columns"))
+                too_long += 1
+                if too_long <= MAX_PER_RULE:
+                    problems.append(Problem(
+                        file, i + FIRST_DATA_ROW, None, ";".join(extra),
+                        f"row has {len(record)} cells but the header has {n} columns"))
             record = record[:n]
         elif len(record) < n:
             record = record + [""] * (n - len(record))
         rows.append(record)
+    if too_long > MAX_PER_RULE:
+        problems.append(Problem(file, None, None, None,
+                                f"... and {too_long - MAX_PER_RULE} more rows with more cells than the header has columns"))
     frame = pd.DataFrame(rows, columns=range(n), dtype=TEXT) if rows else \
         pd.DataFrame({i: pd.Series([], dtype=TEXT) for i in range(n)})
     return header, frame
@@ -317,6 +327,8 @@ def _read_xlsx(data: bytes, file: str):
         return None, [Problem(file, None, None, None,
                               "the first sheet is empty; it needs a header row with the column names")]
     header = records[0]
+    if not any(cell.strip() for cell in header):
+        return None, [Problem(file, 1, None, None, "row 1 must hold the column names, and it is empty")]
     while header and not header[-1]:
         header = header[:-1]
     problems: list[Problem] = []

@@ -213,3 +213,19 @@ def test_any_text_written_as_csv_is_read_back_unchanged(tmp_path, rows, sep, enc
     result = read_table(path)
     assert result.problems == []
     assert result.table.frame.to_dict("list") == frame.to_dict("list")
+
+
+def test_an_empty_first_row_is_one_problem(tmp_path):
+    path = tmp_path / "students.csv"
+    path.write_text(";;\nstudent_id;merit_value\n" + "S1;1;x\n" * 200, encoding="utf-8")
+    result = read_table(path)
+    assert result.table is None
+    assert result.problems == [Problem("students.csv", 1, None, None, "row 1 must hold the column names, and it is empty")]
+
+
+def test_rows_with_too_many_cells_are_capped(tmp_path):
+    path = tmp_path / "students.csv"
+    path.write_text("student_id,merit_value\n" + "S1,1,x\n" * 120, encoding="utf-8")
+    problems = read_table(path).problems
+    assert len(problems) == 51
+    assert problems[-1].rule == "... and 70 more rows with more cells than the header has columns"
