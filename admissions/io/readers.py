@@ -15,7 +15,8 @@ Formats:
 - CSV: comma-, semicolon- or tab-separated (sniffed from the header line), UTF-8 with or without
   BOM, else Windows-1252 (how Swedish Excel saves "CSV"); strict UTF-8 is tried first. Quoted
   fields may hold separators, quotes (doubled) and line breaks. A file with control characters
-  (NUL and the like) is not text.
+  (NUL and the like) is not text; nor is one that is not UTF-8 yet holds UTF-8 Swedish letters
+  (pasted together from both encodings: read as Windows-1252 it would say "MalmÃ¶").
 - XLSX: the first sheet, read with openpyxl; numbers that are whole are written without ".0", a
   whole number shown with leading zeros by its cell format (``0000``) keeps them, booleans become
   ``true``/``false`` and dates ISO 8601.
@@ -50,6 +51,8 @@ NOT_TEXT = "file is not UTF-8 or Windows-1252 text"
 # Bytes that no text file has: the C0 controls but tab, line feed and carriage return, and DEL.
 _CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _UTF8_BOM = b"\xef\xbb\xbf"
+# å ä ö Å Ä Ö é ü Ü in UTF-8; as Windows-1252 they read Ã¥ Ã¤ Ã¶ ..., never seen in Swedish text.
+_UTF8_SWEDISH = re.compile(b"\xc3[\xa5\xa4\xb6\x85\x84\x96\xa9\xbc\x9c]")
 _DELIMITERS = (",", ";", "\t")
 #: The dtype of every cell read: pandas' default string type.
 TEXT = pd.StringDtype(na_value=np.nan)
@@ -206,6 +209,13 @@ def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
         return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError:
         pass
+    mixed = _UTF8_SWEDISH.search(data)
+    if mixed is not None:
+        # Read as Windows-1252 these would become "MalmÃ¶": a file pasted together from both.
+        line = data.count(b"\n", 0, mixed.start()) + 1
+        return "", "", Problem(file, line, None, None,
+                               f"{NOT_TEXT}: it mixes both (line {line} has {mixed.group().decode()!r} in UTF-8, "
+                               "other lines are not UTF-8); save it again as CSV UTF-8")
     try:
         return data.decode("cp1252"), "cp1252", None
     except UnicodeDecodeError as exc:

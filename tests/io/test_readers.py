@@ -229,3 +229,14 @@ def test_rows_with_too_many_cells_are_capped(tmp_path):
     problems = read_table(path).problems
     assert len(problems) == 51
     assert problems[-1].rule == "... and 70 more rows with more cells than the header has columns"
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_not_garbled(tmp_path):
+    path = tmp_path / "municipalities.csv"
+    path.write_bytes("municipality,in_area\nMalmö,true\n".encode() + "Hörby,true\n".encode("cp1252"))
+    result = read_table(path)
+    assert result.table is None
+    assert result.problems == [Problem(
+        "municipalities.csv", 2, None, None,
+        "file is not UTF-8 or Windows-1252 text: it mixes both (line 2 has 'ö' in UTF-8, other lines are not "
+        "UTF-8); save it again as CSV UTF-8")]
