@@ -10,12 +10,17 @@
   placement.
 """
 
+from admissions.matching.checker import MatchingCheck, check_matching
 from admissions.matching.core import MatchResult, PreparedMarket, deferred_acceptance, prepare
 from admissions.matching.priority import TIE_BREAK_KEYS, build_priority, draw_lottery
 from admissions.matching.reference import reference_deferred_acceptance
+from admissions.matching.reserve import reserve_positions
 
 __all__ = [
     "MatchResult",
+    "MatchingCheck",
+    "check_matching",
+    "reserve_positions",
     "TIE_BREAK_KEYS",
     "build_priority",
     "draw_lottery",

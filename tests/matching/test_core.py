@@ -1,0 +1,124 @@
+"""The vectorised core equals the textbook reference, and its results are stable, within capacity and waste no seat."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from admissions.matching import (
+    check_matching,
+    deferred_acceptance,
+    prepare,
+    reference_deferred_acceptance,
+)
+
+from matching_instances import instances, random_instance
+
+
+def assert_same(result, expected) -> None:
+    np.testing.assert_array_equal(result.assignment, expected.assignment)
+    np.testing.assert_array_equal(result.choice_index, expected.choice_index)
+    np.testing.assert_array_equal(result.admitted, expected.admitted)
+    np.testing.assert_array_equal(result.cutoff, expected.cutoff)  # NaN == NaN here
+    assert result.assignment.dtype == result.choice_index.dtype == result.admitted.dtype == np.int64
+    assert result.cutoff.dtype == np.float64
+
+
+def assert_stable_and_optimal(choices, priority, seats, result) -> None:
+    check = check_matching(choices, priority, seats, result.assignment)
+    assert check.to_dict() == {
+        "is_stable": True,
+        "is_student_optimal": True,
+        "optimality_checked_with": "reference",
+        "over_filled": 0,
+        "blocking_pairs": 0,
+        "wasted_seats": 0,
+        "unlisted": 0,
+    }
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_core_equals_reference_small(seed):
+    rng = np.random.default_rng(10_000 + seed)
+    n, p, k = int(rng.integers(1, 40)), int(rng.integers(1, 9)), int(rng.integers(1, 7))
+    choices, priority, seats = random_instance(seed, n, p, k, rank_form=seed % 2 == 0)
+    result = deferred_acceptance(choices, priority, seats)
+    assert_same(result, reference_deferred_acceptance(choices, priority, seats))
+    assert_stable_and_optimal(choices, priority, seats, result)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_core_equals_reference_medium(seed):
+    choices, priority, seats = random_instance(seed, 3000, 60, 8, max_seats=60, rank_form=seed % 2 == 0)
+    result = deferred_acceptance(choices, priority, seats)
+    assert_same(result, reference_deferred_acceptance(choices, priority, seats))
+    assert_stable_and_optimal(choices, priority, seats, result)
+
+
+@settings(max_examples=300, deadline=None)
+@given(instances())
+def test_core_equals_reference_hypothesis(instance):
+    choices, priority, seats = instance
+    result = deferred_acceptance(choices, priority, seats)
+    assert_same(result, reference_deferred_acceptance(choices, priority, seats))
+    assert_stable_and_optimal(choices, priority, seats, result)
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances(max_students=10, max_programmes=3, max_k=40))
+def test_very_long_lists(instance):
+    choices, priority, seats = instance
+    assert_same(deferred_acceptance(choices, priority, seats), reference_deferred_acceptance(choices, priority, seats))
+
+
+def test_prepared_market_rematches_with_other_seats():
+    choices, priority, seats = random_instance(7, 500, 20, 6, max_seats=30)
+    market = prepare(choices, priority)
+    for extra in range(5):
+        new_seats = seats + extra
+        assert_same(market.match(new_seats), reference_deferred_acceptance(choices, priority, new_seats))
+
+
+def test_worked_example():
+    # Programme 0 has 1 seat, programme 1 has 1 seat. Student 0 prefers 0 then 1, student 1
+    # prefers 0, student 2 prefers 1 then 0. Programme 0 ranks 1 > 0 > 2, programme 1 ranks 0 > 2.
+    choices = np.array([[0, 1], [0, -1], [1, 0]])
+    priority = np.array([[5.0, 9.0], [7.0, -np.inf], [8.0, 1.0]])
+    result = deferred_acceptance(choices, priority, np.array([1, 1]))
+    assert result.assignment.tolist() == [1, 0, -1]
+    assert result.choice_index.tolist() == [1, 0, -1]
+    assert result.admitted.tolist() == [1, 1]
+    assert result.cutoff.tolist() == [7.0, 9.0]
+
+
+def test_edge_cases():
+    empty = deferred_acceptance(np.zeros((0, 3), dtype=np.int64), np.zeros((0, 3)), np.array([2, 0]))
+    assert empty.assignment.tolist() == [] and empty.admitted.tolist() == [0, 0]
+    assert np.isnan(empty.cutoff).all()
+    nobody = deferred_acceptance(np.array([[0], [0]]), np.array([[1.0], [2.0]]), np.array([0]))
+    assert nobody.assignment.tolist() == [-1, -1] and nobody.choice_index.tolist() == [-1, -1]
+    spare = deferred_acceptance(np.array([[1, 0], [0, 1]]), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([5, 5, 5]))
+    assert spare.assignment.tolist() == [1, 0] and spare.admitted.tolist() == [1, 1, 0]
+    assert spare.cutoff[:2].tolist() == [3.0, 1.0] and np.isnan(spare.cutoff[2])
+    padding_only = deferred_acceptance(np.array([[-1, -1]]), np.array([[0.0, 0.0]]), np.array([1]))
+    assert padding_only.assignment.tolist() == [-1]
+
+
+def test_inputs_not_modified_and_deterministic():
+    choices, priority, seats = random_instance(3, 200, 10, 5)
+    copies = (choices.copy(), priority.copy(), seats.copy())
+    for array in (choices, priority, seats):
+        array.flags.writeable = False  # any write would raise
+    first = deferred_acceptance(choices, priority, seats)
+    second = deferred_acceptance(choices, priority, seats)
+    assert_same(first, second)
+    for array, copy in zip((choices, priority, seats), copies):
+        np.testing.assert_array_equal(array, copy)
+
+
+def test_accepts_other_integer_and_float_dtypes():
+    choices, priority, seats = random_instance(5, 100, 6, 4)
+    expected = deferred_acceptance(choices, priority, seats)
+    assert_same(deferred_acceptance(choices.astype(np.int32), priority.astype(np.float64),
+                                    seats.astype(np.uint16)), expected)
