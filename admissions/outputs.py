@@ -5,29 +5,96 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
-from admissions.pipeline import Progress, RoundResult, prepare_round, run_record
-from admissions.reports.placements import applications_table, placements_table
+import numpy as np
+import pandas as pd
 
-#: Files written by every matching run, in the order they are written.
-MATCH_FILES = ("placements.csv", "applications.csv", "run.json")
+from admissions import __version__
+
+from admissions.io.output import check_output_folder, output_folder, write_csv, write_json, write_xlsx
+from admissions.pipeline import Progress, RoundResult, prepare_round, run_record
+from admissions.reports.dimensioning import dimensioning_table
+from admissions.reports.flows import flows_table, round_prices
+from admissions.reports.html import report_html
+from admissions.reports.placements import application_outcomes, applications_table, placements_table
+from admissions.reports.programmes import programmes_table
+
+#: Files written by every matching run, in the order they are written. Every CSV file is also a
+#: sheet (named as the file without .csv) of report.xlsx.
+MATCH_FILES = (
+    "placements.csv", "applications.csv", "programmes.csv", "dimensioning.csv", "flows.csv",
+    "report.xlsx", "report.html", "run.json",
+)
 
 
 def write_match_outputs(
-    r: RoundResult, folder: Path, command: str, started_at: datetime, record: dict | None = None
+    r: RoundResult,
+    folder: Path,
+    command: str,
+    started_at: datetime,
+    record: dict | None = None,
+    progress: Progress | None = None,
 ) -> dict:
-    """Write every output of a matched round into ``folder``; returns the run record.
+    """Write every output of a matched round (MATCH_FILES) into ``folder``; returns the run record.
 
     ``record`` is the run record to write as run.json (default: made from the result).
     """
-    with r.timings.step("write"):
-        write_csv(placements_table(r), folder / "placements.csv")
-        write_csv(applications_table(r), folder / "applications.csv")
     record = dict(run_record(r, command, started_at) if record is None else record)
+    with r.timings.step("write", progress):
+        outcomes = application_outcomes(r)
+        tables = {
+            "placements": placements_table(r),
+            "applications": applications_table(r, outcomes=outcomes),
+        }
+        for name, table in tables.items():
+            write_csv(table, folder / f"{name}.csv")
+    with r.timings.step("reports", progress):
+        prices, prices_source = round_prices(r)
+        reports = {
+            "programmes": programmes_table(r, outcome=outcomes[0]),
+            "dimensioning": dimensioning_table(r),
+            "flows": flows_table(r, prices),
+        }
+        for name, table in reports.items():
+            write_csv(table, folder / f"{name}.csv")
+        tables.update(reports)
+        write_html_report(r, tables, folder / "report.html", record)
+    with r.timings.step("report.xlsx", progress):
+        write_xlsx(tables, folder / "report.xlsx")
+    record["prices"] = prices_source
     record["timings_s"] = dict(r.timings.steps)
     record["outputs"] = list(MATCH_FILES)
     write_json(record, folder / "run.json")
     return record
+
+
+def rank_counts(choice_rank: pd.Series) -> dict[str, int]:
+    """Students placed on their 1st, 2nd, 3rd, 4th or later choice, and unplaced (placements.csv choice_rank)."""
+    rank = choice_rank.to_numpy(dtype=np.float64, na_value=np.nan)
+    return {
+        "1st": int((rank == 1).sum()),
+        "2nd": int((rank == 2).sum()),
+        "3rd": int((rank == 3).sum()),
+        "4th or later": int((rank >= 4).sum()),
+        "unplaced": int(np.isnan(rank).sum()),
+    }
+
+
+def write_html_report(r: RoundResult, tables: dict, path: Path, record: dict) -> None:
+    """Write report.html from the round's tables (placements only for the choice-rank counts)."""
+    folder_name = Path(r.data.folder).name if getattr(r.data, "folder", None) else "input"
+    meta = (f"Input {folder_name}; seed {r.config.seed} ({record.get('lottery', 'lottery')}); "
+            f"admissions {__version__}; programme types {r.programme_types.version}. "
+            "Aggregate figures only: no student-level data.")
+    page = report_html(
+        tables["programmes"],
+        tables["dimensioning"],
+        tables["flows"],
+        rank_counts(tables["placements"]["choice_rank"]),
+        r.encoded.n_students,
+        title=f"Admission round: {folder_name}",
+        meta=meta,
+    )
+    path.write_text(page, encoding="utf-8")
 
 
 def run_match(
@@ -47,8 +114,6 @@ def run_match(
     started_at = datetime.now(timezone.utc)
     check_output_folder(out, inputs=folder)  # before the work, so a wrong OUT fails fast
     r = prepare_round(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, progress=progress)
-    if progress is not None:
-        progress("write")
     with output_folder(out, inputs=folder) as staging:
-        record = write_match_outputs(r, staging, "match", started_at)
+        record = write_match_outputs(r, staging, "match", started_at, progress=progress)
     return r, record

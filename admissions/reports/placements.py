@@ -67,17 +67,18 @@ def application_outcomes(r: RoundResult) -> tuple[np.ndarray, np.ndarray]:
     return outcome, reserve_position
 
 
-def applications_table(r: RoundResult) -> pd.DataFrame:
+def applications_table(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per application, in the order of applications.csv.
 
     Columns: student_id, choice_rank, programme_id, eligible, ineligible_reason (empty when
     eligible), tier, score, outcome (admitted, reserve, not_reached, ineligible, not_considered) and
-    reserve_position (1 = first in line; empty unless a reserve).
+    reserve_position (1 = first in line; empty unless a reserve). ``outcomes``: the result of
+    :func:`application_outcomes` when already computed.
     """
     enc, sel = r.encoded, r.selection
     apps = r.data.applications
     n_rows = len(apps)
-    outcome, reserve_position = application_outcomes(r)
+    outcome, reserve_position = application_outcomes(r) if outcomes is None else outcomes
     rows, cols = np.nonzero(enc.choices >= 0)
     at = enc.application_row[rows, cols]
 
