@@ -168,7 +168,7 @@ def _read_csv(data: bytes, file: str):
     if re.search(r"\S", text) is None:
         return None, [Problem(file, None, None, None,
                               "file is empty; it needs a header row with the column names")], encoding, None
-    first_line = text.split("\n", 1)[0]
+    first_line = text[: text.find("\n")] if "\n" in text else text
     if not first_line.strip(" \t\r,;"):
         return None, [Problem(file, 1, None, None,
                               "row 1 must hold the column names, and it is empty")], encoding, None

@@ -325,28 +325,27 @@ def _check_file(f: _File, path: Path, report: _Report) -> None:
 def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
     cells = f.table.frame[column.name]
     text = pa.array(cells, type=pa.string())
-    stripped = pc.utf8_trim_whitespace(text)
-    empty = _mask(pc.equal(pc.binary_length(stripped), 0))
+    empty = _mask(pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text)))
     kind = column.kind
     if kind == "text":
         values, wrong = cells, np.zeros(len(cells), dtype=bool)
     elif kind in ("int", "number"):
-        values, wrong = _parse_number(stripped, empty, integer=kind == "int")
+        values, wrong = _parse_number(pc.utf8_trim_whitespace(text), empty, integer=kind == "int")
         if column.minimum is not None:
             wrong |= values < column.minimum  # NaN compares False
         if column.maximum is not None:
             wrong |= values > column.maximum
         values = np.where(wrong, np.nan, values)
     elif kind == "bool":
-        lower = pc.utf8_lower(stripped)
-        true = _mask(pc.is_in(lower, value_set=pa.array(sorted(TRUE_WORDS))))
-        false = _mask(pc.is_in(lower, value_set=pa.array(sorted(FALSE_WORDS))))
-        values, wrong = true, ~(true | false | empty)
+        position = _word_index(text, empty, sorted(TRUE_WORDS) + sorted(FALSE_WORDS))
+        values = (position >= 0) & (position < len(TRUE_WORDS))
+        wrong = (position < 0) & ~empty
     else:
         allowed = column.choices if kind == "choice" else tuple(GRADE_POINTS)
-        position = pc.index_in(pc.utf8_lower(stripped), value_set=pa.array([c.lower() for c in allowed]))
-        wrong = _mask(pc.is_null(position)) & ~empty
-        canonical = pc.fill_null(pc.take(pa.array(allowed, pa.string()), position), "")
+        position = _word_index(text, empty, list(allowed))
+        wrong = (position < 0) & ~empty
+        canonical = pc.take(pa.array(allowed, pa.string()), pa.array(np.maximum(position, 0)))
+        canonical = pc.if_else(pa.array(position >= 0), canonical, "")
         values = pd.Series(canonical.to_pandas(), index=cells.index, dtype=TEXT)
     if _defaults_empty(column):
         values = _fill(column, values, empty)
@@ -361,6 +360,23 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
         report.rows(f, column.name, f.rows_where(empty),
                     rule if kind == "text" else f"must not be empty ({rule})")
     report.rows(f, column.name, f.rows_where(wrong), rule)
+
+
+def _word_index(text: pa.ChunkedArray, empty: np.ndarray, words: list[str]) -> np.ndarray:
+    """(n,) int64: index of each cell in ``words``, compared without case and surrounding spaces; -1 if none.
+
+    Most cells are written exactly as the word: those are matched first, and only the others are
+    trimmed and lower-cased (ASCII only: the words are ASCII).
+    """
+    folded = pa.array([w.lower() for w in words], pa.string())
+    position = pc.fill_null(pc.index_in(text, value_set=pa.array(words, pa.string())), -1)
+    position = position.to_numpy(zero_copy_only=False).astype(np.int64)
+    retry = np.flatnonzero((position < 0) & ~empty)
+    if len(retry):
+        cells = pc.ascii_lower(pc.utf8_trim_whitespace(pc.take(text, pa.array(retry))))
+        again = pc.fill_null(pc.index_in(cells, value_set=folded), -1)
+        position[retry] = again.to_numpy(zero_copy_only=False)
+    return position
 
 
 def _mask(result: pa.ChunkedArray | pa.Array) -> np.ndarray:
