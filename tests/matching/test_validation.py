@@ -51,9 +51,9 @@ def test_invalid_input_messages(choices, priority, seats, message):
 def test_tie_within_programme_is_refused():
     # The core needs unique priorities to find the keys; the reference trusts them.
     with pytest.raises(InvalidArgument) as error:
-        deferred_acceptance(CHOICES, changed(PRIORITY, (2, 1), 1.0), SEATS)
+        deferred_acceptance(CHOICES, changed(PRIORITY, (2, 1), 3.0), SEATS)
     assert str(error.value) == (
-        "priority[2, 1] == 1.0 ties with priority[0, 0] at programme 0, must be unique within each programme"
+        "priority[2, 1] == 3.0 ties with priority[0, 0] at programme 0, must be unique within each programme"
     )
 
 
