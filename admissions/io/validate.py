@@ -212,10 +212,10 @@ class _Report:
             generic = rule if isinstance(rule, str) else summary or "similar"
             # Sorted right after the last row shown.
             row = float(shown[-1]) + FIRST_DATA_ROW + 0.5
-            summary = Problem(f.file, None, column, None,
-                              f"... and {len(positions) - MAX_PER_RULE} more rows with the same problem ({generic})",
-                              severity)
-            self._items.append((f.rank, row, len(self._items), summary))
+            line = Problem(f.file, None, column, None,
+                           f"... and {len(positions) - MAX_PER_RULE} more rows with the same problem ({generic})",
+                           severity)
+            self._items.append((f.rank, row, len(self._items), line))
 
     def sorted(self) -> list[Problem]:
         return [item[3] for item in sorted(self._items, key=lambda item: item[:3])]
@@ -242,10 +242,6 @@ class _File:
     #: Rows that are checked (empty rows inside the file are reported once by the reader).
     checked: np.ndarray | None = None
     _codes: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
-
-    @property
-    def usable(self) -> bool:
-        return self.table is not None
 
     def has(self, *columns: str) -> bool:
         return self.table is not None and all(c in self.valid for c in columns)
@@ -307,7 +303,7 @@ def _check_file(f: _File, path: Path, report: _Report) -> None:
     n = table.n_rows
     f.checked = np.ones(n, dtype=bool)
     f.checked[list(table.empty_rows)] = False
-    present = set(table.frame.columns)
+    present = list(table.frame.columns)
     for column in spec.columns:
         if column.required and column.name not in present:
             hint = next((c for c in present if c.lower() == column.name.lower()), None)
