@@ -23,10 +23,11 @@ from admissions.io.validate import load_round
 from admissions.matching import (
     MatchingCheck,
     MatchResult,
+    PreparedMarket,
     build_priority,
     check_matching,
-    deferred_acceptance,
     draw_lottery,
+    prepare,
 )
 from admissions.errors import InvalidInput
 from admissions.io.programme_types import ProgrammeTypes, check_programme_codes, load_programme_types
@@ -154,14 +155,23 @@ def turned_away(choices: np.ndarray, choice_index: np.ndarray, n_programmes: int
     return np.bincount(choices[above], minlength=n_programmes) > 0
 
 
-def match_market(market: Market, priority: np.ndarray, quota_seats: np.ndarray) -> tuple[MatchResult, np.ndarray, int]:
+def match_market(
+    market: Market,
+    priority: np.ndarray,
+    quota_seats: np.ndarray,
+    prepared: PreparedMarket | None = None,
+) -> tuple[MatchResult, np.ndarray, int]:
     """Deferred acceptance on the market, re-run while vacant quota seats pass to the ordinary quotas.
 
-    Returns the result, the final quota sizes (q,) and the number of matchings run.
+    ``prepared`` is ``prepare(market.choices, priority)`` when the caller already has it (what-ifs
+    re-match one prepared market with many seats). Returns the result, the final quota sizes (q,)
+    and the number of matchings run.
     """
+    if prepared is None:
+        prepared = prepare(market.choices, priority)
     runs = 0
     while True:
-        result = deferred_acceptance(market.choices, priority, quota_seats)
+        result = prepared.match(quota_seats)
         runs += 1
         moved = pass_on_vacant_quota_seats(market, quota_seats, result.admitted,
                                            turned_away(market.choices, result.choice_index, len(quota_seats)))

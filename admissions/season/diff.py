@@ -45,7 +45,7 @@ def diff_runs(connection: sqlite3.Connection, run_a: int, run_b: int) -> pd.Data
     run_kind(connection, run_a)
     kind_b = run_kind(connection, run_b)
     a, b = _placements(connection, run_a), _placements(connection, run_b)
-    both = a.join(b, how="outer", lsuffix="_a", rsuffix="_b")
+    both = a.add_suffix("_a").join(b.add_suffix("_b"), how="outer")
     moved = both[(both["programme_id_a"].fillna("") != both["programme_id_b"].fillna(""))
                  | (both["choice_rank_a"].fillna(0) != both["choice_rank_b"].fillna(0))]
     choices_a, choices_b = _choice_lists(connection, run_a), _choice_lists(connection, run_b)

@@ -30,7 +30,10 @@ def matched(tmp_path_factory):
 
 def test_match_writes_the_contract_files(matched):
     out, _ = matched
-    assert sorted(p.name for p in out.iterdir()) >= ["applications.csv", "placements.csv", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "applications.csv", "dimensioning.csv", "flows.csv", "placements.csv", "programmes.csv",
+        "report.html", "report.xlsx", "run.json",
+    ]
     placements = pd.read_csv(out / "placements.csv", dtype=str, keep_default_na=False)
     assert list(placements.columns[:3]) == ["student_id", "programme_id", "choice_rank"]
     students = pd.read_csv(SAMPLE / "students.csv", dtype=str, keep_default_na=False)
