@@ -29,8 +29,7 @@ from admissions.matching import (
     draw_lottery,
     prepare,
 )
-from admissions.errors import InvalidInput
-from admissions.io.programme_types import ProgrammeTypes, check_programme_codes, load_programme_types
+from admissions.io.programme_types import ProgrammeTypes, load_programme_types
 from admissions.rules.eligibility import Requirement
 from admissions.rules.guarantee import Guarantee, apply_guarantee
 from admissions.rules.quotas import FREE, TEST, Market, build_market, pass_on_vacant_quota_seats
@@ -212,13 +211,6 @@ def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[li
     return requirements, programme_requirement
 
 
-def _source_name(data: RoundInput, name: str) -> str:
-    for source in data.sources:
-        if source.name == name:
-            return source.path.name
-    return f"{name}.csv"
-
-
 def prepare_round(
     folder: Path,
     *,
@@ -242,11 +234,7 @@ def prepare_round(
     with timings.step("read and validate", progress):
         config = load_config(folder, seed=seed, tie_break=tie_break, max_choices=max_choices)
         data = load_round(folder)
-        types = load_programme_types(folder)
-        problems = check_programme_codes(data.programmes["programme_code"].astype(str).tolist(), types,
-                                         _source_name(data, "programmes"))
-        if problems:
-            raise InvalidInput(problems)
+        types = load_programme_types(folder)  # load_round has checked every code against it
     with timings.step("encode", progress):
         encoded = encode_round(data, config.max_choices)
     with timings.step("selection rules", progress):
