@@ -36,6 +36,8 @@ import numpy as np
 from admissions.errors import InvalidArgument
 from admissions.matching._validate import check_choice_range, check_choices, check_priority, check_seats
 
+#: A round whose windows would cover more than 1/this of all keys counts over all keys at once.
+_DENSE_SCAN_FRACTION = 3
 #: numpy's stable sort is a radix sort for 16-bit integers: programme ids are sorted that way when they fit.
 _RADIX_MAX_PROGRAMMES = 1 << 16
 
@@ -76,10 +78,10 @@ class PreparedMarket:
 
     n_students: int
     n_programmes_min: int  # 1 + the largest programme index chosen
-    programme: np.ndarray  # (n_students, k) int64 copy of choices, -1 at padding
-    key: np.ndarray  # (n_students, k) int64 offset[p] + rank within p (0 = best); A at padding
+    programme: np.ndarray  # (n_students, k + 1) int64 copy of choices, -1 at padding (always in the last column)
+    key: np.ndarray  # (n_students, k + 1) int64 offset[p] + rank within p (0 = best); A at padding
     priority: np.ndarray  # (n_students, k) float64 copy of the priority
-    key_student: np.ndarray  # (A,) int64 student of the application at each key
+    n_apps: int  # A
     offset: np.ndarray  # (n_programmes_min + 1,) int64 first key of each programme
 
     def match(self, seats: object) -> MatchResult:
@@ -129,8 +131,11 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
 
 def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     """:func:`prepare` on validated arrays."""
-    n_students = choices.shape[0]
-    programme = choices.astype(np.int64)  # a copy: the market must not change with the caller's array
+    n_students, k = choices.shape
+    # A copy (the market must not change with the caller's array) with one more padding column,
+    # so that every row ends in padding and scans along a row need no bounds check.
+    programme = np.full((n_students, k + 1), -1, dtype=np.int64)
+    programme[:, :k] = choices
     # Padding (-1) lands in slot 0, programme p in slot p + 1.
     counts = np.bincount(programme.ravel() + 1)[1:]
     n_programmes_min = len(counts)
@@ -138,19 +143,18 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
     np.cumsum(counts, out=offset[1:])
 
-    # Padding gets key n_apps, a spare slot of the per-key arrays, dropped below.
-    key = _keys_from_ranks(programme, priority, offset, n_apps)
-    if key is None:
-        key = _keys_by_sorting(programme, priority, n_programmes_min, n_apps)
-    key_student = np.empty(n_apps + 1, dtype=np.int64)
-    key_student[key] = np.arange(n_students, dtype=np.int64)[:, None]
+    # Padding gets key n_apps, one past the last.
+    body = programme[:, :k]
+    key = np.full(programme.shape, n_apps, dtype=np.int64)
+    ranked = _keys_from_ranks(body, priority, offset, n_apps)
+    key[:, :k] = ranked if ranked is not None else _keys_by_sorting(body, priority, n_programmes_min, n_apps)
     return PreparedMarket(
         n_students=n_students,
         n_programmes_min=n_programmes_min,
         programme=programme,
         key=key,
         priority=priority.astype(np.float64),
-        key_student=key_student[:n_apps],
+        n_apps=n_apps,
         offset=offset,
     )
 
@@ -253,7 +257,7 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
     """Deferred acceptance rounds on a prepared market (seats validated, int64)."""
     n_students = market.n_students
     n_programmes = len(seats)
-    n_apps = len(market.key_student)
+    n_apps = market.n_apps
     offset = np.empty(n_programmes + 1, dtype=np.int64)
     offset[: len(market.offset)] = market.offset
     offset[len(market.offset) :] = n_apps
@@ -264,20 +268,27 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
     thr[:-1] = np.where(seats > 0, offset[1:], lo)
     thr[-1] = -1
     held = np.zeros(n_apps, dtype=bool)
+    # The student at each held key, written when they propose; garbage where not held.
+    holder = np.empty(n_apps, dtype=np.int64)
     count = np.zeros(n_programmes, dtype=np.int64)
     column = np.full(n_students, -1, dtype=np.int64)
 
-    student = np.arange(n_students, dtype=np.int64)
+    # Positions in the flattened (n, k + 1) matrices: student * width + column.
+    width = market.programme.shape[1]
+    programme, key = market.programme.ravel(), market.key.ravel()
+    start = np.arange(0, n_students * width, width, dtype=np.int64)
     if (seats > 0).all():
         # Every first choice clears its (lowest) cut-off.
-        student = student[market.programme[:, 0] >= 0] if market.programme.shape[1] else student[:0]
-        at = np.zeros(len(student), dtype=np.int64)
+        at = start[market.programme[:, 0] >= 0]
     else:
-        student, at = _first_cleared(student, np.zeros(n_students, dtype=np.int64), market, thr)
-    while len(student):
-        column[student] = at
-        held[market.key[student, at]] = True
-        count += np.bincount(market.programme[student, at], minlength=n_programmes)
+        at = _first_cleared(start, programme, key, thr)
+    while len(at):
+        student = at // width
+        column[student] = at - student * width
+        held_key = key[at]
+        held[held_key] = True
+        holder[held_key] = student
+        count += np.bincount(programme[at], minlength=n_programmes)
         over = np.flatnonzero(count > seats)
         if len(over) == 0:
             break
@@ -285,35 +296,36 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
         held[rejected] = False
         count[over] = seats[over]
         thr[over] = new_thr
-        student = market.key_student[rejected]
-        at = column[student] + 1
+        student = holder[rejected]
+        at = _first_cleared(student * width + column[student] + 1, programme, key, thr)
         column[student] = -1
-        student, at = _first_cleared(student, at, market, thr)
 
-    placed = column >= 0
+    placed = np.flatnonzero(column >= 0)
     assignment = np.full(n_students, -1, dtype=np.int64)
-    assignment[placed] = market.programme[placed, column[placed]]
+    assignment[placed] = programme[placed * width + column[placed]]
     return MatchResult(
         assignment=assignment,
         choice_index=column,
         admitted=count,
-        cutoff=_cutoffs(held, count, market, column),
+        cutoff=_cutoffs(held, holder, count, market.priority, column),
     )
 
 
-def _first_cleared(
-    student: np.ndarray, column: np.ndarray, market: PreparedMarket, thr: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each student, the first column from ``column`` on whose cut-off they clear.
+def _first_cleared(at: np.ndarray, programme: np.ndarray, key: np.ndarray, thr: np.ndarray) -> np.ndarray:
+    """For each position ``at`` in the flattened matrices, the first one from it along its row whose cut-off clears.
 
-    Returns the students who have one and that column; the others have run out of choices and
-    stay unplaced. ``thr`` has the extra entry -1 that padding (programme -1) indexes.
+    Returns those positions; rows that reach their padding first (every row ends in padding) have
+    run out of choices and are dropped. ``thr`` has the extra entry -1 that padding (programme -1)
+    indexes, so padding never clears. Most students clear at once or after a step or two, so
+    stepping all of them a column at a time beats testing whole rows.
     """
-    clears = market.key[student] < thr[market.programme[student]]
-    clears &= np.arange(clears.shape[1]) >= column[:, None]
-    first = clears.argmax(axis=1)
-    has = clears[np.arange(len(student)), first]
-    return student[has], first[has]
+    found = [at[:0]]
+    while len(at):
+        p = programme[at]
+        clears = key[at] < thr[p]
+        found.append(at[clears])
+        at = at[~clears & (p >= 0)] + 1
+    return found[1] if len(found) == 2 else np.concatenate(found)
 
 
 def _reject(
@@ -330,6 +342,8 @@ def _reject(
     """
     length = hi - lo
     window = np.minimum(length, 2 * (excess + 1) * length // count + 32)
+    if int(window.sum()) * _DENSE_SCAN_FRACTION > len(held):
+        return _reject_dense(lo, hi, count - excess, held)
     need = excess + 1
     todo = np.arange(len(lo))
     new_thr = np.empty(len(lo), dtype=np.int64)
@@ -357,7 +371,29 @@ def _reject(
     return np.concatenate(rejected) if len(rejected) > 1 else rejected[0], new_thr
 
 
-def _cutoffs(held: np.ndarray, admitted: np.ndarray, market: PreparedMarket, column: np.ndarray) -> np.ndarray:
+def _reject_dense(
+    lo: np.ndarray, hi: np.ndarray, seats: np.ndarray, held: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_reject` with one running count over all keys, for rounds that touch most of them.
+
+    The running count of held flags is non-decreasing, so a binary search finds each programme's
+    ``seats``-th holder; the rejected are the held keys between it and ``hi``. A handful of passes
+    over all keys beats the dozen passes over nearly as many keys that the windows need.
+    """
+    running = np.cumsum(held, dtype=np.int64)
+    before = np.where(lo > 0, running[np.maximum(lo - 1, 0)], 0)
+    last = np.searchsorted(running, before + seats, side="left")
+    # Zones (last, hi) of different programmes neither overlap nor touch: mark their ends and fill.
+    edge = np.zeros(len(held) + 1, dtype=np.int8)
+    edge[last + 1] = 1
+    edge[hi] = -1
+    zone = np.cumsum(edge[:-1], dtype=np.int8).view(bool)
+    return np.flatnonzero(zone & held), last + 1
+
+
+def _cutoffs(
+    held: np.ndarray, holder: np.ndarray, admitted: np.ndarray, priority: np.ndarray, column: np.ndarray
+) -> np.ndarray:
     """(n_programmes,) priority of the last held key of each programme, NaN where none is held.
 
     Keys are programme-major, so the sorted held keys list each programme's holders together, in
@@ -366,6 +402,6 @@ def _cutoffs(held: np.ndarray, admitted: np.ndarray, market: PreparedMarket, col
     cutoff = np.full(len(admitted), np.nan)
     held_key = np.flatnonzero(held)
     some = admitted > 0
-    student = market.key_student[held_key[np.cumsum(admitted)[some] - 1]]
-    cutoff[some] = market.priority[student, column[student]]
+    student = holder[held_key[np.cumsum(admitted)[some] - 1]]
+    cutoff[some] = priority[student, column[student]]
     return cutoff

@@ -31,8 +31,8 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
         choice and the choices below it).
     """
     market = prepare(choices, priority)
-    key = market.key
-    n_students, k = key.shape
+    n_students, k = market.priority.shape
+    key, chosen = market.key[:, :k], market.programme[:, :k]
     got = np.asarray(getattr(result, "choice_index", None) if result is not None else None)
     if got.shape != (n_students,) or got.dtype.kind not in "iu":
         raise InvalidArgument(
@@ -42,14 +42,14 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
     if bad.any():
         s = int(np.flatnonzero(bad)[0])
         raise InvalidArgument(f"result.choice_index[{s}] == {got[s]}, must be -1 or a column index < {k}")
-    n_apps = len(market.key_student)
-    above = (market.programme >= 0) & ((got[:, None] < 0) | (np.arange(k)[None, :] < got[:, None]))
+    n_apps = market.n_apps
+    above = (chosen >= 0) & ((got[:, None] < 0) | (np.arange(k)[None, :] < got[:, None]))
     # Keys run best first within each programme, so a running count of reserves over the keys,
     # restarted at each programme's first key, is the position in line.
     is_reserve = np.zeros(n_apps + 1, dtype=np.int64)
     is_reserve[key[above]] = 1
     running = np.cumsum(is_reserve[:n_apps])
     before = np.concatenate(([0], running))[market.offset[:-1]]
-    programme = np.where(above, market.programme, 0)
+    programme = np.where(above, chosen, 0)
     position = np.where(above, running[np.where(above, key, 0)] - before[programme], 0)
     return position.astype(np.int64)
