@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from admissions.cli import generate, history, match, round, validate
+from admissions.cli import lottery, sweep, whatif
 
 app = typer.Typer(
     name="admissions",
@@ -20,6 +21,9 @@ app.command("match")(match.match)
 app.command("round")(round.round_)
 app.command("history")(history.history)
 app.command("diff")(history.diff)
+app.command("whatif")(whatif.whatif)
+app.command("sweep")(sweep.sweep)
+app.command("lottery")(lottery.lottery)
 
 
 def main() -> None:

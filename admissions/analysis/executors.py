@@ -1,0 +1,152 @@
+"""Where many independent matchings run: in this process, on a pool of local processes, or on a Dask cluster.
+
+Every analysis (what-ifs, sweeps, lottery draws) is a list of small *tasks* and one large *shared*
+object (the prepared market: validated input, priorities, ranks), built once. :func:`run_all` sends
+the shared object to each worker once and runs ``function(shared, task)`` for every task:
+
+- ``workers == 1``: in this process, one task after the other (no pickling; handy in tests);
+- local (the default): a :class:`concurrent.futures.ProcessPoolExecutor` with ``workers``
+  processes (default: the cores this process may use); the shared object reaches each worker
+  once, through the pool's initializer;
+- Dask (``scheduler`` given, the ``cluster`` extra): a ``distributed.Client`` connected to that
+  scheduler; the shared object is scattered once to every worker (``broadcast=True``), and the
+  tasks are submitted against it. Workers need the ``admissions`` package installed.
+
+Results come back in task order whatever the executor and whatever order tasks finish in, so the
+outputs of a run do not depend on where it ran (tests/analysis/test_executors.py checks that on a
+real ``distributed.LocalCluster``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
+
+from admissions.errors import ConfigError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: progress(done, total): called after each finished task.
+TaskProgress = Callable[[int, int], None]
+
+# The shared object of the pool's worker process, set once by the initializer.
+_SHARED: Any = None
+
+
+def default_workers() -> int:
+    """The number of cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - macOS and Windows have no sched_getaffinity
+        return max(os.cpu_count() or 1, 1)
+
+
+def executor_name(workers: int | None, scheduler: str | None) -> str:
+    """'dask', 'in-process' or 'local': where :func:`run_all` runs with these settings."""
+    if scheduler:
+        return "dask"
+    return "in-process" if _check_workers(workers) == 1 else "local"
+
+
+def run_all(
+    function: Callable[[Any, T], R],
+    shared: Any,
+    tasks: Sequence[T],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: TaskProgress | None = None,
+) -> list[R]:
+    """Run ``function(shared, task)`` for every task and return the results in task order.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (it is pickled by reference for the process pool and Dask).
+    shared : object
+        Sent once to each worker; must be picklable.
+    tasks : sequence
+        Small picklable arguments, one per call.
+    workers : int, optional
+        Processes of the local pool (default :func:`default_workers`); 1 runs in this process.
+        Ignored when ``scheduler`` is given (the cluster has its own workers).
+    scheduler : str, optional
+        Address of a Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    progress : callable, optional
+        ``progress(done, total)`` after each finished task (and once with 0 before the first).
+
+    Raises
+    ------
+    ConfigError
+        ``workers`` < 1, or ``scheduler`` given without dask.distributed installed or unreachable.
+    """
+    tasks = list(tasks)
+    total = len(tasks)
+    if progress is not None:
+        progress(0, total)
+    if scheduler:
+        return _run_dask(function, shared, tasks, scheduler, progress)
+    n_workers = min(_check_workers(workers), max(total, 1))
+    if n_workers == 1:
+        results = []
+        for done, task in enumerate(tasks, 1):
+            results.append(function(shared, task))
+            if progress is not None:
+                progress(done, total)
+        return results
+    return _run_pool(function, shared, tasks, n_workers, progress)
+
+
+def _check_workers(workers: int | None) -> int:
+    if workers is None:
+        return default_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers == {workers!r}, must be a whole number >= 1")
+    return workers
+
+
+def _init_worker(shared: Any) -> None:
+    global _SHARED
+    _SHARED = shared
+
+
+def _call_with_shared(function: Callable[[Any, T], R], task: T) -> R:
+    return function(_SHARED, task)
+
+
+def _run_pool(function, shared, tasks, n_workers: int, progress: TaskProgress | None) -> list:
+    results: list = [None] * len(tasks)
+    with ProcessPoolExecutor(max_workers=n_workers, initializer=_init_worker, initargs=(shared,)) as pool:
+        futures = {pool.submit(_call_with_shared, function, task): i for i, task in enumerate(tasks)}
+        for done, future in enumerate(as_completed(futures), 1):
+            results[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(tasks))
+    return results
+
+
+def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | None) -> list:
+    try:
+        from distributed import Client, as_completed as dask_as_completed
+    except ImportError:
+        raise ConfigError(
+            "--scheduler needs dask.distributed: pip install 'admissions[cluster]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"scheduler == {scheduler!r}, cannot connect: {exc}") from None
+    with client:
+        [shared_future] = client.scatter([shared], broadcast=True, hash=False)
+        futures = [client.submit(function, shared_future, task, pure=False) for task in tasks]
+        index = {future.key: i for i, future in enumerate(futures)}
+        results: list = [None] * len(tasks)
+        for done, future in enumerate(dask_as_completed(futures), 1):
+            results[index[future.key]] = future.result()
+            if progress is not None:
+                progress(done, len(tasks))
+        client.cancel([shared_future])
+    return results

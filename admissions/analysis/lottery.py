@@ -1,0 +1,361 @@
+"""How much of a student's result is luck: the round matched under many lottery draws.
+
+The library behind ``admissions lottery``. Draw ``d`` (0, 1, ...) uses the lottery that
+:func:`admissions.matching.draw_lottery` draws from the seed ``seed * DRAW_SEED_STRIDE + d``, the
+lottery ``admissions match --seed <that number>`` would use on an input without a lottery column,
+so any single draw can be reproduced and inspected on its own. A lottery column in students.csv
+is ignored for the draws (it is one fixed draw; this command asks what other draws would give).
+
+What depends on the lottery is rebuilt per draw, nothing else. The lottery only decides between
+applications that tie on everything before it in the tie-break chain (tier, score and any keys
+before ``lottery``) at the same (sub-)programme, so the order of the applications without the
+lottery is sorted once (:func:`lottery_context`) and each draw re-sorts only inside those tie
+groups, by the draw's lottery numbers. That gives exactly the priority matrix
+:func:`admissions.matching.build_priority` builds with that lottery (tests/analysis/test_lottery.py
+checks it), at a fraction of the cost of the full sort. Then the applications are ranked and the
+quota loop run as in a single round.
+
+Outputs: per student, the probability of each placement (share of the draws, long format: one
+row per student and placement with a non-zero probability, unplaced as an empty programme_id);
+per offer, the spread of the cut-off over the draws.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from admissions import __version__
+from admissions.analysis.executors import TaskProgress, executor_name, run_all
+from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
+from admissions.errors import InvalidArgument
+from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.matching import draw_lottery, prepare
+from admissions.pipeline import Progress, RoundResult, match_market, prepare_round
+from admissions.rules.quotas import Market
+
+#: Draw d uses draw_lottery(n, seed * DRAW_SEED_STRIDE + d): distinct seeds for up to MAX_DRAWS draws.
+DRAW_SEED_STRIDE = 1_000_003
+MAX_DRAWS = 1_000_000
+#: Draws per task: large enough that a task's result (counts per student) is worth sending.
+DRAWS_PER_TASK = 50
+
+LOTTERY_FILES = ("lottery_students.csv", "lottery_programmes.csv", "run.json")
+STUDENT_COLUMNS = ("student_id", "programme_id", "choice_rank", "probability")
+PROGRAMME_COLUMNS = (
+    "programme_id", "seats", "cutoff_min", "cutoff_p05", "cutoff_median", "cutoff_p95", "cutoff_max",
+    "admitted_min", "admitted_max", "oversubscribed_share", "uncertain_students",
+)
+
+
+def draw_seed(seed: int, draw: int) -> int:
+    """The lottery seed of draw ``draw`` (0-based) of a run with ``seed``."""
+    return seed * DRAW_SEED_STRIDE + draw
+
+
+@dataclass(frozen=True, eq=False)
+class LotteryContext:
+    """The lottery-independent part of the round, built once and sent once to every worker.
+
+    Applications are the market's non-padding entries in row-major order (A of them).
+    ``base_order`` (A,) sorts them by sub-programme, then tier, score and the chain keys before the
+    lottery; ``tied_at`` (T,) are the positions in it that lie in a tie group of two or more, and
+    ``tied_group`` (T,) their group; ``rank_at`` (A,) the priority (rank form) of the application
+    at each position.
+    """
+
+    market: Market
+    app_student: np.ndarray
+    base_order: np.ndarray
+    tied_at: np.ndarray
+    tied_group: np.ndarray
+    rank_at: np.ndarray
+    lookup: CutoffLookup
+    n_offers: int
+    n_columns: int
+    seed: int
+
+
+def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
+    """Sort the round's applications once without the lottery and find the groups it decides."""
+    market, sel = r.market, r.selection
+    present = market.choices >= 0
+    n = market.choices.shape[0]
+    app_student = np.repeat(np.arange(n, dtype=np.int64), present.sum(axis=1))
+    sub = market.choices[present].astype(np.int64)
+    keys = [sub, market.tier[present], -market.score[present]]
+    chain = tuple(r.config.tie_break)
+    before_lottery = chain[: chain.index("lottery")] if "lottery" in chain else chain
+    for name in before_lottery:
+        if name == "choice_rank":
+            keys.append(market.column[present])
+        elif name == "grade_value":
+            keys.append(-np.asarray(sel.merit, dtype=np.float64)[app_student])
+        elif name == "n_grades":
+            keys.append(-np.asarray(sel.n_grades, dtype=np.float64)[app_student])
+    order = np.lexsort(keys[::-1])
+    n_apps = len(order)
+    same = np.ones(max(n_apps - 1, 0), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    # Group id per position; a position is tied when it equals a neighbour.
+    group = np.concatenate(([0], np.cumsum(~same))) if n_apps else np.zeros(0, dtype=np.int64)
+    tied = np.zeros(n_apps, dtype=bool)
+    tied[:-1] |= same
+    tied[1:] |= same
+    counts = np.bincount(sub, minlength=len(market.seats))
+    offset = np.concatenate(([0], np.cumsum(counts)))
+    position = np.arange(n_apps, dtype=np.int64) - offset[sub[order]]
+    rank_at = (counts[sub[order]] - 1 - position).astype(np.float64)
+    tied_at = np.flatnonzero(tied)
+    return LotteryContext(
+        market=market,
+        app_student=app_student,
+        base_order=order,
+        tied_at=tied_at,
+        tied_group=group[tied_at].astype(np.int64),
+        rank_at=rank_at,
+        lookup=cutoff_lookup(market, r.priority),
+        n_offers=r.encoded.n_programmes,
+        n_columns=int(r.encoded.choices.shape[1]),
+        seed=seed,
+    )
+
+
+def draw_order(context: LotteryContext, lottery: np.ndarray) -> np.ndarray:
+    """(A,) the applications in priority order under ``lottery`` (n,): by sub-programme, best first."""
+    order = context.base_order
+    n = len(lottery)
+    if len(context.tied_at):
+        order = order.copy()
+        apps = order[context.tied_at]
+        # Within a group, higher lottery first; groups stay where they are (they are contiguous).
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.argsort(-lottery, kind="stable")] = np.arange(n, dtype=np.int64)
+        key = context.tied_group * (n + 1) + rank[context.app_student[apps]]
+        order[context.tied_at] = apps[np.argsort(key, kind="stable")]
+    return order
+
+
+def draw_priority(context: LotteryContext, lottery: np.ndarray) -> np.ndarray:
+    """(n, w) priority of the market under ``lottery`` (n,), higher wins: equal to build_priority's."""
+    order = draw_order(context, lottery)
+    app_priority = np.empty(len(order), dtype=np.float64)
+    app_priority[order] = context.rank_at
+    market = context.market
+    priority = np.full(market.choices.shape, -np.inf)
+    priority[market.choices >= 0] = app_priority
+    return priority
+
+
+@dataclass(frozen=True)
+class DrawsResult:
+    """The draws of one task: ``counts`` (n, k + 1) of each placement column (k = unplaced) and per
+    draw (d, p) ``cutoff`` (NaN: not oversubscribed) and ``admitted``."""
+
+    counts: np.ndarray
+    cutoff: np.ndarray
+    admitted: np.ndarray
+
+
+def run_draws(context: LotteryContext, draws: tuple[int, int]) -> DrawsResult:
+    """Match the round under draws ``start .. stop - 1``."""
+    start, stop = draws
+    market = context.market
+    n = market.choices.shape[0]
+    k1 = context.n_columns + 1
+    counts = np.zeros(n * k1, dtype=np.int64)
+    cutoffs = np.empty((stop - start, context.n_offers))
+    admitted = np.empty((stop - start, context.n_offers), dtype=np.int64)
+    rows = np.arange(n, dtype=np.int64) * k1
+    for i, d in enumerate(range(start, stop)):
+        lottery = draw_lottery(n, draw_seed(context.seed, d))
+        priority = draw_priority(context, lottery)
+        result, _, _ = match_market(market, priority, market.seats, prepare(market.choices, priority))
+        column = placed_columns(market, result.choice_index)
+        counts += np.bincount(rows + np.where(column >= 0, column, context.n_columns), minlength=n * k1)
+        cutoffs[i] = offer_cutoffs(market, context.lookup, result.cutoff, result.admitted, column, context.n_offers)
+        admitted[i] = np.bincount(market.parent, weights=result.admitted, minlength=context.n_offers)
+    dtype = np.uint16 if stop - start < 1 << 16 else np.int64
+    return DrawsResult(counts.reshape(n, k1).astype(dtype), cutoffs, admitted)
+
+
+@dataclass(frozen=True)
+class LotteryResult:
+    """All draws: ``counts`` (n, k + 1) int64 and per draw (D, p) ``cutoff`` and ``admitted``."""
+
+    round: RoundResult
+    draws: int
+    seed: int
+    counts: np.ndarray
+    cutoff: np.ndarray
+    admitted: np.ndarray
+    executor: str
+    timings: dict[str, float]
+
+
+def run_lottery_draws(
+    r: RoundResult,
+    draws: int,
+    seed: int,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    task_progress: TaskProgress | None = None,
+) -> LotteryResult:
+    """Match the prepared round under ``draws`` lotteries drawn from ``seed``."""
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
+        raise InvalidArgument(f"draws == {draws!r}, must be a whole number from 1 to {MAX_DRAWS:,}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidArgument(f"seed == {seed!r}, must be a whole number >= 0")
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    if progress is not None:
+        progress("sort applications without the lottery")
+    context = lottery_context(r, seed)
+    timings["sort without lottery"] = round(time.perf_counter() - started, 4)
+    tasks = [(start, min(start + DRAWS_PER_TASK, draws)) for start in range(0, draws, DRAWS_PER_TASK)]
+    if progress is not None:
+        progress(f"match {draws:,} draws ({executor_name(workers, scheduler)})")
+    started = time.perf_counter()
+    parts = run_all(run_draws, context, tasks, workers=workers, scheduler=scheduler, progress=task_progress)
+    timings["match draws"] = round(time.perf_counter() - started, 4)
+    counts = np.zeros(parts[0].counts.shape, dtype=np.int64)
+    for part in parts:
+        counts += part.counts
+    return LotteryResult(
+        round=r,
+        draws=draws,
+        seed=seed,
+        counts=counts,
+        cutoff=np.concatenate([part.cutoff for part in parts]),
+        admitted=np.concatenate([part.admitted for part in parts]),
+        executor=executor_name(workers, scheduler),
+        timings=timings,
+    )
+
+
+def students_table(result: LotteryResult) -> pd.DataFrame:
+    """Per student and placement with a non-zero probability, in the order of students.csv.
+
+    Columns: student_id, programme_id and choice_rank (empty when unplaced), probability (share
+    of the draws). A student's probabilities sum to 1.
+    """
+    enc = result.round.encoded
+    k = enc.choices.shape[1]
+    student, column = np.nonzero(result.counts)
+    placed = column < k
+    programme = np.full(len(student), "", dtype=object)
+    programme[placed] = enc.programme_ids[enc.choices[student[placed], column[placed]]]
+    rank = pd.array(column + 1, dtype="Int64")
+    rank[~placed] = pd.NA
+    return pd.DataFrame({
+        "student_id": enc.student_ids[student],
+        "programme_id": programme,
+        "choice_rank": rank,
+        "probability": result.counts[student, column] / result.draws,
+    })
+
+
+def programmes_table(result: LotteryResult) -> pd.DataFrame:
+    """Per offer: the spread of the cut-off over the draws (columns: PROGRAMME_COLUMNS).
+
+    Cut-off quantiles are over the draws in which the offer is oversubscribed (numpy's linear
+    interpolation), empty when it never is; ``oversubscribed_share`` is the share of draws with a
+    cut-off; ``uncertain_students``: applicants whose placement at the offer is neither certain
+    nor impossible (0 < probability < 1).
+    """
+    enc = result.round.encoded
+    k = enc.choices.shape[1]
+    cutoff = result.cutoff
+    has = ~np.isnan(cutoff)
+    ever = has.any(axis=0)
+    stats = np.full((5, enc.n_programmes), np.nan)
+    if ever.any():
+        stats[:, ever] = np.nanquantile(cutoff[:, ever], [0.0, 0.05, 0.5, 0.95, 1.0], axis=0)
+    counts = result.counts[:, :k]
+    student, column = np.nonzero((counts > 0) & (counts < result.draws))
+    uncertain = np.bincount(enc.choices[student, column], minlength=enc.n_programmes)
+
+    def cut(values: np.ndarray) -> pd.array:
+        out = pd.array(np.round(values, 4), dtype="Float64")
+        out[np.isnan(values)] = pd.NA
+        return out
+
+    return pd.DataFrame({
+        "programme_id": enc.programme_ids,
+        "seats": enc.seats,
+        "cutoff_min": cut(stats[0]),
+        "cutoff_p05": cut(stats[1]),
+        "cutoff_median": cut(stats[2]),
+        "cutoff_p95": cut(stats[3]),
+        "cutoff_max": cut(stats[4]),
+        "admitted_min": result.admitted.min(axis=0),
+        "admitted_max": result.admitted.max(axis=0),
+        "oversubscribed_share": np.round(has.mean(axis=0), 4),
+        "uncertain_students": uncertain.astype(np.int64),
+    })
+
+
+def run_lottery(
+    folder: Path,
+    out: Path,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    task_progress: TaskProgress | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Match the round in ``folder`` under ``draws`` lotteries and write lottery_students.csv,
+    lottery_programmes.csv and run.json to ``out``. Returns the programmes table and the record."""
+    started_at = datetime.now(timezone.utc)
+    check_output_folder(out, inputs=folder)
+    r = prepare_round(folder, seed=seed, progress=progress)
+    result = run_lottery_draws(r, draws, seed, workers=workers, scheduler=scheduler, progress=progress,
+                               task_progress=task_progress)
+    if progress is not None:
+        progress("write")
+    programmes = programmes_table(result)
+    students = students_table(result)
+    k = r.encoded.choices.shape[1]
+    certain = int((result.counts.max(axis=1) == draws).sum())
+    record = {
+        "tool": "admissions",
+        "version": __version__,
+        "command": "lottery",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "seed": seed,
+        "draws": draws,
+        "draw_seeds": f"draw d (0-based) uses the lottery of seed {seed} * {DRAW_SEED_STRIDE} + d",
+        "lottery": "drawn per draw; a lottery column in the input is ignored"
+                   + (" (the input has one)" if r.lottery_source == "input" else ""),
+        "config": r.config.model_dump(mode="json"),
+        "inputs": {s.name: {"file": s.path.name, "sha256": s.sha256} for s in r.data.sources},
+        "executor": result.executor,
+        "settings": {"workers": workers, "scheduler": scheduler},
+        "counts": {
+            "students": r.encoded.n_students,
+            "programmes": r.encoded.n_programmes,
+            "students_certain": certain,
+            "students_uncertain": r.encoded.n_students - certain,
+            "students_sometimes_unplaced": int(((result.counts[:, k] > 0) & (result.counts[:, k] < draws)).sum()),
+            "programmes_ever_oversubscribed": int((~np.isnan(result.cutoff)).any(axis=0).sum()),
+            "programmes_cutoff_varies": int((programmes["cutoff_min"] < programmes["cutoff_max"]).fillna(False).sum()),
+        },
+        "timings_s": {**r.timings.steps, **result.timings},
+        "outputs": list(LOTTERY_FILES),
+    }
+    with output_folder(out, inputs=folder) as staging:
+        write_csv(students, staging / "lottery_students.csv")
+        write_csv(programmes, staging / "lottery_programmes.csv")
+        write_json(record, staging / "run.json")
+    return programmes, record

@@ -1,0 +1,280 @@
+"""whatif.html and sweep.html: self-contained pages comparing matchings side by side, with SVG charts.
+
+The page frame, style, sortable tables and the SVG primitives (``_svg``, ``_nice_max``, ``_fmt``,
+colours) are those of report.html (admissions.reports.html), so every page of the tool looks and
+behaves the same; the two chart kinds drawn here (grouped horizontal bars that may go negative,
+and lines over a numeric axis) are what a comparison needs and report.html does not have.
+No student-level data: only the aggregate tables.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from admissions.reports.html import (
+    _ACCENT,
+    _BODY_SCRIPT,
+    _DEMAND,
+    _GRID,
+    _HEAD_SCRIPT,
+    _INK,
+    _MUTED,
+    _SEATS,
+    _STYLE,
+    _fmt,
+    _nice_max,
+    _svg,
+    _table,
+)
+
+_BETTER = "#2f855a"
+
+#: Charts on whatif.html and sweep.html (their ids).
+WHATIF_CHARTS = ("chart-students", "chart-places", "chart-cutoff-shifts")
+SWEEP_CHARTS = ("chart-sweep-cutoff", "chart-sweep-seats")
+#: Most offers drawn in the cut-off shift chart (the largest shifts; the table has them all).
+MAX_SHIFTS = 40
+
+
+def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[float], str]], title: str,
+              note: str = "") -> str:
+    """Horizontal grouped bars, one group per label, one bar per series; values may be negative."""
+    label_w, plot_w, top = 180, 520, 34
+    bar_h = 11
+    row_h = bar_h * len(series) + 10
+    height = top + row_h * max(len(labels), 1) + 36
+    values = [v for _, vs, _ in series for v in vs] or [0.0]
+    low, high = min(min(values), 0.0), max(max(values), 0.0)
+    span = _nice_max(high - low if high > low else 1.0)
+    if low < 0 and high > 0:
+        low_axis = -_nice_max(-low)
+        high_axis = _nice_max(high)
+    elif low < 0:
+        low_axis, high_axis = -span, 0.0
+    else:
+        low_axis, high_axis = 0.0, span
+    width_range = high_axis - low_axis or 1.0
+
+    def x_of(value: float) -> float:
+        return label_w + plot_w * (value - low_axis) / width_range
+
+    body = []
+    x = label_w
+    for name, _, colour in series:
+        body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>'
+                    f'<text x="{x + 16}" y="16" fill="{_INK}">{escape(name)}</text>')
+        x += 30 + 7 * len(name)
+    for i in range(5):
+        value = low_axis + width_range * i / 4
+        xv = x_of(value)
+        body.append(f'<line x1="{xv:.1f}" y1="{top - 4}" x2="{xv:.1f}" y2="{height - 34}" stroke="{_GRID}"/>'
+                    f'<text x="{xv:.1f}" y="{height - 20}" text-anchor="middle" fill="{_MUTED}">{_fmt(value, 0)}</text>')
+    zero = x_of(0.0)
+    body.append(f'<line x1="{zero:.1f}" y1="{top - 4}" x2="{zero:.1f}" y2="{height - 34}" stroke="{_MUTED}"/>')
+    for i, label in enumerate(labels):
+        y = top + i * row_h
+        body.append(f'<text x="{label_w - 8}" y="{y + row_h / 2 + 2:.1f}" text-anchor="end" fill="{_INK}">'
+                    f"{escape(label)}</text>")
+        for j, (name, vs, colour) in enumerate(series):
+            value = float(vs[i])
+            x0, x1 = sorted((zero, x_of(value)))
+            yb = y + j * bar_h
+            tip = escape(f"{label}: {name} {_fmt(value)}")
+            end = x1 + 4 if value >= 0 else x0 - 4
+            anchor = "start" if value >= 0 else "end"
+            body.append(f'<g class="mark"><title>{tip}</title>'
+                        f'<rect x="{x0:.1f}" y="{yb:.1f}" width="{max(x1 - x0, 0.5):.1f}" height="{bar_h - 1}" '
+                        f'fill="{colour}"/><text x="{end:.1f}" y="{yb + bar_h - 2:.1f}" text-anchor="{anchor}" '
+                        f'fill="{_MUTED}" font-size="10">{_fmt(value)}</text></g>')
+    if note:
+        body.append(f'<text x="{label_w}" y="{height - 4}" fill="{_MUTED}">{escape(note)}</text>')
+    return _svg(chart_id, label_w + plot_w + 80, height, body, title)
+
+
+def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float], str]], title: str,
+               x_label: str, y_label: str, marker: float | None = None) -> str:
+    """Lines over a numeric x axis (missing values break the line); ``marker`` draws a vertical rule."""
+    left, top, plot_w, plot_h = 60, 30, 620, 260
+    xs = [float(v) for v in x] or [0.0]
+    x_low, x_high = min(xs), max(xs)
+    x_span = (x_high - x_low) or 1.0
+    ys = [float(v) for _, vs, _ in series for v in vs if v is not None and not math.isnan(float(v))]
+    y_low = min(min(ys, default=0.0), 0.0)
+    y_high = _nice_max(max(ys, default=1.0))
+
+    def px(value: float) -> float:
+        return left + plot_w * (value - x_low) / x_span
+
+    def py(value: float) -> float:
+        return top + plot_h - plot_h * (value - y_low) / ((y_high - y_low) or 1.0)
+
+    body = []
+    xl = left
+    for name, _, colour in series:
+        body.append(f'<rect x="{xl}" y="6" width="12" height="12" fill="{colour}"/>'
+                    f'<text x="{xl + 16}" y="16" fill="{_INK}">{escape(name)}</text>')
+        xl += 30 + 7 * len(name)
+    for i in range(5):
+        value = y_low + (y_high - y_low) * i / 4
+        y = py(value)
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{_GRID}"/>'
+                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{_MUTED}">{_fmt(value, 0)}</text>')
+        xv = x_low + x_span * i / 4
+        body.append(f'<text x="{px(xv):.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{_MUTED}">'
+                    f"{_fmt(xv, 0)}</text>")
+    if marker is not None and x_low <= marker <= x_high:
+        body.append(f'<line x1="{px(marker):.1f}" y1="{top}" x2="{px(marker):.1f}" y2="{top + plot_h}" '
+                    f'stroke="{_MUTED}" stroke-dasharray="4 3"/><text x="{px(marker) + 4:.1f}" y="{top + 10}" '
+                    f'fill="{_MUTED}">now</text>')
+    for name, vs, colour in series:
+        segments, current = [], []
+        for xv, yv in zip(xs, vs):
+            if yv is None or math.isnan(float(yv)):
+                if current:
+                    segments.append(current)
+                current = []
+                continue
+            current.append((px(xv), py(float(yv)), xv, float(yv)))
+        if current:
+            segments.append(current)
+        for segment in segments:
+            points = " ".join(f"{a:.1f},{b:.1f}" for a, b, _, _ in segment)
+            body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            for a, b, xv, yv in segment:
+                tip = escape(f"{x_label} {_fmt(xv)}: {name} {_fmt(yv)}")
+                body.append(f'<circle class="mark" cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{colour}">'
+                            f"<title>{tip}</title></circle>")
+    body.append(f'<text x="{left + plot_w / 2}" y="{top + plot_h + 34}" text-anchor="middle" fill="{_MUTED}">'
+                f"{escape(x_label)}</text>")
+    body.append(f'<text x="14" y="{top + plot_h / 2}" transform="rotate(-90 14 {top + plot_h / 2})" '
+                f'text-anchor="middle" fill="{_MUTED}">{escape(y_label)}</text>')
+    return _svg(chart_id, left + plot_w + 30, top + plot_h + 44, body, title)
+
+
+def shift_chart(changes: pd.DataFrame) -> str:
+    """Dumbbells: the cut-off before (grey) and after (colour) of the offers whose cut-off moved most."""
+    before = pd.to_numeric(changes["cutoff_before"], errors="coerce").astype("float64")
+    after = pd.to_numeric(changes["cutoff_after"], errors="coerce").astype("float64")
+    moved = changes.assign(b=before, a=after)
+    moved = moved[~((moved["b"] == moved["a"]) | (moved["b"].isna() & moved["a"].isna()))]
+    # Largest shifts first; a cut-off that appears or disappears counts as the largest.
+    size = (moved["a"] - moved["b"]).abs().fillna(np.inf)
+    moved = moved.assign(size=size).sort_values("size", ascending=False, kind="stable").head(MAX_SHIFTS)
+    label_w, plot_w, row_h, top = 260, 480, 18, 30
+    height = top + row_h * max(len(moved), 1) + 36
+    maximum = 340.0
+    body = [f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{_SEATS}"/><text x="{label_w + 16}" y="16" '
+            f'fill="{_INK}">before</text><circle cx="{label_w + 76}" cy="12" r="5" fill="{_ACCENT}"/>'
+            f'<text x="{label_w + 86}" y="16" fill="{_INK}">after (no dot: no cut-off, every applicant admitted)</text>']
+    for i in range(9):
+        value = maximum * i / 8
+        x = label_w + plot_w * value / maximum
+        body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 34}" stroke="{_GRID}"/>'
+                    f'<text x="{x:.1f}" y="{height - 20}" text-anchor="middle" fill="{_MUTED}">{_fmt(value, 0)}</text>')
+    for i, row in enumerate(moved.itertuples(index=False)):
+        y = top + i * row_h + row_h / 2
+        label = f"{row.scenario}: {row.programme_id}"
+        body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{_INK}" font-size="11">'
+                    f"{escape(label)}</text>")
+        tip = escape(f"{label}: cut-off {_fmt(row.b) or 'none'} → {_fmt(row.a) or 'none'}")
+        parts = [f"<title>{tip}</title>"]
+        xs = [label_w + plot_w * min(v, maximum) / maximum if not math.isnan(v) else None for v in (row.b, row.a)]
+        if xs[0] is not None and xs[1] is not None:
+            parts.append(f'<line x1="{xs[0]:.1f}" y1="{y:.1f}" x2="{xs[1]:.1f}" y2="{y:.1f}" stroke="{_MUTED}"/>')
+        for xv, colour in zip(xs, (_SEATS, _ACCENT)):
+            if xv is not None:
+                parts.append(f'<circle cx="{xv:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>')
+        body.append(f'<g class="mark">{"".join(parts)}</g>')
+    if len(moved) == 0:
+        body.append(f'<text x="{label_w}" y="{top + 12}" fill="{_MUTED}">no cut-off moved</text>')
+    body.append(f'<text x="{label_w}" y="{height - 4}" fill="{_MUTED}">score (merit value plus test points) '
+                "of the lowest admitted in the ordinary quota</text>")
+    return _svg("chart-cutoff-shifts", label_w + plot_w + 30, height, body, "Cut-offs that moved")
+
+
+def _page(title: str, meta: str, sections: list[tuple[str, str, str, str]], tables: str) -> str:
+    section_html = "".join(
+        f'<section id="{sid}"><h2>{escape(heading)}</h2>{content}'
+        + (f'<p class="note">{escape(note)}</p>' if note else "") + "</section>"
+        for sid, heading, content, note in sections
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style><script>{_HEAD_SCRIPT}</script></head>"
+        f'<body data-ready="0" data-charts="0" data-errors="">'
+        f'<header><h1>{escape(title)}</h1><p class="meta">{escape(meta)}</p></header>'
+        f"{section_html}{tables}"
+        f"<script>{_BODY_SCRIPT}</script></body></html>\n"
+    )
+
+
+def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str) -> str:
+    """The what-if page: scenarios side by side (table and charts) and the offers that changed."""
+    base = summary.iloc[0]
+    others = summary.iloc[1:]
+    labels = others["scenario"].astype(str).tolist()
+    students = bar_chart(
+        "chart-students", labels,
+        [("better choice", others["better"].astype(float).tolist(), _BETTER),
+         ("worse choice", (-others["worse"].astype(float)).tolist(), _ACCENT)],
+        "Students who get a better or a worse choice than in the round as it is",
+        "students; worse drawn to the left (an unplaced student is worse off than any placement)",
+    )
+    places = bar_chart(
+        "chart-places", labels,
+        [("placed", (others["placed"] - base["placed"]).astype(float).tolist(), _DEMAND),
+         ("first choice", (others["placed_first_choice"] - base["placed_first_choice"]).astype(float).tolist(),
+          _BETTER),
+         ("vacant seats", (others["vacant_seats"] - base["vacant_seats"]).astype(float).tolist(), _SEATS)],
+        "Change against the baseline: placed, placed on first choice, vacant seats",
+        f"baseline: {int(base['placed']):,} placed, {int(base['placed_first_choice']):,} on first choice, "
+        f"{int(base['vacant_seats']):,} vacant seats",
+    )
+    sections = [
+        ("scenarios", "Scenarios side by side",
+         _table("table-scenarios", summary, "scenarios.csv: one row per scenario, the round as it is first"),
+         "better / worse / same: students whose choice (rank on their own list) is better, worse or the "
+         "same as in the baseline; vacant seats include the seats of added offers, which nobody has "
+         "applied to."),
+        ("students", "Better and worse off", students, ""),
+        ("places", "Placements and vacant seats", places, ""),
+        ("cutoffs", "Cut-offs (antagningspoäng) that moved", shift_chart(changes),
+         f"At most {MAX_SHIFTS} offers, the largest shifts first; every change is in the table below."),
+    ]
+    tables = ('<section id="tables-changes"><h2>Offers that changed</h2>'
+              + _table("table-changes", changes,
+                       "programme_changes.csv: per scenario, offers whose seats, admitted or cut-off changed")
+              + "</section>")
+    return _page("What-if scenarios", meta, sections, tables)
+
+
+def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str) -> str:
+    """The sweep page: cut-off, vacant seats and unplaced as the seats of one offer vary."""
+    seats = table["seats"].astype(float).tolist()
+    cutoff = pd.to_numeric(table["cutoff"], errors="coerce").astype("float64").tolist()
+    cut = line_chart("chart-sweep-cutoff", seats, [("cut-off", cutoff, _ACCENT)],
+                     f"Cut-off of {label} against its seats", "seats", "cut-off score", marker=baseline_seats)
+    counts = line_chart(
+        "chart-sweep-seats", seats,
+        [("vacant seats at the offer", table["vacant_seats"].astype(float).tolist(), _SEATS),
+         ("admitted at the offer", table["admitted"].astype(float).tolist(), _DEMAND),
+         ("unplaced in the region", table["unplaced"].astype(float).tolist(), _ACCENT)],
+        f"Vacant seats and unplaced students against the seats of {label}", "seats", "students / seats",
+        marker=baseline_seats,
+    )
+    sections = [
+        ("cutoff", "Cut-off (antagningspoäng)", cut,
+         "No point: the offer is not oversubscribed at that size (every applicant who wants it is admitted)."),
+        ("counts", "Vacant seats and unplaced students", counts, f"The dashed line marks today's {baseline_seats} seats."),
+    ]
+    tables = ('<section id="tables-sweep"><h2>Sweep</h2>'
+              + _table("table-sweep", table, "sweep.csv: one row per seat value") + "</section>")
+    return _page(f"Seats sweep: {label}", meta, sections, tables)

@@ -1,0 +1,166 @@
+"""Capacity scenarios: the file ``scenarios.csv`` of ``admissions whatif``, validated and turned into seats.
+
+A scenario is a named set of changes to the seats of offers (utbildningar), one row per offer:
+
+========== ======================================================================================
+column     meaning
+========== ======================================================================================
+scenario   name of the scenario; rows with the same name form one scenario (any order).
+           ``baseline`` is reserved: it names the round as it is.
+programme  ``programme_id`` of an offer in programmes.csv, or the new id of an added offer.
+_id
+seats      the new number of seats (``40``; ``0`` closes the offer), or a change of the current
+           number (``+32`` adds a class of 32, ``-10`` removes ten seats); the result must be >= 0.
+added      optional, true/false (default false): the row adds an offer that is not in
+           programmes.csv. Its ``seats`` must be a plain number. Nobody has applied to an added
+           offer (applications name existing offers only), so it only adds seats, which stay
+           vacant: it shows what a new class costs in empty seats, not whom it would draw.
+========== ======================================================================================
+
+Every problem is collected and reported together, each naming file, row, column, value and rule
+(as the round validator does): unknown programme_id on a row that is not ``added``, an ``added``
+row whose id already exists, bad seats syntax (``+x``, ``-``, ``1.5``), seats below 0 after the
+change, the same offer twice in one scenario, a scenario named ``baseline``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from admissions.errors import InvalidInput
+from admissions.io.contract import ColumnSpec, FileSpec
+from admissions.io.problems import Problem
+from admissions.io.readers import FIRST_DATA_ROW
+from admissions.io.validate import load_table
+
+#: The name of the unchanged round in every output.
+BASELINE = "baseline"
+
+SCENARIOS = FileSpec(
+    name="scenarios",
+    key=("scenario", "programme_id"),
+    description="Capacity scenarios for admissions whatif: one row per changed offer.",
+    columns=(
+        ColumnSpec("scenario", "text", description="Name of the scenario; 'baseline' is reserved."),
+        ColumnSpec("programme_id", "text", description="Offer in programmes.csv, or a new id with added = true."),
+        # Text, not int: '+12' must stay a change, where the int reader would make it 12.
+        ColumnSpec("seats", "text", description="New seats (40, 0 closes) or a change (+32, -10)."),
+        ColumnSpec("added", "bool", required=False, default=False,
+                   description="The offer is new (not in programmes.csv): its seats are added and stay vacant."),
+    ),
+)
+
+_SEATS = re.compile(r"\s*([+-]?)(\d+)\s*")
+SEATS_RULE = "must be a whole number >= 0 (the new seats) or +N / -N (a change of the current seats)"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario: new seats per offer of the round, and the seats of added offers.
+
+    ``seats`` is (p,) int64, the round's seats with the scenario's changes applied; ``added`` maps
+    the id of each added offer to its seats, in file order.
+    """
+
+    name: str
+    seats: np.ndarray
+    added: dict[str, int]
+    n_changes: int
+
+    @property
+    def added_seats(self) -> int:
+        return int(sum(self.added.values()))
+
+
+def parse_seats(text: str, current: int | None) -> tuple[int | None, str | None]:
+    """The seats a ``seats`` cell gives for an offer with ``current`` seats (None: an added offer).
+
+    Returns ``(seats, None)``, or ``(None, rule)`` naming the rule the cell breaks.
+    """
+    match = _SEATS.fullmatch(text)
+    if match is None:
+        return None, SEATS_RULE
+    sign, number = match.group(1), int(match.group(2))
+    if current is None:
+        if sign:
+            return None, "must be a whole number >= 0 for an added offer (it has no current seats to change)"
+        return number, None
+    if not sign:
+        return number, None
+    seats = current + number if sign == "+" else current - number
+    if seats < 0:
+        return None, f"leaves {seats} seats, must leave >= 0 (the offer has {current})"
+    return seats, None
+
+
+def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> list[Scenario]:
+    """Read and validate a scenarios file against the round's offers and seats.
+
+    Parameters
+    ----------
+    path : Path
+        scenarios.csv (or .xlsx / .parquet), see the module docstring.
+    programme_ids : (p,) str
+        The round's offers, in the order of programmes.csv.
+    seats : (p,) int
+        Their seats.
+
+    Returns
+    -------
+    list of Scenario
+        In the order each scenario first appears in the file.
+
+    Raises
+    ------
+    InvalidInput
+        With every problem found in the file.
+    """
+    path = Path(path)
+    frame = load_table(path, SCENARIOS)
+    file = path.name
+    problems: list[Problem] = []
+    index = {str(pid): p for p, pid in enumerate(programme_ids)}
+    seats = np.asarray(seats, dtype=np.int64)
+
+    changes: dict[str, tuple[np.ndarray, dict[str, int], list[int]]] = {}
+    names = frame["scenario"].astype(str).tolist()
+    ids = frame["programme_id"].astype(str).tolist()
+    cells = frame["seats"].astype(str).tolist()
+    added = frame["added"].astype(bool).tolist()
+    for i, (name, pid, cell, is_added) in enumerate(zip(names, ids, cells, added)):
+        row = i + FIRST_DATA_ROW
+        if not (name.strip() or pid.strip() or cell.strip()):
+            continue  # an empty row inside the file: the reader reports it
+        if name.strip().lower() == BASELINE:
+            problems.append(Problem(file, row, "scenario", name,
+                                    f"'{BASELINE}' is reserved for the round as it is, must be another name"))
+        p = index.get(pid)
+        if is_added and p is not None:
+            problems.append(Problem(file, row, "programme_id", pid,
+                                    "is in programmes.csv, must be a new id when added is true"))
+            continue
+        if not is_added and p is None:
+            problems.append(Problem(file, row, "programme_id", pid,
+                                    "programme_id not found in programmes.csv (a new offer needs added = true)"))
+            continue
+        value, rule = parse_seats(cell, None if is_added else int(seats[p]))
+        if rule is not None:
+            problems.append(Problem(file, row, "seats", cell, rule))
+            continue
+        scenario_seats, scenario_added, rows = changes.setdefault(name, (seats.copy(), {}, []))
+        rows.append(row)
+        if is_added:
+            scenario_added[pid] = value
+        else:
+            scenario_seats[p] = value
+    if len(frame) == 0:
+        problems.append(Problem(file, None, None, None, "file has no rows, must list at least one change"))
+    if problems:
+        raise InvalidInput(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    return [Scenario(name, s, a, len(rows)) for name, (s, a, rows) in changes.items()]
+

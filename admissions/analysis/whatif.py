@@ -1,0 +1,345 @@
+"""What-ifs and sweeps: the round re-matched under other seats, compared with the round as it is.
+
+The library behind ``admissions whatif`` and ``admissions sweep``. The round is loaded, validated,
+encoded and its priorities built once (:func:`admissions.pipeline.prepare_round`), its applications
+ranked once (:func:`admissions.analysis.market.build_context`); each scenario is then one quota
+loop of deferred acceptance with new seats, run on the executor chosen
+(:mod:`admissions.analysis.executors`). Results are gathered in scenario order, so the files do
+not depend on the executor.
+
+Outputs carry no student ids: only counts per scenario and figures per offer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from admissions import __version__
+from admissions.analysis.executors import TaskProgress, executor_name, run_all
+from admissions.analysis.market import MarketContext, Outcome, build_context, evaluate
+from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
+from admissions.errors import InvalidArgument
+from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.pipeline import Progress, RoundResult, prepare_round
+
+#: Files written by ``admissions whatif``.
+WHATIF_FILES = ("scenarios.csv", "programme_changes.csv", "whatif.html", "run.json")
+#: Files written by ``admissions sweep``.
+SWEEP_FILES = ("sweep.csv", "sweep.html", "run.json")
+
+SCENARIO_COLUMNS = (
+    "scenario", "changes", "students", "seats", "added_seats", "placed", "placed_first_choice",
+    "first_choice_share", "unplaced", "vacant_seats", "better", "worse", "same", "cutoffs_moved",
+)
+CHANGE_COLUMNS = (
+    "scenario", "programme_id", "added", "seats_before", "seats_after", "admitted_before", "admitted_after",
+    "vacant_before", "vacant_after", "cutoff_before", "cutoff_after", "cutoff_change",
+)
+SWEEP_COLUMNS = (
+    "programme_id", "seats", "admitted", "vacant_seats", "cutoff", "placed", "placed_first_choice", "unplaced",
+    "total_vacant_seats", "better", "worse", "baseline",
+)
+
+#: Most seat values a sweep may have.
+MAX_SWEEP_VALUES = 10_000
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What an analysis computed: the round, the baseline outcome and one outcome per task."""
+
+    round: RoundResult
+    baseline: Outcome
+    outcomes: list[Outcome]
+    executor: str
+    timings: dict[str, float]
+
+
+def _evaluate_task(context: MarketContext, seats: np.ndarray) -> Outcome:
+    return evaluate(context, seats)
+
+
+def analyse(
+    r: RoundResult,
+    seats: list[np.ndarray],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    task_progress: TaskProgress | None = None,
+) -> Analysis:
+    """Match the prepared round once per seats vector (p,) and once as it is (the baseline)."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    if progress is not None:
+        progress("rank applications")
+    context = build_context(r)
+    baseline = evaluate(context, r.encoded.seats)
+    timings["rank applications"] = round(time.perf_counter() - start, 4)
+    if progress is not None:
+        progress(f"match {len(seats)} scenario{'s' if len(seats) != 1 else ''} ({executor_name(workers, scheduler)})")
+    start = time.perf_counter()
+    outcomes = run_all(_evaluate_task, context, seats, workers=workers, scheduler=scheduler, progress=task_progress)
+    timings["match scenarios"] = round(time.perf_counter() - start, 4)
+    return Analysis(r, baseline, outcomes, executor_name(workers, scheduler), timings)
+
+
+def _cutoff_column(values: np.ndarray) -> pd.array:
+    column = pd.array(np.round(values, 4), dtype="Float64")
+    column[np.isnan(values)] = pd.NA
+    return column
+
+
+def _summary_row(name: str, outcome: Outcome, baseline: Outcome, n_changes: int, added_seats: int) -> dict:
+    seats = int(outcome.seats.sum()) + added_seats
+    moved = ~((outcome.cutoff == baseline.cutoff) | (np.isnan(outcome.cutoff) & np.isnan(baseline.cutoff)))
+    n = outcome.n_students
+    return {
+        "scenario": name,
+        "changes": n_changes,
+        "students": n,
+        "seats": seats,
+        "added_seats": added_seats,
+        "placed": outcome.placed,
+        "placed_first_choice": outcome.placed_first_choice,
+        "first_choice_share": round(outcome.placed_first_choice / n, 4) if n else 0.0,
+        "unplaced": outcome.unplaced,
+        "vacant_seats": seats - outcome.placed,
+        "better": outcome.better,
+        "worse": outcome.worse,
+        "same": outcome.same,
+        "cutoffs_moved": int(moved.sum()),
+    }
+
+
+def scenarios_table(analysis: Analysis, scenarios: list[Scenario]) -> pd.DataFrame:
+    """One row per scenario, the baseline first (columns: SCENARIO_COLUMNS).
+
+    ``vacant_seats`` = ``seats`` - ``placed``, where ``seats`` includes the seats of added offers
+    (``added_seats``), which nobody applied to and so stay vacant.
+    """
+    rows = [_summary_row(BASELINE, analysis.baseline, analysis.baseline, 0, 0)]
+    rows += [_summary_row(s.name, o, analysis.baseline, s.n_changes, s.added_seats)
+             for s, o in zip(scenarios, analysis.outcomes)]
+    return pd.DataFrame(rows, columns=list(SCENARIO_COLUMNS))
+
+
+def programme_changes_table(analysis: Analysis, scenarios: list[Scenario]) -> pd.DataFrame:
+    """Per scenario, one row per offer whose seats, admitted or cut-off differ from the baseline.
+
+    Offers in the order of programmes.csv, then the scenario's added offers (``added`` true: no
+    applicants, so admitted 0 and every seat vacant). ``cutoff_change`` = after - before, empty
+    unless the offer has a cut-off in both.
+    """
+    ids = analysis.round.encoded.programme_ids
+    base = analysis.baseline
+    frames = []
+    for scenario, outcome in zip(scenarios, analysis.outcomes):
+        same_cut = (outcome.cutoff == base.cutoff) | (np.isnan(outcome.cutoff) & np.isnan(base.cutoff))
+        changed = np.flatnonzero((outcome.seats != base.seats) | (outcome.admitted != base.admitted) | ~same_cut)
+        n_added = len(scenario.added)
+        added_seats = np.fromiter(scenario.added.values(), dtype=np.int64, count=n_added)
+        nan = np.full(n_added, np.nan)
+        zero = np.zeros(n_added, dtype=np.int64)
+        before, after = np.append(base.cutoff[changed], nan), np.append(outcome.cutoff[changed], nan)
+        seats_before = np.append(base.seats[changed], zero)
+        seats_after = np.append(outcome.seats[changed], added_seats)
+        admitted_before = np.append(base.admitted[changed], zero)
+        admitted_after = np.append(outcome.admitted[changed], zero)
+        frames.append(pd.DataFrame({
+            "scenario": scenario.name,
+            "programme_id": np.append(ids[changed].astype(object), np.array(list(scenario.added), dtype=object)),
+            "added": np.append(np.zeros(len(changed), dtype=bool), np.ones(n_added, dtype=bool)),
+            "seats_before": seats_before,
+            "seats_after": seats_after,
+            "admitted_before": admitted_before,
+            "admitted_after": admitted_after,
+            "vacant_before": seats_before - admitted_before,
+            "vacant_after": seats_after - admitted_after,
+            "cutoff_before": _cutoff_column(before),
+            "cutoff_after": _cutoff_column(after),
+            "cutoff_change": _cutoff_column(after - before),
+        }))
+    if not frames:
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    table = pd.concat(frames, ignore_index=True)
+    table["added"] = np.where(table["added"].to_numpy(dtype=bool), "true", "false")
+    return table[list(CHANGE_COLUMNS)]
+
+
+def run_record(analysis: Analysis, command: str, started_at: datetime, settings: dict, outputs: tuple) -> dict:
+    """run.json of an analysis: what was run, on which input (sha256), where, and how long it took."""
+    r = analysis.round
+    return {
+        "tool": "admissions",
+        "version": __version__,
+        "command": command,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "seed": r.config.seed,
+        "lottery": "given in the input" if r.lottery_source == "input" else "drawn from the seed",
+        "config": r.config.model_dump(mode="json"),
+        "inputs": {s.name: {"file": s.path.name, "sha256": s.sha256} for s in r.data.sources},
+        "settings": settings,
+        "executor": analysis.executor,
+        "counts": {
+            "students": r.encoded.n_students,
+            "programmes": r.encoded.n_programmes,
+            "matchings": len(analysis.outcomes) + 1,
+        },
+        "timings_s": {**r.timings.steps, **analysis.timings},
+        "outputs": list(outputs),
+    }
+
+
+def run_whatif(
+    folder: Path,
+    scenarios_path: Path,
+    out: Path,
+    *,
+    seed: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    task_progress: TaskProgress | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Run every scenario of ``scenarios_path`` against the round in ``folder`` and write OUT.
+
+    Writes scenarios.csv, programme_changes.csv, whatif.html and run.json into ``out`` (replaced
+    whole only when every file was written). Returns the scenarios table and the run record.
+    Raises InvalidInput (round or scenarios file) before anything is written.
+    """
+    from admissions.analysis.pages import whatif_html
+
+    started_at = datetime.now(timezone.utc)
+    check_output_folder(out, inputs=folder)
+    r = prepare_round(folder, seed=seed, progress=progress)
+    scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
+    analysis = analyse(r, [s.seats for s in scenarios], workers=workers, scheduler=scheduler,
+                       progress=progress, task_progress=task_progress)
+    if progress is not None:
+        progress("write")
+    summary = scenarios_table(analysis, scenarios)
+    changes = programme_changes_table(analysis, scenarios)
+    record = run_record(analysis, "whatif", started_at,
+                        {"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios),
+                         "workers": workers, "scheduler": scheduler}, WHATIF_FILES)
+    with output_folder(out, inputs=folder) as staging:
+        write_csv(summary, staging / "scenarios.csv")
+        write_csv(changes, staging / "programme_changes.csv")
+        (staging / "whatif.html").write_text(whatif_html(summary, changes, _meta(r)), encoding="utf-8")
+        write_json(record, staging / "run.json")
+    return summary, record
+
+
+def parse_seat_range(text: str) -> list[int]:
+    """Seat values of ``START:STOP:STEP`` (STOP included when the steps reach it), ``START:STOP`` or ``N``.
+
+    ``0:200:10`` gives 0, 10, ..., 200; ``5:12:5`` gives 5, 10.
+    """
+    rule = "must be START:STOP:STEP, START:STOP or N with whole numbers, 0 <= START <= STOP and STEP >= 1"
+    parts = text.strip().split(":")
+    try:
+        numbers = [int(part) for part in parts]
+    except ValueError:
+        raise InvalidArgument(f"--seats == {text!r}, {rule}") from None
+    if len(numbers) == 1:
+        numbers = [numbers[0], numbers[0], 1]
+    elif len(numbers) == 2:
+        numbers.append(1)
+    if len(numbers) != 3:
+        raise InvalidArgument(f"--seats == {text!r}, {rule}")
+    start, stop, step = numbers
+    if start < 0 or stop < start or step < 1:
+        raise InvalidArgument(f"--seats == {text!r}, {rule}")
+    values = list(range(start, stop + 1, step))
+    if len(values) > MAX_SWEEP_VALUES:
+        raise InvalidArgument(f"--seats == {text!r} gives {len(values):,} values, must give at most {MAX_SWEEP_VALUES:,}")
+    return values
+
+
+def sweep_table(analysis: Analysis, p: int, values: list[int]) -> pd.DataFrame:
+    """One row per seat value of offer ``p`` (columns: SWEEP_COLUMNS)."""
+    r = analysis.round
+    base_seats = int(r.encoded.seats[p])
+    rows = []
+    for value, o in zip(values, analysis.outcomes):
+        rows.append({
+            "programme_id": str(r.encoded.programme_ids[p]),
+            "seats": value,
+            "admitted": int(o.admitted[p]),
+            "vacant_seats": value - int(o.admitted[p]),
+            "cutoff": o.cutoff[p],
+            "placed": o.placed,
+            "placed_first_choice": o.placed_first_choice,
+            "unplaced": o.unplaced,
+            "total_vacant_seats": int(o.seats.sum()) - o.placed,
+            "better": o.better,
+            "worse": o.worse,
+            "baseline": "true" if value == base_seats else "false",
+        })
+    table = pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
+    table["cutoff"] = _cutoff_column(table["cutoff"].to_numpy(dtype=np.float64))
+    return table
+
+
+def run_sweep(
+    folder: Path,
+    programme_id: str,
+    seat_values: list[int],
+    out: Path,
+    *,
+    seed: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    task_progress: TaskProgress | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Match the round once per seat value of one offer and write sweep.csv, sweep.html, run.json.
+
+    Raises InvalidArgument when the offer is not in programmes.csv.
+    """
+    from admissions.analysis.pages import sweep_html
+
+    started_at = datetime.now(timezone.utc)
+    check_output_folder(out, inputs=folder)
+    r = prepare_round(folder, seed=seed, progress=progress)
+    where = np.flatnonzero(r.encoded.programme_ids.astype(str) == programme_id)
+    if len(where) == 0:
+        raise InvalidArgument(f"--programme == {programme_id!r}, must be a programme_id of programmes.csv")
+    p = int(where[0])
+    tasks = []
+    for value in seat_values:
+        seats = r.encoded.seats.copy()
+        seats[p] = value
+        tasks.append(seats)
+    analysis = analyse(r, tasks, workers=workers, scheduler=scheduler, progress=progress, task_progress=task_progress)
+    if progress is not None:
+        progress("write")
+    table = sweep_table(analysis, p, seat_values)
+    record = run_record(analysis, "sweep", started_at,
+                        {"programme_id": programme_id, "seats": seat_values, "baseline_seats": int(r.encoded.seats[p]),
+                         "workers": workers, "scheduler": scheduler}, SWEEP_FILES)
+    with output_folder(out, inputs=folder) as staging:
+        write_csv(table, staging / "sweep.csv")
+        (staging / "sweep.html").write_text(
+            sweep_html(table, int(r.encoded.seats[p]), _programme_label(r, p), _meta(r)), encoding="utf-8")
+        write_json(record, staging / "run.json")
+    return table, record
+
+
+def _programme_label(r: RoundResult, p: int) -> str:
+    row = r.data.programmes.iloc[p]
+    return f"{row['programme_id']} ({row['programme_code']}, {row['school']})"
+
+
+def _meta(r: RoundResult) -> str:
+    lottery = "lottery from the input" if r.lottery_source == "input" else f"lottery seed {r.config.seed}"
+    return f"{r.data.folder.name}: {r.encoded.n_students:,} students, {r.encoded.n_programmes:,} programmes; " \
+           f"{lottery}; admissions {__version__}"
