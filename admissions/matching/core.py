@@ -77,10 +77,11 @@ class PreparedMarket:
     """
 
     n_students: int
+    n_columns: int  # k
     n_programmes_min: int  # 1 + the largest programme index chosen
     programme: np.ndarray  # (n_students, k + 1) int64 copy of choices, -1 at padding (always in the last column)
     key: np.ndarray  # (n_students, k + 1) int64 offset[p] + rank within p (0 = best); A at padding
-    priority: np.ndarray  # (n_students, k) float64 copy of the priority
+    key_priority: np.ndarray  # (A,) float64 priority of the application at each key
     n_apps: int  # A
     offset: np.ndarray  # (n_programmes_min + 1,) int64 first key of each programme
 
@@ -143,17 +144,19 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
     np.cumsum(counts, out=offset[1:])
 
-    # Padding gets key n_apps, one past the last.
-    body = programme[:, :k]
-    key = np.full(programme.shape, n_apps, dtype=np.int64)
-    ranked = _keys_from_ranks(body, priority, offset, n_apps)
-    key[:, :k] = ranked if ranked is not None else _keys_by_sorting(body, priority, n_programmes_min, n_apps)
+    key = np.full(programme.shape, n_apps, dtype=np.int64)  # padding: key n_apps, one past the last
+    if _keys_from_ranks(programme[:, :k], priority, offset, n_apps, key[:, :k]):
+        # Rank form: the application at key q of programme p has priority end[p] - 1 - q.
+        key_priority = (np.repeat(offset[1:], counts) - 1 - np.arange(n_apps)).astype(np.float64)
+    else:
+        key_priority = _keys_by_sorting(programme[:, :k], priority, n_programmes_min, key[:, :k])
     return PreparedMarket(
         n_students=n_students,
+        n_columns=k,
         n_programmes_min=n_programmes_min,
         programme=programme,
         key=key,
-        priority=priority.astype(np.float64),
+        key_priority=key_priority,
         n_apps=n_apps,
         offset=offset,
     )
@@ -197,37 +200,44 @@ def deferred_acceptance(choices: object, priority: object, seats: object) -> Mat
 
 
 def _keys_from_ranks(
-    programme: np.ndarray, priority: np.ndarray, offset: np.ndarray, n_apps: int
-) -> np.ndarray | None:
-    """(n, k) keys when every programme's priorities are exactly 0 .. m-1 (the rank form), else None.
+    programme: np.ndarray, priority: np.ndarray, offset: np.ndarray, n_apps: int, out: np.ndarray
+) -> bool:
+    """Write the (n, k) keys into ``out`` when every programme's priorities are exactly 0 .. m-1.
 
-    The key is then ``end[p] - 1 - priority``. Only whole numbers >= 0 are taken; that the keys
-    form a permutation of 0 .. A-1 then also proves each rank below its programme's size (keys can
-    only fall below their own programme's range, and the last range can only be filled by its
-    own applications, and so on downwards) and no two equal within a programme.
+    That is the rank form :func:`admissions.matching.build_priority` returns; the key is then
+    ``end[p] - 1 - priority``. Only whole numbers >= 0 are taken; that the keys form a permutation
+    of 0 .. A-1 then also proves each rank below its programme's size (keys can only fall below
+    their own programme's range, the last range can only be filled by its own applications, and so
+    on downwards) and no two equal within a programme. Returns False (``out`` then holds garbage)
+    when ``priority`` is not in rank form.
     """
     present = programme >= 0
     rank = np.where(present, priority, 0.0)
-    if not ((rank >= 0) & (rank < max(n_apps, 1))).all():
-        return None
+    if rank.size and not (rank.min() >= 0 and rank.max() < max(n_apps, 1)):
+        return False
     whole = rank.astype(np.int64)
-    if not (whole == rank).all():
-        return None
+    if not np.array_equal(whole, rank):
+        return False
+    del rank
     end = np.empty(len(offset), dtype=np.int64)
-    end[:-1] = offset[1:]
-    end[-1] = n_apps + 1  # what padding (programme -1) indexes: key n_apps
-    key = end[programme] - 1 - whole
-    if (key < 0).any():
-        return None
+    end[:-1] = offset[1:] - 1
+    end[-1] = n_apps  # what padding (programme -1) indexes
+    np.take(end, programme, out=out, mode="wrap")  # programme -1 wraps to the last entry
+    out -= whole
+    del whole
+    if out.size and out.min() < 0:
+        return False
     seen = np.zeros(n_apps + 1, dtype=bool)
-    seen[key] = True
-    return key if seen.all() else None
+    seen[out] = True
+    return bool(seen.all())
 
 
-def _keys_by_sorting(
-    programme: np.ndarray, priority: np.ndarray, n_programmes: int, n_apps: int
-) -> np.ndarray:
-    """(n, k) keys by sorting: best priority first, then (stably) by programme. Raises on a tie."""
+def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: int, out: np.ndarray) -> np.ndarray:
+    """Write the (n, k) keys into ``out`` by sorting; return the priorities in key order (A,).
+
+    Best priority first, then (stably) by programme. Raises on a tie within a programme.
+    """
+    n_columns = programme.shape[1]
     flat = np.flatnonzero(programme.ravel() >= 0)
     app_programme = programme.ravel()[flat]
     app_priority = priority.ravel()[flat].astype(np.float64)
@@ -243,14 +253,16 @@ def _keys_by_sorting(
     tie = (sorted_priority[1:] == sorted_priority[:-1]) & (sorted_programme[1:] == sorted_programme[:-1])
     if tie.any():
         at = int(np.flatnonzero(tie)[0])
-        (s1, j1), (s2, j2) = sorted(divmod(int(flat[a]), programme.shape[1]) for a in order[at : at + 2])
+        (s1, j1), (s2, j2) = sorted(divmod(int(flat[a]), n_columns) for a in order[at : at + 2])
         raise InvalidArgument(
             f"priority[{s2}, {j2}] == {app_priority[order[at]]} ties with priority[{s1}, {j1}] at programme "
             f"{int(sorted_programme[at])}, must be unique within each programme"
         )
-    key = np.full(programme.size, n_apps, dtype=np.int64)
-    key[flat[order]] = np.arange(n_apps, dtype=np.int64)
-    return key.reshape(programme.shape)
+    key = np.empty(len(order), dtype=np.int64)
+    key[order] = np.arange(len(order), dtype=np.int64)
+    rows, columns = np.divmod(flat, n_columns)
+    out[rows, columns] = key
+    return sorted_priority
 
 
 def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
@@ -307,7 +319,7 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
         assignment=assignment,
         choice_index=column,
         admitted=count,
-        cutoff=_cutoffs(held, holder, count, market.priority, column),
+        cutoff=_cutoffs(held, count, market.key_priority),
     )
 
 
@@ -391,9 +403,7 @@ def _reject_dense(
     return np.flatnonzero(zone & held), last + 1
 
 
-def _cutoffs(
-    held: np.ndarray, holder: np.ndarray, admitted: np.ndarray, priority: np.ndarray, column: np.ndarray
-) -> np.ndarray:
+def _cutoffs(held: np.ndarray, admitted: np.ndarray, key_priority: np.ndarray) -> np.ndarray:
     """(n_programmes,) priority of the last held key of each programme, NaN where none is held.
 
     Keys are programme-major, so the sorted held keys list each programme's holders together, in
@@ -402,6 +412,5 @@ def _cutoffs(
     cutoff = np.full(len(admitted), np.nan)
     held_key = np.flatnonzero(held)
     some = admitted > 0
-    student = holder[held_key[np.cumsum(admitted)[some] - 1]]
-    cutoff[some] = priority[student, column[student]]
+    cutoff[some] = key_priority[held_key[np.cumsum(admitted)[some] - 1]]
     return cutoff

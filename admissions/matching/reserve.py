@@ -31,7 +31,7 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
         choice and the choices below it).
     """
     market = prepare(choices, priority)
-    n_students, k = market.priority.shape
+    n_students, k = market.n_students, market.n_columns
     key, chosen = market.key[:, :k], market.programme[:, :k]
     got = np.asarray(getattr(result, "choice_index", None) if result is not None else None)
     if got.shape != (n_students,) or got.dtype.kind not in "iu":
