@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from admissions.cli import generate, history, match, round, validate
+from admissions.cli import explain, generate, history, match, round, validate
 from admissions.cli import lottery, sweep, whatif
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.command("match")(match.match)
 app.command("round")(round.round_)
 app.command("history")(history.history)
 app.command("diff")(history.diff)
+app.command("explain")(explain.explain)
 app.command("whatif")(whatif.whatif)
 app.command("sweep")(sweep.sweep)
 app.command("lottery")(lottery.lottery)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from admissions.errors import OutputError
 
@@ -88,8 +89,7 @@ _XLSX_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # Characters XML 1.0 forbids; a stray control character in an input cell must not break the file.
-_INF = float("inf")
-_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_INVALID = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
@@ -131,11 +131,12 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     try:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
 
-            def add(part: str, text: str) -> None:
+            def add(part: str, content: str | bytes) -> None:
                 # A fixed timestamp, so equal tables give equal bytes.
                 info = zipfile.ZipInfo(part, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, text.encode("utf-8"), compresslevel=1)
+                data = content.encode("utf-8") if isinstance(content, str) else content
+                archive.writestr(info, data, compresslevel=1)
 
             for part, text in parts.items():
                 add(part, text)
@@ -191,57 +192,92 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _cells(column: pd.Series) -> tuple[list[str], int]:
-    """The XML of every cell of a column ("<c/>" for an empty cell) and its widest value."""
+def _cells(column: pd.Series) -> tuple[pa.Array, int]:
+    """The XML of every cell of a column ("<c/>" for an empty cell), as an Arrow string array, and its widest value.
+
+    Built with Arrow kernels, column at a time: a Python loop over cells is ten times slower.
+    """
     dtype = column.dtype
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        value = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        # str/repr of Python numbers is several times faster than numpy's astype(str).
-        text = str if pd.api.types.is_integer_dtype(dtype) else repr
-        values = value.astype(np.int64).tolist() if text is str and np.isfinite(value).all() else value.tolist()
-        cells = [f"<c><v>{text(v)}</v></c>" if v == v and v not in (_INF, -_INF) else "<c/>" for v in values]
-        if text is str:
-            cells = [c.replace(".0</v>", "</v>") for c in cells] if values and isinstance(values[0], float) else cells
-        width = max((len(c) - 13 for c in cells[:1000]), default=0)
-        return cells, width
-    raw = column.astype(object).where(column.notna(), "").tolist()
-    if raw and not all(isinstance(t, str) for t in raw[:100]):
-        raw = [str(t) for t in raw]
-    # Checked on the whole column at once: escaping element by element is rarely needed.
-    joined = "\n".join(raw)
-    if _XML_INVALID_RE.search(joined):
-        raw = [_XML_INVALID_RE.sub("", t) for t in raw]
-    if "&" in joined or "<" in joined or ">" in joined:
-        raw = [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in raw]
-    width = max(map(len, raw), default=0)
-    if " " in joined:
-        # Leading or trailing spaces are kept only with xml:space="preserve".
-        cells = [
-            ('<c t="inlineStr"><is><t xml:space="preserve">' if t[0] == " " or t[-1] == " " else
-             '<c t="inlineStr"><is><t>') + t + "</t></is></c>" if t else "<c/>"
-            for t in raw
-        ]
+        if pd.api.types.is_integer_dtype(dtype):
+            values = pa.array(column.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+            values = pc.cast(values, pa.int64(), safe=False) if values.null_count < len(values) else values
+        else:
+            number = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+            number[~np.isfinite(number)] = np.nan  # inf is not a number a spreadsheet can hold
+            values = pa.array(number, from_pandas=True)
+        text = pc.cast(values, pa.string())
+        cells = pc.binary_join_element_wise("<c><v>", text, "</v></c>", "")
     else:
-        cells = [f'<c t="inlineStr"><is><t>{t}</t></is></c>' if t else "<c/>" for t in raw]
-    return cells, width
+        text = pa.array(column.astype(object).where(column.notna(), None).to_numpy(dtype=object), type=pa.string(),
+                        from_pandas=True) if not _is_arrow_string(column) else _arrow_strings(column)
+        text = text.cast(pa.string())
+        # Looked for in the column's bytes at once: most columns need no replacing at all.
+        data = _string_bytes(text)
+        if _has_invalid_xml(data):
+            text = pc.replace_substring_regex(text, _XML_INVALID, "")
+        for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            if raw.encode() in data:
+                text = pc.replace_substring(text, raw, entity)
+        if b" " in data:
+            # Leading or trailing spaces are kept only with xml:space="preserve".
+            spaced = pc.or_(pc.starts_with(text, " "), pc.ends_with(text, " "))
+            opening = pc.if_else(spaced, '<c t="inlineStr"><is><t xml:space="preserve">', '<c t="inlineStr"><is><t>')
+            cells = pc.binary_join_element_wise(opening, text, "</t></is></c>", "")
+        else:
+            cells = pc.binary_join_element_wise('<c t="inlineStr"><is><t>', text, "</t></is></c>", "")
+        cells = pc.if_else(pc.equal(pc.utf8_length(text), 0), None, cells)
+    width = pc.max(pc.utf8_length(text)).as_py() or 0
+    return pc.fill_null(cells, "<c/>"), int(width)
 
 
-def _sheet_xml(frame: pd.DataFrame) -> str:
-    """One worksheet: a styled, frozen header row, then the rows (row and cell references omitted)."""
+def _has_invalid_xml(data: bytes) -> bool:
+    """Whether UTF-8 bytes hold a character XML 1.0 forbids (control characters but tab, LF, CR; U+FFFE/U+FFFF)."""
+    code = np.frombuffer(data, dtype=np.uint8)
+    control = code < 0x20
+    if control.any() and np.isin(code[control], (0x09, 0x0A, 0x0D), invert=True).any():
+        return True
+    return b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data
+
+
+def _string_bytes(array: pa.Array) -> bytes:
+    """The characters of every string of an Arrow string array, end to end, as UTF-8 bytes."""
+    if len(array) == 0 or array.buffers()[2] is None:
+        return b""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=array.offset + len(array) + 1)
+    start, end = int(offsets[array.offset]), int(offsets[-1])
+    return memoryview(array.buffers()[2])[start:end].tobytes()
+
+
+def _is_arrow_string(column: pd.Series) -> bool:
+    return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+
+
+def _arrow_strings(column: pd.Series) -> pa.Array:
+    array = pa.array(column.array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _sheet_xml(frame: pd.DataFrame) -> bytes:
+    """One worksheet as UTF-8: a styled, frozen header row, then the rows (row and cell references omitted)."""
     n_rows, n_columns = frame.shape
     header = []
     widths = []
-    columns = []
+    cells = []
     for j, name in enumerate(frame.columns):
-        cells, width = _cells(frame.iloc[:, j])
-        columns.append(cells)
+        column, width = _cells(frame.iloc[:, j])
+        cells.append(column)
         header.append(f'<c r="{_column_letter(j)}1" s="1" t="inlineStr"><is><t>{_escape(str(name))}</t></is></c>')
         widths.append(min(max(width, len(str(name))) + 2, XLSX_MAX_WIDTH))
     last = f"{_column_letter(max(n_columns - 1, 0))}{n_rows + 1}"
     cols = "".join(f'<col min="{j}" max="{j}" width="{w}" customWidth="1"/>' for j, w in enumerate(widths, 1))
-    body = "</row><row>".join(map("".join, zip(*columns))) if n_rows else ""
-    body = f"<row>{body}</row>" if n_rows else ""
-    return (
+    if n_rows and n_columns:
+        rows = pc.binary_join_element_wise("<row>", *cells, "</row>", "")
+        # The rows end to end are the data buffer of the string array: no join in Python.
+        body = _string_bytes(rows)
+    else:
+        body = b""
+    head = (
         f'{_XML_HEAD}<worksheet xmlns="{_XLSX_NS}" xmlns:r="{_XLSX_REL}">'
         f'<dimension ref="A1:{last}"/>'
         '<sheetViews><sheetView workbookViewId="0">'
@@ -249,6 +285,6 @@ def _sheet_xml(frame: pd.DataFrame) -> str:
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
-        + '<sheetData><row r="1">' + "".join(header) + "</row>" + body + "</sheetData>"
-        + "</worksheet>"
+        + '<sheetData><row r="1">' + "".join(header) + "</row>"
     )
+    return head.encode("utf-8") + body + b"</sheetData></worksheet>"

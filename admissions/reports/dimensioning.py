@@ -42,10 +42,17 @@ DIMENSIONING_COLUMNS = (
 )
 
 
-def _distinct(student: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """(n_groups,) number of distinct students per group among the (student, group) pairs."""
-    pairs = np.unique(student.astype(np.int64) * n_groups + group)
-    return np.bincount(pairs % n_groups, minlength=n_groups).astype(np.int64)
+def _distinct(group: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
+    """(n_groups,) number of students (rows) with at least one masked entry in each group.
+
+    ``group`` and ``mask`` are (n, k): an entry counts unless an earlier masked entry of its row
+    has the same group (k is small, so comparing columns beats sorting pairs).
+    """
+    first = mask.copy()
+    for j in range(1, group.shape[1]):
+        earlier = (group[:, :j] == group[:, j:j + 1]) & mask[:, :j]
+        first[:, j] &= ~earlier.any(axis=1)
+    return np.bincount(group[first], minlength=n_groups).astype(np.int64)
 
 
 def _shares(group: np.ndarray, rank: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
@@ -70,9 +77,7 @@ def dimensioning_table(r: RoundResult) -> pd.DataFrame:
     placed = assignment >= 0
     rank = r.placed_column + 1
     choices = enc.choices
-    rows, cols = np.nonzero(choices >= 0)
-    offer = choices[rows, cols]
-    eligible = sel.eligible[rows, cols]
+    present = choices >= 0
     first = choices[:, 0] if choices.shape[1] else np.full(n, -1)
     has_first = first >= 0
 
@@ -88,17 +93,18 @@ def dimensioning_table(r: RoundResult) -> pd.DataFrame:
         programmes = np.bincount(group_of_offer, minlength=n_groups)
         seats = np.bincount(group_of_offer, weights=enc.seats, minlength=n_groups).astype(np.int64)
         first_choice = np.bincount(group_of_offer[first[has_first]], minlength=n_groups).astype(np.int64)
-        applicants = _distinct(rows, group_of_offer[offer], n_groups)
-        eligible_applicants = _distinct(rows[eligible], group_of_offer[offer[eligible]], n_groups)
+        group = group_of_offer[np.maximum(choices, 0)]
+        applicants = _distinct(group, present, n_groups)
+        eligible_applicants = _distinct(group, present & sel.eligible, n_groups)
         admitted = np.bincount(group_of_offer[assignment[placed]], minlength=n_groups).astype(np.int64)
         unplaced = np.bincount(group_of_offer[first[has_first & ~placed]], minlength=n_groups).astype(np.int64)
         shares = _shares(group_of_offer[assignment[placed]], rank[placed], n_groups)
         keep = programmes > 0
-        group = np.flatnonzero(keep)
+        kept = np.flatnonzero(keep)
         frames.append(pd.DataFrame({
             "level": level,
-            "programme_code": code_labels[group // m if level == "host" else group],
-            "municipality": municipalities[group % m] if level == "host" else "",
+            "programme_code": code_labels[kept // m if level == "host" else kept],
+            "municipality": municipalities[kept % m] if level == "host" else "",
             "programmes": programmes[keep],
             "seats": seats[keep],
             "first_choice_applicants": first_choice[keep],

@@ -36,8 +36,10 @@ def _fmt(value: object, decimals: int = 2) -> str:
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
-        text = f"{float(value):,.{decimals}f}".rstrip("0").rstrip(".")
-        return text if text not in ("", "-0") else "0"
+        text = f"{float(value):,.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
     return str(value)
 
 
@@ -112,12 +114,13 @@ def cutoff_chart(programmes: pd.DataFrame) -> str:
     label_w, plot_w, row_h, top = 70, 560, 22, 30
     height = top + row_h * max(len(codes), 1) + 34
     scores = table["cut"].dropna()
-    maximum = max(340.0, _nice_max(float(scores.max())) if len(scores) else 340.0)
+    # Merit values run 0-340; test points can take a score above that.
+    maximum = max(350.0, 50.0 * math.ceil(float(scores.max()) / 50)) if len(scores) else 350.0
     body = [
         f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{_ACCENT}" fill-opacity="0.7"/>'
         f'<text x="{label_w + 16}" y="16" fill="{_INK}">cut-off of an oversubscribed offer (lowest admitted score)</text>'
     ]
-    body += _x_axis(label_w, plot_w, top - 4, height - 34, maximum, ticks=int(maximum // 40) or 5)
+    body += _x_axis(label_w, plot_w, top - 4, height - 34, maximum, ticks=int(maximum // 50))
     for i, code in enumerate(codes):
         y = top + i * row_h + row_h / 2
         rows = table[table["programme_code"].astype(str) == code]

@@ -1,0 +1,186 @@
+"""Why a student got the place they got: each choice's outcome in plain words, from a match's output folder.
+
+Reads OUT/placements.csv, OUT/applications.csv and OUT/programmes.csv as ``admissions match``
+wrote them; nothing is matched again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from admissions.errors import InvalidArgument
+from admissions.rules.guarantee import GUARANTEED_TIER
+from admissions.rules.selection import TIER_NAMES
+
+EXPLAIN_FILES = ("placements.csv", "applications.csv", "programmes.csv")
+
+
+@dataclass(frozen=True)
+class ChoiceExplained:
+    """One choice of the student, as applications.csv and programmes.csv give it."""
+
+    choice_rank: int
+    programme_id: str
+    programme: str  # "NA Naturvetenskap at Malmö Latinskola in Malmö"
+    outcome: str
+    ineligible_reason: str
+    tier: int | None
+    score: float | None
+    reserve_position: int | None
+    cutoff_merit: float | None
+    cutoff_tier: int | None
+    admitted: int | None
+    seats: int | None
+
+    def sentences(self) -> str:
+        """The choice in plain words."""
+        head = f"{ordinal(self.choice_rank)} choice, {self.programme_id} ({self.programme}): "
+        return head + _outcome_text(self)
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def tier_name(tier: int | None) -> str:
+    if tier is None:
+        return "no tier"
+    if tier == GUARANTEED_TIER:
+        return "holding the seat from an earlier round"
+    return TIER_NAMES.get(tier, f"tier {tier}") + " applicant"
+
+
+def points(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _cutoff_text(c: ChoiceExplained) -> str:
+    if c.cutoff_merit is None:
+        return ("The programme was not oversubscribed: every eligible applicant who wanted it more than "
+                "their place got a seat, so it has no cut-off.")
+    return (f"The lowest admitted score (cut-off, antagningspoäng) was {points(c.cutoff_merit)} "
+            f"({tier_name(c.cutoff_tier)}).")
+
+
+def _score_text(c: ChoiceExplained) -> str:
+    if c.score is None:
+        return ""
+    return f"Your score there was {points(c.score)} ({tier_name(c.tier)})."
+
+
+def _outcome_text(c: ChoiceExplained) -> str:
+    if c.outcome == "admitted":
+        return f"admitted. {_score_text(c)} {_cutoff_text(c)}".strip()
+    if c.outcome == "reserve":
+        why = ""
+        if c.cutoff_merit is not None and c.tier is not None and c.score is not None:
+            if c.cutoff_tier is not None and c.tier > c.cutoff_tier:
+                why = (f" Applicants of a better priority group ({tier_name(c.cutoff_tier)}) filled the seats "
+                       "first: a seat goes to your group only when every eligible applicant before it has one.")
+            elif c.score < c.cutoff_merit:
+                why = f" Your score was {points(c.cutoff_merit - c.score)} below the cut-off."
+            elif c.score == c.cutoff_merit:
+                why = " Your score equals the cut-off: the tie-break (lottery) put the last admitted before you."
+            else:
+                why = (" Your score is above the ordinary cut-off, but the seat you missed was in a quota "
+                       "(aptitude test or free quota) with its own order.")
+        position = f"number {c.reserve_position} in line" if c.reserve_position else "in line"
+        return (f"reserve, {position} (a seat that frees up goes to the first in line). "
+                f"{_score_text(c)} {_cutoff_text(c)}{why}").strip()
+    if c.outcome == "not_reached":
+        return ("not tried: you were admitted to a choice you ranked higher, so this and every lower choice "
+                "were struck.")
+    if c.outcome == "ineligible":
+        reason = f" ({c.ineligible_reason})" if c.ineligible_reason else ""
+        return f"not eligible{reason}, so this choice was not tried."
+    if c.outcome == "not_considered":
+        return "not considered: it is beyond the number of choices the round takes into account."
+    if c.outcome == "declined":
+        return "declined: you gave up this place (and every lower choice) in an answer."
+    if c.outcome == "withdrawn":
+        return "withdrawn: you left the admission."
+    return f"{c.outcome}."
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / name
+    if not path.is_file():
+        raise InvalidArgument(
+            f"{folder}: has no {name}; give the output folder of `admissions match` (it holds "
+            f"{', '.join(EXPLAIN_FILES)})"
+        )
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text != "" else None
+
+
+def _integer(text: str) -> int | None:
+    return int(float(text)) if text != "" else None
+
+
+def explain_student(folder: Path, student_id: str) -> tuple[str, list[ChoiceExplained]]:
+    """The student's placement in one sentence, and each of their choices with its figures.
+
+    Raises InvalidArgument when ``folder`` is not a match output or the student is not in it.
+    """
+    folder = Path(folder)
+    placements = _read(folder, "placements.csv")
+    row = placements[placements["student_id"] == student_id]
+    if row.empty:
+        raise InvalidArgument(f"student_id == {student_id!r}, must be a student of {folder / 'placements.csv'}")
+    applications = _read(folder, "applications.csv")
+    programmes = _read(folder, "programmes.csv").set_index("programme_id")
+    mine = applications[applications["student_id"] == student_id].copy()
+    mine["rank"] = mine["choice_rank"].astype(int)
+    mine = mine.sort_values("rank", kind="stable")
+
+    choices = []
+    for app in mine.itertuples(index=False):
+        known = app.programme_id in programmes.index
+        offer = programmes.loc[app.programme_id] if known else None
+        if offer is not None:
+            what = " ".join(part for part in (offer["programme_code"], offer["orientation"]) if part)
+            label = f"{what} at {offer['school']} in {offer['municipality']}"
+        else:
+            label = "programme not in programmes.csv"
+        choices.append(ChoiceExplained(
+            choice_rank=app.rank,
+            programme_id=app.programme_id,
+            programme=label,
+            outcome=app.outcome,
+            ineligible_reason=app.ineligible_reason,
+            tier=_integer(app.tier),
+            score=_number(app.score),
+            reserve_position=_integer(app.reserve_position),
+            cutoff_merit=_number(offer["cutoff_merit"]) if offer is not None else None,
+            cutoff_tier=_integer(offer["cutoff_tier"]) if offer is not None else None,
+            admitted=_integer(offer["admitted"]) if offer is not None else None,
+            seats=_integer(offer["seats"]) if offer is not None else None,
+        ))
+
+    placed = row.iloc[0]
+    if placed["programme_id"]:
+        rank = int(placed["choice_rank"])
+        offer = next((c for c in choices if c.choice_rank == rank), None)
+        where = f"{placed['programme_id']}" + (f" ({offer.programme})" if offer else "")
+        summary = f"Student {student_id} is admitted to {where}, their {ordinal(rank)} choice."
+    else:
+        summary = f"Student {student_id} has no place in this round."
+    if not choices:
+        summary += " They made no choices."
+    return summary, choices
+
+
+def explain_text(folder: Path, student_id: str) -> str:
+    """The explanation as text an officer can read out: the summary, then one paragraph per choice."""
+    summary, choices = explain_student(folder, student_id)
+    return "\n".join([summary, *(c.sentences() for c in choices)]) + "\n"
