@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from admissions.io.contract import GRADE_POINTS, subject_code
+from admissions.io.labels import factorize, index_of, labels_array
 from admissions.io.round_input import RoundInput
 
 
@@ -69,13 +70,13 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
     """
     students, programmes, applications = data.students, data.programmes, data.applications
     municipalities = data.municipalities
-    student_index = pd.Index(students["student_id"].astype(str))
-    programme_index = pd.Index(programmes["programme_id"].astype(str))
-    municipality_index = pd.Index(municipalities["municipality"].astype(str))
+    student_ids = students["student_id"]
+    programme_ids = programmes["programme_id"]
+    municipality_names = municipalities["municipality"]
 
     n = len(students)
-    app_student = student_index.get_indexer(applications["student_id"].astype(str)).astype(np.int64)
-    app_programme = programme_index.get_indexer(applications["programme_id"].astype(str)).astype(np.int64)
+    app_student = index_of(applications["student_id"], student_ids)
+    app_programme = index_of(applications["programme_id"], programme_ids)
     app_column = applications["choice_rank"].to_numpy(dtype=np.int64) - 1
     keep = np.ones(len(applications), dtype=bool)
     if max_choices is not None:
@@ -102,13 +103,14 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
 
     if data.grades is not None and len(data.grades):
         grades = data.grades
-        grade_student = student_index.get_indexer(grades["student_id"].astype(str)).astype(np.int64)
-        given = grades["subject"].astype(str)
-        canonical = given.map({name: subject_code(name) for name in given.unique()})
-        codes, subjects = pd.factorize(canonical, sort=True)
-        grade_subject = codes.astype(np.int64)
-        subjects = np.asarray(subjects, dtype=object)
-        grade_points = grades["grade"].map(GRADE_POINTS).to_numpy(dtype=np.float64)
+        grade_student = index_of(grades["student_id"], student_ids)
+        # Few distinct subjects: map each distinct spelling to its code once, then index.
+        given_codes, given = factorize(grades["subject"])
+        subjects, canonical = np.unique(np.array([subject_code(g) for g in given], dtype=object),
+                                        return_inverse=True)
+        grade_subject = canonical.astype(np.int64)[given_codes]
+        grade_codes, grade_letters = factorize(grades["grade"])
+        grade_points = np.array([GRADE_POINTS[g] for g in grade_letters], dtype=np.float64)[grade_codes]
         grade_language_choice = grades["language_choice"].to_numpy(dtype=bool)
     else:
         grade_student = np.empty(0, dtype=np.int64)
@@ -126,22 +128,22 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
         has_test[with_points] = True
 
     return EncodedRound(
-        student_ids=student_index.to_numpy(dtype=object),
-        programme_ids=programme_index.to_numpy(dtype=object),
-        municipalities=municipality_index.to_numpy(dtype=object),
+        student_ids=labels_array(student_ids),
+        programme_ids=labels_array(programme_ids),
+        municipalities=labels_array(municipality_names),
         choices=choices,
         application_row=application_row,
         test_points=test_points,
         eligible_override=eligible_override,
         merit_given=students["merit_value"].to_numpy(dtype=np.float64, na_value=np.nan),
         lottery_given=lottery_given,
-        home=municipality_index.get_indexer(students["home_municipality"].astype(str)).astype(np.int64),
-        late=(students["application_group"].astype(str) == "late").to_numpy(dtype=bool),
+        home=index_of(students["home_municipality"], municipality_names),
+        late=(students["application_group"] == "late").to_numpy(dtype=bool),
         free_quota_rank=students["free_quota_rank"].to_numpy(dtype=np.float64, na_value=np.nan),
         seats=programmes["seats"].to_numpy(dtype=np.int64),
-        host=municipality_index.get_indexer(programmes["municipality"].astype(str)).astype(np.int64),
-        programme_code=programmes["programme_code"].astype(str).to_numpy(dtype=object),
-        independent=(programmes["principal"].astype(str) == "independent").to_numpy(dtype=bool),
+        host=index_of(programmes["municipality"], municipality_names),
+        programme_code=labels_array(programmes["programme_code"]),
+        independent=(programmes["principal"] == "independent").to_numpy(dtype=bool),
         national_recruitment=programmes["national_recruitment"].to_numpy(dtype=bool),
         has_test=has_test,
         test_seats=programmes["test_seats"].to_numpy(dtype=np.int64),

@@ -37,6 +37,7 @@ import pandas as pd
 
 from admissions.errors import InvalidArgument, OutputError
 from admissions.io.contract import APPLICATIONS, GRADE_POINTS, GRADES, MUNICIPALITIES, PROGRAMMES, STUDENTS
+from admissions.io.csv_format import write_frame_csv
 from admissions.synth.region import (
     ABILITY_EFFECT,
     BIG_CITIES,
@@ -250,7 +251,7 @@ def write_region(
     frames = generate_region(n_students, seed)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        _write_csv(frame, out / f"{name}.csv")
+        write_frame_csv(frame, out / f"{name}.csv")
     programmes = frames["programmes"]
     return {
         "students": len(frames["students"]),
@@ -411,34 +412,3 @@ def _grades_frame(student_id, grade, sva, language, language_grade) -> pd.DataFr
 def _nullable_int(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:
     """Nullable Int64 array of ``values``, missing where ``present`` is false."""
     return pd.arrays.IntegerArray(values.astype(np.int64), ~present)
-
-
-def _format_column(values: pd.Series) -> pd.Series:
-    """Text of a column as the contract writes it: true/false, numbers without needless decimals,
-    missing as empty, and CSV quoting (minimal, as the csv module does) where a value needs it."""
-    if pd.api.types.is_bool_dtype(values):
-        text = pd.Series(np.where(values.to_numpy(dtype=bool), "true", "false"), index=values.index)
-    elif pd.api.types.is_float_dtype(values):
-        array = values.to_numpy(dtype=np.float64)
-        whole = np.isfinite(array) & (array == np.round(array))
-        text = np.where(whole, np.where(whole, array, 0).astype(np.int64).astype(str), array.astype(str))
-        text = pd.Series(np.where(np.isnan(array), "", text), index=values.index)
-    elif pd.api.types.is_integer_dtype(values):
-        text = values.astype(str).where(values.notna(), "")
-    else:
-        text = values.astype(str)
-    special = text.str.contains('[",\r\n]', regex=True)
-    if special.any():
-        text = text.where(~special, '"' + text.str.replace('"', '""', regex=False) + '"')
-    return text
-
-
-def _write_csv(frame: pd.DataFrame, path: Path, block: int = 200_000) -> None:
-    """Write ``frame`` as UTF-8 CSV with ``\n`` line ends, column-wise in blocks of rows (fast for
-    a million grade rows, and bounded in memory)."""
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(",".join(frame.columns) + "\n")
-        for start in range(0, len(frame), block):
-            part = frame.iloc[start:start + block]
-            columns = [_format_column(part[name]).tolist() for name in part.columns]
-            handle.write("\n".join(map(",".join, zip(*columns))) + "\n")
