@@ -16,14 +16,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from admissions.errors import OutputError
+from admissions.io.safety import PRIVATE_FILE, SHARED_FILE, escape_frame, set_modes
 
 #: The file that marks a folder as one this tool wrote, so it may be replaced by a new run.
 RUN_RECORD = "run.json"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table as UTF-8 CSV with a header, comma-separated, Unix line ends, no index."""
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    """Write a table as UTF-8 CSV with a header, comma-separated, Unix line ends, no index.
+
+    Text cells that a spreadsheet would run as a formula (beginning with = + - @, a tab or a
+    carriage return) get a leading ``'``; numbers are left as they are.
+    :func:`admissions.io.safety.unescape_cell` gives the exact value back.
+    """
+    escape_frame(frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def write_json(data: object, path: Path) -> None:
@@ -49,36 +55,177 @@ def check_output_folder(out: Path, inputs: Path | None = None) -> None:
 
 
 @contextmanager
-def output_folder(out: Path, inputs: Path | None = None) -> Iterator[Path]:
+def output_folder(out: Path, inputs: Path | None = None, *, shared: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``out``; on success it replaces ``out`` whole.
 
-    On an exception the temporary folder is removed and ``out`` is left as it was. A run stopped
-    between the two renames leaves no ``out``, never a mix of old and new files.
+    The temporary folder is ``.OUT.tmp-PID-XXXX`` beside OUT, private (0700) from its creation.
+    When the block succeeded, every file in it is made private (0600; with ``shared``, 0644 and
+    folders 0755) and flushed to disk, and the folder takes the place of ``out`` in one atomic
+    exchange (Linux ``renameat2``; elsewhere two renames, and a stop between them leaves no OUT).
+    So a run that is interrupted (an exception, Ctrl-C, a kill, a full disk) leaves the previous
+    complete ``out`` or none, never a mix of old and new files. On an exception the temporary
+    folder is removed; an OSError (a full disk) becomes an OutputError. Temporary folders left by
+    a killed run (their PID no longer running) are removed by the next run writing the same OUT.
     """
     out = Path(out)
     check_output_folder(out, inputs)
-    parent = out.resolve().parent
+    target = out.resolve()
+    parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        remove_stale_staging(target)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
     try:
-        yield staging
-        _replace(staging, out.resolve())
+        try:
+            yield staging
+            set_modes(staging, shared)
+            _sync(staging)
+            _replace(staging, target)
+        except OSError as exc:
+            where = exc.filename or out
+            raise OutputError(
+                f"{out}: cannot write the outputs ({where}: {exc.strerror or exc}); "
+                "nothing was changed, the previous output (if any) is still there"
+            ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
+@contextmanager
+def output_file(path: Path, *, shared: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` for a single output file; on success it replaces ``path``.
+
+    The same guarantees as :func:`output_folder` for one file (``--csv`` of diff, ``--problems-csv``
+    of validate): the file is private (0600) unless ``shared``, and ``path`` is never half-written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name")
+    try:
+        path.resolve().parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.resolve().parent)
+        os.close(handle)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    temporary = Path(name)
+    try:
+        try:
+            yield temporary
+            os.chmod(temporary, SHARED_FILE if shared else PRIVATE_FILE)
+            os.replace(temporary, path)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}.tmp-"
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove the temporary folders of ``out`` left by runs that were killed; returns those removed.
+
+    A folder ``.OUT.tmp-PID-XXXX`` or ``.OUT.old-PID-XXXX`` beside ``out`` is stale when no process
+    PID is running (a folder of a run still writing is left alone).
+    """
+    import re
+
+    out = Path(out)
+    removed = []
+    if not out.parent.is_dir():
+        return removed
+    pattern = re.compile(re.escape(f".{out.name}.") + r"(?:tmp|old)-(\d+)-")
+    for candidate in out.parent.iterdir():
+        found = pattern.match(candidate.name)
+        if found is None or not candidate.is_dir() or _running(int(found.group(1))):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+        removed.append(candidate)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # somebody else's process
+    except OverflowError:
+        return False
+    return True
+
+
+def _sync(folder: Path) -> None:
+    """Flush every file of ``folder`` to disk, so a power cut after the rename cannot leave empty files."""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the file system cannot exchange
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
 def _replace(staging: Path, out: Path) -> None:
+    if out.exists() and _exchange(staging, out):
+        # staging now holds the previous output.
+        shutil.rmtree(staging, ignore_errors=True)
+        _sync_folder(out.parent)
+        return
     old = None
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
         os.rename(out, old / out.name)
     os.rename(staging, out)
+    _sync_folder(out.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 #: Widest column set by write_xlsx, in characters (longer values are still written whole).

@@ -21,6 +21,21 @@ Formats:
   whole number shown with leading zeros by its cell format (``0000``) keeps them, booleans become
   ``true``/``false`` and dates ISO 8601.
 - Parquet: every column cast to text with pyarrow (whole floats without ".0").
+
+Limits: a file that is too big, too wide, has too long a cell, or is an .xlsx that would unpack to
+far more than its size (a zip bomb) is refused before it is parsed, with one problem naming the
+file, so a hostile or broken export costs bounded time and memory (well under 2 GiB):
+
+- :data:`MAX_FILE_BYTES` (256 MB; the environment variable ``ADMISSIONS_MAX_INPUT_MB`` sets
+  another) per file; the largest real round, 55,000 students with grades, is about 50 MB;
+- :data:`MAX_COLUMNS` (1,000) columns in the header, and per row of an .xlsx;
+- :data:`MAX_CELL_CHARS` (10,000) characters per cell;
+- .xlsx: at most :data:`MAX_XLSX_UNPACKED` bytes unpacked in all (the same as the file limit),
+  :data:`MAX_XLSX_PARTS` parts, and no part over 1 MB unpacking to more than
+  :data:`MAX_XLSX_RATIO` times its packed size, checked from the zip directory before openpyxl
+  reads anything;
+- .parquet: the same column limit and at most :data:`MAX_PARQUET_UNPACKED` bytes of data,
+  from the file's metadata before any data is read.
 """
 
 from __future__ import annotations
@@ -29,7 +44,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +63,23 @@ from admissions.io.problems import Problem
 FIRST_DATA_ROW = 2
 #: Problems reported per file, column and rule; the rest are counted in one summary line.
 MAX_PER_RULE = 50
+#: Environment variable that sets MAX_FILE_BYTES, in MB (10**6 bytes).
+MAX_INPUT_ENV = "ADMISSIONS_MAX_INPUT_MB"
+#: Largest input file read, in bytes (unless MAX_INPUT_ENV says otherwise).
+MAX_FILE_BYTES = 256_000_000
+#: Most columns a file may have.
+MAX_COLUMNS = 1_000
+#: Longest cell, in characters: ids, names and numbers are far shorter.
+MAX_CELL_CHARS = 10_000
+#: An .xlsx may unpack to at most this many bytes in all ...
+MAX_XLSX_UNPACKED = MAX_FILE_BYTES
+#: ... in at most this many parts ...
+MAX_XLSX_PARTS = 10_000
+#: ... and no part over a megabyte may unpack to more than this many times its packed size
+#: (worksheets written by Excel or by this tool pack 5-30 times; a zip bomb packs a thousand).
+MAX_XLSX_RATIO = 200
+#: A Parquet file may hold at most this many bytes of (uncompressed) data.
+MAX_PARQUET_UNPACKED = 512_000_000
 
 NOT_TEXT = "file is not UTF-8 or Windows-1252 text"
 # Bytes that no text file has: the C0 controls but tab, line feed and carriage return, and DEL.
@@ -130,10 +164,20 @@ def read_table(path: Path, name: str | None = None) -> ReadResult:
     path = Path(path)
     name = name or path.stem.lower()
     file = path.name
+    limit = max_file_bytes()
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            # Read at most one byte more than the limit: a file growing while it is read, or one
+            # that lies about its size, cannot make this read more.
+            data = handle.read(limit + 1)
     except OSError as exc:
         return ReadResult(None, [Problem(file, None, None, None, f"file cannot be read: {exc.strerror or exc}")])
+    if len(data) > limit:
+        size = max(len(data), _size(path))
+        return ReadResult(None, [Problem(
+            file, None, None, None,
+            f"file is too big: {_megabytes(size)}, the limit is {_megabytes(limit)} "
+            f"(set {MAX_INPUT_ENV} to allow bigger files)")])
     sha256 = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -150,11 +194,69 @@ def read_table(path: Path, name: str | None = None) -> ReadResult:
     if rows is None:
         return ReadResult(None, problems)
     header, frame = rows
+    too_long = _long_cells(header, frame, file)
+    if too_long:
+        return ReadResult(None, problems + too_long)
     frame, empty_rows, more = _tidy(header, frame, file)
     problems += more
     table = Table(name, path, sha256, tuple(str(h).strip() for h in header), frame, encoding, delimiter,
                   empty_rows)
     return ReadResult(table, problems)
+
+
+def max_file_bytes() -> int:
+    """The size limit of an input file: MAX_INPUT_ENV (in MB) when set, else MAX_FILE_BYTES."""
+    value = os.environ.get(MAX_INPUT_ENV, "").strip()
+    if not value:
+        return MAX_FILE_BYTES
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = -1.0
+    if not megabytes > 0:
+        from admissions.errors import ConfigError
+
+        raise ConfigError(f"{MAX_INPUT_ENV} == {value!r}, must be a number of megabytes > 0")
+    return int(megabytes * 1_000_000)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:,.0f} MB" if n >= 1e6 else f"{n:,} bytes"
+
+
+def _too_wide(n: int, file: str) -> Problem:
+    return Problem(file, 1, None, None, f"the header has {n:,} columns, the limit is {MAX_COLUMNS:,}")
+
+
+def _long_cells(header: list[str], frame: pd.DataFrame, file: str) -> list[Problem]:
+    """A problem for each column with a cell longer than MAX_CELL_CHARS (its first such row)."""
+    problems = []
+    for i in frame.columns:
+        text = pa.array(frame[i], type=pa.string(), from_pandas=True)
+        if len(text) == 0 or (pc.max(pc.binary_length(text)).as_py() or 0) <= MAX_CELL_CHARS:
+            continue  # bytes >= characters: nothing longer in characters either
+        length = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
+        over = np.flatnonzero(length > MAX_CELL_CHARS)
+        if len(over):
+            at = int(over[0])
+            name = str(header[i]).strip() if i < len(header) else None
+            problems.append(Problem(
+                file, at + FIRST_DATA_ROW, name or None, None,
+                f"cell has {int(length[at]):,} characters, the limit is {MAX_CELL_CHARS:,}"
+                + (f" ({len(over):,} such cells in this column)" if len(over) > 1 else "")))
+    for j, name in enumerate(header):
+        if len(str(name)) > MAX_CELL_CHARS:
+            problems.append(Problem(file, 1, None, None,
+                                    f"column name {j + 1} has {len(str(name)):,} characters, "
+                                    f"the limit is {MAX_CELL_CHARS:,}"))
+    return problems
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -173,6 +275,9 @@ def _read_csv(data: bytes, file: str):
         return None, [Problem(file, 1, None, None,
                               "row 1 must hold the column names, and it is empty")], encoding, None
     delimiter = sniff_delimiter(text)
+    n_columns = re.sub(r'"[^"]*"', "", first_line).count(delimiter) + 1
+    if n_columns > MAX_COLUMNS:
+        return None, [_too_wide(n_columns, file)], encoding, delimiter
     utf8 = data[len(_UTF8_BOM):] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
     rows = _csv_with_arrow(utf8, delimiter)
     if rows is not None:
@@ -280,6 +385,10 @@ def _csv_by_record(text: str, delimiter: str, file: str):
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            return None, [Problem(file, None, None, None,
+                                  f"a cell has more than {csv.field_size_limit():,} characters, "
+                                  f"the limit is {MAX_CELL_CHARS:,}")]
         return None, [Problem(file, None, None, None, f"file is not valid CSV: {exc}")]
     header = records[0] if records else []
     return _rectangle(header, records[1:], file, problems), problems
@@ -318,6 +427,9 @@ def _rectangle(header: list[str], records: list[list[str]], file: str, problems:
 def _read_xlsx(data: bytes, file: str):
     import openpyxl
 
+    problem = check_zip(data, file)
+    if problem is not None:
+        return None, [problem]
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (zip, xml, key errors) for a broken file
@@ -325,7 +437,14 @@ def _read_xlsx(data: bytes, file: str):
                               f"file is not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}")]
     try:
         sheet = workbook.worksheets[0]
-        records = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(min_row=1)]
+        # The dimension a file declares ("A1:XFD1048576") would pad every row to its width.
+        sheet.reset_dimensions()
+        records = []
+        for row in sheet.iter_rows(min_row=1):
+            if len(row) > MAX_COLUMNS:
+                return None, [Problem(file, len(records) + 1, None, None,
+                                      f"row has {len(row):,} columns, the limit is {MAX_COLUMNS:,}")]
+            records.append([_cell_text(cell) for cell in row])
     except Exception as exc:
         return None, [Problem(file, None, None, None,
                               f"file is not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}")]
@@ -343,6 +462,37 @@ def _read_xlsx(data: bytes, file: str):
         header = header[:-1]
     problems: list[Problem] = []
     return _rectangle(header, records[1:], file, problems), problems
+
+
+def check_zip(data: bytes, file: str) -> Problem | None:
+    """A problem when ``data`` is not a complete zip archive or would unpack to too much (a zip bomb).
+
+    Read from the zip's directory only, before anything is unpacked; the sizes it declares are
+    the most zipfile will unpack (it stops there and checks the CRC).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        return Problem(file, None, None, None,
+                       "file is not a readable Excel workbook (.xlsx): it is not a complete zip archive "
+                       f"(truncated, or not an Excel file): {exc}")
+    if len(parts) > MAX_XLSX_PARTS:
+        return Problem(file, None, None, None,
+                       f"file is not a readable Excel workbook (.xlsx): it has {len(parts):,} parts, "
+                       f"the limit is {MAX_XLSX_PARTS:,}")
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_UNPACKED:
+        return Problem(file, None, None, None,
+                       f"file is refused: it would unpack to {_megabytes(unpacked)}, the limit is "
+                       f"{_megabytes(MAX_XLSX_UNPACKED)} (a zip bomb?)")
+    for part in parts:
+        if part.file_size > 1_000_000 and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1):
+            return Problem(file, None, None, None,
+                           f"file is refused: its part {part.filename} would unpack to "
+                           f"{part.file_size / max(part.compress_size, 1):,.0f} times its size, the limit is "
+                           f"{MAX_XLSX_RATIO} (a zip bomb?)")
+    return None
 
 
 _ZEROS = re.compile(r"0+")
@@ -379,6 +529,17 @@ def _cell_text(cell) -> str:
 def _read_parquet(data: bytes, file: str):
     import pyarrow.parquet as pq
 
+    try:
+        metadata = pq.ParquetFile(io.BytesIO(data)).metadata
+        unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file that is not Parquet
+        return None, [Problem(file, None, None, None, f"file is not a readable Parquet file: {exc}")]
+    if metadata.num_columns > MAX_COLUMNS:
+        return None, [_too_wide(metadata.num_columns, file)]
+    if unpacked > MAX_PARQUET_UNPACKED:
+        return None, [Problem(file, None, None, None,
+                              f"file is refused: its data would take {_megabytes(unpacked)} unpacked, the limit "
+                              f"is {_megabytes(MAX_PARQUET_UNPACKED)}")]
     try:
         table = pq.read_table(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file that is not Parquet
