@@ -36,6 +36,10 @@ import numpy as np
 from admissions.errors import InvalidArgument
 from admissions.matching._validate import check_choice_range, check_choices, check_priority, check_seats
 
+#: Matrices of indices are int32 below this size (and programme count).
+_INT32_LIMIT = 2**31 - 1
+#: Rows per block where a whole-matrix temporary would be needed.
+_BLOCK_ROWS = 1 << 14
 #: A round whose windows would cover more than 1/this of all keys counts over all keys at once.
 _DENSE_SCAN_FRACTION = 3
 #: numpy's stable sort is a radix sort for 16-bit integers: programme ids are sorted that way when they fit.
@@ -79,9 +83,9 @@ class PreparedMarket:
     n_students: int
     n_columns: int  # k
     n_programmes_min: int  # 1 + the largest programme index chosen
-    programme: np.ndarray  # (n_students, k + 1) int64 copy of choices, -1 at padding (always in the last column)
-    key: np.ndarray  # (n_students, k + 1) int64 offset[p] + rank within p (0 = best); A at padding
-    key_priority: np.ndarray  # (A,) float64 priority of the application at each key
+    programme: np.ndarray  # (n_students, k + 1) copy of choices, -1 at padding (always in the last column)
+    key: np.ndarray  # (n_students, k + 1) offset[p] + rank within p (0 = best); A at padding
+    key_priority: np.ndarray | None  # (A,) float64 priority at each key; None in rank form (end[p] - 1 - key)
     n_apps: int  # A
     offset: np.ndarray  # (n_programmes_min + 1,) int64 first key of each programme
 
@@ -133,9 +137,12 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
 def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     """:func:`prepare` on validated arrays."""
     n_students, k = choices.shape
+    # int32 halves the memory the market keeps and the bytes every round gathers.
+    small = max(choices.size, int(choices.max(initial=0)) + 1) < _INT32_LIMIT
+    index = np.int32 if small else np.int64
     # A copy (the market must not change with the caller's array) with one more padding column,
     # so that every row ends in padding and scans along a row need no bounds check.
-    programme = np.full((n_students, k + 1), -1, dtype=np.int64)
+    programme = np.full((n_students, k + 1), -1, dtype=index)
     programme[:, :k] = choices
     # Padding (-1) lands in slot 0, programme p in slot p + 1.
     counts = np.bincount(programme.ravel() + 1)[1:]
@@ -144,10 +151,9 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
     np.cumsum(counts, out=offset[1:])
 
-    key = np.full(programme.shape, n_apps, dtype=np.int64)  # padding: key n_apps, one past the last
+    key = np.full(programme.shape, n_apps, dtype=index)  # padding: key n_apps, one past the last
     if _keys_from_ranks(programme[:, :k], priority, offset, n_apps, key[:, :k]):
-        # Rank form: the application at key q of programme p has priority end[p] - 1 - q.
-        key_priority = (np.repeat(offset[1:], counts) - 1 - np.arange(n_apps)).astype(np.float64)
+        key_priority = None
     else:
         key_priority = _keys_by_sorting(programme[:, :k], priority, n_programmes_min, key[:, :k])
     return PreparedMarket(
@@ -209,26 +215,29 @@ def _keys_from_ranks(
     of 0 .. A-1 then also proves each rank below its programme's size (keys can only fall below
     their own programme's range, the last range can only be filled by its own applications, and so
     on downwards) and no two equal within a programme. Returns False (``out`` then holds garbage)
-    when ``priority`` is not in rank form.
+    when ``priority`` is not in rank form. Works in blocks of rows to bound the temporaries.
     """
-    present = programme >= 0
-    rank = np.where(present, priority, 0.0)
-    if rank.size and not (rank.min() >= 0 and rank.max() < max(n_apps, 1)):
-        return False
-    whole = rank.astype(np.int64)
-    if not np.array_equal(whole, rank):
-        return False
-    del rank
-    end = np.empty(len(offset), dtype=np.int64)
+    end = np.empty(len(offset), dtype=out.dtype)
     end[:-1] = offset[1:] - 1
     end[-1] = n_apps  # what padding (programme -1) indexes
-    np.take(end, programme, out=out, mode="wrap")  # programme -1 wraps to the last entry
-    out -= whole
-    del whole
-    if out.size and out.min() < 0:
-        return False
     seen = np.zeros(n_apps + 1, dtype=bool)
-    seen[out] = True
+    for first in range(0, len(programme), _BLOCK_ROWS):
+        rows = slice(first, first + _BLOCK_ROWS)
+        block_programme = programme[rows]
+        rank = np.where(block_programme >= 0, priority[rows], 0.0)
+        if rank.size == 0:
+            continue
+        if not (rank.min() >= 0 and rank.max() < max(n_apps, 1)):
+            return False
+        whole = rank.astype(out.dtype)  # in range: exact
+        if not np.array_equal(whole, rank):
+            return False
+        block = end[block_programme]
+        block -= whole
+        if block.min() < 0:
+            return False
+        seen[block] = True
+        out[rows] = block
     return bool(seen.all())
 
 
@@ -258,8 +267,8 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
             f"priority[{s2}, {j2}] == {app_priority[order[at]]} ties with priority[{s1}, {j1}] at programme "
             f"{int(sorted_programme[at])}, must be unique within each programme"
         )
-    key = np.empty(len(order), dtype=np.int64)
-    key[order] = np.arange(len(order), dtype=np.int64)
+    key = np.empty(len(order), dtype=out.dtype)
+    key[order] = np.arange(len(order), dtype=out.dtype)
     rows, columns = np.divmod(flat, n_columns)
     out[rows, columns] = key
     return sorted_priority
@@ -281,7 +290,7 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
     thr[-1] = -1
     held = np.zeros(n_apps, dtype=bool)
     # The student at each held key, written when they propose; garbage where not held.
-    holder = np.empty(n_apps, dtype=np.int64)
+    holder = np.empty(n_apps, dtype=market.key.dtype)
     count = np.zeros(n_programmes, dtype=np.int64)
     column = np.full(n_students, -1, dtype=np.int64)
 
@@ -308,7 +317,7 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
         held[rejected] = False
         count[over] = seats[over]
         thr[over] = new_thr
-        student = holder[rejected]
+        student = holder[rejected].astype(np.int64)
         at = _first_cleared(student * width + column[student] + 1, programme, key, thr)
         column[student] = -1
 
@@ -319,7 +328,7 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
         assignment=assignment,
         choice_index=column,
         admitted=count,
-        cutoff=_cutoffs(held, count, market.key_priority),
+        cutoff=_cutoffs(held, count, market.key_priority, offset),
     )
 
 
@@ -392,7 +401,7 @@ def _reject_dense(
     ``seats``-th holder; the rejected are the held keys between it and ``hi``. A handful of passes
     over all keys beats the dozen passes over nearly as many keys that the windows need.
     """
-    running = np.cumsum(held, dtype=np.int64)
+    running = np.cumsum(held, dtype=np.int32 if len(held) < _INT32_LIMIT else np.int64)
     before = np.where(lo > 0, running[np.maximum(lo - 1, 0)], 0)
     last = np.searchsorted(running, before + seats, side="left")
     # Zones (last, hi) of different programmes neither overlap nor touch: mark their ends and fill.
@@ -403,7 +412,7 @@ def _reject_dense(
     return np.flatnonzero(zone & held), last + 1
 
 
-def _cutoffs(held: np.ndarray, admitted: np.ndarray, key_priority: np.ndarray) -> np.ndarray:
+def _cutoffs(held: np.ndarray, admitted: np.ndarray, key_priority: np.ndarray | None, offset: np.ndarray) -> np.ndarray:
     """(n_programmes,) priority of the last held key of each programme, NaN where none is held.
 
     Keys are programme-major, so the sorted held keys list each programme's holders together, in
@@ -411,6 +420,7 @@ def _cutoffs(held: np.ndarray, admitted: np.ndarray, key_priority: np.ndarray) -
     """
     cutoff = np.full(len(admitted), np.nan)
     held_key = np.flatnonzero(held)
-    some = admitted > 0
-    cutoff[some] = key_priority[held_key[np.cumsum(admitted)[some] - 1]]
+    some = np.flatnonzero(admitted > 0)
+    last = held_key[np.cumsum(admitted)[some] - 1]
+    cutoff[some] = key_priority[last] if key_priority is not None else offset[some + 1] - 1 - last
     return cutoff
