@@ -34,7 +34,9 @@ SHIPPED_PRICES = "riksprislista 2023 (admissions/data/prices.csv)"
 def shipped_prices() -> pd.DataFrame:
     """The shipped price list: programme_code, price_sek (riksprislista 2023, SEK per student and year)."""
     with resources.files("admissions").joinpath("data", "prices.csv").open("r", encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype={"programme_code": str})
+        # keep_default_na=False: "NA" is the natural science programme, not a missing value.
+        frame = pd.read_csv(handle, dtype={"programme_code": str}, keep_default_na=False)
+    return frame.assign(price_sek=frame["price_sek"].astype(float))
 
 
 def round_prices(r: RoundResult) -> tuple[pd.DataFrame, str]:
