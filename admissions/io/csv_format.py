@@ -21,6 +21,12 @@ BLOCK_ROWS = 200_000
 
 def format_column(values: pd.Series) -> pa.Array:
     """The text of every cell of a column (an Arrow string array, no nulls), quoted where CSV needs it."""
+    text = _format_column(values)
+    # pandas' Arrow-backed columns come back chunked; the writer needs one contiguous array.
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _format_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     # Numbers and booleans never need quoting; only text is checked.
     if pd.api.types.is_bool_dtype(values):
         present = values.notna().to_numpy()
