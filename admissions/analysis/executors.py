@@ -32,6 +32,9 @@ R = TypeVar("R")
 #: progress(done, total): called after each finished task.
 TaskProgress = Callable[[int, int], None]
 
+#: How long to wait for a Dask scheduler before giving up.
+CONNECT_TIMEOUT = "10s"
+
 # The shared object of the pool's worker process, set once by the initializer.
 _SHARED: Any = None
 
@@ -48,7 +51,7 @@ def executor_name(workers: int | None, scheduler: str | None) -> str:
     """'dask', 'in-process' or 'local': where :func:`run_all` runs with these settings."""
     if scheduler:
         return "dask"
-    return "in-process" if _check_workers(workers) == 1 else "local"
+    return "in-process" if check_workers(workers) == 1 else "local"
 
 
 def run_all(
@@ -89,7 +92,7 @@ def run_all(
         progress(0, total)
     if scheduler:
         return _run_dask(function, shared, tasks, scheduler, progress)
-    n_workers = min(_check_workers(workers), max(total, 1))
+    n_workers = min(check_workers(workers), max(total, 1))
     if n_workers == 1:
         results = []
         for done, task in enumerate(tasks, 1):
@@ -100,7 +103,8 @@ def run_all(
     return _run_pool(function, shared, tasks, n_workers, progress)
 
 
-def _check_workers(workers: int | None) -> int:
+def check_workers(workers: int | None) -> int:
+    """The number of local workers to use: ``workers``, or :func:`default_workers` when None."""
     if workers is None:
         return default_workers()
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -136,10 +140,10 @@ def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | 
             "--scheduler needs dask.distributed: pip install 'admissions[cluster]'"
         ) from None
     try:
-        client = Client(scheduler, timeout="10s", set_as_default=False)
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ConfigError(f"scheduler == {scheduler!r}, cannot connect: {exc}") from None
-    with client:
+    with client, client.as_current():
         [shared_future] = client.scatter([shared], broadcast=True, hash=False)
         futures = [client.submit(function, shared_future, task, pure=False) for task in tasks]
         index = {future.key: i for i, future in enumerate(futures)}

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from admissions import __version__
-from admissions.analysis.executors import TaskProgress, executor_name, run_all
+from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
@@ -319,6 +319,7 @@ def run_lottery(
     lottery_programmes.csv and run.json to ``out``. Returns the programmes table and the record."""
     started_at = datetime.now(timezone.utc)
     check_output_folder(out, inputs=folder)
+    check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
     result = run_lottery_draws(r, draws, seed, workers=workers, scheduler=scheduler, progress=progress,
                                task_progress=task_progress)

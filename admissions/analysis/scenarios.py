@@ -25,6 +25,7 @@ change, the same offer twice in one scenario, a scenario named ``baseline``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,13 +122,15 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
         With every problem found in the file.
     """
     path = Path(path)
-    frame = load_table(path, SCENARIOS)
+    # The key is checked below with the other rules, so every problem is reported together.
+    frame = load_table(path, dataclasses.replace(SCENARIOS, key=()))
     file = path.name
     problems: list[Problem] = []
     index = {str(pid): p for p, pid in enumerate(programme_ids)}
     seats = np.asarray(seats, dtype=np.int64)
 
     changes: dict[str, tuple[np.ndarray, dict[str, int], list[int]]] = {}
+    first_seen: dict[tuple[str, str], int] = {}
     names = frame["scenario"].astype(str).tolist()
     ids = frame["programme_id"].astype(str).tolist()
     cells = frame["seats"].astype(str).tolist()
@@ -139,6 +142,12 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
         if name.strip().lower() == BASELINE:
             problems.append(Problem(file, row, "scenario", name,
                                     f"'{BASELINE}' is reserved for the round as it is, must be another name"))
+        if (name, pid) in first_seen:
+            problems.append(Problem(file, row, "programme_id", pid,
+                                    f"duplicate programme_id for scenario {name}; first seen in row "
+                                    f"{first_seen[name, pid]}"))
+            continue
+        first_seen[name, pid] = row
         p = index.get(pid)
         if is_added and p is not None:
             problems.append(Problem(file, row, "programme_id", pid,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from admissions import __version__
-from admissions.analysis.executors import TaskProgress, executor_name, run_all
+from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
 from admissions.analysis.market import MarketContext, Outcome, build_context, evaluate
 from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
 from admissions.errors import InvalidArgument
@@ -219,6 +219,7 @@ def run_whatif(
 
     started_at = datetime.now(timezone.utc)
     check_output_folder(out, inputs=folder)
+    check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
     analysis = analyse(r, [s.seats for s in scenarios], workers=workers, scheduler=scheduler,
@@ -309,6 +310,7 @@ def run_sweep(
 
     started_at = datetime.now(timezone.utc)
     check_output_folder(out, inputs=folder)
+    check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
     where = np.flatnonzero(r.encoded.programme_ids.astype(str) == programme_id)
     if len(where) == 0:

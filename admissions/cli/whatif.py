@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import fail, print_problems
 from admissions.cli._summary import progress_printer
 from admissions.errors import AdmissionsError, InvalidInput
@@ -67,6 +68,7 @@ def whatif(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
+    shared_output: SharedOutputOption = False,
 ) -> None:
     """Re-match the round under capacity scenarios and compare each with the round as it is.
 
@@ -86,7 +88,7 @@ def whatif(
     from admissions.analysis.whatif import run_whatif
 
     try:
-        with task_bar(quiet, "scenarios") as (steps, tasks):
+        with output_options(False, None, shared_output), task_bar(quiet, "scenarios") as (steps, tasks):
             summary, record = run_whatif(folder, scenarios, out, seed=seed, workers=workers, scheduler=scheduler,
                                          progress=steps, task_progress=tasks)
     except InvalidInput as exc:

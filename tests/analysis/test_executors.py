@@ -1,0 +1,95 @@
+"""The same outputs whichever executor runs the tasks: in-process, local process pool, Dask LocalCluster."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from admissions.analysis.executors import default_workers, executor_name, run_all
+from admissions.analysis.lottery import run_lottery
+from admissions.analysis.whatif import run_whatif
+from admissions.errors import ConfigError
+
+from .conftest import write_scenarios
+
+distributed = pytest.importorskip("distributed")
+
+COMPARED = {
+    "whatif": ("scenarios.csv", "programme_changes.csv", "whatif.html"),
+    "lottery": ("lottery_students.csv", "lottery_programmes.csv"),
+}
+
+
+def _square_plus(shared, task):
+    return shared["offset"] + task * task
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def scenarios(region, tmp_path_factory):
+    ids = pd.read_csv(region / "programmes.csv", dtype=str)["programme_id"].tolist()
+    lines = ["scenario,programme_id,seats,added"]
+    lines += [f"s{i},{pid},{'+10' if i % 2 else '0'}," for i, pid in enumerate(ids[:12])]
+    return write_scenarios(tmp_path_factory.mktemp("scenarios") / "scenarios.csv", "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_all_keeps_task_order(workers):
+    seen = []
+    results = run_all(_square_plus, {"offset": 1}, list(range(20)), workers=workers,
+                      progress=lambda done, total: seen.append((done, total)))
+    assert results == [1 + t * t for t in range(20)]
+    assert seen[0] == (0, 20) and seen[-1] == (20, 20)
+
+
+def test_run_all_on_a_cluster_keeps_task_order(cluster):
+    assert run_all(_square_plus, {"offset": 2}, list(range(20)), scheduler=cluster.scheduler_address) == [
+        2 + t * t for t in range(20)]
+
+
+def test_executor_names_and_bad_settings(monkeypatch):
+    monkeypatch.setattr("admissions.analysis.executors.CONNECT_TIMEOUT", "1s")
+    assert executor_name(1, None) == "in-process"
+    assert executor_name(2, None) == "local"
+    assert executor_name(None, "tcp://x:1") == "dask"
+    assert default_workers() >= 1
+    with pytest.raises(ConfigError, match="workers == -1, must be a whole number >= 1"):
+        run_all(_square_plus, {"offset": 0}, [1], workers=-1)
+    with pytest.raises(ConfigError, match="scheduler == 'tcp://127.0.0.1:1', cannot connect"):
+        run_all(_square_plus, {"offset": 0}, [1], scheduler="tcp://127.0.0.1:1")
+
+
+def _outputs(folder, names):
+    return {name: (folder / name).read_bytes() for name in names}
+
+
+def test_whatif_is_identical_on_every_executor(region, scenarios, cluster, tmp_path):
+    outputs = {}
+    for label, kwargs in (("in-process", {"workers": 1}), ("local", {"workers": 2}),
+                          ("dask", {"scheduler": cluster.scheduler_address})):
+        run_whatif(region, scenarios, tmp_path / label, **kwargs)
+        outputs[label] = _outputs(tmp_path / label, COMPARED["whatif"])
+    assert outputs["local"] == outputs["in-process"]
+    assert outputs["dask"] == outputs["in-process"]
+
+
+def test_lottery_is_identical_on_every_executor(region, cluster, tmp_path):
+    outputs = {}
+    for label, kwargs in (("in-process", {"workers": 1}), ("local", {"workers": 2}),
+                          ("dask", {"scheduler": cluster.scheduler_address})):
+        run_lottery(region, tmp_path / label, draws=120, seed=4, **kwargs)
+        outputs[label] = _outputs(tmp_path / label, COMPARED["lottery"])
+    assert outputs["local"] == outputs["in-process"]
+    assert outputs["dask"] == outputs["in-process"]
+
+
+def test_whatif_on_a_cluster_of_processes(region, scenarios, tmp_path):
+    """Workers in their own processes: the shared market is pickled and scattered to them."""
+    run_whatif(region, scenarios, tmp_path / "ref", workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+        run_whatif(region, scenarios, tmp_path / "dask", scheduler=c.scheduler_address)
+    assert _outputs(tmp_path / "dask", COMPARED["whatif"]) == _outputs(tmp_path / "ref", COMPARED["whatif"])

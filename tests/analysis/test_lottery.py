@@ -1,0 +1,113 @@
+"""Lottery draws: per-draw priorities equal build_priority's, probabilities, reproducibility, the files."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from admissions.analysis.lottery import (
+    DRAW_SEED_STRIDE,
+    PROGRAMME_COLUMNS,
+    STUDENT_COLUMNS,
+    draw_priority,
+    draw_seed,
+    lottery_context,
+    run_lottery,
+    run_draws,
+    run_lottery_draws,
+    students_table,
+)
+from admissions.matching import build_priority, draw_lottery
+from admissions.pipeline import prepare_round
+
+from .conftest import SMALL, TIES
+
+
+def read(path):
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("chain", [("lottery",), ("choice_rank", "lottery"), ("grade_value", "n_grades", "lottery"),
+                                   ("lottery", "choice_rank")])
+def test_draw_priority_equals_build_priority(region, chain):
+    r = prepare_round(region, tie_break=chain)
+    context = lottery_context(r, seed=3)
+    assert len(context.tied_at) > 0  # the region has ties for the lottery to decide
+    m, sel = r.market, r.selection
+    for d in range(3):
+        lottery = draw_lottery(r.encoded.n_students, draw_seed(3, d))
+        expected = build_priority(m.choices, m.tier, m.score, tie_break=chain, lottery=lottery,
+                                  grade_value=sel.merit, n_grades=sel.n_grades, choice_rank=m.column)
+        np.testing.assert_array_equal(draw_priority(context, lottery), expected)
+
+
+def test_draw_is_the_match_of_its_seed(region):
+    """Draw d is what `admissions match --seed seed * 1000003 + d` places (the input has no lottery column)."""
+    r = prepare_round(region)
+    assert draw_seed(2, 1) == 2 * DRAW_SEED_STRIDE + 1
+    context = lottery_context(r, seed=2)
+    part = run_draws(context, (1, 2))
+    matched = prepare_round(region, seed=draw_seed(2, 1))
+    column = matched.placed_column
+    expected = np.where(column >= 0, column, r.encoded.choices.shape[1])
+    assert part.counts.argmax(axis=1).tolist() == expected.tolist()
+    assert (part.counts.sum(axis=1) == 1).all()
+    np.testing.assert_array_equal(part.admitted[0], matched.admitted)
+
+
+def test_ties_are_decided_by_the_lottery(tmp_path):
+    programmes, _ = run_lottery(TIES, tmp_path / "out", draws=200, seed=5, workers=1)
+    students = read(tmp_path / "out" / "lottery_students.csv")
+    assert list(students.columns) == list(STUDENT_COLUMNS)
+    p = {(s, g): float(v) for s, g, v in zip(students["student_id"], students["programme_id"], students["probability"])}
+    # T1 and T2 tie on 250 for A's one seat: each gets it in about half the draws, else nothing.
+    assert p[("T1", "A")] + p[("T2", "A")] == 1.0
+    assert p[("T1", "A")] + p[("T1", "")] == 1.0
+    assert 0.35 < p[("T1", "A")] < 0.65
+    assert p[("T3", "B")] == 1.0 and ("T3", "") not in p
+    table = read(tmp_path / "out" / "lottery_programmes.csv").set_index("programme_id")
+    assert list(table.reset_index().columns) == list(PROGRAMME_COLUMNS)
+    assert [float(v) for v in table.loc["A", ["cutoff_min", "cutoff_median", "cutoff_max", "oversubscribed_share",
+                                              "admitted_min", "admitted_max", "uncertain_students"]]] == [
+        250, 250, 250, 1, 1, 1, 2]
+    assert table.loc["B", "cutoff_min"] == "" and float(table.loc["B", "oversubscribed_share"]) == 0
+    assert table.loc["B", "uncertain_students"] == "0"
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["draws"] == 200 and record["seed"] == 5
+    assert record["counts"]["students_certain"] == 1 and record["counts"]["students_uncertain"] == 2
+
+
+def test_no_ties_gives_certainty(tmp_path):
+    run_lottery(SMALL, tmp_path / "out", draws=20, seed=1, workers=1)
+    students = read(tmp_path / "out" / "lottery_students.csv")
+    assert (students["probability"].astype(float) == 1).all()
+    assert students["student_id"].tolist() == ["S1", "S2", "S3", "S4", "S5", "S6"]
+    assert students["programme_id"].tolist() == ["A", "C", "B", "", "C", ""]
+    assert students["choice_rank"].tolist() == ["1", "2", "1", "", "1", ""]
+    table = read(tmp_path / "out" / "lottery_programmes.csv")
+    assert table["cutoff_min"].tolist() == table["cutoff_max"].tolist() == ["300", "260", "220"]
+
+
+def test_probabilities_on_a_region(region):
+    r = prepare_round(region)
+    result = run_lottery_draws(r, 40, 9, workers=1)
+    students = students_table(result)
+    total = students.groupby("student_id", sort=False)["probability"].sum()
+    assert len(total) == r.encoded.n_students
+    np.testing.assert_allclose(total.to_numpy(), 1.0)
+    assert (students["probability"] > 0).all()
+    # Some placements are decided by the lottery in a region with tied merit values.
+    assert (students["probability"] < 1).any()
+    # Admitted never exceeds seats in any draw; cut-offs lie within the merit scale.
+    assert (result.admitted <= r.encoded.seats[None, :]).all()
+    cut = result.cutoff[~np.isnan(result.cutoff)]
+    assert ((cut >= 0) & (cut <= 340 + 1000)).all()
+
+
+def test_draws_must_be_positive():
+    from admissions.errors import InvalidArgument
+
+    r = prepare_round(TIES)
+    with pytest.raises(InvalidArgument, match=r"draws == 0, must be a whole number from 1 to 1,000,000"):
+        run_lottery_draws(r, 0, 0, workers=1)
