@@ -122,3 +122,36 @@ def test_accepts_other_integer_and_float_dtypes():
     expected = deferred_acceptance(choices, priority, seats)
     assert_same(deferred_acceptance(choices.astype(np.int32), priority.astype(np.float64),
                                     seats.astype(np.uint16)), expected)
+
+
+def test_everyone_unplaceable_and_more_seats_than_students():
+    choices = np.array([[0, 1], [1, 0], [0, -1]])
+    priority = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, -np.inf]])
+    nobody = deferred_acceptance(choices, priority, np.array([0, 0]))
+    assert nobody.assignment.tolist() == [-1, -1, -1] and nobody.admitted.tolist() == [0, 0]
+    plenty = deferred_acceptance(choices, priority, np.array([10, 10]))
+    assert plenty.assignment.tolist() == [0, 1, 0] and plenty.choice_index.tolist() == [0, 0, 0]
+    assert plenty.cutoff.tolist() == [1.0, 3.0]
+
+
+def test_one_programme_same_merit_lottery_decides():
+    from admissions.matching import build_priority, draw_lottery
+
+    n = 50
+    choices = np.zeros((n, 1), dtype=np.int64)
+    priority = build_priority(choices, np.ones((n, 1), dtype=np.int64), np.full((n, 1), 200.0),
+                              lottery=draw_lottery(n, seed=3))
+    result = deferred_acceptance(choices, priority, np.array([10]))
+    winners = np.argsort(-draw_lottery(n, seed=3))[:10]
+    assert sorted(np.flatnonzero(result.assignment == 0).tolist()) == sorted(winners.tolist())
+    assert result.cutoff.tolist() == [40.0]
+
+
+def test_student_optimal_at_55000_students():
+    """The core equals the textbook algorithm on a realistic instance of the region's size."""
+    instances = pytest.importorskip("benchmarks.instances")
+    inst = instances.make_instance(55_000, seed=2)
+    result = deferred_acceptance(inst.choices, inst.priority, inst.seats)
+    assert_same(result, reference_deferred_acceptance(inst.choices, inst.priority, inst.seats))
+    check = check_matching(inst.choices, inst.priority, inst.seats, result.assignment, optimality="core")
+    assert check.is_stable
