@@ -122,15 +122,36 @@ def meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"kind == {kind!r}, must be one of vocational, preparatory, imv, not_vocational, open")
 
     ok = ok | ~passes.has_grades
-    reason = np.full(n, "", dtype=object)
-    for student in np.flatnonzero(~ok):
-        parts = []
-        for failing, text in failures:
-            if failing[student]:
-                parts.append(text if text is not None else
-                             f"{others[student]} other passed subjects, needs {requirement.others}")
-        reason[student] = "; ".join(parts)
-    return ok, reason
+    return ok, _reasons(~ok, failures, others, requirement.others)
+
+
+def _reasons(failing: np.ndarray, failures: list[tuple[np.ndarray, str | None]], others: np.ndarray,
+             needed: int) -> np.ndarray:
+    """The reason text of every failing student, built once per distinct pattern of unmet parts."""
+    reason = np.full(len(failing), "", dtype=object)
+    students = np.flatnonzero(failing)
+    if len(students) == 0:
+        return reason
+    # One bit per unmet part, plus the count of other passes where that part is about the count.
+    bits = np.zeros(len(students), dtype=np.int64)
+    count = np.zeros(len(students), dtype=np.int64)
+    for bit, (unmet, text) in enumerate(failures):
+        hit = unmet[students]
+        bits |= hit.astype(np.int64) << bit
+        if text is None:
+            count = np.where(hit, others[students], count)
+    # One integer key per (unmet parts, count) pair: a 1-d unique is far cheaper than a row-wise one.
+    keys, inverse = np.unique(bits * 1_000_000 + count, return_inverse=True)
+    texts = np.empty(len(keys), dtype=object)
+    for p, (pattern, n_others) in enumerate(zip(keys // 1_000_000, keys % 1_000_000)):
+        parts = [
+            text if text is not None else f"{n_others} other passed subjects, needs {needed}"
+            for bit, (_, text) in enumerate(failures)
+            if pattern >> bit & 1
+        ]
+        texts[p] = "; ".join(parts)
+    reason[students] = texts[inverse.ravel()]
+    return reason
 
 
 def application_eligibility(
