@@ -396,6 +396,13 @@ def _string_bytes(array: pa.Array) -> bytes:
     return memoryview(array.buffers()[2])[start:end].tobytes()
 
 
+def _text_array(column: pd.Series) -> pa.Array:
+    """Any non-numeric column as Arrow strings: booleans as true/false (as in the CSV files), missing as null."""
+    values = column.astype(object).where(column.notna(), None).tolist()
+    return pa.array([v if v is None or isinstance(v, str) else ("true" if v is True else "false" if v is False
+                                                                 else str(v)) for v in values], type=pa.string())
+
+
 def _is_arrow_string(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
 
