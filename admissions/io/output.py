@@ -356,8 +356,7 @@ def _cells(column: pd.Series) -> tuple[pa.Array, int]:
         text = pc.cast(values, pa.string())
         cells = pc.binary_join_element_wise("<c><v>", text, "</v></c>", "")
     else:
-        text = pa.array(column.astype(object).where(column.notna(), None).to_numpy(dtype=object), type=pa.string(),
-                        from_pandas=True) if not _is_arrow_string(column) else _arrow_strings(column)
+        text = _arrow_strings(column) if _is_arrow_string(column) else _text_array(column)
         text = text.cast(pa.string())
         # Looked for in the column's bytes at once: most columns need no replacing at all.
         data = _string_bytes(text)
