@@ -1,0 +1,130 @@
+"""report.xlsx and write_xlsx: every CSV as a sheet, readable by openpyxl and LibreOffice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from admissions.io.output import write_xlsx
+from admissions.outputs import REPORT_SHEETS
+
+CSV_SHEETS = list(REPORT_SHEETS)  # the aggregate tables only: no student-level data in report.xlsx
+
+
+def sheet_rows(path, name) -> list[list[str]]:
+    """A sheet's cells as text, "" for empty, numbers written as the CSV writes them."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    rows = []
+    for row in workbook[name].iter_rows(values_only=True):
+        rows.append(["" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in row])
+    workbook.close()
+    return rows
+
+
+def csv_rows(path) -> list[list[str]]:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = [list(frame.columns)]
+    for values in frame.itertuples(index=False):
+        rows.append([(f"{float(v):g}" if _is_number(v) else v) for v in values])
+    return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() != "" and text.lower() not in ("nan", "inf", "-inf", "infinity")
+
+
+def normalise(rows):
+    return [[(f"{float(v):g}" if _is_number(v) else v) for v in row] for row in rows]
+
+
+def test_every_csv_is_a_sheet_with_the_same_cells(matched):
+    path = matched.out / "report.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == CSV_SHEETS
+    for name in CSV_SHEETS:
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "A2", name
+        assert all(cell.font.b for cell in sheet[1]), name
+        assert normalise(sheet_rows(path, name)) == csv_rows(matched.out / f"{name}.csv"), name
+
+
+def test_columns_are_as_wide_as_their_values(sample):
+    workbook = openpyxl.load_workbook(sample.out / "report.xlsx")
+    sheet = workbook["programmes"]
+    widths = {cell.column_letter: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+    schools = sample.output("programmes")["school"].str.len().max()
+    assert widths["B"] == min(schools + 2, 60)  # school
+    assert widths["F"] == len("seats") + 2  # seats: its header is wider than its numbers
+
+
+def test_write_xlsx_types_escaping_and_missing_values(tmp_path):
+    frame = pd.DataFrame({
+        "text": ["a & <b>", " padded ", "=1+1", "bell\x07here", "", "Malmö"],
+        "integer": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+        "float": [1.5, np.nan, np.inf, 0.1 + 0.2, -2.0, 1e20],
+        "flag": [True, False, True, False, True, False],
+    })
+    path = tmp_path / "t.xlsx"
+    write_xlsx({"one": frame, "empty": frame.iloc[:0]}, path)
+    workbook = openpyxl.load_workbook(path)
+    rows = list(workbook["one"].iter_rows(values_only=True))
+    assert rows[0] == ("text", "integer", "float", "flag")
+    assert [r[0] for r in rows[1:]] == ["a & <b>", " padded ", "=1+1", "bellhere", None, "Malmö"]
+    assert [r[1] for r in rows[1:]] == [1, None, 3, 4, 5, 6]
+    assert [r[2] for r in rows[1:]] == [1.5, None, None, 0.1 + 0.2, -2, 1e20]
+    assert [r[3] for r in rows[1:]] == ["true", "false", "true", "false", "true", "false"]
+    assert workbook["one"]["A4"].data_type == "s"  # text that looks like a formula stays text
+    assert list(workbook["empty"].iter_rows(values_only=True)) == [("text", "integer", "float", "flag")]
+
+
+def test_write_xlsx_gives_equal_bytes_for_equal_tables(tmp_path):
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [1, 2]})
+    write_xlsx({"s": frame}, tmp_path / "1.xlsx")
+    write_xlsx({"s": frame}, tmp_path / "2.xlsx")
+    assert (tmp_path / "1.xlsx").read_bytes() == (tmp_path / "2.xlsx").read_bytes()
+    assert zipfile.ZipFile(tmp_path / "1.xlsx").testzip() is None
+
+
+def test_write_xlsx_refuses_a_bad_sheet_name(tmp_path):
+    from admissions.errors import OutputError
+
+    with pytest.raises(OutputError, match=r"sheet name == 'a/b', must be 1-31 characters"):
+        write_xlsx({"a/b": pd.DataFrame({"x": [1]})}, tmp_path / "bad.xlsx")
+
+
+def libreoffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def test_libreoffice_reads_report_xlsx(sample, tmp_path):
+    """LibreOffice converts the programmes sheet of report.xlsx to CSV equal to programmes.csv."""
+    binary = libreoffice()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is missing in CI: .ci/run installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice is not installed (it is in CI)")
+    sheet = CSV_SHEETS.index("programmes") + 1
+    # Filter options: comma, double quote, UTF-8, start row 1, ..., and the sheet number last.
+    target = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
+    completed = subprocess.run(
+        [binary, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", target, "--outdir", str(tmp_path), str(sample.out / "report.xlsx")],
+        capture_output=True, text=True, timeout=180,
+    )
+    converted = list(tmp_path.glob("report*.csv"))
+    assert completed.returncode == 0 and converted, completed.stdout + completed.stderr
+    got = pd.read_csv(converted[0], dtype=str, keep_default_na=False)
+    expected = sample.output("programmes")
+    assert list(got.columns) == list(expected.columns)
+    assert normalise(got.to_numpy().tolist()) == normalise(expected.to_numpy().tolist())
