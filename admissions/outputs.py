@@ -18,12 +18,16 @@ from admissions.reports.html import report_html
 from admissions.reports.placements import application_outcomes, applications_table, placements_table
 from admissions.reports.programmes import programmes_table
 
-#: Files written by every matching run, in the order they are written. Every CSV file is also a
-#: sheet (named as the file without .csv) of report.xlsx.
+#: Files written by every matching run, in the order they are written. The aggregate CSV files
+#: (programmes, dimensioning, flows) are also sheets (named as the file without .csv) of
+#: report.xlsx; the student-level ones (placements, applications) are not: only placements.csv and
+#: applications.csv carry student-level data.
 MATCH_FILES = (
     "placements.csv", "applications.csv", "programmes.csv", "dimensioning.csv", "flows.csv",
     "report.xlsx", "report.html", "run.json",
 )
+#: The sheets of report.xlsx: the aggregate tables, no student-level data.
+REPORT_SHEETS = ("programmes", "dimensioning", "flows")
 
 
 def write_match_outputs(
@@ -59,7 +63,7 @@ def write_match_outputs(
         tables.update(reports)
         write_html_report(r, tables, folder / "report.html", record)
     with r.timings.step("report.xlsx", progress):
-        write_xlsx(tables, folder / "report.xlsx")
+        write_xlsx({name: tables[name] for name in REPORT_SHEETS}, folder / "report.xlsx")
     record["prices"] = prices_source
     record["timings_s"] = dict(r.timings.steps)
     record["outputs"] = list(MATCH_FILES)

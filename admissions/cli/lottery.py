@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
 from admissions.cli._output import fail
 from admissions.cli.whatif import (
     FolderArgument,
@@ -29,6 +30,9 @@ def lottery(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
+    pseudonymise: PseudonymiseOption = False,
+    pseudonym_key_file: KeyFileOption = None,
+    shared_output: SharedOutputOption = False,
 ) -> None:
     """Match the round under many lottery draws and report how much the lottery decides.
 
@@ -46,7 +50,8 @@ def lottery(
     from admissions.analysis.lottery import run_lottery
 
     try:
-        with task_bar(quiet, "draws") as (steps, tasks):
+        with output_options(pseudonymise, pseudonym_key_file, shared_output), \
+                task_bar(quiet, "draws") as (steps, tasks):
             _, record = run_lottery(folder, out, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
                                     progress=steps, task_progress=tasks)
     except InvalidInput as exc:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
 from admissions.cli._output import fail, print_problems
 from admissions.cli._summary import print_summary, progress_printer
 from admissions.errors import AdmissionsError, InvalidInput
@@ -19,13 +20,17 @@ def match(
     tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain after tier and score, comma-separated from choice_rank, grade_value, n_grades, lottery [default: lottery].")] = None,
     max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices [default: all].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    pseudonymise: PseudonymiseOption = False,
+    pseudonym_key_file: KeyFileOption = None,
+    shared_output: SharedOutputOption = False,
 ) -> None:
     """Match students to programmes by student-proposing deferred acceptance and write the results.
 
     Writes OUT/placements.csv (one row per student), OUT/applications.csv (one row per
     application, with outcome and reserve position) and OUT/run.json (version, seed, settings,
     sha256 of every input file, counts, checks, timings). Invalid input is reported, every problem
-    at once, and nothing is written.
+    at once, and nothing is written. Files are readable by you only unless --shared-output;
+    --pseudonymise writes keyed pseudonyms instead of student ids.
 
     Example: admissions match data/samples/skane-2000 --out results
     """
@@ -33,14 +38,15 @@ def match(
 
     chain = None if tie_break is None else tuple(key.strip() for key in tie_break.split(",") if key.strip())
     try:
-        r, record = run_match(
-            folder,
-            out,
-            seed=seed,
-            tie_break=chain,
-            max_choices=max_choices,
-            progress=None if quiet else progress_printer(),
-        )
+        with output_options(pseudonymise, pseudonym_key_file, shared_output):
+            r, record = run_match(
+                folder,
+                out,
+                seed=seed,
+                tie_break=chain,
+                max_choices=max_choices,
+                progress=None if quiet else progress_printer(),
+            )
     except InvalidInput as exc:
         print_problems(exc.problems, folder)
         raise typer.Exit(1) from None

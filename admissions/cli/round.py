@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
 from admissions.cli._output import fail, print_problems
 from admissions.cli._summary import print_summary, progress_printer
 from admissions.errors import AdmissionsError, InvalidInput
@@ -32,13 +33,18 @@ def round_(
     tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain, comma-separated.")] = None,
     max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    pseudonymise: PseudonymiseOption = False,
+    pseudonym_key_file: KeyFileOption = None,
+    shared_output: SharedOutputOption = False,
 ) -> None:
     """Run a preliminary, final, reserve or simulation round and record it in the season database.
 
     A reserve round starts from the newest final or reserve round: every student keeps their seat
     or moves up their own list; declined and withdrawn seats (--answers) are freed and go to the
     best-placed reserves, in chains, within the one round. Every run is recorded with its inputs'
-    sha256, seed, settings, placements and reserve positions (see `admissions history`).
+    sha256, seed, settings, placements and reserve positions (see `admissions history`). The
+    season database keeps the real student ids (it is the officers' own record); --pseudonymise
+    applies to the files written to OUT.
 
     Example: admissions round final data/samples/skane-2000 --season season-2027 --out final
     """
@@ -46,9 +52,10 @@ def round_(
 
     chain = None if tie_break is None else tuple(k.strip() for k in tie_break.split(",") if k.strip())
     try:
-        _, record = run_round(kind.value, folder, season, answers=answers, out=out, seed=seed,
-                              tie_break=chain, max_choices=max_choices,
-                              progress=None if quiet else progress_printer())
+        with output_options(pseudonymise, pseudonym_key_file, shared_output):
+            _, record = run_round(kind.value, folder, season, answers=answers, out=out, seed=seed,
+                                  tie_break=chain, max_choices=max_choices,
+                                  progress=None if quiet else progress_printer())
     except InvalidInput as exc:
         print_problems(exc.problems, folder)
         raise typer.Exit(1) from None

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import fail
 from admissions.cli.whatif import (
     FolderArgument,
@@ -32,6 +33,7 @@ def sweep(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
+    shared_output: SharedOutputOption = False,
 ) -> None:
     """Re-match the round for each number of seats of one offer, everything else as it is.
 
@@ -47,7 +49,7 @@ def sweep(
 
     try:
         values = parse_seat_range(seats)
-        with task_bar(quiet, "seat values") as (steps, tasks):
+        with output_options(False, None, shared_output), task_bar(quiet, "seat values") as (steps, tasks):
             table, _ = run_sweep(folder, programme, values, out, seed=seed, workers=workers, scheduler=scheduler,
                                  progress=steps, task_progress=tasks)
     except InvalidInput as exc:

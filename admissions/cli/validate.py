@@ -53,7 +53,10 @@ def summary_line(data: RoundInput) -> str:
 def _write_problems(problems: list[Problem], path: Path | None) -> None:
     if path is None:
         return
+    from admissions.io.output import output_file, write_csv
+
     try:
-        problems_frame(problems).to_csv(path, index=False)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}")
+        with output_file(path) as temporary:
+            write_csv(problems_frame(problems), temporary)
+    except AdmissionsError as exc:
+        fail(str(exc))

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from admissions.errors import OutputError
-from admissions.io.safety import PRIVATE_FILE, SHARED_FILE, escape_frame, set_modes
+from admissions.io.csv_format import write_frame_csv
+from admissions.io.safety import PRIVATE_FILE, SHARED_FILE, current_policy, escape_frame, set_modes
 
 #: The file that marks a folder as one this tool wrote, so it may be replaced by a new run.
 RUN_RECORD = "run.json"
@@ -25,15 +26,21 @@ RUN_RECORD = "run.json"
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as UTF-8 CSV with a header, comma-separated, Unix line ends, no index.
 
-    Text cells that a spreadsheet would run as a formula (beginning with = + - @, a tab or a
-    carriage return) get a leading ``'``; numbers are left as they are.
-    :func:`admissions.io.safety.unescape_cell` gives the exact value back.
+    Booleans as true/false, numbers without needless decimals, missing values empty
+    (admissions.io.csv_format). Text cells that a spreadsheet would run as a formula (beginning
+    with = + - @, a tab or a carriage return) get a leading ``'``; numbers are left as they are.
+    :func:`admissions.io.safety.unescape_cell` gives the exact value back. Under a pseudonymising
+    output policy the ``student_id`` column is written as pseudonyms (admissions.io.safety).
     """
-    escape_frame(frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    write_frame_csv(escape_frame(current_policy().table(frame)), path)
 
 
 def write_json(data: object, path: Path) -> None:
-    """Write JSON with sorted keys and a final newline, so equal data gives equal bytes."""
+    """Write JSON with sorted keys and a final newline, so equal data gives equal bytes.
+
+    Under a pseudonymising output policy a run record says so (never with what key).
+    """
+    data = current_policy().record(data) if Path(path).name == RUN_RECORD else data
     path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -55,7 +62,7 @@ def check_output_folder(out: Path, inputs: Path | None = None) -> None:
 
 
 @contextmanager
-def output_folder(out: Path, inputs: Path | None = None, *, shared: bool = False) -> Iterator[Path]:
+def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None = None) -> Iterator[Path]:
     """Yield a temporary folder beside ``out``; on success it replaces ``out`` whole.
 
     The temporary folder is ``.OUT.tmp-PID-XXXX`` beside OUT, private (0700) from its creation.
@@ -66,7 +73,9 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool = False
     complete ``out`` or none, never a mix of old and new files. On an exception the temporary
     folder is removed; an OSError (a full disk) becomes an OutputError. Temporary folders left by
     a killed run (their PID no longer running) are removed by the next run writing the same OUT.
+    ``shared`` defaults to the output policy's (admissions.io.safety.output_policy).
     """
+    shared = current_policy().shared if shared is None else shared
     out = Path(out)
     check_output_folder(out, inputs)
     target = out.resolve()
@@ -95,12 +104,14 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool = False
 
 
 @contextmanager
-def output_file(path: Path, *, shared: bool = False) -> Iterator[Path]:
+def output_file(path: Path, *, shared: bool | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` for a single output file; on success it replaces ``path``.
 
     The same guarantees as :func:`output_folder` for one file (``--csv`` of diff, ``--problems-csv``
-    of validate): the file is private (0600) unless ``shared``, and ``path`` is never half-written.
+    of validate): the file is private (0600) unless ``shared`` (default: the output policy's), and
+    ``path`` is never half-written.
     """
+    shared = current_policy().shared if shared is None else shared
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")
@@ -249,9 +260,15 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     The workbook XML is built directly rather than cell by cell through openpyxl, which takes about
     ten seconds for the ~2 million cells of a 55,000-student round; openpyxl and LibreOffice read
     the result (tests/reports/test_xlsx.py).
+
+    Formula safety: a text cell is an inline string (``t="inlineStr"``), never a formula, so
+    ``=HYPERLINK(...)`` shows as that text in Excel and LibreOffice and reads back with openpyxl as
+    a string (data_type "s") with its exact value; no apostrophe is added. Under a pseudonymising
+    output policy the ``student_id`` column is written as pseudonyms.
     """
     import zipfile
 
+    policy = current_policy()
     names = list(sheets)
     for name in names:
         if not name or len(name) > 31 or any(ch in name for ch in "[]:*?/\\"):
@@ -288,7 +305,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             for part, text in parts.items():
                 add(part, text)
             for i, name in enumerate(names, 1):
-                add(f"xl/worksheets/sheet{i}.xml", _sheet_xml(sheets[name]))
+                add(f"xl/worksheets/sheet{i}.xml", _sheet_xml(policy.table(sheets[name])))
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
 

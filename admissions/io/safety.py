@@ -25,14 +25,25 @@ Pseudonyms
 File modes
     Output files are created readable by the owner only (0600, folders 0700); shared outputs are
     readable by everybody (0644, folders 0755).
+
+Where it applies
+    Every output goes through :mod:`admissions.io.output` (write_csv, write_xlsx, write_json,
+    output_folder, output_file), which follow the :class:`OutputPolicy` in force: a command sets
+    it once with :func:`output_policy` around its work, so a pseudonymised or shared run needs no
+    option threaded through every library function. The ``student_id`` column of every table
+    written (placements, applications, lottery students, a season's diff) is pseudonymised there.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +212,57 @@ def pseudonymiser(enabled: bool, key_file: Path | None = None) -> Pseudonymiser 
     if not enabled and key_file is None:
         return None
     return Pseudonymiser(pseudonym_key(key_file))
+
+
+# --- the policy of a command's outputs --------------------------------------------------------
+
+#: Columns that hold student ids, pseudonymised in every table written under a pseudonymising policy.
+STUDENT_ID_COLUMNS = ("student_id",)
+
+
+@dataclass(frozen=True)
+class OutputPolicy:
+    """How a command writes its outputs: student ids pseudonymised or not, files private or shared."""
+
+    pseudonymiser: Pseudonymiser | None = None
+    shared: bool = False
+
+    def table(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` as it may be written: its student-id columns pseudonymised when the policy says so."""
+        if self.pseudonymiser is None:
+            return frame
+        for column in STUDENT_ID_COLUMNS:
+            frame = self.pseudonymiser.frame(frame, column)
+        return frame
+
+    def record(self, data: object) -> object:
+        """A run record as it may be written: saying that ids were pseudonymised (never with what key)."""
+        if self.pseudonymiser is None or not isinstance(data, dict):
+            return data
+        return {**data, "pseudonymised": {
+            "columns": list(STUDENT_ID_COLUMNS),
+            "method": f"{PSEUDONYM_PREFIX} + first {PSEUDONYM_HEX} hex digits of HMAC-SHA256(key, id)",
+            "key": "not recorded",
+        }}
+
+
+_POLICY: contextvars.ContextVar[OutputPolicy] = contextvars.ContextVar("output_policy", default=OutputPolicy())
+
+
+def current_policy() -> OutputPolicy:
+    """The output policy in force (private files, real ids unless a command said otherwise)."""
+    return _POLICY.get()
+
+
+@contextmanager
+def output_policy(pseudonymiser: Pseudonymiser | None = None, shared: bool = False) -> Iterator[OutputPolicy]:
+    """Write every output inside the block under this policy."""
+    policy = OutputPolicy(pseudonymiser, shared)
+    token = _POLICY.set(policy)
+    try:
+        yield policy
+    finally:
+        _POLICY.reset(token)
 
 
 # --- file modes --------------------------------------------------------------------------------

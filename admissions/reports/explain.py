@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from admissions.errors import InvalidArgument
+from admissions.io.safety import unescape_frame
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.selection import TIER_NAMES
 
@@ -116,7 +117,8 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
             f"{folder}: has no {name}; give the output folder of `admissions match` (it holds "
             f"{', '.join(EXPLAIN_FILES)})"
         )
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    # The CSV escapes cells a spreadsheet would run as formulas ('=...): give back the exact values.
+    return unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
 
 
 def _number(text: str) -> float | None:

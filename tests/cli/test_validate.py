@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
+from admissions.io.safety import unescape_frame
 
 MINIMAL = Path(__file__).resolve().parents[1] / "data" / "io" / "minimal"
 runner = CliRunner()
@@ -67,9 +68,11 @@ def test_problems_csv_holds_the_problem_table(folder, tmp_path):
     result = run("validate", folder, "--problems-csv", out)
     assert result.exit_code == 1
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # The value is the cell as text: "-2" is written '-2 so a spreadsheet does not compute it.
     assert table.to_dict("records") == [{
-        "file": "programmes.csv", "row": "2", "column": "seats", "value": "-2",
+        "file": "programmes.csv", "row": "2", "column": "seats", "value": "'-2",
         "rule": "must be a whole number >= 0", "severity": "error"}]
+    assert unescape_frame(table)["value"].tolist() == ["-2"]
 
 
 def test_a_folder_that_does_not_exist_exits_1_with_a_clear_error(tmp_path):

@@ -1,0 +1,36 @@
+"""Options every command that writes outputs shares: pseudonymised student ids and shared file modes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from admissions.cli._output import fail
+from admissions.errors import AdmissionsError
+from admissions.io.safety import KEY_ENV, Pseudonymiser, output_policy, pseudonymiser
+
+PseudonymiseOption = Annotated[bool, typer.Option(
+    "--pseudonymise",
+    help=f"Replace student ids in every output by stable keyed pseudonyms (p_ + 16 hex digits of "
+         f"HMAC-SHA256); the key comes from ${KEY_ENV} or --pseudonym-key-file and is never written.")]
+KeyFileOption = Annotated[Path | None, typer.Option(
+    "--pseudonym-key-file",
+    help="File holding the pseudonym key (at least 16 bytes); implies --pseudonymise.")]
+SharedOutputOption = Annotated[bool, typer.Option(
+    "--shared-output",
+    help="Make the output files readable by everybody (0644, folders 0755) instead of by you only (0600/0700).")]
+
+
+@contextmanager
+def output_options(pseudonymise: bool, key_file: Path | None, shared: bool) -> Iterator[Pseudonymiser | None]:
+    """Write every output in the block as the options say; a missing or short key is a clean error."""
+    try:
+        chosen = pseudonymiser(pseudonymise, key_file)
+    except AdmissionsError as exc:
+        fail(str(exc))
+    with output_policy(chosen, shared):
+        yield chosen
