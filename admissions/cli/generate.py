@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import fail
 from admissions.errors import AdmissionsError
 from admissions.synth.generate import DEFAULT_N_STUDENTS, DEFAULT_SEED
@@ -17,6 +18,7 @@ def generate(
     students: Annotated[int, typer.Option("--students", min=1, help="Number of applicants.")] = DEFAULT_N_STUDENTS,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random generator; the same seed and size give the same files.")] = DEFAULT_SEED,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty, replacing files of the same name.")] = False,
+    shared_output: SharedOutputOption = False,
 ) -> None:
     """Write a synthetic round in the data contract: programmes, students, applications, municipalities, grades.
 
@@ -30,7 +32,8 @@ def generate(
     from admissions.synth.generate import write_region
 
     try:
-        counts = write_region(out, students, seed, force=force)
+        with output_options(False, None, shared_output):
+            counts = write_region(out, students, seed, force=force)
     except AdmissionsError as exc:
         fail(str(exc))
     typer.echo(

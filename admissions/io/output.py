@@ -134,6 +134,45 @@ def output_file(path: Path, *, shared: bool | None = None) -> Iterator[Path]:
         raise
 
 
+@contextmanager
+def output_files(out: Path, *, shared: bool | None = None) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out`` whose files are moved into ``out`` when the block succeeded.
+
+    For a folder that may hold other files (``generate --force``): when ``out`` does not exist the
+    temporary folder becomes it in one rename; otherwise each file replaces its namesake in
+    ``out`` in one rename (a stop between two files leaves some files new, none half-written).
+    Modes, clean-up and errors as :func:`output_folder`.
+    """
+    shared = current_policy().shared if shared is None else shared
+    out = Path(out)
+    target = out.resolve()
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(target)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+    try:
+        try:
+            yield staging
+            set_modes(staging, shared)
+            _sync(staging)
+            if not target.exists():
+                os.rename(staging, target)
+            else:
+                for path in sorted(staging.iterdir()):
+                    os.replace(path, target / path.name)
+                staging.rmdir()
+            _sync_folder(target.parent)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot write the outputs ({exc.filename or out}: {exc.strerror or exc})") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def _staging_prefix(out: Path) -> str:
     return f".{out.name}.tmp-"
 

@@ -28,6 +28,7 @@ opened with any SQLite tool.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -128,6 +129,8 @@ def connect(season: Path, create: bool = False) -> sqlite3.Connection:
         if not create:
             raise SeasonError(f"{path}: no season database here (a round command creates it)")
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Personal data: the database (and the journal SQLite makes with the same mode) is the owner's only.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     try:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         connection.execute("PRAGMA foreign_keys = ON")

@@ -249,9 +249,12 @@ def write_region(
     if out.is_dir() and any(out.iterdir()) and not force:
         raise OutputError(f"folder {out} is not empty; use --force to write into it")
     frames = generate_region(n_students, seed)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in frames.items():
-        write_frame_csv(frame, out / f"{name}.csv")
+    # Written beside OUT first, so an interrupted run leaves no half-written file.
+    from admissions.io.output import output_files
+
+    with output_files(out) as staging:
+        for name, frame in frames.items():
+            write_frame_csv(frame, staging / f"{name}.csv")
     programmes = frames["programmes"]
     return {
         "students": len(frames["students"]),
