@@ -128,24 +128,35 @@ def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
     )
 
 
-def draw_order(context: LotteryContext, lottery: np.ndarray) -> np.ndarray:
-    """(A,) the applications in priority order under ``lottery`` (n,): by sub-programme, best first."""
-    order = context.base_order
+def lottery_rank(lottery: np.ndarray) -> np.ndarray:
+    """(n,) int64 place of each student in the lottery, 0 for the highest number (who wins ties)."""
     n = len(lottery)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(-lottery, kind="stable")] = np.arange(n, dtype=np.int64)
+    return rank
+
+
+def draw_order(context: LotteryContext, rank: np.ndarray) -> np.ndarray:
+    """(A,) the applications in priority order when students win ties in ``rank`` order (n,), 0 first.
+
+    By sub-programme, best first: the order without the lottery, re-sorted inside each tie group.
+    """
+    order = context.base_order
     if len(context.tied_at):
         order = order.copy()
         apps = order[context.tied_at]
-        # Within a group, higher lottery first; groups stay where they are (they are contiguous).
-        rank = np.empty(n, dtype=np.int64)
-        rank[np.argsort(-lottery, kind="stable")] = np.arange(n, dtype=np.int64)
-        key = context.tied_group * (n + 1) + rank[context.app_student[apps]]
+        # Groups stay where they are (they are contiguous); inside one, the better rank first.
+        key = context.tied_group * (len(rank) + 1) + rank[context.app_student[apps]]
         order[context.tied_at] = apps[np.argsort(key, kind="stable")]
     return order
 
 
 def draw_priority(context: LotteryContext, lottery: np.ndarray) -> np.ndarray:
     """(n, w) priority of the market under ``lottery`` (n,), higher wins: equal to build_priority's."""
-    order = draw_order(context, lottery)
+    return _priority(context, draw_order(context, lottery_rank(lottery)))
+
+
+def _priority(context: LotteryContext, order: np.ndarray) -> np.ndarray:
     app_priority = np.empty(len(order), dtype=np.float64)
     app_priority[order] = context.rank_at
     market = context.market
@@ -175,8 +186,9 @@ def run_draws(context: LotteryContext, draws: tuple[int, int]) -> DrawsResult:
     admitted = np.empty((stop - start, context.n_offers), dtype=np.int64)
     rows = np.arange(n, dtype=np.int64) * k1
     for i, d in enumerate(range(start, stop)):
-        lottery = draw_lottery(n, draw_seed(context.seed, d))
-        priority = draw_priority(context, lottery)
+        # draw_lottery numbers are a permutation of 1 .. n: the place in the lottery needs no sort.
+        rank = n - draw_lottery(n, draw_seed(context.seed, d)).astype(np.int64)
+        priority = _priority(context, draw_order(context, rank))
         result, _, _ = match_market(market, priority, market.seats, prepare(market.choices, priority))
         column = placed_columns(market, result.choice_index)
         counts += np.bincount(rows + np.where(column >= 0, column, context.n_columns), minlength=n * k1)
