@@ -82,6 +82,7 @@ MAX_XLSX_RATIO = 200
 MAX_PARQUET_UNPACKED = 512_000_000
 
 NOT_TEXT = "file is not UTF-8 or Windows-1252 text"
+TRUNCATED = "file looks cut off (truncated); export it again"
 # Bytes that no text file has: the C0 controls but tab, line feed and carriage return, and DEL.
 _CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -166,6 +167,12 @@ def read_table(path: Path, name: str | None = None) -> ReadResult:
     file = path.name
     limit = max_file_bytes()
     try:
+        if path.stat().st_size > limit:
+            size = path.stat().st_size
+            return ReadResult(None, [Problem(
+                file, None, None, None,
+                f"file is too big: {_megabytes(size)}, the limit is {_megabytes(limit)} "
+                f"(set {MAX_INPUT_ENV} to allow bigger files)")])
         with open(path, "rb") as handle:
             # Read at most one byte more than the limit: a file growing while it is read, or one
             # that lies about its size, cannot make this read more.
@@ -274,6 +281,10 @@ def _read_csv(data: bytes, file: str):
     if not first_line.strip(" \t\r,;"):
         return None, [Problem(file, 1, None, None,
                               "row 1 must hold the column names, and it is empty")], encoding, None
+    if text.count('"') % 2:
+        return None, [Problem(file, None, None, None,
+                              f"{TRUNCATED}: a quoted value is never closed (an odd number of \" in the file; or a value holds a stray \")")], \
+            encoding, None
     delimiter = sniff_delimiter(text)
     n_columns = re.sub(r'"[^"]*"', "", first_line).count(delimiter) + 1
     if n_columns > MAX_COLUMNS:
@@ -312,8 +323,17 @@ def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
         if data.startswith(_UTF8_BOM):
             return data[len(_UTF8_BOM):].decode("utf-8"), "utf-8-sig", None
         return data.decode("utf-8"), "utf-8", None
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(exc.object):
+            try:
+                exc.object[:exc.start].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                # UTF-8 up to a character cut in half at the very end: the file was cut off.
+                line = data.count(b"\n") + 1
+                return "", "", Problem(file, line, None, None,
+                                       f"{TRUNCATED}: it ends in the middle of a UTF-8 character")
     mixed = _UTF8_SWEDISH.search(data)
     if mixed is not None:
         # Read as Windows-1252 these would become "MalmÃ¶": a file pasted together from both.
@@ -382,15 +402,21 @@ def _text_series(column: pa.ChunkedArray) -> pd.Series:
 def _csv_by_record(text: str, delimiter: str, file: str):
     """(header, frame) and problems, read record by record with the csv module."""
     problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = list(reader)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            return None, [Problem(file, None, None, None,
+            return None, [Problem(file, reader.line_num, None, None,
                                   f"a cell has more than {csv.field_size_limit():,} characters, "
                                   f"the limit is {MAX_CELL_CHARS:,}")]
         return None, [Problem(file, None, None, None, f"file is not valid CSV: {exc}")]
     header = records[0] if records else []
+    if len(records) > 1 and len(records[-1]) < len(header) and not text.endswith(("\n", "\r")):
+        # A short last row is padded like any other, unless the file stops in it: then it was cut off.
+        return None, [Problem(file, len(records), None, None,
+                              f"{TRUNCATED}: the last row has {len(records[-1])} of {len(header)} cells "
+                              "and no line break after it")]
     return _rectangle(header, records[1:], file, problems), problems
 
 
