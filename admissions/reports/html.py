@@ -216,7 +216,7 @@ def _table(table_id: str, frame: pd.DataFrame, caption: str) -> str:
     rows = []
     for values in zip(*columns):
         cells = "".join(
-            f'<td class="num" data-v="{"" if _fmt(v) == "" else float(v)}">{_fmt(v)}</td>' if num
+            f'<td class="num" data-v="{"" if _fmt(v) == "" else float(v)}">{_fmt(v, 4)}</td>' if num
             else f"<td>{escape(_fmt(v))}</td>"
             for v, num in zip(values, numeric)
         )

@@ -1,0 +1,171 @@
+"""report.html: self-contained, aggregate only, figures equal to the CSV files; rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from admissions.reports.html import CHARTS
+
+
+class Page(HTMLParser):
+    """The parts of the page the tests look at: tags with their attributes, table rows, card values."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self.cards: dict[str, str] = {}
+        self._table = None
+        self._row = None
+        self._cell = None
+        self._card = None
+        self._div_class = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "table":
+            self._table = attrs.get("id")
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = ""
+        elif tag == "div" and "data-figure" in attrs:
+            self._card = attrs["data-figure"]
+        elif tag == "div" and attrs.get("class") == "value" and self._card:
+            self._div_class = "value"
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(self._cell)
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._table].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._table = None
+        elif tag == "div" and self._div_class:
+            self._div_class = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+        if self._div_class == "value" and self._card:
+            self.cards[self._card] = data
+            self._card = None
+
+
+def parse(path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def plain(text: str) -> str:
+    return text.replace(",", "")
+
+
+def test_page_is_self_contained(matched):
+    text = (matched.out / "report.html").read_text(encoding="utf-8")
+    page = parse(matched.out / "report.html")
+    for tag, attrs in page.tags:
+        assert tag not in ("link", "img", "iframe", "object", "embed"), tag
+        assert "src" not in attrs, (tag, attrs)
+        href = attrs.get("href", "#")
+        assert href.startswith("#"), href
+    # The only URL is the SVG namespace name, which is never fetched.
+    assert set(re.findall(r"https?://[^\"' )]+", text)) <= {"http://www.w3.org/2000/svg"}
+    assert "@import" not in text and "url(" not in text
+
+
+def test_page_has_every_chart_and_table(matched):
+    page = parse(matched.out / "report.html")
+    svg_ids = [attrs.get("id") for tag, attrs in page.tags if tag == "svg"]
+    assert svg_ids == list(CHARTS)
+    assert set(page.tables) == {"table-programmes", "table-dimensioning", "table-flows"}
+
+
+def test_tables_hold_every_row_of_the_csv_files(matched):
+    page = parse(matched.out / "report.html")
+    for name in ("programmes", "dimensioning", "flows"):
+        csv = matched.output(name)
+        rows = page.tables[f"table-{name}"]
+        assert rows[0] == list(csv.columns), name
+        assert len(rows) - 1 == len(csv), name
+        # Numbers are shown with thousands separators and without needless decimals.
+        for shown, expected in zip(rows[1:], csv.itertuples(index=False)):
+            for cell, value in zip(shown, expected):
+                if value == "" or cell == value:
+                    continue
+                assert float(plain(cell)) == pytest.approx(float(value), abs=0.005), (name, cell, value)
+
+
+def test_headline_figures_equal_the_placements(matched):
+    page = parse(matched.out / "report.html")
+    placements = matched.output("placements")
+    programmes = matched.output("programmes")
+    placed = int((placements["programme_id"] != "").sum())
+    first = int((placements["choice_rank"] == "1").sum())
+    assert int(plain(page.cards["students"])) == len(placements)
+    assert int(plain(page.cards["placed"])) == placed
+    assert int(plain(page.cards["unplaced"])) == len(placements) - placed
+    assert page.cards["first choice"] == f"{100 * first / len(placements):.1f} %"
+    vacant = (programmes["seats"].astype(int) - programmes["admitted"].astype(int)).clip(lower=0).sum()
+    assert int(plain(page.cards["vacant seats"])) == vacant
+
+
+def test_no_student_ids_in_the_page(sample):
+    text = (sample.out / "report.html").read_text(encoding="utf-8")
+    words = set(re.findall(r"[\w-]+", text))
+    assert not words & set(sample.input("students")["student_id"])
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def run_chromium(path, tmp_path, *extra: str) -> subprocess.CompletedProcess:
+    binary = chromium()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium")
+        pytest.skip("Chromium is not installed (it is in CI)")
+    return subprocess.run(
+        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+         f"--user-data-dir={tmp_path / 'profile'}", *extra, path.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_page_renders_in_headless_chromium(sample, tmp_path):
+    completed = run_chromium(sample.out / "report.html", tmp_path, "--virtual-time-budget=5000", "--dump-dom")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    body = re.search(r"<body([^>]*)>", completed.stdout)
+    assert body, completed.stdout[:2000]
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', body.group(1)))
+    assert attrs.get("data-ready") == "1", attrs
+    assert attrs.get("data-charts") == str(len(CHARTS)), attrs
+    assert attrs.get("data-errors") == "", attrs
+    # Page errors also reach the browser log: none may come from the page.
+    assert "Uncaught" not in completed.stderr and "report.html" not in completed.stderr, completed.stderr[-2000:]
+
+
+def test_screenshot_is_drawn(sample, tmp_path):
+    shot = tmp_path / "report.png"
+    completed = run_chromium(sample.out / "report.html", tmp_path, "--window-size=1280,2000",
+                             f"--screenshot={shot}")
+    assert completed.returncode == 0 and shot.is_file(), completed.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
