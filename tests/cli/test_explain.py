@@ -1,0 +1,107 @@
+"""`admissions explain DIR STUDENT_ID`: each choice in plain words, read from a match's output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from admissions.cli import app
+from admissions.outputs import run_match
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "rules"
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    out = {}
+    for name in ("second_hand_loses", "late_and_ties", "eligibility_and_merit"):
+        folder = tmp_path_factory.mktemp(name) / "out"
+        run_match(EXAMPLES / name, folder, seed=0)
+        out[name] = folder
+    return out
+
+
+def test_second_hand_reserve_is_told_why(outputs):
+    result = run("explain", outputs["second_hand_loses"], "S1")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Student S1 is admitted to MAL-SA (SA at Malmö Borgarskola in Malmö), their 2nd choice.\n"
+        "1st choice, MAL-NA (NA at Malmö Latinskola in Malmö): reserve, number 1 in line (a seat that frees "
+        "up goes to the first in line). Your score there was 340 (second-hand applicant). The lowest admitted "
+        "score (cut-off, antagningspoäng) was 150 (first-hand applicant). Applicants of a better priority group "
+        "(first-hand applicant) filled the seats first: a seat goes to your group only when every eligible "
+        "applicant before it has one.\n"
+        "2nd choice, MAL-SA (SA at Malmö Borgarskola in Malmö): admitted. Your score there was 340 "
+        "(second-hand applicant). The programme was not oversubscribed: every eligible applicant who wanted it "
+        "more than their place got a seat, so it has no cut-off.\n"
+    )
+
+
+def test_tie_lost_on_the_lottery_and_lower_choice_struck(outputs):
+    result = run("explain", outputs["late_and_ties"], "L4")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Student L4 is admitted to LUN-NA (NA at Lunds Natur in Lund), their 2nd choice."
+    assert "1st choice, LUN-EK" in lines[1] and "reserve, number 1 in line" in lines[1]
+    assert "Your score there was 250 (first-hand applicant)" in lines[1]
+    assert "cut-off, antagningspoäng) was 300" in lines[1]
+    assert "Your score was 50 below the cut-off." in lines[1]
+
+
+def test_unplaced_student(outputs):
+    result = run("explain", outputs["late_and_ties"], "L1")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "Student L1 has no place in this round."
+    assert "(late first-hand applicant)" in result.output
+
+
+def test_every_choice_of_the_student_is_explained(outputs):
+    import pandas as pd
+
+    out = outputs["eligibility_and_merit"]
+    applications = pd.read_csv(out / "applications.csv", dtype=str, keep_default_na=False)
+    for student, rows in applications.groupby("student_id"):
+        result = run("explain", out, student)
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert len(lines) == 1 + len(rows)
+        for line, row in zip(lines[1:], rows.sort_values("choice_rank").itertuples()):
+            assert row.programme_id in line
+            if row.outcome == "ineligible":
+                assert f"not eligible ({row.ineligible_reason})" in line
+            elif row.outcome == "not_reached":
+                assert "not tried: you were admitted to a choice you ranked higher" in line
+            else:
+                assert f"{row.outcome}" in line
+
+
+def test_unknown_student_is_a_clear_error(outputs):
+    result = run("explain", outputs["second_hand_loses"], "NOBODY")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: student_id == 'NOBODY', must be a student of {outputs['second_hand_loses'] / 'placements.csv'}\n"
+    )
+
+
+def test_input_folder_instead_of_output_folder_is_a_clear_error():
+    result = run("explain", EXAMPLES / "second_hand_loses", "S1")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {EXAMPLES / 'second_hand_loses'}: has no placements.csv; give the output folder of "
+        "`admissions match` (it holds placements.csv, applications.csv, programmes.csv)\n"
+    )
+
+
+def test_help_says_dir_is_the_output_folder():
+    result = run("explain", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "OUTPUT folder of `admissions match`" in text
+    assert "Example: admissions explain results S000123" in text
