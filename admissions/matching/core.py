@@ -3,24 +3,28 @@
 The design, in the cut-off view of stable matchings (Azevedo and Leshno 2016): every application
 gets, once, a *key*: its position in one flat array where each programme's applications lie
 together, best first (``offset[p] + rank within p``). A programme's cut-off is then a key
-threshold ``thr[p]``: an application clears it when ``key < thr[p]``. Each programme keeps a flag
-per key saying whether that application is held, so finding the ``seats``-th best holder is a
-cumulative count over the flags, never a sort.
+threshold ``thr[p]``: an application clears it when ``key < thr[p]``. A flag per key says whether
+that application is held, so finding a programme's ``seats``-th best holder is a running count of
+flags, never a sort. When priorities come in rank form (what the priority builder returns) the keys
+follow in O(applications) without sorting at all.
 
 Rounds (simultaneous proposals, as in Gale and Shapley's own description):
 
 1. Every active student proposes to their next choice whose current cut-off they clear (cut-offs
    only rise, so a choice skipped once would be rejected later anyway).
-2. Each programme that now holds more than its seats counts its flags up to its threshold; the
-   applications past the ``seats``-th holder are rejected, and the threshold drops to just past it.
+2. Each programme that now holds more than its seats counts its held flags down from its
+   threshold until it has passed its ``excess`` worst holders, which it rejects, and the next
+   holder, just past whom the threshold drops. The count starts with a window sized from the
+   density of holders and widens only where it was too short; a round that would touch most
+   keys (the first) counts over all keys at once and binary-searches the running count.
 3. Rejected students are the active students of the next round; the loop ends when nobody is
    rejected.
 
-Only programmes that overflow are touched in a round and only the part of their key range above
-the cut-off is scanned, so late rounds (a few rejection chains) cost little. The result is the
-student-optimal stable matching: deferred acceptance does not depend on the order of proposals
-(McVitie and Wilson 1971), and skipping a choice whose cut-off the student cannot clear is the
-same as proposing and being rejected at once.
+Only programmes that overflow are touched in a round and only the top of their key range is
+scanned, so late rounds (a few rejection chains) cost little, and no holder is ever re-sorted.
+The result is the student-optimal stable matching: deferred acceptance does not depend on the
+order of proposals (McVitie and Wilson 1971), and skipping a choice whose cut-off the student
+cannot clear is the same as proposing and being rejected at once.
 
 The ranks (the keys) depend on ``choices`` and ``priority`` only, so :func:`prepare` computes them
 once and :meth:`PreparedMarket.match` re-runs the rounds for any ``seats`` (what-ifs, reserve
