@@ -149,7 +149,7 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     programme = np.full((n_students, k + 1), -1, dtype=index)
     programme[:, :k] = choices
     # Padding (-1) lands in slot 0, programme p in slot p + 1.
-    counts = np.bincount(programme.ravel() + 1)[1:]
+    counts = np.bincount(choices.ravel().astype(np.int64) + 1)[1:]
     n_programmes_min = len(counts)
     n_apps = int(counts.sum())
     offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
@@ -221,7 +221,9 @@ def _keys_from_ranks(
     on downwards) and no two equal within a programme. Returns False (``out`` then holds garbage)
     when ``priority`` is not in rank form. Works in blocks of rows to bound the temporaries.
     """
-    end = np.empty(len(offset), dtype=out.dtype)
+    # int64 inside a block (numpy converts narrower index arrays before every gather or scatter);
+    # the result is narrowed once, when written to ``out``.
+    end = np.empty(len(offset), dtype=np.int64)
     end[:-1] = offset[1:] - 1
     end[-1] = n_apps  # what padding (programme -1) indexes
     seen = np.zeros(n_apps + 1, dtype=bool)
@@ -233,7 +235,7 @@ def _keys_from_ranks(
             continue
         if not (rank.min() >= 0 and rank.max() < max(n_apps, 1)):
             return False
-        whole = rank.astype(out.dtype)  # in range: exact
+        whole = rank.astype(np.int64)  # in range: exact
         if not np.array_equal(whole, rank):
             return False
         block = end[block_programme]
