@@ -258,8 +258,18 @@ def _replace(staging: Path, out: Path) -> None:
     old = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
-        os.rename(out, old / out.name)
-    os.rename(staging, out)
+        try:
+            os.rename(out, old / out.name)
+        except OSError:
+            old.rmdir()
+            raise
+    try:
+        os.rename(staging, out)
+    except OSError:
+        if old is not None:  # put the previous output back
+            os.rename(old / out.name, out)
+            old.rmdir()
+        raise
     _sync_folder(out.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
