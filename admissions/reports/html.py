@@ -177,7 +177,7 @@ def flow_chart(flows: pd.DataFrame) -> str:
     hosts = sorted(flows["host_municipality"].astype(str).unique().tolist())
     cell, left, top = 16, 120, 120
     width = left + cell * max(len(hosts), 1) + 20
-    height = top + cell * max(len(homes), 1) + 40
+    height = top + cell * max(len(homes), 1) + 10
     maximum = float(flows["students"].max()) if len(flows) else 1.0
     home_at = {name: i for i, name in enumerate(homes)}
     host_at = {name: j for j, name in enumerate(hosts)}
@@ -200,8 +200,6 @@ def flow_chart(flows: pd.DataFrame) -> str:
         body.append(f'<rect class="mark" x="{left + j * cell}" y="{top + i * cell}" width="{cell - 1}" '
                     f'height="{cell - 1}" fill="{_DEMAND}" fill-opacity="{0.08 + 0.92 * strength:.3f}">'
                     f"<title>{tip}</title></rect>")
-    body.append(f'<text x="{left}" y="{height - 12}" fill="{_MUTED}">rows: home municipality; columns: host '
-                "municipality of the placement; darker = more students (log scale)</text>")
     return _svg("chart-flows", max(width, 560), height, body, "Students by home and host municipality")
 
 
@@ -358,8 +356,8 @@ def report_html(
          "The lowest score admitted in the ordinary quota of each offer that had reserves."),
         ("choice-rank", "The choice students got", choice_rank_chart(rank_counts, n_students), ""),
         ("flows", "Flows between municipalities", flow_chart(flows),
-         "Placed students by home municipality and the municipality of the school; the yearly cost "
-         "each home municipality pays is in the flows table."),
+         "Placed students: rows are home municipalities, columns the municipality of the school; darker "
+         "means more students (log scale). The yearly cost each home municipality pays is in the flows table."),
     ]
     section_html = "".join(
         f'<section id="{sid}"><h2>{escape(heading)}</h2>{svg}'
