@@ -44,6 +44,9 @@ from admissions.matching._validate import check_choice_range, check_choices, che
 _INT32_LIMIT = 2**31 - 1
 #: Rows per block where a whole-matrix temporary would be needed.
 _BLOCK_ROWS = 1 << 14
+#: First scan window of an over-full programme: this many times the expected span, plus the slack.
+_WINDOW_MARGIN = 2
+_WINDOW_SLACK = 32
 #: A round whose windows would cover more than 1/this of all keys counts over all keys at once.
 _DENSE_SCAN_FRACTION = 3
 #: numpy's stable sort is a radix sort for 16-bit integers: programme ids are sorted that way when they fit.
@@ -368,7 +371,9 @@ def _reject(
     is never proposed to). Returns the rejected keys and the new thresholds (last holder's key + 1).
     """
     length = hi - lo
-    window = np.minimum(length, 2 * (excess + 1) * length // count + 32)
+    # Holders are spread over [lo, hi) with density count / length: the excess + 1 worst should lie
+    # within (excess + 1) * length / count keys of the top; a margin avoids most widenings.
+    window = np.clip(_WINDOW_MARGIN * (excess + 1) * length // count + _WINDOW_SLACK, 1, length)
     if int(window.sum()) * _DENSE_SCAN_FRACTION > len(held):
         return _reject_dense(lo, hi, count - excess, held)
     need = excess + 1

@@ -155,3 +155,19 @@ def test_student_optimal_at_55000_students():
     assert_same(result, reference_deferred_acceptance(inst.choices, inst.priority, inst.seats))
     check = check_matching(inst.choices, inst.priority, inst.seats, result.assignment, optimality="core")
     assert check.is_stable
+
+
+@pytest.mark.parametrize(
+    ("dense_fraction", "margin", "slack"),
+    [(0, 2, 32), (10**9, 2, 32), (0, 0, 1)],
+    ids=["windows only", "dense only", "windows widened from one key"],
+)
+def test_every_rejection_scan_gives_the_same_result(monkeypatch, dense_fraction, margin, slack):
+    import admissions.matching.core as core
+
+    monkeypatch.setattr(core, "_DENSE_SCAN_FRACTION", dense_fraction)
+    monkeypatch.setattr(core, "_WINDOW_MARGIN", margin)
+    monkeypatch.setattr(core, "_WINDOW_SLACK", slack)
+    for seed in range(40):
+        choices, priority, seats = random_instance(seed, 400, 12, 6, max_seats=30, rank_form=seed % 2 == 0)
+        assert_same(deferred_acceptance(choices, priority, seats), reference_deferred_acceptance(choices, priority, seats))
