@@ -32,8 +32,9 @@ def draw_lottery(n_students: int, seed: int) -> np.ndarray:
     ----------
     n_students : int, >= 0
     seed : int, >= 0
-        The same seed gives the same lottery (numpy's Generator streams are stable across versions
-        for ``permutation``, which numpy documents as part of its stream-compatibility policy).
+        The same seed gives the same lottery with the same numpy version. numpy does not promise
+        that ``Generator`` streams stay the same across versions (NEP 19), so whoever records the
+        seed should record the numpy version too (or the lottery itself).
 
     Returns
     -------
