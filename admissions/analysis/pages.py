@@ -86,10 +86,11 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
             tip = escape(f"{label}: {name} {_fmt(value)}")
             end = x1 + 4 if value >= 0 else x0 - 4
             anchor = "start" if value >= 0 else "end"
+            text = (f'<text x="{end:.1f}" y="{yb + bar_h - 2:.1f}" text-anchor="{anchor}" fill="{_MUTED}" '
+                    f'font-size="10">{_fmt(value)}</text>') if value else ""
             body.append(f'<g class="mark"><title>{tip}</title>'
                         f'<rect x="{x0:.1f}" y="{yb:.1f}" width="{max(x1 - x0, 0.5):.1f}" height="{bar_h - 1}" '
-                        f'fill="{colour}"/><text x="{end:.1f}" y="{yb + bar_h - 2:.1f}" text-anchor="{anchor}" '
-                        f'fill="{_MUTED}" font-size="10">{_fmt(value)}</text></g>')
+                        f'fill="{colour}"/>{text}</g>')
     if note:
         body.append(f'<text x="{label_w}" y="{height - 4}" fill="{_MUTED}">{escape(note)}</text>')
     return _svg(chart_id, label_w + plot_w + 80, height, body, title)

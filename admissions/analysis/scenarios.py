@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from admissions.errors import InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec

@@ -13,7 +13,6 @@ Outputs carry no student ids: only counts per scenario and figures per offer.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path

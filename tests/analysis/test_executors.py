@@ -1,6 +1,5 @@
 """The same outputs whichever executor runs the tasks: in-process, local process pool, Dask LocalCluster."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
