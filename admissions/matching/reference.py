@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 
 import numpy as np
 
@@ -51,22 +52,27 @@ def reference_deferred_acceptance(choices: object, priority: object, seats: obje
     check_choice_range(choices_array, len(seats_array))
     priority_array = check_priority(priority, choices_array)
 
-    prefs = [[p for p in row if p >= 0] for row in choices_array.tolist()]
-    prio = priority_array.astype(np.float64).tolist()
+    # Each student's list is the run first[s] .. first[s] + n_choices[s] of the flat lists (padding
+    # is the end of a row), which spares Python objects for the padding.
+    present = choices_array >= 0
+    n_choices = present.sum(axis=1).tolist()
+    first = list(itertools.accumulate(n_choices, initial=0))
+    prefs = choices_array[present].tolist()
+    prio = priority_array[present].astype(np.float64).tolist()
     capacity = seats_array.tolist()
-    n_students, n_programmes = len(prefs), len(capacity)
+    n_students, n_programmes = len(n_choices), len(capacity)
 
     held: list[list[tuple[float, int, int]]] = [[] for _ in range(n_programmes)]  # (priority, student, column)
     next_column = [0] * n_students
-    free = [s for s in range(n_students) if prefs[s]]
+    free = [s for s in range(n_students) if n_choices[s]]
     while free:
         student = free.pop()
         column = next_column[student]
-        if column == len(prefs[student]):
+        if column == n_choices[student]:
             continue
         next_column[student] = column + 1
-        programme = prefs[student][column]
-        entry = (prio[student][column], student, column)
+        programme = prefs[first[student] + column]
+        entry = (prio[first[student] + column], student, column)
         holders = held[programme]
         if len(holders) < capacity[programme]:
             heapq.heappush(holders, entry)
