@@ -35,7 +35,7 @@ _BETTER = "#2f855a"
 
 #: Charts on whatif.html and sweep.html (their ids).
 WHATIF_CHARTS = ("chart-students", "chart-places", "chart-cutoff-shifts")
-SWEEP_CHARTS = ("chart-sweep-cutoff", "chart-sweep-seats")
+SWEEP_CHARTS = ("chart-sweep-cutoff", "chart-sweep-seats", "chart-sweep-unplaced")
 #: Most offers drawn in the cut-off shift chart (the largest shifts; the table has them all).
 MAX_SHIFTS = 40
 
@@ -97,8 +97,11 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
 
 
 def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float], str]], title: str,
-               x_label: str, y_label: str, marker: float | None = None) -> str:
-    """Lines over a numeric x axis (missing values break the line); ``marker`` draws a vertical rule."""
+               x_label: str, y_label: str, marker: float | None = None, zero_based: bool = True) -> str:
+    """Lines over a numeric x axis (missing values break the line); ``marker`` draws a vertical rule.
+
+    ``zero_based`` False fits the y axis to the values (for a large count that moves a little).
+    """
     left, top, plot_w, plot_h = 60, 30, 620, 260
     xs = [float(v) for v in x] or [0.0]
     x_low, x_high = min(xs), max(xs)
@@ -106,6 +109,10 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
     ys = [float(v) for _, vs, _ in series for v in vs if v is not None and not math.isnan(float(v))]
     y_low = min(min(ys, default=0.0), 0.0)
     y_high = _nice_max(max(ys, default=1.0))
+    if not zero_based and ys:
+        y_low, y_high = min(ys), max(ys)
+        pad = max((y_high - y_low) * 0.1, 1.0)
+        y_low, y_high = math.floor(y_low - pad), math.ceil(y_high + pad)
 
     def px(value: float) -> float:
         return left + plot_w * (value - x_low) / x_span
@@ -262,19 +269,27 @@ def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str) 
     seats = table["seats"].astype(float).tolist()
     cutoff = pd.to_numeric(table["cutoff"], errors="coerce").astype("float64").tolist()
     cut = line_chart("chart-sweep-cutoff", seats, [("cut-off", cutoff, _ACCENT)],
-                     f"Cut-off of {label} against its seats", "seats", "cut-off score", marker=baseline_seats)
+                     f"Cut-off of {label} against its seats", "seats", "cut-off score", marker=baseline_seats,
+                     zero_based=False)
     counts = line_chart(
         "chart-sweep-seats", seats,
-        [("vacant seats at the offer", table["vacant_seats"].astype(float).tolist(), _SEATS),
-         ("admitted at the offer", table["admitted"].astype(float).tolist(), _DEMAND),
-         ("unplaced in the region", table["unplaced"].astype(float).tolist(), _ACCENT)],
-        f"Vacant seats and unplaced students against the seats of {label}", "seats", "students / seats",
-        marker=baseline_seats,
+        [("admitted", table["admitted"].astype(float).tolist(), _DEMAND),
+         ("vacant seats", table["vacant_seats"].astype(float).tolist(), _SEATS)],
+        f"Admitted and vacant seats at {label}", "seats", "students / seats", marker=baseline_seats,
+    )
+    unplaced = line_chart(
+        "chart-sweep-unplaced", seats, [("unplaced in the region", table["unplaced"].astype(float).tolist(), _ACCENT)],
+        f"Unplaced students in the region against the seats of {label}", "seats", "students",
+        marker=baseline_seats, zero_based=False,
     )
     sections = [
         ("cutoff", "Cut-off (antagningspoäng)", cut,
-         "No point: the offer is not oversubscribed at that size (every applicant who wants it is admitted)."),
-        ("counts", "Vacant seats and unplaced students", counts, f"The dashed line marks today's {baseline_seats} seats."),
+         "Score (merit value plus test points) of the lowest admitted in the ordinary quota; the axis does "
+         "not start at 0. No point: the offer is not oversubscribed at that size (every applicant who wants "
+         "it is admitted)."),
+        ("counts", "Admitted and vacant seats at the offer", counts,
+         f"The dashed line marks today's {baseline_seats} seats."),
+        ("unplaced", "Unplaced students in the region", unplaced, "The axis does not start at 0."),
     ]
     tables = ('<section id="tables-sweep"><h2>Sweep</h2>'
               + _table("table-sweep", table, "sweep.csv: one row per seat value") + "</section>")

@@ -104,7 +104,9 @@ def test_sweep_exact(tmp_path):
     assert written["unplaced"].tolist() == ["3", "2", "1", "1"]
     assert written["total_vacant_seats"].tolist() == ["0", "0", "0", "1"]
     assert written["baseline"].tolist() == ["false", "true", "false", "false"]
-    assert 'id="chart-sweep-cutoff"' in (tmp_path / "sweep" / "sweep.html").read_text(encoding="utf-8")
+    html = (tmp_path / "sweep" / "sweep.html").read_text(encoding="utf-8")
+    for chart in ("chart-sweep-cutoff", "chart-sweep-seats", "chart-sweep-unplaced"):
+        assert f'id="{chart}"' in html
 
 
 @pytest.mark.parametrize("text, values", [("0:200:10", list(range(0, 201, 10))), ("5:12:5", [5, 10]),
