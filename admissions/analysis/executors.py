@@ -141,7 +141,7 @@ def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | 
         ) from None
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigError(f"scheduler == {scheduler!r}, cannot connect: {exc}") from None
     with client, client.as_current():
         [shared_future] = client.scatter([shared], broadcast=True, hash=False)

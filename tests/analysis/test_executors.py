@@ -58,6 +58,8 @@ def test_executor_names_and_bad_settings(monkeypatch):
     assert default_workers() >= 1
     with pytest.raises(ConfigError, match="workers == -1, must be a whole number >= 1"):
         run_all(_square_plus, {"offset": 0}, [1], workers=-1)
+    with pytest.raises(ConfigError, match="scheduler == 'nowhere', cannot connect: missing port number"):
+        run_all(_square_plus, {"offset": 0}, [1], scheduler="nowhere")
     with pytest.raises(ConfigError, match="scheduler == 'tcp://127.0.0.1:1', cannot connect"):
         run_all(_square_plus, {"offset": 0}, [1], scheduler="tcp://127.0.0.1:1")
 
@@ -92,3 +94,20 @@ def test_whatif_on_a_cluster_of_processes(region, scenarios, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
         run_whatif(region, scenarios, tmp_path / "dask", scheduler=c.scheduler_address)
     assert _outputs(tmp_path / "dask", COMPARED["whatif"]) == _outputs(tmp_path / "ref", COMPARED["whatif"])
+
+
+def test_cli_takes_a_scheduler(cluster, tmp_path):
+    from typer.testing import CliRunner
+
+    from admissions.cli import app
+
+    from .conftest import TIES
+
+    result = CliRunner().invoke(app, ["lottery", str(TIES), "--draws", "60", "--out", str(tmp_path / "dask"),
+                                      "--scheduler", cluster.scheduler_address, "-q"])
+    assert result.exit_code == 0, result.output
+    reference = CliRunner().invoke(app, ["lottery", str(TIES), "--draws", "60", "--out", str(tmp_path / "ref"),
+                                         "--workers", "1", "-q"])
+    assert reference.exit_code == 0, reference.output
+    assert _outputs(tmp_path / "dask", COMPARED["lottery"]) == _outputs(tmp_path / "ref", COMPARED["lottery"])
+    assert '"executor": "dask"' in (tmp_path / "dask" / "run.json").read_text()
