@@ -163,6 +163,10 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
         key_priority = None
     else:
         key_priority = _keys_by_sorting(programme[:, :k], priority, n_programmes_min, key[:, :k])
+    # Read-only: one market serves many matchings, none of which may change it.
+    for array in (programme, key, key_priority, offset):
+        if array is not None:
+            array.flags.writeable = False
     return PreparedMarket(
         n_students=n_students,
         n_columns=k,
