@@ -26,6 +26,9 @@ OutOption = Annotated[Path, typer.Option("--out", help="Output folder; replaced 
 SeedOption = Annotated[int | None, typer.Option(help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")]
 WorkersOption = Annotated[int | None, typer.Option("--workers", help="Local worker processes [default: the cores available]; 1 runs everything in this process.")]
 SchedulerOption = Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask cluster at this scheduler address (e.g. tcp://10.0.0.5:8786) instead of local processes; needs the cluster extra: pip install 'admissions[cluster]'.")]
+#: Scenarios listed on the terminal (the file has them all).
+SUMMARY_ROWS = 20
+
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 
 
@@ -99,7 +102,9 @@ def whatif(
         table = Table(title=f"What-ifs written to {out}", title_justify="left")
         for name in ("scenario", "placed", "first choice", "unplaced", "vacant seats", "better", "worse"):
             table.add_column(name, justify="left" if name == "scenario" else "right")
-        for row in summary.itertuples(index=False):
+        for row in summary.head(SUMMARY_ROWS).itertuples(index=False):
             table.add_row(str(row.scenario), f"{row.placed:,}", f"{100 * row.first_choice_share:.1f} %",
                           f"{row.unplaced:,}", f"{row.vacant_seats:,}", f"{row.better:,}", f"{row.worse:,}")
+        if len(summary) > SUMMARY_ROWS:
+            table.caption = f"first {SUMMARY_ROWS} of {len(summary)} rows; all of them in scenarios.csv"
         Console(highlight=False).print(table)
