@@ -111,3 +111,16 @@ def test_draws_must_be_positive():
     r = prepare_round(TIES)
     with pytest.raises(InvalidArgument, match=r"draws == 0, must be a whole number from 1 to 1,000,000"):
         run_lottery_draws(r, 0, 0, workers=1)
+
+
+def test_a_lottery_column_in_the_input_is_ignored(tmp_path):
+    """late_and_ties gives L4 the better lottery number; the draws give L3 and L4 the NA seat about equally."""
+    folder = TIES.parents[2] / "data" / "rules" / "late_and_ties"
+    run_lottery(folder, tmp_path / "out", draws=200, seed=0, workers=1)
+    students = read(tmp_path / "out" / "lottery_students.csv")
+    p = {(s, g): float(v) for s, g, v in zip(students["student_id"], students["programme_id"], students["probability"])}
+    assert 0.3 < p[("L3", "LUN-NA")] < 0.7
+    assert p[("L3", "LUN-NA")] + p[("L4", "LUN-NA")] == 1.0
+    assert p[("L2", "LUN-TE")] == 1.0 and p[("L5", "LUN-EK")] == 1.0  # no tie decides these
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["lottery"] == "drawn per draw; a lottery column in the input is ignored (the input has one)"
