@@ -169,3 +169,47 @@ def test_screenshot_is_drawn(sample, tmp_path):
                              f"--screenshot={shot}")
     assert completed.returncode == 0 and shot.is_file(), completed.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+# Appended to a copy of the page: click a header twice and type in a search box, then record what the
+# page's own script did to the rows.
+_INTERACT = """
+<script>
+(function () {
+  var table = document.getElementById('table-programmes');
+  var headers = table.tHead.rows[0].cells;
+  var seats = Array.prototype.findIndex.call(headers, function (h) { return h.textContent.trim() === 'seats'; });
+  headers[seats].querySelector('button').click();
+  var ascending = Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[seats].getAttribute('data-v'); });
+  headers[seats].querySelector('button').click();
+  var descending = Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[seats].getAttribute('data-v'); });
+  var input = document.querySelector('input.filter[data-table="table-programmes"]');
+  input.value = 'Lund NA';
+  input.dispatchEvent(new Event('input'));
+  var shown = Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; });
+  document.body.setAttribute('data-ascending', ascending.join(';'));
+  document.body.setAttribute('data-descending', descending.join(';'));
+  document.body.setAttribute('data-shown', shown.map(function (r) { return r.cells[0].textContent; }).join(';'));
+  document.body.setAttribute('data-count', document.querySelector('.count[data-for="table-programmes"]').textContent);
+})();
+</script>
+"""
+
+
+def test_tables_sort_and_filter_in_chromium(sample, tmp_path):
+    page = tmp_path / "interact.html"
+    page.write_text((sample.out / "report.html").read_text(encoding="utf-8").replace("</body>", _INTERACT + "</body>"),
+                    encoding="utf-8")
+    completed = run_chromium(page, tmp_path, "--virtual-time-budget=5000", "--dump-dom")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    body = re.search(r"<body([^>]*)>", completed.stdout)
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', body.group(1)))
+    assert attrs["data-errors"] == ""
+    seats = sample.output("programmes")["seats"].astype(float)
+    assert [float(v) for v in attrs["data-ascending"].split(";")] == sorted(seats)
+    assert [float(v) for v in attrs["data-descending"].split(";")] == sorted(seats, reverse=True)
+    programmes = sample.output("programmes")
+    text = programmes.apply(lambda row: "".join(row.astype(str)).lower(), axis=1)  # as row.textContent
+    expected = programmes["programme_id"][text.str.contains("lund") & text.str.contains("na")]
+    assert sorted(attrs["data-shown"].split(";")) == sorted(expected)
+    assert attrs["data-count"] == f"{len(expected)} rows"
