@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from admissions.errors import InvalidArgument
 from admissions.matching import (
     check_matching,
     deferred_acceptance,
@@ -171,3 +172,18 @@ def test_every_rejection_scan_gives_the_same_result(monkeypatch, dense_fraction,
     for seed in range(40):
         choices, priority, seats = random_instance(seed, 400, 12, 6, max_seats=30, rank_form=seed % 2 == 0)
         assert_same(deferred_acceptance(choices, priority, seats), reference_deferred_acceptance(choices, priority, seats))
+
+
+def test_almost_rank_form_priorities():
+    # Whole numbers that are not 0 .. m-1 at every programme take the sorting path: same result.
+    choices = np.array([[0, 1], [1, 0], [0, -1]])
+    gaps = np.array([[0.0, 5.0], [2.0, 7.0], [9.0, -np.inf]])
+    assert_same(deferred_acceptance(choices, gaps, np.array([1, 1])),
+                reference_deferred_acceptance(choices, gaps, np.array([1, 1])))
+    # A repeated rank is a tie, whichever path finds it.
+    repeated = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, -np.inf]])
+    with pytest.raises(InvalidArgument) as error:
+        deferred_acceptance(choices, repeated, np.array([1, 1]))
+    assert str(error.value) == (
+        "priority[1, 0] == 1.0 ties with priority[0, 1] at programme 1, must be unique within each programme"
+    )
