@@ -35,6 +35,7 @@ class ChoiceExplained:
     cutoff_tier: int | None
     admitted: int | None
     seats: int | None
+    reserves: int | None = None
 
     def sentences(self) -> str:
         """The choice in plain words."""
@@ -63,6 +64,9 @@ def points(value: float | None) -> str:
 
 
 def _cutoff_text(c: ChoiceExplained) -> str:
+    if c.cutoff_merit is None and c.reserves:
+        return (f"Nobody was admitted there by merit value ({c.seats} seat{'s' if c.seats != 1 else ''}, "
+                f"{c.admitted} admitted in all), so it has no cut-off.")
     if c.cutoff_merit is None:
         return ("The programme was not oversubscribed: every eligible applicant who wanted it more than "
                 "their place got a seat, so it has no cut-off.")
@@ -167,6 +171,7 @@ def explain_student(folder: Path, student_id: str) -> tuple[str, list[ChoiceExpl
             cutoff_tier=_integer(offer["cutoff_tier"]) if offer is not None else None,
             admitted=_integer(offer["admitted"]) if offer is not None else None,
             seats=_integer(offer["seats"]) if offer is not None else None,
+            reserves=_integer(offer["reserves"]) if offer is not None else None,
         ))
 
     placed = row.iloc[0]

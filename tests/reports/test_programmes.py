@@ -144,3 +144,31 @@ def test_no_student_ids_in_the_published_tables(sample):
         table = sample.output(name)
         assert not (set(table.to_numpy().ravel().tolist()) & ids), name
         assert "student_id" not in table.columns
+
+
+
+def test_a_round_where_nobody_is_placed(tmp_path):
+    """Zero seats: every report is written, with no cut-off, an empty flows table and an honest explanation."""
+    from pathlib import Path
+
+    from admissions.outputs import run_match
+    from admissions.reports.explain import explain_text
+
+    folder = tmp_path / "round"
+    folder.mkdir()
+    example = Path(__file__).resolve().parents[1] / "data" / "rules" / "second_hand_loses"
+    (folder / "municipalities.csv").write_bytes((example / "municipalities.csv").read_bytes())
+    (folder / "programmes.csv").write_text(
+        "programme_id,school,municipality,programme_code,orientation,seats,principal,national_recruitment\n"
+        "P1,Skolan,Malmö,NA,,0,municipal,false\n", encoding="utf-8")
+    (folder / "students.csv").write_text("student_id,home_municipality,merit_value\nA,Malmö,200\n", encoding="utf-8")
+    (folder / "applications.csv").write_text("student_id,choice_rank,programme_id\nA,1,P1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_match(folder, out, seed=0)
+    row = pd.read_csv(out / "programmes.csv", dtype=str, keep_default_na=False).iloc[0]
+    assert (row["admitted"], row["reserves"], row["vacant_seats"], row["cutoff_merit"]) == ("0", "1", "0", "")
+    assert row["applicants_per_seat"] == ""  # no seats: no ratio
+    assert (out / "flows.csv").read_text(encoding="utf-8").splitlines() == [
+        "home_municipality,host_municipality,students,compensated_students,cost_sek,students_without_price"]
+    assert 'data-ready="0"' in (out / "report.html").read_text(encoding="utf-8")  # set to 1 by its script
+    assert "Nobody was admitted there by merit value (0 seats, 0 admitted in all)" in explain_text(out, "A")
