@@ -213,3 +213,12 @@ def test_tables_sort_and_filter_in_chromium(sample, tmp_path):
     expected = programmes["programme_id"][text.str.contains("lund") & text.str.contains("na")]
     assert sorted(attrs["data-shown"].split(";")) == sorted(expected)
     assert attrs["data-count"] == f"{len(expected)} rows"
+
+
+def test_reports_are_identical_for_the_same_input_and_seed(sample, tmp_path):
+    from admissions.outputs import run_match
+
+    again = tmp_path / "again"
+    run_match(sample.folder, again, seed=0)
+    for name in ("programmes.csv", "dimensioning.csv", "flows.csv", "report.html", "report.xlsx"):
+        assert (again / name).read_bytes() == (sample.out / name).read_bytes(), name
