@@ -49,7 +49,8 @@ def measure(n_students: int, rounds: int) -> dict[str, float]:
 
 def main(sizes: list[int]) -> None:
     warm_up()
-    print("| students | core | core, prepared | numba | core / numba | reference | reference / core | peak memory / input |")
+    print("| students | core | core, prepared | numba | core / numba | reference | reference / core "
+          "| peak memory / input |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         r = measure(n, rounds=15 if n <= 55_000 else 5)
@@ -57,7 +58,8 @@ def main(sizes: list[int]) -> None:
         speedup = f"{r['reference'] / r['core']:.0f}x" if "reference" in r else "-"
         print(
             f"| {n:,} | {r['core'] * 1e3:,.1f} ms | {r['prepared'] * 1e3:,.1f} ms | {r['numba'] * 1e3:,.1f} ms | "
-            f"{r['core'] / r['numba']:.1f} | {reference} | {speedup} | {r['peak_ratio']:.2f} ({r['input_mb']:.0f} MB in) |",
+            f"{r['core'] / r['numba']:.1f} | {reference} | {speedup} | "
+            f"{r['peak_ratio']:.2f} ({r['input_mb']:.0f} MB in) |",
             flush=True,
         )
 

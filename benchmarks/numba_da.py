@@ -88,7 +88,9 @@ def _da(choices, priority, seats):  # pragma: no cover - compiled
     return assignment, column_of
 
 
-def numba_deferred_acceptance(choices: np.ndarray, priority: np.ndarray, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def numba_deferred_acceptance(
+    choices: np.ndarray, priority: np.ndarray, seats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Student-optimal deferred acceptance, compiled; returns (assignment, choice_index), both (n,) int64.
 
     Trusts its inputs (validated arrays as the core takes them).

@@ -36,7 +36,8 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
     got = np.asarray(getattr(result, "choice_index", None) if result is not None else None)
     if got.shape != (n_students,) or got.dtype.kind not in "iu":
         raise InvalidArgument(
-            f"result.choice_index.shape == {got.shape}, must be ({n_students},) integers (a MatchResult for these choices)"
+            f"result.choice_index.shape == {got.shape}, "
+            f"must be ({n_students},) integers (a MatchResult for these choices)"
         )
     bad = (got < -1) | (got >= k)
     if bad.any():

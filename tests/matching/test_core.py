@@ -171,7 +171,8 @@ def test_every_rejection_scan_gives_the_same_result(monkeypatch, dense_fraction,
     monkeypatch.setattr(core, "_WINDOW_SLACK", slack)
     for seed in range(40):
         choices, priority, seats = random_instance(seed, 400, 12, 6, max_seats=30, rank_form=seed % 2 == 0)
-        assert_same(deferred_acceptance(choices, priority, seats), reference_deferred_acceptance(choices, priority, seats))
+        expected = reference_deferred_acceptance(choices, priority, seats)
+        assert_same(deferred_acceptance(choices, priority, seats), expected)
 
 
 def test_almost_rank_form_priorities():
