@@ -188,3 +188,12 @@ def test_almost_rank_form_priorities():
     assert str(error.value) == (
         "priority[1, 0] == 1.0 ties with priority[0, 1] at programme 1, must be unique within each programme"
     )
+
+
+def test_accepts_non_contiguous_inputs():
+    choices, priority, seats = random_instance(6, 300, 8, 5, max_seats=20)
+    expected = reference_deferred_acceptance(choices, priority, seats)
+    wide = np.full((300, 10), -1, dtype=np.int64)
+    wide[:, ::2] = choices  # a strided view, not a copy
+    assert_same(deferred_acceptance(wide[:, ::2], np.asfortranarray(priority), seats[::-1][::-1]), expected)
+    assert_same(deferred_acceptance(np.asfortranarray(choices), priority * 1.0 + 0.0, seats), expected)

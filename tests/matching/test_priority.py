@@ -93,3 +93,19 @@ def test_draw_lottery_is_a_seeded_permutation():
     with pytest.raises(InvalidArgument) as error:
         draw_lottery(6, seed=-1)
     assert str(error.value) == "seed == -1, must be an integer >= 0"
+
+
+def test_inputs_not_modified_and_deterministic():
+    arrays = (CHOICES, TIER, SCORE, LOTTERY)
+    copies = [a.copy() for a in arrays]
+    for a in arrays:
+        a.flags.writeable = False
+    try:
+        first = build_priority(CHOICES, TIER, SCORE, tie_break=("choice_rank", "lottery"), lottery=LOTTERY)
+        second = build_priority(CHOICES, TIER, SCORE, tie_break=("choice_rank", "lottery"), lottery=LOTTERY)
+    finally:
+        for a in arrays:
+            a.flags.writeable = True
+    np.testing.assert_array_equal(first, second)
+    for a, c in zip(arrays, copies):
+        np.testing.assert_array_equal(a, c)
