@@ -358,7 +358,7 @@ def _first_cleared(at: np.ndarray, programme: np.ndarray, key: np.ndarray, thr: 
         p = programme[at]
         clears = key[at] < thr[p]
         found.append(at[clears])
-        at = at[~clears & (p >= 0)] + 1
+        at = at[clears < (p >= 0)] + 1  # not cleared, not yet at the padding
     return found[1] if len(found) == 2 else np.concatenate(found)
 
 
@@ -381,30 +381,40 @@ def _reject(
     if int(window.sum()) * _DENSE_SCAN_FRACTION > len(held):
         return _reject_dense(lo, hi, count - excess, held)
     need = excess + 1
-    todo = np.arange(len(lo))
-    new_thr = np.empty(len(lo), dtype=np.int64)
-    rejected = []
-    while len(todo):
-        top, size, wanted = hi[todo], window[todo], need[todo]
-        total = int(size.sum())
-        first = np.cumsum(size) - size
-        # Keys of the windows laid end to end, each descending from its top.
-        step = np.full(total, -1, dtype=np.int64)
-        step[first[1:]] = (top[1:] - 1) - (top[:-1] - size[:-1])
-        step[0] = top[0] - 1
-        key = np.cumsum(step)
-        flag = held[key]
-        running = np.cumsum(flag, dtype=np.int64)
-        before = np.concatenate(([0], running))[first]
-        found = running[first + size - 1] - before >= wanted
-        # Rank from the top among holders: 1 .. excess are rejected, excess + 1 is the new last holder.
-        rank = running - np.repeat(before, size)
-        goal = np.repeat(np.where(found, wanted, 0), size)
-        rejected.append(key[flag & (rank < goal)])
-        new_thr[todo[found]] = key[flag & (rank == goal)] + 1
-        todo = todo[~found]
-        window[todo] = np.minimum(length[todo], 4 * window[todo])
-    return np.concatenate(rejected) if len(rejected) > 1 else rejected[0], new_thr
+    rejected, new_thr = _scan_windows(hi, window, need, held)
+    short = np.flatnonzero(new_thr < 0)
+    while len(short):
+        window[short] = np.minimum(length[short], 4 * window[short])
+        more, thr = _scan_windows(hi[short], window[short], need[short], held)
+        rejected = np.concatenate((rejected, more))
+        new_thr[short] = thr
+        short = short[thr < 0]
+    return rejected, new_thr
+
+
+def _scan_windows(
+    top: np.ndarray, size: np.ndarray, need: np.ndarray, held: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count held flags down from each ``top`` over ``size`` keys, looking for ``need`` holders.
+
+    Returns the rejected keys (the ``need - 1`` first holders met) of the windows where ``need``
+    were found, and per window the key just past the ``need``-th holder, -1 where the window was
+    too short (nothing is rejected there).
+    """
+    first = np.cumsum(size) - size
+    # Keys of the windows laid end to end, each descending from its top.
+    key = np.repeat(top - 1 + first, size) - np.arange(int(first[-1] + size[-1]), dtype=np.int64)
+    flag = held[key]
+    running = np.cumsum(flag, dtype=np.int64)
+    before = np.concatenate(([0], running))[first]
+    found = running[first + size - 1] - before >= need
+    # Rank among holders from the top, minus the goal: < 0 rejected, 0 the new last holder. Windows
+    # that were too short get goal 0, so none of their holders (rank >= 1) matches either.
+    running -= np.repeat(before + np.where(found, need, 0), size)
+    rejected = key[flag & (running < 0)]
+    new_thr = np.full(len(top), -1, dtype=np.int64)
+    new_thr[found] = key[flag & (running == 0)] + 1
+    return rejected, new_thr
 
 
 def _reject_dense(
