@@ -326,9 +326,10 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
         over = np.flatnonzero(count > seats)
         if len(over) == 0:
             break
-        rejected, new_thr = _reject(lo[over], thr[over], count[over] - seats[over], count[over], held)
+        held_over, seats_over = count[over], seats[over]
+        rejected, new_thr = _reject(lo[over], thr[over], held_over - seats_over, held_over, held)
         held[rejected] = False
-        count[over] = seats[over]
+        count[over] = seats_over
         thr[over] = new_thr
         student = holder[rejected].astype(np.int64)
         at = _first_cleared(student * width + column[student] + 1, programme, key, thr)
