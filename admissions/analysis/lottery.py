@@ -12,8 +12,10 @@ before ``lottery``) at the same (sub-)programme, so the order of the application
 lottery is sorted once (:func:`lottery_context`) and each draw re-sorts only inside those tie
 groups, by the draw's lottery numbers. That gives exactly the priority matrix
 :func:`admissions.matching.build_priority` builds with that lottery (tests/analysis/test_lottery.py
-checks it), at a fraction of the cost of the full sort. Then the applications are ranked and the
-quota loop run as in a single round.
+checks it), at a fraction of the cost of the full sort. The core's keys of the applications are their positions
+in that order, so the market is not ranked again either (:func:`direct_prepared`, used once it is
+verified to equal :func:`admissions.matching.prepare` on the round; otherwise each draw runs
+``prepare``). Then the quota loop runs as in a single round.
 
 Outputs: per student, the probability of each placement (share of the draws, long format: one
 row per student and placement with a non-zero probability, unplaced as an empty programme_id);
@@ -22,6 +24,7 @@ per offer, the spread of the cut-off over the draws.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,7 +38,7 @@ from admissions.analysis.executors import TaskProgress, check_workers, executor_
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
-from admissions.matching import draw_lottery, prepare
+from admissions.matching import PreparedMarket, draw_lottery, prepare
 from admissions.pipeline import Progress, RoundResult, match_market, prepare_round
 from admissions.rules.quotas import Market
 
@@ -66,7 +69,8 @@ class LotteryContext:
     ``base_order`` (A,) sorts them by sub-programme, then tier, score and the chain keys before the
     lottery; ``tied_at`` (T,) are the positions in it that lie in a tie group of two or more, and
     ``tied_group`` (T,) their group; ``rank_at`` (A,) the priority (rank form) of the application
-    at each position.
+    at each position. ``template`` is the round's own PreparedMarket when :func:`direct_prepared`
+    was verified to equal :func:`admissions.matching.prepare` on this market, else None.
     """
 
     market: Market
@@ -79,6 +83,7 @@ class LotteryContext:
     n_offers: int
     n_columns: int
     seed: int
+    template: PreparedMarket | None = None
 
 
 def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
@@ -114,7 +119,7 @@ def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
     position = np.arange(n_apps, dtype=np.int64) - offset[sub[order]]
     rank_at = (counts[sub[order]] - 1 - position).astype(np.float64)
     tied_at = np.flatnonzero(tied)
-    return LotteryContext(
+    context = LotteryContext(
         market=market,
         app_student=app_student,
         base_order=order,
@@ -126,6 +131,7 @@ def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
         n_columns=int(r.encoded.choices.shape[1]),
         seed=seed,
     )
+    return _with_verified_template(context, prepare(market.choices, r.priority))
 
 
 def lottery_rank(lottery: np.ndarray) -> np.ndarray:
@@ -165,6 +171,51 @@ def _priority(context: LotteryContext, order: np.ndarray) -> np.ndarray:
     return priority
 
 
+def direct_prepared(template: PreparedMarket, present: np.ndarray, order: np.ndarray) -> PreparedMarket:
+    """``prepare(choices, priority)`` for the priority whose order is ``order``, without re-ranking.
+
+    In a PreparedMarket only the key of each application depends on the priority (the programmes,
+    offsets and counts do not), and the key is the application's position in the programme-major,
+    best-first order: ``order`` itself. ``template`` is a PreparedMarket of the same choices.
+    This leans on the core's layout (``key``: (n, k + 1), A at padding), so it is used only after
+    :func:`_with_verified_template` found it equal to :func:`prepare` on the market at hand.
+    """
+    key_flat = np.empty(len(order), dtype=template.key.dtype)
+    key_flat[order] = np.arange(len(order), dtype=template.key.dtype)
+    key = template.key.copy()
+    key[:, : present.shape[1]][present] = key_flat
+    return dataclasses.replace(template, key=key)
+
+
+def _same_prepared(a: PreparedMarket, b: PreparedMarket) -> bool:
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype == y.dtype
+                    and np.array_equal(x, y)):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def _with_verified_template(context: LotteryContext, template: PreparedMarket) -> LotteryContext:
+    """The context with ``template`` set when direct_prepared equals prepare on one draw of it.
+
+    The check guards against a change of the core's internal layout: then every draw simply runs
+    :func:`prepare` (slower, same result).
+    """
+    n = context.market.choices.shape[0]
+    present = context.market.choices >= 0
+    order = draw_order(context, n - draw_lottery(n, draw_seed(context.seed, 0)).astype(np.int64))
+    expected = prepare(context.market.choices, _priority(context, order))
+    try:
+        ok = _same_prepared(direct_prepared(template, present, order), expected)
+    except (AttributeError, TypeError, ValueError, IndexError):
+        ok = False
+    return dataclasses.replace(context, template=template if ok else None)
+
+
 @dataclass(frozen=True)
 class DrawsResult:
     """The draws of one task: ``counts`` (n, k + 1) of each placement column (k = unplaced) and per
@@ -185,11 +236,17 @@ def run_draws(context: LotteryContext, draws: tuple[int, int]) -> DrawsResult:
     cutoffs = np.empty((stop - start, context.n_offers))
     admitted = np.empty((stop - start, context.n_offers), dtype=np.int64)
     rows = np.arange(n, dtype=np.int64) * k1
+    present = market.choices >= 0
     for i, d in enumerate(range(start, stop)):
         # draw_lottery numbers are a permutation of 1 .. n: the place in the lottery needs no sort.
         rank = n - draw_lottery(n, draw_seed(context.seed, d)).astype(np.int64)
-        priority = _priority(context, draw_order(context, rank))
-        result, _, _ = match_market(market, priority, market.seats, prepare(market.choices, priority))
+        order = draw_order(context, rank)
+        if context.template is not None:
+            # The priority matrix only serves to prepare the market, which direct_prepared does.
+            result, _, _ = match_market(market, None, market.seats, direct_prepared(context.template, present, order))
+        else:
+            priority = _priority(context, order)
+            result, _, _ = match_market(market, priority, market.seats, prepare(market.choices, priority))
         column = placed_columns(market, result.choice_index)
         counts += np.bincount(rows + np.where(column >= 0, column, context.n_columns), minlength=n * k1)
         cutoffs[i] = offer_cutoffs(market, context.lookup, result.cutoff, result.admitted, column, context.n_offers)
@@ -210,6 +267,7 @@ class LotteryResult:
     admitted: np.ndarray
     executor: str
     timings: dict[str, float]
+    direct: bool = False  # draws ranked by direct_prepared
 
 
 def run_lottery_draws(
@@ -251,6 +309,7 @@ def run_lottery_draws(
         admitted=np.concatenate([part.admitted for part in parts]),
         executor=executor_name(workers, scheduler),
         timings=timings,
+        direct=context.template is not None,
     )
 
 
@@ -354,6 +413,8 @@ def run_lottery(
         "config": r.config.model_dump(mode="json"),
         "inputs": {s.name: {"file": s.path.name, "sha256": s.sha256} for s in r.data.sources},
         "executor": result.executor,
+        "ranking": "keys from each draw's order (verified against prepare)" if result.direct
+                   else "prepare per draw",
         "settings": {"workers": workers, "scheduler": scheduler},
         "counts": {
             "students": r.encoded.n_students,
