@@ -27,7 +27,7 @@ from admissions.io.validate import load_round
 
 from .conftest import FUZZ_CORPUS
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 #: A tiny valid round; the fuzzed file replaces students.
 TINY = {
@@ -185,13 +185,13 @@ def test_broken_parquet(tmp_path, data):
 # --- the validator ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=csv_bytes())
 def test_load_round_with_a_random_students_file(tmp_path, data):
     load_safely(tiny_round(tmp_path / "round", students=data))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=mutated(VALID_XLSX))
 def test_load_round_with_a_broken_students_xlsx(tmp_path, data):
     load_safely(tiny_round(tmp_path / "round", "students.xlsx", students=data))
