@@ -167,7 +167,8 @@ def output_files(out: Path, *, shared: bool | None = None) -> Iterator[Path]:
                 staging.rmdir()
             _sync_folder(target.parent)
         except OSError as exc:
-            raise OutputError(f"{out}: cannot write the outputs ({exc.filename or out}: {exc.strerror or exc})") from exc
+            where = exc.filename or out
+            raise OutputError(f"{out}: cannot write the outputs ({where}: {exc.strerror or exc})") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -283,8 +283,8 @@ def _read_csv(data: bytes, file: str):
                               "row 1 must hold the column names, and it is empty")], encoding, None
     if text.count('"') % 2:
         return None, [Problem(file, None, None, None,
-                              f"{TRUNCATED}: a quoted value is never closed (an odd number of \" in the file; or a value holds a stray \")")], \
-            encoding, None
+                              f"{TRUNCATED}: a quoted value is never closed "
+                              '(an odd number of " in the file; or a value holds a stray ")')], encoding, None
     delimiter = sniff_delimiter(text)
     n_columns = re.sub(r'"[^"]*"', "", first_line).count(delimiter) + 1
     if n_columns > MAX_COLUMNS:

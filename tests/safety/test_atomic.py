@@ -100,7 +100,8 @@ def test_sigkill_at_any_moment_leaves_a_complete_out(tmp_path, references):
     seen_staging = 0
     rng = random.Random(20260601)
     # Killed while the temporary folder is being filled (after 0, 3 and 6 files), then at random times.
-    moments = [("files", 0), ("files", 3), ("files", 6), ("time", rng.uniform(0.2, 2.5)), ("time", rng.uniform(0.2, 2.5))]
+    moments = [("files", 0), ("files", 3), ("files", 6),
+               ("time", rng.uniform(0.2, 2.5)), ("time", rng.uniform(0.2, 2.5))]
     for kind, value in moments:
         process = start_match(out, seed=2)
         try:

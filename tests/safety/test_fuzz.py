@@ -31,7 +31,8 @@ FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCh
 
 #: A tiny valid round; the fuzzed file replaces students.
 TINY = {
-    "programmes.csv": "programme_id,school,municipality,programme_code,orientation,seats,principal,national_recruitment\n"
+    "programmes.csv": "programme_id,school,municipality,programme_code,orientation,seats,principal,"
+                      "national_recruitment\n"
                       "P1,Skolan,Malmö,NA,,2,municipal,false\n",
     "students.csv": "student_id,home_municipality,merit_value\nS1,Malmö,250\nS2,Lund,200\nS3,Malmö,180\n",
     "applications.csv": "student_id,choice_rank,programme_id\nS1,1,P1\nS2,1,P1\nS3,1,P1\n",

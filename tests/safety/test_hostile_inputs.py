@@ -25,7 +25,8 @@ from admissions.io.readers import read_table
 from .conftest import ROOT, SAMPLE, run
 
 STUDENTS = (SAMPLE / "students.csv").read_bytes()
-HEADER = STUDENTS[: STUDENTS.index(b"\n") + 1]  # student_id,home_municipality,merit_value,application_group,free_quota_rank
+#: student_id,home_municipality,merit_value,application_group,free_quota_rank
+HEADER = STUDENTS[: STUDENTS.index(b"\n") + 1]
 
 
 def truncated(folder: Path) -> str:
@@ -38,7 +39,8 @@ def truncated(folder: Path) -> str:
 
 
 def truncated_in_a_quote(folder: Path) -> str:
-    (folder / "students.csv").write_bytes(STUDENTS.replace(b"S000010,", b'"S000010",')[: STUDENTS.index(b"S000010") + 5])
+    quoted = STUDENTS.replace(b"S000010,", b'"S000010",')
+    (folder / "students.csv").write_bytes(quoted[: STUDENTS.index(b"S000010") + 5])
     return ('error: students.csv: file looks cut off (truncated); export it again: a quoted value is never closed '
             '(an odd number of " in the file; or a value holds a stray ")')
 
@@ -85,7 +87,8 @@ def wide_row(folder: Path) -> str:
 
 
 def huge_cell(folder: Path) -> str:
-    (folder / "students.csv").write_bytes(HEADER + b"S1,Malm" + b"o" * 10_000_000 + b",250,on_time,\n" + STUDENTS[len(HEADER):])
+    row = b"S1,Malm" + b"o" * 10_000_000 + b",250,on_time,\n"
+    (folder / "students.csv").write_bytes(HEADER + row + STUDENTS[len(HEADER):])
     return "error: students.csv, row 2: a cell has more than 131,072 characters, the limit is 10,000"
 
 
