@@ -283,6 +283,15 @@ def prepare_round(
     )
 
 
+def environment() -> dict[str, str]:
+    """Versions of Python and the libraries whose behaviour can change a result."""
+    import platform
+
+    import pandas
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "pandas": pandas.__version__}
+
+
 def run_record(round_result: RoundResult, command: str, started_at: datetime) -> dict:
     """The content of run.json: what was run, on which data, with which settings, and the counts."""
     r, enc = round_result, round_result.encoded
@@ -311,6 +320,9 @@ def run_record(round_result: RoundResult, command: str, started_at: datetime) ->
     return {
         "tool": "admissions",
         "version": __version__,
+        # The lottery drawn from a seed depends on numpy's random stream, which numpy does not
+        # promise to keep across versions: the versions that made this run are part of its record.
+        "environment": environment(),
         "command": command,
         "started_at": started_at.isoformat(timespec="seconds"),
         "seed": r.config.seed,
