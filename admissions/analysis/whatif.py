@@ -293,7 +293,7 @@ def run_sweep(
     folder: Path,
     programme_id: str,
     seat_values: list[int],
-    out: Path,
+    out: Path | None,
     *,
     seed: int | None = None,
     workers: int | None = None,
@@ -301,14 +301,16 @@ def run_sweep(
     progress: Progress | None = None,
     task_progress: TaskProgress | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Match the round once per seat value of one offer and write sweep.csv, sweep.html, run.json.
+    """Match the round once per seat value of one offer; write sweep.csv, sweep.html, run.json to ``out``.
 
-    Raises InvalidArgument when the offer is not in programmes.csv.
+    With ``out`` None nothing is written (the caller shows the returned table). Raises
+    InvalidArgument when the offer is not in programmes.csv.
     """
     from admissions.analysis.pages import sweep_html
 
     started_at = datetime.now(timezone.utc)
-    check_output_folder(out, inputs=folder)
+    if out is not None:
+        check_output_folder(out, inputs=folder)
     check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
     where = np.flatnonzero(r.encoded.programme_ids.astype(str) == programme_id)
@@ -321,12 +323,14 @@ def run_sweep(
         seats[p] = value
         tasks.append(seats)
     analysis = analyse(r, tasks, workers=workers, scheduler=scheduler, progress=progress, task_progress=task_progress)
-    if progress is not None:
-        progress("write")
     table = sweep_table(analysis, p, seat_values)
     record = run_record(analysis, "sweep", started_at,
                         {"programme_id": programme_id, "seats": seat_values, "baseline_seats": int(r.encoded.seats[p]),
-                         "workers": workers, "scheduler": scheduler}, SWEEP_FILES)
+                         "workers": workers, "scheduler": scheduler}, SWEEP_FILES if out is not None else ())
+    if out is None:
+        return table, record
+    if progress is not None:
+        progress("write")
     with output_folder(out, inputs=folder) as staging:
         write_csv(table, staging / "sweep.csv")
         (staging / "sweep.html").write_text(

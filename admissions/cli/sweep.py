@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -12,7 +14,6 @@ from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import fail
 from admissions.cli.whatif import (
     FolderArgument,
-    OutOption,
     QuietOption,
     SchedulerOption,
     SeedOption,
@@ -27,7 +28,7 @@ def sweep(
     folder: FolderArgument,
     programme: Annotated[str, typer.Option("--programme", help="programme_id of the offer whose seats vary.")],
     seats: Annotated[str, typer.Option("--seats", help="Seat values START:STOP:STEP (STOP included when reached), START:STOP or N.")],
-    out: OutOption,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder for sweep.csv, sweep.html (the charts) and run.json; replaced whole when the run succeeds [default: only print the table].")] = None,
     seed: SeedOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
@@ -36,13 +37,14 @@ def sweep(
 ) -> None:
     """Re-match the round for each number of seats of one offer, everything else as it is.
 
-    Writes OUT/sweep.csv (one row per seat value: the offer's admitted, vacant seats and cut-off,
-    and in the whole region placed, placed on first choice, unplaced, vacant seats and students
-    with a better or worse choice than today; baseline marks today's seats), OUT/sweep.html (the
-    same as charts) and OUT/run.json. The input is loaded and ranked once; the matchings run in
-    parallel as for whatif.
+    Prints one row per seat value: the offer's admitted, vacant seats and cut-off (merit value plus
+    test points of the lowest admitted; empty when every applicant who wants the offer gets it)
+    and the unplaced students of the region. With --out, also writes OUT/sweep.csv (those columns
+    and the region's placed, placed on first choice, vacant seats and students with a better or
+    worse choice than today; baseline marks today's seats), OUT/sweep.html (the charts) and
+    OUT/run.json. The input is loaded and ranked once; the matchings run in parallel as for whatif.
 
-    Example: admissions sweep data/samples/skane-2000 --programme MAL-NA-01 --seats 0:200:10 --out sweep
+    Example: admissions sweep data/samples/skane-2000 --programme MAL-LAT-NA-NAT --seats 0:40:4 --out sweep
     """
     from admissions.analysis.whatif import parse_seat_range, run_sweep
 
@@ -56,10 +58,11 @@ def sweep(
     except AdmissionsError as exc:
         fail(str(exc))
     if not quiet:
-        summary = Table(title=f"Sweep of {programme} written to {out}", title_justify="left")
+        where = f" written to {out}" if out is not None else " (add --out OUT for sweep.csv and the charts)"
+        summary = Table(title=f"Sweep of {programme}{where}", title_justify="left")
         for name in ("seats", "admitted", "vacant", "cut-off", "unplaced in region"):
             summary.add_column(name, justify="right")
         for row in table.itertuples(index=False):
-            cut = "" if row.cutoff is None or row.cutoff != row.cutoff or str(row.cutoff) == "<NA>" else f"{row.cutoff:g}"
+            cut = "" if pd.isna(row.cutoff) else f"{row.cutoff:g}"
             summary.add_row(f"{row.seats:,}", f"{row.admitted:,}", f"{row.vacant_seats:,}", cut, f"{row.unplaced:,}")
         Console(highlight=False).print(summary)

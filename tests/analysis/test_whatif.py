@@ -216,3 +216,12 @@ def test_help_has_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert f"Example: admissions {command}" in result.output
+
+
+def test_cli_sweep_without_out_prints_the_table_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("sweep", SMALL, "--programme", "A", "--seats", "0:3", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "Sweep of A (add --out OUT for sweep.csv and the charts)" in result.stdout
+    assert "280" in result.stdout and "300" in result.stdout
+    assert list(tmp_path.iterdir()) == []
