@@ -377,7 +377,7 @@ def programmes_table(result: LotteryResult) -> pd.DataFrame:
 
 def run_lottery(
     folder: Path,
-    out: Path,
+    out: Path | None,
     *,
     draws: int = 1000,
     seed: int = 0,
@@ -387,17 +387,16 @@ def run_lottery(
     task_progress: TaskProgress | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Match the round in ``folder`` under ``draws`` lotteries and write lottery_students.csv,
-    lottery_programmes.csv and run.json to ``out``. Returns the programmes table and the record."""
+    lottery_programmes.csv and run.json to ``out`` (nothing when ``out`` is None). Returns the
+    programmes table and the record."""
     started_at = datetime.now(timezone.utc)
-    check_output_folder(out, inputs=folder)
+    if out is not None:
+        check_output_folder(out, inputs=folder)
     check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
     result = run_lottery_draws(r, draws, seed, workers=workers, scheduler=scheduler, progress=progress,
                                task_progress=task_progress)
-    if progress is not None:
-        progress("write")
     programmes = programmes_table(result)
-    students = students_table(result)
     k = r.encoded.choices.shape[1]
     certain = int((result.counts.max(axis=1) == draws).sum())
     record = {
@@ -426,8 +425,13 @@ def run_lottery(
             "programmes_cutoff_varies": int((programmes["cutoff_min"] < programmes["cutoff_max"]).fillna(False).sum()),
         },
         "timings_s": {**r.timings.steps, **result.timings},
-        "outputs": list(LOTTERY_FILES),
+        "outputs": list(LOTTERY_FILES) if out is not None else [],
     }
+    if out is None:
+        return programmes, record
+    if progress is not None:
+        progress("write")
+    students = students_table(result)
     with output_folder(out, inputs=folder) as staging:
         write_csv(students, staging / "lottery_students.csv")
         write_csv(programmes, staging / "lottery_programmes.csv")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -12,7 +14,6 @@ from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOut
 from admissions.cli._output import fail
 from admissions.cli.whatif import (
     FolderArgument,
-    OutOption,
     QuietOption,
     SchedulerOption,
     WorkersOption,
@@ -22,9 +23,13 @@ from admissions.cli.whatif import (
 from admissions.errors import AdmissionsError, InvalidInput
 
 
+#: Offers listed on the terminal, those whose placements the lottery decides most first.
+SUMMARY_ROWS = 15
+
+
 def lottery(
     folder: FolderArgument,
-    out: OutOption,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder for lottery_students.csv, lottery_programmes.csv and run.json; replaced whole when the run succeeds [default: only print the summary].")] = None,
     draws: Annotated[int, typer.Option("--draws", help="Number of lottery draws.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the draws: draw d uses the lottery of seed SEED * 1000003 + d.")] = 0,
     workers: WorkersOption = None,
@@ -44,6 +49,8 @@ def lottery(
     least one draw; student-level by design), OUT/lottery_programmes.csv (per offer: cut-off min,
     p05, median, p95, max over the draws where it is oversubscribed, admitted min and max, share
     of draws oversubscribed, applicants whose placement there is uncertain) and OUT/run.json.
+    Without --out only the summary is printed: how many students the lottery decides for, and the
+    offers where it decides most.
 
     Example: admissions lottery data/samples/skane-2000 --draws 1000 --seed 1 --out lottery
     """
@@ -52,7 +59,7 @@ def lottery(
     try:
         with output_options(pseudonymise, pseudonym_key_file, shared_output), \
                 task_bar(quiet, "draws") as (steps, tasks):
-            _, record = run_lottery(folder, out, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
+            programmes, record = run_lottery(folder, out, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
                                     progress=steps, task_progress=tasks)
     except InvalidInput as exc:
         report_problems(exc, folder)
@@ -60,7 +67,8 @@ def lottery(
         fail(str(exc))
     if not quiet:
         counts = record["counts"]
-        table = Table(title=f"{draws:,} lottery draws written to {out}", show_header=False, title_justify="left")
+        where = f" written to {out}" if out is not None else ""
+        table = Table(title=f"{draws:,} lottery draws{where}", show_header=False, title_justify="left")
         table.add_column("figure")
         table.add_column("value", justify="right")
         table.add_row("students", f"{counts['students']:,}")
@@ -68,4 +76,18 @@ def lottery(
         table.add_row("placement decided by the lottery", f"{counts['students_uncertain']:,}")
         table.add_row("unplaced in some draws only", f"{counts['students_sometimes_unplaced']:,}")
         table.add_row("programmes whose cut-off varies", f"{counts['programmes_cutoff_varies']:,}")
-        Console(highlight=False).print(table)
+        console = Console(highlight=False)
+        console.print(table)
+        decided = programmes[programmes["uncertain_students"] > 0].sort_values(
+            "uncertain_students", ascending=False, kind="stable").head(SUMMARY_ROWS)
+        if len(decided):
+            offers = Table(title="Offers where the lottery decides most", title_justify="left")
+            for name in ("programme_id", "uncertain students", "cut-off min", "median", "max", "draws with a cut-off"):
+                offers.add_column(name, justify="left" if name == "programme_id" else "right")
+            for row in decided.itertuples(index=False):
+                cut = ["" if pd.isna(v) else f"{v:g}" for v in (row.cutoff_min, row.cutoff_median, row.cutoff_max)]
+                offers.add_row(str(row.programme_id), f"{row.uncertain_students:,}", *cut,
+                               f"{100 * row.oversubscribed_share:.0f} %")
+            console.print(offers)
+        if out is None:
+            console.print("Add --out OUT for lottery_students.csv and lottery_programmes.csv.")

@@ -137,3 +137,17 @@ def test_ranking_from_the_order_equals_prepare(region):
     np.testing.assert_array_equal(fast.counts, slow.counts)
     np.testing.assert_array_equal(fast.admitted, slow.admitted)
     np.testing.assert_array_equal(fast.cutoff, slow.cutoff)
+
+
+def test_cli_lottery_without_out_prints_the_summary_only(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from admissions.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lottery", str(TIES), "--draws", "50", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("50 lottery draws")
+    assert "Add --out OUT for lottery_students.csv and lottery_programmes.csv." in result.stdout
+    assert "Offers where the lottery decides most" in result.stdout
+    assert list(tmp_path.iterdir()) == []
