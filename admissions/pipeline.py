@@ -29,7 +29,10 @@ from admissions.matching import (
     draw_lottery,
     prepare,
 )
+from admissions.io.csv_format import format_floats
+from admissions.io.problems import Problem
 from admissions.io.programme_types import ProgrammeTypes, load_programme_types
+from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE
 from admissions.rules.eligibility import Requirement
 from admissions.rules.guarantee import Guarantee, apply_guarantee
 from admissions.rules.quotas import FREE, TEST, Market, build_market, pass_on_vacant_quota_seats
@@ -78,6 +81,12 @@ class RoundResult:
     check: MatchingCheck
     quota_runs: int  # matchings run until no vacant quota seat moved
     timings: Timings
+    rule_warnings: tuple[Problem, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Every warning of the round: the validator's and the selection rules'."""
+        return tuple(self.data.warnings) + self.rule_warnings
 
     @property
     def assignment(self) -> np.ndarray:
@@ -196,6 +205,32 @@ def quota_seats_for(market: Market, seats: np.ndarray) -> np.ndarray:
     return quota_seats.astype(np.int64)
 
 
+def merit_warnings(data: RoundInput, encoded: EncodedRound, selection: Selection) -> list[Problem]:
+    """A warning for every student whose given merit_value differs from the one computed from grades.
+
+    Grades win; at most MAX_PER_RULE students are listed and one more line counts the rest.
+    """
+    file = next((s.path.name for s in data.sources if s.name == "students"), "students.csv")
+    students = selection.merit_mismatch
+    problems = [
+        Problem(file, int(i) + FIRST_DATA_ROW, "merit_value", format_floats(encoded.merit_given[[i]])[0],
+                f"differs from the merit value computed from grades.csv "
+                f"({format_floats(selection.merit[[i]])[0]}); the grades are used", "warning")
+        for i in students[:MAX_PER_RULE]
+    ]
+    if len(students) > MAX_PER_RULE:
+        problems.append(Problem(file, None, "merit_value", None,
+                                f"... and {len(students) - MAX_PER_RULE} more students whose merit_value "
+                                "differs from their grades", "warning"))
+    return problems
+
+
+def input_warnings(data: RoundInput) -> list[Problem]:
+    """The warnings the selection rules find in a valid input (for ``admissions validate``)."""
+    encoded = encode_round(data)
+    return merit_warnings(data, encoded, apply_rules(encoded))
+
+
 def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[list[Requirement], np.ndarray]:
     """The distinct eligibility requirements of the offers and, per offer, the index of its own."""
     requirements: list[Requirement] = []
@@ -240,6 +275,7 @@ def prepare_round(
     with timings.step("selection rules", progress):
         requirements, programme_requirement = programme_requirements(types, encoded.programme_code)
         selection = apply_rules(encoded, requirements, programme_requirement)
+        rule_warnings = tuple(merit_warnings(data, encoded, selection))
         if encoded.lottery_given is not None:
             lottery, lottery_source = encoded.lottery_given, "input"
         else:
@@ -280,6 +316,7 @@ def prepare_round(
         check=check,
         quota_runs=quota_runs,
         timings=timings,
+        rule_warnings=rule_warnings,
     )
 
 
@@ -347,6 +384,6 @@ def run_record(round_result: RoundResult, command: str, started_at: datetime) ->
         "check": r.check.to_dict(),
         "quota_runs": r.quota_runs,
         "seats_moved_from_quotas": int(np.abs(r.quota_seats - r.market.seats).sum() // 2),
-        "warnings": len(r.data.warnings),
+        "warnings": len(r.warnings),
         "timings_s": dict(r.timings.steps),
     }

@@ -53,6 +53,6 @@ def match(
     except AdmissionsError as exc:
         fail(str(exc))
     if not quiet:
-        if r.data.warnings:
-            print_problems(list(r.data.warnings), folder)
+        if r.warnings:
+            print_problems(list(r.warnings), folder)
         print_summary(record, out)

@@ -53,7 +53,7 @@ def round_(
     chain = None if tie_break is None else tuple(k.strip() for k in tie_break.split(",") if k.strip())
     try:
         with output_options(pseudonymise, pseudonym_key_file, shared_output):
-            _, record = run_round(kind.value, folder, season, answers=answers, out=out, seed=seed,
+            r, record = run_round(kind.value, folder, season, answers=answers, out=out, seed=seed,
                                   tie_break=chain, max_choices=max_choices,
                                   progress=None if quiet else progress_printer())
     except InvalidInput as exc:
@@ -62,5 +62,7 @@ def round_(
     except AdmissionsError as exc:
         fail(str(exc))
     if not quiet:
+        if r.warnings:
+            print_problems(list(r.warnings), folder)
         typer.echo(f"Recorded {kind.value} round as run {record['run_id']} in {season}")
         print_summary(record, out if out is not None else season)

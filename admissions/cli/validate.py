@@ -37,9 +37,12 @@ def validate(
         raise typer.Exit(1) from None
     except AdmissionsError as exc:
         fail(str(exc))
-    _write_problems(list(data.warnings), problems_csv)
-    if data.warnings:
-        print_problems(list(data.warnings), folder)
+    from admissions.pipeline import input_warnings
+
+    warnings = list(data.warnings) + input_warnings(data)
+    _write_problems(warnings, problems_csv)
+    if warnings:
+        print_problems(warnings, folder)
     typer.echo(summary_line(data))
 
 

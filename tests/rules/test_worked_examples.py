@@ -49,3 +49,24 @@ def test_every_example_is_stable_and_student_optimal(example):
 def test_examples_cover_the_folders():
     assert FOLDERS == ["eligibility_and_merit", "first_hand_offers", "free_quota", "late_and_ties",
                        "late_and_ties_choice_rank", "second_hand_loses", "test_quota"]
+
+
+def test_a_given_merit_value_that_differs_from_the_grades_is_a_warning(tmp_path):
+    from typer.testing import CliRunner
+
+    from admissions.cli import app
+
+    expected = ("warning: students.csv, row 5, column merit_value: value '250': differs from the merit "
+                "value computed from grades.csv (160); the grades are used")
+    runner = CliRunner()
+    matched = runner.invoke(app, ["match", str(EXAMPLES / "eligibility_and_merit"), "--out", str(tmp_path / "out")])
+    assert matched.exit_code == 0
+    assert expected in matched.stderr
+    validated = runner.invoke(app, ["validate", str(EXAMPLES / "eligibility_and_merit")])
+    assert validated.exit_code == 0
+    assert expected in validated.stderr
+    import json
+
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["counts"]["merit_value_differs_from_grades"] == 1
+    assert record["warnings"] == 1
