@@ -26,15 +26,15 @@ Limits: a file that is too big, too wide, has too long a cell, or is an .xlsx th
 far more than its size (a zip bomb) is refused before it is parsed, with one problem naming the
 file, so a hostile or broken export costs bounded time and memory (well under 2 GiB):
 
-- :data:`MAX_FILE_BYTES` (256 MB; the environment variable ``ADMISSIONS_MAX_INPUT_MB`` sets
-  another) per file; the largest real round, 55,000 students with grades, is about 50 MB;
+- :data:`MAX_FILE_BYTES` (128 MB; the environment variable ``ADMISSIONS_MAX_INPUT_MB`` sets
+  another) per file; the largest file of a real round (grades, 55,000 students) is 18 MB;
 - :data:`MAX_COLUMNS` (1,000) columns in the header, and per row of an .xlsx;
 - :data:`MAX_CELL_CHARS` (10,000) characters per cell;
-- .xlsx: at most :data:`MAX_XLSX_UNPACKED` bytes unpacked in all (the same as the file limit),
+- .xlsx: at most :data:`MAX_XLSX_UNPACKED` bytes (256 MB) unpacked in all,
   :data:`MAX_XLSX_PARTS` parts, and no part over 1 MB unpacking to more than
   :data:`MAX_XLSX_RATIO` times its packed size, checked from the zip directory before openpyxl
   reads anything;
-- .parquet: the same column limit and at most :data:`MAX_PARQUET_UNPACKED` bytes of data,
+- .parquet: the same column limit and at most :data:`MAX_PARQUET_UNPACKED` bytes (256 MB) of data,
   from the file's metadata before any data is read.
 """
 
@@ -47,6 +47,7 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,21 +66,23 @@ FIRST_DATA_ROW = 2
 MAX_PER_RULE = 50
 #: Environment variable that sets MAX_FILE_BYTES, in MB (10**6 bytes).
 MAX_INPUT_ENV = "ADMISSIONS_MAX_INPUT_MB"
-#: Largest input file read, in bytes (unless MAX_INPUT_ENV says otherwise).
-MAX_FILE_BYTES = 256_000_000
+#: Largest input file read, in bytes (unless MAX_INPUT_ENV says otherwise). The largest real round
+#: (55,000 students) has a 18 MB grades file; validating a 124 MB file of 4 million applications
+#: peaks at 1.6 GiB, so this keeps any file accepted under 2 GiB.
+MAX_FILE_BYTES = 128_000_000
 #: Most columns a file may have.
 MAX_COLUMNS = 1_000
 #: Longest cell, in characters: ids, names and numbers are far shorter.
 MAX_CELL_CHARS = 10_000
 #: An .xlsx may unpack to at most this many bytes in all ...
-MAX_XLSX_UNPACKED = MAX_FILE_BYTES
+MAX_XLSX_UNPACKED = 256_000_000
 #: ... in at most this many parts ...
 MAX_XLSX_PARTS = 10_000
 #: ... and no part over a megabyte may unpack to more than this many times its packed size
 #: (worksheets written by Excel or by this tool pack 5-30 times; a zip bomb packs a thousand).
 MAX_XLSX_RATIO = 200
 #: A Parquet file may hold at most this many bytes of (uncompressed) data.
-MAX_PARQUET_UNPACKED = 512_000_000
+MAX_PARQUET_UNPACKED = 256_000_000
 
 NOT_TEXT = "file is not UTF-8 or Windows-1252 text"
 TRUNCATED = "file looks cut off (truncated); export it again"
@@ -399,33 +402,64 @@ def _text_series(column: pa.ChunkedArray) -> pd.Series:
     return pd.Series(column.to_pandas(), dtype=TEXT)
 
 
+#: A line with its end (\r\n, \n or \r), or the last line without one, as the csv module wants them.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def _csv_by_record(text: str, delimiter: str, file: str):
-    """(header, frame) and problems, read record by record with the csv module."""
+    """(header, frame) and problems, read record by record with the csv module.
+
+    Records are cut to the header's width as they are read, so a file of very wide rows takes no
+    more memory than its cells under the header.
+    """
     problems: list[Problem] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Lines one at a time: io.StringIO would hold a copy of the text at 4 bytes per character.
+    reader = csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=delimiter)
+    last = [0]  # length of the last record read, before it is cut or padded
+
+    def records():
+        for record in reader:
+            last[0] = len(record)
+            yield record
+
     try:
-        records = list(reader)
+        header = next(reader, [])
+        header, frame = _rectangle(header, records(), file, problems)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             return None, [Problem(file, reader.line_num, None, None,
                                   f"a cell has more than {csv.field_size_limit():,} characters, "
                                   f"the limit is {MAX_CELL_CHARS:,}")]
         return None, [Problem(file, None, None, None, f"file is not valid CSV: {exc}")]
-    header = records[0] if records else []
-    if len(records) > 1 and len(records[-1]) < len(header) and not text.endswith(("\n", "\r")):
+    if len(frame) and last[0] < len(header) and not text.endswith(("\n", "\r")):
         # A short last row is padded like any other, unless the file stops in it: then it was cut off.
-        return None, [Problem(file, len(records), None, None,
-                              f"{TRUNCATED}: the last row has {len(records[-1])} of {len(header)} cells "
+        return None, [Problem(file, len(frame) + 1, None, None,
+                              f"{TRUNCATED}: the last row has {last[0]} of {len(header)} cells "
                               "and no line break after it")]
-    return _rectangle(header, records[1:], file, problems), problems
+    return (header, frame), problems
 
 
-def _rectangle(header: list[str], records: list[list[str]], file: str, problems: list[Problem]):
+#: Rows gathered as Python lists before they become Arrow columns (bounds the memory of slow paths).
+_CHUNK_ROWS = 65_536
+
+
+def _rectangle(header: list[str], records: Iterable[list[str]], file: str, problems: list[Problem]):
     """(header, frame) from rows of uneven length: short rows are padded with empty cells, a row
-    with more non-empty cells than the header has columns is a problem (its extra cells are dropped)."""
+    with more non-empty cells than the header has columns is a problem (its extra cells are dropped).
+
+    Rows are turned into Arrow string columns a chunk at a time, so a big file read this way holds
+    its cells as Arrow data, not as millions of Python strings.
+    """
     n = len(header)
-    rows = []
+    rows: list[list[str]] = []
+    chunks: list[list[pa.Array]] = [[] for _ in range(n)]
     too_long = 0
+
+    def flush() -> None:
+        for j, column in enumerate(zip(*rows) if n else ()):
+            chunks[j].append(pa.array(column, type=pa.string()))
+        rows.clear()
+
     for i, record in enumerate(records):
         if len(record) > n:
             extra = record[n:]
@@ -439,11 +473,15 @@ def _rectangle(header: list[str], records: list[list[str]], file: str, problems:
         elif len(record) < n:
             record = record + [""] * (n - len(record))
         rows.append(record)
+        if len(rows) == _CHUNK_ROWS:
+            flush()
+    if rows:
+        flush()
     if too_long > MAX_PER_RULE:
         problems.append(Problem(file, None, None, None,
-                                f"... and {too_long - MAX_PER_RULE} more rows with more cells than the header has columns"))
-    frame = pd.DataFrame(rows, columns=range(n), dtype=TEXT) if rows else \
-        pd.DataFrame({i: pd.Series([], dtype=TEXT) for i in range(n)})
+                                f"... and {too_long - MAX_PER_RULE} more rows with more cells than the header "
+                                "has columns"))
+    frame = pd.DataFrame({j: _text_series(pa.chunked_array(chunks[j], type=pa.string())) for j in range(n)})
     return header, frame
 
 

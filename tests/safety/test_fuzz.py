@@ -235,3 +235,20 @@ def test_seeded_random_bytes_never_raise(tmp_path):
             path = tmp_path / f"students{suffix}"
             path.write_bytes(rng.randbytes(rng.randint(0, 3000)))
             read_safely(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.sampled_from(list('ab,;"\r\n ')), max_size=60))
+def test_lines_split_as_the_csv_module_splits_a_file(text):
+    """The record-by-record reader feeds csv lines one at a time; it must parse as a whole file would."""
+    import csv
+
+    from admissions.io.readers import _LINE
+
+    def parse(lines):
+        try:
+            return list(csv.reader(lines))
+        except csv.Error as exc:
+            return str(exc)
+
+    assert parse(m.group() for m in _LINE.finditer(text)) == parse(io.StringIO(text, newline=""))

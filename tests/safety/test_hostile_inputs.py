@@ -68,7 +68,7 @@ def one_gigabyte(folder: Path) -> str:
     path.write_bytes(STUDENTS)
     with open(path, "r+b") as handle:
         handle.truncate(1_000_000_000)  # sparse: no gigabyte is written
-    return ("error: students.csv: file is too big: 1.0 GB, the limit is 256 MB "
+    return ("error: students.csv: file is too big: 1.0 GB, the limit is 128 MB "
             "(set ADMISSIONS_MAX_INPUT_MB to allow bigger files)")
 
 
