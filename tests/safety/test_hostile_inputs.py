@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import zipfile
@@ -117,6 +118,24 @@ def zip_bomb(folder: Path) -> str:
     return "error: students.xlsx: file is refused: its part xl/worksheets/sheet1.xml would unpack to "
 
 
+def zip_bomb_lying(folder: Path) -> str:
+    """A zip bomb whose directory says its worksheet unpacks to 1,000 bytes: unpacking stops there."""
+    zip_bomb(folder)
+    path = folder / "students.xlsx"
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:  # the central directory entry of the worksheet: its uncompressed size and ZIP64 extra
+        length, extra = struct.unpack("<HH", data[at + 28:at + 32])
+        if data[at + 46:at + 46 + length] == name:
+            data[at + 24:at + 28] = struct.pack("<I", 1000)
+            data[at + 46 + length:at + 46 + length + extra] = b"\x00" * extra  # no ZIP64 sizes either
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+    return ("error: students.xlsx: file is not a readable Excel workbook (.xlsx): BadZipFile: Bad CRC-32 for file "
+            "'xl/worksheets/sheet1.xml'")
+
+
 def truncated_xlsx(folder: Path) -> str:
     (folder / "students.csv").unlink()
     data = (ROOT / "tests" / "data" / "fuzz" / "valid-students.xlsx").read_bytes()
@@ -160,6 +179,7 @@ CASES = {
     "long_cell": long_cell,
     "duplicate_header": duplicate_header,
     "zip_bomb": zip_bomb,
+    "zip_bomb_lying": zip_bomb_lying,
     "truncated_xlsx": truncated_xlsx,
     "wide_xlsx": wide_xlsx,
     "truncated_parquet": truncated_parquet,
