@@ -1,6 +1,6 @@
 """whatif.html and sweep.html: self-contained pages comparing matchings side by side, with SVG charts.
 
-The page frame, style, sortable tables and the SVG primitives (``_svg``, ``_nice_max``, ``_fmt``,
+The page frame, style, sortable tables and the SVG primitives (``svg_chart``, ``nice_max``, ``format_number``,
 colours) are those of report.html (admissions.reports.html), so every page of the tool looks and
 behaves the same; the two chart kinds drawn here (grouped horizontal bars that may go negative,
 and lines over a numeric axis) are what a comparison needs and report.html does not have.
@@ -16,19 +16,19 @@ import numpy as np
 import pandas as pd
 
 from admissions.reports.html import (
-    _ACCENT,
-    _BODY_SCRIPT,
-    _DEMAND,
-    _GRID,
-    _HEAD_SCRIPT,
-    _INK,
-    _MUTED,
-    _SEATS,
-    _STYLE,
-    _fmt,
-    _nice_max,
-    _svg,
-    _table,
+    ACCENT,
+    BODY_SCRIPT,
+    DEMAND,
+    GRID,
+    HEAD_SCRIPT,
+    INK,
+    MUTED,
+    SEATS,
+    PAGE_STYLE,
+    format_number,
+    nice_max,
+    svg_chart,
+    html_table,
 )
 
 _BETTER = "#2f855a"
@@ -49,10 +49,10 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
     height = top + row_h * max(len(labels), 1) + 36
     values = [v for _, vs, _ in series for v in vs] or [0.0]
     low, high = min(min(values), 0.0), max(max(values), 0.0)
-    span = _nice_max(high - low if high > low else 1.0)
+    span = nice_max(high - low if high > low else 1.0)
     if low < 0 and high > 0:
-        low_axis = -_nice_max(-low)
-        high_axis = _nice_max(high)
+        low_axis = -nice_max(-low)
+        high_axis = nice_max(high)
     elif low < 0:
         low_axis, high_axis = -span, 0.0
     else:
@@ -66,34 +66,34 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
     x = label_w
     for name, _, colour in series:
         body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>'
-                    f'<text x="{x + 16}" y="16" fill="{_INK}">{escape(name)}</text>')
+                    f'<text x="{x + 16}" y="16" fill="{INK}">{escape(name)}</text>')
         x += 30 + 7 * len(name)
     for i in range(5):
         value = low_axis + width_range * i / 4
         xv = x_of(value)
-        body.append(f'<line x1="{xv:.1f}" y1="{top - 4}" x2="{xv:.1f}" y2="{height - 34}" stroke="{_GRID}"/>'
-                    f'<text x="{xv:.1f}" y="{height - 20}" text-anchor="middle" fill="{_MUTED}">{_fmt(value, 0)}</text>')
+        body.append(f'<line x1="{xv:.1f}" y1="{top - 4}" x2="{xv:.1f}" y2="{height - 34}" stroke="{GRID}"/>'
+                    f'<text x="{xv:.1f}" y="{height - 20}" text-anchor="middle" fill="{MUTED}">{format_number(value, 0)}</text>')
     zero = x_of(0.0)
-    body.append(f'<line x1="{zero:.1f}" y1="{top - 4}" x2="{zero:.1f}" y2="{height - 34}" stroke="{_MUTED}"/>')
+    body.append(f'<line x1="{zero:.1f}" y1="{top - 4}" x2="{zero:.1f}" y2="{height - 34}" stroke="{MUTED}"/>')
     for i, label in enumerate(labels):
         y = top + i * row_h
-        body.append(f'<text x="{label_w - 8}" y="{y + row_h / 2 + 2:.1f}" text-anchor="end" fill="{_INK}">'
+        body.append(f'<text x="{label_w - 8}" y="{y + row_h / 2 + 2:.1f}" text-anchor="end" fill="{INK}">'
                     f"{escape(label)}</text>")
         for j, (name, vs, colour) in enumerate(series):
             value = float(vs[i])
             x0, x1 = sorted((zero, x_of(value)))
             yb = y + j * bar_h
-            tip = escape(f"{label}: {name} {_fmt(value)}")
+            tip = escape(f"{label}: {name} {format_number(value)}")
             end = x1 + 4 if value >= 0 else x0 - 4
             anchor = "start" if value >= 0 else "end"
-            text = (f'<text x="{end:.1f}" y="{yb + bar_h - 2:.1f}" text-anchor="{anchor}" fill="{_MUTED}" '
-                    f'font-size="10">{_fmt(value)}</text>') if value else ""
+            text = (f'<text x="{end:.1f}" y="{yb + bar_h - 2:.1f}" text-anchor="{anchor}" fill="{MUTED}" '
+                    f'font-size="10">{format_number(value)}</text>') if value else ""
             body.append(f'<g class="mark"><title>{tip}</title>'
                         f'<rect x="{x0:.1f}" y="{yb:.1f}" width="{max(x1 - x0, 0.5):.1f}" height="{bar_h - 1}" '
                         f'fill="{colour}"/>{text}</g>')
     if note:
-        body.append(f'<text x="{label_w}" y="{height - 4}" fill="{_MUTED}">{escape(note)}</text>')
-    return _svg(chart_id, label_w + plot_w + 80, height, body, title)
+        body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">{escape(note)}</text>')
+    return svg_chart(chart_id, label_w + plot_w + 80, height, body, title)
 
 
 def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float], str]], title: str,
@@ -108,7 +108,7 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
     x_span = (x_high - x_low) or 1.0
     ys = [float(v) for _, vs, _ in series for v in vs if v is not None and not math.isnan(float(v))]
     y_low = min(min(ys, default=0.0), 0.0)
-    y_high = _nice_max(max(ys, default=1.0))
+    y_high = nice_max(max(ys, default=1.0))
     if not zero_based and ys:
         y_low, y_high = min(ys), max(ys)
         pad = max((y_high - y_low) * 0.1, 1.0)
@@ -124,20 +124,20 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
     xl = left
     for name, _, colour in series:
         body.append(f'<rect x="{xl}" y="6" width="12" height="12" fill="{colour}"/>'
-                    f'<text x="{xl + 16}" y="16" fill="{_INK}">{escape(name)}</text>')
+                    f'<text x="{xl + 16}" y="16" fill="{INK}">{escape(name)}</text>')
         xl += 30 + 7 * len(name)
     for i in range(5):
         value = y_low + (y_high - y_low) * i / 4
         y = py(value)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{_GRID}"/>'
-                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{_MUTED}">{_fmt(value, 0)}</text>')
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{format_number(value, 0)}</text>')
         xv = x_low + x_span * i / 4
-        body.append(f'<text x="{px(xv):.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{_MUTED}">'
-                    f"{_fmt(xv, 0)}</text>")
+        body.append(f'<text x="{px(xv):.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{MUTED}">'
+                    f"{format_number(xv, 0)}</text>")
     if marker is not None and x_low <= marker <= x_high:
         body.append(f'<line x1="{px(marker):.1f}" y1="{top}" x2="{px(marker):.1f}" y2="{top + plot_h}" '
-                    f'stroke="{_MUTED}" stroke-dasharray="4 3"/><text x="{px(marker) + 4:.1f}" y="{top + 10}" '
-                    f'fill="{_MUTED}">now</text>')
+                    f'stroke="{MUTED}" stroke-dasharray="4 3"/><text x="{px(marker) + 4:.1f}" y="{top + 10}" '
+                    f'fill="{MUTED}">now</text>')
     for name, vs, colour in series:
         segments, current = [], []
         for xv, yv in zip(xs, vs):
@@ -153,14 +153,14 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
             points = " ".join(f"{a:.1f},{b:.1f}" for a, b, _, _ in segment)
             body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
             for a, b, xv, yv in segment:
-                tip = escape(f"{x_label} {_fmt(xv)}: {name} {_fmt(yv)}")
+                tip = escape(f"{x_label} {format_number(xv)}: {name} {format_number(yv)}")
                 body.append(f'<circle class="mark" cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{colour}">'
                             f"<title>{tip}</title></circle>")
-    body.append(f'<text x="{left + plot_w / 2}" y="{top + plot_h + 34}" text-anchor="middle" fill="{_MUTED}">'
+    body.append(f'<text x="{left + plot_w / 2}" y="{top + plot_h + 34}" text-anchor="middle" fill="{MUTED}">'
                 f"{escape(x_label)}</text>")
     body.append(f'<text x="14" y="{top + plot_h / 2}" transform="rotate(-90 14 {top + plot_h / 2})" '
-                f'text-anchor="middle" fill="{_MUTED}">{escape(y_label)}</text>')
-    return _svg(chart_id, left + plot_w + 30, top + plot_h + 44, body, title)
+                f'text-anchor="middle" fill="{MUTED}">{escape(y_label)}</text>')
+    return svg_chart(chart_id, left + plot_w + 30, top + plot_h + 44, body, title)
 
 
 def shift_chart(changes: pd.DataFrame) -> str:
@@ -175,33 +175,33 @@ def shift_chart(changes: pd.DataFrame) -> str:
     label_w, plot_w, row_h, top = 260, 480, 18, 30
     height = top + row_h * max(len(moved), 1) + 36
     maximum = 340.0
-    body = [f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{_SEATS}"/><text x="{label_w + 16}" y="16" '
-            f'fill="{_INK}">before</text><circle cx="{label_w + 76}" cy="12" r="5" fill="{_ACCENT}"/>'
-            f'<text x="{label_w + 86}" y="16" fill="{_INK}">after (no dot: no cut-off, every applicant admitted)</text>']
+    body = [f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{SEATS}"/><text x="{label_w + 16}" y="16" '
+            f'fill="{INK}">before</text><circle cx="{label_w + 76}" cy="12" r="5" fill="{ACCENT}"/>'
+            f'<text x="{label_w + 86}" y="16" fill="{INK}">after (no dot: no cut-off, every applicant admitted)</text>']
     for i in range(9):
         value = maximum * i / 8
         x = label_w + plot_w * value / maximum
-        body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 34}" stroke="{_GRID}"/>'
-                    f'<text x="{x:.1f}" y="{height - 20}" text-anchor="middle" fill="{_MUTED}">{_fmt(value, 0)}</text>')
+        body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 34}" stroke="{GRID}"/>'
+                    f'<text x="{x:.1f}" y="{height - 20}" text-anchor="middle" fill="{MUTED}">{format_number(value, 0)}</text>')
     for i, row in enumerate(moved.itertuples(index=False)):
         y = top + i * row_h + row_h / 2
         label = f"{row.scenario}: {row.programme_id}"
-        body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{_INK}" font-size="11">'
+        body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}" font-size="11">'
                     f"{escape(label)}</text>")
-        tip = escape(f"{label}: cut-off {_fmt(row.b) or 'none'} → {_fmt(row.a) or 'none'}")
+        tip = escape(f"{label}: cut-off {format_number(row.b) or 'none'} → {format_number(row.a) or 'none'}")
         parts = [f"<title>{tip}</title>"]
         xs = [label_w + plot_w * min(v, maximum) / maximum if not math.isnan(v) else None for v in (row.b, row.a)]
         if xs[0] is not None and xs[1] is not None:
-            parts.append(f'<line x1="{xs[0]:.1f}" y1="{y:.1f}" x2="{xs[1]:.1f}" y2="{y:.1f}" stroke="{_MUTED}"/>')
-        for xv, colour in zip(xs, (_SEATS, _ACCENT)):
+            parts.append(f'<line x1="{xs[0]:.1f}" y1="{y:.1f}" x2="{xs[1]:.1f}" y2="{y:.1f}" stroke="{MUTED}"/>')
+        for xv, colour in zip(xs, (SEATS, ACCENT)):
             if xv is not None:
                 parts.append(f'<circle cx="{xv:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>')
         body.append(f'<g class="mark">{"".join(parts)}</g>')
     if len(moved) == 0:
-        body.append(f'<text x="{label_w}" y="{top + 12}" fill="{_MUTED}">no cut-off moved</text>')
-    body.append(f'<text x="{label_w}" y="{height - 4}" fill="{_MUTED}">score (merit value plus test points) '
+        body.append(f'<text x="{label_w}" y="{top + 12}" fill="{MUTED}">no cut-off moved</text>')
+    body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">score (merit value plus test points) '
                 "of the lowest admitted in the ordinary quota</text>")
-    return _svg("chart-cutoff-shifts", label_w + plot_w + 30, height, body, "Cut-offs that moved")
+    return svg_chart("chart-cutoff-shifts", label_w + plot_w + 30, height, body, "Cut-offs that moved")
 
 
 def _page(title: str, meta: str, sections: list[tuple[str, str, str, str]], tables: str) -> str:
@@ -216,11 +216,11 @@ def _page(title: str, meta: str, sections: list[tuple[str, str, str, str]], tabl
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-        f"<title>{escape(title)}</title><style>{_STYLE}</style><script>{_HEAD_SCRIPT}</script></head>"
+        f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style><script>{HEAD_SCRIPT}</script></head>"
         f'<body data-ready="0" data-charts="0" data-errors="">'
         f'<header><h1>{escape(title)}</h1><p class="meta">{escape(meta)}</p></header>'
         f"{section_html}{tables}"
-        f"<script>{_BODY_SCRIPT}</script></body></html>\n"
+        f"<script>{BODY_SCRIPT}</script></body></html>\n"
     )
 
 
@@ -232,23 +232,23 @@ def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str) -> str:
     students = bar_chart(
         "chart-students", labels,
         [("better choice", others["better"].astype(float).tolist(), _BETTER),
-         ("worse choice", (-others["worse"].astype(float)).tolist(), _ACCENT)],
+         ("worse choice", (-others["worse"].astype(float)).tolist(), ACCENT)],
         "Students who get a better or a worse choice than in the round as it is",
         "students; worse drawn to the left (an unplaced student is worse off than any placement)",
     )
     places = bar_chart(
         "chart-places", labels,
-        [("placed", (others["placed"] - base["placed"]).astype(float).tolist(), _DEMAND),
+        [("placed", (others["placed"] - base["placed"]).astype(float).tolist(), DEMAND),
          ("first choice", (others["placed_first_choice"] - base["placed_first_choice"]).astype(float).tolist(),
           _BETTER),
-         ("vacant seats", (others["vacant_seats"] - base["vacant_seats"]).astype(float).tolist(), _SEATS)],
+         ("vacant seats", (others["vacant_seats"] - base["vacant_seats"]).astype(float).tolist(), SEATS)],
         "Change against the baseline: placed, placed on first choice, vacant seats",
         f"baseline: {int(base['placed']):,} placed, {int(base['placed_first_choice']):,} on first choice, "
         f"{int(base['vacant_seats']):,} vacant seats",
     )
     sections = [
         ("scenarios", "Scenarios side by side",
-         _table("table-scenarios", summary, "scenarios.csv: one row per scenario, the round as it is first"),
+         html_table("table-scenarios", summary, "scenarios.csv: one row per scenario, the round as it is first"),
          "better / worse / same: students whose choice (rank on their own list) is better, worse or the "
          "same as in the baseline; vacant seats include the seats of added offers, which nobody has "
          "applied to."),
@@ -258,7 +258,7 @@ def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str) -> str:
          f"At most {MAX_SHIFTS} offers, the largest shifts first; every change is in the table below."),
     ]
     tables = ('<section id="tables-changes"><h2>Offers that changed</h2>'
-              + _table("table-changes", changes,
+              + html_table("table-changes", changes,
                        "programme_changes.csv: per scenario, offers whose seats, admitted or cut-off changed")
               + "</section>")
     return _page("What-if scenarios", meta, sections, tables)
@@ -268,17 +268,17 @@ def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str) 
     """The sweep page: cut-off, vacant seats and unplaced as the seats of one offer vary."""
     seats = table["seats"].astype(float).tolist()
     cutoff = pd.to_numeric(table["cutoff"], errors="coerce").astype("float64").tolist()
-    cut = line_chart("chart-sweep-cutoff", seats, [("cut-off", cutoff, _ACCENT)],
+    cut = line_chart("chart-sweep-cutoff", seats, [("cut-off", cutoff, ACCENT)],
                      f"Cut-off of {label} against its seats", "seats", "cut-off score", marker=baseline_seats,
                      zero_based=False)
     counts = line_chart(
         "chart-sweep-seats", seats,
-        [("admitted", table["admitted"].astype(float).tolist(), _DEMAND),
-         ("vacant seats", table["vacant_seats"].astype(float).tolist(), _SEATS)],
+        [("admitted", table["admitted"].astype(float).tolist(), DEMAND),
+         ("vacant seats", table["vacant_seats"].astype(float).tolist(), SEATS)],
         f"Admitted and vacant seats at {label}", "seats", "students / seats", marker=baseline_seats,
     )
     unplaced = line_chart(
-        "chart-sweep-unplaced", seats, [("unplaced in the region", table["unplaced"].astype(float).tolist(), _ACCENT)],
+        "chart-sweep-unplaced", seats, [("unplaced in the region", table["unplaced"].astype(float).tolist(), ACCENT)],
         f"Unplaced students in the region against the seats of {label}", "seats", "students",
         marker=baseline_seats, zero_based=False,
     )
@@ -292,5 +292,5 @@ def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str) 
         ("unplaced", "Unplaced students in the region", unplaced, "The axis does not start at 0."),
     ]
     tables = ('<section id="tables-sweep"><h2>Sweep</h2>'
-              + _table("table-sweep", table, "sweep.csv: one row per seat value") + "</section>")
+              + html_table("table-sweep", table, "sweep.csv: one row per seat value") + "</section>")
     return _page(f"Seats sweep: {label}", meta, sections, tables)

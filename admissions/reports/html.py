@@ -23,11 +23,11 @@ from admissions.rules.selection import TIER_NAMES
 CHARTS = ("chart-demand", "chart-cutoffs", "chart-choice-rank", "chart-flows")
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
-_INK, _MUTED, _GRID = "#1f2933", "#616e7c", "#e4e7eb"
-_SEATS, _DEMAND, _ACCENT = "#9fb3c8", "#2f6fb0", "#c2410c"
+INK, MUTED, GRID = "#1f2933", "#616e7c", "#e4e7eb"
+SEATS, DEMAND, ACCENT = "#9fb3c8", "#2f6fb0", "#c2410c"
 
 
-def _fmt(value: object, decimals: int = 2) -> str:
+def format_number(value: object, decimals: int = 2) -> str:
     """A cell as text: empty for missing, integers without decimals, floats trimmed."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -47,7 +47,7 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "–"
 
 
-def _svg(chart_id: str, width: float, height: float, body: list[str], title: str) -> str:
+def svg_chart(chart_id: str, width: float, height: float, body: list[str], title: str) -> str:
     return (
         f'<svg class="chart" id="{chart_id}" role="img" aria-label="{escape(title)}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
@@ -56,7 +56,7 @@ def _svg(chart_id: str, width: float, height: float, body: list[str], title: str
     )
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
     """A round axis maximum at or above value."""
     if value <= 0:
         return 1.0
@@ -72,9 +72,9 @@ def _x_axis(x0: float, width: float, top: float, bottom: float, maximum: float, 
     for i in range(ticks + 1):
         value = maximum * i / ticks
         x = x0 + width * i / ticks
-        parts.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{_GRID}"/>')
-        parts.append(f'<text x="{x:.1f}" y="{bottom + 14:.1f}" text-anchor="middle" fill="{_MUTED}">'
-                     f"{_fmt(value, 0)}</text>")
+        parts.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 14:.1f}" text-anchor="middle" fill="{MUTED}">'
+                     f"{format_number(value, 0)}</text>")
     return parts
 
 
@@ -84,12 +84,12 @@ def demand_chart(programmes: pd.DataFrame) -> str:
                .sort_values("first_choice_applicants", ascending=False, kind="stable"))
     label_w, plot_w, row_h, top = 70, 560, 26, 34
     height = top + row_h * max(len(by_code), 1) + 30
-    maximum = _nice_max(float(by_code.to_numpy().max(initial=0)))
+    maximum = nice_max(float(by_code.to_numpy().max(initial=0)))
     body = [
-        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{_SEATS}"/>'
-        f'<text x="{label_w + 16}" y="16" fill="{_INK}">seats</text>'
-        f'<rect x="{label_w + 70}" y="6" width="12" height="12" fill="{_DEMAND}"/>'
-        f'<text x="{label_w + 86}" y="16" fill="{_INK}">first-choice applicants</text>'
+        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{SEATS}"/>'
+        f'<text x="{label_w + 16}" y="16" fill="{INK}">seats</text>'
+        f'<rect x="{label_w + 70}" y="6" width="12" height="12" fill="{DEMAND}"/>'
+        f'<text x="{label_w + 86}" y="16" fill="{INK}">first-choice applicants</text>'
     ]
     body += _x_axis(label_w, plot_w, top - 4, height - 30, maximum)
     for i, (code, row) in enumerate(by_code.iterrows()):
@@ -98,12 +98,12 @@ def demand_chart(programmes: pd.DataFrame) -> str:
         ws, wd = plot_w * seats / maximum, plot_w * demand / maximum
         tip = escape(f"{code}: {demand:,} first-choice applicants, {seats:,} seats")
         body.append(f'<g class="mark"><title>{tip}</title>'
-                    f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" fill="{_INK}">{escape(str(code))}</text>'
-                    f'<rect x="{label_w}" y="{y + 2}" width="{ws:.1f}" height="9" fill="{_SEATS}"/>'
-                    f'<rect x="{label_w}" y="{y + 11}" width="{wd:.1f}" height="9" fill="{_DEMAND}"/>'
-                    f'<text x="{label_w + max(ws, wd) + 4:.1f}" y="{y + 16}" fill="{_MUTED}">'
+                    f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" fill="{INK}">{escape(str(code))}</text>'
+                    f'<rect x="{label_w}" y="{y + 2}" width="{ws:.1f}" height="9" fill="{SEATS}"/>'
+                    f'<rect x="{label_w}" y="{y + 11}" width="{wd:.1f}" height="9" fill="{DEMAND}"/>'
+                    f'<text x="{label_w + max(ws, wd) + 4:.1f}" y="{y + 16}" fill="{MUTED}">'
                     f"{demand:,} / {seats:,}</text></g>")
-    return _svg("chart-demand", label_w + plot_w + 90, height, body,
+    return svg_chart("chart-demand", label_w + plot_w + 90, height, body,
                 "First-choice applicants against seats per programme code")
 
 
@@ -117,8 +117,8 @@ def cutoff_chart(programmes: pd.DataFrame) -> str:
     # Merit values run 0-340; test points can take a score above that.
     maximum = max(350.0, 50.0 * math.ceil(float(scores.max()) / 50)) if len(scores) else 350.0
     body = [
-        f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{_ACCENT}" fill-opacity="0.7"/>'
-        f'<text x="{label_w + 16}" y="16" fill="{_INK}">cut-off of an oversubscribed offer (lowest admitted score)</text>'
+        f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{ACCENT}" fill-opacity="0.7"/>'
+        f'<text x="{label_w + 16}" y="16" fill="{INK}">cut-off of an oversubscribed offer (lowest admitted score)</text>'
     ]
     body += _x_axis(label_w, plot_w, top - 4, height - 34, maximum, ticks=int(maximum // 50))
     code_of = table["programme_code"].astype(str).to_numpy()
@@ -130,20 +130,20 @@ def cutoff_chart(programmes: pd.DataFrame) -> str:
                                             with_cut["cutoff_tier"].tolist()):
         x = label_w + plot_w * cut / maximum
         tier_text = "" if pd.isna(tier) else f", {TIER_NAMES.get(int(tier), f'tier {int(tier)}')}"
-        tip = escape(f"{pid} ({school}): cut-off {_fmt(cut)}{tier_text}")
+        tip = escape(f"{pid} ({school}): cut-off {format_number(cut)}{tier_text}")
         dots[code].append((x, tip))
     for i, code in enumerate(codes):
         y = top + i * row_h + row_h / 2
-        body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{_INK}">{escape(code)}</text>'
-                    f'<line x1="{label_w}" y1="{y:.1f}" x2="{label_w + plot_w}" y2="{y:.1f}" stroke="{_GRID}"/>')
-        body.extend(f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{_ACCENT}" fill-opacity="0.55">'
+        body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">{escape(code)}</text>'
+                    f'<line x1="{label_w}" y1="{y:.1f}" x2="{label_w + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>')
+        body.extend(f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{ACCENT}" fill-opacity="0.55">'
                     f"<title>{tip}</title></circle>" for x, tip in dots[code])
         open_offers = int(open_count.get(code, 0))
         if open_offers:
-            body.append(f'<text x="{label_w + plot_w + 6}" y="{y + 4:.1f}" fill="{_MUTED}">{open_offers} open</text>')
-    body.append(f'<text x="{label_w + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{_MUTED}">'
+            body.append(f'<text x="{label_w + plot_w + 6}" y="{y + 4:.1f}" fill="{MUTED}">{open_offers} open</text>')
+    body.append(f'<text x="{label_w + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
                 "score (merit value plus test points); “open”: offers without a cut-off (no reserve)</text>")
-    return _svg("chart-cutoffs", label_w + plot_w + 70, height, body, "Cut-offs per programme")
+    return svg_chart("chart-cutoffs", label_w + plot_w + 70, height, body, "Cut-offs per programme")
 
 
 def choice_rank_chart(rank_counts: dict[str, int], n_students: int) -> str:
@@ -152,28 +152,28 @@ def choice_rank_chart(rank_counts: dict[str, int], n_students: int) -> str:
     bar_w, gap, left, top, plot_h = 84, 26, 50, 20, 220
     width = left + len(labels) * (bar_w + gap) + 10
     height = top + plot_h + 44
-    maximum = _nice_max(max(rank_counts.values(), default=0))
+    maximum = nice_max(max(rank_counts.values(), default=0))
     body = []
     for i in range(5):
         value = maximum * i / 4
         y = top + plot_h - plot_h * i / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{_GRID}"/>'
-                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{_MUTED}">{_fmt(value, 0)}</text>')
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{GRID}"/>'
+                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{format_number(value, 0)}</text>')
     for i, label in enumerate(labels):
         count = rank_counts[label]
         h = plot_h * count / maximum
         x = left + gap / 2 + i * (bar_w + gap)
-        colour = _ACCENT if label == "unplaced" else _DEMAND
+        colour = ACCENT if label == "unplaced" else DEMAND
         tip = escape(f"{label}: {count:,} students ({_pct(count, n_students)})")
         body.append(f'<g class="mark"><title>{tip}</title>'
                     f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w}" height="{h:.1f}" fill="{colour}"/>'
-                    f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - h - 4:.1f}" text-anchor="middle" fill="{_INK}">'
+                    f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - h - 4:.1f}" text-anchor="middle" fill="{INK}">'
                     f"{count:,}</text>"
-                    f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16:.1f}" text-anchor="middle" fill="{_INK}">'
+                    f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16:.1f}" text-anchor="middle" fill="{INK}">'
                     f"{escape(label)}</text>"
-                    f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 32:.1f}" text-anchor="middle" fill="{_MUTED}">'
+                    f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 32:.1f}" text-anchor="middle" fill="{MUTED}">'
                     f"{_pct(count, n_students)}</text></g>")
-    return _svg("chart-choice-rank", width, height, body, "The choice students got")
+    return svg_chart("chart-choice-rank", width, height, body, "The choice students got")
 
 
 def flow_chart(flows: pd.DataFrame) -> str:
@@ -190,12 +190,12 @@ def flow_chart(flows: pd.DataFrame) -> str:
     for name, j in host_at.items():
         x = left + j * cell + cell / 2
         body.append(f'<text x="{x:.1f}" y="{top - 6}" transform="rotate(-60 {x:.1f} {top - 6})" '
-                    f'fill="{_INK}" font-size="11">{escape(name)}</text>')
+                    f'fill="{INK}" font-size="11">{escape(name)}</text>')
     for name, i in home_at.items():
-        body.append(f'<text x="{left - 6}" y="{top + i * cell + cell - 4}" text-anchor="end" fill="{_INK}" '
+        body.append(f'<text x="{left - 6}" y="{top + i * cell + cell - 4}" text-anchor="end" fill="{INK}" '
                     f'font-size="11">{escape(name)}</text>')
     body.append(f'<rect x="{left}" y="{top}" width="{cell * len(hosts)}" height="{cell * len(homes)}" '
-                f'fill="#f8f9fa" stroke="{_GRID}"/>')
+                f'fill="#f8f9fa" stroke="{GRID}"/>')
     for row in flows.itertuples(index=False):
         i, j = home_at[str(row.home_municipality)], host_at[str(row.host_municipality)]
         # Log scale: the diagonal (students at home) is far larger than most flows.
@@ -203,9 +203,9 @@ def flow_chart(flows: pd.DataFrame) -> str:
         tip = escape(f"{row.home_municipality} → {row.host_municipality}: {row.students:,} students, "
                      f"{row.cost_sek:,} SEK a year")
         body.append(f'<rect class="mark" x="{left + j * cell}" y="{top + i * cell}" width="{cell - 1}" '
-                    f'height="{cell - 1}" fill="{_DEMAND}" fill-opacity="{0.08 + 0.92 * strength:.3f}">'
+                    f'height="{cell - 1}" fill="{DEMAND}" fill-opacity="{0.08 + 0.92 * strength:.3f}">'
                     f"<title>{tip}</title></rect>")
-    return _svg("chart-flows", max(width, 560), height, body, "Students by home and host municipality")
+    return svg_chart("chart-flows", max(width, 560), height, body, "Students by home and host municipality")
 
 
 def _number_cells(column: pd.Series) -> list[str]:
@@ -229,7 +229,7 @@ def _text_cells(column: pd.Series) -> list[str]:
     return [f"<td>{escape(v)}</td>" for v in column.astype(object).where(column.notna(), "").astype(str).tolist()]
 
 
-def _table(table_id: str, frame: pd.DataFrame, caption: str) -> str:
+def html_table(table_id: str, frame: pd.DataFrame, caption: str) -> str:
     numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)
                for c in frame.columns]
     head = "".join(
@@ -247,7 +247,7 @@ def _table(table_id: str, frame: pd.DataFrame, caption: str) -> str:
     )
 
 
-_STYLE = """
+PAGE_STYLE = """
 :root { color-scheme: light; }
 body { font-family: %(font)s; color: %(ink)s; margin: 0 auto; max-width: 1200px; padding: 1.5rem; line-height: 1.4; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; } h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; border-bottom: 1px solid %(grid)s; }
@@ -269,10 +269,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .table-tools { margin: .5rem 0; } .count { color: %(muted)s; }
 .note { color: %(muted)s; font-size: .9rem; }
 @media print { .scroll { max-height: none; overflow: visible; } .table-tools { display: none; } }
-""" % {"font": _FONT, "ink": _INK, "grid": _GRID, "muted": _MUTED}
+""" % {"font": _FONT, "ink": INK, "grid": GRID, "muted": MUTED}
 
 # Errors are collected from the first line on, so the browser test sees any script failure.
-_HEAD_SCRIPT = """
+HEAD_SCRIPT = """
 window.reportErrors = [];
 function reportError(message) {
   window.reportErrors.push(String(message));
@@ -284,7 +284,7 @@ window.addEventListener('unhandledrejection', function (e) { reportError(e.reaso
   reportError(Array.prototype.join.call(arguments, ' ')); return original.apply(console, arguments); }; })();
 """
 
-_BODY_SCRIPT = """
+BODY_SCRIPT = """
 (function () {
   function cellValue(row, index, numeric) {
     var cell = row.cells[index];
@@ -386,13 +386,13 @@ def report_html(
     )
     tables = (
         '<section id="tables-programmes"><h2>Programmes</h2>'
-        + _table("table-programmes", programmes, "programmes.csv: one row per programme (offer)")
+        + html_table("table-programmes", programmes, "programmes.csv: one row per programme (offer)")
         + '</section><section id="tables-dimensioning"><h2>Dimensioning</h2>'
-        + _table("table-dimensioning", dimensioning,
+        + html_table("table-dimensioning", dimensioning,
                  "dimensioning.csv: per programme code and host municipality (host), whole area (area), "
                  "home municipality (home)")
         + '</section><section id="tables-flows"><h2>Flows and costs</h2>'
-        + _table("table-flows", flows, "flows.csv: placed students and yearly cost (SEK) per home and host municipality")
+        + html_table("table-flows", flows, "flows.csv: placed students and yearly cost (SEK) per home and host municipality")
         + "</section>"
     )
     nav = "".join(f'<a href="#{sid}">{escape(text)}</a>' for sid, text in (
@@ -404,10 +404,10 @@ def report_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-        f"<title>{escape(title)}</title><style>{_STYLE}</style><script>{_HEAD_SCRIPT}</script></head>"
+        f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style><script>{HEAD_SCRIPT}</script></head>"
         f'<body data-ready="0" data-charts="0" data-errors="">'
         f"<header><h1>{escape(title)}</h1><p class=\"meta\">{escape(meta)}</p><nav>{nav}</nav></header>"
         f'<section id="headline"><h2>Headline figures</h2><div class="cards">{card_html}</div></section>'
         f"{section_html}{tables}"
-        f"<script>{_BODY_SCRIPT}</script></body></html>\n"
+        f"<script>{BODY_SCRIPT}</script></body></html>\n"
     )
