@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -329,24 +329,17 @@ def environment() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__, "pandas": pandas.__version__}
 
 
-def run_record(round_result: RoundResult, command: str, started_at: datetime) -> dict:
-    """The content of run.json: what was run, on which data, with which settings, and the counts."""
-    r, enc = round_result, round_result.encoded
-    assignment = r.assignment
-    placed = assignment >= 0
-    placed_column = r.placed_column
-    considered = int((enc.choices >= 0).sum())
-    eligible = int(r.selection.eligible.sum())
-    seats = int(enc.seats.sum())
-    admitted = int(placed.sum())
-    inputs = {}
+def record_header(r: RoundResult, command: str, started_at: datetime) -> dict:
+    """What every run.json starts with: the tool, the command, the settings and every input file."""
     frames = {
         "programmes": r.data.programmes,
         "students": r.data.students,
         "applications": r.data.applications,
         "municipalities": r.data.municipalities,
         "grades": r.data.grades,
+        "prices": r.data.prices,
     }
+    inputs = {}
     for source in r.data.sources:
         frame = frames.get(source.name)
         inputs[source.name] = {
@@ -367,6 +360,21 @@ def run_record(round_result: RoundResult, command: str, started_at: datetime) ->
         "config": r.config.model_dump(mode="json"),
         "programme_types": {"version": r.programme_types.version, "source": r.programme_types.source},
         "inputs": inputs,
+    }
+
+
+def run_record(round_result: RoundResult, command: str, started_at: datetime) -> dict:
+    """The content of run.json: what was run, on which data, with which settings, and the counts."""
+    r, enc = round_result, round_result.encoded
+    assignment = r.assignment
+    placed = assignment >= 0
+    placed_column = r.placed_column
+    considered = int((enc.choices >= 0).sum())
+    eligible = int(r.selection.eligible.sum())
+    seats = int(enc.seats.sum())
+    admitted = int(placed.sum())
+    return {
+        **record_header(r, command, started_at),
         "counts": {
             "students": enc.n_students,
             "programmes": enc.n_programmes,

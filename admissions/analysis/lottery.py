@@ -33,13 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from admissions import __version__
 from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
 from admissions.matching import PreparedMarket, draw_lottery, prepare
-from admissions.pipeline import Progress, RoundResult, match_market, prepare_round
+from admissions.pipeline import Progress, RoundResult, match_market, prepare_round, record_header
 from admissions.rules.quotas import Market
 
 #: Draw d uses draw_lottery(n, seed * DRAW_SEED_STRIDE + d): distinct seeds for up to MAX_DRAWS draws.
@@ -400,17 +399,12 @@ def run_lottery(
     k = r.encoded.choices.shape[1]
     certain = int((result.counts.max(axis=1) == draws).sum())
     record = {
-        "tool": "admissions",
-        "version": __version__,
-        "command": "lottery",
-        "started_at": started_at.isoformat(timespec="seconds"),
+        **record_header(r, "lottery", started_at),
         "seed": seed,
         "draws": draws,
         "draw_seeds": f"draw d (0-based) uses the lottery of seed {seed} * {DRAW_SEED_STRIDE} + d",
         "lottery": "drawn per draw; a lottery column in the input is ignored"
                    + (" (the input has one)" if r.lottery_source == "input" else ""),
-        "config": r.config.model_dump(mode="json"),
-        "inputs": {s.name: {"file": s.path.name, "sha256": s.sha256} for s in r.data.sources},
         "executor": result.executor,
         "ranking": "keys from each draw's order (verified against prepare)" if result.direct
                    else "prepare per draw",

@@ -26,7 +26,7 @@ from admissions.analysis.market import MarketContext, Outcome, build_context, ev
 from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
-from admissions.pipeline import Progress, RoundResult, prepare_round
+from admissions.pipeline import Progress, RoundResult, prepare_round, record_header
 
 #: Files written by ``admissions whatif``.
 WHATIF_FILES = ("scenarios.csv", "programme_changes.csv", "whatif.html", "run.json")
@@ -177,14 +177,7 @@ def run_record(analysis: Analysis, command: str, started_at: datetime, settings:
     """run.json of an analysis: what was run, on which input (sha256), where, and how long it took."""
     r = analysis.round
     return {
-        "tool": "admissions",
-        "version": __version__,
-        "command": command,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "seed": r.config.seed,
-        "lottery": "given in the input" if r.lottery_source == "input" else "drawn from the seed",
-        "config": r.config.model_dump(mode="json"),
-        "inputs": {s.name: {"file": s.path.name, "sha256": s.sha256} for s in r.data.sources},
+        **record_header(r, command, started_at),
         "settings": settings,
         "executor": analysis.executor,
         "counts": {

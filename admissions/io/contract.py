@@ -9,7 +9,7 @@ A file may be given as ``NAME.csv``, ``NAME.xlsx`` or ``NAME.parquet``; exactly 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ColumnKind = Literal["text", "int", "number", "bool", "choice", "grade"]

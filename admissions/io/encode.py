@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from admissions.io.contract import GRADE_POINTS, subject_code
 from admissions.io.labels import factorize, index_of, labels_array

@@ -51,7 +51,7 @@ def load_programme_types(folder: Path | None = None) -> ProgrammeTypes:
         text, source = local.read_text(encoding="utf-8"), str(local.name)
     else:
         text = resources.files("admissions").joinpath("data", TABLE_FILE).read_text(encoding="utf-8")
-        source = f"admissions (shipped)"
+        source = "admissions (shipped)"
     try:
         table = ProgrammeTypes.model_validate({**tomllib.loads(text), "source": source})
     except (tomllib.TOMLDecodeError, ValidationError) as exc:

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 
-import pandas as pd
 import pytest
 
 from admissions.reports.html import CHARTS
