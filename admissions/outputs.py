@@ -28,6 +28,9 @@ MATCH_FILES = (
 )
 #: The sheets of report.xlsx: the aggregate tables, no student-level data.
 REPORT_SHEETS = ("programmes", "dimensioning", "flows")
+#: Sheets added to report.xlsx only when asked for (``--student-sheets``): then the workbook is
+#: student-level data like placements.csv and applications.csv, and must be handled as such.
+STUDENT_SHEETS = ("placements", "applications")
 
 
 def write_match_outputs(
@@ -37,10 +40,14 @@ def write_match_outputs(
     started_at: datetime,
     record: dict | None = None,
     progress: Progress | None = None,
+    student_sheets: bool = False,
 ) -> dict:
     """Write every output of a matched round (MATCH_FILES) into ``folder``; returns the run record.
 
     ``record`` is the run record to write as run.json (default: made from the result).
+    ``student_sheets`` adds placements and applications to report.xlsx, so that every CSV file is
+    also a sheet of it; by default the workbook holds the aggregate tables only, since it is the
+    file officers send to schools and municipalities.
     """
     record = dict(run_record(r, command, started_at) if record is None else record)
     with r.timings.step("write", progress):
@@ -63,7 +70,9 @@ def write_match_outputs(
         tables.update(reports)
         write_html_report(r, tables, folder / "report.html", record)
     with r.timings.step("report.xlsx", progress):
-        write_xlsx({name: tables[name] for name in REPORT_SHEETS}, folder / "report.xlsx")
+        sheets = REPORT_SHEETS + (STUDENT_SHEETS if student_sheets else ())
+        write_xlsx({name: tables[name] for name in sheets}, folder / "report.xlsx")
+    record["report_xlsx_sheets"] = list(sheets)
     record["prices"] = prices_source
     record["timings_s"] = dict(r.timings.steps)
     record["outputs"] = list(MATCH_FILES)
@@ -109,8 +118,11 @@ def run_match(
     tie_break: tuple[str, ...] | None = None,
     max_choices: int | None = None,
     progress: Progress | None = None,
+    student_sheets: bool = False,
 ) -> tuple[RoundResult, dict]:
     """Validate, match and write the outputs of the round in ``folder`` to ``out``.
+
+    ``student_sheets``: see :func:`write_match_outputs`.
 
     Nothing is written when the input is invalid (InvalidInput) or a setting is wrong
     (ConfigError); ``out`` is replaced whole only when every file was written.
@@ -119,5 +131,6 @@ def run_match(
     check_output_folder(out, inputs=folder)  # before the work, so a wrong OUT fails fast
     r = prepare_round(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, progress=progress)
     with output_folder(out, inputs=folder) as staging:
-        record = write_match_outputs(r, staging, "match", started_at, progress=progress)
+        record = write_match_outputs(r, staging, "match", started_at, progress=progress,
+                                     student_sheets=student_sheets)
     return r, record

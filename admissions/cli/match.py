@@ -20,6 +20,7 @@ def match(
     tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain after tier and score, comma-separated from choice_rank, grade_value, n_grades, lottery [default: lottery].")] = None,
     max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices [default: all].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    student_sheets: Annotated[bool, typer.Option("--student-sheets", help="Also put placements and applications in report.xlsx (then the workbook is student-level data).")] = False,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
     shared_output: SharedOutputOption = False,
@@ -27,9 +28,11 @@ def match(
     """Match students to programmes by student-proposing deferred acceptance and write the results.
 
     Writes OUT/placements.csv (one row per student), OUT/applications.csv (one row per
-    application, with outcome and reserve position) and OUT/run.json (version, seed, settings,
-    sha256 of every input file, counts, checks, timings). Invalid input is reported, every problem
-    at once, and nothing is written. Files are readable by you only unless --shared-output;
+    application, with outcome and reserve position), the aggregate reports OUT/programmes.csv,
+    OUT/dimensioning.csv, OUT/flows.csv, OUT/report.xlsx (those three as sheets; with
+    --student-sheets also placements and applications) and OUT/report.html, and OUT/run.json
+    (version, seed, settings, sha256 of every input file, counts, checks, timings). Invalid input
+    is reported, every problem at once, and nothing is written. Files are readable by you only unless --shared-output;
     --pseudonymise writes keyed pseudonyms instead of student ids.
 
     Example: admissions match data/samples/skane-2000 --out results
@@ -46,6 +49,7 @@ def match(
                 tie_break=chain,
                 max_choices=max_choices,
                 progress=None if quiet else progress_printer(),
+                student_sheets=student_sheets,
             )
     except InvalidInput as exc:
         print_problems(exc.problems, folder)

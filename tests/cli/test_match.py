@@ -140,3 +140,22 @@ def test_python_dash_m_works():
     completed = subprocess.run([sys.executable, "-m", "admissions", "--help"], capture_output=True, text=True)
     assert completed.returncode == 0
     assert "match" in completed.stdout
+
+
+def test_report_xlsx_holds_the_aggregate_sheets_unless_student_sheets_are_asked_for(matched, tmp_path):
+    import openpyxl
+
+    out, _ = matched
+    assert openpyxl.load_workbook(out / "report.xlsx", read_only=True).sheetnames == [
+        "programmes", "dimensioning", "flows"]
+    full = tmp_path / "full"
+    assert run("match", SAMPLE, "--out", full, "--seed", "7", "--student-sheets", "-q").exit_code == 0
+    workbook = openpyxl.load_workbook(full / "report.xlsx", read_only=True)
+    assert workbook.sheetnames == ["programmes", "dimensioning", "flows", "placements", "applications"]
+    rows = list(workbook["placements"].iter_rows(values_only=True))
+    placements = pd.read_csv(full / "placements.csv", dtype=str, keep_default_na=False)
+    assert len(rows) == len(placements) + 1
+    assert list(rows[0]) == list(placements.columns)
+    assert [str(v) for v in rows[1][:2]] == placements.iloc[0, :2].tolist()
+    assert json.loads((full / "run.json").read_text())["report_xlsx_sheets"] == [
+        "programmes", "dimensioning", "flows", "placements", "applications"]
