@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 N_BEST_GRADES = 16
+#: Points of the grades A, B, C, D, E, F, best first.
+GRADE_LEVELS = np.array([20.0, 17.5, 15.0, 12.5, 10.0, 0.0])
 
 
 def merit_from_grades(
@@ -40,13 +42,15 @@ def merit_from_grades(
     ordinary = ~grade_language_choice
     students = grade_student[ordinary]
     points = grade_points[ordinary]
-    # Best grades first within each student; position within the student's block by cumulative count.
-    order = np.lexsort((-points, students))
-    students, points = students[order], points[order]
-    starts = np.searchsorted(students, students, side="left")
-    position = np.arange(len(students)) - starts
-    best = position < N_BEST_GRADES
-    merit = np.bincount(students[best], weights=points[best], minlength=n_students)
+    # Grades take few values (six letters): count each student's grades per value, best value first,
+    # and take the 16 best from the counts, in O(grades + students) instead of sorting every grade.
+    values = GRADE_LEVELS if np.isin(points, GRADE_LEVELS).all() else np.unique(points)[::-1]
+    level = np.searchsorted(-values, -points)
+    counts = np.bincount(students * len(values) + level, minlength=n_students * len(values))
+    counts = counts.reshape(n_students, len(values))
+    before = np.cumsum(counts, axis=1) - counts  # grades of better values
+    taken = np.minimum(counts, np.maximum(N_BEST_GRADES - before, 0))
+    merit = taken @ values
     merit += np.bincount(
         grade_student[grade_language_choice],
         weights=grade_points[grade_language_choice],

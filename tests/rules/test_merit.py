@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from admissions.io.contract import GRADE_POINTS
 from admissions.rules.merit import merit_from_grades
@@ -60,3 +62,38 @@ def test_several_students_and_one_without_grades():
 @pytest.mark.parametrize("n", [0, 1, 16, 17, 30])
 def test_all_a_is_capped_at_sixteen(n):
     assert merit_of(["A"] * n)[0] == 20.0 * min(n, 16)
+
+
+def plain_merit(rows: list[tuple[int, float, bool]], n_students: int) -> list[float]:
+    """The rule written out: per student the 16 best ordinary grades plus the språkval grade."""
+    merit = []
+    for s in range(n_students):
+        ordinary = sorted((p for st, p, lang in rows if st == s and not lang), reverse=True)
+        language = sum(p for st, p, lang in rows if st == s and lang)
+        merit.append(sum(ordinary[:16]) + language)
+    return merit
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), st.sampled_from(sorted(GRADE_POINTS.values())), st.booleans()),
+        max_size=80,
+    ),
+    odd_points=st.booleans(),
+)
+def test_merit_equals_the_rule_written_out(rows, odd_points):
+    # At most one språkval per student, as the validator guarantees.
+    seen, cleaned = set(), []
+    for student, points, language in rows:
+        if language and student in seen:
+            language = False
+        if language:
+            seen.add(student)
+        cleaned.append((student, points + (0.25 if odd_points and not language else 0.0), language))
+    student = np.array([r[0] for r in cleaned], dtype=np.int64)
+    points = np.array([r[1] for r in cleaned], dtype=float)
+    language = np.array([r[2] for r in cleaned], dtype=bool)
+    merit, n_grades = merit_from_grades(student, points, language, 5)
+    np.testing.assert_allclose(merit, plain_merit(cleaned, 5), rtol=0, atol=1e-9)
+    assert n_grades.tolist() == [sum(1 for r in cleaned if r[0] == s) for s in range(5)]
