@@ -101,29 +101,35 @@ def build_market(
     offer = np.maximum(choices, 0)
     in_free = present & has_free[offer] & ~np.isnan(free_quota_rank)[:, None]
     in_test = present & has_test[offer]
-    # Each entry becomes up to three slots (free, test, ordinary); slots kept are pushed left.
-    slot_choice = np.stack([np.where(in_free, free_index[offer], -1),
-                            np.where(in_test, test_index[offer], -1),
-                            np.where(present, choices, -1)], axis=2).reshape(n, 3 * k)
-    rank_score = np.broadcast_to(-np.nan_to_num(free_quota_rank, nan=0.0)[:, None], (n, k))
-    slot_score = np.stack([rank_score, np.nan_to_num(test_points, nan=0.0), score], axis=2).reshape(n, 3 * k)
-    slot_tier = np.stack([np.ones_like(tier), tier, tier], axis=2).reshape(n, 3 * k)
-    slot_column = np.repeat(column, 3, axis=1)
+    # Each entry becomes up to three slots (free, test, ordinary), in that order; a slot's column is
+    # the number of slots before it in the row, so entries keep the student's order.
+    slots = present.astype(np.int64) + in_free + in_test
+    end = np.cumsum(slots, axis=1)
+    first = end - slots
+    width = max(int(end[:, -1].max(initial=0)) if end.size else 0, 1)
+    out_choice = np.full((n, width), -1, dtype=np.int64)
+    out_tier = np.zeros((n, width), dtype=np.int64)
+    out_score = np.zeros((n, width), dtype=np.float64)
+    out_column = np.full((n, width), -1, dtype=np.int64)
+    rank_score = -np.nan_to_num(free_quota_rank, nan=0.0)
 
-    keep = slot_choice >= 0
-    order = np.argsort(~keep, axis=1, kind="stable")
-    width = max(int(keep.sum(axis=1).max(initial=0)), 1)
-    order = order[:, :width]
-    kept = np.take_along_axis(keep, order, axis=1)
+    def place(mask: np.ndarray, position: np.ndarray, sub: np.ndarray, tier_of, score_of) -> None:
+        r, c = np.nonzero(mask)
+        at = position[r, c]
+        out_choice[r, at] = sub[r, c]
+        out_tier[r, at] = tier_of(r, c)
+        out_score[r, at] = score_of(r, c)
+        out_column[r, at] = column[r, c]
 
-    def take(a: np.ndarray, fill) -> np.ndarray:
-        return np.where(kept, np.take_along_axis(a, order, axis=1), fill)
-
+    place(in_free, first, free_index[offer], lambda r, c: 1, lambda r, c: rank_score[r])
+    place(in_test, first + in_free, test_index[offer], lambda r, c: tier[r, c],
+          lambda r, c: np.nan_to_num(test_points[r, c], nan=0.0))
+    place(present, first + in_free + in_test, choices, lambda r, c: tier[r, c], lambda r, c: score[r, c])
     return Market(
-        choices=take(slot_choice, -1).astype(np.int64),
-        tier=take(slot_tier, 0).astype(np.int64),
-        score=take(slot_score, 0.0).astype(np.float64),
-        column=take(slot_column, -1).astype(np.int64),
+        choices=out_choice,
+        tier=out_tier,
+        score=out_score,
+        column=out_column,
         seats=sub_seats,
         parent=parent.astype(np.int64),
         quota=quota.astype(np.int8),
