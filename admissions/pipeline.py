@@ -116,13 +116,15 @@ def compact_choices(choices: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, 
     Returns the compacted choices (n, k') and, for each entry, its column in ``choices`` (-1 at
     padding); k' is the largest number of kept choices in any row (at least 1).
     """
-    order = np.argsort(~keep, axis=1, kind="stable")
-    kept = np.take_along_axis(keep, order, axis=1)
-    width = max(int(keep.sum(axis=1).max(initial=0)), 1)
-    order, kept = order[:, :width], kept[:, :width]
-    compact = np.where(kept, np.take_along_axis(choices, order, axis=1), -1)
-    column = np.where(kept, order, -1)
-    return compact.astype(np.int64), column.astype(np.int64)
+    # A kept entry's new column is the number of kept entries before it in its row.
+    position = np.cumsum(keep, axis=1) - 1
+    width = max(int(position[:, -1].max(initial=-1)) + 1 if position.size else 0, 1)
+    compact = np.full((len(choices), width), -1, dtype=np.int64)
+    column = np.full((len(choices), width), -1, dtype=np.int64)
+    r, c = np.nonzero(keep)
+    compact[r, position[r, c]] = choices[r, c]
+    column[r, position[r, c]] = c
+    return compact, column
 
 
 def eligible_market(
