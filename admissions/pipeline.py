@@ -17,7 +17,11 @@ import numpy as np
 
 from admissions import __version__
 from admissions.config import RoundConfig, load_config
+from admissions.io.csv_format import format_floats
 from admissions.io.encode import EncodedRound, encode_round
+from admissions.io.problems import Problem
+from admissions.io.programme_types import ProgrammeTypes, load_programme_types
+from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE
 from admissions.io.round_input import RoundInput
 from admissions.io.validate import load_round
 from admissions.matching import (
@@ -29,10 +33,6 @@ from admissions.matching import (
     draw_lottery,
     prepare,
 )
-from admissions.io.csv_format import format_floats
-from admissions.io.problems import Problem
-from admissions.io.programme_types import ProgrammeTypes, load_programme_types
-from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE
 from admissions.rules.eligibility import Requirement
 from admissions.rules.guarantee import Guarantee, apply_guarantee
 from admissions.rules.quotas import FREE, TEST, Market, build_market, pass_on_vacant_quota_seats
@@ -295,7 +295,8 @@ def prepare_round(
             market.score,
             tie_break=config.tie_break,
             lottery=lottery,
-            grade_value=selection.merit,
+            # A free-quota applicant may have no merit value at all: it counts as 0 in a tie-break.
+            grade_value=np.nan_to_num(selection.merit, nan=0.0),
             n_grades=selection.n_grades,
             choice_rank=market.column,
         )

@@ -578,7 +578,7 @@ def _check_applications(f: _File, report: _Report) -> None:
 
 
 def _check_students(files: dict[str, _File], report: _Report) -> None:
-    """Merit value or grades; lottery unique; warn about students without applications."""
+    """Merit value or grades (unless in the free quota); lottery unique; warn about students without applications."""
     f = files[STUDENTS.name]
     if not f.has("student_id"):
         return
@@ -586,6 +586,10 @@ def _check_students(files: dict[str, _File], report: _Report) -> None:
     grades, applications = files[GRADES.name], files[APPLICATIONS.name]
     if "merit_value" in f.valid:
         no_merit = f.empty["merit_value"] & f.valid["student_id"]
+        if "free_quota_rank" in f.empty:
+            # A free-quota applicant may have grades that cannot be compared (fri kvot): no merit value
+            # is needed there; in the ordinary selection such an applicant counts as merit 0.
+            no_merit &= f.empty["free_quota_rank"]
         if not grades.present:
             report.rows(f, "merit_value", f.rows_where(no_merit),
                         "merit_value is empty and there is no grades file")
