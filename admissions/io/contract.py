@@ -90,7 +90,7 @@ STUDENTS = FileSpec(
         ColumnSpec("student_id", "text"),
         ColumnSpec("home_municipality", "text", description="Listed in municipalities."),
         ColumnSpec("merit_value", "number", nullable=True, minimum=0, maximum=MAX_MERIT,
-                   description="Meritvärde 0-340; may be empty when grades are given."),
+                   description="Meritvärde 0-340; may be empty when grades are given or free_quota_rank is."),
         ColumnSpec("lottery", "number", required=False,
                    description="Random tie-break, a higher number wins; drawn from the seed when the "
                                "column is absent."),
