@@ -17,18 +17,16 @@ import pandas as pd
 
 from admissions.reports.html import (
     ACCENT,
-    BODY_SCRIPT,
     DEMAND,
     GRID,
-    HEAD_SCRIPT,
     INK,
     MUTED,
     SEATS,
-    PAGE_STYLE,
     format_number,
+    html_page,
+    html_table,
     nice_max,
     svg_chart,
-    html_table,
 )
 
 _BETTER = "#2f855a"
@@ -210,18 +208,7 @@ def _page(title: str, meta: str, sections: list[tuple[str, str, str, str]], tabl
         + (f'<p class="note">{escape(note)}</p>' if note else "") + "</section>"
         for sid, heading, content, note in sections
     )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-        f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style><script>{HEAD_SCRIPT}</script></head>"
-        f'<body data-ready="0" data-charts="0" data-errors="">'
-        f'<header><h1>{escape(title)}</h1><p class="meta">{escape(meta)}</p></header>'
-        f"{section_html}{tables}"
-        f"<script>{BODY_SCRIPT}</script></body></html>\n"
-    )
+    return html_page(title, meta, f"{section_html}{tables}")
 
 
 def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str) -> str:

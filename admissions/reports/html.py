@@ -335,6 +335,25 @@ BODY_SCRIPT = """
 """
 
 
+def html_page(title: str, meta: str, body: str, nav: str = "") -> str:
+    """A whole self-contained page: no network (its Content-Security-Policy allows only inline style,
+    inline script and data: images), the shared style and scripts, a header with title, meta line and
+    optional navigation, then ``body`` (HTML)."""
+    nav_html = f"<nav>{nav}</nav>" if nav else ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+        f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style><script>{HEAD_SCRIPT}</script></head>"
+        f'<body data-ready="0" data-charts="0" data-errors="">'
+        f"<header><h1>{escape(title)}</h1><p class=\"meta\">{escape(meta)}</p>{nav_html}</header>"
+        f"{body}"
+        f"<script>{BODY_SCRIPT}</script></body></html>\n"
+    )
+
+
 def report_html(
     programmes: pd.DataFrame,
     dimensioning: pd.DataFrame,
@@ -398,16 +417,10 @@ def report_html(
     nav = "".join(f'<a href="#{sid}">{escape(text)}</a>' for sid, text in (
         ("demand", "Demand"), ("cutoffs", "Cut-offs"), ("choice-rank", "Choices"), ("flows", "Flows"),
         ("tables-programmes", "Programmes"), ("tables-dimensioning", "Dimensioning"), ("tables-flows", "Flows table")))
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-        f"<title>{escape(title)}</title><style>{PAGE_STYLE}</style><script>{HEAD_SCRIPT}</script></head>"
-        f'<body data-ready="0" data-charts="0" data-errors="">'
-        f"<header><h1>{escape(title)}</h1><p class=\"meta\">{escape(meta)}</p><nav>{nav}</nav></header>"
+    return html_page(
+        title,
+        meta,
         f'<section id="headline"><h2>Headline figures</h2><div class="cards">{card_html}</div></section>'
-        f"{section_html}{tables}"
-        f"<script>{BODY_SCRIPT}</script></body></html>\n"
+        f"{section_html}{tables}",
+        nav=nav,
     )
