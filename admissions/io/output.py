@@ -61,6 +61,16 @@ def check_output_folder(out: Path, inputs: Path | None = None) -> None:
             )
 
 
+def _new_staging(out: Path, target: Path) -> Path:
+    """A new private temporary folder beside ``target`` (stale ones of killed runs removed first)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(target)
+        return Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+
+
 @contextmanager
 def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None = None) -> Iterator[Path]:
     """Yield a temporary folder beside ``out``; on success it replaces ``out`` whole.
@@ -79,13 +89,7 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None 
     out = Path(out)
     check_output_folder(out, inputs)
     target = out.resolve()
-    parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(target)
-        staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+    staging = _new_staging(out, target)
     try:
         try:
             yield staging
@@ -148,12 +152,7 @@ def output_files(out: Path, *, shared: bool | None = None) -> Iterator[Path]:
     target = out.resolve()
     if target.exists() and not target.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(target)
-        staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent))
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+    staging = _new_staging(out, target)
     try:
         try:
             yield staging
