@@ -25,6 +25,11 @@ SharedOutputOption = Annotated[bool, typer.Option(
     help="Make the output files readable by everybody (0644, folders 0755) instead of by you only (0600/0700).")]
 
 
+def parse_tie_break(text: str | None) -> tuple[str, ...] | None:
+    """The --tie-break option, comma-separated keys, as a tuple (None when not given)."""
+    return None if text is None else tuple(key.strip() for key in text.split(",") if key.strip())
+
+
 @contextmanager
 def output_options(pseudonymise: bool, key_file: Path | None, shared: bool) -> Iterator[Pseudonymiser | None]:
     """Write every output in the block as the options say; a missing or short key is a clean error."""

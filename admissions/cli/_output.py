@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 import typer
 from rich.console import Console
 
+from admissions.errors import AdmissionsError, InvalidInput
 from admissions.io.problems import Problem
 
 
@@ -50,3 +52,20 @@ def fail(message: str) -> NoReturn:
     sys.stderr.write(f"Error: {message}\n")
     sys.stderr.flush()
     raise typer.Exit(1)
+
+
+@contextmanager
+def failures_reported(folder: Path, other: Path | None = None) -> Iterator[None]:
+    """Turn the library's errors into what a command prints, with exit status 1.
+
+    Invalid input: the problem report, headed by ``other`` (e.g. scenarios.csv) when every problem
+    is in that file, else by ``folder``. Any other AdmissionsError: one "Error: ..." line.
+    """
+    try:
+        yield
+    except InvalidInput as exc:
+        where = other if other is not None and all(p.file == other.name for p in exc.problems) else folder
+        print_problems(exc.problems, where)
+        raise typer.Exit(1) from None
+    except AdmissionsError as exc:
+        fail(str(exc))

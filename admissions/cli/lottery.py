@@ -11,16 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
-from admissions.cli._output import fail
+from admissions.cli._output import failures_reported
 from admissions.cli.whatif import (
     FolderArgument,
     QuietOption,
     SchedulerOption,
     WorkersOption,
-    report_problems,
     task_bar,
 )
-from admissions.errors import AdmissionsError, InvalidInput
 
 
 #: Offers listed on the terminal, those whose placements the lottery decides most first.
@@ -56,15 +54,10 @@ def lottery(
     """
     from admissions.analysis.lottery import run_lottery
 
-    try:
-        with output_options(pseudonymise, pseudonym_key_file, shared_output), \
-                task_bar(quiet, "draws") as (steps, tasks):
-            programmes, record = run_lottery(folder, out, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
-                                    progress=steps, task_progress=tasks)
-    except InvalidInput as exc:
-        report_problems(exc, folder)
-    except AdmissionsError as exc:
-        fail(str(exc))
+    with failures_reported(folder), output_options(pseudonymise, pseudonym_key_file, shared_output), \
+            task_bar(quiet, "draws") as (steps, tasks):
+        programmes, record = run_lottery(folder, out, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
+                                         progress=steps, task_progress=tasks)
     if not quiet:
         counts = record["counts"]
         where = f" written to {out}" if out is not None else ""

@@ -7,10 +7,15 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
-from admissions.cli._output import fail, print_problems
+from admissions.cli._options import (
+    KeyFileOption,
+    PseudonymiseOption,
+    SharedOutputOption,
+    output_options,
+    parse_tie_break,
+)
+from admissions.cli._output import failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
-from admissions.errors import AdmissionsError, InvalidInput
 
 
 def match(
@@ -39,23 +44,16 @@ def match(
     """
     from admissions.outputs import run_match
 
-    chain = None if tie_break is None else tuple(key.strip() for key in tie_break.split(",") if key.strip())
-    try:
-        with output_options(pseudonymise, pseudonym_key_file, shared_output):
-            r, record = run_match(
-                folder,
-                out,
-                seed=seed,
-                tie_break=chain,
-                max_choices=max_choices,
-                progress=None if quiet else progress_printer(),
-                student_sheets=student_sheets,
-            )
-    except InvalidInput as exc:
-        print_problems(exc.problems, folder)
-        raise typer.Exit(1) from None
-    except AdmissionsError as exc:
-        fail(str(exc))
+    with failures_reported(folder), output_options(pseudonymise, pseudonym_key_file, shared_output):
+        r, record = run_match(
+            folder,
+            out,
+            seed=seed,
+            tie_break=parse_tie_break(tie_break),
+            max_choices=max_choices,
+            progress=None if quiet else progress_printer(),
+            student_sheets=student_sheets,
+        )
     if not quiet:
         if r.warnings:
             print_problems(list(r.warnings), folder)

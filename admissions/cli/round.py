@@ -8,10 +8,15 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
-from admissions.cli._output import fail, print_problems
+from admissions.cli._options import (
+    KeyFileOption,
+    PseudonymiseOption,
+    SharedOutputOption,
+    output_options,
+    parse_tie_break,
+)
+from admissions.cli._output import failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
-from admissions.errors import AdmissionsError, InvalidInput
 
 SEASON_HELP = "Season folder (its database is season.sqlite there) or the .sqlite file itself."
 
@@ -50,17 +55,10 @@ def round_(
     """
     from admissions.season.rounds import run_round
 
-    chain = None if tie_break is None else tuple(k.strip() for k in tie_break.split(",") if k.strip())
-    try:
-        with output_options(pseudonymise, pseudonym_key_file, shared_output):
-            r, record = run_round(kind.value, folder, season, answers=answers, out=out, seed=seed,
-                                  tie_break=chain, max_choices=max_choices,
-                                  progress=None if quiet else progress_printer())
-    except InvalidInput as exc:
-        print_problems(exc.problems, folder)
-        raise typer.Exit(1) from None
-    except AdmissionsError as exc:
-        fail(str(exc))
+    with failures_reported(folder), output_options(pseudonymise, pseudonym_key_file, shared_output):
+        r, record = run_round(kind.value, folder, season, answers=answers, out=out, seed=seed,
+                              tie_break=parse_tie_break(tie_break), max_choices=max_choices,
+                              progress=None if quiet else progress_printer())
     if not quiet:
         if r.warnings:
             print_problems(list(r.warnings), folder)

@@ -11,17 +11,15 @@ from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import SharedOutputOption, output_options
-from admissions.cli._output import fail
+from admissions.cli._output import failures_reported
 from admissions.cli.whatif import (
     FolderArgument,
     QuietOption,
     SchedulerOption,
     SeedOption,
     WorkersOption,
-    report_problems,
     task_bar,
 )
-from admissions.errors import AdmissionsError, InvalidInput
 
 
 def sweep(
@@ -48,15 +46,11 @@ def sweep(
     """
     from admissions.analysis.whatif import parse_seat_range, run_sweep
 
-    try:
+    with failures_reported(folder):
         values = parse_seat_range(seats)
         with output_options(False, None, shared_output), task_bar(quiet, "seat values") as (steps, tasks):
             table, _ = run_sweep(folder, programme, values, out, seed=seed, workers=workers, scheduler=scheduler,
                                  progress=steps, task_progress=tasks)
-    except InvalidInput as exc:
-        report_problems(exc, folder)
-    except AdmissionsError as exc:
-        fail(str(exc))
     if not quiet:
         where = f" written to {out}" if out is not None else " (add --out OUT for sweep.csv and the charts)"
         summary = Table(title=f"Sweep of {programme}{where}", title_justify="left")

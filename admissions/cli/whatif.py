@@ -17,9 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from admissions.cli._options import SharedOutputOption, output_options
-from admissions.cli._output import fail, print_problems
+from admissions.cli._output import failures_reported
 from admissions.cli._summary import progress_printer
-from admissions.errors import AdmissionsError, InvalidInput
 
 FolderArgument = Annotated[Path, typer.Argument(help="Input folder of the round (programmes, students, applications, municipalities, grades).")]
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder; replaced whole when the run succeeds.")]
@@ -56,13 +55,6 @@ def task_bar(quiet: bool, label: str) -> Iterator[tuple[Callable[[str], None] | 
             bar.stop()
 
 
-def report_problems(exc: InvalidInput, folder: Path, other: Path | None = None) -> None:
-    """Print the problem report, naming ``other`` (e.g. scenarios.csv) when every problem is in it."""
-    where = other if other is not None and all(p.file == other.name for p in exc.problems) else folder
-    print_problems(exc.problems, where)
-    raise typer.Exit(1)
-
-
 def whatif(
     folder: FolderArgument,
     scenarios: Annotated[Path, typer.Option("--scenarios", help="CSV of changes: scenario, programme_id, seats (40, 0 to close, +32 or -10), optional added (true for a new offer not in programmes.csv).")],
@@ -90,14 +82,10 @@ def whatif(
     """
     from admissions.analysis.whatif import run_whatif
 
-    try:
-        with output_options(False, None, shared_output), task_bar(quiet, "scenarios") as (steps, tasks):
-            summary, record = run_whatif(folder, scenarios, out, seed=seed, workers=workers, scheduler=scheduler,
-                                         progress=steps, task_progress=tasks)
-    except InvalidInput as exc:
-        report_problems(exc, folder, scenarios)
-    except AdmissionsError as exc:
-        fail(str(exc))
+    with failures_reported(folder, scenarios), output_options(False, None, shared_output), \
+            task_bar(quiet, "scenarios") as (steps, tasks):
+        summary, record = run_whatif(folder, scenarios, out, seed=seed, workers=workers, scheduler=scheduler,
+                                     progress=steps, task_progress=tasks)
     if not quiet:
         table = Table(title=f"What-ifs written to {out}", title_justify="left")
         for name in ("scenario", "placed", "first choice", "unplaced", "vacant seats", "better", "worse"):
