@@ -7,7 +7,7 @@ The CLI calls :func:`run_match`; what-ifs, rounds and reports reuse :func:`prepa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -30,7 +30,8 @@ from admissions.matching import (
     PreparedMarket,
     build_priority,
     check_matching,
-    draw_lottery,
+    lottery_numbers,
+    lottery_places,
     prepare,
 )
 from admissions.rules.eligibility import Requirement
@@ -39,6 +40,13 @@ from admissions.rules.quotas import FREE, TEST, Market, build_market, pass_on_va
 from admissions.rules.selection import Selection, apply_rules
 
 Progress = Callable[[str], None]
+
+#: How run.json describes where a round's lottery numbers came from.
+LOTTERY_SOURCES = {
+    "input": "given in the input",
+    "seed": "HMAC-SHA256 of the seed and the student id",
+    "season": "recorded in the season when each student was first seen (HMAC-SHA256 of the seed and the student id)",
+}
 
 
 @dataclass
@@ -72,8 +80,8 @@ class RoundResult:
     programme_types: ProgrammeTypes
     encoded: EncodedRound
     selection: Selection
-    lottery: np.ndarray  # (n,) float64
-    lottery_source: str  # "input" or "seed"
+    lottery: np.ndarray  # (n,) float64 each student's lottery number, higher wins (ties: smaller id)
+    lottery_source: str  # "input", "seed" or "season" (numbers recorded in the season kept)
     market: Market
     priority: np.ndarray  # (n, w) float64
     quota_seats: np.ndarray  # (q,) int64
@@ -258,11 +266,14 @@ def prepare_round(
     quotas: bool = True,
     free_quota: bool = True,
     guarantee: Callable[[EncodedRound], Guarantee] | None = None,
+    recorded_lottery: Mapping[str, float] | None = None,
 ) -> RoundResult:
     """Load and validate a round's input folder and compute its matching (nothing is written).
 
     ``quotas`` and ``free_quota``: see :func:`eligible_market`. ``guarantee``, given the encoded
     round, returns the placements the round must honour and the students' answers (reserve rounds).
+    ``recorded_lottery``: lottery numbers a season recorded earlier, kept for those students (a
+    lottery column in students.csv still wins); everyone else gets the number of the seed.
     Raises InvalidInput with every problem when the input breaks the contract, and ConfigError
     when a setting is not allowed.
     """
@@ -278,10 +289,7 @@ def prepare_round(
         requirements, programme_requirement = programme_requirements(types, encoded.programme_code)
         selection = apply_rules(encoded, requirements, programme_requirement)
         rule_warnings = tuple(merit_warnings(data, encoded, selection))
-        if encoded.lottery_given is not None:
-            lottery, lottery_source = encoded.lottery_given, "input"
-        else:
-            lottery, lottery_source = draw_lottery(encoded.n_students, config.seed), "seed"
+        lottery, lottery_source = round_lottery(encoded, config.seed, recorded_lottery)
         seats = encoded.seats
         if guarantee is not None:
             eligible, tier, excluded, seats = apply_guarantee(
@@ -294,7 +302,7 @@ def prepare_round(
             market.tier,
             market.score,
             tie_break=config.tie_break,
-            lottery=lottery,
+            lottery=lottery_places(lottery, encoded.student_ids),
             # A free-quota applicant may have no merit value at all: it counts as 0 in a tie-break.
             grade_value=np.nan_to_num(selection.merit, nan=0.0),
             n_grades=selection.n_grades,
@@ -321,6 +329,26 @@ def prepare_round(
         timings=timings,
         rule_warnings=rule_warnings,
     )
+
+
+def round_lottery(
+    encoded: EncodedRound, seed: int, recorded: Mapping[str, float] | None = None
+) -> tuple[np.ndarray, str]:
+    """(n,) float64 each student's lottery number and where the numbers came from.
+
+    A lottery column in students.csv wins ("input"); otherwise a number recorded in the season
+    for the student is kept ("season" when any was), and every other student gets the number of
+    ``seed`` (admissions.matching.lottery).
+    """
+    if encoded.lottery_given is not None:
+        return np.asarray(encoded.lottery_given, dtype=np.float64), "input"
+    numbers = lottery_numbers(encoded.student_ids, seed)
+    if not recorded:
+        return numbers, "seed"
+    kept = np.array([recorded.get(str(s), np.nan) for s in encoded.student_ids], dtype=np.float64)
+    known = ~np.isnan(kept)
+    numbers[known] = kept[known]
+    return numbers, "season" if known.any() else "seed"
 
 
 def environment() -> dict[str, str]:
@@ -353,13 +381,13 @@ def record_header(r: RoundResult, command: str, started_at: datetime) -> dict:
     return {
         "tool": "admissions",
         "version": __version__,
-        # The lottery drawn from a seed depends on numpy's random stream, which numpy does not
-        # promise to keep across versions: the versions that made this run are part of its record.
+        # The versions that made this run are part of its record (the lottery depends on none:
+        # it is HMAC-SHA256 of the seed and each student's id).
         "environment": environment(),
         "command": command,
         "started_at": started_at.isoformat(timespec="seconds"),
         "seed": r.config.seed,
-        "lottery": "given in the input" if r.lottery_source == "input" else "drawn from the seed",
+        "lottery": LOTTERY_SOURCES[r.lottery_source],
         "config": r.config.model_dump(mode="json"),
         "programme_types": {"version": r.programme_types.version, "source": r.programme_types.source},
         "inputs": inputs,

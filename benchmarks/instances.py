@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from admissions.matching import build_priority, draw_lottery
+from admissions.matching import build_priority
 
 MAX_CHOICES = 8
 #: Probability of 1..8 choices.
@@ -68,7 +68,7 @@ def make_instance(n_students: int, seed: int = 0) -> Instance:
     test_points = np.where(has_test[np.maximum(choices, 0)], np.round(rng.uniform(0, 100, choices.shape)), 0.0)
     score = np.where(keep, merit[:, None] + test_points, 0.0)
     tier = np.where(rng.random(choices.shape) < 0.05, 2, 1)
-    priority = build_priority(choices, tier, score, lottery=draw_lottery(n_students, seed))
+    priority = build_priority(choices, tier, score, lottery=(rng.permutation(n_students) + 1).astype(np.float64))
 
     first_demand = np.bincount(choices[:, 0][choices[:, 0] >= 0], minlength=n_programmes)
     share = 0.7 * first_demand / max(first_demand.sum(), 1) + 0.3 / n_programmes

@@ -1,9 +1,9 @@
 """How much of a student's result is luck: the round matched under many lottery draws.
 
-The library behind ``admissions lottery``. Draw ``d`` (0, 1, ...) uses the lottery that
-:func:`admissions.matching.draw_lottery` draws from the seed ``seed * DRAW_SEED_STRIDE + d``, the
-lottery ``admissions match --seed <that number>`` would use on an input without a lottery column,
-so any single draw can be reproduced and inspected on its own. A lottery column in students.csv
+The library behind ``admissions lottery``. Draw ``d`` (0, 1, ...) uses the lottery of the seed
+``derived_seed(seed, f"draw {d}")`` (:mod:`admissions.matching.lottery`: HMAC-SHA256 keyed by the
+seed over the label), the lottery ``admissions match --seed <that number>`` would use on an input
+without a lottery column, so any single draw can be reproduced and inspected on its own. A lottery column in students.csv
 is ignored for the draws (it is one fixed draw; this command asks what other draws would give).
 
 What depends on the lottery is rebuilt per draw, nothing else. The lottery only decides between
@@ -37,12 +37,10 @@ from admissions.analysis.executors import TaskProgress, check_workers, executor_
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
-from admissions.matching import PreparedMarket, draw_lottery, prepare
+from admissions.matching import PreparedMarket, derived_seed, draw_lottery, prepare
 from admissions.pipeline import Progress, RoundResult, match_market, prepare_round, record_header
 from admissions.rules.quotas import Market
 
-#: Draw d uses draw_lottery(n, seed * DRAW_SEED_STRIDE + d): distinct seeds for up to MAX_DRAWS draws.
-DRAW_SEED_STRIDE = 1_000_003
 MAX_DRAWS = 1_000_000
 #: Draws per task: large enough that a task's result (counts per student) is worth sending.
 DRAWS_PER_TASK = 50
@@ -56,8 +54,8 @@ PROGRAMME_COLUMNS = (
 
 
 def draw_seed(seed: int, draw: int) -> int:
-    """The lottery seed of draw ``draw`` (0-based) of a run with ``seed``."""
-    return seed * DRAW_SEED_STRIDE + draw
+    """The lottery seed of draw ``draw`` (0-based) of a run with ``seed``: derived from (seed, draw)."""
+    return derived_seed(seed, f"draw {draw}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +80,7 @@ class LotteryContext:
     n_offers: int
     n_columns: int
     seed: int
+    student_ids: np.ndarray  # (n,) str: each draw's lottery numbers are computed from them
     template: PreparedMarket | None = None
 
 
@@ -129,6 +128,7 @@ def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
         n_offers=r.encoded.n_programmes,
         n_columns=int(r.encoded.choices.shape[1]),
         seed=seed,
+        student_ids=np.asarray(r.encoded.student_ids),
     )
     return _with_verified_template(context, prepare(market.choices, r.priority))
 
@@ -206,7 +206,7 @@ def _with_verified_template(context: LotteryContext, template: PreparedMarket) -
     """
     n = context.market.choices.shape[0]
     present = context.market.choices >= 0
-    order = draw_order(context, n - draw_lottery(n, draw_seed(context.seed, 0)).astype(np.int64))
+    order = draw_order(context, n - draw_lottery(context.student_ids, draw_seed(context.seed, 0)).astype(np.int64))
     expected = prepare(context.market.choices, _priority(context, order))
     try:
         ok = _same_prepared(direct_prepared(template, present, order), expected)
@@ -237,8 +237,8 @@ def run_draws(context: LotteryContext, draws: tuple[int, int]) -> DrawsResult:
     rows = np.arange(n, dtype=np.int64) * k1
     present = market.choices >= 0
     for i, d in enumerate(range(start, stop)):
-        # draw_lottery numbers are a permutation of 1 .. n: the place in the lottery needs no sort.
-        rank = n - draw_lottery(n, draw_seed(context.seed, d)).astype(np.int64)
+        # draw_lottery gives places, a permutation of 1 .. n: the place in the lottery is n - place.
+        rank = n - draw_lottery(context.student_ids, draw_seed(context.seed, d)).astype(np.int64)
         order = draw_order(context, rank)
         if context.template is not None:
             # The priority matrix only serves to prepare the market, which direct_prepared does.
@@ -402,7 +402,8 @@ def run_lottery(
         **record_header(r, "lottery", started_at),
         "seed": seed,
         "draws": draws,
-        "draw_seeds": f"draw d (0-based) uses the lottery of seed {seed} * {DRAW_SEED_STRIDE} + d",
+        "draw_seeds": f"draw d (0-based) uses the lottery of the seed derived from ({seed}, d): the lottery"
+                      f" number of the label 'draw d' under seed {seed}; draw 0: {draw_seed(seed, 0)}",
         "lottery": "drawn per draw; a lottery column in the input is ignored"
                    + (" (the input has one)" if r.lottery_source == "input" else ""),
         "executor": result.executor,

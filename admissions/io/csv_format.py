@@ -48,7 +48,8 @@ def format_floats(array: np.ndarray) -> np.ndarray:
     """Shortest decimal text of each float, "" for NaN; whole numbers without decimals (340).
 
     Values exact with at most 6 decimals (all merit values, scores and lotteries) are formatted
-    with integer arithmetic and Arrow's string kernels; any other value falls back to repr.
+    with integer arithmetic and Arrow's string kernels, as are whole numbers below 2**53 (lottery
+    numbers); any other value falls back to repr.
     """
     text = np.full(len(array), "", dtype=object)
     finite = np.isfinite(array)
@@ -65,7 +66,11 @@ def format_floats(array: np.ndarray) -> np.ndarray:
         sign = pa.array(np.where(micro[exact] < 0, "-", ""))
         joined = pc.binary_join_element_wise(sign, whole, point, fraction, "")
         text[exact] = np.asarray(joined.to_pylist(), dtype=object)
-    other = finite & ~exact
+    # Larger whole numbers (lottery numbers go up to 2**53) stay integers too.
+    whole = finite & ~exact & (np.abs(array) < 2**53) & (array == np.trunc(array))
+    if whole.any():
+        text[whole] = np.asarray(pc.cast(pa.array(array[whole].astype(np.int64)), pa.string()).to_pylist(), dtype=object)
+    other = finite & ~exact & ~whole
     text[other] = [repr(float(v)) for v in array[other]]
     infinite = np.isinf(array)
     text[infinite] = np.where(array[infinite] > 0, "inf", "-inf")

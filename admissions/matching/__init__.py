@@ -3,8 +3,9 @@
 - :func:`deferred_acceptance`: the student-optimal stable matching, vectorised; :func:`prepare`
   and :class:`PreparedMarket` re-match the same applications with other seats.
 - :func:`reference_deferred_acceptance`: the textbook pure-Python version, the tests' oracle.
-- :func:`build_priority` and :func:`draw_lottery`: the priority matrix from tier, score and a
-  tie-break chain.
+- :func:`build_priority`: the priority matrix from tier, score and a tie-break chain.
+- :func:`lottery_numbers`, :func:`lottery_places`, :func:`draw_lottery`: the lottery, one number per
+  student from the seed and the student's id (HMAC-SHA256, see :mod:`admissions.matching.lottery`).
 - :func:`check_matching`: capacity, blocking pairs and student-optimality of any result.
 - :func:`reserve_positions`: each reserve's place in line at the choices they rank above their
   placement.
@@ -12,7 +13,8 @@
 
 from admissions.matching.checker import MatchingCheck, check_matching
 from admissions.matching.core import MatchResult, PreparedMarket, deferred_acceptance, prepare
-from admissions.matching.priority import TIE_BREAK_KEYS, build_priority, draw_lottery
+from admissions.matching.lottery import derived_seed, draw_lottery, lottery_numbers, lottery_places
+from admissions.matching.priority import TIE_BREAK_KEYS, build_priority
 from admissions.matching.reference import reference_deferred_acceptance
 from admissions.matching.reserve import reserve_positions
 
@@ -23,7 +25,10 @@ __all__ = [
     "reserve_positions",
     "TIE_BREAK_KEYS",
     "build_priority",
+    "derived_seed",
     "draw_lottery",
+    "lottery_numbers",
+    "lottery_places",
     "PreparedMarket",
     "deferred_acceptance",
     "prepare",

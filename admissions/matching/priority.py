@@ -20,37 +20,6 @@ TieBreakKey = Literal["choice_rank", "grade_value", "n_grades", "lottery"]
 TIE_BREAK_KEYS: tuple[str, ...] = get_args(TieBreakKey)
 
 
-def draw_lottery(n_students: int, seed: int) -> np.ndarray:
-    """A reproducible lottery number per student, all different.
-
-    The lottery is a uniformly random permutation of 1 .. n_students drawn with
-    ``numpy.random.default_rng(seed)``, as float64 (higher wins). A permutation rather than
-    uniform floats so that uniqueness holds by construction and the numbers are easy to publish
-    and to re-enter as an input column.
-
-    Parameters
-    ----------
-    n_students : int, >= 0
-    seed : int, >= 0
-        The same seed gives the same lottery with the same numpy version. numpy does not promise
-        that ``Generator`` streams stay the same across versions (NEP 19), so whoever records the
-        seed should record the numpy version too (or the lottery itself).
-
-    Returns
-    -------
-    (n_students,) float64
-    """
-    _check_count("n_students", n_students)
-    _check_count("seed", seed)
-    rng = np.random.default_rng(seed)
-    return (rng.permutation(n_students) + 1).astype(np.float64)
-
-
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise InvalidArgument(f"{name} == {value!r}, must be an integer >= 0")
-
-
 def build_priority(
     choices: object,
     tier: object,
@@ -75,7 +44,7 @@ def build_priority(
     tie_break : sequence of {"choice_rank", "grade_value", "n_grades", "lottery"}
         Keys that order applications with equal tier and score, in order; each at most once.
     lottery : (n_students,) real array, optional
-        Higher wins (see :func:`draw_lottery`). Required when "lottery" is in the chain.
+        Higher wins; unique when the chain ends with it (see :mod:`admissions.matching.lottery`). Required when "lottery" is in the chain.
     grade_value : (n_students,) real array, optional
         Merit value without test points, higher wins. Required for "grade_value".
     n_grades : (n_students,) int array, optional

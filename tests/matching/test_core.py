@@ -141,9 +141,9 @@ def test_one_programme_same_merit_lottery_decides():
     n = 50
     choices = np.zeros((n, 1), dtype=np.int64)
     priority = build_priority(choices, np.ones((n, 1), dtype=np.int64), np.full((n, 1), 200.0),
-                              lottery=draw_lottery(n, seed=3))
+                              lottery=draw_lottery([f"S{i}" for i in range(n)], seed=3))
     result = deferred_acceptance(choices, priority, np.array([10]))
-    winners = np.argsort(-draw_lottery(n, seed=3))[:10]
+    winners = np.argsort(-draw_lottery([f"S{i}" for i in range(n)], seed=3))[:10]
     assert sorted(np.flatnonzero(result.assignment == 0).tolist()) == sorted(winners.tolist())
     assert result.cutoff.tolist() == [40.0]
 
