@@ -10,7 +10,7 @@ import pandas as pd
 
 from admissions import __version__
 
-from admissions.io.output import check_output_folder, output_folder, write_csv, write_json, write_xlsx
+from admissions.io.output import MANIFEST, check_output_folder, output_folder, write_csv, write_json, write_xlsx
 from admissions.pipeline import Progress, RoundResult, prepare_round, run_record
 from admissions.reports.dimensioning import dimensioning_table
 from admissions.reports.flows import flows_table, round_prices
@@ -18,13 +18,14 @@ from admissions.reports.html import report_html
 from admissions.reports.placements import application_outcomes, applications_table, placements_table
 from admissions.reports.programmes import programmes_table
 
-#: Files written by every matching run, in the order they are written. The aggregate CSV files
+#: Files written by every matching run, in the order they are written (the manifest, listing the
+#: others with their sha256, by :func:`admissions.io.output.output_folder`). The aggregate CSV files
 #: (programmes, dimensioning, flows) are also sheets (named as the file without .csv) of
 #: report.xlsx; the student-level ones (placements, applications) are not: only placements.csv and
 #: applications.csv carry student-level data.
 MATCH_FILES = (
     "placements.csv", "applications.csv", "programmes.csv", "dimensioning.csv", "flows.csv",
-    "report.xlsx", "report.html", "run.json",
+    "report.xlsx", "report.html", "run.json", MANIFEST,
 )
 #: The sheets of report.xlsx: the aggregate tables, no student-level data.
 REPORT_SHEETS = ("programmes", "dimensioning", "flows")

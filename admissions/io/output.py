@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,10 +18,13 @@ import pyarrow.compute as pc
 
 from admissions.errors import OutputError
 from admissions.io.csv_format import write_frame_csv
-from admissions.io.safety import PRIVATE_FILE, SHARED_FILE, current_policy, escape_frame, set_modes
+from admissions.io.safety import PRIVATE_FILE, SHARED_FILE, current_policy, escape_frame, make_folders, set_modes
 
-#: The file that marks a folder as one this tool wrote, so it may be replaced by a new run.
+#: The record of a run, written with its outputs.
 RUN_RECORD = "run.json"
+#: The file that lists every file of an output folder with its sha256: a folder is replaced by a
+#: new run only when it holds exactly what its manifest lists (check_output_folder).
+MANIFEST = "manifest.json"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -45,26 +49,105 @@ def write_json(data: object, path: Path) -> None:
 
 
 def check_output_folder(out: Path, inputs: Path | None = None) -> None:
-    """Refuse an OUT that is the input folder, lies inside it, or is a folder this tool did not write."""
-    out = Path(out).resolve()
+    """Refuse an OUT that would lose something the user gave when it is replaced.
+
+    Refused: OUT and the input folder are the same or one holds the other (after resolving
+    symlinks); OUT exists and is not a folder; OUT is a non-empty folder that this tool did not
+    write whole, as its MANIFEST tells (:func:`foreign_entry`): the message names the first
+    entry that is not this tool's.
+    """
+    given = Path(out)
+    out = given.resolve()
     if inputs is not None:
         inputs = Path(inputs).resolve()
         if out == inputs or inputs in out.parents:
-            raise OutputError(f"{out}: the output folder may not be the input folder or inside it")
+            raise OutputError(f"{given}: the output folder may not be the input folder or inside it ({inputs})")
+        if out in inputs.parents:
+            raise OutputError(f"{given}: the output folder may not hold the input folder ({inputs}); "
+                              "replacing it would delete the input")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise OutputError(f"{given}: exists and is not a folder")
     if out.exists():
-        if not out.is_dir():
-            raise OutputError(f"{out}: exists and is not a folder")
-        if any(out.iterdir()) and not (out / RUN_RECORD).is_file():
+        try:
+            foreign = foreign_entry(out)
+        except OSError as exc:
+            raise OutputError(f"{given}: cannot read the output folder: {exc.strerror or exc}") from exc
+        if foreign is not None:
             raise OutputError(
-                f"{out}: exists, is not empty and holds no {RUN_RECORD}; "
-                "choose a new folder (only an earlier output of this tool is replaced)"
+                f"{given}: holds {foreign}; nothing was changed. Choose a new folder "
+                "(only a folder this tool wrote, unchanged, is replaced)"
             )
 
 
-def _new_staging(out: Path, target: Path) -> Path:
-    """A new private temporary folder beside ``target`` (stale ones of killed runs removed first)."""
+def foreign_entry(folder: Path) -> str | None:
+    """The first entry of ``folder`` (in sorted order) that this tool did not write, and why; None when there is none.
+
+    A folder is this tool's when it is empty, or when it holds MANIFEST and every other entry is a
+    regular file listed there with the same sha256 (or a folder on the way to one). A changed file
+    (opened and saved in Excel, say) counts as foreign too: replacing it would lose the change.
+    """
+    folder = Path(folder)
+    entries = sorted(_entries(folder))
+    if not entries:
+        return None
+    manifest = folder / MANIFEST
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        listed = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        if not isinstance(listed, dict):
+            raise TypeError
+    except FileNotFoundError:
+        return f"{entries[0]}, and no {MANIFEST} says this tool wrote it"
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return f"a {MANIFEST} this tool did not write"
+    parents = {str(Path(name).parent) for name in listed}
+    parents = {str(p) for name in parents for p in [Path(name), *Path(name).parents]}
+    for entry in entries:
+        if entry == MANIFEST:
+            continue
+        path = folder / entry
+        if path.is_symlink() or (path.is_dir() and entry not in parents) or (
+                not path.is_dir() and entry not in listed):
+            return f"{entry}, which this tool did not write"
+        if not path.is_dir() and _sha256(path) != listed[entry]:
+            return f"{entry}, changed since this tool wrote it"
+    return None
+
+
+def _entries(folder: Path) -> Iterator[str]:
+    """Every entry below ``folder`` as a relative POSIX path; symlinks are not followed."""
+    for root, folders, files in os.walk(folder):
+        base = Path(root).relative_to(folder)
+        for name in folders + files:
+            yield (base / name).as_posix()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    """Write MANIFEST into ``folder``: every file in it (relative path -> sha256), flushed to disk."""
+    files = {}
+    for entry in sorted(_entries(folder)):
+        path = folder / entry
+        if path.is_file() and not path.is_symlink() and entry != MANIFEST:
+            files[entry] = _sha256(path)
+    data = {"tool": "admissions", "files": files}
+    (folder / MANIFEST).write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
+
+
+def _new_staging(out: Path, target: Path, shared: bool) -> Path:
+    """A new private temporary folder beside ``target`` (stale ones of killed runs removed first).
+
+    Missing parents of ``target`` are created 0700 (0755 when ``shared``) whatever the umask.
+    """
+    try:
+        make_folders(target.parent, shared)
         remove_stale_staging(target)
         return Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent))
     except OSError as exc:
@@ -89,12 +172,14 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None 
     out = Path(out)
     check_output_folder(out, inputs)
     target = out.resolve()
-    staging = _new_staging(out, target)
+    staging = _new_staging(out, target, shared)
     try:
         try:
             yield staging
+            write_manifest(staging)
             set_modes(staging, shared)
             _sync(staging)
+            check_output_folder(out, inputs)  # again: something may have been put there meanwhile
             _replace(staging, target)
         except OSError as exc:
             where = exc.filename or out
@@ -120,7 +205,7 @@ def output_file(path: Path, *, shared: bool | None = None) -> Iterator[Path]:
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")
     try:
-        path.resolve().parent.mkdir(parents=True, exist_ok=True)
+        make_folders(path.resolve().parent, shared)
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.resolve().parent)
         os.close(handle)
     except OSError as exc:
@@ -152,7 +237,7 @@ def output_files(out: Path, *, shared: bool | None = None) -> Iterator[Path]:
     target = out.resolve()
     if target.exists() and not target.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
-    staging = _new_staging(out, target)
+    staging = _new_staging(out, target, shared)
     try:
         try:
             yield staging

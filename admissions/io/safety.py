@@ -277,3 +277,22 @@ def set_modes(folder: Path, shared: bool = False) -> None:
         for name in folders:
             os.chmod(os.path.join(root, name), folder_mode)
     os.chmod(folder, folder_mode)
+
+
+def make_folders(folder: Path, shared: bool | None = None) -> None:
+    """Create ``folder`` and its missing parents, each private (0700) or, when ``shared``, 0755, whatever the umask.
+
+    ``shared`` defaults to the output policy's. Folders that exist already are left as they are.
+    """
+    shared = current_policy().shared if shared is None else shared
+    folder = Path(folder)
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue  # made meanwhile by someone else: theirs, left alone
+        os.chmod(path, SHARED_FOLDER if shared else PRIVATE_FOLDER)

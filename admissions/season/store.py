@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admissions.errors import AdmissionsError
+from admissions.io.safety import make_folders
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
@@ -128,9 +129,11 @@ def connect(season: Path, create: bool = False) -> sqlite3.Connection:
     if not path.exists():
         if not create:
             raise SeasonError(f"{path}: no season database here (a round command creates it)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Personal data: the database (and the journal SQLite makes with the same mode) is the owner's only.
+        # Personal data: the folders, the database (and the journal SQLite makes with the same
+        # mode) are the owner's only, whatever the umask and --shared-output.
+        make_folders(path.parent, shared=False)
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
     try:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         connection.execute("PRAGMA foreign_keys = ON")

@@ -169,7 +169,7 @@ def test_cli_whatif_writes_and_summarises(tmp_path):
     out = tmp_path / "out"
     result = run("whatif", SMALL, "--scenarios", scenarios, "--out", out, "--workers", "1")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["programme_changes.csv", "run.json", "scenarios.csv",
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "programme_changes.csv", "run.json", "scenarios.csv",
                                                      "whatif.html"]
     assert "more_a" in result.stdout
     # Re-running into the same OUT replaces it (it holds a run.json).

@@ -31,7 +31,7 @@ def matched(tmp_path_factory):
 def test_match_writes_the_contract_files(matched):
     out, _ = matched
     assert sorted(p.name for p in out.iterdir()) == [
-        "applications.csv", "dimensioning.csv", "flows.csv", "placements.csv", "programmes.csv",
+        "applications.csv", "dimensioning.csv", "flows.csv", "manifest.json", "placements.csv", "programmes.csv",
         "report.html", "report.xlsx", "run.json",
     ]
     placements = pd.read_csv(out / "placements.csv", dtype=str, keep_default_na=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+from admissions.outputs import MATCH_FILES
+
 from .conftest import SAMPLE, run
 
 
@@ -21,7 +23,7 @@ def test_match_outputs_are_private(tmp_path):
     assert run("match", SAMPLE, "--out", out, "--quiet").exit_code == 0
     assert mode(out) == 0o700
     assert set(modes_in(out).values()) == {0o600}
-    assert len(modes_in(out)) == 8
+    assert sorted(modes_in(out)) == sorted(MATCH_FILES)
 
 
 def test_shared_output_is_readable_by_all(tmp_path):
@@ -56,3 +58,17 @@ def test_generate_writes_private_files(tmp_path):
     assert set(modes_in(out).values()) == {0o600}
     assert run("generate", "--out", out, "--students", "50", "--force", "--shared-output").exit_code == 0
     assert set(modes_in(out).values()) == {0o644}
+
+
+def test_the_season_folder_is_private_whatever_the_umask(tmp_path):
+    # Issue 13: under umask 000 the season folder was 0777 (anyone could replace season.sqlite).
+    season = tmp_path / "seasons" / "2027"
+    old = os.umask(0)
+    try:
+        result = run("round", "final", SAMPLE, "--season", season, "--quiet", "--shared-output")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert mode(tmp_path / "seasons") == 0o700
+    assert mode(season) == 0o700
+    assert mode(season / "season.sqlite") == 0o600
