@@ -1,6 +1,6 @@
 """Eligibility (behörighet) per application, from grades, the programme-type table and aptitude tests.
 
-Requirements (Skollagen 16 ch., DOMAIN.md):
+Requirements (Skollagen 16 ch., docs/domain.md):
 - vocational: a pass (E or better) in Swedish or Swedish as a second language, English and
   mathematics, plus 5 other passes (8 in all);
 - preparatory: the same three plus 9 other passes (12 in all), among them every subject the

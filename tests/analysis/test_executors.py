@@ -45,6 +45,7 @@ def test_run_all_keeps_task_order(workers):
     assert seen[0] == (0, 20) and seen[-1] == (20, 20)
 
 
+@pytest.mark.slow
 def test_run_all_on_a_cluster_keeps_task_order(cluster):
     assert run_all(_square_plus, {"offset": 2}, list(range(20)), scheduler=cluster.scheduler_address) == [
         2 + t * t for t in range(20)]
@@ -68,6 +69,7 @@ def _outputs(folder, names):
     return {name: (folder / name).read_bytes() for name in names}
 
 
+@pytest.mark.slow
 def test_whatif_is_identical_on_every_executor(region, scenarios, cluster, tmp_path):
     outputs = {}
     for label, kwargs in (("in-process", {"workers": 1}), ("local", {"workers": 2}),
@@ -78,6 +80,7 @@ def test_whatif_is_identical_on_every_executor(region, scenarios, cluster, tmp_p
     assert outputs["dask"] == outputs["in-process"]
 
 
+@pytest.mark.slow
 def test_lottery_is_identical_on_every_executor(region, cluster, tmp_path):
     outputs = {}
     for label, kwargs in (("in-process", {"workers": 1}), ("local", {"workers": 2}),
@@ -88,6 +91,7 @@ def test_lottery_is_identical_on_every_executor(region, cluster, tmp_path):
     assert outputs["dask"] == outputs["in-process"]
 
 
+@pytest.mark.slow
 def test_whatif_on_a_cluster_of_processes(region, scenarios, tmp_path):
     """Workers in their own processes: the shared market is pickled and scattered to them."""
     run_whatif(region, scenarios, tmp_path / "ref", workers=1)
@@ -96,6 +100,7 @@ def test_whatif_on_a_cluster_of_processes(region, scenarios, tmp_path):
     assert _outputs(tmp_path / "dask", COMPARED["whatif"]) == _outputs(tmp_path / "ref", COMPARED["whatif"])
 
 
+@pytest.mark.slow
 def test_cli_takes_a_scheduler(cluster, tmp_path):
     from typer.testing import CliRunner
 

@@ -148,6 +148,7 @@ def test_one_programme_same_merit_lottery_decides():
     assert result.cutoff.tolist() == [40.0]
 
 
+@pytest.mark.slow
 def test_student_optimal_at_55000_students():
     """The core equals the textbook algorithm on a realistic instance of the region's size."""
     instances = pytest.importorskip("benchmarks.instances")

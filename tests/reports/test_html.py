@@ -149,6 +149,7 @@ def run_chromium(path, tmp_path, *extra: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_page_renders_in_headless_chromium(sample, tmp_path):
     completed = run_chromium(sample.out / "report.html", tmp_path, "--virtual-time-budget=5000", "--dump-dom")
     assert completed.returncode == 0, completed.stderr[-2000:]
@@ -162,6 +163,7 @@ def test_page_renders_in_headless_chromium(sample, tmp_path):
     assert "Uncaught" not in completed.stderr and "report.html" not in completed.stderr, completed.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_screenshot_is_drawn(sample, tmp_path):
     shot = tmp_path / "report.png"
     completed = run_chromium(sample.out / "report.html", tmp_path, "--window-size=1280,2000",
@@ -195,6 +197,7 @@ _INTERACT = """
 """
 
 
+@pytest.mark.slow
 def test_tables_sort_and_filter_in_chromium(sample, tmp_path):
     page = tmp_path / "interact.html"
     page.write_text((sample.out / "report.html").read_text(encoding="utf-8").replace("</body>", _INTERACT + "</body>"),

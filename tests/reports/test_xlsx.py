@@ -95,6 +95,7 @@ def test_write_xlsx_types_escaping_and_missing_values(tmp_path):
     assert list(workbook["empty"].iter_rows(values_only=True)) == [("text", "integer", "float", "flag")]
 
 
+@pytest.mark.slow
 def test_write_xlsx_writes_a_student_level_table_of_a_55000_student_round_quickly(tmp_path):
     """The writer takes ~2 million cells (applications of 55,000 students) in about a second."""
     import time
@@ -135,6 +136,7 @@ def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@pytest.mark.slow
 def test_libreoffice_reads_report_xlsx(sample, tmp_path):
     """LibreOffice converts the programmes sheet of report.xlsx to CSV equal to programmes.csv."""
     binary = libreoffice()

@@ -95,6 +95,7 @@ def wait_for_staging(process: subprocess.Popen, out: Path, n_files: int, timeout
     return False
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_a_complete_out(tmp_path, references):
     out = tmp_path / "out"
     assert run("match", SAMPLE, "--out", out, "--seed", "1", "--quiet").exit_code == 0
@@ -123,6 +124,7 @@ def test_sigkill_at_any_moment_leaves_a_complete_out(tmp_path, references):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_writing_leaves_the_previous_out(tmp_path, references):
     out = tmp_path / "out"
     assert run("match", SAMPLE, "--out", out, "--seed", "1", "--quiet").exit_code == 0
@@ -169,6 +171,7 @@ def test_a_full_disk_is_a_clean_error_and_out_is_untouched(tmp_path, monkeypatch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.slow
 def test_a_real_full_disk_small_tmpfs(tmp_path, references):
     """OUT on a 2 MB tmpfs: the first run fits, the second (old and new side by side) does not."""
     disk = tmp_path / "disk"

@@ -153,6 +153,7 @@ def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(libreoffice() is None, reason="LibreOffice is not installed")
 def test_libreoffice_shows_hostile_cells_as_text(hostile_match, tmp_path):
     """LibreOffice opens programmes.csv and report.xlsx without running a formula: the cells stay text."""

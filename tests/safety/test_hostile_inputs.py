@@ -220,6 +220,7 @@ def test_match_refuses_and_writes_nothing(hostile, case, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_every_case_in_bounded_time_and_memory(hostile):
     """All cases loaded one after another in one process: each in under 10 s, peak memory under 2 GiB."""
     script = (

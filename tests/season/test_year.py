@@ -209,6 +209,7 @@ def test_an_interrupted_write_leaves_the_season_unchanged(year, tmp_path, monkey
     assert (season / store.DB_NAME).read_bytes() == before
 
 
+@pytest.mark.slow
 def test_two_rounds_at_once_are_both_recorded_whole(tmp_path):
     import subprocess
     import sys

@@ -182,6 +182,7 @@ def test_seats_are_about_the_students_oversubscribed_in_cities_vacant_elsewhere(
     assert (demand[~big] < seats[~big]).sum() >= 10
 
 
+@pytest.mark.slow
 def test_class_sized_seats_in_the_full_region():
     programmes = generate_region(30_000, 2)["programmes"]
     unit = programmes["programme_code"].map(lambda c: 32 if c in ("NA", "SA", "EK", "TE", "HU") else 24 if c == "ES" else 16)
@@ -280,6 +281,7 @@ def test_choices_are_mostly_near_home(files):
     assert (host[malmo] == "Malmö").mean() > 0.8
 
 
+@pytest.mark.slow
 def test_bytes_do_not_depend_on_hash_randomisation(tmp_path):
     import os
     import subprocess
