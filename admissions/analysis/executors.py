@@ -19,6 +19,8 @@ real ``distributed.LocalCluster``).
 
 from __future__ import annotations
 
+import gc
+
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -139,10 +141,16 @@ def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | 
         raise ConfigError(
             "--scheduler needs dask.distributed: pip install 'admissions[cluster]'"
         ) from None
+    failure = None
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ConfigError(f"scheduler == {scheduler!r}, cannot connect: {exc}") from None
+        failure = f"scheduler == {scheduler!r}, cannot connect: {exc}"
+    if failure is not None:
+        # The half-made Client is closed by its __del__; collected at some later moment, that ran
+        # inside the next Client's start and deadlocked on its loop runner. Collect it here.
+        gc.collect()
+        raise ConfigError(failure)
     with client, client.as_current():
         [shared_future] = client.scatter([shared], broadcast=True, hash=False)
         futures = [client.submit(function, shared_future, task, pure=False) for task in tasks]
