@@ -68,10 +68,15 @@ def test_same_input_and_seed_give_the_same_bytes(matched, tmp_path):
     assert run("match", SAMPLE, "--out", again, "--seed", "7").exit_code == 0
     written = sorted(p.name for p in out.iterdir())
     assert sorted(p.name for p in again.iterdir()) == written
-    # Every file match writes, whatever is added later; run.json is compared below without its timings.
+    # Every file match writes, whatever is added later; run.json is compared below without its
+    # timings, and so is its hash in the manifest.
     for name in written:
-        if name != "run.json":
+        if name not in ("run.json", "manifest.json"):
             assert (again / name).read_bytes() == (out / name).read_bytes(), name
+    manifests = [json.loads((d / "manifest.json").read_text()) for d in (out, again)]
+    for manifest in manifests:
+        del manifest["files"]["run.json"]
+    assert manifests[0] == manifests[1]
     first, second = (json.loads((d / "run.json").read_text()) for d in (out, again))
     for record in (first, second):
         del record["timings_s"], record["started_at"]
