@@ -27,6 +27,9 @@ class RoundConfig(BaseModel):
     tie_break: tuple[TieBreakKey, ...] = ("lottery",)
     max_choices: int | None = Field(default=None, ge=1)
     seed: int = Field(default=0, ge=0)
+    #: What a holder's silence means in a reserve round: keep the seat (and stay a reserve on higher
+    #: choices), or "accept" as in Stockholm (recorded as an acceptance of the held seat).
+    no_answer: Literal["keep", "accept"] = "keep"
 
 
 def load_config(folder: Path, **overrides: object) -> RoundConfig:

@@ -235,6 +235,17 @@ def merit_warnings(data: RoundInput, encoded: EncodedRound, selection: Selection
     return problems
 
 
+def seat_warnings(encoded: EncodedRound, effective: np.ndarray) -> list[Problem]:
+    """A warning per offer whose seats in the input are below the holders it keeps (reserve rounds)."""
+    return [
+        Problem("programmes.csv", None, "seats", str(int(encoded.seats[p])),
+                f"offer {encoded.programme_ids[p]} has seats {int(encoded.seats[p])} below its "
+                f"{int(effective[p])} holders, who keep their seats: effective seats {int(effective[p])}",
+                severity="warning")
+        for p in np.flatnonzero(effective > encoded.seats)
+    ]
+
+
 def input_warnings(data: RoundInput) -> list[Problem]:
     """The warnings the selection rules find in a valid input (for ``admissions validate``)."""
     encoded = encode_round(data)
@@ -296,6 +307,9 @@ def prepare_round(
                 encoded.choices, selection.eligible, selection.tier, seats, guarantee(encoded)
             )
             selection = replace(selection, eligible=eligible, tier=tier, excluded=excluded)
+            rule_warnings += tuple(seat_warnings(encoded, seats))
+            # An offer keeps every holder: its effective seats are reported, never negative vacancies.
+            encoded = replace(encoded, seats=seats)
         market = eligible_market(encoded, selection, seats, quotas=quotas, free_quota=free_quota)
         priority = build_priority(
             market.choices,

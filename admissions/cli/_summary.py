@@ -19,12 +19,13 @@ def progress_printer(console: Console | None = None) -> Callable[[str], None]:
     return show
 
 
-def print_summary(record: dict, out: Path, console: Console | None = None) -> None:
+def print_summary(record: dict, out: Path | str, console: Console | None = None) -> None:
     """Print the headline counts of a run (from its run.json record) as a small table on stdout."""
     console = console or Console(highlight=False)
     counts = record["counts"]
     students = counts["students"]
-    table = Table(title=f"Matching written to {out}", show_header=False, title_justify="left")
+    title = out if isinstance(out, str) else f"Matching written to {out}"
+    table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
 

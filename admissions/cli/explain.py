@@ -13,28 +13,49 @@ from admissions.errors import AdmissionsError
 
 
 def explain(
-    folder: Annotated[Path, typer.Argument(help="OUTPUT folder of `admissions match` (holds placements.csv, applications.csv, programmes.csv); not the input folder.")],
-    student_id: Annotated[str, typer.Argument(help="The student's id as in students.csv.")],
+    folder_or_student: Annotated[str, typer.Argument(metavar="[DIR] STUDENT_ID", help="OUTPUT folder of `admissions match` (holds placements.csv, applications.csv, programmes.csv; not the input folder), then the student's id; with --season only the student's id.")],
+    student_id: Annotated[str | None, typer.Argument(metavar="", help="")] = None,
+    season: Annotated[Path | None, typer.Option("--season", help="Explain from the season database instead of an output folder.")] = None,
+    run: Annotated[int | None, typer.Option("--run", help="With --season: the run [default: the newest valid preliminary, final or reserve run].")] = None,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
 ) -> None:
     """Explain one student's result: for each choice, the outcome, their score and tier there, the cut-off and their reserve position.
 
-    DIR is the output folder of an earlier `admissions match` (placements.csv, applications.csv
-    and programmes.csv are read from it; nothing is matched again). Prints plain sentences an
-    admissions officer can read out. Exit status 1 when the student is not in the round or DIR is
-    not a match output. With --pseudonymise (DIR written by `match --pseudonymise` with the same
-    key) STUDENT_ID is the real id, looked up and shown by its pseudonym.
+    DIR is the output folder of an earlier `admissions match` or `round` (placements.csv,
+    applications.csv and programmes.csv are read from it; nothing is matched again). With
+    --season S [--run N] the files of that run recorded in the season are read instead, so no
+    output folder is needed. Prints plain sentences an admissions officer can read out. Exit
+    status 1 when the student is not in the round or DIR is not a match output. With
+    --pseudonymise (DIR written by `match --pseudonymise` with the same key) STUDENT_ID is the
+    real id, looked up and shown by its pseudonym.
 
-    Example: admissions explain results S000123
+    Example: admissions explain results S000123; admissions explain --season season-2027 S000123
     """
-    from admissions.reports.explain import explain_text
+    import tempfile
 
     from admissions.io.safety import pseudonymiser
+    from admissions.reports.explain import explain_text
 
+    if season is None:
+        if student_id is None:
+            fail("give DIR and STUDENT_ID, or --season S STUDENT_ID")
+        folder, student = Path(folder_or_student), student_id
+    else:
+        if student_id is not None:
+            fail(f"with --season give only STUDENT_ID, not {folder_or_student!r} and {student_id!r}")
+        folder, student = None, folder_or_student
     try:
         chosen = pseudonymiser(pseudonymise, pseudonym_key_file)
-        text = explain_text(folder, chosen.pseudonym(student_id) if chosen else student_id)
+        wanted = chosen.pseudonym(student) if chosen else student
+        if folder is not None:
+            text = explain_text(folder, wanted)
+        else:
+            from admissions.season.rounds import run_files_for_explain
+
+            with tempfile.TemporaryDirectory(prefix=".admissions-explain-") as temporary:
+                run_id = run_files_for_explain(season, run, Path(temporary))
+                text = f"Run {run_id} of {season}\n" + explain_text(Path(temporary), wanted)
     except AdmissionsError as exc:
         fail(str(exc))
     typer.echo(text, nl=False)

@@ -24,7 +24,12 @@ def _cell(value: object) -> str:
 def history(
     season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
 ) -> None:
-    """List every run recorded in the season: id, kind, time, seed, base run and headline counts.
+    """List every run recorded in the season: id, kind, time, base run, void state and reason, answers and movement.
+
+    Per run: answers applied (accepted/declined/withdrawn), students moved up, newly placed and
+    lost (placed in the run compared with, now unplaced or lower without their own answer: always
+    0 after the final admission), compared with the base run (reserve, trial) or the previous
+    valid run. Void runs stay listed with the time and the reason.
 
     Example: admissions history --season season-2027
     """
@@ -37,14 +42,23 @@ def history(
     except AdmissionsError as exc:
         fail(str(exc))
     table = Table(title=f"Runs in {season}", title_justify="left")
-    for column in ("run", "kind", "started (UTC)", "seed", "base run", "students", "placed", "first choice", "input"):
-        table.add_column(column, justify="right" if column in ("run", "seed", "students", "placed") else "left")
+    columns = ("run", "kind", "started (UTC)", "seed", "base run", "void", "students", "placed", "first choice",
+               "answers a/d/w", "moved up", "newly placed", "lost", "input")
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("run", "seed", "students", "placed", "moved up",
+                                                              "newly placed", "lost") else "left")
     for run in runs:
         share = f"{100 * run.placed_first_choice / run.students:.1f} %" if run.students else "-"
+        moved = run.season
+        answers = moved.get("answers", {})
         table.add_row(str(run.run_id), run.kind, run.started_at, str(run.seed),
                       "" if run.base_run_id is None else str(run.base_run_id),
-                      f"{run.students}", f"{run.placed}", share, run.input_folder)
-    Console(width=200, highlight=False).print(table)
+                      "" if run.void_at is None else f"void {run.void_at}: {run.void_reason}",
+                      f"{run.students}", f"{run.placed}", share,
+                      "/".join(str(answers.get(a, 0)) for a in ("accept", "decline", "withdraw")),
+                      str(moved.get("moved_up", "")), str(moved.get("newly_placed", "")), str(moved.get("lost", "")),
+                      run.input_folder)
+    Console(width=260, highlight=False).print(table)
 
 
 def diff(

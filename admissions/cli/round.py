@@ -17,24 +17,22 @@ from admissions.cli._options import (
 )
 from admissions.cli._output import failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
+from admissions.season.kinds import ROUND_KINDS, RUN_KINDS
 
 SEASON_HELP = "Season folder (its database is season.sqlite there) or the .sqlite file itself."
 
-
-class RoundKind(str, Enum):
-    preliminary = "preliminary"
-    final = "final"
-    reserve = "reserve"
-    simulation = "simulation"
+#: The CLI's choices: the kinds of admissions.season.kinds.
+RoundKind = Enum("RoundKind", {name: name for name in RUN_KINDS}, type=str)
 
 
 def round_(
-    kind: Annotated[RoundKind, typer.Argument(help="preliminary, final, reserve or simulation.")],
+    kind: Annotated[RoundKind, typer.Argument(help=", ".join(RUN_KINDS) + " (see docs/season.md).")],
     folder: Annotated[Path, typer.Argument(help="Input folder of the round.")],
     season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
-    answers: Annotated[Path | None, typer.Option("--answers", help="answers.csv (student_id, answer: accept, decline, withdraw); reserve rounds only.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Also write the files of `admissions match` to this folder.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of the lottery when the input has none [default: 0].")] = None,
+    answers: Annotated[Path | None, typer.Option("--answers", help="answers.csv (student_id, answer: accept, decline, withdraw); " + " and ".join(k for k, p in ROUND_KINDS.items() if p.accepts_answers) + " rounds only.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the files of `admissions match` to this folder (they are recorded in the season either way: `admissions export`).")] = None,
+    base: Annotated[int | None, typer.Option("--base", help="The run a reserve or trial round starts from, stated to be sure: refused unless it is the newest valid final or reserve run.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the lottery when the input has none [default: 0; later rounds: the season's seed].")] = None,
     tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain, comma-separated.")] = None,
     max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
@@ -42,9 +40,11 @@ def round_(
     pseudonym_key_file: KeyFileOption = None,
     shared_output: SharedOutputOption = False,
 ) -> None:
-    """Run a preliminary, final, reserve or simulation round and record it in the season database.
+    """Run a preliminary, final, reserve, trial or simulation round and record it in the season database.
 
-    A reserve round starts from the newest final or reserve round: every student keeps their seat
+    The season moves preliminary (any number) -> final -> reserve (any number); a trial is exactly
+    the next reserve round, recorded but never a base; a simulation runs any time. A reserve
+    round starts from the newest valid final or reserve round: every student keeps their seat
     or moves up their own list; declined and withdrawn seats (--answers) are freed and go to the
     best-placed reserves, in chains, within the one round. Every run is recorded with its inputs'
     sha256, seed, settings, placements and reserve positions (see `admissions history`). The
@@ -56,11 +56,48 @@ def round_(
     from admissions.season.rounds import run_round
 
     with failures_reported(folder), output_options(pseudonymise, pseudonym_key_file, shared_output):
-        r, record = run_round(kind.value, folder, season, answers=answers, out=out, seed=seed,
+        r, record = run_round(kind.value, folder, season, answers=answers, out=out, base=base, seed=seed,
                               tie_break=parse_tie_break(tie_break), max_choices=max_choices,
                               progress=None if quiet else progress_printer())
     if not quiet:
         if r.warnings:
             print_problems(list(r.warnings), folder)
-        typer.echo(f"Recorded {kind.value} round as run {record['run_id']} in {season}")
-        print_summary(record, out if out is not None else season)
+        typer.echo(f"{kind.value.capitalize()} round recorded as run {record['run_id']} in {season}")
+        print_summary(record, out if out is not None else f"Recorded as run {record['run_id']} in {season} "
+                      f"(no --out; `admissions export --season {season} {record['run_id']} --out OUT` writes its files)")
+
+
+def void(
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run to void (see admissions history).")],
+    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is voided; kept in the history.")],
+    with_later: Annotated[bool, typer.Option("--with-later", help="Also void every valid run based on it, transitively.")] = False,
+) -> None:
+    """Mark a run void: kept in the history with the time and the reason, never a base, its answers no longer count.
+
+    Refused while a valid run is based on it, unless --with-later voids the chain. After voiding,
+    the season behaves as if the void runs had never happened.
+
+    Example: admissions void 4 --season season-2027 --reason "wrong answers file"
+    """
+    from admissions.season.rounds import void_run
+
+    with failures_reported(season):
+        voided = void_run(season, run_id, reason, with_later=with_later)
+    typer.echo(f"Voided run{'s' if len(voided) > 1 else ''} {', '.join(map(str, voided))} in {season}: {reason}")
+
+
+def export(
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run whose output folder to write.")],
+    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    out: Annotated[Path, typer.Option("--out", help="Output folder; replaced whole.")],
+) -> None:
+    """Write the output folder of a recorded run, byte for byte as written when it ran.
+
+    Example: admissions export --season season-2027 3 --out out/reserve-1
+    """
+    from admissions.season.rounds import export_run
+
+    with failures_reported(season):
+        names = export_run(season, run_id, out)
+    typer.echo(f"Run {run_id} written to {out}: {', '.join(names)}")

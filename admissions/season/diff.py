@@ -6,6 +6,7 @@ import sqlite3
 
 import pandas as pd
 
+from admissions.season import store
 from admissions.season.store import run_kind
 
 #: Reasons, in the order they are tried: the first that applies is given.
@@ -22,17 +23,15 @@ REASONS = (
 
 
 def _placements(connection: sqlite3.Connection, run_id: int) -> pd.DataFrame:
-    return pd.read_sql_query(
-        "SELECT student_id, programme_id, choice_rank, merit FROM placements WHERE run_id = ?",
-        connection, params=(run_id,),
-    ).set_index("student_id")
+    rows = store.placements(connection, run_id)
+    frame = pd.DataFrame(rows, columns=["student_id", "programme_id", "choice_rank", "merit", "lottery"])
+    frame["merit"] = frame["merit"].astype(float)
+    return frame.drop(columns="lottery").set_index("student_id")
 
 
 def _choice_lists(connection: sqlite3.Connection, run_id: int) -> pd.Series:
-    apps = pd.read_sql_query(
-        "SELECT student_id, choice_rank, programme_id FROM applications WHERE run_id = ? ORDER BY student_id, choice_rank",
-        connection, params=(run_id,),
-    )
+    apps = pd.DataFrame(store.applications(connection, run_id),
+                        columns=["student_id", "choice_rank", "programme_id", "outcome"])
     return apps.groupby("student_id", sort=False)["programme_id"].agg(" > ".join)
 
 
@@ -49,9 +48,7 @@ def diff_runs(connection: sqlite3.Connection, run_a: int, run_b: int) -> pd.Data
     moved = both[(both["programme_id_a"].fillna("") != both["programme_id_b"].fillna(""))
                  | (both["choice_rank_a"].fillna(0) != both["choice_rank_b"].fillna(0))]
     choices_a, choices_b = _choice_lists(connection, run_a), _choice_lists(connection, run_b)
-    answers = dict(connection.execute(
-        "SELECT student_id, answer FROM answers WHERE run_id = ?", (run_b,)
-    ).fetchall())
+    answers = store.run_answers(connection, run_b)
     in_a, in_b = set(a.index), set(b.index)
 
     rows = []
@@ -74,7 +71,7 @@ def diff_runs(connection: sqlite3.Connection, run_a: int, run_b: int) -> pd.Data
             reason = REASONS[4]
         elif not _same(row["merit_a"], row["merit_b"]):
             reason = REASONS[5]
-        elif kind_b == "reserve" and change in ("moved up", "placed"):
+        elif kind_b in ("reserve", "trial") and change in ("moved up", "placed"):
             reason = REASONS[6]
         else:
             reason = REASONS[7]

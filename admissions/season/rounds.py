@@ -1,46 +1,101 @@
 """The rounds of the admission year, each matched, recorded in the season and optionally written to OUT.
 
-- ``preliminary`` (April, autumn-term grades): a fresh matching; nobody is placed in the free quota
-  yet (its seats pass to the ordinary selection).
-- ``final`` (1 July, final grades): a fresh matching with the free quota; its placements are
-  guaranteed from now on.
-- ``reserve`` (August-September): starts from the newest final or reserve run of the season;
-  every student keeps their seat or moves up their own list (admissions.rules.guarantee), declined
-  and withdrawn seats are freed, and freed seats go to the best-placed reserves. Offers are
-  matched as one queue each (the quotas were applied at the final admission).
-- ``simulation``: a matching recorded for comparison only (capacity decisions before admission).
+The kinds and what each does are declared once, in :mod:`admissions.season.kinds`. The season
+moves preliminary (any number) -> final -> reserve (any number); a trial computes what the next
+reserve round would give and is never a base; simulations run at any time. A run can be voided
+(:func:`void_run`), never deleted; the season then behaves as if the void runs had never happened.
+
+Everything a round reads from the season (its base, the holders, the answers of earlier rounds,
+the lottery numbers) is read inside the transaction that records it, so two rounds started at the
+same time run one after the other, the second from the first one's result.
 """
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from admissions.config import load_config
 from admissions.errors import InvalidInput
 from admissions.io.answers import read_answers
 from admissions.io.encode import EncodedRound
+from admissions.io.output import check_output_folder, output_folder
 from admissions.io.problems import Problem
-from admissions.io.output import check_output_folder, output_folder, write_json
-from admissions.outputs import write_match_outputs
+from admissions.outputs import MATCH_FILES, write_match_outputs
 from admissions.pipeline import Progress, RoundResult, prepare_round, run_record
-from admissions.reports.placements import applications_table, placements_table
 from admissions.rules.guarantee import Guarantee
 from admissions.season import store
+from admissions.season.kinds import RunKind, round_kind
+from admissions.season.store import SeasonError
 
-RoundKind = Literal["preliminary", "final", "reserve", "simulation"]
+
+@dataclass(frozen=True)
+class SeasonState:
+    """What a round reads from the season before it is matched."""
+
+    base_run_id: int | None
+    held: dict[str, str]  # student_id -> offer held in the base run
+    earlier: list[tuple[str, str, str | None, int]]  # answers of the base's chain, with their run
+    lottery: dict[str, float]
+    seed: int | None
+
+
+def void_command(run_id: int, season: Path) -> str:
+    return f"admissions void {run_id} --season {season} --reason TEXT"
+
+
+def season_state(connection, kind: str, season: Path, base: int | None) -> SeasonState:
+    """Check that a round of ``kind`` may run now and read what it starts from."""
+    policy = round_kind(kind)
+    if kind == "preliminary":
+        later = store.latest_valid_run(connection, ("final", "reserve"))
+        if later is not None:
+            raise SeasonError(
+                f"a preliminary round after the final admission is refused: run {later} "
+                f"({store.run_kind(connection, later)}) is in the way; to start again, void it and "
+                f"every run based on it: {void_command(later, season)} --with-later"
+            )
+    if kind == "final":
+        final = store.latest_valid_run(connection, ("final",))
+        if final is not None:
+            raise SeasonError(
+                f"the season already has a final admission, run {final}; a second final is refused. "
+                f"To redo it, void it first: {void_command(final, season)} --with-later"
+            )
+    base_run_id = None
+    held: dict[str, str] = {}
+    earlier: list = []
+    if policy.guarantee:
+        base_run_id = store.latest_base(connection)
+        if base_run_id is None:
+            raise SeasonError(f"a {kind} round needs a final admission in the season first (a valid final run)")
+        if base is not None and base != base_run_id:
+            raise SeasonError(
+                f"--base {base} is not the run a {kind} round starts from now: that is run {base_run_id}, "
+                "the newest valid final or reserve run (see admissions history)"
+            )
+        held = store.held_seats(connection, base_run_id)
+        earlier = store.season_answers(connection, base_run_id)
+    elif base is not None:
+        raise SeasonError(f"--base is for reserve and trial rounds; a {kind} round starts from no run")
+    first = store.season_seed(connection)
+    return SeasonState(base_run_id, held, earlier, store.recorded_lottery(connection),
+                       None if first is None else first[0])
 
 
 def run_round(
-    kind: RoundKind,
+    kind: RunKind,
     folder: Path,
     season: Path,
     *,
     answers: Path | None = None,
     out: Path | None = None,
+    base: int | None = None,
     seed: int | None = None,
     tie_break: tuple[str, ...] | None = None,
     max_choices: int | None = None,
@@ -49,108 +104,173 @@ def run_round(
     """Run one round on the input ``folder``, record it in ``season`` and write OUT when given.
 
     Returns the round's result and its run record (with ``run_id``). Nothing is recorded or written
-    when the input or the answers are invalid.
+    when the input, the answers or the order of the season is wrong. The run's output files are
+    recorded in the season either way (``admissions export`` writes them again).
     """
-    if kind not in store.RUN_KINDS:
-        raise store.SeasonError(f"kind == {kind!r}, must be one of {', '.join(store.RUN_KINDS)}")
+    policy = round_kind(kind)
+    if answers is not None and not policy.accepts_answers:
+        raise SeasonError(f"--answers is for reserve and trial rounds; a {kind} round applies no answers")
     if out is not None:
         check_output_folder(out, inputs=folder)
-    if answers is not None and kind != "reserve":
-        raise store.SeasonError("answers are applied in reserve rounds only")
+    answer_frame = read_answers(answers) if answers is not None else None
+    no_answer = load_config(folder).no_answer
     started_at = datetime.now(timezone.utc)
     connection = store.connect(season, create=True)
     try:
-        base_run_id = None
-        guarantee = None
-        answer_rows: list[tuple[str, str, str | None]] = []
-        if kind == "reserve":
-            base_run_id = store.latest_run(connection, ("final", "reserve"))
-            if base_run_id is None:
-                raise store.SeasonError("a reserve round needs a final admission in the season first")
-            held = dict(connection.execute(
-                "SELECT student_id, programme_id FROM placements WHERE run_id = ? AND programme_id IS NOT NULL",
-                (base_run_id,),
-            ).fetchall())
-            if answers is not None:
-                frame = read_answers(answers)
-                answer_rows = [
-                    (student, answer, None if answer == "withdraw" else held.get(student))
-                    for student, answer in zip(frame["student_id"], frame["answer"])
-                ]
-            earlier = store.season_answers(connection, base_run_id)
-            guarantee = _guarantee_builder(held, earlier, answer_rows, answers)
-        r = prepare_round(
-            folder,
-            seed=seed,
-            tie_break=tie_break,
-            max_choices=max_choices,
-            progress=progress,
-            quotas=kind != "reserve",
-            free_quota=kind in ("final", "simulation"),
-            guarantee=guarantee,
-        )
-        record = run_record(r, f"round {kind}", started_at)
-        record["kind"] = kind
-        record["base_run_id"] = base_run_id
-        if kind == "reserve":
-            record["answers"] = {a: sum(1 for _, x, _ in answer_rows if x == a) for a in ("accept", "decline", "withdraw")}
-        placements = placements_table(r)
-        applications = applications_table(r)
-
-        def save() -> int:
-            return store.insert_run(
-                connection,
-                kind=kind,
-                record=record,
-                input_folder=str(Path(folder).resolve()),
-                finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                base_run_id=base_run_id,
-                placements=_placement_rows(placements, r.selection.merit),
-                applications=_application_rows(applications),
-                answers=answer_rows,
+        with store.transaction(connection):
+            state = season_state(connection, kind, season, base)
+            own_seed = state.seed is not None and seed is not None and seed != state.seed
+            if own_seed and (policy.binding or policy.guarantee):
+                raise SeasonError(
+                    f"seed == {seed}, but the season's lottery seed is {state.seed} (its first run); "
+                    "leave --seed out: every round of a season uses the season's seed"
+                )
+            answer_rows: list[tuple[str, str, str | None, str]] = []
+            guarantee = None
+            if policy.guarantee:
+                guarantee = _guarantee_builder(state, answer_frame, answers, answer_rows, no_answer, season)
+            r = prepare_round(
+                folder,
+                seed=seed if state.seed is None or own_seed else state.seed,
+                tie_break=tie_break,
+                max_choices=max_choices,
+                progress=progress,
+                quotas=policy.quotas,
+                free_quota=policy.free_quota,
+                guarantee=guarantee,
+                # A simulation with a seed of its own draws its own lottery; every other round keeps the season's.
+                recorded_lottery=None if own_seed else state.lottery,
             )
+            run_id = store.next_run_id(connection)
+            record = run_record(r, f"round {kind}", started_at)
+            record["kind"] = kind
+            record["base_run_id"] = state.base_run_id
+            record["run_id"] = run_id
+            record["season"] = _movement(connection, state, r, answer_rows)
 
-        if out is None:
-            record["run_id"] = save()
-        else:
-            with output_folder(out, inputs=folder) as staging:
-                # OUT is complete before the run is recorded; run.json gets the run id last.
-                record = write_match_outputs(r, staging, f"round {kind}", started_at, record=record)
-                record["run_id"] = save()
-                write_json(record, staging / "run.json")
+            def save(folder_written: Path) -> None:
+                files = [(name, (folder_written / name).read_bytes()) for name in MATCH_FILES
+                         if (folder_written / name).is_file()]
+                store.insert_run(
+                    connection,
+                    run_id=run_id,
+                    kind=kind,
+                    record=record,
+                    input_folder=str(Path(folder).resolve()),
+                    finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    base_run_id=state.base_run_id,
+                    placements=_placement_rows(r),
+                    applications=_application_rows(r),
+                    answers=answer_rows,
+                    files=files,
+                )
+
+            if out is None:
+                with tempfile.TemporaryDirectory(prefix=".admissions-round-") as temporary:
+                    record = write_match_outputs(r, Path(temporary), f"round {kind}", started_at, record=record)
+                    save(Path(temporary))
+            else:
+                # OUT is complete and in place before the run is committed; a failure rolls both back.
+                with output_folder(out, inputs=folder) as staging:
+                    record = write_match_outputs(r, staging, f"round {kind}", started_at, record=record)
+                    save(staging)
         return r, record
     finally:
         connection.close()
 
 
 def _guarantee_builder(
-    held: dict[str, str],
-    earlier: list[tuple[str, str, str | None]],
-    answers: list[tuple[str, str, str | None]],
+    state: SeasonState,
+    frame: pd.DataFrame | None,
     answers_path: Path | None,
+    answer_rows: list,
+    no_answer: str,
+    season: Path,
 ):
-    """The guarantee callback for prepare_round: base-run seats and every answer of the season."""
+    """The guarantee callback for prepare_round: checks every answer and holder, then base seats and answers.
+
+    Fills ``answer_rows`` (student_id, answer, programme_id, source) with the answers this round
+    records. Raises InvalidInput with every problem together.
+    """
+    name = answers_path.name if answers_path is not None else "answers.csv"
 
     def build(encoded: EncodedRound) -> Guarantee:
         students = pd.Index(encoded.student_ids)
         programmes = pd.Index(encoded.programme_ids)
         n = encoded.n_students
-        if answers:
-            at = students.get_indexer([student for student, _, _ in answers])
-            unknown = np.flatnonzero(at < 0)
-            if len(unknown):
-                raise InvalidInput([
-                    Problem(answers_path.name, int(i) + 2, "student_id", answers[i][0],
-                            "student_id not found in students of the round")
-                    for i in unknown
-                ])
+        problems: list[Problem] = []
+        earlier_by_student: dict[str, list[tuple[str, str | None, int]]] = {}
+        for student, answer, programme, run_id in state.earlier:
+            earlier_by_student.setdefault(student, []).append((answer, programme, run_id))
+        given: dict[str, str] = {}
+        if frame is not None:
+            for row, (student, answer) in enumerate(zip(frame["student_id"], frame["answer"]), start=2):
+                student, answer = str(student), str(answer)
+                given[student] = answer
+                seat = state.held.get(student)
+                if students.get_indexer([student])[0] < 0:
+                    if answer == "withdraw" and seat is not None:  # a holder who left the admission
+                        answer_rows.append((student, answer, None, "file"))
+                        continue
+                    problems.append(Problem(name, row, "student_id", student,
+                                            "student_id not found in students of the round"))
+                    continue
+                for before, before_seat, run_id in earlier_by_student.get(student, []):
+                    if before == "withdraw":
+                        problems.append(Problem(name, row, "answer", answer,
+                            f"student {student} withdrew in run {run_id}: no later answer counts; "
+                            f"if the withdrawal was a mistake, void run {run_id}: {void_command(run_id, season)} --with-later"))
+                        break
+                    if before == "decline" and before_seat is not None and answer in ("accept", "decline") \
+                            and seat is None:
+                        problems.append(Problem(name, row, "answer", answer,
+                            f"contradicts the answer 'decline' of {before_seat} given in run {run_id}: student {student} "
+                            f"holds no seat since; to correct the decline, void run {run_id}: "
+                            f"{void_command(run_id, season)} --with-later"))
+                        break
+                else:
+                    if answer in ("accept", "decline") and seat is None:
+                        problems.append(Problem(name, row, "answer", answer,
+                            f"student {student} holds no seat in the base run {state.base_run_id}: "
+                            "only a holder can accept or decline (a reserve may withdraw)"))
+                    else:
+                        answer_rows.append((student, answer, None if answer == "withdraw" else seat, "file"))
+        # Nothing lost silently: every holder is in the round with the held offer among their choices.
+        withdrawing = {s for s, a in given.items() if a == "withdraw"}
+        withdrawing |= {s for s, rows in earlier_by_student.items() if any(a == "withdraw" for a, _, _ in rows)}
+        declining = {s for s, a in given.items() if a == "decline"}
+        held_students = [s for s in state.held if s not in withdrawing]
+        at = students.get_indexer(held_students)
+        missing = [s for s, i in zip(held_students, at) if i < 0]
+        for student in sorted(missing):
+            problems.append(Problem("students.csv", None, "student_id", student,
+                f"student {student} holds {state.held[student]} from run {state.base_run_id} but is not in "
+                "students.csv; a holder keeps the seat unless they withdraw (answer withdraw)"))
+        present = [(s, i) for s, i in zip(held_students, at) if i >= 0 and s not in declining]
+        if present:
+            rows = np.array([i for _, i in present], dtype=np.int64)
+            offers = programmes.get_indexer([state.held[s] for s, _ in present])
+            listed = (encoded.choices[rows] == offers[:, None]).any(axis=1) & (offers >= 0)
+            for (student, _), ok in zip(present, listed):
+                if not ok:
+                    problems.append(Problem("applications.csv", None, "programme_id", state.held[student],
+                        f"student {student} holds {state.held[student]} from run {state.base_run_id} but it is "
+                        "not among their applications (or not an offer of the round); a holder keeps the seat "
+                        "unless they decline it or withdraw"))
+        if problems:
+            raise InvalidInput(problems)
+        if no_answer == "accept":
+            answered = {s for s, *_ in answer_rows}
+            accepted_before = {s for s, rows in earlier_by_student.items() if any(a == "accept" for a, _, _ in rows)}
+            for student in sorted(set(state.held) - answered - accepted_before - withdrawing):
+                answer_rows.append((student, "accept", state.held[student], "no_answer"))
+
         held_index = np.full(n, -1, dtype=np.int64)
-        ids = students.get_indexer(list(held))
-        offers = programmes.get_indexer(list(held.values()))
+        ids = students.get_indexer(list(state.held))
+        offers = programmes.get_indexer(list(state.held.values()))
         known = (ids >= 0) & (offers >= 0)
         held_index[ids[known]] = offers[known]
-
-        everything = earlier + answers
+        everything = [(s, a, p) for s, a, p, _ in state.earlier] + [(s, a, p) for s, a, p, _ in answer_rows]
         withdrawn = np.zeros(n, dtype=bool)
         gone = students.get_indexer([s for s, a, _ in everything if a == "withdraw"])
         withdrawn[gone[gone >= 0]] = True
@@ -164,21 +284,57 @@ def _guarantee_builder(
     return build
 
 
-def _placement_rows(placements: pd.DataFrame, merit: np.ndarray):
-    choice_rank = placements["choice_rank"]
-    for student, programme, rank, m, lottery in zip(
-        placements["student_id"], placements["programme_id"], choice_rank, merit, placements["lottery"]
-    ):
+def _movement(connection, state: SeasonState, r: RoundResult, answer_rows: list) -> dict:
+    """Answers applied and, against the base run (or the previous valid binding run), who moved.
+
+    ``moved_up``: placed before and now at a higher choice; ``newly_placed``: unplaced (or absent)
+    before and placed now; ``lost``: placed before, in the round, and now unplaced or lower without
+    having declined or withdrawn (must be 0 after a final admission).
+    """
+    counts = {a: sum(1 for _, x, _, _ in answer_rows if x == a) for a in ("accept", "decline", "withdraw")}
+    compared = state.base_run_id
+    if compared is None:
+        compared = store.latest_valid_run(connection, ("preliminary", "final", "reserve"))
+    result = {"answers": counts, "compared_with_run": compared, "moved_up": 0, "newly_placed": 0, "lost": 0}
+    if compared is None:
+        return result
+    before = store.placement_ranks(connection, compared)
+    gave_up = {s for s, a, *_ in state.earlier if a in ("decline", "withdraw")}
+    gave_up |= {s for s, a, *_ in answer_rows if a in ("decline", "withdraw")}
+    ids = r.encoded.student_ids
+    rank = np.where(r.placed_column >= 0, r.placed_column + 1, 0)
+    for student, now in zip(ids, rank.tolist()):
+        was = before.get(str(student))
+        if now and was is None:
+            result["newly_placed"] += 1
+        elif now and was is not None and now < was:
+            result["moved_up"] += 1
+        elif was is not None and (not now or now > was) and str(student) not in gave_up:
+            result["lost"] += 1
+    return result
+
+
+def _placement_rows(r: RoundResult):
+    """Rows for the placements table, built from the round's arrays."""
+    enc = r.encoded
+    column = r.placed_column
+    offer = r.assignment
+    merit = r.selection.merit
+    for student, o, c, m, lottery in zip(enc.student_ids, offer.tolist(), column.tolist(), merit.tolist(),
+                                         r.lottery.tolist()):
         yield (
             str(student),
-            programme or None,
-            None if pd.isna(rank) else int(rank),
+            None if o < 0 else str(enc.programme_ids[o]),
+            None if c < 0 else int(c) + 1,
             None if np.isnan(m) else float(m),
             float(lottery),
         )
 
 
-def _application_rows(applications: pd.DataFrame):
+def _application_rows(r: RoundResult):
+    from admissions.reports.placements import applications_table
+
+    applications = applications_table(r)
     for row in applications.itertuples(index=False):
         yield (
             str(row.student_id),
@@ -190,3 +346,68 @@ def _application_rows(applications: pd.DataFrame):
             str(row.outcome),
             None if pd.isna(row.reserve_position) else int(row.reserve_position),
         )
+
+
+def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -> list[int]:
+    """Mark a run void (and, with ``with_later``, every valid run based on it, transitively).
+
+    Refused while a valid run is based on it and ``with_later`` is not given. Returns the runs
+    voided, oldest first.
+    """
+    if not reason.strip():
+        raise SeasonError("--reason must say why the run is voided (it is kept in the history)")
+    connection = store.connect(season)
+    try:
+        with store.transaction(connection):
+            row = store.run(connection, run_id)
+            if row.void_at is not None:
+                raise SeasonError(f"run {run_id} is already void since {row.void_at}: {row.void_reason}")
+            chain = [run_id]
+            frontier = [run_id]
+            while frontier:
+                later = [d for r in frontier for d in store.valid_dependants(connection, r)]
+                chain += later
+                frontier = later
+            if len(chain) > 1 and not with_later:
+                later = chain[1:]
+                raise SeasonError(
+                    f"run {run_id} is the base of valid run(s) {', '.join(map(str, later))}: void the later "
+                    f"one(s) first, or void the chain with {void_command(run_id, season)} --with-later"
+                )
+            store.void(connection, chain, datetime.now(timezone.utc).isoformat(timespec="seconds"), reason)
+        return sorted(chain)
+    finally:
+        connection.close()
+
+
+def export_run(season: Path, run_id: int, out: Path) -> list[str]:
+    """Write the output folder of a recorded run to OUT, byte for byte as it was written when it ran."""
+    from admissions.io.output import output_folder as folder_of
+
+    connection = store.connect(season)
+    try:
+        files = store.run_files(connection, run_id)
+    finally:
+        connection.close()
+    with folder_of(out) as staging:
+        for name, content in files:
+            (staging / name).write_bytes(content)
+    return [name for name, _ in files]
+
+
+def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int:
+    """Write the recorded files of a run (default: the newest valid binding run) into ``folder``; its id."""
+    from admissions.season.kinds import BINDING_KINDS
+
+    connection = store.connect(season)
+    try:
+        if run_id is None:
+            run_id = store.latest_valid_run(connection, BINDING_KINDS)
+            if run_id is None:
+                raise SeasonError(f"{season}: no valid preliminary, final or reserve run to explain")
+        files = store.run_files(connection, run_id)
+    finally:
+        connection.close()
+    for name, content in files:
+        (folder / name).write_bytes(content)
+    return run_id

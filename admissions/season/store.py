@@ -1,11 +1,15 @@
 """The season database: one SQLite file (no server) that records every run of the admission year.
 
-Schema (version 1), documented in docs/season.md as well:
+Every SQL statement of the season is in this module. Schema (version 2), documented in
+docs/season.md as well (tests/season checks that the two agree):
 
+``meta``
+    key, value: ``schema_version`` (2).
 ``runs``
-    run_id INTEGER PRIMARY KEY, kind (preliminary, final, reserve, simulation), started_at and
-    finished_at (ISO 8601, UTC), tool_version, seed, config (JSON), input_folder, base_run_id (the
-    run whose placements a reserve round guarantees), record (the whole run.json, JSON).
+    run_id INTEGER PRIMARY KEY, kind (admissions.season.kinds), started_at and finished_at (ISO
+    8601, UTC), tool_version, seed, config (JSON), input_folder, base_run_id (the run whose
+    placements a reserve or trial round guarantees), record (the whole run.json, JSON), void_at and
+    void_reason (NULL while the run is valid).
 ``run_inputs``
     run_id, name (contract file), file, sha256, rows: every input file of a run.
 ``placements``
@@ -15,14 +19,24 @@ Schema (version 1), documented in docs/season.md as well:
     reserve_position: every application as the run saw it.
 ``answers``
     run_id, student_id, answer (accept, decline, withdraw), programme_id (the seat declined or
-    accepted; NULL for a withdrawal or a student without a seat): the answers a reserve round
-    applied. They hold for the rest of the season.
+    accepted; NULL for a withdrawal or a student without a seat), source (``file``: answers.csv;
+    ``no_answer``: a holder who did not answer, under ``no_answer = "accept"``): the answers a
+    reserve round applied. They hold for the rest of the season unless their run is voided.
+``run_files``
+    run_id, name, content: every file of the run's output folder as written (``admissions export``
+    writes them back byte for byte).
+
+A version-1 season is migrated to version 2 when it is first opened (in one transaction): runs
+gains void_at and void_reason and the kind ``trial``, answers gains source, run_files is added.
+Its lottery numbers stay what they were (numpy permutations then): a season keeps each student's
+number from the first run that saw the student.
 
 Every run is written in one transaction (BEGIN IMMEDIATE ... COMMIT): a run that fails or is killed
 half-way leaves the database as it was, and a second command writing at the same time waits for the
-first (up to ``BUSY_TIMEOUT_S``) instead of interleaving with it. The journal mode is the default
-rollback journal, so after a command ends the season is a single file that can be copied and
-opened with any SQLite tool.
+first (up to ``BUSY_TIMEOUT_S``) instead of interleaving with it. A round reads its base inside
+that transaction, so a second round started at the same time starts from the first one's result.
+The journal mode is the default rollback journal, so after a command ends the season is a single
+file that can be copied and opened with any SQLite tool.
 """
 
 from __future__ import annotations
@@ -30,6 +44,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,17 +52,17 @@ from pathlib import Path
 
 from admissions.errors import AdmissionsError
 from admissions.io.safety import make_folders
+from admissions.season.kinds import BASE_KINDS, BINDING_KINDS, RUN_KINDS, kind_check
 
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 60.0
+SCHEMA_VERSION = 2
+#: How long a command waits for another one writing the season (a large round holds the lock while it matches).
+BUSY_TIMEOUT_S = 3600.0
 DB_NAME = "season.sqlite"
-RUN_KINDS = ("preliminary", "final", "reserve", "simulation")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
+RUNS_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {{name}} (
     run_id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('preliminary', 'final', 'reserve', 'simulation')),
+    kind TEXT NOT NULL {kind_check()},
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL,
     tool_version TEXT NOT NULL,
@@ -55,8 +70,13 @@ CREATE TABLE IF NOT EXISTS runs (
     config TEXT NOT NULL,
     input_folder TEXT NOT NULL,
     base_run_id INTEGER REFERENCES runs(run_id),
-    record TEXT NOT NULL
-);
+    record TEXT NOT NULL,
+    void_at TEXT,
+    void_reason TEXT
+)"""
+
+SCHEMA = RUNS_TABLE.format(name="runs") + """;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_inputs (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
     name TEXT NOT NULL,
@@ -91,13 +111,35 @@ CREATE TABLE IF NOT EXISTS answers (
     student_id TEXT NOT NULL,
     answer TEXT NOT NULL CHECK (answer IN ('accept', 'decline', 'withdraw')),
     programme_id TEXT,
+    source TEXT NOT NULL DEFAULT 'file' CHECK (source IN ('file', 'no_answer')),
     PRIMARY KEY (run_id, student_id)
+);
+CREATE TABLE IF NOT EXISTS run_files (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    name TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
 );
 """
 
+#: Statements that take a version-1 season to version 2 (run with foreign keys off, in one transaction).
+MIGRATE_1_TO_2 = (
+    RUNS_TABLE.format(name="runs_v2"),
+    "INSERT INTO runs_v2 (run_id, kind, started_at, finished_at, tool_version, seed, config, input_folder,"
+    " base_run_id, record) SELECT run_id, kind, started_at, finished_at, tool_version, seed, config,"
+    " input_folder, base_run_id, record FROM runs",
+    "DROP TABLE runs",
+    "ALTER TABLE runs_v2 RENAME TO runs",
+    "ALTER TABLE answers ADD COLUMN source TEXT NOT NULL DEFAULT 'file' CHECK (source IN ('file', 'no_answer'))",
+    "CREATE TABLE IF NOT EXISTS run_files (run_id INTEGER NOT NULL REFERENCES runs(run_id), name TEXT NOT NULL,"
+    " content BLOB NOT NULL, PRIMARY KEY (run_id, name))",
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+)
+
 
 class SeasonError(AdmissionsError):
-    """The season database is missing, of another schema version, or does not hold what was asked."""
+    """The season database is missing, of another schema version, or does not hold what was asked,
+    or a round, an answer or a void breaks the order of the season."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +155,22 @@ class RunSummary:
     placed: int
     placed_first_choice: int
     input_folder: str
+    void_at: str | None
+    void_reason: str | None
+    season: dict  # the run's "season" block of run.json: answers applied, moved up, newly placed, lost
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run as recorded."""
+
+    run_id: int
+    kind: str
+    base_run_id: int | None
+    seed: int
+    void_at: str | None
+    void_reason: str | None
+    record: dict
 
 
 def season_path(season: Path) -> Path:
@@ -124,7 +182,7 @@ def season_path(season: Path) -> Path:
 
 
 def connect(season: Path, create: bool = False) -> sqlite3.Connection:
-    """Open the season's database; with ``create`` make it (and its folder) when it does not exist."""
+    """Open the season's database (migrating a version-1 season); with ``create`` make it when missing."""
     path = season_path(season)
     if not path.exists():
         if not create:
@@ -136,16 +194,20 @@ def connect(season: Path, create: bool = False) -> sqlite3.Connection:
         os.chmod(path, 0o600)
     try:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        connection.execute("PRAGMA foreign_keys = ON")
-        if create:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if create and "meta" not in tables:
             with transaction(connection):
                 _create(connection)
         version = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if version is not None and version[0] == "1":
+            _migrate(connection)
+            version = ("2",)
+        connection.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         raise SeasonError(f"{path}: not a season database: {exc}") from exc
     if version is None or int(version[0]) != SCHEMA_VERSION:
         found = None if version is None else version[0]
-        raise SeasonError(f"{path}: schema_version == {found!r}, must be {SCHEMA_VERSION}")
+        raise SeasonError(f"{path}: schema_version == {found!r}, must be {SCHEMA_VERSION} (or 1, migrated)")
     return connection
 
 
@@ -156,6 +218,15 @@ def _create(connection: sqlite3.Connection) -> None:
     connection.execute(
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
     )
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA foreign_keys = OFF")  # the runs table is rebuilt under its references
+    with transaction(connection):
+        version = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if version == ("1",):  # another process may have migrated it while this one waited
+            for statement in MIGRATE_1_TO_2:
+                connection.execute(statement)
 
 
 @contextmanager
@@ -170,9 +241,15 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     connection.execute("COMMIT")
 
 
+def next_run_id(connection: sqlite3.Connection) -> int:
+    """The id the next run will get (read inside the write transaction, it is the one it gets)."""
+    return int(connection.execute("SELECT COALESCE(MAX(run_id), 0) + 1 FROM runs").fetchone()[0])
+
+
 def insert_run(
     connection: sqlite3.Connection,
     *,
+    run_id: int,
     kind: str,
     record: dict,
     input_folder: str,
@@ -181,65 +258,140 @@ def insert_run(
     placements: Iterable[tuple],
     applications: Iterable[tuple],
     answers: Iterable[tuple] = (),
+    files: Iterable[tuple[str, bytes]] = (),
 ) -> int:
-    """Record one run with all its rows in one transaction; returns the new run id.
+    """Record one run with all its rows; the caller holds the write transaction. Returns ``run_id``.
 
     ``placements`` rows: (student_id, programme_id, choice_rank, merit, lottery);
     ``applications`` rows: (student_id, choice_rank, programme_id, eligible, tier, score, outcome,
-    reserve_position); ``answers`` rows: (student_id, answer, programme_id).
+    reserve_position); ``answers`` rows: (student_id, answer, programme_id, source); ``files``:
+    (name, bytes) of the output folder.
     """
     if kind not in RUN_KINDS:
         raise SeasonError(f"kind == {kind!r}, must be one of {', '.join(RUN_KINDS)}")
-    with transaction(connection):
-        cursor = connection.execute(
-            "INSERT INTO runs (kind, started_at, finished_at, tool_version, seed, config, input_folder,"
-            " base_run_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (kind, record["started_at"], finished_at, record["version"], record["seed"],
-             json.dumps(record["config"], sort_keys=True), input_folder, base_run_id,
-             json.dumps(record, sort_keys=True, ensure_ascii=False)),
-        )
-        run_id = int(cursor.lastrowid)
-        connection.executemany(
-            "INSERT INTO run_inputs (run_id, name, file, sha256, rows) VALUES (?, ?, ?, ?, ?)",
-            [(run_id, name, e["file"], e["sha256"], e["rows"]) for name, e in record["inputs"].items()],
-        )
-        connection.executemany(
-            "INSERT INTO placements VALUES (?, ?, ?, ?, ?, ?)", ((run_id, *row) for row in placements)
-        )
-        connection.executemany(
-            "INSERT INTO applications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((run_id, *row) for row in applications),
-        )
-        connection.executemany("INSERT INTO answers VALUES (?, ?, ?, ?)", ((run_id, *row) for row in answers))
+    connection.execute(
+        "INSERT INTO runs (run_id, kind, started_at, finished_at, tool_version, seed, config, input_folder,"
+        " base_run_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, kind, record["started_at"], finished_at, record["version"], record["seed"],
+         json.dumps(record["config"], sort_keys=True), input_folder, base_run_id,
+         json.dumps(record, sort_keys=True, ensure_ascii=False)),
+    )
+    connection.executemany(
+        "INSERT INTO run_inputs (run_id, name, file, sha256, rows) VALUES (?, ?, ?, ?, ?)",
+        [(run_id, name, e["file"], e["sha256"], e["rows"]) for name, e in record["inputs"].items()],
+    )
+    connection.executemany(
+        "INSERT INTO placements VALUES (?, ?, ?, ?, ?, ?)", ((run_id, *row) for row in placements)
+    )
+    connection.executemany(
+        "INSERT INTO applications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((run_id, *row) for row in applications),
+    )
+    connection.executemany(
+        "INSERT INTO answers (run_id, student_id, answer, programme_id, source) VALUES (?, ?, ?, ?, ?)",
+        ((run_id, *row) for row in answers),
+    )
+    connection.executemany(
+        "INSERT INTO run_files (run_id, name, content) VALUES (?, ?, ?)",
+        ((run_id, name, zlib.compress(content, 6)) for name, content in files),
+    )
     return run_id
 
 
-def history(connection: sqlite3.Connection) -> list[RunSummary]:
-    """Every run of the season, oldest first."""
+def run_files(connection: sqlite3.Connection, run_id: int) -> list[tuple[str, bytes]]:
+    """Every file of the run's output folder, as written when it ran."""
+    run(connection, run_id)
     rows = connection.execute(
-        "SELECT run_id, kind, started_at, seed, base_run_id, record, input_folder FROM runs ORDER BY run_id"
+        "SELECT name, content FROM run_files WHERE run_id = ? ORDER BY rowid", (run_id,)
+    ).fetchall()
+    if not rows:
+        raise SeasonError(f"run {run_id}: its output files are not in the season (recorded before schema 2)")
+    return [(name, zlib.decompress(content)) for name, content in rows]
+
+
+def history(connection: sqlite3.Connection) -> list[RunSummary]:
+    """Every run of the season, oldest first, void runs included."""
+    rows = connection.execute(
+        "SELECT run_id, kind, started_at, seed, base_run_id, record, input_folder, void_at, void_reason"
+        " FROM runs ORDER BY run_id"
     ).fetchall()
     summaries = []
-    for run_id, kind, started_at, seed, base, record, folder in rows:
-        counts = json.loads(record)["counts"]
+    for run_id, kind, started_at, seed, base, record, folder, void_at, void_reason in rows:
+        record = json.loads(record)
+        counts = record["counts"]
         summaries.append(RunSummary(run_id, kind, started_at, seed, base, counts["students"],
-                                    counts["placed"], counts["placed_first_choice"], folder))
+                                    counts["placed"], counts["placed_first_choice"], folder,
+                                    void_at, void_reason, record.get("season", {})))
     return summaries
+
+
+def run(connection: sqlite3.Connection, run_id: int) -> RunRow:
+    """One run; SeasonError when the season has no such run."""
+    row = connection.execute(
+        "SELECT run_id, kind, base_run_id, seed, void_at, void_reason, record FROM runs WHERE run_id = ?",
+        (run_id,),
+    ).fetchone()
+    if row is None:
+        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see admissions history)")
+    return RunRow(*row[:6], json.loads(row[6]))
 
 
 def run_kind(connection: sqlite3.Connection, run_id: int) -> str:
     """The kind of a run; SeasonError when the season has no such run."""
-    row = connection.execute("SELECT kind FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see admissions history)")
-    return str(row[0])
+    return run(connection, run_id).kind
 
 
-def season_answers(connection: sqlite3.Connection, run_id: int) -> list[tuple[str, str, str | None]]:
+def latest_valid_run(connection: sqlite3.Connection, kinds: tuple[str, ...]) -> int | None:
+    """The newest valid (not void) run of one of these kinds, or None."""
+    marks = ", ".join("?" for _ in kinds)
+    row = connection.execute(
+        f"SELECT MAX(run_id) FROM runs WHERE void_at IS NULL AND kind IN ({marks})", kinds
+    ).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def latest_base(connection: sqlite3.Connection) -> int | None:
+    """The run the next reserve or trial round starts from: the newest valid final or reserve run."""
+    return latest_valid_run(connection, BASE_KINDS)
+
+
+def valid_dependants(connection: sqlite3.Connection, run_id: int) -> list[int]:
+    """Valid runs that started from ``run_id``."""
+    rows = connection.execute(
+        "SELECT run_id FROM runs WHERE base_run_id = ? AND void_at IS NULL ORDER BY run_id", (run_id,)
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def void(connection: sqlite3.Connection, run_ids: list[int], at: str, reason: str) -> None:
+    """Mark runs void (the caller holds the write transaction and has checked the order)."""
+    connection.executemany(
+        "UPDATE runs SET void_at = ?, void_reason = ? WHERE run_id = ? AND void_at IS NULL",
+        [(at, reason, r) for r in run_ids],
+    )
+
+
+def held_seats(connection: sqlite3.Connection, run_id: int) -> dict[str, str]:
+    """student_id -> programme_id of every student placed in the run."""
+    return dict(connection.execute(
+        "SELECT student_id, programme_id FROM placements WHERE run_id = ? AND programme_id IS NOT NULL",
+        (run_id,),
+    ).fetchall())
+
+
+def placement_ranks(connection: sqlite3.Connection, run_id: int) -> dict[str, int]:
+    """student_id -> choice_rank of every student placed in the run."""
+    return dict(connection.execute(
+        "SELECT student_id, choice_rank FROM placements WHERE run_id = ? AND programme_id IS NOT NULL",
+        (run_id,),
+    ).fetchall())
+
+
+def season_answers(connection: sqlite3.Connection, run_id: int) -> list[tuple[str, str, str | None, int]]:
     """Every answer given in the reserve rounds from the final admission up to ``run_id``, oldest first.
 
-    Follows base_run_id back from ``run_id`` to the final round; rows (student_id, answer,
-    programme_id).
+    Follows base_run_id back from ``run_id`` to the final round (a base is always valid, and so is
+    every run it started from); rows (student_id, answer, programme_id, run_id).
     """
     chain = []
     current: int | None = run_id
@@ -247,22 +399,73 @@ def season_answers(connection: sqlite3.Connection, run_id: int) -> list[tuple[st
         kind, base = connection.execute(
             "SELECT kind, base_run_id FROM runs WHERE run_id = ?", (current,)
         ).fetchone()
-        if kind != "reserve":
+        if kind not in ("reserve", "trial"):
             break
         chain.append(current)
         current = base
-    rows: list[tuple[str, str, str | None]] = []
-    for run in reversed(chain):
+    rows: list[tuple[str, str, str | None, int]] = []
+    for r in reversed(chain):
         rows += connection.execute(
-            "SELECT student_id, answer, programme_id FROM answers WHERE run_id = ? ORDER BY student_id", (run,)
+            "SELECT student_id, answer, programme_id, run_id FROM answers WHERE run_id = ? ORDER BY student_id", (r,)
         ).fetchall()
     return rows
 
 
-def latest_run(connection: sqlite3.Connection, kinds: tuple[str, ...]) -> int | None:
-    """The newest run of one of these kinds, or None."""
-    marks = ", ".join("?" for _ in kinds)
+def run_answer_counts(connection: sqlite3.Connection, run_id: int) -> dict[str, int]:
+    """Answers a run applied, per answer."""
+    counts = dict(connection.execute(
+        "SELECT answer, COUNT(*) FROM answers WHERE run_id = ? GROUP BY answer", (run_id,)
+    ).fetchall())
+    return {a: int(counts.get(a, 0)) for a in ("accept", "decline", "withdraw")}
+
+
+def recorded_lottery(connection: sqlite3.Connection) -> dict[str, float]:
+    """Each student's lottery number from the first valid binding run that saw the student."""
+    marks = ", ".join("?" for _ in BINDING_KINDS)
+    rows = connection.execute(
+        "SELECT p.student_id, p.lottery, MIN(p.run_id) FROM placements p JOIN runs r ON r.run_id = p.run_id"
+        f" WHERE r.void_at IS NULL AND r.kind IN ({marks}) GROUP BY p.student_id",
+        BINDING_KINDS,
+    ).fetchall()
+    return {student: lottery for student, lottery, _ in rows}
+
+
+def season_seed(connection: sqlite3.Connection) -> tuple[int, int] | None:
+    """(seed, run_id) of the first valid binding run: the seed of the season's lottery; None before it."""
+    marks = ", ".join("?" for _ in BINDING_KINDS)
     row = connection.execute(
-        f"SELECT MAX(run_id) FROM runs WHERE kind IN ({marks})", kinds
+        f"SELECT seed, run_id FROM runs WHERE void_at IS NULL AND kind IN ({marks}) ORDER BY run_id LIMIT 1",
+        BINDING_KINDS,
     ).fetchone()
-    return None if row[0] is None else int(row[0])
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def placements(connection: sqlite3.Connection, run_id: int) -> list[tuple]:
+    """(student_id, programme_id, choice_rank, merit, lottery) of every student of the run."""
+    return connection.execute(
+        "SELECT student_id, programme_id, choice_rank, merit, lottery FROM placements WHERE run_id = ?", (run_id,)
+    ).fetchall()
+
+
+def applications(connection: sqlite3.Connection, run_id: int) -> list[tuple]:
+    """(student_id, choice_rank, programme_id, outcome) of every application of the run, by student and rank."""
+    return connection.execute(
+        "SELECT student_id, choice_rank, programme_id, outcome FROM applications WHERE run_id = ?"
+        " ORDER BY student_id, choice_rank",
+        (run_id,),
+    ).fetchall()
+
+
+def run_answers(connection: sqlite3.Connection, run_id: int) -> dict[str, str]:
+    """student_id -> answer given in the run."""
+    return dict(connection.execute(
+        "SELECT student_id, answer FROM answers WHERE run_id = ?", (run_id,)
+    ).fetchall())
+
+
+def table_columns(connection: sqlite3.Connection) -> dict[str, list[str]]:
+    """Every table of the season and its columns, as SQLite has them."""
+    tables = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    )]
+    return {t: [row[1] for row in connection.execute(f"PRAGMA table_info({t})")] for t in tables}

@@ -200,7 +200,7 @@ def test_an_interrupted_write_leaves_the_season_unchanged(year, tmp_path, monkey
 
     monkeypatch.setattr(store, "insert_run", dying_insert)
     with pytest.raises(KeyboardInterrupt):
-        run_round("final", year["final_input"], season, seed=3)
+        run_round("reserve", year["final_input"], season)
     connection = sqlite3.connect(season / store.DB_NAME)
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert connection.execute("SELECT COUNT(*) FROM runs").fetchone() == (5,)
@@ -230,6 +230,6 @@ def test_two_rounds_at_once_are_both_recorded_whole(tmp_path):
 def test_the_database_opens_with_plain_sqlite(year):
     connection = sqlite3.connect(year["season"] / store.DB_NAME)
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"meta", "runs", "run_inputs", "placements", "applications", "answers"}
+    assert tables == {"meta", "runs", "run_inputs", "placements", "applications", "answers", "run_files"}
     record = json.loads(connection.execute("SELECT record FROM runs WHERE run_id = 2").fetchone()[0])
     assert record["kind"] == "final"

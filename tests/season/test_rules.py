@@ -1,0 +1,278 @@
+"""The rules of a season: rounds in order, a base you can see, void, trial, nothing lost silently, answers."""
+
+import sqlite3
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from admissions.cli import app
+from admissions.errors import InvalidInput
+from admissions.season import store
+from admissions.season.rounds import export_run, run_round, void_run
+
+from .conftest import answers_file, placed, read, write
+
+runner = CliRunner()
+
+
+def final_and_reserve(region, season, tmp_path, answers=()):
+    run_round("final", region, season, seed=4)
+    path = answers_file(tmp_path / "answers.csv", list(answers)) if answers else None
+    return run_round("reserve", region, season, answers=path)
+
+
+def test_a_preliminary_after_the_final_is_refused_naming_the_run_and_the_void_command(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("preliminary", small_region, season)
+    run_round("final", small_region, season)
+    result = runner.invoke(app, ["round", "preliminary", str(small_region), "--season", str(season)])
+    assert result.exit_code == 1
+    assert ("a preliminary round after the final admission is refused: run 2 (final) is in the way; "
+            f"to start again, void it and every run based on it: admissions void 2 --season {season} "
+            "--reason TEXT --with-later") in " ".join(result.stderr.split())
+    with pytest.raises(store.SeasonError, match="the season already has a final admission, run 2; a second final is refused"):
+        run_round("final", small_region, season)
+    run_round("reserve", small_region, season)
+    with pytest.raises(store.SeasonError, match=r"run 3 \(reserve\) is in the way"):
+        run_round("preliminary", small_region, season)
+    assert [r.kind for r in store.history(store.connect(season))] == ["preliminary", "final", "reserve"]
+
+
+def test_base_is_checked_and_simulations_are_never_a_base(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    run_round("simulation", small_region, season)
+    with pytest.raises(store.SeasonError, match="--base 2 is not the run a reserve round starts from now: that is run 1"):
+        run_round("reserve", small_region, season, base=2)
+    _, record = run_round("reserve", small_region, season, base=1)
+    assert record["base_run_id"] == 1
+    _, record = run_round("trial", small_region, season)
+    assert record["base_run_id"] == 3
+    _, record = run_round("reserve", small_region, season)
+    assert record["base_run_id"] == 3  # the trial (run 4) is never a base
+    with pytest.raises(store.SeasonError, match="--base is for reserve and trial rounds"):
+        run_round("simulation", small_region, season, base=1)
+
+
+def test_a_trial_is_the_next_reserve_round_byte_for_byte(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season, seed=2)
+    holders = sorted(placed(season, 1))
+    answers = answers_file(tmp_path / "a.csv", [(holders[0], "decline"), (holders[1], "withdraw"), (holders[2], "accept")])
+    _, trial = run_round("trial", small_region, season, answers=answers, out=tmp_path / "trial")
+    _, reserve = run_round("reserve", small_region, season, answers=answers, out=tmp_path / "reserve")
+    assert trial["kind"] == "trial" and reserve["kind"] == "reserve"
+    assert trial["base_run_id"] == reserve["base_run_id"] == 1
+    for name in ("placements.csv", "applications.csv", "programmes.csv", "dimensioning.csv", "flows.csv"):
+        assert (tmp_path / "trial" / name).read_bytes() == (tmp_path / "reserve" / name).read_bytes(), name
+    assert trial["season"] == reserve["season"]
+
+
+def test_void_is_refused_while_a_run_is_based_on_it_and_with_later_voids_the_chain(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    run_round("reserve", small_region, season)
+    run_round("reserve", small_region, season)
+    with pytest.raises(store.SeasonError, match=r"run 1 is the base of valid run\(s\) 2, 3: void the later one\(s\) first"):
+        void_run(season, 1, "wrong grades")
+    result = runner.invoke(app, ["void", "2", "--season", str(season), "--reason", "wrong answers", "--with-later"])
+    assert result.exit_code == 0, result.output
+    assert f"Voided runs 2, 3 in {season}: wrong answers" in result.stdout
+    with pytest.raises(store.SeasonError, match="run 2 is already void since"):
+        void_run(season, 2, "again")
+    history = store.history(store.connect(season))
+    assert [(r.run_id, r.void_reason) for r in history] == [(1, None), (2, "wrong answers"), (3, "wrong answers")]
+    _, record = run_round("reserve", small_region, season)
+    assert record["base_run_id"] == 1
+    listing = runner.invoke(app, ["history", "--season", str(season)])
+    assert "void" in listing.stdout and "wrong answers" in listing.stdout
+
+
+def test_voiding_restores_the_state_before_a_mistaken_decline(small_region, tmp_path):
+    """A mistaken decline cannot be corrected by a later accept; voiding its run can."""
+    season = tmp_path / "season"
+    run_round("final", small_region, season, seed=1)
+    student = sorted(placed(season, 1))[5]
+    seat = placed(season, 1)[student]
+    run_round("reserve", small_region, season, answers=answers_file(tmp_path / "d.csv", [(student, "decline")]))
+    if student in placed(season, 2):
+        pytest.skip("the student moved up to a higher choice")  # pragma: no cover - seed chosen so it does not
+    with pytest.raises(InvalidInput) as error:
+        run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", [(student, "accept")]))
+    (problem,) = error.value.problems
+    assert problem.rule == (
+        f"contradicts the answer 'decline' of {seat} given in run 2: student {student} holds no seat since; "
+        f"to correct the decline, void run 2: admissions void 2 --season {season} --reason TEXT --with-later")
+    void_run(season, 2, "the student never declined")
+    _, record = run_round("reserve", small_region, season)
+    assert record["base_run_id"] == 1
+    assert placed(season, record["run_id"])[student] == seat
+
+
+def test_every_answer_problem_is_reported_together(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    holders = placed(season, 1)
+    connection = store.connect(season)
+    everyone = [row[0] for row in store.placements(connection, 1)]
+    unplaced = sorted(set(everyone) - set(holders))
+    rows = [("NOBODY", "accept"), (unplaced[0], "accept"), (unplaced[1], "decline"), (unplaced[2], "withdraw")]
+    with pytest.raises(InvalidInput) as error:
+        run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", rows))
+    described = [p.describe() for p in error.value.problems]
+    assert described == [
+        "a.csv, row 2, column student_id: value 'NOBODY': student_id not found in students of the round",
+        f"a.csv, row 3, column answer: value 'accept': student {unplaced[0]} holds no seat in the base run 1: "
+        "only a holder can accept or decline (a reserve may withdraw)",
+        f"a.csv, row 4, column answer: value 'decline': student {unplaced[1]} holds no seat in the base run 1: "
+        "only a holder can accept or decline (a reserve may withdraw)",
+    ]
+    assert [r.kind for r in store.history(store.connect(season))] == ["final"]
+
+
+def test_a_missing_holder_is_an_error_unless_they_withdraw(small_region, region_copy, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    holders = sorted(placed(season, 1))
+    gone, moved_away, withdrawing = holders[0], holders[1], holders[2]
+    students = read(region_copy / "students.csv")
+    write(students[~students["student_id"].isin([gone, withdrawing])], region_copy / "students.csv")
+    apps = read(region_copy / "applications.csv")
+    seat = placed(season, 1)[moved_away]
+    apps = apps[~((apps["student_id"] == moved_away) & (apps["programme_id"] == seat))]
+    apps = apps[~apps["student_id"].isin([gone, withdrawing])].copy()
+    apps["choice_rank"] = (apps.groupby("student_id").cumcount() + 1).astype(str)
+    write(apps, region_copy / "applications.csv")
+    grades = read(region_copy / "grades.csv")
+    write(grades[~grades["student_id"].isin([gone, withdrawing])], region_copy / "grades.csv")
+    with pytest.raises(InvalidInput) as error:
+        run_round("reserve", region_copy, season)
+    rules = sorted(p.rule for p in error.value.problems)
+    assert len(rules) == 3
+    assert any(f"student {gone} holds" in r and "is not in students.csv" in r for r in rules)
+    assert any(f"student {withdrawing} holds" in r for r in rules)
+    assert any(f"student {moved_away} holds {seat} from run 1 but it is not among their applications" in r for r in rules)
+    # With the withdrawal and the decline given, only the student who vanished remains: nothing recorded.
+    answers = answers_file(tmp_path / "w.csv", [(moved_away, "decline"), (withdrawing, "withdraw")])
+    with pytest.raises(InvalidInput) as error:
+        run_round("reserve", region_copy, season, answers=answers)
+    assert [p.value for p in error.value.problems] == [gone]
+    assert len(store.history(store.connect(season))) == 1
+
+
+def test_seats_below_holders_are_effective_seats_with_a_warning(small_region, region_copy, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    holders = pd.Series(placed(season, 1)).value_counts()
+    offer, count = holders.index[0], int(holders.iloc[0])
+    programmes = read(region_copy / "programmes.csv")
+    at = programmes["programme_id"] == offer
+    programmes.loc[at, ["seats", "test_seats", "free_quota_seats"]] = ["0", "0", "0"]
+    write(programmes, region_copy / "programmes.csv")
+    result = runner.invoke(app, ["round", "reserve", str(region_copy), "--season", str(season),
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (f"offer {offer} has seats 0 below its {count} holders, who keep their seats: effective seats {count}"
+            in " ".join(result.output.split()))
+    table = read(tmp_path / "out" / "programmes.csv").set_index("programme_id")
+    assert table.loc[offer, "seats"] == str(count)
+    assert table.loc[offer, "admitted"] == str(count)
+    assert (table["vacant_seats"].astype(int) >= 0).all()
+
+
+def test_round_without_out_says_where_it_is_recorded_and_export_writes_it_byte_for_byte(small_region, tmp_path):
+    season = tmp_path / "season"
+    result = runner.invoke(app, ["round", "final", str(small_region), "--season", str(season), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["round", "reserve", str(small_region), "--season", str(season)])
+    assert result.exit_code == 0, result.output
+    assert f"Reserve round recorded as run 2 in {season}" in result.stdout
+    assert "Matching written to" not in result.stdout
+    exported = runner.invoke(app, ["export", "--season", str(season), "1", "--out", str(tmp_path / "again")])
+    assert exported.exit_code == 0, exported.output
+    for path in sorted((tmp_path / "out").iterdir()):
+        assert (tmp_path / "again" / path.name).read_bytes() == path.read_bytes(), path.name
+    assert export_run(season, 2, tmp_path / "second") == [
+        "placements.csv", "applications.csv", "programmes.csv", "dimensioning.csv", "flows.csv",
+        "report.xlsx", "report.html", "run.json"]
+
+
+def test_explain_from_the_season(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season, out=tmp_path / "out")
+    student = sorted(placed(season, 1))[0]
+    from_folder = runner.invoke(app, ["explain", str(tmp_path / "out"), student])
+    from_season = runner.invoke(app, ["explain", "--season", str(season), student])
+    assert from_season.exit_code == 0, from_season.output
+    assert from_season.stdout == f"Run 1 of {season}\n" + from_folder.stdout
+    other = runner.invoke(app, ["explain", "--season", str(season), "--run", "9", student])
+    assert other.exit_code == 1
+    assert "run_id == 9, must be a run of this season" in other.stderr
+
+
+def test_the_lottery_number_stays_with_the_student(small_region, region_copy, tmp_path):
+    """Adding 20 late applicants changed every number; now nobody's number changes."""
+    season = tmp_path / "season"
+    run_round("preliminary", small_region, season, seed=9)
+    students = read(region_copy / "students.csv")
+    apps = read(region_copy / "applications.csv")
+    late = students.head(20).copy()
+    late["student_id"] = [f"LATE{i:02d}" for i in range(20)]
+    late_apps = apps[apps["student_id"].isin(students.head(20)["student_id"])].copy()
+    late_apps["student_id"] = late_apps["student_id"].map(dict(zip(students.head(20)["student_id"], late["student_id"])))
+    write(pd.concat([late, students]), region_copy / "students.csv")  # reordered too
+    write(pd.concat([apps, late_apps]), region_copy / "applications.csv")
+    grades = read(region_copy / "grades.csv")
+    late_grades = grades[grades["student_id"].isin(students.head(20)["student_id"])].copy()
+    late_grades["student_id"] = late_grades["student_id"].map(dict(zip(students.head(20)["student_id"], late["student_id"])))
+    write(pd.concat([grades, late_grades]), region_copy / "grades.csv")
+    run_round("final", region_copy, season)
+    connection = store.connect(season)
+    first = {s: l for s, _, _, _, l in store.placements(connection, 1)}
+    second = {s: l for s, _, _, _, l in store.placements(connection, 2)}
+    assert all(second[s] == first[s] for s in first)
+    assert len(second) == len(first) + 20
+    with pytest.raises(store.SeasonError, match="seed == 5, but the season's lottery seed is 9"):
+        run_round("reserve", region_copy, season, seed=5)
+
+
+def test_a_lottery_column_wins_and_is_recorded(small_region, region_copy, tmp_path):
+    season = tmp_path / "season"
+    students = read(region_copy / "students.csv")
+    students["lottery"] = [str(i + 1) for i in range(len(students))]
+    write(students, region_copy / "students.csv")
+    _, record = run_round("final", region_copy, season)
+    assert record["lottery"] == "given in the input"
+    _, record = run_round("reserve", small_region, season)  # no lottery column: the recorded numbers are kept
+    assert record["lottery"].startswith("recorded in the season")
+    connection = store.connect(season)
+    assert sorted(l for _, _, _, _, l in store.placements(connection, 2)) == [float(i + 1) for i in range(len(students))]
+
+
+def test_no_answer_accept_records_the_holders_acceptance(small_region, region_copy, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    (region_copy / "admissions.toml").write_text('no_answer = "accept"\n', encoding="utf-8")
+    holders = sorted(placed(season, 1))
+    _, record = run_round("reserve", region_copy, season,
+                          answers=answers_file(tmp_path / "a.csv", [(holders[0], "decline")]))
+    assert record["season"]["answers"] == {"accept": len(holders) - 1, "decline": 1, "withdraw": 0}
+    (region_copy / "admissions.toml").write_text('no_answer = "maybe"\n', encoding="utf-8")
+    result = runner.invoke(app, ["round", "reserve", str(region_copy), "--season", str(season)])
+    assert result.exit_code == 1
+    assert "admissions.toml: no_answer == 'maybe', input should be 'keep' or 'accept'" in result.stderr
+
+
+def test_history_shows_answers_and_movement(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    holders = sorted(placed(season, 1))
+    answers = answers_file(tmp_path / "a.csv", [(s, "decline") for s in holders[:10]] + [(holders[10], "withdraw")])
+    _, record = run_round("reserve", small_region, season, answers=answers)
+    movement = record["season"]
+    assert movement["answers"] == {"accept": 0, "decline": 10, "withdraw": 1}
+    assert movement["lost"] == 0
+    assert movement["moved_up"] + movement["newly_placed"] > 0
+    listing = runner.invoke(app, ["history", "--season", str(season)])
+    assert "0/10/1" in listing.stdout
