@@ -36,7 +36,7 @@ def test_shared_output_is_readable_by_all(tmp_path):
 def test_single_files_and_the_season_are_private(tmp_path):
     season = tmp_path / "season"
     assert run("round", "final", SAMPLE, "--season", season, "--quiet").exit_code == 0
-    assert run("round", "final", SAMPLE, "--season", season, "--quiet", "--seed", "5").exit_code == 0
+    assert run("round", "simulation", SAMPLE, "--season", season, "--quiet", "--seed", "5").exit_code == 0
     assert mode(season / "season.sqlite") == 0o600
     moves = tmp_path / "moves.csv"
     result = run("diff", "1", "2", "--season", season, "--csv", moves)
