@@ -108,9 +108,9 @@ def test_write_xlsx_writes_a_student_level_table_of_a_55000_student_round_quickl
         "score": np.arange(n) * 0.5 % 340,
         "reserve_position": pd.array(np.where(np.arange(n) % 3 == 0, np.arange(n) % 40, 0), dtype="Int64"),
     })
-    start = time.perf_counter()
+    start = time.process_time()  # CPU seconds: waiting for a shared core is not the writer's time
     write_xlsx({"applications": frame}, tmp_path / "big.xlsx")
-    assert time.perf_counter() - start < 10  # generous on a shared machine; ~0.6 s measured
+    assert time.process_time() - start < 10  # ~0.6 s measured
     sheet = zipfile.ZipFile(tmp_path / "big.xlsx").read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert sheet.count("<row") == n + 1
     assert sheet.endswith('<row><c t="inlineStr"><is><t>S234999</t></is></c><c><v>5</v></c><c t="inlineStr"><is>'

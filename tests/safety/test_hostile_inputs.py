@@ -222,19 +222,22 @@ def test_match_refuses_and_writes_nothing(hostile, case, tmp_path):
 
 @pytest.mark.slow
 def test_every_case_in_bounded_time_and_memory(hostile):
-    """All cases loaded one after another in one process: each in under 10 s, peak memory under 2 GiB."""
+    """All cases loaded one after another in one process: each in under 10 CPU seconds, peak memory under 2 GiB.
+
+    CPU seconds, not wall-clock time: on a loaded machine waiting for a core is not the reader's time.
+    """
     script = (
         "import json, resource, sys, time\n"
         "from admissions.errors import InvalidInput\n"
         "from admissions.io.validate import load_round\n"
         "seconds = {}\n"
         "for folder in sys.argv[1:]:\n"
-        "    start = time.perf_counter()\n"
+        "    start = time.process_time()\n"
         "    try:\n"
         "        load_round(folder)\n"
         "    except InvalidInput:\n"
         "        pass\n"
-        "    seconds[folder] = time.perf_counter() - start\n"
+        "    seconds[folder] = time.process_time() - start\n"
         "print(json.dumps({'seconds': seconds, 'peak_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n"
     )
     folders = [str(folder) for folder, _ in hostile.values()]
