@@ -411,3 +411,15 @@ def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int
     for name, content in files:
         (folder / name).write_bytes(content)
     return run_id
+
+
+def base_holders(season: Path) -> tuple[int, list[str]]:
+    """(run id, holders) of the run the next reserve round starts from."""
+    connection = store.connect(season)
+    try:
+        base = store.latest_base(connection)
+        if base is None:
+            raise SeasonError(f"{season}: no valid final or reserve run yet, so nobody holds a seat")
+        return base, sorted(store.held_seats(connection, base))
+    finally:
+        connection.close()
