@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from admissions.cli import explain, generate, history, match, round, validate
-from admissions.cli import lottery, sweep, whatif
+from admissions.cli import demand, lottery, sweep, whatif
 
 app = typer.Typer(
     name="admissions",
@@ -28,6 +28,7 @@ app.command("explain")(explain.explain)
 app.command("whatif")(whatif.whatif)
 app.command("sweep")(sweep.sweep)
 app.command("lottery")(lottery.lottery)
+app.command("demand")(demand.demand)
 
 
 def main() -> None:

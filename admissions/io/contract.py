@@ -98,6 +98,11 @@ STUDENTS = FileSpec(
                    choices=("on_time", "late")),
         ColumnSpec("free_quota_rank", "int", required=False, nullable=True, minimum=1,
                    description="Rank within the free quota set by the school owner; 1 is first."),
+        ColumnSpec("latitude", "number", required=False, nullable=True, minimum=-90, maximum=90,
+                   description="Where the student lives (WGS 84 degrees), for the demand model's "
+                               "distances; the home municipality's centre when empty."),
+        ColumnSpec("longitude", "number", required=False, nullable=True, minimum=-180, maximum=180,
+                   description="Where the student lives (WGS 84 degrees); with latitude."),
     ),
 )
 

@@ -1,8 +1,12 @@
 """Rounds shared by the analysis tests: two hand-made ones and a small generated region."""
 
+import sys
 from pathlib import Path
 
 import pytest
+
+# choice_regions (this folder) for the demand-model tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from admissions.synth import write_region
 

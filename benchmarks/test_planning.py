@@ -1,0 +1,45 @@
+"""The demand model and model-based what-ifs at 55,000 students (benchmarks/README.md, "Planning").
+
+Targets from issue 17, on the 2-core machine:
+
+- ``admissions demand``: the fit of a 55,000-student round under a minute;
+- ``admissions whatif --model``: a new NA offer in Malmö, a closed offer and a cohort 5 % larger,
+  100 draws, under 60 s.
+
+Run: ``pytest benchmarks/test_planning.py -s`` (pytest-benchmark records the figures; the
+printed lines give the fit's own timings).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from admissions.analysis.demand import estimate
+from admissions.pipeline import prepare_round
+from admissions.synth import write_region
+
+N_STUDENTS = 55_000
+
+
+@pytest.fixture(scope="session")
+def planning55(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("planning") / "region-55000"
+    write_region(folder, N_STUDENTS, seed=0)
+    return folder
+
+
+def test_demand_fit_55000(benchmark, planning55):
+    r = prepare_round(planning55)
+
+    def fit():
+        start = time.perf_counter()
+        result = estimate(r, holdout=0.2, seed=0)
+        return result, time.perf_counter() - start
+
+    result, seconds = benchmark.pedantic(fit, rounds=1, iterations=1)
+    print(f"\ndemand at {N_STUDENTS:,}: {seconds:.1f} s in all; steps {result.timings}; "
+          f"iterations {result.fit['iterations']}; held-out loglik/student "
+          f"{result.fit['holdout_loglik_per_student']} vs {result.fit['baseline_loglik_per_student']}")
+    assert result.fit["converged"]
