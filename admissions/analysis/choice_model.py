@@ -283,7 +283,7 @@ class Fit:
 
 
 def fit(data: ChoiceData, *, covariates: bool = True, tolerance: float = 1e-6,
-        max_iterations: int = 2000, std_errors: bool = True) -> Fit:
+        max_iterations: int = 2000, std_errors: bool = True, start: np.ndarray | None = None) -> Fit:
     """Maximum-likelihood estimate of the exploded logit of ``data``'s lists.
 
     Parameters
@@ -295,6 +295,9 @@ def fit(data: ChoiceData, *, covariates: bool = True, tolerance: float = 1e-6,
         Largest gradient of the log-likelihood per student at which BFGS stops.
     std_errors : bool
         False skips the information matrix (standard errors NaN).
+    start : (p,) float64, optional
+        Starting attractiveness (e.g. the popularity fit's; NaN where the offer is not listed);
+        default the log share of listings.
 
     Returns
     -------
@@ -317,6 +320,9 @@ def fit(data: ChoiceData, *, covariates: bool = True, tolerance: float = 1e-6,
     theta0 = np.zeros(p + 2 + c)
     # Start from the log share of listings: the popularity model's solution for one-choice lists.
     theta0[:p] = np.where(available, np.log(np.maximum(counts, 1)) - np.log(counts[reference_offer]), 0.0)
+    if start is not None:
+        given = available & ~np.isnan(start)
+        theta0[:p][given] = start[given] - (0.0 if np.isnan(start[reference_offer]) else start[reference_offer])
     n = max(data.n_students, 1)
     evaluations = 0
     # Each parameter is scaled by the square root of its information at the start (the

@@ -281,3 +281,39 @@ def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str) 
     tables = ('<section id="tables-sweep"><h2>Sweep</h2>'
               + html_table("table-sweep", table, "sweep.csv: one row per seat value") + "</section>")
     return _page(f"Seats sweep: {label}", meta, sections, tables)
+
+
+def forecast_html(summary: pd.DataFrame, changes: pd.DataFrame, municipalities: pd.DataFrame,
+                  closed: pd.DataFrame, meta: str) -> str:
+    """The what-if page with the demand model: expected values and 90 % intervals per scenario."""
+    others = summary.iloc[1:]
+    base = summary.iloc[0]
+    labels = others["scenario"].astype(str).tolist()
+    places = bar_chart(
+        "chart-places", labels,
+        [("placed", (others["placed"] - base["placed"]).astype(float).tolist(), DEMAND),
+         ("unplaced", (others["unplaced"] - base["unplaced"]).astype(float).tolist(), ACCENT),
+         ("vacant seats", (others["vacant_seats"] - base["vacant_seats"]).astype(float).tolist(), SEATS)],
+        "Expected change against the round as it is: placed, unplaced, vacant seats",
+        f"round as it is: {int(base['placed']):,} placed, {int(base['unplaced']):,} unplaced, "
+        f"{int(base['vacant_seats']):,} vacant seats",
+    )
+    moved = changes[(changes["added"]) | (changes["seats_after"] != changes["seats_before"])
+                    | ((changes["applicants"] - changes["applicants_before"]).abs() >= 1)]
+    sections = [
+        ("scenarios", "Scenarios side by side",
+         html_table("table-scenarios", summary, "scenarios.csv: expected values over the draws; _low and _high "
+                                                "bound the 90 % interval"),
+         "Each scenario's students and lists are drawn from the demand model (new offers inserted into "
+         "lists, closed offers replaced, cohorts scaled), then matched by the real rules."),
+        ("places", "Placements and vacant seats", places, ""),
+        ("municipalities", "Per municipality",
+         html_table("table-municipalities", municipalities,
+                    "municipalities.csv: students, unplaced, and yearly inter-municipal costs paid and received"), ""),
+        ("closed", "Where a closed offer's applicants end up",
+         html_table("table-closed", closed, "closed_offers.csv"), ""),
+    ]
+    tables = ('<section id="tables-changes"><h2>Offers whose seats or demand changed</h2>'
+              + html_table("table-changes", moved, "programme_changes.csv has every offer")
+              + "</section>")
+    return _page("What-if scenarios with the demand model", meta, sections, tables)

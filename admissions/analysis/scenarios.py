@@ -12,9 +12,24 @@ _id
 seats      the new number of seats (``40``; ``0`` closes the offer), or a change of the current
            number (``+32`` adds a class of 32, ``-10`` removes ten seats); the result must be >= 0.
 added      optional, true/false (default false): the row adds an offer that is not in
-           programmes.csv. Its ``seats`` must be a plain number. Nobody has applied to an added
-           offer (applications name existing offers only), so it only adds seats, which stay
-           vacant: it shows what a new class costs in empty seats, not whom it would draw.
+           programmes.csv. Its ``seats`` must be a plain number. Without a demand model nobody
+           has applied to an added offer (applications name existing offers only), so it only
+           adds seats, which stay vacant: it shows what a new class costs in empty seats, not
+           whom it would draw. With ``whatif --model`` it draws the applicants the model expects
+           (:mod:`admissions.analysis.forecast`).
+school,    optional, for an added offer with ``--model``: what it is, as in programmes.csv. A
+munici-    school of the round lends its municipality, principal and place; a new school needs
+pality,    ``municipality`` (its place is then the municipality's centre unless ``latitude`` and
+programme  ``longitude`` are given). ``principal`` defaults to municipal.
+_code,
+orienta-
+tion,
+principal,
+latitude,
+longitude
+growth     optional, with ``--model``: the scenario's cohort growth factor (1.05: 5 % more
+           students in every municipality). A row that gives only ``scenario`` and ``growth``
+           (empty ``programme_id`` and ``seats``) scales the cohort and changes no offer.
 ========== ======================================================================================
 
 Every problem is collected and reported together, each naming file, row, column, value and rule
@@ -31,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from admissions.errors import InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
@@ -47,13 +63,35 @@ SCENARIOS = FileSpec(
     description="Capacity scenarios for admissions whatif: one row per changed offer.",
     columns=(
         ColumnSpec("scenario", "text", description="Name of the scenario; 'baseline' is reserved."),
-        ColumnSpec("programme_id", "text", description="Offer in programmes.csv, or a new id with added = true."),
+        # Nullable here, checked below: a row that only gives a cohort growth has neither.
+        ColumnSpec("programme_id", "text", nullable=True,
+                   description="Offer in programmes.csv, or a new id with added = true."),
         # Text, not int: '+12' must stay a change, where the int reader would make it 12.
-        ColumnSpec("seats", "text", description="New seats (40, 0 closes) or a change (+32, -10)."),
+        ColumnSpec("seats", "text", nullable=True, description="New seats (40, 0 closes) or a change (+32, -10)."),
         ColumnSpec("added", "bool", required=False, default=False,
-                   description="The offer is new (not in programmes.csv): its seats are added and stay vacant."),
+                   description="The offer is new (not in programmes.csv): its seats are added and stay vacant "
+                               "(with --model: it draws the applicants the demand model expects)."),
+        ColumnSpec("school", "text", required=False, nullable=True,
+                   description="Added offer: its school; a school of the round lends its municipality, "
+                               "principal and place."),
+        ColumnSpec("municipality", "text", required=False, nullable=True,
+                   description="Added offer at a new school: its host municipality."),
+        ColumnSpec("programme_code", "text", required=False, nullable=True, description="Added offer: NA, SA, ..."),
+        ColumnSpec("orientation", "text", required=False, nullable=True, description="Added offer: inriktning."),
+        ColumnSpec("principal", "text", required=False, nullable=True,
+                   description="Added offer: municipal or independent (default: the school's, else municipal)."),
+        ColumnSpec("latitude", "number", required=False, nullable=True, minimum=-90, maximum=90,
+                   description="Added offer: where the school is (default: the school's, else the municipality's centre)."),
+        ColumnSpec("longitude", "number", required=False, nullable=True, minimum=-180, maximum=180,
+                   description="Added offer: with latitude."),
+        ColumnSpec("growth", "number", required=False, nullable=True, minimum=0,
+                   description="With --model: the scenario's cohort growth factor (1.05: 5 % more students in "
+                               "every municipality); a row may give it with an empty programme_id."),
     ),
 )
+
+#: Columns of scenarios.csv that describe an added offer (as in programmes.csv).
+OFFER_ATTRIBUTES = ("school", "municipality", "programme_code", "orientation", "principal", "latitude", "longitude")
 
 _SEATS = re.compile(r"\s*([+-]?)(\d+)\s*")
 SEATS_RULE = "must be a whole number >= 0 (the new seats) or +N / -N (a change of the current seats)"
@@ -71,6 +109,10 @@ class Scenario:
     seats: np.ndarray
     added: dict[str, int]
     n_changes: int
+    #: Per added offer, the attributes its row gives (OFFER_ATTRIBUTES; empty cells left out).
+    added_attributes: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
+    #: The cohort growth factor the scenario gives (None: the cohort as it is).
+    growth: float | None = None
 
     @property
     def added_seats(self) -> int:
@@ -130,14 +172,37 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
 
     changes: dict[str, tuple[np.ndarray, dict[str, int], list[int]]] = {}
     first_seen: dict[tuple[str, str], int] = {}
+    attributes_of: dict[str, dict[str, dict[str, object]]] = {}
     names = frame["scenario"].astype(str).tolist()
     ids = frame["programme_id"].astype(str).tolist()
     cells = frame["seats"].astype(str).tolist()
     added = frame["added"].astype(bool).tolist()
+    growth_cells = frame["growth"].to_numpy(dtype=np.float64, na_value=np.nan)
+    attributes = [{c: frame[c].iloc[i] for c in OFFER_ATTRIBUTES
+                   if not pd.isna(frame[c].iloc[i]) and str(frame[c].iloc[i]).strip() != ""}
+                  for i in range(len(frame))]
+    growths: dict[str, tuple[float, int]] = {}
     for i, (name, pid, cell, is_added) in enumerate(zip(names, ids, cells, added)):
         row = i + FIRST_DATA_ROW
         if not (name.strip() or pid.strip() or cell.strip()):
             continue  # an empty row inside the file: the reader reports it
+        if not np.isnan(growth_cells[i]):
+            known = growths.get(name)
+            if known is not None and known[0] != growth_cells[i]:
+                problems.append(Problem(file, row, "growth", str(growth_cells[i]),
+                                        f"differs from row {known[1]} of scenario {name} ({known[0]:g}), "
+                                        "must be one factor per scenario"))
+            elif known is None:
+                growths[name] = (float(growth_cells[i]), row)
+            if not pid.strip() and not cell.strip():
+                changes.setdefault(name, (seats.copy(), {}, []))
+                continue  # a row that only scales the cohort
+        missing = [column for column, value in (("programme_id", pid), ("seats", cell)) if not value.strip()]
+        for column in missing:
+            problems.append(Problem(file, row, column, "", "must not be empty (only a row that gives growth may "
+                                                            "leave programme_id and seats empty)"))
+        if missing:
+            continue
         if name.strip().lower() == BASELINE:
             problems.append(Problem(file, row, "scenario", name,
                                     f"'{BASELINE}' is reserved for the round as it is, must be another name"))
@@ -164,11 +229,14 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
         rows.append(row)
         if is_added:
             scenario_added[pid] = value
+            attributes_of.setdefault(name, {})[pid] = attributes[i]
         else:
             scenario_seats[p] = value
     if len(frame) == 0:
         problems.append(Problem(file, None, None, None, "file has no rows, must list at least one change"))
     if problems:
         raise InvalidInput(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-    return [Scenario(name, s, a, len(rows)) for name, (s, a, rows) in changes.items()]
+    return [Scenario(name, s, a, len(rows), attributes_of.get(name, {}),
+                     growths[name][0] if name in growths else None)
+            for name, (s, a, rows) in changes.items()]
 

@@ -1,0 +1,832 @@
+"""Scenarios with the demand model (``admissions whatif --model``): new and closed offers, cohorts, many draws.
+
+Without a model a what-if replays this year's lists with other seats. With a model
+(:mod:`admissions.analysis.demand`) each scenario is a set of *draws*; in each draw every
+student's list changes only by what the model implies, then the real rules and matching run:
+
+1. **Cohort.** A municipality whose cohort grows by a factor f > 1 gets ``(f - 1) x`` its students
+   again, each a copy of one of its observed students drawn at random (grades, merit value,
+   list); one that shrinks loses a random ``(1 - f)`` of them. Fractions are rounded at random so
+   the expected count is exact. The factor is the scenario's ``growth`` times the cohorts file's
+   (cohorts.csv: municipality, year, students; the last year over the one before, or over the
+   round's applicants from the municipality when it gives one year).
+2. **Closed offers** (seats 0) leave every list; the lists keep their order.
+3. **Added offers** enter each list at a position drawn from the model conditional on the
+   student's own ordering of the listed offers (:func:`admissions.analysis.choice_model.insertion_probabilities`);
+   a list that grows past its length drops its last choice.
+4. **Lists shortened by a closure** get their missing choices drawn from the model among the
+   offers they do not list (by the memorylessness of the Gumbel ranking that is exactly the
+   next choice the student would have made).
+5. The draw's round (new lottery numbers) goes through eligibility, tiers, priorities and the
+   quota loop of deferred acceptance as ``match`` does, and its figures are kept.
+
+A draw is seeded by (seed, scenario, draw), so results do not depend on the executor or on the
+order draws finish. Expected values are the mean over draws and the 90 % intervals the 5th and
+95th percentiles.
+
+Outputs carry no student ids: counts per scenario, offer, school and municipality.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from admissions.analysis import choice_model as cm
+from admissions.analysis.demand import DemandModel, load_model, municipality_centres
+from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
+from admissions.analysis.market import cutoff_lookup, offer_cutoffs, placed_columns
+from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
+from admissions.errors import InvalidArgument, InvalidInput
+from admissions.io.contract import ColumnSpec, FileSpec
+from admissions.io.encode import EncodedRound
+from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.io.problems import Problem
+from admissions.io.readers import FIRST_DATA_ROW
+from admissions.io.validate import load_table
+from admissions.matching import build_priority
+from admissions.pipeline import (
+    Progress,
+    RoundResult,
+    eligible_market,
+    match_market,
+    prepare_round,
+    programme_requirements,
+    record_header,
+)
+from admissions.reports.flows import round_prices
+from admissions.rules.selection import FIRST_HAND, apply_rules
+
+COHORTS = FileSpec(
+    name="cohorts",
+    key=("municipality", "year"),
+    description="Students per municipality and year, for the cohort of a model-based what-if.",
+    columns=(
+        ColumnSpec("municipality", "text"),
+        ColumnSpec("year", "int", minimum=1900, maximum=2200),
+        ColumnSpec("students", "number", minimum=0),
+    ),
+)
+
+#: Files written by ``admissions whatif --model``.
+FORECAST_FILES = ("scenarios.csv", "programme_changes.csv", "flows.csv", "municipalities.csv", "schools.csv",
+                  "closed_offers.csv", "whatif.html", "run.json")
+DEFAULT_DRAWS = 100
+MAX_DRAWS = 10_000
+#: Quantiles of the 90 % interval.
+LOW, HIGH = 0.05, 0.95
+
+
+@dataclass(frozen=True)
+class AddedOffer:
+    """An offer a scenario adds: its attributes, place and the model's attractiveness."""
+
+    programme_id: str
+    seats: int
+    school: str
+    municipality: str
+    programme_code: str
+    orientation: str
+    principal: str
+    latitude: float
+    longitude: float
+    attractiveness: float
+    attractiveness_source: str
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    """One scenario ready to draw: seats of the round's offers, added offers, cohort factors."""
+
+    name: str
+    seats: np.ndarray  # (p,) int64
+    added: list[AddedOffer]
+    factor: np.ndarray  # (m,) float64 cohort factor per municipality
+    n_changes: int
+    # (G, p + a) utility of every student group for every offer, the added ones last.
+    group_utility: np.ndarray = field(repr=False, default=None)
+
+    @property
+    def closed(self) -> np.ndarray:
+        return np.flatnonzero(self.seats == 0)
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastContext:
+    """What every draw needs, built once and sent once to each worker."""
+
+    encoded: EncodedRound
+    types: object
+    tie_break: tuple[str, ...]
+    student_group: np.ndarray  # (n,) int64 the student's group of the model's data
+    baseline_assignment: np.ndarray  # (n,) int64 offer of each student in the round as it is, -1 unplaced
+    offer_price: np.ndarray  # (p,) float64 price per student and year, NaN when none
+    prices: dict[str, float]  # price per programme code
+    plans: list[ScenarioPlan]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """The figures of one draw of one scenario (p' = offers of the round plus the added ones)."""
+
+    applicants: np.ndarray  # (p',) students listing the offer
+    first_choices: np.ndarray  # (p',)
+    admitted: np.ndarray  # (p',)
+    cutoff: np.ndarray  # (p',) float64
+    n_students: int
+    placed: int
+    placed_first_choice: int
+    eligible_first_hand_unplaced: int
+    flows: np.ndarray  # (m, m) placed students by home and host
+    costs: np.ndarray  # (m, m) float64 SEK per year the home pays the host
+    students_by_home: np.ndarray  # (m,)
+    unplaced_by_home: np.ndarray  # (m,)
+    closed_destinations: dict[int, tuple[np.ndarray, np.ndarray]]  # closed offer -> (applicants', displaced') (p' + 1,)
+
+
+# --- scenario preparation ----------------------------------------------------------------------
+
+
+def cohort_factors(path: Path | None, r: RoundResult) -> tuple[np.ndarray, list[str]]:
+    """(m,) cohort factor per municipality of the round from a cohorts file (1 where it says nothing).
+
+    Raises InvalidInput for unknown municipalities and bad cells, every problem together.
+    """
+    enc = r.encoded
+    factors = np.ones(len(enc.municipalities))
+    if path is None:
+        return factors, []
+    path = Path(path)
+    frame = load_table(path, COHORTS)
+    index = {str(m): i for i, m in enumerate(enc.municipalities.astype(str))}
+    applicants = np.bincount(enc.home, minlength=len(factors))
+    problems: list[Problem] = []
+    notes: list[str] = []
+    rows_of: dict[str, list[tuple[int, float, int]]] = {}
+    for i, (m, year, students) in enumerate(zip(frame["municipality"].astype(str), frame["year"], frame["students"])):
+        row = i + FIRST_DATA_ROW
+        if m not in index:
+            problems.append(Problem(path.name, row, "municipality", m, "not in municipalities.csv of the round"))
+            continue
+        rows_of.setdefault(m, []).append((int(year), float(students), row))
+    for m, rows in rows_of.items():
+        rows.sort()
+        j = index[m]
+        if len(rows) >= 2:
+            (_, before, row_before), (year, after, _) = rows[-2], rows[-1]
+            if before <= 0:
+                problems.append(Problem(path.name, row_before, "students", str(before),
+                                        "must be > 0 (the year the growth is measured from)"))
+                continue
+            factors[j] = after / before
+            notes.append(f"{m}: {after:g} / {before:g} ({rows[-2][0]} -> {year})")
+        else:
+            year, students, row = rows[0]
+            if applicants[j] == 0:
+                problems.append(Problem(path.name, row, "municipality", m,
+                                        "has no applicants in the round, must give two years to scale by"))
+                continue
+            factors[j] = students / applicants[j]
+            notes.append(f"{m}: {students:g} / {applicants[j]} applicants in the round ({year})")
+    if problems:
+        raise InvalidInput(problems)
+    return factors, notes
+
+
+def _added_offers(r: RoundResult, model: DemandModel, scenario: Scenario, scenarios_file: str) -> tuple[list[AddedOffer], list[Problem]]:
+    programmes = r.data.programmes
+    enc = r.encoded
+    centres = municipality_centres()
+    municipalities = set(enc.municipalities.astype(str))
+    offers = model.offers
+    problems: list[Problem] = []
+    result = []
+    for pid, seats in scenario.added.items():
+        given = scenario.added_attributes.get(pid, {})
+        school = str(given.get("school", "")).strip()
+        at_school = offers[offers["school"] == school] if school else offers.iloc[:0]
+        known_school = len(at_school) > 0
+        municipality = str(given.get("municipality", at_school["municipality"].iloc[0] if known_school else ""))
+        code = str(given.get("programme_code", ""))
+        principal = str(given.get("principal", at_school["principal"].iloc[0] if known_school else "municipal"))
+        where = f"added offer {pid} of scenario {scenario.name}"
+        if not code:
+            problems.append(Problem(scenarios_file, None, "programme_code", pid,
+                                    f"{where} has no programme_code, must have one with --model"))
+            continue
+        if code not in r.programme_types.types:
+            problems.append(Problem(scenarios_file, None, "programme_code", code,
+                                    f"{where}: programme code not in the programme-type table"))
+            continue
+        if not municipality:
+            problems.append(Problem(scenarios_file, None, "municipality", pid,
+                                    f"{where} names no school of the round, must give municipality"))
+            continue
+        if municipality not in municipalities:
+            problems.append(Problem(scenarios_file, None, "municipality", municipality,
+                                    f"{where}: not in municipalities.csv of the round"))
+            continue
+        if principal not in ("municipal", "independent"):
+            problems.append(Problem(scenarios_file, None, "principal", principal,
+                                    f"{where}: must be municipal or independent"))
+            continue
+        lat, lon = given.get("latitude"), given.get("longitude")
+        if lat is None or lon is None:
+            if known_school:
+                lat, lon = float(at_school["latitude"].iloc[0]), float(at_school["longitude"].iloc[0])
+            elif municipality in centres:
+                lat, lon = centres[municipality]
+            else:
+                problems.append(Problem(scenarios_file, None, "latitude", pid,
+                                        f"{where}: {municipality} has no known centre, must give latitude and longitude"))
+                continue
+        alpha, rule = model.effects.predict(code, school, municipality, principal == "independent")
+        result.append(AddedOffer(pid, int(seats), school or f"{pid} (new school)", municipality, code,
+                                 str(given.get("orientation", "")), principal, float(lat), float(lon), alpha, rule))
+    del programmes
+    return result, problems
+
+
+def _group_utilities(model: DemandModel, data: cm.ChoiceData, added: list[AddedOffer], host_index: dict[str, int],
+                     code_slope: dict[str, float], group_lat: np.ndarray, group_lon: np.ndarray) -> np.ndarray:
+    """(G, p + a): the round's offers by the model's data, then the added offers by their attributes."""
+    v = cm.group_utilities(data, model.coef)
+    if not added:
+        return v
+    lat = np.array([a.latitude for a in added])
+    lon = np.array([a.longitude for a in added])
+    dist = cm.distance_km(group_lat, group_lon, lat, lon)
+    host = np.array([host_index[a.municipality] for a in added])
+    slope = np.array([code_slope.get(a.programme_code, 0.0) for a in added])
+    alpha = np.array([a.attractiveness for a in added])
+    extra = alpha[None, :] + model.coef.distance_per_km * dist \
+        + model.coef.home_municipality * (data.group_home[:, None] == host[None, :]) \
+        + data.group_merit_z[:, None] * slope[None, :]
+    return np.hstack([v, extra])
+
+
+def build_context(r: RoundResult, model: DemandModel, scenarios: list[Scenario], cohort: np.ndarray,
+                  growth: float | None, scenarios_file: str) -> ForecastContext:
+    """The shared context of every draw: the round, the model's utilities per scenario, prices."""
+    from admissions.analysis.demand import choice_data, merit_scale, round_places
+
+    enc = r.encoded
+    places = round_places(r)
+    data = choice_data(r, places, model.scale, model.codes)
+    # Each group's place, for distances to added offers (one student of the group stands for it).
+    first = np.zeros(len(data.group_home), dtype=np.int64)
+    first[data.group[::-1]] = np.arange(len(data.group))[::-1]
+    group_lat, group_lon = places.student_lat[first], places.student_lon[first]
+    host_index = {str(m): i for i, m in enumerate(enc.municipalities.astype(str))}
+    code_slope = {c: model.merit_slope(c) for c in model.codes}
+    problems: list[Problem] = []
+    plans = []
+    for scenario in scenarios:
+        added, found = _added_offers(r, model, scenario, scenarios_file)
+        problems += found
+        factor = cohort * (scenario.growth if scenario.growth is not None else 1.0) * (growth if growth is not None else 1.0)
+        plans.append(ScenarioPlan(scenario.name, scenario.seats, added, factor, scenario.n_changes,
+                                  _group_utilities(model, data, added, host_index, code_slope, group_lat, group_lon)))
+    if problems:
+        raise InvalidInput(problems)
+    del merit_scale
+    prices, _ = round_prices(r)
+    price_of = dict(zip(prices["programme_code"].astype(str), prices["price_sek"].astype(float)))
+    offer_price = np.array([price_of.get(c, np.nan) for c in enc.programme_code.astype(str)])
+    return ForecastContext(enc, r.programme_types, tuple(r.config.tie_break), data.group, r.assignment,
+                           offer_price, price_of, plans)
+
+
+# --- one draw -----------------------------------------------------------------------------------
+
+
+def _cohort_sample(home: np.ndarray, factor: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """(n',) source student of each student of the draw (kept students in order, then the copies),
+    and the number kept."""
+    keep = np.ones(len(home), dtype=bool)
+    copies = []
+    for m in np.flatnonzero(factor != 1.0):
+        students = np.flatnonzero(home == m)
+        if len(students) == 0:
+            continue
+        target = factor[m] * len(students)
+        count = int(np.floor(target)) + int(rng.random() < target - np.floor(target))
+        if count < len(students):
+            drop = rng.choice(students, size=len(students) - count, replace=False)
+            keep[drop] = False
+        elif count > len(students):
+            copies.append(rng.choice(students, size=count - len(students), replace=True))
+    kept = np.flatnonzero(keep)
+    return (np.concatenate([kept] + copies).astype(np.int64) if copies else kept), len(kept)
+
+
+def _left_align(lists: np.ndarray, source: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Push each row's entries (>= 0) to the left, keeping their order; ``source`` moves with them."""
+    keep = lists >= 0
+    order = np.argsort(~keep, axis=1, kind="stable")
+    return np.take_along_axis(lists, order, axis=1), np.take_along_axis(source, order, axis=1)
+
+
+def _insert(lists: np.ndarray, source: np.ndarray, lengths: np.ndarray, v: np.ndarray, open_mask: np.ndarray,
+            new: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Insert offer ``new`` into each list at a position drawn from the model; keep each list's length."""
+    n, k = lists.shape
+    valid = lists >= 0
+    w = np.where(open_mask[None, :], v, -np.inf)
+    w[:, new] = -np.inf  # the others' choice set, without the new offer
+    remaining = cm.stage_log_remaining(w, lists)
+    v_lists = np.take_along_axis(v, np.where(valid, lists, 0), axis=1)
+    prob = cm.insertion_probabilities(v_lists, valid, remaining, v[:, new])
+    cum = np.cumsum(prob, axis=1)
+    u = rng.random(n)[:, None]
+    position = np.minimum((u > cum).sum(axis=1), k)  # 0-based; k = not listed
+    position = np.where(position >= valid.sum(axis=1), k, position)  # beyond the list: not listed
+    inserted = position < k
+    wide = np.full((n, k + 1), -1, dtype=np.int64)
+    wide_source = np.full((n, k + 1), -1, dtype=np.int64)
+    col = np.arange(k + 1)[None, :]
+    shift = col > position[:, None]
+    from_col = np.clip(np.where(shift, col - 1, col), 0, k - 1)
+    wide[:] = np.take_along_axis(lists, from_col, axis=1)
+    wide_source[:] = np.take_along_axis(source, from_col, axis=1)
+    at = inserted[:, None] & (col == position[:, None])
+    wide[at] = new
+    wide_source[at] = -1
+    not_inserted = ~inserted
+    wide[not_inserted, k] = -1
+    wide_source[not_inserted, k] = -1
+    # Keep each list at its length: what was pushed past it is dropped.
+    beyond = col >= lengths[:, None]
+    wide[beyond] = -1
+    wide_source[beyond] = -1
+    return wide[:, :k], wide_source[:, :k]
+
+
+def _fill(lists: np.ndarray, source: np.ndarray, lengths: np.ndarray, v: np.ndarray, open_mask: np.ndarray,
+          rng: np.random.Generator) -> None:
+    """Draw the missing choices of lists shorter than their length among the open offers they do not list."""
+    have = (lists >= 0).sum(axis=1)
+    short = np.flatnonzero(have < lengths)
+    if len(short) == 0:
+        return
+    u = np.where(open_mask[None, :], v[short], -np.inf) + rng.gumbel(size=(len(short), v.shape[1]))
+    rows = np.arange(len(short))
+    listed = lists[short]
+    for c in range(lists.shape[1]):
+        present = listed[:, c] >= 0
+        u[rows[present], listed[present, c]] = -np.inf
+    for c in range(lists.shape[1]):
+        need = (have[short] <= c) & (c < lengths[short])
+        if not need.any():
+            continue
+        best = u.argmax(axis=1)
+        ok = need & np.isfinite(u[rows, best])
+        lists[short[ok], c] = best[ok]
+        source[short[ok], c] = -1
+        u[rows[ok], best[ok]] = -np.inf
+
+
+def draw_lists(context: ForecastContext, plan: ScenarioPlan, rng: np.random.Generator
+               ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """One draw's students and lists: src (n',) source student, the number of them that are the
+    round's own (the rest are copies), lists (n', k) and each entry's column in the source list
+    (-1 for a choice the draw added).
+
+    Lists hold offer indices of the round (0..p-1) and the added offers (p, p + 1, ...).
+    """
+    enc = context.encoded
+    p = enc.n_programmes
+    n_all = p + len(plan.added)
+    src, n_kept = _cohort_sample(enc.home, plan.factor, rng)
+    lists = enc.choices[src].copy()
+    k = lists.shape[1]
+    column = np.where(lists >= 0, np.arange(k)[None, :], -1)
+    lengths = (lists >= 0).sum(axis=1)
+    open_mask = np.ones(n_all, dtype=bool)
+    open_mask[plan.closed] = False
+    if len(plan.closed):
+        closed = np.isin(lists, plan.closed)
+        lists[closed] = -1
+        column[closed] = -1
+        lists, column = _left_align(lists, column)
+    v = plan.group_utility[context.student_group[src]]
+    for a in range(len(plan.added)):
+        lists, column = _insert(lists, column, lengths, v, open_mask, p + a, rng)
+    _fill(lists, column, lengths, v, open_mask, rng)
+    return src, n_kept, lists, column
+
+
+def _draw_round(context: ForecastContext, plan: ScenarioPlan, src: np.ndarray, lists: np.ndarray,
+                column: np.ndarray, rng: np.random.Generator) -> EncodedRound:
+    enc = context.encoded
+    n_new = len(src)
+    rows = src[:, None]
+    at = np.maximum(column, 0)
+    has = column >= 0
+    added = plan.added
+    a = len(added)
+    host_index = {str(m): i for i, m in enumerate(enc.municipalities.astype(str))}
+    # Grades of every student of the draw: the rows of their source student.
+    order = np.argsort(enc.grade_student, kind="stable")
+    counts = np.bincount(enc.grade_student, minlength=enc.n_students)
+    start = np.zeros(enc.n_students + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    per = counts[src]
+    grade_rows = order[np.repeat(start[src], per) + (np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per))]
+    return replace(
+        enc,
+        student_ids=np.array([f"D{i}" for i in range(n_new)], dtype=object),
+        programme_ids=np.concatenate([enc.programme_ids, np.array([o.programme_id for o in added], dtype=object)]),
+        choices=lists,
+        application_row=np.full(lists.shape, -1, dtype=np.int64),
+        test_points=np.where(has, enc.test_points[rows, at], np.nan),
+        eligible_override=np.where(has, enc.eligible_override[rows, at], -1).astype(np.int8),
+        merit_given=enc.merit_given[src],
+        lottery_given=None,
+        home=enc.home[src],
+        late=enc.late[src],
+        free_quota_rank=enc.free_quota_rank[src],
+        seats=np.concatenate([plan.seats, np.array([o.seats for o in added], dtype=np.int64)]),
+        host=np.concatenate([enc.host, np.array([host_index[o.municipality] for o in added], dtype=np.int64)]),
+        programme_code=np.concatenate([enc.programme_code, np.array([o.programme_code for o in added], dtype=object)]),
+        independent=np.concatenate([enc.independent, np.array([o.principal == "independent" for o in added], dtype=bool)]),
+        national_recruitment=np.concatenate([enc.national_recruitment, np.zeros(a, dtype=bool)]),
+        has_test=np.concatenate([enc.has_test, np.zeros(a, dtype=bool)]),
+        test_seats=np.concatenate([enc.test_seats, np.zeros(a, dtype=np.int64)]),
+        free_quota_seats=np.concatenate([enc.free_quota_seats, np.zeros(a, dtype=np.int64)]),
+        grade_student=np.repeat(np.arange(n_new), per),
+        grade_subject=enc.grade_subject[grade_rows],
+        grade_points=enc.grade_points[grade_rows],
+        grade_language_choice=enc.grade_language_choice[grade_rows],
+    )
+
+
+def run_draw(context: ForecastContext, task: tuple[int, int, int]) -> Draw:
+    """Draw scenario ``task[0]``'s round number ``task[1]`` (seed ``task[2]``), match it and count."""
+    index, draw, seed = task
+    plan = context.plans[index]
+    rng = np.random.default_rng([seed, index, draw])
+    src, n_kept, lists, column = draw_lists(context, plan, rng)
+    enc = _draw_round(context, plan, src, lists, column, rng)
+    return match_draw(context, plan, enc, src, n_kept, rng)
+
+
+def match_draw(context: ForecastContext, plan: ScenarioPlan, enc: EncodedRound, src: np.ndarray, n_kept: int,
+               rng: np.random.Generator) -> Draw:
+    """Eligibility, tiers, priorities and the quota loop on a drawn round, and its figures."""
+    requirements, programme_requirement = programme_requirements(context.types, enc.programme_code)
+    selection = apply_rules(enc, requirements, programme_requirement)
+    market = eligible_market(enc, selection, enc.seats)
+    lottery = (rng.permutation(enc.n_students) + 1).astype(np.float64)
+    priority = build_priority(market.choices, market.tier, market.score, tie_break=context.tie_break,
+                              lottery=lottery, grade_value=np.nan_to_num(selection.merit, nan=0.0),
+                              n_grades=selection.n_grades, choice_rank=market.column)
+    result, _, _ = match_market(market, priority, market.seats)
+    return figures(context, plan, enc, market, priority, result, src, n_kept)
+
+
+def figures(context: ForecastContext, plan: ScenarioPlan, enc: EncodedRound, market, priority: np.ndarray,
+            result, src: np.ndarray, n_kept: int) -> Draw:
+    """The figures of one matched round (a draw, or the round as it is with ``src`` = every student)."""
+    p_all = enc.n_programmes
+    m = len(enc.municipalities)
+    placed_column = placed_columns(market, result.choice_index)
+    sub = result.assignment
+    offer = np.where(sub >= 0, market.parent[np.maximum(sub, 0)], -1)
+    admitted = np.bincount(market.parent, weights=result.admitted, minlength=p_all).astype(np.int64)
+    cutoff = offer_cutoffs(market, cutoff_lookup(market, priority), result.cutoff, result.admitted,
+                           placed_column, p_all)
+    listed = enc.choices >= 0
+    placed = offer >= 0
+    home = enc.home
+    host = enc.host[np.maximum(offer, 0)]
+    pair = home[placed] * m + host[placed]
+    flows = np.bincount(pair, minlength=m * m).reshape(m, m)
+    price = np.concatenate([context.offer_price, np.array(
+        [context.prices.get(o.programme_code, np.nan) for o in plan.added], dtype=np.float64)])
+    compensated = placed & (home != host) & ~enc.independent[np.maximum(offer, 0)]
+    cost_price = np.nan_to_num(price[np.maximum(offer, 0)], nan=0.0)
+    costs = np.bincount(home[compensated] * m + host[compensated], weights=cost_price[compensated],
+                        minlength=m * m).reshape(m, m)
+    # Eligible first-hand applicants left unplaced: the issue's first aim for seat plans.
+    first_hand = ((market.tier == FIRST_HAND) & (market.choices >= 0)).any(axis=1)
+    closed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    original = np.arange(len(src)) < n_kept  # the round's own students, not the cohort's copies
+    destination = np.where(placed, offer, p_all)
+    for j in plan.closed:
+        applied = (context.encoded.choices[src] == j).any(axis=1) & original
+        displaced = (context.baseline_assignment[src] == j) & original
+        closed[int(j)] = (np.bincount(destination[applied], minlength=p_all + 1),
+                          np.bincount(destination[displaced], minlength=p_all + 1))
+    return Draw(
+        applicants=np.bincount(enc.choices[listed], minlength=p_all),
+        first_choices=np.bincount(enc.choices[enc.choices[:, 0] >= 0, 0], minlength=p_all),
+        admitted=admitted,
+        cutoff=cutoff,
+        n_students=enc.n_students,
+        placed=int(placed.sum()),
+        placed_first_choice=int((placed_column == 0).sum()),
+        eligible_first_hand_unplaced=int((first_hand & ~placed).sum()),
+        flows=flows,
+        costs=costs,
+        students_by_home=np.bincount(home, minlength=m),
+        unplaced_by_home=np.bincount(home[~placed], minlength=m),
+        closed_destinations=closed,
+    )
+
+
+def baseline_figures(context: ForecastContext, r: RoundResult) -> Draw:
+    """The round as it is, counted as a draw is."""
+    plan = ScenarioPlan(BASELINE, r.encoded.seats, [], np.ones(len(r.encoded.municipalities)), 0)
+    n = r.encoded.n_students
+    return figures(context, plan, r.encoded, r.market, r.priority, r.result, np.arange(n), n)
+
+
+# --- many draws, summarised ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Every draw of every scenario, the round as it is, and the tables written from them."""
+
+    round: RoundResult
+    context: ForecastContext
+    baseline: Draw
+    draws: list[list[Draw]]  # per scenario, per draw
+    executor: str
+    timings: dict[str, float]
+
+
+def _stats(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    values = np.asarray(values, dtype=np.float64)
+    return (np.round(values.mean(axis=axis), 2), np.round(np.quantile(values, LOW, axis=axis), 2),
+            np.round(np.quantile(values, HIGH, axis=axis), 2))
+
+
+def scenarios_table(f: Forecast) -> pd.DataFrame:
+    """One row per scenario, the round as it is first: expected values and 90 % intervals."""
+    rows = []
+
+    def row(name: str, changes: int, draws: list[Draw], seats: int, added_seats: int) -> dict:
+        out = {"scenario": name, "changes": changes, "draws": len(draws) if name != BASELINE else 0,
+               "seats": seats, "added_seats": added_seats}
+        for key, values in (
+            ("students", [d.n_students for d in draws]),
+            ("placed", [d.placed for d in draws]),
+            ("unplaced", [d.n_students - d.placed for d in draws]),
+            ("eligible_first_hand_unplaced", [d.eligible_first_hand_unplaced for d in draws]),
+            ("vacant_seats", [seats - d.placed for d in draws]),
+        ):
+            mean, low, high = _stats(values)
+            out[key], out[f"{key}_low"], out[f"{key}_high"] = float(mean), float(low), float(high)
+        out["placed_first_choice"] = float(np.round(np.mean([d.placed_first_choice for d in draws]), 2))
+        out["first_choice_share"] = float(np.round(np.mean([d.placed_first_choice / max(d.n_students, 1)
+                                                            for d in draws]), 4))
+        return out
+
+    base_seats = int(f.round.encoded.seats.sum())
+    rows.append(row(BASELINE, 0, [f.baseline], base_seats, 0))
+    for plan, draws in zip(f.context.plans, f.draws):
+        added_seats = sum(o.seats for o in plan.added)
+        rows.append(row(plan.name, plan.n_changes, draws, int(plan.seats.sum()) + added_seats, added_seats))
+    return pd.DataFrame(rows)
+
+
+def programme_changes_table(f: Forecast) -> pd.DataFrame:
+    """Per scenario, every offer (the added ones last): demand, admitted and cut-off, before and expected."""
+    enc = f.round.encoded
+    base = f.baseline
+    frames = []
+    for plan, draws in zip(f.context.plans, f.draws):
+        p_all = enc.n_programmes + len(plan.added)
+        pad = len(plan.added)
+
+        def before(values: np.ndarray, fill: float = 0) -> np.ndarray:
+            return np.concatenate([values.astype(np.float64), np.full(pad, fill)])
+
+        apps, apps_low, apps_high = _stats([d.applicants for d in draws])
+        first, first_low, first_high = _stats([d.first_choices for d in draws])
+        adm, adm_low, adm_high = _stats([d.admitted for d in draws])
+        cut = np.array([d.cutoff for d in draws])
+        has_cut = ~np.isnan(cut)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # offers without a cut-off in any draw: NaN
+            cut_mean = np.nanmean(cut, axis=0)
+            cut_low = np.nanquantile(cut, LOW, axis=0)
+            cut_high = np.nanquantile(cut, HIGH, axis=0)
+        seats_after = np.concatenate([plan.seats, [o.seats for o in plan.added]]).astype(np.int64)
+        frames.append(pd.DataFrame({
+            "scenario": plan.name,
+            "programme_id": np.concatenate([enc.programme_ids.astype(str), [o.programme_id for o in plan.added]]),
+            "added": np.arange(p_all) >= enc.n_programmes,
+            "seats_before": before(enc.seats).astype(np.int64),
+            "seats_after": seats_after,
+            "applicants_before": before(base.applicants).astype(np.int64),
+            "applicants": apps, "applicants_low": apps_low, "applicants_high": apps_high,
+            "first_choices_before": before(base.first_choices).astype(np.int64),
+            "first_choices": first, "first_choices_low": first_low, "first_choices_high": first_high,
+            "admitted_before": before(base.admitted).astype(np.int64),
+            "admitted_after": adm, "admitted_low": adm_low, "admitted_high": adm_high,
+            "vacant_before": (before(enc.seats) - before(base.admitted)).astype(np.int64),
+            "vacant_after": np.round(seats_after - adm, 2),
+            "cutoff_before": _nullable(before(base.cutoff, np.nan)),
+            "cutoff_after": _nullable(np.round(cut_mean, 2)),
+            "cutoff_low": _nullable(np.round(cut_low, 2)),
+            "cutoff_high": _nullable(np.round(cut_high, 2)),
+            "cutoff_share_of_draws": np.round(has_cut.mean(axis=0), 2),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _nullable(values: np.ndarray) -> pd.array:
+    column = pd.array(np.round(np.asarray(values, dtype=np.float64), 4), dtype="Float64")
+    column[np.isnan(np.asarray(values, dtype=np.float64))] = pd.NA
+    return column
+
+
+def flows_table(f: Forecast) -> pd.DataFrame:
+    """Per scenario and (home, host) pair: placed students and the yearly cost the home pays, before and expected."""
+    labels = f.round.encoded.municipalities.astype(str)
+    m = len(labels)
+    frames = []
+    for plan, draws in zip(f.context.plans, f.draws):
+        students, s_low, s_high = _stats([d.flows.reshape(-1) for d in draws])
+        cost, c_low, c_high = _stats([d.costs.reshape(-1) for d in draws])
+        before = f.baseline.flows.reshape(-1)
+        keep = np.flatnonzero((students > 0) | (before > 0))
+        frames.append(pd.DataFrame({
+            "scenario": plan.name,
+            "home_municipality": labels[keep // m],
+            "host_municipality": labels[keep % m],
+            "students_before": before[keep].astype(np.int64),
+            "students": students[keep], "students_low": s_low[keep], "students_high": s_high[keep],
+            "cost_sek_before": np.rint(f.baseline.costs.reshape(-1)[keep]).astype(np.int64),
+            "cost_sek": np.rint(cost[keep]).astype(np.int64),
+            "cost_sek_low": np.rint(c_low[keep]).astype(np.int64),
+            "cost_sek_high": np.rint(c_high[keep]).astype(np.int64),
+        }).sort_values(["home_municipality", "host_municipality"], kind="stable"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def municipalities_table(f: Forecast) -> pd.DataFrame:
+    """Per scenario and municipality: students, unplaced, and what it pays (as home) and receives (as host) a year."""
+    labels = f.round.encoded.municipalities.astype(str)
+    base = f.baseline
+    frames = []
+    for plan, draws in zip(f.context.plans, f.draws):
+        students, st_low, st_high = _stats([d.students_by_home for d in draws])
+        unplaced, u_low, u_high = _stats([d.unplaced_by_home for d in draws])
+        pays, p_low, p_high = _stats([d.costs.sum(axis=1) for d in draws])
+        receives, r_low, r_high = _stats([d.costs.sum(axis=0) for d in draws])
+        frames.append(pd.DataFrame({
+            "scenario": plan.name,
+            "municipality": labels,
+            "cohort_factor": np.round(plan.factor, 4),
+            "students_before": base.students_by_home.astype(np.int64),
+            "students": students, "students_low": st_low, "students_high": st_high,
+            "unplaced_before": base.unplaced_by_home.astype(np.int64),
+            "unplaced": unplaced, "unplaced_low": u_low, "unplaced_high": u_high,
+            "pays_sek_before": np.rint(base.costs.sum(axis=1)).astype(np.int64),
+            "pays_sek": np.rint(pays).astype(np.int64), "pays_sek_low": np.rint(p_low).astype(np.int64),
+            "pays_sek_high": np.rint(p_high).astype(np.int64),
+            "receives_sek_before": np.rint(base.costs.sum(axis=0)).astype(np.int64),
+            "receives_sek": np.rint(receives).astype(np.int64), "receives_sek_low": np.rint(r_low).astype(np.int64),
+            "receives_sek_high": np.rint(r_high).astype(np.int64),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def schools_table(f: Forecast, changes: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and school: seats against first-choice demand and applicants, before and expected."""
+    programmes = f.round.data.programmes
+    school_of = dict(zip(programmes["programme_id"].astype(str), programmes["school"].astype(str)))
+    municipality_of = dict(zip(programmes["programme_id"].astype(str), programmes["municipality"].astype(str)))
+    for plan in f.context.plans:
+        for o in plan.added:
+            school_of[o.programme_id] = o.school
+            municipality_of[o.programme_id] = o.municipality
+    table = changes.assign(school=changes["programme_id"].map(school_of),
+                           municipality=changes["programme_id"].map(municipality_of))
+    columns = ["seats_before", "seats_after", "first_choices_before", "first_choices", "applicants_before",
+               "applicants", "admitted_before", "admitted_after"]
+    grouped = table.groupby(["scenario", "school", "municipality"], sort=False)[columns].sum().reset_index()
+    grouped[columns] = grouped[columns].round(2)
+    with np.errstate(all="ignore"):
+        ratio = grouped["first_choices"] / grouped["seats_after"].where(grouped["seats_after"] > 0)
+    grouped["first_choices_per_seat"] = _nullable(np.round(ratio.to_numpy(dtype=np.float64, na_value=np.nan), 2))
+    return grouped
+
+
+def closed_offers_table(f: Forecast) -> pd.DataFrame:
+    """Per scenario and closed offer: where the round's students who applied to it (and who were placed there) end up."""
+    enc = f.round.encoded
+    rows = []
+    for plan, draws in zip(f.context.plans, f.draws):
+        ids = np.concatenate([enc.programme_ids.astype(str), [o.programme_id for o in plan.added], ["unplaced"]])
+        for j in plan.closed:
+            applied, a_low, a_high = _stats([d.closed_destinations[int(j)][0] for d in draws])
+            displaced, _, _ = _stats([d.closed_destinations[int(j)][1] for d in draws])
+            for dest in np.flatnonzero((applied > 0) | (displaced > 0)):
+                rows.append({"scenario": plan.name, "closed_programme_id": str(enc.programme_ids[j]),
+                             "destination": str(ids[dest]), "applicants": float(applied[dest]),
+                             "applicants_low": float(a_low[dest]), "applicants_high": float(a_high[dest]),
+                             "placed_there_before": float(displaced[dest])})
+    columns = ["scenario", "closed_programme_id", "destination", "applicants", "applicants_low", "applicants_high",
+               "placed_there_before"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["scenario", "closed_programme_id", "applicants"], ascending=[True, True, False],
+                             kind="stable").reset_index(drop=True) if len(table) else table
+
+
+def forecast(r: RoundResult, model: DemandModel, scenarios: list[Scenario], *, draws: int = DEFAULT_DRAWS,
+             seed: int = 0, cohort: np.ndarray | None = None, growth: float | None = None,
+             scenarios_file: str = "scenarios.csv", workers: int | None = None, scheduler: str | None = None,
+             progress: Progress | None = None, task_progress: TaskProgress | None = None) -> Forecast:
+    """Run ``draws`` draws of every scenario with the model (see the module docstring)."""
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
+        raise InvalidArgument(f"--draws == {draws!r}, must be a whole number from 1 to {MAX_DRAWS:,}")
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    if progress is not None:
+        progress("model utilities")
+    if cohort is None:
+        cohort = np.ones(len(r.encoded.municipalities))
+    context = build_context(r, model, scenarios, cohort, growth, scenarios_file)
+    baseline = baseline_figures(context, r)
+    timings["model utilities"] = round(time.perf_counter() - start, 4)
+    tasks = [(s, d, seed) for s in range(len(scenarios)) for d in range(draws)]
+    if progress is not None:
+        progress(f"draw and match {len(tasks):,} rounds ({executor_name(workers, scheduler)})")
+    start = time.perf_counter()
+    results = run_all(run_draw, context, tasks, workers=workers, scheduler=scheduler, progress=task_progress)
+    timings["draws"] = round(time.perf_counter() - start, 4)
+    per = [results[i * draws:(i + 1) * draws] for i in range(len(scenarios))]
+    return Forecast(r, context, baseline, per, executor_name(workers, scheduler), timings)
+
+
+def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path, *, draws: int = DEFAULT_DRAWS,
+                 seed: int | None = None, cohorts: Path | None = None, growth: float | None = None,
+                 workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
+                 task_progress: TaskProgress | None = None) -> tuple[pd.DataFrame, dict]:
+    """``admissions whatif --model``: load, draw, match, and write OUT (FORECAST_FILES)."""
+    from admissions.analysis.pages import forecast_html
+    from admissions.analysis.whatif import _meta
+
+    started_at = datetime.now(timezone.utc)
+    check_output_folder(out, inputs=folder)
+    check_workers(workers)
+    if growth is not None and not growth > 0:
+        raise InvalidArgument(f"--growth == {growth!r}, must be > 0 (1.05: 5 % more students)")
+    r = prepare_round(folder, seed=seed, progress=progress)
+    model = load_model(model_dir, r.encoded.programme_ids)
+    scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
+    cohort, cohort_notes = cohort_factors(cohorts, r)
+    draw_seed = r.config.seed if seed is None else seed
+    f = forecast(r, model, scenarios, draws=draws, seed=draw_seed, cohort=cohort, growth=growth,
+                 scenarios_file=Path(scenarios_path).name, workers=workers, scheduler=scheduler,
+                 progress=progress, task_progress=task_progress)
+    if progress is not None:
+        progress("write")
+    summary = scenarios_table(f)
+    changes = programme_changes_table(f)
+    flows = flows_table(f)
+    municipalities = municipalities_table(f)
+    schools = schools_table(f, changes)
+    closed = closed_offers_table(f)
+    _, price_source = round_prices(r)
+    record = {
+        **record_header(r, "whatif", started_at),
+        "settings": {"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios), "model": str(model_dir),
+                     "draws": draws, "draw_seed": draw_seed, "cohorts_file": Path(cohorts).name if cohorts else None,
+                     "cohorts": cohort_notes, "growth": growth, "workers": workers, "scheduler": scheduler,
+                     "prices": price_source},
+        "added_offers": {plan.name: [{"programme_id": o.programme_id, "school": o.school,
+                                      "municipality": o.municipality, "programme_code": o.programme_code,
+                                      "principal": o.principal, "latitude": o.latitude, "longitude": o.longitude,
+                                      "attractiveness": round(o.attractiveness, 6),
+                                      "attractiveness_from": o.attractiveness_source} for o in plan.added]
+                         for plan in f.context.plans if plan.added},
+        "executor": f.executor,
+        "counts": {"students": r.encoded.n_students, "programmes": r.encoded.n_programmes,
+                   "matchings": len(scenarios) * draws + 1},
+        "timings_s": {**r.timings.steps, **f.timings},
+        "outputs": list(FORECAST_FILES),
+    }
+    with output_folder(out, inputs=folder) as staging:
+        write_csv(summary, staging / "scenarios.csv")
+        write_csv(changes, staging / "programme_changes.csv")
+        write_csv(flows, staging / "flows.csv")
+        write_csv(municipalities, staging / "municipalities.csv")
+        write_csv(schools, staging / "schools.csv")
+        write_csv(closed, staging / "closed_offers.csv")
+        (staging / "whatif.html").write_text(forecast_html(summary, changes, municipalities, closed,
+                                                           f"{_meta(r)}; {draws} draws per scenario, seed {draw_seed}"),
+                                             encoding="utf-8")
+        write_json(record, staging / "run.json")
+    return summary, record
