@@ -317,3 +317,24 @@ def forecast_html(summary: pd.DataFrame, changes: pd.DataFrame, municipalities: 
               + html_table("table-changes", moved, "programme_changes.csv has every offer")
               + "</section>")
     return _page("What-if scenarios with the demand model", meta, sections, tables)
+
+
+def plan_html(table: pd.DataFrame, record: dict, meta: str) -> str:
+    """The seat plan page: verified figures before and after, and the classes per offer."""
+    v = record["verified"]
+    rows = [("eligible first-hand applicants unplaced", "eligible_first_hand_unplaced"),
+            ("not placed on their first choice", "not_first_choice"), ("placed", "placed"), ("seats", "seats")]
+    figures = pd.DataFrame({
+        "figure": [label for label, _ in rows],
+        "today": [v["before"][key] for _, key in rows],
+        "with the plan": [v["after"][key] for _, key in rows],
+    })
+    budget = record["settings"]["budget_sek"]
+    note = (f"Yearly cost of the added seats {v['cost_sek']:,} SEK of a budget of {budget:,.0f} SEK; "
+            f"{v['classes_added']} classes of {record['settings']['class_size']}. Figures verified by the real "
+            f"matching ({record['matchings']} matchings, {len(record['repairs'])} repair steps).")
+    sections = [
+        ("effect", "Effect of the plan (verified)", html_table("table-effect", figures, "run.json: verified"), note),
+        ("plan", "Classes per offer", html_table("table-plan", table, "plan.csv"), ""),
+    ]
+    return _page("Seat plan", meta, sections, "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from admissions.cli import explain, generate, history, match, round, validate
-from admissions.cli import demand, lottery, sweep, whatif
+from admissions.cli import demand, lottery, plan, sweep, whatif
 
 app = typer.Typer(
     name="admissions",
@@ -29,6 +29,7 @@ app.command("whatif")(whatif.whatif)
 app.command("sweep")(sweep.sweep)
 app.command("lottery")(lottery.lottery)
 app.command("demand")(demand.demand)
+app.command("plan")(plan.plan)
 
 
 def main() -> None:

@@ -139,8 +139,8 @@ def test_demand_command_writes_the_model(small_round, tmp_path):
     result = CliRunner().invoke(app, ["demand", str(small_round), "--out", str(out), "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert "Demand model written to" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["demand_fit.csv", "fit.json", "model.json", "offers.csv",
-                                                      "parameters.csv", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["demand_fit.csv", "fit.json", "manifest.json", "model.json",
+                                                      "offers.csv", "parameters.csv", "run.json"]
     params = pd.read_csv(out / "parameters.csv", keep_default_na=False, na_values=[""])
     assert tuple(params.columns) == PARAMETER_COLUMNS
     named = params.set_index("parameter")

@@ -154,7 +154,7 @@ def test_whatif_with_model_writes_expected_values_and_intervals(known, tmp_path)
                                       "--draws", "12", "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "What-ifs with the demand model written to" in result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(FORECAST_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(FORECAST_FILES + ("manifest.json",))
     summary = pd.read_csv(out / "scenarios.csv")
     assert summary["scenario"].tolist() == ["baseline", "plan", "more"]
     assert summary.loc[0, "students"] == 400
