@@ -43,3 +43,25 @@ def test_demand_fit_55000(benchmark, planning55):
           f"iterations {result.fit['iterations']}; held-out loglik/student "
           f"{result.fit['holdout_loglik_per_student']} vs {result.fit['baseline_loglik_per_student']}")
     assert result.fit["converged"]
+
+
+def test_whatif_model_55000(benchmark, planning55, tmp_path):
+    """A new NA offer in Malmö, a closed offer and a cohort 5 % larger, in one scenario, 100 draws."""
+    from admissions.analysis.demand import run_demand
+    from admissions.analysis.forecast import run_forecast
+
+    model = tmp_path / "model"
+    run_demand(planning55, model, holdout=0.2, seed=0)
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("scenario,programme_id,seats,added,municipality,programme_code,growth\n"
+                         "next-year,NEW-NA-MALMO,32,true,Malmö,NA,1.05\n"
+                         "next-year,MAL-LAT-SA-BET,0,,,,\n", encoding="utf-8")
+
+    def whatif():
+        start = time.perf_counter()
+        summary, record = run_forecast(planning55, scenarios, model, tmp_path / "out", draws=100, seed=0)
+        return summary, record, time.perf_counter() - start
+
+    summary, record, seconds = benchmark.pedantic(whatif, rounds=1, iterations=1)
+    print(f"\nwhatif --model at {N_STUDENTS:,}, 100 draws: {seconds:.1f} s; steps {record['timings_s']}")
+    assert summary["draws"].tolist() == [0, 100]

@@ -333,34 +333,39 @@ def _left_align(lists: np.ndarray, source: np.ndarray) -> tuple[np.ndarray, np.n
     return np.take_along_axis(lists, order, axis=1), np.take_along_axis(source, order, axis=1)
 
 
-def _insert(lists: np.ndarray, source: np.ndarray, lengths: np.ndarray, v: np.ndarray, open_mask: np.ndarray,
-            new: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Insert offer ``new`` into each list at a position drawn from the model; keep each list's length."""
+def _insert(lists: np.ndarray, source: np.ndarray, lengths: np.ndarray, gv: np.ndarray, group: np.ndarray,
+            open_mask: np.ndarray, new: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Insert offer ``new`` into each list at a position drawn from the model; keep each list's length.
+
+    ``gv`` (G, p') is the utility of each student group, ``group`` (n,) each student's group: the
+    choice set's weight is summed once per group, and only the listed offers are per student.
+    """
     n, k = lists.shape
     valid = lists >= 0
-    w = np.where(open_mask[None, :], v, -np.inf)
-    w[:, new] = -np.inf  # the others' choice set, without the new offer
-    remaining = cm.stage_log_remaining(w, lists)
-    v_lists = np.take_along_axis(v, np.where(valid, lists, 0), axis=1)
-    prob = cm.insertion_probabilities(v_lists, valid, remaining, v[:, new])
+    others = open_mask.copy()
+    others[new] = False
+    w = np.where(others[None, :], gv, -np.inf)
+    top = w.max(axis=1)
+    total = np.exp(w - top[:, None]).sum(axis=1)  # (G,) weight of the others' choice set
+    v_lists = np.where(valid, gv[group[:, None], np.where(valid, lists, 0)], -np.inf)
+    e_lists = np.exp(v_lists - top[group][:, None])
+    den = total[group][:, None] - (np.cumsum(e_lists, axis=1) - e_lists)
+    remaining = np.log(np.maximum(den, total[group][:, None] * 1e-300)) + top[group][:, None]
+    prob = cm.insertion_probabilities(np.where(valid, v_lists, 0.0), valid, remaining, gv[group, new])
     cum = np.cumsum(prob, axis=1)
     u = rng.random(n)[:, None]
     position = np.minimum((u > cum).sum(axis=1), k)  # 0-based; k = not listed
     position = np.where(position >= valid.sum(axis=1), k, position)  # beyond the list: not listed
     inserted = position < k
-    wide = np.full((n, k + 1), -1, dtype=np.int64)
-    wide_source = np.full((n, k + 1), -1, dtype=np.int64)
     col = np.arange(k + 1)[None, :]
-    shift = col > position[:, None]
-    from_col = np.clip(np.where(shift, col - 1, col), 0, k - 1)
-    wide[:] = np.take_along_axis(lists, from_col, axis=1)
-    wide_source[:] = np.take_along_axis(source, from_col, axis=1)
+    from_col = np.clip(np.where(col > position[:, None], col - 1, col), 0, k - 1)
+    wide = np.take_along_axis(lists, from_col, axis=1)
+    wide_source = np.take_along_axis(source, from_col, axis=1)
     at = inserted[:, None] & (col == position[:, None])
     wide[at] = new
     wide_source[at] = -1
-    not_inserted = ~inserted
-    wide[not_inserted, k] = -1
-    wide_source[not_inserted, k] = -1
+    wide[~inserted, k] = -1
+    wide_source[~inserted, k] = -1
     # Keep each list at its length: what was pushed past it is dropped.
     beyond = col >= lengths[:, None]
     wide[beyond] = -1
@@ -368,14 +373,14 @@ def _insert(lists: np.ndarray, source: np.ndarray, lengths: np.ndarray, v: np.nd
     return wide[:, :k], wide_source[:, :k]
 
 
-def _fill(lists: np.ndarray, source: np.ndarray, lengths: np.ndarray, v: np.ndarray, open_mask: np.ndarray,
-          rng: np.random.Generator) -> None:
+def _fill(lists: np.ndarray, source: np.ndarray, lengths: np.ndarray, gv: np.ndarray, group: np.ndarray,
+          open_mask: np.ndarray, rng: np.random.Generator) -> None:
     """Draw the missing choices of lists shorter than their length among the open offers they do not list."""
     have = (lists >= 0).sum(axis=1)
     short = np.flatnonzero(have < lengths)
     if len(short) == 0:
         return
-    u = np.where(open_mask[None, :], v[short], -np.inf) + rng.gumbel(size=(len(short), v.shape[1]))
+    u = np.where(open_mask[None, :], gv[group[short]], -np.inf) + rng.gumbel(size=(len(short), gv.shape[1]))
     rows = np.arange(len(short))
     listed = lists[short]
     for c in range(lists.shape[1]):
@@ -415,10 +420,10 @@ def draw_lists(context: ForecastContext, plan: ScenarioPlan, rng: np.random.Gene
         lists[closed] = -1
         column[closed] = -1
         lists, column = _left_align(lists, column)
-    v = plan.group_utility[context.student_group[src]]
+    group = context.student_group[src]
     for a in range(len(plan.added)):
-        lists, column = _insert(lists, column, lengths, v, open_mask, p + a, rng)
-    _fill(lists, column, lengths, v, open_mask, rng)
+        lists, column = _insert(lists, column, lengths, plan.group_utility, group, open_mask, p + a, rng)
+    _fill(lists, column, lengths, plan.group_utility, group, open_mask, rng)
     return src, n_kept, lists, column
 
 
