@@ -446,7 +446,7 @@ def _draw_round(context: ForecastContext, plan: ScenarioPlan, src: np.ndarray, l
     grade_rows = order[np.repeat(start[src], per) + (np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per))]
     return replace(
         enc,
-        student_ids=np.array([f"D{i}" for i in range(n_new)], dtype=object),
+        student_ids=enc.student_ids[src],  # a copy keeps its source's id: ids are not used after this
         programme_ids=np.concatenate([enc.programme_ids, np.array([o.programme_id for o in added], dtype=object)]),
         choices=lists,
         application_row=np.full(lists.shape, -1, dtype=np.int64),
