@@ -128,6 +128,8 @@ class ForecastContext:
     baseline_assignment: np.ndarray  # (n,) int64 offer of each student in the round as it is, -1 unplaced
     offer_price: np.ndarray  # (p,) float64 price per student and year, NaN when none
     prices: dict[str, float]  # price per programme code
+    grade_order: np.ndarray  # (g,) grade rows sorted by student
+    grade_start: np.ndarray  # (n + 1,) first row in grade_order of each student
     plans: list[ScenarioPlan]
 
 
@@ -299,8 +301,11 @@ def build_context(r: RoundResult, model: DemandModel, scenarios: list[Scenario],
     prices, _ = round_prices(r)
     price_of = dict(zip(prices["programme_code"].astype(str), prices["price_sek"].astype(float)))
     offer_price = np.array([price_of.get(c, np.nan) for c in enc.programme_code.astype(str)])
+    grade_order = np.argsort(enc.grade_student, kind="stable")
+    grade_start = np.zeros(enc.n_students + 1, dtype=np.int64)
+    np.cumsum(np.bincount(enc.grade_student, minlength=enc.n_students), out=grade_start[1:])
     return ForecastContext(enc, r.programme_types, tuple(r.config.tie_break), data.group, r.assignment,
-                           offer_price, price_of, plans)
+                           offer_price, price_of, grade_order, grade_start, plans)
 
 
 # --- one draw -----------------------------------------------------------------------------------
@@ -438,11 +443,8 @@ def _draw_round(context: ForecastContext, plan: ScenarioPlan, src: np.ndarray, l
     a = len(added)
     host_index = {str(m): i for i, m in enumerate(enc.municipalities.astype(str))}
     # Grades of every student of the draw: the rows of their source student.
-    order = np.argsort(enc.grade_student, kind="stable")
-    counts = np.bincount(enc.grade_student, minlength=enc.n_students)
-    start = np.zeros(enc.n_students + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
-    per = counts[src]
+    order, start = context.grade_order, context.grade_start
+    per = start[src + 1] - start[src]
     grade_rows = order[np.repeat(start[src], per) + (np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per))]
     return replace(
         enc,
