@@ -192,7 +192,7 @@ def evaluate(data: ChoiceData, coef: Coefficients, available: np.ndarray | None 
     s = np.empty(n_groups)
     vc = np.empty(ch.shape)
     ec = np.empty(ch.shape)
-    slope = coef.merit[data.code]
+    weights = []  # exp(V - max) per block of groups, kept for the gradient
     for start in range(0, n_groups, block):
         groups = slice(start, min(start + block, n_groups))
         v = group_utilities(data, coef, groups)
@@ -207,6 +207,7 @@ def evaluate(data: ChoiceData, coef: Coefficients, available: np.ndarray | None 
         np.exp(v, out=v)
         s[groups] = v.sum(axis=1)
         ec[rows] = v[local[:, None], at[rows]]
+        weights.append(v)
     ec *= valid
     s_i = s[data.group]
     den = s_i[:, None] - (np.cumsum(ec, axis=1) - ec)
@@ -221,12 +222,9 @@ def evaluate(data: ChoiceData, coef: Coefficients, available: np.ndarray | None 
     w_group = np.bincount(data.group, weights=w_student, minlength=n_groups)
     flat = data.group[:, None] * p + at
     sparse = np.bincount(flat[valid], weights=correction[valid], minlength=n_groups * p).reshape(n_groups, p)
-    for start in range(0, n_groups, block):
+    for b, start in enumerate(range(0, n_groups, block)):
         groups = slice(start, min(start + block, n_groups))
-        v = group_utilities(data, coef, groups)
-        if off.any():
-            v[:, off] = -np.inf
-        resid = np.exp(v - vmax[groups][:, None])
+        resid = weights[b]
         resid *= -w_group[groups][:, None]
         resid += sparse[groups]
         same = data.group_home[groups][:, None] == data.host[None, :]
