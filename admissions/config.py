@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -12,6 +13,8 @@ from admissions.errors import ConfigError
 from admissions.io.contract import CONFIG_FILE
 
 TieBreakKey = Literal["choice_rank", "grade_value", "n_grades", "lottery"]
+#: Languages of the documents people read (admissions.reports.language); the first is the default.
+Language = Literal["sv", "en"]
 
 
 class RoundConfig(BaseModel):
@@ -20,6 +23,8 @@ class RoundConfig(BaseModel):
     ``tie_break`` is the chain of keys that order applicants with the same tier and score at an
     offer, in order (the default: lottery only). ``max_choices`` limits how many of each student's
     choices are considered (None: all). ``seed`` draws the lottery when the input has none.
+    ``language`` is the language of the documents people read (lists, letters; ``sv`` or ``en``);
+    ``answer_by`` is the date by which a student answers the offer, printed in the letters.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -30,6 +35,8 @@ class RoundConfig(BaseModel):
     #: What a holder's silence means in a reserve round: keep the seat (and stay a reserve on higher
     #: choices), or "accept" as in Stockholm (recorded as an acceptance of the held seat).
     no_answer: Literal["keep", "accept"] = "keep"
+    language: Language = "sv"
+    answer_by: dt.date | None = None
 
 
 def load_config(folder: Path, **overrides: object) -> RoundConfig:

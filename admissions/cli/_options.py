@@ -39,3 +39,10 @@ def output_options(pseudonymise: bool, key_file: Path | None, shared: bool) -> I
         fail(str(exc))
     with output_policy(chosen, shared):
         yield chosen
+
+
+LanguageOption = Annotated[str | None, typer.Option(
+    "--language", help="Language of the documents, sv or en [default: language in admissions.toml, else sv].")]
+InputOption = Annotated[Path | None, typer.Option(
+    "--input", help="The run's input folder, for names, home municipalities and addresses from students.csv "
+                    "(must be the file the run read) [default: ids only].")]

@@ -103,8 +103,20 @@ STUDENTS = FileSpec(
                                "distances; the home municipality's centre when empty."),
         ColumnSpec("longitude", "number", required=False, nullable=True, minimum=-180, maximum=180,
                    description="Where the student lives (WGS 84 degrees); with latitude."),
+        # For the lists and letters only (admissions.reports.lists, .letters); never in aggregate outputs.
+        ColumnSpec("name", "text", required=False, nullable=True,
+                   description="Name, shown in the school's lists and on the letter."),
+        ColumnSpec("address", "text", required=False, nullable=True, description="Street address for the letter."),
+        ColumnSpec("postal_code", "text", required=False, nullable=True,
+                   description="Swedish postal code, 5 digits (NNN NN or NNNNN), given with address and city."),
+        ColumnSpec("city", "text", required=False, nullable=True, description="Postal town (postort)."),
     ),
 )
+
+#: The students.csv columns of a letter's address: all given or none.
+ADDRESS_COLUMNS = ("address", "postal_code", "city")
+#: A Swedish postal code: five digits, optionally with a space after the third.
+POSTAL_CODE_PATTERN = r"[1-9][0-9]{2} ?[0-9]{2}"
 
 APPLICATIONS = FileSpec(
     name="applications",

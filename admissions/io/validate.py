@@ -41,11 +41,13 @@ import pyarrow.compute as pc
 
 from admissions.errors import ConfigError, InvalidArgument, InvalidInput
 from admissions.io.contract import (
+    ADDRESS_COLUMNS,
     APPLICATIONS,
     FALSE_WORDS,
     GRADE_POINTS,
     GRADES,
     MUNICIPALITIES,
+    POSTAL_CODE_PATTERN,
     PROGRAMMES,
     ROUND_FILES,
     STUDENTS,
@@ -607,11 +609,33 @@ def _check_students(files: dict[str, _File], report: _Report) -> None:
                         lambda k: (f"lottery must be unique (a tie could not be decided); same as row "
                                    f"{was[k] + FIRST_DATA_ROW}"),
                         summary="lottery must be unique")
+    _check_addresses(f, report)
     if applications.has("student_id"):
         applied = _isin(ids, applications.table.frame["student_id"])
         report.rows(f, "student_id", f.rows_where(f.valid["student_id"] & ~applied),
                     f"student has no applications in {applications.file}; they cannot be placed",
                     severity="warning")
+
+
+def _check_addresses(f: _File, report: _Report) -> None:
+    """A letter's address: postal_code of five digits; address, postal_code and city all given or none."""
+    if "postal_code" in f.valid:
+        code = f.table.frame["postal_code"].astype(str).str.strip()
+        bad = f.valid["postal_code"] & ~f.empty["postal_code"] & ~code.str.fullmatch(POSTAL_CODE_PATTERN).to_numpy(bool)
+        report.rows(f, "postal_code", f.rows_where(bad),
+                    "postal_code must be a Swedish postal code of five digits (NNN NN or NNNNN)")
+    if not any(c in f.empty for c in ADDRESS_COLUMNS):
+        return
+    n = len(f.table.frame)
+    filled = {c: ~f.empty[c] if c in f.empty else np.zeros(n, bool) for c in ADDRESS_COLUMNS}
+    partial = np.logical_or.reduce(list(filled.values())) & ~np.logical_and.reduce(list(filled.values()))
+    for column in ADDRESS_COLUMNS:
+        rule = (f"{column} is empty but the row gives part of an address: give "
+                f"{', '.join(ADDRESS_COLUMNS)} together or none of them")
+        if column in f.empty:
+            report.rows(f, column, f.rows_where(partial & ~filled[column]), rule)
+        elif partial.any():
+            report.add(f.rank, Problem(f.file, None, column, None, rule.replace("is empty", "is missing")))
 
 
 def _check_programmes(f: _File, report: _Report) -> None:

@@ -36,6 +36,7 @@ class ChoiceExplained:
     admitted: int | None
     seats: int | None
     reserves: int | None = None
+    offer: str = ""  # "NA Naturvetenskap, Malmö Latinskola, Malmö": the same without English words
 
     def sentences(self) -> str:
         """The choice in plain words."""
@@ -80,22 +81,39 @@ def _score_text(c: ChoiceExplained) -> str:
     return f"Your score there was {points(c.score)} ({tier_name(c.tier)})."
 
 
+#: Why a reserve was not admitted, by reserve_reason; {tier} is the cut-off's tier, {gap} the points missing.
+RESERVE_REASON_TEXTS = {
+    "tier": (" Applicants of a better priority group ({tier}) filled the seats first: a seat goes to your "
+             "group only when every eligible applicant before it has one."),
+    "below": " Your score was {gap} below the cut-off.",
+    "tie": " Your score equals the cut-off: the tie-break (lottery) put the last admitted before you.",
+    "quota": (" Your score is above the ordinary cut-off, but the seat you missed was in a quota "
+              "(aptitude test or free quota) with its own order."),
+}
+
+
+def reserve_reason(c: ChoiceExplained) -> str | None:
+    """Why a reserve was not admitted, as far as the run shows it: "tier" (a better priority group
+    filled the seats), "below" (score below the cut-off), "tie" (equal score, the tie-break decided),
+    "quota" (above the ordinary cut-off, the seat was in a quota); None without a cut-off."""
+    if c.cutoff_merit is None or c.tier is None or c.score is None:
+        return None
+    if c.cutoff_tier is not None and c.tier > c.cutoff_tier:
+        return "tier"
+    if c.score < c.cutoff_merit:
+        return "below"
+    if c.score == c.cutoff_merit:
+        return "tie"
+    return "quota"
+
+
 def _outcome_text(c: ChoiceExplained) -> str:
     if c.outcome == "admitted":
         return f"admitted. {_score_text(c)} {_cutoff_text(c)}".strip()
     if c.outcome == "reserve":
-        why = ""
-        if c.cutoff_merit is not None and c.tier is not None and c.score is not None:
-            if c.cutoff_tier is not None and c.tier > c.cutoff_tier:
-                why = (f" Applicants of a better priority group ({tier_name(c.cutoff_tier)}) filled the seats "
-                       "first: a seat goes to your group only when every eligible applicant before it has one.")
-            elif c.score < c.cutoff_merit:
-                why = f" Your score was {points(c.cutoff_merit - c.score)} below the cut-off."
-            elif c.score == c.cutoff_merit:
-                why = " Your score equals the cut-off: the tie-break (lottery) put the last admitted before you."
-            else:
-                why = (" Your score is above the ordinary cut-off, but the seat you missed was in a quota "
-                       "(aptitude test or free quota) with its own order.")
+        reason = reserve_reason(c)
+        why = "" if reason is None else RESERVE_REASON_TEXTS[reason].format(
+            tier=tier_name(c.cutoff_tier), gap=points(c.cutoff_merit - c.score))
         position = f"number {c.reserve_position} in line" if c.reserve_position else "in line"
         return (f"reserve, {position} (a seat that frees up goes to the first in line). "
                 f"{_score_text(c)} {_cutoff_text(c)}{why}").strip()
@@ -133,18 +151,23 @@ def _integer(text: str) -> int | None:
     return int(float(text)) if text != "" else None
 
 
-def explain_student(folder: Path, student_id: str) -> tuple[str, list[ChoiceExplained]]:
-    """The student's placement in one sentence, and each of their choices with its figures.
+def explain_facts(
+    folder: Path, student_id: str, tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> tuple[int | None, list[ChoiceExplained]]:
+    """The choice rank the student is placed on (None: no place) and each of their choices with its figures.
 
-    Raises InvalidArgument when ``folder`` is not a match output or the student is not in it.
+    ``tables`` are placements, applications and programmes as read from ``folder`` (read here
+    when not given; the letters pass them once for every student). Raises InvalidArgument when
+    ``folder`` is not a match output or the student is not in it.
     """
     folder = Path(folder)
-    placements = _read(folder, "placements.csv")
+    if tables is None:
+        tables = (_read(folder, "placements.csv"), _read(folder, "applications.csv"), _read(folder, "programmes.csv"))
+    placements, applications, programmes = tables
     row = placements[placements["student_id"] == student_id]
     if row.empty:
         raise InvalidArgument(f"student_id == {student_id!r}, must be a student of {folder / 'placements.csv'}")
-    applications = _read(folder, "applications.csv")
-    programmes = _read(folder, "programmes.csv").set_index("programme_id")
+    programmes = programmes.set_index("programme_id")
     mine = applications[applications["student_id"] == student_id].copy()
     mine["rank"] = mine["choice_rank"].astype(int)
     mine = mine.sort_values("rank", kind="stable")
@@ -156,12 +179,14 @@ def explain_student(folder: Path, student_id: str) -> tuple[str, list[ChoiceExpl
         if offer is not None:
             what = " ".join(part for part in (offer["programme_code"], offer["orientation"]) if part)
             label = f"{what} at {offer['school']} in {offer['municipality']}"
+            where = f"{what}, {offer['school']}, {offer['municipality']}"
         else:
-            label = "programme not in programmes.csv"
+            label = where = "programme not in programmes.csv"
         choices.append(ChoiceExplained(
             choice_rank=app.rank,
             programme_id=app.programme_id,
             programme=label,
+            offer=where,
             outcome=app.outcome,
             ineligible_reason=app.ineligible_reason,
             tier=_integer(app.tier),
@@ -173,12 +198,19 @@ def explain_student(folder: Path, student_id: str) -> tuple[str, list[ChoiceExpl
             seats=_integer(offer["seats"]) if offer is not None else None,
             reserves=_integer(offer["reserves"]) if offer is not None else None,
         ))
-
     placed = row.iloc[0]
-    if placed["programme_id"]:
-        rank = int(placed["choice_rank"])
+    return (int(placed["choice_rank"]) if placed["programme_id"] else None), choices
+
+
+def explain_student(folder: Path, student_id: str) -> tuple[str, list[ChoiceExplained]]:
+    """The student's placement in one sentence, and each of their choices with its figures.
+
+    Raises InvalidArgument when ``folder`` is not a match output or the student is not in it.
+    """
+    rank, choices = explain_facts(folder, student_id)
+    if rank is not None:
         offer = next((c for c in choices if c.choice_rank == rank), None)
-        where = f"{placed['programme_id']}" + (f" ({offer.programme})" if offer else "")
+        where = f"{offer.programme_id} ({offer.programme})" if offer else "?"
         summary = f"Student {student_id} is admitted to {where}, their {ordinal(rank)} choice."
     else:
         summary = f"Student {student_id} has no place in this round."

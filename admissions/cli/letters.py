@@ -1,0 +1,39 @@
+"""`admissions letters`: one decision letter per student, and the letters merged per home municipality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from admissions.cli._options import InputOption, LanguageOption, SharedOutputOption
+from admissions.cli._output import failures_reported
+from admissions.io.safety import output_policy
+
+
+def letters(
+    folder: Annotated[Path, typer.Argument(help="Output folder of `admissions match` or `admissions round --out`.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the letters to; replaced whole when all succeeded.")],
+    inputs: InputOption = None,
+    language: LanguageOption = None,
+    shared_output: SharedOutputOption = False,
+) -> None:
+    """Write a decision letter (antagningsbesked) for every student of a run, as PDF.
+
+    OUT/students/ID.pdf for every student and OUT/municipalities/MUNICIPALITY.pdf with the letters
+    of every student living there, one after the other, for printing. A letter gives the result
+    (admitted to X; reserve number N; not admitted and why), each choice with the score, tier and
+    cut-off that decided it, the answer-by date (answer_by in admissions.toml) and where the rules
+    are: only what `admissions explain` shows for the student. With --input, the name and address
+    (students.csv name, address, postal_code, city) head the letter and letters are merged by home
+    municipality. Files are readable by you only unless --shared-output.
+
+    Example: admissions letters results --input data/samples/skane-2000 --out letters
+    """
+    from admissions.reports.documents import run_letters
+
+    with failures_reported(folder), output_policy(None, shared_output):
+        record = run_letters(folder, out, inputs, language)
+    counts = record["counts"]
+    typer.echo(f"Wrote {counts['letters']} letters ({counts['municipalities']} municipality files) to {out}")

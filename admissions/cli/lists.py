@@ -1,0 +1,38 @@
+"""`admissions lists`: admitted and reserve lists per school and summaries per admission office."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from admissions.cli._options import InputOption, LanguageOption, SharedOutputOption
+from admissions.cli._output import failures_reported
+from admissions.io.safety import output_policy
+
+
+def lists(
+    folder: Annotated[Path, typer.Argument(help="Output folder of `admissions match` or `admissions round --out`.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the lists to; replaced whole when all succeeded.")],
+    inputs: InputOption = None,
+    language: LanguageOption = None,
+    shared_output: SharedOutputOption = False,
+) -> None:
+    """Write every school's admitted and reserve lists and every admission office's summary.
+
+    For each school OUT/schools/MUNICIPALITY-SCHOOL.xlsx and .pdf: the admitted list and the
+    reserve list of each of its offers (in reserve order), with student id and, with --input, name
+    and home municipality, and the school's statistics. For each admission office (Malmö, Lund,
+    Helsingborg, Trelleborg, Kristianstad, Karlshamn) OUT/offices/OFFICE.xlsx and .pdf: its schools
+    and offers. Every file names the round, run, date and seed. The school lists are personal data:
+    files are readable by you only unless --shared-output.
+
+    Example: admissions lists results --input data/samples/skane-2000 --out lists
+    """
+    from admissions.reports.documents import run_lists
+
+    with failures_reported(folder), output_policy(None, shared_output):
+        record = run_lists(folder, out, inputs, language)
+    counts = record["counts"]
+    typer.echo(f"Wrote lists for {counts['schools']} schools and {counts['offices']} admission offices to {out}")

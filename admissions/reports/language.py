@@ -1,0 +1,120 @@
+"""The documents' language: one message catalogue (gettext .po, read with Babel), Swedish and English.
+
+Every text a person reads in a document (lists, letters, headers, labels) is a message of
+``admissions/locale/LANG/LC_MESSAGES/admissions.po``, looked up by a key such as
+``"letter.admitted"`` through :func:`texts`. The catalogues are read as .po files at run time, so
+``pip install .`` ships them as package data with no build step; a test checks that every key the
+code uses is translated in both languages and that no catalogue has a key the code no longer uses.
+
+Numbers, percentages and dates are formatted by Babel from the CLDR data of the language:
+Swedish ``12 345``, ``78,8 %``, ``2027-07-01``; English ``12,345``, ``78.8%``, ``1 July 2027``.
+CSV files are for programs and never go through this module: they keep the contract's column
+names and plain numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from importlib import resources
+from typing import get_args
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+from admissions.config import Language
+from admissions.errors import ConfigError
+
+#: The languages of the documents; the first is the default.
+LANGUAGES: tuple[str, ...] = get_args(Language)
+DEFAULT_LANGUAGE: Language = LANGUAGES[0]
+#: The CLDR locale whose number and date formats each language uses.
+LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+#: gettext domain: admissions/locale/LANG/LC_MESSAGES/DOMAIN.po
+DOMAIN = "admissions"
+
+
+def catalogue_path(language: str):
+    """The .po file of a language inside the installed package."""
+    return resources.files("admissions") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> Catalog:
+    """The message catalogue of a language, read once."""
+    check_language(language)
+    with catalogue_path(language).open("rb") as handle:
+        return read_po(handle, locale=LOCALES[language], domain=DOMAIN)
+
+
+def check_language(language: str) -> None:
+    """Raise ConfigError unless ``language`` is one of LANGUAGES."""
+    if language not in LANGUAGES:
+        raise ConfigError(f"language == {language!r}, must be one of {', '.join(LANGUAGES)}")
+
+
+class Texts:
+    """Messages and number formats of one language.
+
+    ``_ = texts("sv")``; ``_("letter.reserve", position=3)`` is the message with its ``{position}``
+    filled in; ``_.number(12345)`` is ``"12 345"``. A key missing from the catalogue is a KeyError
+    (the catalogue test makes sure none is).
+    """
+
+    def __init__(self, language: str) -> None:
+        check_language(language)
+        self.language = language
+        self.locale = Locale.parse(LOCALES[language])
+        self._messages = {m.id: m.string for m in catalogue(language) if m.id and m.string}
+        #: The keys this language has a message for.
+        self.keys = frozenset(self._messages)
+        pattern = self.locale.percent_formats[None].pattern
+        # One decimal: 78,8 % rather than 79 %.
+        self._percent_pattern = _last_zero_decimal(pattern)
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        """The message ``key`` in this language with its ``{placeholders}`` filled from ``values``."""
+        text = self._messages[key]
+        return text.format(**values) if values else text
+
+    def number(self, value: float | int | None, decimals: int = 2) -> str:
+        """A count or a merit value without needless decimals (``12 345``, ``237,5``); empty for None."""
+        if value is None or value != value:
+            return ""
+        pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, share: float | None) -> str:
+        """A share 0-1 as a percentage with one decimal (``78,8 %``); empty for None."""
+        if share is None or share != share:
+            return ""
+        return format_percent(share, format=self._percent_pattern, locale=self.locale)
+
+    def sek(self, amount: float | None) -> str:
+        """An amount in Swedish kronor, whole kronor (``3 956 200 kr`` / ``SEK 3,956,200``)."""
+        if amount is None or amount != amount:
+            return ""
+        return self("format.sek", amount=self.number(round(amount), decimals=0))
+
+    def date(self, value: dt.date | dt.datetime | None) -> str:
+        """A date: ``2027-07-01`` in Swedish, ``1 July 2027`` in English; empty for None."""
+        if value is None:
+            return ""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return format_date(value, self("format.date"), locale=self.locale)
+
+
+def _last_zero_decimal(pattern: str) -> str:
+    """A CLDR percent pattern (``#,##0 %``) with one decimal (``#,##0.0 %``)."""
+    at = pattern.rfind("0")
+    return pattern[: at + 1] + ".0" + pattern[at + 1:]
+
+
+@lru_cache(maxsize=None)
+def texts(language: str = DEFAULT_LANGUAGE) -> Texts:
+    """The :class:`Texts` of a language (one object per language)."""
+    return Texts(language)

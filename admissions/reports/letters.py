@@ -1,0 +1,158 @@
+"""Decision letters (antagningsbesked): one PDF per student and one merged PDF per home municipality.
+
+A letter says what ``explain`` proves from the run and nothing else: it is built from the same
+:func:`admissions.reports.explain.explain_student` facts (each choice's outcome, score and tier,
+the offer's cut-off and its tier, the reserve position, the ineligibility reason), put in words
+of the document's language from the message catalogue. The answer-by date is ``answer_by`` of
+admissions.toml; the name and address come from the optional students.csv columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.platypus import PageBreak
+
+from admissions.reports import pdf
+from admissions.reports.explain import ChoiceExplained, explain_facts, reserve_reason
+from admissions.reports.language import Texts
+from admissions.reports.lists import slug, tier_text
+from admissions.reports.run_folder import RunFolder
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One student's letter: the address block and the paragraphs, in the document's language."""
+
+    student_id: str
+    home_municipality: str
+    address: tuple[str, ...]
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+def _tier(tier: int | None, _: Texts) -> str:
+    return "" if tier is None else tier_text(str(tier), _)
+
+
+_NO_PASS = re.compile(r"no pass in .*\((?P<codes>[A-Z/]+)\)")
+_OTHERS = re.compile(r"(?P<have>\d+) other passed subjects, needs (?P<need>\d+)")
+#: The fixed reasons of admissions.rules.eligibility, by catalogue key.
+FIXED_REASONS = {
+    "no aptitude test result": "reason.no_test",
+    "aptitude test failed (0 points)": "reason.test_failed",
+    "not eligible by decision (eligible column)": "reason.decision",
+    "eligible for vocational programmes, which this programme is not for": "reason.not_vocational",
+}
+
+
+def reason_text(reason: str, _: Texts) -> str:
+    """The ineligibility reason of applications.csv in the document's language, part by part."""
+    parts = []
+    for part in filter(None, (p.strip() for p in reason.split(";"))):
+        if m := _NO_PASS.fullmatch(part):
+            parts.append(_("reason.no_pass", codes=m["codes"]))
+        elif m := _OTHERS.fullmatch(part):
+            parts.append(_("reason.others", have=m["have"], need=m["need"]))
+        elif part in FIXED_REASONS:
+            parts.append(_(FIXED_REASONS[part]))
+        elif part.startswith("needs Swedish/SvA"):
+            parts.append(_("reason.imv"))
+        else:  # a reason this module does not know yet: as the run wrote it, never dropped
+            parts.append(part)
+    return "; ".join(parts)
+
+
+def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:
+    """One choice in words: the offer, the outcome and the figures that decided it."""
+    head = _("letter.choice", rank=c.choice_rank, programme_id=c.programme_id, programme=c.offer)
+    score = _("letter.score", score=_.number(c.score), tier=_tier(c.tier, _)) if c.score is not None else ""
+    if c.cutoff_merit is not None:
+        cutoff = _("letter.cutoff", cutoff=_.number(c.cutoff_merit), tier=_tier(c.cutoff_tier, _))
+    elif c.reserves:
+        cutoff = _("letter.no_cutoff_none_by_merit")
+    else:
+        cutoff = _("letter.no_cutoff")
+    if c.outcome == "admitted":
+        body = " ".join([_("outcome.admitted"), score, cutoff])
+    elif c.outcome == "reserve":
+        reason = reserve_reason(c)
+        why = "" if reason is None else _(f"letter.reserve_{reason}", tier=_tier(c.cutoff_tier, _),
+                                          gap=_.number((c.cutoff_merit or 0) - (c.score or 0)))
+        position = (_("outcome.reserve_position", position=c.reserve_position) if c.reserve_position
+                    else _("outcome.reserve"))
+        body = " ".join([position, score, cutoff, why])
+    elif c.outcome == "ineligible":
+        body = _("outcome.ineligible", reason=reason_text(c.ineligible_reason, _) or "–")
+    elif c.outcome in ("not_reached", "not_considered", "declined", "withdrawn"):
+        body = _(f"outcome.{c.outcome}")
+    else:
+        body = c.outcome
+    return f"{head} {' '.join(body.split())}"
+
+
+def letter(run: RunFolder, student_id: str, _: Texts) -> Letter:
+    """The letter of one student, from explain's facts about them in this run."""
+    placed, choices = explain_facts(run.folder, student_id, tables=(run.placements, run.applications,
+                                                                     run.programmes))
+    person = run.students.loc[student_id]
+    paragraphs = [run.heading_line(_), _("letter.student", student_id=student_id)]
+    if placed is not None:
+        offer = next((c for c in choices if c.choice_rank == placed), None)
+        paragraphs.append(_("letter.result_admitted", programme_id=offer.programme_id,
+                            programme=offer.offer, rank=placed))
+    else:
+        paragraphs.append(_("letter.result_none"))
+    reserve_on = [c.programme_id for c in choices if c.outcome == "reserve"]
+    if reserve_on:
+        paragraphs.append(_("letter.result_reserves", offers=", ".join(reserve_on)))
+    if not choices:
+        paragraphs.append(_("letter.no_choices"))
+    paragraphs.append(_("letter.choices_heading"))
+    paragraphs += [choice_paragraph(c, _) for c in choices]
+    answer_by = run.answer_by
+    paragraphs.append(_("letter.answer_by", date=_.date(answer_by)) if answer_by and placed is not None
+                      else _("letter.answer_none") if placed is not None else _("letter.next_unplaced"))
+    if reserve_on:
+        paragraphs.append(_("letter.next_reserve"))
+    paragraphs.append(_("letter.rules"))
+    address = tuple(x for x in (person["name"], person["address"],
+                                f"{person['postal_code']} {person['city']}".strip()) if x)
+    return Letter(student_id, person["home_municipality"], address, _("letter.title"), tuple(paragraphs))
+
+
+def _story(l: Letter) -> list:
+    story = [pdf.text(line, "body") for line in l.address]
+    story += [pdf.space(8), pdf.text(l.title, "title")]
+    first, *rest = l.paragraphs
+    story.append(pdf.text(first, "small"))
+    story += [pdf.text(p, "heading" if i == 3 else "body") for i, p in enumerate(rest, 1)]
+    return story
+
+
+def file_name(student_id: str) -> str:
+    """A student's letter file name: the id with anything but letters, digits, - and _ as _."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", student_id) or "_"
+
+
+def write_letters(run: RunFolder, _: Texts, out: Path) -> dict[str, int]:
+    """Write students/ID.pdf for every student and municipalities/SLUG.pdf (their letters merged)."""
+    (out / "students").mkdir()
+    (out / "municipalities").mkdir()
+    by_home: dict[str, list[Letter]] = {}
+    footer = run.heading_line(_)
+    for student_id in run.placements["student_id"]:
+        one = letter(run, student_id, _)
+        pdf.build(out / "students" / f"{file_name(student_id)}.pdf", _story(one), one.title, footer, _("doc.page"))
+        by_home.setdefault(one.home_municipality, []).append(one)
+    for home, letters in sorted(by_home.items()):
+        story: list = []
+        for i, one in enumerate(letters):
+            if i:
+                story.append(PageBreak())
+            story += _story(one)
+        name = slug(home) if home else "unknown"
+        pdf.build(out / "municipalities" / f"{name}.pdf", story, _("letter.title"), footer, _("doc.page"))
+    return {"letters": len(run.placements), "municipalities": len(by_home)}

@@ -1,0 +1,143 @@
+"""A finished run as the documents read it: the output folder of ``match`` or ``round --out``,
+and, when given, the round's input folder for what only it holds (names, home municipalities,
+addresses).
+
+The documents (lists, letters) never match again: every fact they print comes from
+placements.csv, applications.csv, programmes.csv and run.json, the same files ``explain`` reads.
+The input's students file is used only when its sha256 is the one the run recorded, so a list
+never joins names from another version of the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from admissions.errors import InvalidArgument, InvalidInput
+from admissions.io.contract import ADDRESS_COLUMNS, STUDENTS
+from admissions.io.output import RUN_RECORD
+from admissions.io.readers import find_file, read_table
+from admissions.io.safety import unescape_frame
+from admissions.reports.explain import EXPLAIN_FILES
+from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
+
+#: The students.csv columns a document may show about a student besides the id; only lists and
+#: letters read them, never an aggregate output.
+PERSON_COLUMNS = ("name", "home_municipality", *ADDRESS_COLUMNS)
+#: The round kinds a run record names (``kind`` of a season round; a plain ``match`` otherwise).
+ROUND_KINDS = ("match", "preliminary", "final", "reserve", "simulation")
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """The tables of one run's output folder (text cells, exact values) and its run record.
+
+    ``students`` has one row per student of placements.csv, indexed by student_id, with the
+    PERSON_COLUMNS (empty strings where the input gives none or no input was given).
+    """
+
+    folder: Path
+    record: dict
+    placements: pd.DataFrame
+    applications: pd.DataFrame
+    programmes: pd.DataFrame
+    students: pd.DataFrame
+
+    @property
+    def round_kind(self) -> str:
+        kind = self.record.get("kind") or self.record.get("command") or "match"
+        return kind if kind in ROUND_KINDS else "match"
+
+    @property
+    def run_id(self) -> int | None:
+        return self.record.get("run_id")
+
+    @property
+    def seed(self) -> int:
+        return int(self.record.get("seed", self.record.get("config", {}).get("seed", 0)))
+
+    @property
+    def date(self) -> dt.date:
+        started = self.record.get("started_at")
+        return dt.datetime.fromisoformat(started).date() if started else dt.date.today()
+
+    @property
+    def language(self) -> str:
+        return self.record.get("config", {}).get("language") or DEFAULT_LANGUAGE
+
+    @property
+    def answer_by(self) -> dt.date | None:
+        value = self.record.get("config", {}).get("answer_by")
+        return dt.date.fromisoformat(value) if value else None
+
+    def heading(self, _: Texts) -> list[tuple[str, str]]:
+        """What every document names: round, run, date, seed (label, value) in the document's language."""
+        return [
+            (_("doc.round"), _(f"round.{self.round_kind}")),
+            (_("doc.run"), str(self.run_id) if self.run_id is not None else _("doc.run_single")),
+            (_("doc.date"), _.date(self.date)),
+            (_("doc.seed"), str(self.seed)),
+        ]
+
+    def heading_line(self, _: Texts) -> str:
+        """The heading as one line: 'Omgång: Slutlig antagning · Körning: 3 · Datum: 2027-07-01 · Frö: 7'."""
+        return " · ".join(f"{label}: {value}" for label, value in self.heading(_))
+
+
+def _read_output(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / name
+    if not path.is_file():
+        raise InvalidArgument(
+            f"{folder}: has no {name}; give the output folder of `admissions match` or `admissions round "
+            f"--out` (it holds {', '.join(EXPLAIN_FILES)} and {RUN_RECORD})"
+        )
+    return unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
+
+
+def read_run_folder(folder: Path, inputs: Path | None = None, language: str | None = None) -> tuple[RunFolder, Texts]:
+    """Read a run's output folder (and, when given, the students file of its input folder).
+
+    ``language`` overrides the run's (admissions.toml ``language``, default Swedish). Raises
+    InvalidArgument when ``folder`` is not a run's output or ``inputs`` holds a students file other
+    than the one the run read (its sha256 differs from run.json's).
+    """
+    folder = Path(folder)
+    record_path = folder / RUN_RECORD
+    if not record_path.is_file():
+        _read_output(folder, RUN_RECORD)
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    placements = _read_output(folder, "placements.csv")
+    applications = _read_output(folder, "applications.csv")
+    programmes = _read_output(folder, "programmes.csv")
+    students = pd.DataFrame({"student_id": placements["student_id"]})
+    if inputs is not None:
+        students = students.merge(_input_students(Path(inputs), record), on="student_id", how="left")
+    for column in PERSON_COLUMNS:
+        students[column] = students[column].fillna("") if column in students else ""
+    run = RunFolder(folder, record, placements, applications, programmes,
+                    students.set_index("student_id")[list(PERSON_COLUMNS)])
+    chosen = language or run.language
+    check_language(chosen)
+    return run, texts(chosen)
+
+
+def _input_students(inputs: Path, record: dict) -> pd.DataFrame:
+    path, problems = find_file(inputs, STUDENTS)
+    if path is None:
+        raise InvalidInput(problems) if problems else InvalidArgument(f"{inputs}: has no students file")
+    read = read_table(path, STUDENTS.name)
+    if read.table is None:
+        raise InvalidInput(read.problems)
+    recorded = record.get("inputs", {}).get(STUDENTS.name, {}).get("sha256")
+    if recorded is not None and recorded != read.table.sha256:
+        raise InvalidArgument(
+            f"{path}: is not the students file this run read (sha256 {read.table.sha256[:12]}..., "
+            f"run.json records {recorded[:12]}...); give the run's own input folder"
+        )
+    frame = read.table.frame
+    columns = ["student_id", *(c for c in PERSON_COLUMNS if c in frame.columns)]
+    return frame[columns].astype(object).where(frame[columns].notna(), "").astype(str).map(str.strip)

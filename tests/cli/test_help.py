@@ -1,0 +1,51 @@
+"""Every command's help shows its source's texts as written (brackets, defaults), and --version."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import click
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from admissions import __version__
+from admissions.cli import app
+
+runner = CliRunner()
+COMMANDS = sorted(typer.main.get_command(app).commands)
+
+
+def plain(text: str) -> str:
+    """Whitespace as one space; a line broken after a hyphen (cut-/off) joined again."""
+    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text)).strip()
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"admissions {__version__}\n"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_help_shows_every_text_of_the_source(name):
+    command = typer.main.get_command(app).commands[name]
+    result = runner.invoke(app, [name, "--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    shown = plain(result.output)
+    callback = command.callback
+    for paragraph in inspect.cleandoc(callback.__doc__).split("\n\n"):
+        assert plain(paragraph) in shown, (name, paragraph)
+    for param in command.params:
+        if isinstance(param, (click.Option, click.Argument)) and getattr(param, "help", None):
+            assert plain(param.help) in shown, (name, param.name)
+
+
+def test_brackets_and_defaults_survive():
+    result = runner.invoke(app, ["match", "--help"], terminal_width=100)
+    shown = plain(result.output)
+    assert "[default: 0, or admissions.toml]" in shown
+    assert "[default: lottery]" in shown
+    listed = plain(runner.invoke(app, ["lottery", "--help"], terminal_width=100).output)
+    assert "[default: 1000]" in listed

@@ -1,0 +1,248 @@
+"""Lists per school and decision letters: the same facts as `explain` for every student, rendered
+PDFs (pdftotext, pdftoppm) with whole columns, workbooks, languages and the optional address columns."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from admissions.cli import app
+from admissions.outputs import run_match
+from admissions.reports.explain import explain_student
+from admissions.reports.language import texts
+from admissions.reports.letters import letter, reason_text
+from admissions.reports.lists import school_lists
+from admissions.reports.run_folder import read_run_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "samples" / "skane-2000"
+EXAMPLES = ROOT / "tests" / "data" / "rules"
+runner = CliRunner()
+
+
+def poppler(tool: str) -> str:
+    binary = shutil.which(tool)
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is missing in CI: .ci/run installs poppler-utils")
+        pytest.skip(f"{tool} is not installed (poppler-utils; it is in CI)")
+    return binary
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run([poppler("pdftotext"), str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run([poppler("pdfinfo"), str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample region with names and addresses, matched with an answer-by date."""
+    folder = tmp_path_factory.mktemp("sample-in")
+    for path in SAMPLE.iterdir():
+        shutil.copy(path, folder / path.name)
+    students = pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
+    students["name"] = ["Elev <" + s[-4:] + "> & Co" for s in students["student_id"]]
+    students["address"] = "Storgatan 1"
+    students["postal_code"] = "211 22"
+    students["city"] = "Malmö"
+    students.to_csv(folder / "students.csv", index=False)
+    (folder / "admissions.toml").write_text('answer_by = 2027-07-01\n', encoding="utf-8")
+    out = tmp_path_factory.mktemp("sample-out") / "out"
+    run_match(folder, out, seed=0)
+    return folder, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_letters_say_what_explain_says_for_every_student(sample, language):
+    folder, out = sample
+    run, _ = read_run_folder(out, folder, language)
+    assert len(run.placements) == 2000
+    for student_id in run.placements["student_id"]:
+        summary, choices = explain_student(out, student_id)
+        one = letter(run, student_id, _)
+        text = "\n".join(one.paragraphs)
+        assert one.address == (f"Elev <{student_id[-4:]}> & Co", "Storgatan 1", "211 22 Malmö")
+        if " is admitted to " in summary:
+            placed = summary.split(" is admitted to ")[1].split(" ")[0]
+            rank = next(c.choice_rank for c in choices if c.programme_id == placed)
+            assert _("letter.result_admitted", programme_id=placed, programme=next(
+                c.offer for c in choices if c.programme_id == placed), rank=rank) in text
+        else:
+            assert _("letter.result_none") in text
+        for c in choices:
+            paragraph = next(p for p in one.paragraphs
+                             if p.startswith(_("letter.choice", rank=c.choice_rank, programme_id=c.programme_id,
+                                               programme=c.offer)))
+            if c.outcome == "admitted":
+                assert _("outcome.admitted") in paragraph
+            elif c.outcome == "reserve":
+                assert _("outcome.reserve_position", position=c.reserve_position) in paragraph
+            elif c.outcome == "ineligible":
+                assert _("outcome.ineligible", reason=reason_text(c.ineligible_reason, _)) in paragraph
+            else:
+                assert _(f"outcome.{c.outcome}") in paragraph
+            if c.score is not None and c.outcome in ("admitted", "reserve"):
+                assert _("letter.score", score=_.number(c.score), tier=_(f"tier.{c.tier}")) in paragraph
+            if c.cutoff_merit is not None and c.outcome in ("admitted", "reserve"):
+                assert _("letter.cutoff", cutoff=_.number(c.cutoff_merit), tier=_(f"tier.{c.cutoff_tier}")) in paragraph
+        if " is admitted to " in summary:
+            assert _("letter.answer_by", date=_.date(pd.Timestamp("2027-07-01").date())) in text
+
+
+@pytest.mark.slow
+def test_lists_hold_every_student_where_explain_puts_them(sample):
+    folder, out = sample
+    run, _ = read_run_folder(out, folder)
+    admitted, reserves = school_lists(run)
+    admitted_at = dict(zip(admitted["student_id"], admitted["programme_id"]))
+    reserve_at = {(s, p): int(r) for s, p, r in reserves[["student_id", "programme_id", "reserve_position"]].itertuples(index=False)}
+    for student_id in run.placements["student_id"]:
+        _summary, choices = explain_student(out, student_id)
+        placed = [c.programme_id for c in choices if c.outcome == "admitted"]
+        assert admitted_at.get(student_id) == (placed[0] if placed else None)
+        for c in choices:
+            if c.outcome == "reserve":
+                assert reserve_at[(student_id, c.programme_id)] == c.reserve_position
+    assert len(reserve_at) == (run.applications["outcome"] == "reserve").sum()
+    # Reserve lists are in reserve order, 1, 2, 3, ... per offer.
+    for _pid, line in reserves.groupby("programme_id", sort=False):
+        assert line["reserve_position"].astype(int).tolist() == list(range(1, len(line) + 1))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A worked example with a name and an address for S1 only (S2 has none)."""
+    folder = tmp_path_factory.mktemp("small-in")
+    for path in (EXAMPLES / "second_hand_loses").iterdir():
+        shutil.copy(path, folder / path.name)
+    students = pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
+    students["name"] = ["Anna Åberg", ""]
+    students["address"] = ["Storgatan 1", ""]
+    students["postal_code"] = ["21122", ""]
+    students["city"] = ["Malmö", ""]
+    students.to_csv(folder / "students.csv", index=False)
+    (folder / "admissions.toml").write_text('seed = 5\nanswer_by = 2027-07-01\n', encoding="utf-8")
+    out = tmp_path_factory.mktemp("small-out") / "out"
+    run_match(folder, out)
+    return folder, out
+
+
+def test_letters_command_writes_a_letter_per_student_and_per_municipality(small, tmp_path):
+    folder, out = small
+    result = runner.invoke(app, ["letters", str(out), "--input", str(folder), "--out", str(tmp_path / "letters")])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote 2 letters (2 municipality files) to {tmp_path / 'letters'}\n"
+    letters = tmp_path / "letters"
+    assert sorted(p.name for p in (letters / "students").iterdir()) == ["S1.pdf", "S2.pdf"]
+    assert sorted(p.name for p in (letters / "municipalities").iterdir()) == ["halmstad.pdf", "malmo.pdf"]
+    text = " ".join(pdf_text(letters / "students" / "S1.pdf").split())
+    assert "Anna Åberg Storgatan 1 21122 Malmö" in text
+    assert "Antagningsbesked" in text
+    assert "Du är antagen till MAL-SA (SA, Malmö Borgarskola, Malmö), ditt val nr 2." in text
+    assert ("Val 1, MAL-NA (NA, Malmö Latinskola, Malmö): Reserv nummer 1 (en plats som blir ledig går till "
+            "den första reserven).") in text
+    assert "Antagningspoäng: 150 (förstahandssökande)." in text
+    assert "Sökande i en grupp före din (förstahandssökande) fyllde platserna." in text
+    assert "Svara på erbjudandet senast 2027-07-01." in text
+    assert "Frö (lottning): 5" in text
+    assert pdf_pages(letters / "students" / "S1.pdf") == 1
+    assert oct((letters / "students" / "S1.pdf").stat().st_mode & 0o777) == "0o600"
+    png = tmp_path / "page"
+    subprocess.run([poppler("pdftoppm"), "-r", "40", "-png", "-f", "1", "-l", "1",
+                    str(letters / "students" / "S1.pdf"), str(png)], check=True)
+    assert (tmp_path / "page-1.png").stat().st_size > 1000
+
+
+def test_letters_in_english_on_request(small, tmp_path):
+    folder, out = small
+    result = runner.invoke(app, ["letters", str(out), "--language", "en", "--out", str(tmp_path / "en")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(tmp_path / "en" / "students" / "S1.pdf").split())
+    assert "Admission decision" in text
+    assert "You are admitted to MAL-SA (SA, Malmö Borgarskola, Malmö), your choice no. 2." in text
+    assert "Answer the offer by 1 July 2027." in text
+    assert "Anna" not in text  # no --input: ids only
+
+
+def test_letters_refuse_another_students_file(small, tmp_path):
+    folder, out = small
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    (other / "students.csv").write_text((folder / "students.csv").read_text() + "S3,Malmö,200,0.5,,,,\n")
+    result = runner.invoke(app, ["letters", str(out), "--input", str(other), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert "is not the students file this run read" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_unknown_language_is_a_clean_error(small, tmp_path):
+    _folder, out = small
+    result = runner.invoke(app, ["lists", str(out), "--language", "de", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert result.output == "Error: language == 'de', must be one of sv, en\n"
+
+
+def test_lists_command_writes_schools_and_offices(small, tmp_path):
+    folder, out = small
+    result = runner.invoke(app, ["lists", str(out), "--input", str(folder), "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 0, result.output
+    lists = tmp_path / "lists"
+    assert sorted(p.name for p in (lists / "schools").iterdir()) == [
+        "malmo-malmo-borgarskola.pdf", "malmo-malmo-borgarskola.xlsx",
+        "malmo-malmo-latinskola.pdf", "malmo-malmo-latinskola.xlsx"]
+    assert sorted(p.name for p in (lists / "offices").iterdir()) == ["malmo.pdf", "malmo.xlsx"]
+    book = openpyxl.load_workbook(lists / "schools" / "malmo-malmo-latinskola.xlsx")
+    assert book.sheetnames == ["Om listan", "Antagna", "Reserver", "Statistik"]
+    about = [tuple(r) for r in book["Om listan"].iter_rows(values_only=True)]
+    assert about[:6] == [("Uppgift", "Värde"), ("Avser", "Malmö Latinskola, Malmö"),
+                         ("Omgång", "Antagningsomgång"), ("Körning", "enskild körning (match)"),
+                         ("Datum", about[4][1]), ("Frö (lottning)", "5")]
+    reserves = [tuple(r) for r in book["Reserver"].iter_rows(values_only=True)]
+    assert reserves == [("Utbildnings-id", "Reservplats", "Elev-id", "Namn", "Hemkommun", "Val nr", "Poäng"),
+                        ("MAL-NA", 1, "S1", "Anna Åberg", "Halmstad", 1, 340)]
+    admitted = [tuple(r) for r in book["Antagna"].iter_rows(values_only=True)]
+    assert admitted == [("Utbildnings-id", "Elev-id", "Namn", "Hemkommun", "Val nr", "Poäng"),
+                        ("MAL-NA", "S2", None, "Malmö", 1, 150)]
+    text = pdf_text(lists / "schools" / "malmo-malmo-latinskola.pdf")
+    for header in ("Utbildnings-id", "Förstahandssökande", "Antagningspoäng", "Reservplats", "Hemkommun"):
+        assert header in text.split("\n"), header  # a whole column header: no word cut over two lines
+    office = " ".join(pdf_text(lists / "offices" / "malmo.pdf").split())
+    assert "Antagningskansliet Malmö: sammanställning" in office
+    assert "S1" not in office and "Anna" not in office  # the office summary is aggregate
+
+
+def test_address_columns_are_validated(tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "second_hand_loses", folder)
+    students = pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
+    students["address"] = ["Storgatan 1", "Lilla torg 2"]
+    students["postal_code"] = ["2112", "211 22"]
+    students["city"] = ["Malmö", ""]
+    students.to_csv(folder / "students.csv", index=False)
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        "error: students.csv, row 2, column postal_code: value '2112': postal_code must be a Swedish postal "
+        "code of five digits (NNN NN or NNNNN)",
+        "error: students.csv, row 3, column city: value '': city is empty but the row gives part of an "
+        "address: give address, postal_code, city together or none of them",
+    ]
+
+
+def test_names_never_reach_aggregate_outputs(small):
+    _folder, out = small
+    for name in ("programmes.csv", "dimensioning.csv", "flows.csv", "report.html"):
+        assert "Anna" not in (out / name).read_text(encoding="utf-8")

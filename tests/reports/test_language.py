@@ -1,0 +1,93 @@
+"""The message catalogue: complete in Swedish and English, and numbers and dates per language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datetime as dt
+import pytest
+from babel.messages.extract import extract_from_dir
+
+from admissions.reports.language import LANGUAGES, catalogue, texts
+from admissions.reports.letters import FIXED_REASONS
+from admissions.reports.run_folder import ROUND_KINDS
+from admissions.rules.guarantee import GUARANTEED_TIER
+from admissions.rules.selection import TIER_NAMES
+
+PACKAGE = Path(__file__).resolve().parents[2] / "admissions"
+#: Keys the code builds from a vocabulary (f"round.{kind}"), which extraction cannot see.
+DYNAMIC = (
+    {f"round.{kind}" for kind in ROUND_KINDS}
+    | {f"tier.{tier}" for tier in (GUARANTEED_TIER, *TIER_NAMES)}
+    | {f"letter.reserve_{reason}" for reason in ("tier", "below", "tie", "quota")}
+    | {f"outcome.{o}" for o in ("not_reached", "not_considered", "declined", "withdrawn")}
+    | set(FIXED_REASONS.values())
+    | {"format.date", "format.sek"}  # Texts.date and Texts.sek look them up as self(...)
+)
+
+
+def used_keys() -> set[str]:
+    """Every literal key passed to ``_(...)`` in the package's source."""
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            PACKAGE, method_map=[("**.py", "python")], keywords={"_": None}):
+        key = message if isinstance(message, str) else message[0]
+        if key and "{" not in key:
+            found.add(key)
+    return found
+
+
+def test_the_code_uses_keys_and_the_dynamic_ones_are_found():
+    used = used_keys()
+    assert {"letter.title", "col.student_id", "lists.office_title", "doc.page"} <= used
+    assert len(used) > 60
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_key_is_translated(language):
+    messages = {m.id: m.string for m in catalogue(language) if m.id}
+    missing = sorted(k for k in used_keys() | DYNAMIC if not messages.get(k, "").strip())
+    assert missing == []
+
+
+def test_both_catalogues_have_the_same_keys_and_placeholders():
+    import string
+
+    sv = {m.id: m.string for m in catalogue("sv") if m.id}
+    en = {m.id: m.string for m in catalogue("en") if m.id}
+    assert set(sv) == set(en)
+    unused = sorted(set(sv) - used_keys() - DYNAMIC)
+    assert unused == []
+
+    def fields(text):
+        return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)
+
+    assert {k: fields(v) for k, v in sv.items()} == {k: fields(v) for k, v in en.items()}
+
+
+def test_swedish_numbers_percentages_dates():
+    _ = texts("sv")
+    assert _.number(12345) == "12\u00a0345"
+    assert _.number(237.5) == "237,5"
+    assert _.number(261.25) == "261,25"
+    assert _.percent(0.788) == "78,8\u00a0%"
+    assert _.date(dt.date(2027, 7, 1)) == "2027-07-01"
+    assert _.sek(3956200) == "3\u00a0956\u00a0200 kr"
+    assert _("outcome.reserve_position", position=3).startswith("Reserv nummer 3 ")
+
+
+def test_english_numbers_percentages_dates():
+    _ = texts("en")
+    assert _.number(12345) == "12,345"
+    assert _.number(237.5) == "237.5"
+    assert _.percent(0.788) == "78.8%"
+    assert _.date(dt.date(2027, 7, 1)) == "1 July 2027"
+    assert _.sek(3956200) == "SEK 3,956,200"
+    assert _("letter.title") == "Admission decision"
+
+
+def test_an_unknown_language_is_refused():
+    from admissions.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="language == 'de', must be one of sv, en"):
+        texts("de")
