@@ -151,31 +151,57 @@ def _integer(text: str) -> int | None:
     return int(float(text)) if text != "" else None
 
 
+@dataclass(frozen=True)
+class ExplainTables:
+    """A match output's placements, applications and programmes, keyed for one lookup per student.
+
+    ``placed``: student_id -> placements row; ``choices``: student_id -> their applications rows in
+    choice order; ``offers``: programme_id -> programmes row (rows as dicts of exact text values).
+    Built once, so that explaining every student of a round (the letters) costs one pass.
+    """
+
+    placed: dict[str, dict]
+    choices: dict[str, list[dict]]
+    offers: dict[str, dict]
+
+    @classmethod
+    def from_frames(cls, placements: pd.DataFrame, applications: pd.DataFrame,
+                    programmes: pd.DataFrame) -> ExplainTables:
+        choices: dict[str, list[dict]] = {}
+        for app in applications.to_dict("records"):
+            choices.setdefault(app["student_id"], []).append(app)
+        for rows in choices.values():
+            rows.sort(key=lambda app: int(app["choice_rank"]))
+        return cls(
+            placed={row["student_id"]: row for row in placements.to_dict("records")},
+            choices=choices,
+            offers={row["programme_id"]: row for row in programmes.to_dict("records")},
+        )
+
+
+def read_explain_tables(folder: Path) -> ExplainTables:
+    """placements, applications and programmes of a match output, with their exact values, keyed."""
+    return ExplainTables.from_frames(*(_read(Path(folder), name) for name in EXPLAIN_FILES))
+
+
 def explain_facts(
-    folder: Path, student_id: str, tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+    folder: Path, student_id: str, tables: ExplainTables | None = None,
 ) -> tuple[int | None, list[ChoiceExplained]]:
     """The choice rank the student is placed on (None: no place) and each of their choices with its figures.
 
-    ``tables`` are placements, applications and programmes as read from ``folder`` (read here
-    when not given; the letters pass them once for every student). Raises InvalidArgument when
-    ``folder`` is not a match output or the student is not in it.
+    ``tables`` are the folder's tables (read here when not given; the letters read them once for
+    every student). Raises InvalidArgument when ``folder`` is not a match output or the student is
+    not in it.
     """
     folder = Path(folder)
     if tables is None:
-        tables = (_read(folder, "placements.csv"), _read(folder, "applications.csv"), _read(folder, "programmes.csv"))
-    placements, applications, programmes = tables
-    row = placements[placements["student_id"] == student_id]
-    if row.empty:
+        tables = read_explain_tables(folder)
+    placed = tables.placed.get(student_id)
+    if placed is None:
         raise InvalidArgument(f"student_id == {student_id!r}, must be a student of {folder / 'placements.csv'}")
-    programmes = programmes.set_index("programme_id")
-    mine = applications[applications["student_id"] == student_id].copy()
-    mine["rank"] = mine["choice_rank"].astype(int)
-    mine = mine.sort_values("rank", kind="stable")
-
     choices = []
-    for app in mine.itertuples(index=False):
-        known = app.programme_id in programmes.index
-        offer = programmes.loc[app.programme_id] if known else None
+    for app in tables.choices.get(student_id, []):
+        offer = tables.offers.get(app["programme_id"])
         if offer is not None:
             what = " ".join(part for part in (offer["programme_code"], offer["orientation"]) if part)
             label = f"{what} at {offer['school']} in {offer['municipality']}"
@@ -183,22 +209,21 @@ def explain_facts(
         else:
             label = where = "programme not in programmes.csv"
         choices.append(ChoiceExplained(
-            choice_rank=app.rank,
-            programme_id=app.programme_id,
+            choice_rank=int(app["choice_rank"]),
+            programme_id=app["programme_id"],
             programme=label,
             offer=where,
-            outcome=app.outcome,
-            ineligible_reason=app.ineligible_reason,
-            tier=_integer(app.tier),
-            score=_number(app.score),
-            reserve_position=_integer(app.reserve_position),
+            outcome=app["outcome"],
+            ineligible_reason=app["ineligible_reason"],
+            tier=_integer(app["tier"]),
+            score=_number(app["score"]),
+            reserve_position=_integer(app["reserve_position"]),
             cutoff_merit=_number(offer["cutoff_merit"]) if offer is not None else None,
             cutoff_tier=_integer(offer["cutoff_tier"]) if offer is not None else None,
             admitted=_integer(offer["admitted"]) if offer is not None else None,
             seats=_integer(offer["seats"]) if offer is not None else None,
             reserves=_integer(offer["reserves"]) if offer is not None else None,
         ))
-    placed = row.iloc[0]
     return (int(placed["choice_rank"]) if placed["programme_id"] else None), choices
 
 

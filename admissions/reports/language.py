@@ -23,7 +23,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import parse_pattern
 
 from admissions.config import Language
 from admissions.errors import ConfigError
@@ -84,14 +84,13 @@ class Texts:
         """A count or a merit value without needless decimals (``12 345``, ``237,5``); empty for None."""
         if value is None or value != value:
             return ""
-        pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return _pattern("#,##0" + ("." + "#" * decimals if decimals else "")).apply(value, self.locale)
 
     def percent(self, share: float | None) -> str:
         """A share 0-1 as a percentage with one decimal (``78,8 %``); empty for None."""
         if share is None or share != share:
             return ""
-        return format_percent(share, format=self._percent_pattern, locale=self.locale)
+        return _pattern(self._percent_pattern).apply(share, self.locale)
 
     def sek(self, amount: float | None) -> str:
         """An amount in Swedish kronor, whole kronor (``3 956 200 kr`` / ``SEK 3,956,200``)."""
@@ -106,6 +105,12 @@ class Texts:
         if isinstance(value, dt.datetime):
             value = value.date()
         return format_date(value, self("format.date"), locale=self.locale)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):
+    """A CLDR number pattern, parsed once (parsing it is most of Babel's time per number)."""
+    return parse_pattern(pattern)
 
 
 def _last_zero_decimal(pattern: str) -> str:

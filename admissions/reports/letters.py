@@ -31,6 +31,7 @@ class Letter:
     address: tuple[str, ...]
     title: str
     paragraphs: tuple[str, ...]
+    heading_at: int = -1  # index of the paragraph that heads the choices
 
 
 def _tier(tier: int | None, _: Texts) -> str:
@@ -95,9 +96,8 @@ def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:
 
 def letter(run: RunFolder, student_id: str, _: Texts) -> Letter:
     """The letter of one student, from explain's facts about them in this run."""
-    placed, choices = explain_facts(run.folder, student_id, tables=(run.placements, run.applications,
-                                                                     run.programmes))
-    person = run.students.loc[student_id]
+    placed, choices = explain_facts(run.folder, student_id, run.explain_tables)
+    person = run.people[student_id]
     paragraphs = [run.heading_line(_), _("letter.student", student_id=student_id)]
     if placed is not None:
         offer = next((c for c in choices if c.choice_rank == placed), None)
@@ -110,6 +110,7 @@ def letter(run: RunFolder, student_id: str, _: Texts) -> Letter:
         paragraphs.append(_("letter.result_reserves", offers=", ".join(reserve_on)))
     if not choices:
         paragraphs.append(_("letter.no_choices"))
+    heading_at = len(paragraphs)
     paragraphs.append(_("letter.choices_heading"))
     paragraphs += [choice_paragraph(c, _) for c in choices]
     answer_by = run.answer_by
@@ -120,7 +121,7 @@ def letter(run: RunFolder, student_id: str, _: Texts) -> Letter:
     paragraphs.append(_("letter.rules"))
     address = tuple(x for x in (person["name"], person["address"],
                                 f"{person['postal_code']} {person['city']}".strip()) if x)
-    return Letter(student_id, person["home_municipality"], address, _("letter.title"), tuple(paragraphs))
+    return Letter(student_id, person["home_municipality"], address, _("letter.title"), tuple(paragraphs), heading_at)
 
 
 def _story(l: Letter) -> list:
@@ -128,7 +129,7 @@ def _story(l: Letter) -> list:
     story += [pdf.space(8), pdf.text(l.title, "title")]
     first, *rest = l.paragraphs
     story.append(pdf.text(first, "small"))
-    story += [pdf.text(p, "heading" if i == 3 else "body") for i, p in enumerate(rest, 1)]
+    story += [pdf.text(p, "heading" if i == l.heading_at else "body") for i, p in enumerate(rest, 1)]
     return story
 
 

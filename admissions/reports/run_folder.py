@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,7 @@ from admissions.io.contract import ADDRESS_COLUMNS, STUDENTS
 from admissions.io.output import RUN_RECORD
 from admissions.io.readers import find_file, read_table
 from admissions.io.safety import unescape_frame
-from admissions.reports.explain import EXPLAIN_FILES
+from admissions.reports.explain import EXPLAIN_FILES, ExplainTables
 from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
 
 #: The students.csv columns a document may show about a student besides the id; only lists and
@@ -32,7 +33,7 @@ PERSON_COLUMNS = ("name", "home_municipality", *ADDRESS_COLUMNS)
 ROUND_KINDS = ("match", "preliminary", "final", "reserve", "simulation")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunFolder:
     """The tables of one run's output folder (text cells, exact values) and its run record.
 
@@ -46,6 +47,16 @@ class RunFolder:
     applications: pd.DataFrame
     programmes: pd.DataFrame
     students: pd.DataFrame
+
+    @cached_property
+    def explain_tables(self) -> ExplainTables:
+        """The run's tables keyed as ``explain`` reads them, built once."""
+        return ExplainTables.from_frames(self.placements, self.applications, self.programmes)
+
+    @cached_property
+    def people(self) -> dict[str, dict[str, str]]:
+        """student_id -> the PERSON_COLUMNS of the student."""
+        return self.students.to_dict("index")
 
     @property
     def round_kind(self) -> str:

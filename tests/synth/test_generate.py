@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 
 from admissions.cli import app
 from admissions.errors import InvalidArgument
-from admissions.io.contract import APPLICATIONS, GRADE_POINTS, GRADES, MUNICIPALITIES, PROGRAMMES, STUDENTS
+from admissions.io.contract import (
+    ADDRESS_COLUMNS, APPLICATIONS, GRADE_POINTS, GRADES, MUNICIPALITIES, PROGRAMMES, STUDENTS,
+)
 from admissions.synth import generate_region, write_region
 from admissions.synth.region import load_offers
 
@@ -62,9 +64,10 @@ def test_committed_sample_is_what_the_generator_writes(region):
 
 
 def test_columns_are_the_contract_columns_in_order(files):
-    # Optional columns the generator does not write (students' own coordinates: the demand model
-    # then places them at their municipality's centre).
-    skipped = {"lottery", "eligible", "latitude", "longitude"}
+    # Optional columns the generator does not write: students' own coordinates (the demand model
+    # then places them at their municipality's centre) and the letters' name and address (no
+    # personal data is generated).
+    skipped = {"lottery", "eligible", "latitude", "longitude", "name", *ADDRESS_COLUMNS}
     for spec in (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES):
         expected = [c for c in spec.column_names if c not in skipped]
         assert list(files[spec.name].columns) == expected, spec.name
