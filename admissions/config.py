@@ -10,7 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from admissions.errors import ConfigError
-from admissions.io.contract import CONFIG_FILE
+from admissions.io.contract import CONFIG_FILE, SEED_LIMIT
+from admissions.io.problems import Problem
+from admissions.io.readers import decode_text
 
 TieBreakKey = Literal["choice_rank", "grade_value", "n_grades", "lottery"]
 #: Languages of the documents people read (admissions.reports.language); the first is the default.
@@ -31,7 +33,7 @@ class RoundConfig(BaseModel):
 
     tie_break: tuple[TieBreakKey, ...] = ("lottery",)
     max_choices: int | None = Field(default=None, ge=1)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, lt=SEED_LIMIT)
     #: What a holder's silence means in a reserve round: keep the seat (and stay a reserve on higher
     #: choices), or "accept" as in Stockholm (recorded as an acceptance of the held seat).
     no_answer: Literal["keep", "accept"] = "keep"
@@ -39,26 +41,51 @@ class RoundConfig(BaseModel):
     answer_by: dt.date | None = None
 
 
+def read_settings(folder: Path) -> tuple[dict, list[Problem]]:
+    """The settings of the folder's ``admissions.toml`` (empty when it has none) and every problem in it.
+
+    The file may be UTF-8 (with or without BOM) or Windows-1252, as every text input
+    (admissions.io.readers.decode_text). A file that is not TOML, or a setting that is unknown or
+    out of range, is a problem; the settings are then empty.
+    """
+    path = Path(folder) / CONFIG_FILE
+    if not path.is_file():
+        return {}, []
+    text, _, problem = decode_text(path.read_bytes(), path.name)
+    if problem is not None:
+        return {}, [problem]
+    try:
+        settings = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return {}, [Problem(path.name, None, None, None, f"not a valid TOML file: {exc}")]
+    try:
+        RoundConfig.model_validate(settings)
+    except ValidationError as exc:
+        return {}, [Problem(path.name, None, None, None, message) for message in _messages(exc)]
+    return settings, []
+
+
 def load_config(folder: Path, **overrides: object) -> RoundConfig:
     """Read ``admissions.toml`` from the folder (when there is one) and apply the overrides.
 
     Overrides whose value is None are ignored, so command-line options that were not given leave the
-    file's settings alone.
+    file's settings alone. A problem in the file raises ConfigError naming it (load_round reports
+    it with every other problem of the folder); a wrong override raises ConfigError too.
     """
-    settings: dict[str, object] = {}
-    path = Path(folder) / CONFIG_FILE
-    if path.is_file():
-        try:
-            settings.update(tomllib.loads(path.read_text(encoding="utf-8")))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not a valid TOML file: {exc}") from exc
+    settings, problems = read_settings(folder)
+    if problems:
+        raise ConfigError(problems[0].describe())
     settings.update({key: value for key, value in overrides.items() if value is not None})
     try:
         return RoundConfig.model_validate(settings)
     except ValidationError as exc:
-        messages = []
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"])
-            messages.append(f"{name} == {error.get('input')!r}, {error['msg'].lower()}")
-        source = path.name if path.is_file() else "the options"
-        raise ConfigError(f"{source}: " + "; ".join(messages)) from exc
+        raise ConfigError("the options: " + "; ".join(_messages(exc))) from exc
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    """'seed == 9223372036854775808, input should be less than 9223372036854775808', one per error."""
+    messages = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        messages.append(f"{name} == {error.get('input')!r}, {error['msg'].lower()}")
+    return messages

@@ -20,7 +20,7 @@ from admissions.config import RoundConfig, load_config
 from admissions.io.csv_format import format_floats
 from admissions.io.encode import EncodedRound, encode_round
 from admissions.io.problems import Problem
-from admissions.io.programme_types import ProgrammeTypes, load_programme_types
+from admissions.io.programme_types import ProgrammeTypes
 from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE
 from admissions.io.round_input import RoundInput
 from admissions.io.validate import load_round
@@ -291,9 +291,11 @@ def prepare_round(
     timings = Timings()
     folder = Path(folder)
     with timings.step("read and validate", progress):
-        config = load_config(folder, seed=seed, tie_break=tie_break, max_choices=max_choices)
+        # One entry point (shared with `validate`): every problem of the files, admissions.toml and
+        # the programme-type table together; then the options on top of the file's settings.
         data = load_round(folder)
-        types = load_programme_types(folder)  # load_round has checked every code against it
+        config = load_config(folder, seed=seed, tie_break=tie_break, max_choices=max_choices)
+        types = data.programme_types  # load_round has checked every code against it
     with timings.step("encode", progress):
         encoded = encode_round(data, config.max_choices)
     with timings.step("selection rules", progress):

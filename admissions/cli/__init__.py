@@ -9,6 +9,7 @@ import typer
 from admissions import __version__
 from admissions.cli import explain, generate, history, letters, lists, match, round, validate
 from admissions.cli import demand, lottery, plan, sweep, whatif
+from admissions.cli._output import one_line_errors
 
 app = typer.Typer(
     name="admissions",
@@ -37,23 +38,23 @@ def _main(
     """Upper-secondary admissions matching for Skåne and western Blekinge."""
 
 
-app.command("generate")(generate.generate)
-app.command("validate")(validate.validate)
-app.command("match")(match.match)
-app.command("round")(round.round_)
-app.command("void")(round.void)
-app.command("export")(round.export)
-app.command("answers")(round.answers)
-app.command("history")(history.history)
-app.command("diff")(history.diff)
-app.command("explain")(explain.explain)
-app.command("whatif")(whatif.whatif)
-app.command("sweep")(sweep.sweep)
-app.command("lottery")(lottery.lottery)
-app.command("demand")(demand.demand)
-app.command("plan")(plan.plan)
-app.command("lists")(lists.lists)
-app.command("letters")(letters.letters)
+app.command("generate")(one_line_errors(generate.generate))
+app.command("validate")(one_line_errors(validate.validate))
+app.command("match")(one_line_errors(match.match))
+app.command("round")(one_line_errors(round.round_))
+app.command("void")(one_line_errors(round.void))
+app.command("export")(one_line_errors(round.export))
+app.command("answers")(one_line_errors(round.answers))
+app.command("history")(one_line_errors(history.history))
+app.command("diff")(one_line_errors(history.diff))
+app.command("explain")(one_line_errors(explain.explain))
+app.command("whatif")(one_line_errors(whatif.whatif))
+app.command("sweep")(one_line_errors(sweep.sweep))
+app.command("lottery")(one_line_errors(lottery.lottery))
+app.command("demand")(one_line_errors(demand.demand))
+app.command("plan")(one_line_errors(plan.plan))
+app.command("lists")(one_line_errors(lists.lists))
+app.command("letters")(one_line_errors(letters.letters))
 
 
 def main() -> None:

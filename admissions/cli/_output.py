@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -13,6 +15,18 @@ from rich.console import Console
 
 from admissions.errors import AdmissionsError, InvalidInput
 from admissions.io.problems import Problem
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control and formatting character escaped (``\\x1b``, ``\\u202e``), line breaks too.
+
+    Text from input files (cell values, column and file names) reaches the terminal only through
+    this: an escape sequence in a Parquet column name must not retitle or clear the terminal, and
+    a right-to-left override must not reorder what follows it.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def problems_header(problems: Sequence[Problem], folder: Path | str) -> str:
@@ -35,8 +49,8 @@ def print_problems(problems: Sequence[Problem], folder: Path | str, out: Console
     ``error: applications.csv, row 7, column programme_id: value 'P9': programme_id not found in
     programmes.csv``. ``out`` is a rich Console or a text stream (default: stderr at call time).
     """
-    lines = [problems_header(problems, folder)]
-    lines += [f"{p.severity}: {p.describe()}" for p in problems]
+    lines = [terminal_safe(problems_header(problems, folder))]
+    lines += [terminal_safe(f"{p.severity}: {p.describe()}") for p in problems]
     if isinstance(out, Console):
         for line in lines:
             # Cell values may hold [brackets]: never read them as rich markup.
@@ -49,7 +63,7 @@ def print_problems(problems: Sequence[Problem], folder: Path | str, out: Console
 
 def fail(message: str) -> NoReturn:
     """Print 'Error: message' on stderr and exit with status 1."""
-    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.write(f"Error: {terminal_safe(message)}\n")
     sys.stderr.flush()
     raise typer.Exit(1)
 
@@ -69,3 +83,48 @@ def failures_reported(folder: Path, other: Path | None = None) -> Iterator[None]
         raise typer.Exit(1) from None
     except AdmissionsError as exc:
         fail(str(exc))
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an operating-system error: the path and what went wrong (full disk, read-only, permission)."""
+    where = exc.filename if exc.filename is not None else "a file"
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{where}: {what}"
+
+
+def sqlite_error_line(exc: sqlite3.Error, season: object | None) -> str:
+    """One line for an SQLite error of the season database (locked too long, full disk, read-only)."""
+    where = f"{season}: " if season is not None else ""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        text += " (another command held the season database too long; run this again when it has finished)"
+    return f"{where}season database: {text}"
+
+
+def one_line_errors(command: Callable) -> Callable:
+    """Wrap a command so that every failure ends in one line on stderr and exit status 1, never a traceback.
+
+    Every command is registered through this (admissions.cli): invalid input prints the problem
+    report; any other AdmissionsError, every OSError (full disk, read-only file system, permission
+    denied) and every SQLite error (database locked too long, disk full) prints one
+    "Error: ..." line. Exits the command chose (typer.Exit) pass through.
+    """
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InvalidInput as exc:
+            folder = kwargs.get("folder") or "the input"
+            print_problems(exc.problems, folder)
+            raise typer.Exit(1) from None
+        except AdmissionsError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(os_error_line(exc))
+        except sqlite3.Error as exc:
+            fail(sqlite_error_line(exc, kwargs.get("season")))
+        except MemoryError:
+            fail("not enough memory for this input")
+
+    return run

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import KeyFileOption, PseudonymiseOption
-from admissions.cli._output import fail
+from admissions.cli._output import fail, terminal_safe
 from admissions.errors import AdmissionsError
 
 
@@ -58,4 +58,5 @@ def explain(
                 text = f"Run {run_id} of {season}\n" + explain_text(Path(temporary), wanted)
     except AdmissionsError as exc:
         fail(str(exc))
-    typer.echo(text, nl=False)
+    # Ids and names come from input files: never raw control characters on the terminal.
+    typer.echo("\n".join(terminal_safe(line) for line in text.split("\n")), nl=False)

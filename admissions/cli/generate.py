@@ -10,13 +10,14 @@ import typer
 from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import fail
 from admissions.errors import AdmissionsError
+from admissions.io.contract import SEED_LIMIT
 from admissions.synth.generate import DEFAULT_N_STUDENTS, DEFAULT_SEED
 
 
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write; must be empty unless --force.")],
     students: Annotated[int, typer.Option("--students", min=1, help="Number of applicants.")] = DEFAULT_N_STUDENTS,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random generator; the same seed and size give the same files.")] = DEFAULT_SEED,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the random generator; the same seed and size give the same files.")] = DEFAULT_SEED,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty, replacing files of the same name.")] = False,
     shared_output: SharedOutputOption = False,
 ) -> None:

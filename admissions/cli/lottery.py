@@ -19,6 +19,7 @@ from admissions.cli.whatif import (
     WorkersOption,
     task_bar,
 )
+from admissions.io.contract import SEED_LIMIT
 
 
 #: Offers listed on the terminal, those whose placements the lottery decides most first.
@@ -29,7 +30,7 @@ def lottery(
     folder: FolderArgument,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder for lottery_students.csv, lottery_programmes.csv and run.json; replaced whole when the run succeeds [default: only print the summary].")] = None,
     draws: Annotated[int, typer.Option("--draws", help="Number of lottery draws.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws: draw d uses the lottery of the seed derived from (SEED, d).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the draws: draw d uses the lottery of the seed derived from (SEED, d).")] = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,

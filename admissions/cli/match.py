@@ -16,12 +16,13 @@ from admissions.cli._options import (
 )
 from admissions.cli._output import failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
+from admissions.io.contract import SEED_LIMIT
 
 
 def match(
     folder: Annotated[Path, typer.Argument(help="Input folder of the round (programmes, students, applications, municipalities, grades).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder; replaced whole when the run succeeds.")],
-    seed: Annotated[int | None, typer.Option(help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=SEED_LIMIT - 1, help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")] = None,
     tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain after tier and score, comma-separated from choice_rank, grade_value, n_grades, lottery [default: lottery].")] = None,
     max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices [default: all].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,

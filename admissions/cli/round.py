@@ -18,6 +18,7 @@ from admissions.cli._options import (
 from admissions.cli._output import fail, failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
 from admissions.season.kinds import ROUND_KINDS, RUN_KINDS
+from admissions.io.contract import SEED_LIMIT
 
 SEASON_HELP = "Season folder (its database is season.sqlite there) or the .sqlite file itself."
 
@@ -32,7 +33,7 @@ def round_(
     answers: Annotated[Path | None, typer.Option("--answers", help="answers.csv (student_id, answer: accept, decline, withdraw); " + " and ".join(k for k, p in ROUND_KINDS.items() if p.accepts_answers) + " rounds only.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the files of `admissions match` to this folder (they are recorded in the season either way: `admissions export`).")] = None,
     base: Annotated[int | None, typer.Option("--base", help="The run a reserve or trial round starts from, stated to be sure: refused unless it is the newest valid final or reserve run.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of the lottery when the input has none [default: 0; later rounds: the season's seed].")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=SEED_LIMIT - 1, help="Seed of the lottery when the input has none [default: 0; later rounds: the season's seed].")] = None,
     tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain, comma-separated.")] = None,
     max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,

@@ -19,10 +19,11 @@ from rich.table import Table
 from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import progress_printer
+from admissions.io.contract import SEED_LIMIT
 
 FolderArgument = Annotated[Path, typer.Argument(help="Input folder of the round (programmes, students, applications, municipalities, grades).")]
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder; replaced whole when the run succeeds.")]
-SeedOption = Annotated[int | None, typer.Option(help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")]
+SeedOption = Annotated[int | None, typer.Option(min=0, max=SEED_LIMIT - 1, help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")]
 WorkersOption = Annotated[int | None, typer.Option("--workers", help="Local worker processes [default: the cores available]; 1 runs everything in this process.")]
 SchedulerOption = Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask cluster at this scheduler address (e.g. tcp://10.0.0.5:8786) instead of local processes; needs the cluster extra: pip install 'admissions[cluster]'.")]
 #: Scenarios listed on the terminal (the file has them all).

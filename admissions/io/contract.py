@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+#: Seeds are 0 <= seed < SEED_LIMIT everywhere: command-line options, admissions.toml and the
+#: season database's INTEGER column (SQLite integers are signed 64-bit).
+SEED_LIMIT = 2**63
+
 ColumnKind = Literal["text", "int", "number", "bool", "choice", "grade"]
 
 GRADE_POINTS: dict[str, float] = {"A": 20.0, "B": 17.5, "C": 15.0, "D": 12.5, "E": 10.0, "F": 0.0}
@@ -165,7 +169,7 @@ PRICES = FileSpec(
     description="Inter-municipal price per student and year (riksprislista); the shipped list when absent.",
     columns=(
         ColumnSpec("programme_code", "text"),
-        ColumnSpec("price_sek", "number", minimum=0),
+        ColumnSpec("price_sek", "int", minimum=0, description="Whole SEK per student and year."),
     ),
 )
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from admissions.errors import ConfigError
 from admissions.io.problems import Problem
+from admissions.io.readers import decode_text
 
 ProgrammeKind = Literal["vocational", "preparatory", "imv", "not_vocational", "open"]
 TABLE_FILE = "programme_types.toml"
@@ -45,18 +46,36 @@ class ProgrammeTypes(BaseModel):
 
 
 def load_programme_types(folder: Path | None = None) -> ProgrammeTypes:
-    """The input folder's programme_types.toml when it has one, else the shipped table."""
+    """The input folder's programme_types.toml when it has one, else the shipped table.
+
+    Raises ConfigError naming the first problem of the table (see :func:`read_programme_types`).
+    """
+    table, problems = read_programme_types(folder)
+    if table is None:
+        raise ConfigError(problems[0].describe())
+    return table
+
+
+def read_programme_types(folder: Path | None = None) -> tuple[ProgrammeTypes | None, list[Problem]]:
+    """The programme-type table of a folder (its own file, else the shipped one) and the problems in it.
+
+    The folder's own file may be UTF-8 (with or without BOM) or Windows-1252, as every text input
+    (admissions.io.readers.decode_text). Returns None and the problems when it is not a valid table.
+    """
     local = None if folder is None else Path(folder) / TABLE_FILE
     if local is not None and local.is_file():
-        text, source = local.read_text(encoding="utf-8"), str(local.name)
+        text, _, problem = decode_text(local.read_bytes(), local.name)
+        if problem is not None:
+            return None, [problem]
+        source = local.name
     else:
         text = resources.files("admissions").joinpath("data", TABLE_FILE).read_text(encoding="utf-8")
         source = "admissions (shipped)"
     try:
         table = ProgrammeTypes.model_validate({**tomllib.loads(text), "source": source})
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ConfigError(f"{source}: not a valid programme-type table: {exc}") from exc
-    return table
+        return None, [Problem(TABLE_FILE, None, None, None, f"not a valid programme-type table: {exc}")]
+    return table, []
 
 
 def check_programme_codes(codes: list[str], table: ProgrammeTypes, file: str) -> list[Problem]:

@@ -4,6 +4,9 @@ Nothing here guesses a type: every cell is read as a string, so an id like ``001
 leading zeros and ``237,5`` reaches the validator as written. Whatever cannot be read becomes a
 :class:`~admissions.io.problems.Problem` naming the file, never a traceback.
 
+Every header name and cell is returned in Unicode NFC, so one name written in two forms (a composed
+``ö``, or ``o`` and a combining diaeresis as macOS writes it) is one name everywhere after.
+
 Row numbers are those a spreadsheet shows: the header is row 1, so the cell at position ``i`` of
 :attr:`Table.frame` is on row ``i + 2``. The readers keep that true by never dropping a row in the
 middle of a file: an empty row there is reported; only empty rows at the end are dropped (Excel
@@ -13,11 +16,14 @@ all the same.
 Formats:
 
 - CSV: comma-, semicolon- or tab-separated (sniffed from the header line), UTF-8 with or without
-  BOM, else Windows-1252 (how Swedish Excel saves "CSV"); strict UTF-8 is tried first. Quoted
+  BOM, else Windows-1252 (how Swedish Excel saves "CSV"); strict UTF-8 is tried first. Lines may
+  end in LF, CR LF or CR alone (Excel for Mac's "CSV (Macintosh)"). Quoted
   fields may hold separators, quotes (doubled) and line breaks. A file with control characters
   (NUL and the like) is not text; nor is one that is not UTF-8 yet holds UTF-8 Swedish letters
   (pasted together from both encodings: read as Windows-1252 it would say "MalmÃ¶").
-- XLSX: the first sheet, read with openpyxl; numbers that are whole are written without ".0", a
+- XLSX: the sheet named like the file, else the only visible sheet holding data (several, or data
+  on hidden sheets only, is a problem); formula cells give the value saved with them (a warning),
+  and a formula without a saved value is a problem. Read with openpyxl; numbers that are whole are written without ".0", a
   whole number shown with leading zeros by its cell format (``0000``) keeps them, booleans become
   ``true``/``false`` and dates ISO 8601.
 - Parquet: every column cast to text with pyarrow (whole floats without ".0").
@@ -46,6 +52,7 @@ import hashlib
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -70,6 +77,8 @@ MAX_INPUT_ENV = "ADMISSIONS_MAX_INPUT_MB"
 #: (55,000 students) has a 18 MB grades file; validating a 124 MB file of 4 million applications
 #: peaks at 1.6 GiB, so this keeps any file accepted under 2 GiB.
 MAX_FILE_BYTES = 128_000_000
+#: Largest value MAX_INPUT_ENV may set, in MB (a petabyte: any real file fits, and inf does not).
+MAX_INPUT_MB = 1_000_000_000
 #: Most columns a file may have.
 MAX_COLUMNS = 1_000
 #: Longest cell, in characters: ids, names and numbers are far shorter.
@@ -193,7 +202,7 @@ def read_table(path: Path, name: str | None = None) -> ReadResult:
     if suffix == ".csv":
         rows, problems, encoding, delimiter = _read_csv(data, file)
     elif suffix == ".xlsx":
-        rows, problems = _read_xlsx(data, file)
+        rows, problems = _read_xlsx(data, file, name)
         encoding = delimiter = None
     elif suffix == ".parquet":
         rows, problems = _read_parquet(data, file)
@@ -223,10 +232,10 @@ def max_file_bytes() -> int:
         megabytes = float(value)
     except ValueError:
         megabytes = -1.0
-    if not megabytes > 0:
+    if not 0 < megabytes <= MAX_INPUT_MB:  # nan, inf and 1e400 fail too
         from admissions.errors import ConfigError
 
-        raise ConfigError(f"{MAX_INPUT_ENV} == {value!r}, must be a number of megabytes > 0")
+        raise ConfigError(f"{MAX_INPUT_ENV} == {value!r}, must be a number of megabytes, 0 < MB <= {MAX_INPUT_MB:,}")
     return int(megabytes * 1_000_000)
 
 
@@ -277,6 +286,10 @@ def _read_csv(data: bytes, file: str):
     text, encoding, problem = decode_text(data, file)
     if problem is not None:
         return None, [problem], None, None
+    cr_only = "\r" in text and "\n" not in text
+    if cr_only:
+        # Excel for Mac's "CSV (Macintosh)" ends lines with CR alone: they are line ends.
+        text = text.replace("\r", "\n")
     if re.search(r"\S", text) is None:
         return None, [Problem(file, None, None, None,
                               "file is empty; it needs a header row with the column names")], encoding, None
@@ -292,7 +305,8 @@ def _read_csv(data: bytes, file: str):
     n_columns = re.sub(r'"[^"]*"', "", first_line).count(delimiter) + 1
     if n_columns > MAX_COLUMNS:
         return None, [_too_wide(n_columns, file)], encoding, delimiter
-    utf8 = data[len(_UTF8_BOM):] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
+    utf8 = (text.encode("utf-8") if cr_only or encoding == "cp1252"
+            else data[len(_UTF8_BOM):] if encoding == "utf-8-sig" else data)
     rows = _csv_with_arrow(utf8, delimiter)
     if rows is not None:
         return rows, [], encoding, delimiter
@@ -488,19 +502,34 @@ def _rectangle(header: list[str], records: Iterable[list[str]], file: str, probl
 # --- XLSX --------------------------------------------------------------------------------------
 
 
-def _read_xlsx(data: bytes, file: str):
+def _read_xlsx(data: bytes, file: str, name: str = ""):
+    """(header, frame) or None, and problems: the workbook's sheet to read, as Excel shows it.
+
+    The sheet is the one named like the file (``students``), else the only sheet holding data when
+    it is visible, else the only visible sheet; anything else (two visible sheets with data, data
+    on a hidden sheet only) is a problem naming the sheets. A formula cell gives the value Excel
+    saved with it, and a warning; a formula without a saved value (a workbook written by a
+    program and never opened in Excel) is a problem: its value is unknown.
+    """
     import openpyxl
 
     problem = check_zip(data, file)
     if problem is not None:
         return None, [problem]
+    chosen = _choose_sheet(data, file, name)
+    if isinstance(chosen, Problem):
+        return None, [chosen]
+    sheet_name, part = chosen
+    problems = _formula_cells(part, file, sheet_name)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (zip, xml, key errors) for a broken file
         return None, [Problem(file, None, None, None,
                               f"file is not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}")]
     try:
-        sheet = workbook.worksheets[0]
+        sheet = workbook[sheet_name] if sheet_name in workbook.sheetnames else workbook.worksheets[0]
         # The dimension a file declares ("A1:XFD1048576") would pad every row to its width.
         sheet.reset_dimensions()
         records = []
@@ -518,14 +547,106 @@ def _read_xlsx(data: bytes, file: str):
         records.pop()
     if not records:
         return None, [Problem(file, None, None, None,
-                              "the first sheet is empty; it needs a header row with the column names")]
+                              f"sheet {sheet_name!r} is empty; it needs a header row with the column names")]
     header = records[0]
     if not any(cell.strip() for cell in header):
         return None, [Problem(file, 1, None, None, "row 1 must hold the column names, and it is empty")]
     while header and not header[-1]:
         header = header[:-1]
-    problems: list[Problem] = []
     return _rectangle(header, records[1:], file, problems), problems
+
+
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|t)\b[^/>]*>\s*[^<\s]")
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_SAVED = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>")
+
+
+def _choose_sheet(data: bytes, file: str, name: str) -> tuple[str, bytes] | Problem:
+    """The sheet to read (its name and XML) or a problem saying why no sheet is unambiguous.
+
+    Read from the workbook's own parts (sheet names, visibility, which sheets hold a value).
+    """
+    import html
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            book = archive.read("xl/workbook.xml")
+            relations = {}
+            for match in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+                attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+                target = attributes.get(b"Target", b"").decode()
+                target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                relations[attributes.get(b"Id", b"").decode()] = target
+            sheets = []
+            for match in _SHEET.finditer(book):
+                attributes = {key.split(b":")[-1]: value for key, value in _ATTRIBUTE.findall(match.group(1))}
+                title = html.unescape(attributes.get(b"name", b"").decode("utf-8"))
+                state = attributes.get(b"state", b"visible").decode()
+                rid = next((v.decode() for k, v in _ATTRIBUTE.findall(match.group(1)) if k.endswith(b":id")), "")
+                part = relations.get(rid)
+                xml = archive.read(part) if part in archive.namelist() else b""
+                sheets.append((title, state == "visible", bool(_HAS_VALUE.search(xml)), xml))
+    except (KeyError, zipfile.BadZipFile, ValueError, UnicodeDecodeError, OSError) as exc:
+        return Problem(file, None, None, None, f"file is not a readable Excel workbook (.xlsx): {exc}")
+    if not sheets:
+        return Problem(file, None, None, None, "file is not a readable Excel workbook (.xlsx): it has no sheets")
+    named = [s for s in sheets if name and s[0].strip().lower() == name.lower()]
+    if len(named) == 1:
+        return named[0][0], named[0][3]
+    with_data = [s for s in sheets if s[2]]
+    visible = [s for s in sheets if s[1]]
+    if len(with_data) == 1 and with_data[0][1]:
+        return with_data[0][0], with_data[0][3]
+    if len(visible) == 1 and (visible[0][2] or not with_data):
+        return visible[0][0], visible[0][3]
+
+    def listed(group) -> str:
+        return ", ".join(repr(s[0]) + ("" if s[1] else " (hidden)") for s in group)
+
+    wanted = f"name the sheet to read {name!r}" if name else "keep one sheet"
+    if not [s for s in with_data if s[1]]:
+        return Problem(file, None, None, None,
+                       f"the data is on hidden sheets only ({listed(with_data)}); show the sheet, or {wanted}")
+    return Problem(file, None, None, None,
+                   f"the workbook has {len(with_data)} sheets holding data ({listed(with_data)}); "
+                   f"it is not clear which one to read: delete the others, or {wanted}")
+
+
+def _formula_cells(xml: bytes, file: str, sheet: str) -> list[Problem]:
+    """A warning per formula cell with a saved value (the value is read), a problem per one without.
+
+    At most MAX_PER_RULE of each are listed, and one more line counts the rest.
+    """
+    if re.search(rb"<(?:\w+:)?f[\s>/]", xml) is None:
+        return []
+    saved, unsaved = [], []
+    for cell in _FORMULA_CELL.finditer(xml):
+        body = cell.group(2) or b""
+        formula = _FORMULA.search(body)
+        if formula is None:
+            continue
+        reference = dict(_ATTRIBUTE.findall(cell.group(1))).get(b"r", b"?").decode()
+        value = _SAVED.search(body)
+        text = "=" + (formula.group(1) or b"").decode("utf-8", "replace")
+        (saved if value is not None else unsaved).append((reference, text))
+    problems = []
+    for rule_cells, severity, rule in (
+        (unsaved, "error", "holds a formula without a saved value, so its value is unknown; open and save the "
+                           "file in Excel or LibreOffice, or export CSV"),
+        (saved, "warning", "holds a formula; the value Excel saved with it is read"),
+    ):
+        for reference, text in rule_cells[:MAX_PER_RULE]:
+            row = int(re.sub(r"\D", "", reference) or 0) or None
+            problems.append(Problem(file, row, None, text, f"sheet {sheet!r}, cell {reference} {rule}", severity))
+        if len(rule_cells) > MAX_PER_RULE:
+            problems.append(Problem(file, None, None, None,
+                                    f"... and {len(rule_cells) - MAX_PER_RULE} more cells that {rule.split(';')[0]}",
+                                    severity))
+    return problems
 
 
 def check_zip(data: bytes, file: str) -> Problem | None:
@@ -634,6 +755,15 @@ def _read_parquet(data: bytes, file: str):
 # --- shared ------------------------------------------------------------------------------------
 
 
+def _nfc(column: pd.Series) -> pd.Series:
+    """The column with every cell in Unicode NFC (the column itself when it is all ASCII, as most are)."""
+    text = pa.array(column, type=pa.string(), from_pandas=True)
+    if len(text) == 0 or pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py():
+        return column
+    normal = pc.utf8_normalize(text, form="NFC")
+    return pd.Series(normal.to_pandas(), index=column.index, dtype=TEXT)
+
+
 def _tidy(header: list[str], frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, tuple[int, ...], list[Problem]]:
     """Name the columns, report duplicate and unnamed columns and empty rows inside the file.
 
@@ -641,7 +771,11 @@ def _tidy(header: list[str], frame: pd.DataFrame, file: str) -> tuple[pd.DataFra
     name is dropped when it is empty and reported otherwise; trailing empty rows are dropped.
     """
     problems: list[Problem] = []
-    header = [str(name).strip() for name in header]
+    # Unicode NFC: "Malmö" written with a composed ö and with o + combining diaeresis (as macOS
+    # writes it) is one name, in the header and in every cell.
+    header = [unicodedata.normalize("NFC", str(name).strip()) for name in header]
+    for i in frame.columns:
+        frame[i] = _nfc(frame[i])
     keep: dict[str, int] = {}
     for i, name in enumerate(header):
         column = frame[i]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from admissions.io.problems import Problem
+from admissions.io.programme_types import ProgrammeTypes
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class RoundInput:
     prices: pd.DataFrame | None = None
     given_columns: dict[str, frozenset[str]] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
+    programme_types: ProgrammeTypes | None = None  # the folder's own table, or the shipped one
 
     def has_column(self, file: str, column: str) -> bool:
         """Whether the input file really had this column (not just its default)."""

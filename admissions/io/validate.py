@@ -30,6 +30,7 @@ the rest are counted in one line, so a broken 1 GB file cannot produce a 1 GB re
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from admissions.errors import ConfigError, InvalidArgument, InvalidInput
+from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import (
     ADDRESS_COLUMNS,
     APPLICATIONS,
@@ -57,13 +58,14 @@ from admissions.io.contract import (
     subject_code,
 )
 from admissions.io.problems import Problem
+from admissions.io.programme_types import ProgrammeTypes
 from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE, TEXT, Table, find_file, read_table
 from admissions.io.round_input import RoundInput, SourceFile
 
 #: Files that must have at least one data row.
 FILES_NEEDING_ROWS = frozenset({PROGRAMMES.name, STUDENTS.name, MUNICIPALITIES.name})
 
-_INT = r"[+-]?\d+(?:[.,]0*)?"
+_INT = r"[+-]?\d+"
 _NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
 #: Whole numbers beyond this are refused: they would lose digits as floats.
 _LARGEST_INT = 2.0**53
@@ -82,7 +84,9 @@ def load_round(folder: Path) -> RoundInput:
     -------
     RoundInput
         Typed frames as documented on :class:`RoundInput`, rows in file order, extra columns kept
-        as strings, with the sha256 of every file read and the warnings found.
+        as strings, with the sha256 of every file read, the programme-type table and the warnings
+        found. ``admissions.toml`` and the programme-type table are checked with the files, so
+        that every problem of the folder is reported together (validate and match share this).
 
     Raises
     ------
@@ -104,7 +108,8 @@ def load_round(folder: Path) -> RoundInput:
     _check_students(files, report)
     _check_programmes(files[PROGRAMMES.name], report)
     _check_grades(files[GRADES.name], report)
-    _check_programme_codes(folder, files[PROGRAMMES.name], report)
+    types = _check_settings(folder, report)
+    _check_programme_codes(types, files[PROGRAMMES.name], report)
     problems = report.sorted()
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
@@ -127,6 +132,7 @@ def load_round(folder: Path) -> RoundInput:
             f.spec.name: frozenset(f.table.frame.columns) for f in files.values() if f.table is not None
         },
         warnings=tuple(problems),
+        programme_types=types,
         **optional,
     )
 
@@ -318,6 +324,56 @@ def _check_file(f: _File, path: Path, report: _Report) -> None:
     for column in spec.columns:
         if column.name in present:
             _check_cells(f, column, report)
+    if table.delimiter is not None:  # CSV: its numbers are text as the user's locale wrote them
+        _check_decimal_marks(f, report)
+
+
+def _check_decimal_marks(f: _File, report: _Report) -> None:
+    """One decimal mark per file, and no number whose reading depends on the locale.
+
+    A CSV file writes decimals with a point or with a comma, not both: the cells using the mark
+    fewer cells use are problems. ``137,000`` or ``1.500`` (one separator, three digits after it)
+    reads as 137 or 137000 depending on the locale that wrote it: it is a problem unless other
+    cells of the file show that its separator is the file's decimal mark (``237,5``).
+    """
+    columns = [c.name for c in f.spec.columns if c.kind == "number" and c.name in f.valid]
+    marks: dict[str, dict[str, np.ndarray]] = {}
+    counts = {",": 0, ".": 0}
+    for name in columns:
+        text = pc.utf8_trim_whitespace(pa.array(f.table.frame[name], type=pa.string()))
+        valid = f.valid[name] & f.checked
+        ambiguous = _mask(pc.match_substring_regex(text, r"^[+-]?\d{1,3}[.,]\d{3}$")) & valid
+        marks[name] = {"ambiguous": ambiguous}
+        for mark in counts:
+            uses = _mask(pc.match_substring(text, mark)) & valid
+            marks[name][mark] = uses
+            counts[mark] += int((uses & ~ambiguous).sum())
+    file_mark = None if counts[","] == counts["."] else max(counts, key=counts.get)
+    settled = file_mark is not None and counts[file_mark] > 0
+    for name in columns:
+        cells = f.table.frame[name]
+        other_mark = marks[name]["." if file_mark == "," else ","] if settled else np.zeros(len(cells), dtype=bool)
+        unsure = marks[name]["ambiguous"] & ~other_mark if not settled else np.zeros(len(cells), dtype=bool)
+        flagged = other_mark | unsure
+
+        def rule(i: int, cells=cells, other_mark=other_mark) -> str:
+            v = str(cells.iloc[i]).strip()
+            sep = "," if "," in v else "."
+            if other_mark[i]:
+                return (f"this file writes decimals with {file_mark!r} ({counts[file_mark]} values) and this value "
+                        f"with {sep!r}; use one decimal mark in the whole file")
+            return (f"reads as {_plain(float(v.replace(',', '.')))} with {sep!r} as decimal mark or as "
+                    f"{int(re.sub(r'[.,]', '', v))} with {sep!r} as thousands separator, depending on the "
+                    "locale; write it without thousands separators")
+
+        if not flagged.any():
+            continue
+        rows = f.rows_where(flagged)
+        report.rows(f, name, rows, lambda i, rows=rows, rule=rule: rule(int(rows[i])), summary="decimal mark")
+        f.valid[name] = f.valid[name] & ~flagged
+        values = np.asarray(f.values[name], dtype=np.float64).copy()
+        values[flagged] = np.nan
+        f.values[name] = values
 
 
 def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
@@ -327,6 +383,10 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
     kind = column.kind
     if kind == "text":
         values, wrong = cells, np.zeros(len(cells), dtype=bool)
+        wrong = _mask(pc.match_substring_regex(text, INVISIBLE))
+        flagged = f.rows_where(wrong)
+        report.rows(f, column.name, flagged, lambda i: _invisible_rule(cells.iloc[flagged[i]]),
+                    summary="holds an invisible or formatting character")
     elif kind in ("int", "number"):
         values, wrong = _parse_number(pc.utf8_trim_whitespace(text), empty, integer=kind == "int")
         if column.minimum is not None:
@@ -357,7 +417,66 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
     if not column.nullable:
         report.rows(f, column.name, f.rows_where(empty),
                     rule if kind == "text" else f"must not be empty ({rule})")
-    report.rows(f, column.name, f.rows_where(wrong), rule)
+    if kind == "text":
+        return
+    rows = f.rows_where(wrong)
+    if kind in ("int", "number") and len(rows):
+        cells_wrong = cells.iloc[rows].astype(str).str.strip().tolist()
+        report.rows(f, column.name, rows,
+                    lambda i: _number_rule(cells_wrong[i], kind == "int", rule), summary=rule)
+    else:
+        report.rows(f, column.name, rows, rule)
+
+
+#: Characters that no key or label may hold: format characters (zero-width space U+200B,
+#: bidirectional overrides U+202A-U+202E and isolates, the byte-order mark U+FEFF, soft hyphen),
+#: control characters but tab and line ends, line and paragraph separators, and every space
+#: but the ordinary one (no-break space U+00A0, narrow no-break space U+202F, ...). They are
+#: invisible on screen, so "Malmö" with one of them looks like "Malmö" and is not found.
+INVISIBLE = r"[\p{Cf}\x{0000}-\x{0008}\x{000B}\x{000C}\x{000E}-\x{001F}\x{007F}-\x{009F}\p{Zl}\p{Zp}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}]"
+
+
+_GROUPED = re.compile(r"([+-]?)(\d{1,3})((?:[.,\u00a0\u202f ]\d{3})+)")
+_DECIMAL = re.compile(r"[+-]?\d*[.,]\d+")
+
+
+def _number_rule(value: str, integer: bool, rule: str) -> str:
+    """The rule broken by a cell that is not a plain number, with the readings it could have.
+
+    ``1.000`` in an integer column: "reads as 1000 with '.' as thousands separator or 1 with '.'
+    as decimal mark". Nothing is guessed: the user writes the number they mean in digits.
+    """
+    grouped = _GROUPED.fullmatch(value)
+    if grouped is not None:
+        sign, head, groups = grouped.groups()
+        separators = sorted(set(groups[::4]))
+        whole = int(sign + head + re.sub(r"\D", "", groups))
+        readings = [f"{whole} with {', '.join(map(repr, separators))} as thousands separator"]
+        if len(groups) == 4 and separators[0] in ".,":
+            readings.append(f"{_plain(float(value.replace(',', '.')))} with {separators[0]!r} as decimal mark")
+        what = "digits only" if integer else "no thousands separators"
+        return f"{rule}, in {what}: {value!r} reads as {' or as '.join(readings)}; write the number you mean"
+    if integer and _DECIMAL.fullmatch(value):
+        return f"{rule}, in digits only: {value!r} has a decimal mark ({_plain(float(value.replace(',', '.')))})"
+    return rule
+
+
+def _plain(number: float) -> str:
+    return f"{number:.10g}"
+
+
+def _invisible_rule(value: str) -> str:
+    """'holds U+00A0 (NO-BREAK SPACE), an invisible or formatting character; remove it'."""
+    import unicodedata
+
+    found = []
+    for ch in str(value):
+        if unicodedata.category(ch) in ("Cf", "Zl", "Zp") or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") \
+                or (unicodedata.category(ch) == "Zs" and ch != " "):
+            code = f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character')})"
+            if code not in found:
+                found.append(code)
+    return f"holds {', '.join(found)}, an invisible or formatting character; remove it"
 
 
 def _word_index(text: pa.ChunkedArray, empty: np.ndarray, words: list[str]) -> np.ndarray:
@@ -674,16 +793,21 @@ def _check_grades(f: _File, report: _Report) -> None:
                 summary="more than one language_choice for one student")
 
 
-def _check_programme_codes(folder: Path, f: _File, report: _Report) -> None:
-    """Every programme_code is in the programme-type table (the folder's own or the shipped one)."""
-    if not f.has("programme_code"):
-        return
-    from admissions.io.programme_types import load_programme_types
+def _check_settings(folder: Path, report: _Report) -> ProgrammeTypes | None:
+    """Problems of admissions.toml and of the programme-type table; returns the table (None when it is not valid)."""
+    from admissions.config import read_settings
+    from admissions.io.programme_types import read_programme_types
 
-    try:
-        types = load_programme_types(folder)
-    except ConfigError as exc:
-        report.add(len(ROUND_FILES), Problem("programme_types.toml", None, None, None, str(exc)))
+    _, problems = read_settings(folder)
+    types, more = read_programme_types(folder)
+    for problem in problems + more:
+        report.add(len(ROUND_FILES), problem)
+    return types
+
+
+def _check_programme_codes(types: ProgrammeTypes | None, f: _File, report: _Report) -> None:
+    """Every programme_code is in the programme-type table (the folder's own or the shipped one)."""
+    if not f.has("programme_code") or types is None:
         return
     known = pd.Series(sorted(types.types), dtype=TEXT)
     unknown = f.valid["programme_code"] & ~_isin(f.table.frame["programme_code"], known)

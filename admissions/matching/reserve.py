@@ -44,6 +44,8 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
         s = int(np.flatnonzero(bad)[0])
         raise InvalidArgument(f"result.choice_index[{s}] == {got[s]}, must be -1 or a column index < {k}")
     n_apps = market.n_apps
+    if n_apps == 0:  # no applications (or none eligible): nobody is a reserve anywhere
+        return np.zeros((n_students, k), dtype=np.int64)
     above = (chosen >= 0) & ((got[:, None] < 0) | (np.arange(k)[None, :] < got[:, None]))
     # Keys run best first within each programme, so a running count of reserves over the keys,
     # restarted at each programme's first key, is the position in line.

@@ -181,6 +181,11 @@ def season_path(season: Path) -> Path:
     return season / DB_NAME
 
 
+#: SQLite error kinds that are faults of the machine (busy, locked, full, read-only, cannot open,
+#: I/O, permission), not of the file: connect lets them through rather than calling the file no season.
+_FAULTS = [["SQLITE", kind] for kind in ("BUSY", "LOCKED", "FULL", "READONLY", "CANTOPEN", "IOERR", "PERM")]
+
+
 def connect(season: Path, create: bool = False) -> sqlite3.Connection:
     """Open the season's database (migrating a version-1 season); with ``create`` make it when missing."""
     path = season_path(season)
@@ -204,6 +209,8 @@ def connect(season: Path, create: bool = False) -> sqlite3.Connection:
             version = ("2",)
         connection.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
+        if (getattr(exc, "sqlite_errorname", None) or "").split("_")[:2] in _FAULTS:
+            raise  # locked, disk full, read-only: not the file's fault; the command says so (admissions.cli)
         raise SeasonError(f"{path}: not a season database: {exc}") from exc
     if version is None or int(version[0]) != SCHEMA_VERSION:
         found = None if version is None else version[0]

@@ -97,10 +97,19 @@ def test_words_for_true_and_false_choices_and_grades_in_any_case_are_normalised(
     assert data.grades["grade"].iloc[0] == "A"
 
 
-def test_whole_numbers_written_with_zero_decimals_are_accepted(folder):
+def test_integer_columns_take_digits_only_and_show_both_readings(folder):
+    # Issue 13: seats of "1.000" were read as 1 seat. A whole number is digits only.
     replace(folder, "programmes.csv", "Naturvetenskap,2,", "Naturvetenskap,2.0,")
-    replace(folder, "programmes.csv", "Lund Katedralskola,Lund,SA,,1,", 'Lund Katedralskola,Lund,SA,,"1,00",')
-    assert load_round(folder).programmes["seats"].tolist()[:2] == [2, 1]
+    replace(folder, "programmes.csv", "Lund Katedralskola,Lund,SA,,1,", 'Lund Katedralskola,Lund,SA,,"1.000",')
+    with pytest.raises(InvalidInput) as caught:
+        load_round(folder)
+    assert [p.describe() for p in caught.value.problems if p.column == "seats"] == [
+        "programmes.csv, row 2, column seats: value '2.0': must be a whole number >= 0, in digits only: "
+        "'2.0' has a decimal mark (2)",
+        "programmes.csv, row 3, column seats: value '1.000': must be a whole number >= 0, in digits only: "
+        "'1.000' reads as 1000 with '.' as thousands separator or as 1 with '.' as decimal mark; "
+        "write the number you mean",
+    ]
 
 
 def test_a_student_without_applications_is_a_warning_only(folder):
@@ -200,10 +209,15 @@ def test_negative_seats(folder):
     assert only_problem(folder) == Problem("programmes.csv", 2, "seats", "-1", "must be a whole number >= 0")
 
 
-@pytest.mark.parametrize("seats", ["2.5", "abc", "1e3", "2 seats"])
-def test_seats_that_are_not_whole_numbers(folder, seats):
+@pytest.mark.parametrize("seats, more", [
+    ("2.5", ", in digits only: '2.5' has a decimal mark (2.5)"),
+    ("abc", ""),
+    ("1e3", ""),
+    ("2 seats", ""),
+])
+def test_seats_that_are_not_whole_numbers(folder, seats, more):
     replace(folder, "programmes.csv", "Naturvetenskap,2,", f"Naturvetenskap,{seats},")
-    assert only_problem(folder) == Problem("programmes.csv", 2, "seats", seats, "must be a whole number >= 0")
+    assert only_problem(folder) == Problem("programmes.csv", 2, "seats", seats, "must be a whole number >= 0" + more)
 
 
 def test_empty_seats(folder):
@@ -256,13 +270,13 @@ def test_merit_value_empty_and_no_grades_file(folder):
 
 def test_lottery_must_be_unique(folder):
     replace(folder, "students.csv", "merit_value\n", "merit_value,lottery\n")
-    for student, value in (("0012", "0.5"), ("S2", "0.25"), ("S3", "0.75"), ("S4", "0,5")):
+    for student, value in (("0012", "0.5"), ("S2", "0.25"), ("S3", "0.75"), ("S4", "0.50")):
         path = folder / "students.csv"
         lines = path.read_text(encoding="utf-8").splitlines()
         lines = [line + f',"{value}"' if line.startswith(student + ",") else line for line in lines]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert only_problem(folder) == Problem(
-        "students.csv", 5, "lottery", "0,5", "lottery must be unique (a tie could not be decided); same as row 2")
+        "students.csv", 5, "lottery", "0.50", "lottery must be unique (a tie could not be decided); same as row 2")
 
 
 def test_lottery_must_be_given_for_every_student_when_the_column_is_there(folder):

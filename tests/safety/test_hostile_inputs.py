@@ -261,7 +261,7 @@ def test_the_size_limit_can_be_set(tmp_path, monkeypatch):
     monkeypatch.setenv(readers.MAX_INPUT_ENV, "lots")
     from admissions.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"^ADMISSIONS_MAX_INPUT_MB == 'lots', must be a number of megabytes > 0$"):
+    with pytest.raises(ConfigError, match=r"^ADMISSIONS_MAX_INPUT_MB == 'lots', must be a number of megabytes, 0 < MB <= 1,000,000,000$"):
         read_table(path)
 
 
