@@ -155,7 +155,8 @@ GRADES = FileSpec(
     description="Year-9 grades, one row per student and subject.",
     columns=(
         ColumnSpec("student_id", "text"),
-        ColumnSpec("subject", "text", description="SV, SVA, EN, MA, ..., language codes FRA, SPA, TYS."),
+        ColumnSpec("subject", "text", description="SV, SVA, EN, MA, ..., language codes FRA, SPA, TYS, or the "
+                   "long Swedish name; admissions/data/subjects.toml lists them."),
         ColumnSpec("grade", "grade"),
         ColumnSpec("language_choice", "bool", required=False, default=False,
                    description="The modern language taken as språkval (counts as a 17th grade)."),
@@ -187,35 +188,23 @@ ANSWERS = FileSpec(
 #: The files of a round, in the order they are read and reported.
 ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES, PRICES)
 
+def _subject_table() -> tuple[str, dict[str, str]]:
+    """The shipped subject table (admissions/data/subjects.toml): its version and code -> Swedish name."""
+    import tomllib
+    from importlib import resources
+
+    table = tomllib.loads(resources.files("admissions").joinpath("data", "subjects.toml").read_text(encoding="utf-8"))
+    return str(table["version"]), dict(table["subjects"])
+
+
+#: The subject vocabulary of grades.csv, a versioned data table: code -> long Swedish name.
+SUBJECTS_VERSION, SUBJECTS = _subject_table()
 #: Long Swedish subject names accepted in grades.subject besides the codes (compared case-insensitively).
-SUBJECT_NAMES: dict[str, str] = {
-    "svenska": "SV",
-    "svenska som andraspråk": "SVA",
-    "engelska": "EN",
-    "matematik": "MA",
-    "biologi": "BI",
-    "fysik": "FY",
-    "kemi": "KE",
-    "teknik": "TK",
-    "geografi": "GE",
-    "historia": "HI",
-    "religionskunskap": "RE",
-    "samhällskunskap": "SH",
-    "bild": "BL",
-    "hem- och konsumentkunskap": "HKK",
-    "idrott och hälsa": "IDH",
-    "musik": "MU",
-    "slöjd": "SL",
-    "franska": "FRA",
-    "spanska": "SPA",
-    "tyska": "TYS",
-    "modersmål": "MLA",
-    "teckenspråk": "TSP",
-}
+SUBJECT_NAMES: dict[str, str] = {name.lower(): code for code, name in SUBJECTS.items()}
 
 
 def subject_code(subject: str) -> str:
-    """The code of a subject given as a code (any case) or by its long Swedish name."""
+    """The code of a subject given as a code (any case) or by its long Swedish name (unknown ones upper-cased)."""
     text = subject.strip()
     return SUBJECT_NAMES.get(text.lower(), text.upper())
 

@@ -55,6 +55,8 @@ from admissions.io.contract import (
     TRUE_WORDS,
     ColumnSpec,
     FileSpec,
+    SUBJECTS,
+    SUBJECTS_VERSION,
     subject_code,
 )
 from admissions.io.problems import Problem
@@ -777,7 +779,8 @@ def _check_programmes(f: _File, report: _Report) -> None:
 
 
 def _check_grades(f: _File, report: _Report) -> None:
-    """At most one language_choice=true per student."""
+    """Every subject is in the subject table; at most one language_choice=true per student."""
+    _check_subjects(f, report)
     if not f.has("student_id", "language_choice"):
         return
     rows = f.rows_where(f.valid["student_id"] & f.valid["language_choice"] & f.values["language_choice"])
@@ -791,6 +794,39 @@ def _check_grades(f: _File, report: _Report) -> None:
                 lambda k: (f"more than one language_choice for student {owners[k]}; first in row "
                            f"{was[k] + FIRST_DATA_ROW}"),
                 summary="more than one language_choice for one student")
+
+
+def _check_subjects(f: _File, report: _Report) -> None:
+    """A problem for every subject that is neither a code nor a long name of the subject table, with the nearest codes."""
+    if not f.has("subject"):
+        return
+    subjects = f.table.frame["subject"]
+    # The distinct spellings only (a few dozen in millions of grades) are looked up.
+    uniques = pc.unique(pa.array(subjects, type=pa.string(), from_pandas=True)).drop_null().to_pylist()
+    unknown = [s for s in uniques if s.strip() and subject_code(s) not in SUBJECTS]
+    if not unknown:
+        return
+    wrong = f.valid["subject"] & _isin(subjects, pd.Series(unknown, dtype=TEXT))
+    rows = f.rows_where(wrong)
+    values = subjects.iloc[rows[:MAX_PER_RULE]].tolist()
+    report.rows(f, "subject", rows, lambda k: f"unknown subject; nearest known: {nearest_subjects(values[k])} "
+                                              f"({SUBJECTS_VERSION})",
+                summary="unknown subject")
+    f.valid["subject"] = f.valid["subject"] & ~wrong
+
+
+def nearest_subjects(value: str, n: int = 3) -> str:
+    """The ``n`` known subjects nearest to ``value`` by spelling, as 'MA (Matematik), ...'."""
+    import difflib
+
+    text = str(value).strip()
+    candidates = {code: code for code in SUBJECTS} | {name.lower(): code for code, name in SUBJECTS.items()}
+    by_code = difflib.get_close_matches(text.upper(), list(SUBJECTS), n=n, cutoff=0.0)
+    by_name = [candidates[m] for m in difflib.get_close_matches(text.lower(), list(candidates), n=n, cutoff=0.5)]
+    # A long value is a misspelt name (Matematk), a short one a misspelt code (MAT).
+    near = by_name + by_code if len(text) > 3 else by_code + by_name
+    codes = list(dict.fromkeys(near))[:n]
+    return ", ".join(f"{code} ({SUBJECTS[code]})" for code in codes)
 
 
 def _check_settings(folder: Path, report: _Report) -> ProgrammeTypes | None:

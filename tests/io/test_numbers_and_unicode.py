@@ -250,3 +250,38 @@ def test_cr_only_line_ends_are_line_ends(folder):
     data = load_round(folder)
     assert data.students["student_id"].tolist() == ["0012", "S2", "S3", "S4"]
     assert len(data.applications) == 7
+
+
+# --- subjects ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("subject, nearest", [
+    ("MAT", "MA (Matematik), MLA (Modersmål), TK (Teknik)"),
+    ("XYZ", "FY (Fysik), TYS (Tyska), TSP (Teckenspråk)"),
+    ("Matematk", "MA (Matematik), TK (Teknik), MLA (Modersmål)"),
+])
+def test_an_unknown_subject_is_a_problem_listing_the_nearest_codes(folder, subject, nearest):
+    # Issue 13: a subject typo in grades.csv passed validate; the student was then "no pass in
+    # mathematics" on every choice and unplaced.
+    from admissions.io.contract import SUBJECTS_VERSION
+
+    rewrite(folder, "grades.csv", "S2,EN,B", f"S2,{subject},B")
+    assert problems_of(folder) == [
+        f"grades.csv, row 3, column subject: value {subject!r}: unknown subject; nearest known: {nearest} "
+        f"({SUBJECTS_VERSION})",
+    ]
+
+
+@pytest.mark.parametrize("subject", ["EN", "en", "Engelska", "ENGELSKA", " engelska "])
+def test_codes_and_long_swedish_names_are_accepted(folder, subject):
+    rewrite(folder, "grades.csv", "S2,EN,B", f"S2,{subject},B")
+    assert len(load_round(folder).grades) == 4
+
+
+def test_the_subject_table_is_versioned_data():
+    from admissions.io.contract import SUBJECT_NAMES, SUBJECTS, SUBJECTS_VERSION, subject_code
+
+    assert SUBJECTS_VERSION.startswith("subjects ")
+    assert SUBJECTS["MA"] == "Matematik"
+    assert subject_code("Svenska som andraspråk") == "SVA"
+    assert all(subject_code(name) == code for name, code in SUBJECT_NAMES.items())

@@ -146,7 +146,9 @@ def test_xlsx_first_sheet_values_as_text(tmp_path):
     sheet.append([12, "Lund", 240.0, 1, False])
     sheet.cell(row=3, column=1).number_format = "0000"  # shown as 0012 in Excel
     sheet.append([None, None, None, None, None])
-    workbook.create_sheet("ignored").append(["x"])
+    ignored = workbook.create_sheet("ignored")  # hidden: the only visible sheet is read
+    ignored.append(["x"])
+    ignored.sheet_state = "hidden"
     workbook.save(tmp_path / "students.xlsx")
     assert table_of(tmp_path / "students.xlsx") == {
         "student_id": ["0012", "0012"], "home_municipality": ["Malmö", "Lund"],
