@@ -48,8 +48,8 @@ def work(tmp_path):
     shutil.copytree(SMALL, folder)
     (tmp_path / "scenarios.csv").write_text(SCENARIOS)
     season = tmp_path / "season"
-    for seed in (1, 2):
-        assert invoke(["round", "final", folder, "--season", season, "--quiet", "--seed", seed]).exit_code == 0
+    assert invoke(["round", "final", folder, "--season", season, "--quiet", "--seed", 1]).exit_code == 0
+    assert invoke(["round", "simulation", folder, "--season", season, "--quiet", "--seed", 2]).exit_code == 0
     return tmp_path
 
 
@@ -58,8 +58,8 @@ def commands(work: Path) -> dict[str, list]:
     folder = work / "input"
     return {
         "match": ["match", folder, "--out", work / "out-match", "--quiet"],
-        "round": ["round", "final", folder, "--season", work / "season", "--quiet"],
-        "round --out": ["round", "final", folder, "--season", work / "season", "--out", work / "out-round", "--quiet"],
+        "round": ["round", "simulation", folder, "--season", work / "season", "--quiet"],
+        "round --out": ["round", "simulation", folder, "--season", work / "season", "--out", work / "out-round", "--quiet"],
         "round (new season)": ["round", "final", folder, "--season", work / "new-season", "--quiet"],
         "whatif": ["whatif", folder, "--scenarios", work / "scenarios.csv", "--out", work / "out-whatif", "--workers", 1,
                    "--quiet"],
@@ -73,9 +73,9 @@ def commands(work: Path) -> dict[str, list]:
 
 
 COMMANDS = list(commands(Path("/")))
-#: Commands whose failure must leave the season as it was. `round --out` joins them when the
-#: season's rewrite (issue 14: OUT swapped inside the transaction that records the run) lands.
-RECORDED_ONLY_WHOLE = ("round",)
+#: Commands whose failure must leave the season as it was (`round --out` swaps OUT inside the
+#: transaction that records the run: a run is recorded only with its OUT complete).
+RECORDED_ONLY_WHOLE = ("round", "round --out")
 
 
 def failing(real, code: int, at_call: int = 1):
