@@ -21,6 +21,13 @@ def _cell(value: object) -> str:
     return "" if pd.isna(value) else str(value)
 
 
+def _out_cell(run) -> str:
+    """The OUT of a run, and 'not on disk' when that folder no longer holds the run (admissions export writes it)."""
+    if run.out is None:
+        return ""
+    return run.out if run.out_on_disk else f"{run.out} (not on disk: admissions export {run.run_id})"
+
+
 def history(
     season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
 ) -> None:
@@ -29,7 +36,8 @@ def history(
     Per run: answers applied (accepted/declined/withdrawn), students moved up, newly placed and
     lost (placed in the run compared with, now unplaced or lower without their own answer: always
     0 after the final admission), compared with the base run (reserve, trial) or the previous
-    valid run. Void runs stay listed with the time and the reason.
+    valid run. Void runs stay listed with the time and the reason. OUT is the folder `round --out`
+    wrote, marked when it no longer holds the run (moved, deleted or overwritten).
 
     Example: admissions history --season season-2027
     """
@@ -43,7 +51,7 @@ def history(
         fail(str(exc))
     table = Table(title=f"Runs in {season}", title_justify="left")
     columns = ("run", "kind", "started (UTC)", "seed", "base run", "void", "students", "placed", "first choice",
-               "answers a/d/w", "moved up", "newly placed", "lost", "input")
+               "answers a/d/w", "moved up", "newly placed", "lost", "input", "OUT")
     for column in columns:
         table.add_column(column, justify="right" if column in ("run", "seed", "students", "placed", "moved up",
                                                               "newly placed", "lost") else "left")
@@ -57,7 +65,7 @@ def history(
                       f"{run.students}", f"{run.placed}", share,
                       "/".join(str(answers.get(a, 0)) for a in ("accept", "decline", "withdraw")),
                       str(moved.get("moved_up", "")), str(moved.get("newly_placed", "")), str(moved.get("lost", "")),
-                      run.input_folder)
+                      run.input_folder, _out_cell(run))
     Console(width=260, highlight=False).print(table)
 
 

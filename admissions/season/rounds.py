@@ -146,6 +146,8 @@ def run_round(
             record["kind"] = kind
             record["base_run_id"] = state.base_run_id
             record["run_id"] = run_id
+            # Where OUT was written, so that `history` can tell a run whose OUT is not on disk.
+            record["out"] = None if out is None else str(Path(out).resolve())
             record["season"] = _movement(connection, state, r, answer_rows)
 
             def save(folder_written: Path) -> None:

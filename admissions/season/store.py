@@ -158,6 +158,17 @@ class RunSummary:
     void_at: str | None
     void_reason: str | None
     season: dict  # the run's "season" block of run.json: answers applied, moved up, newly placed, lost
+    out: str | None = None  # the folder `round --out` wrote, None when it wrote none
+
+    @property
+    def out_on_disk(self) -> bool | None:
+        """Whether OUT holds this run's run.json (None when the run wrote no OUT)."""
+        if self.out is None:
+            return None
+        try:
+            return json.loads((Path(self.out) / "run.json").read_text(encoding="utf-8")).get("run_id") == self.run_id
+        except (OSError, ValueError, AttributeError):
+            return False
 
 
 @dataclass(frozen=True)
@@ -328,7 +339,7 @@ def history(connection: sqlite3.Connection) -> list[RunSummary]:
         counts = record["counts"]
         summaries.append(RunSummary(run_id, kind, started_at, seed, base, counts["students"],
                                     counts["placed"], counts["placed_first_choice"], folder,
-                                    void_at, void_reason, record.get("season", {})))
+                                    void_at, void_reason, record.get("season", {}), record.get("out")))
     return summaries
 
 

@@ -258,3 +258,16 @@ def test_max_input_mb_must_be_a_positive_finite_number(work, value):
 def test_a_positive_max_input_mb_is_accepted(work):
     result = invoke(commands(work)["match"], env={"ADMISSIONS_MAX_INPUT_MB": "0.5"})
     assert result.exit_code == 0, result.output
+
+
+def test_history_shows_runs_whose_out_is_not_on_disk(work):
+    # Issue 13: a run could be recorded while its OUT never appeared; history now tells.
+    out = work / "out-round"
+    result = invoke(commands(work)["round --out"])
+    assert result.exit_code == 0, result.output
+    shown = invoke(["history", "--season", work / "season"])
+    assert shown.exit_code == 0
+    assert "not on disk" not in shown.stdout
+    shutil.rmtree(out)
+    shown = invoke(["history", "--season", work / "season"])
+    assert "(not on disk: admissions export 3)" in " ".join(shown.stdout.split())
