@@ -590,8 +590,9 @@ def _choose_sheet(data: bytes, file: str, name: str) -> tuple[str, bytes] | Prob
                 part = relations.get(rid)
                 xml = archive.read(part) if part in archive.namelist() else b""
                 sheets.append((title, state == "visible", bool(_HAS_VALUE.search(xml)), xml))
-    except (KeyError, zipfile.BadZipFile, ValueError, UnicodeDecodeError, OSError) as exc:
-        return Problem(file, None, None, None, f"file is not a readable Excel workbook (.xlsx): {exc}")
+    except Exception as exc:  # a broken part raises many kinds (zip, zlib, key, encoding errors)
+        return Problem(file, None, None, None,
+                       f"file is not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}")
     if not sheets:
         return Problem(file, None, None, None, "file is not a readable Excel workbook (.xlsx): it has no sheets")
     named = [s for s in sheets if name and s[0].strip().lower() == name.lower()]
