@@ -13,6 +13,7 @@ from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import progress_printer
 from admissions.cli.whatif import FolderArgument, QuietOption
+from admissions.io.contract import SEED_LIMIT
 
 #: Parameters printed on the terminal besides the offers' attractiveness (parameters.csv has all).
 SHOWN = ("distance_per_km", "home_municipality")
@@ -22,7 +23,7 @@ def demand(
     folder: FolderArgument,
     out: Annotated[Path, typer.Option("--out", help="MODEL_DIR to write; replaced whole when the run succeeds.")],
     holdout: Annotated[float, typer.Option("--holdout", help="Share of students held out of the estimation to measure the fit (0 to 0.9).")] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out sample and of the simulated lists.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the held-out sample and of the simulated lists.")] = 0,
     quiet: QuietOption = False,
     shared_output: SharedOutputOption = False,
 ) -> None:
