@@ -118,13 +118,9 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
         grade_points = np.empty(0, dtype=np.float64)
         grade_language_choice = np.empty(0, dtype=bool)
 
-    if data.has_column("programmes", "test"):
-        has_test = programmes["test"].to_numpy(dtype=bool)
-    else:
-        # Without a test column, an offer has a test when any application to it carries test points.
-        with_points = app_programme[applications["test_points"].notna().to_numpy()]
-        has_test = np.zeros(len(programmes), dtype=bool)
-        has_test[with_points] = True
+    # An offer has a test only where programmes.csv says so (no test column: no offer has one); test
+    # points given elsewhere are ignored (the validator warns about each).
+    has_test = programmes["test"].to_numpy(dtype=bool)
 
     return EncodedRound(
         student_ids=labels_array(student_ids),

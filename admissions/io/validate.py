@@ -109,6 +109,7 @@ def load_round(folder: Path) -> RoundInput:
     _check_applications(files[APPLICATIONS.name], report)
     _check_students(files, report)
     _check_programmes(files[PROGRAMMES.name], report)
+    _check_test_points(files, report)
     _check_grades(files[GRADES.name], report)
     types = _check_settings(folder, report)
     _check_programme_codes(types, files[PROGRAMMES.name], report)
@@ -760,9 +761,13 @@ def _check_addresses(f: _File, report: _Report) -> None:
 
 
 def _check_programmes(f: _File, report: _Report) -> None:
-    """test_seats + free_quota_seats <= seats."""
+    """test_seats + free_quota_seats <= seats; test_seats only where test = true."""
     if not f.has("seats"):
         return
+    if "test_seats" in f.valid:
+        untested = f.rows_where(f.valid["test_seats"] & (np.nan_to_num(f.values["test_seats"]) > 0) & ~_has_test(f))
+        report.rows(f, "test_seats", untested,
+                    "test_seats needs an aptitude test: set test = true for this programme, or test_seats = 0")
     parts = [c for c in ("test_seats", "free_quota_seats") if c in f.valid]
     if not parts:
         return
@@ -775,6 +780,33 @@ def _check_programmes(f: _File, report: _Report) -> None:
         f, "seats", over,
         lambda k: f"seats must be at least {names} = " + " + ".join(held[c][k].strip() or "0" for c in parts),
         summary=f"seats must be at least {names}",
+    )
+
+
+def _has_test(f: _File) -> np.ndarray:
+    """(rows,) bool: the programme declares an aptitude test (no ``test`` column: none does)."""
+    if "test" not in f.valid:
+        return np.zeros(len(f.table.frame), dtype=bool)
+    return f.valid["test"] & f.values["test"].astype(bool)
+
+
+def _check_test_points(files: dict[str, _File], report: _Report) -> None:
+    """Test points only at an offer with a test (a warning: they are ignored elsewhere)."""
+    f, programmes = files[APPLICATIONS.name], files[PROGRAMMES.name]
+    if not f.has("programme_id", "test_points") or not programmes.has("programme_id"):
+        return
+    frame = programmes.table.frame
+    tested = set(frame["programme_id"][programmes.valid["programme_id"] & _has_test(programmes)].tolist())
+    known = _isin(f.table.frame["programme_id"], frame["programme_id"][programmes.valid["programme_id"]])
+    has_points = f.valid["test_points"] & f.valid["programme_id"] & known
+    stray = f.rows_where(has_points & ~f.table.frame["programme_id"].isin(tested).to_numpy(dtype=bool))
+    offers = f.table.frame["programme_id"].iloc[stray[:MAX_PER_RULE]].tolist()
+    report.rows(
+        f, "test_points", stray,
+        lambda k: (f"programme {offers[k]} has no aptitude test ({programmes.file} does not set test = true "
+                   "for it); these test points are ignored"),
+        severity="warning",
+        summary="test points at a programme without an aptitude test are ignored",
     )
 
 

@@ -5,7 +5,7 @@ their own; each application to the offer becomes consecutive choices of its sub-
 this order:
 
 1. the free quota (``free_quota_seats``), for applicants with a ``free_quota_rank``, ordered by
-   that rank (1 first), then the tie-break chain;
+   tier, then that rank (1 first), then the tie-break chain;
 2. the test quota (``test_seats``), ordered by tier, then aptitude-test points alone, then the
    chain;
 3. the ordinary quota (the remaining seats), ordered by tier, then merit value plus test points,
@@ -121,7 +121,7 @@ def build_market(
         out_score[r, at] = score_of(r, c)
         out_column[r, at] = column[r, c]
 
-    place(in_free, first, free_index[offer], lambda r, c: 1, lambda r, c: rank_score[r])
+    place(in_free, first, free_index[offer], lambda r, c: tier[r, c], lambda r, c: rank_score[r])
     place(in_test, first + in_free, test_index[offer], lambda r, c: tier[r, c],
           lambda r, c: np.nan_to_num(test_points[r, c], nan=0.0))
     place(present, first + in_free + in_test, choices, lambda r, c: tier[r, c], lambda r, c: score[r, c])

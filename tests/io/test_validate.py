@@ -288,10 +288,30 @@ def test_lottery_must_be_given_for_every_student_when_the_column_is_there(folder
 
 
 def test_quota_seats_cannot_exceed_seats(folder):
-    replace(folder, "programmes.csv", "national_recruitment\n", "national_recruitment,test_seats,free_quota_seats\n")
-    replace(folder, "programmes.csv", "2,municipal,false\n", "2,municipal,false,2,1\n")
+    replace(folder, "programmes.csv", "national_recruitment\n", "national_recruitment,test,test_seats,free_quota_seats\n")
+    replace(folder, "programmes.csv", "2,municipal,false\n", "2,municipal,false,true,2,1\n")
+    replace(folder, "programmes.csv", "municipal,false\n", "municipal,false,false,0,0\n")
     assert only_problem(folder) == Problem(
         "programmes.csv", 2, "seats", "2", "seats must be at least test_seats + free_quota_seats = 2 + 1")
+
+
+def test_test_seats_need_a_declared_test(folder):
+    replace(folder, "programmes.csv", "national_recruitment\n", "national_recruitment,test_seats\n")
+    replace(folder, "programmes.csv", "2,municipal,false\n", "2,municipal,false,1\n")
+    assert only_problem(folder) == Problem(
+        "programmes.csv", 2, "test_seats", "1",
+        "test_seats needs an aptitude test: set test = true for this programme, or test_seats = 0")
+
+
+def test_test_points_at_an_offer_without_a_test_are_a_warning(folder):
+    lines = (folder / "applications.csv").read_text(encoding="utf-8").splitlines()
+    body = [lines[0] + ",test_points"] + [line + (",12" if i == 0 else ",") for i, line in enumerate(lines[1:])]
+    (folder / "applications.csv").write_text("\n".join(body) + "\n", encoding="utf-8")
+    offer = lines[1].split(",")[2]
+    assert list(load_round(folder).warnings) == [Problem(
+        "applications.csv", 2, "test_points", "12",
+        f"programme {offer} has no aptitude test (programmes.csv does not set test = true for it); "
+        "these test points are ignored", "warning")]
 
 
 def test_at_most_one_language_choice_per_student(folder):

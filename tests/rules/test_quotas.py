@@ -25,7 +25,7 @@ def plain_market(choices, column, tier, score, test_points, seats, test_seats, f
             if o < 0:
                 continue
             if o in free_index and not np.isnan(free_rank[s]):
-                slots.append((free_index[o], 1, -free_rank[s], column[s, j]))
+                slots.append((free_index[o], tier[s, j], -free_rank[s], column[s, j]))
             if o in test_index:
                 points = 0.0 if np.isnan(test_points[s, j]) else test_points[s, j]
                 slots.append((test_index[o], tier[s, j], points, column[s, j]))

@@ -47,8 +47,25 @@ def test_every_example_is_stable_and_student_optimal(example):
 
 
 def test_examples_cover_the_folders():
-    assert FOLDERS == ["eligibility_and_merit", "first_hand_offers", "free_quota", "late_and_ties",
-                       "late_and_ties_choice_rank", "second_hand_loses", "test_quota"]
+    assert FOLDERS == ["eligibility_and_merit", "first_hand_offers", "free_quota", "free_quota_tier",
+                       "late_and_ties", "late_and_ties_choice_rank", "second_hand_loses", "stray_test_points",
+                       "test_quota"]
+
+
+def test_stray_test_points_are_a_warning_and_ignored(tmp_path):
+    """Round A of issue 12: without a test column, one test_points value makes no test."""
+    from typer.testing import CliRunner
+
+    from admissions.cli import app
+
+    expected = ("warning: applications.csv, row 2, column test_points: value '10': programme X has no aptitude "
+                "test (programmes.csv does not set test = true for it); these test points are ignored")
+    runner = CliRunner()
+    for command in (["validate", str(EXAMPLES / "stray_test_points")],
+                    ["match", str(EXAMPLES / "stray_test_points"), "--out", str(tmp_path / "out")]):
+        done = runner.invoke(app, command)
+        assert done.exit_code == 0
+        assert expected in done.stderr
 
 
 def test_a_given_merit_value_that_differs_from_the_grades_is_a_warning(tmp_path):
