@@ -27,16 +27,15 @@ from admissions.io.validate import load_round
 from admissions.matching import (
     MatchingCheck,
     MatchResult,
-    PreparedMarket,
     build_priority,
-    check_matching,
     lottery_numbers,
     lottery_places,
     prepare,
 )
 from admissions.rules.eligibility import Requirement
 from admissions.rules.guarantee import Guarantee, apply_guarantee
-from admissions.rules.quotas import FREE, TEST, Market, build_market, pass_on_vacant_quota_seats
+from admissions.rules.quota_game import check_quota_matching, final_quota_sizes, match_quotas, quota_seats_to_ordinary
+from admissions.rules.quotas import Market, build_market
 from admissions.rules.selection import Selection, apply_rules
 
 Progress = Callable[[str], None]
@@ -68,10 +67,12 @@ class Timings:
 class RoundResult:
     """Everything a round computed, for outputs and reports.
 
-    The matching ran on ``market``: the eligible choices, pushed to the left, with offers that have
-    quotas split into sub-programmes (see admissions.rules.quotas); ``priority`` is its priority
-    matrix, ``quota_seats`` the final size of each sub-programme and ``result`` the core's result on
-    it. ``assignment`` and ``placed_column`` translate that back to offers and to columns of
+    The matching ran on ``market``: the eligible choices, pushed to the left, each application to
+    an offer with quotas written as one entry per quota (see admissions.rules.quotas), each offer
+    with quotas choosing by its choice rule (admissions.rules.quota_game); ``priority`` is its
+    priority matrix, ``quota_seats`` the size of each quota after the choice (an ordinary quota
+    with the quota seats nobody in the quota held) and ``result`` the core's result on it.
+    ``assignment`` and ``placed_column`` translate that back to offers and to columns of
     ``encoded.choices``.
     """
 
@@ -87,7 +88,6 @@ class RoundResult:
     quota_seats: np.ndarray  # (q,) int64
     result: MatchResult
     check: MatchingCheck
-    quota_runs: int  # matchings run until no vacant quota seat moved
     timings: Timings
     rule_warnings: tuple[Problem, ...] = ()
 
@@ -164,55 +164,6 @@ def eligible_market(
         encoded.free_quota_seats if quotas else no_seats,
         encoded.free_quota_rank if free_quota else np.full(encoded.n_students, np.nan),
     )
-
-
-def turned_away(choices: np.ndarray, choice_index: np.ndarray, n_programmes: int) -> np.ndarray:
-    """(q,) bool: sub-programmes that turned away at least one applicant who ranks them above their placement."""
-    column = np.arange(choices.shape[1])[None, :]
-    above = (choices >= 0) & ((choice_index[:, None] < 0) | (column < choice_index[:, None]))
-    return np.bincount(choices[above], minlength=n_programmes) > 0
-
-
-def match_market(
-    market: Market,
-    priority: np.ndarray,
-    quota_seats: np.ndarray,
-    prepared: PreparedMarket | None = None,
-) -> tuple[MatchResult, np.ndarray, int]:
-    """Deferred acceptance on the market, re-run while vacant quota seats pass to the ordinary quotas.
-
-    ``prepared`` is ``prepare(market.choices, priority)`` when the caller already has it (what-ifs
-    re-match one prepared market with many seats). Returns the result, the final quota sizes (q,)
-    and the number of matchings run.
-    """
-    if prepared is None:
-        prepared = prepare(market.choices, priority)
-    runs = 0
-    while True:
-        result = prepared.match(quota_seats)
-        runs += 1
-        moved = pass_on_vacant_quota_seats(market, quota_seats, result.admitted,
-                                           turned_away(market.choices, result.choice_index, len(quota_seats)))
-        if moved is None:
-            return result, quota_seats, runs
-        quota_seats = moved
-
-
-def quota_seats_for(market: Market, seats: np.ndarray) -> np.ndarray:
-    """(q,) initial quota sizes of the market for new offer seats (p,).
-
-    Each quota keeps its size as far as the offer's seats allow (the test quota first, then the
-    free quota, as when the market was built); the ordinary quota gets the rest.
-    """
-    quota_seats = market.seats.copy()
-    left = np.asarray(seats, dtype=np.int64).copy()
-    for kind in (TEST, FREE):
-        sub = np.flatnonzero(market.quota == kind)
-        parent = market.parent[sub]
-        quota_seats[sub] = np.minimum(market.seats[sub], left[parent])
-        left[parent] -= quota_seats[sub]
-    quota_seats[market.ordinary] = left
-    return quota_seats.astype(np.int64)
 
 
 def merit_warnings(data: RoundInput, encoded: EncodedRound, selection: Selection) -> list[Problem]:
@@ -325,9 +276,9 @@ def prepare_round(
             choice_rank=market.column,
         )
     with timings.step("match", progress):
-        result, quota_seats, quota_runs = match_market(market, priority, market.seats)
+        result = match_quotas(market, prepare(market.choices, priority), market.seats)
     with timings.step("check", progress):
-        check = check_matching(market.choices, priority, quota_seats, result.assignment)
+        check = check_quota_matching(market, priority, market.seats, result.assignment)
     return RoundResult(
         data=data,
         config=config,
@@ -338,10 +289,9 @@ def prepare_round(
         lottery_source=lottery_source,
         market=market,
         priority=priority,
-        quota_seats=quota_seats,
+        quota_seats=final_quota_sizes(market, market.seats, result.assignment),
         result=result,
         check=check,
-        quota_runs=quota_runs,
         timings=timings,
         rule_warnings=rule_warnings,
     )
@@ -437,8 +387,10 @@ def run_record(round_result: RoundResult, command: str, started_at: datetime) ->
             "merit_value_differs_from_grades": int(len(r.selection.merit_mismatch)),
         },
         "check": r.check.to_dict(),
-        "quota_runs": r.quota_runs,
-        "seats_moved_from_quotas": int(np.abs(r.quota_seats - r.market.seats).sum() // 2),
+        # Offers that chose by the quota rule, and the seats of their free and test quotas that
+        # nobody in the quota held and that therefore went to the ordinary selection.
+        "quota_offers": int(r.market.game.n_offers),
+        "seats_moved_from_quotas": quota_seats_to_ordinary(r.market, r.market.seats, r.result.assignment),
         "warnings": len(r.warnings),
         "timings_s": dict(r.timings.steps),
     }

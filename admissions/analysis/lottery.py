@@ -15,7 +15,7 @@ groups, by the draw's lottery numbers. That gives exactly the priority matrix
 checks it), at a fraction of the cost of the full sort. The core's keys of the applications are their positions
 in that order, so the market is not ranked again either (:func:`direct_prepared`, used once it is
 verified to equal :func:`admissions.matching.prepare` on the round; otherwise each draw runs
-``prepare``). Then the quota loop runs as in a single round.
+``prepare``). Then the offers with quotas choose as in a single round.
 
 Outputs: per student, the probability of each placement (share of the draws, long format: one
 row per student and placement with a non-zero probability, unplaced as an empty programme_id);
@@ -38,7 +38,8 @@ from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoff
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
 from admissions.matching import PreparedMarket, derived_seed, draw_lottery, prepare
-from admissions.pipeline import Progress, RoundResult, match_market, prepare_round, record_header
+from admissions.pipeline import Progress, RoundResult, prepare_round, record_header
+from admissions.rules.quota_game import match_quotas
 from admissions.rules.quotas import Market
 
 MAX_DRAWS = 1_000_000
@@ -242,10 +243,10 @@ def run_draws(context: LotteryContext, draws: tuple[int, int]) -> DrawsResult:
         order = draw_order(context, rank)
         if context.template is not None:
             # The priority matrix only serves to prepare the market, which direct_prepared does.
-            result, _, _ = match_market(market, None, market.seats, direct_prepared(context.template, present, order))
+            result = match_quotas(market, direct_prepared(context.template, present, order), market.seats)
         else:
             priority = _priority(context, order)
-            result, _, _ = match_market(market, priority, market.seats, prepare(market.choices, priority))
+            result = match_quotas(market, prepare(market.choices, priority), market.seats)
         column = placed_columns(market, result.choice_index)
         counts += np.bincount(rows + np.where(column >= 0, column, context.n_columns), minlength=n * k1)
         cutoffs[i] = offer_cutoffs(market, context.lookup, result.cutoff, result.admitted, column, context.n_offers)

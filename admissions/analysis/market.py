@@ -2,7 +2,7 @@
 
 :func:`build_context` takes a round from :func:`admissions.pipeline.prepare_round` (loaded, validated,
 encoded, priorities built) and ranks its applications once (:func:`admissions.matching.prepare`);
-:func:`evaluate` then re-runs the quota loop (:func:`admissions.pipeline.match_market`) for new
+:func:`evaluate` then re-matches (:func:`admissions.rules.quota_game.match_quotas`) with new
 offer seats and returns the few per-offer and per-round figures a scenario reports, never
 student-level arrays, so a task's result is a few kilobytes whatever the region's size.
 
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from admissions.matching import PreparedMarket, prepare
-from admissions.pipeline import RoundResult, match_market, quota_seats_for
+from admissions.pipeline import RoundResult
+from admissions.rules.quota_game import match_quotas, quota_sizes
 from admissions.rules.quotas import Market
 
 
@@ -111,7 +112,6 @@ class Outcome:
     better: int
     worse: int
     same: int
-    quota_runs: int
 
     @property
     def unplaced(self) -> int:
@@ -138,8 +138,7 @@ def evaluate(context: MarketContext, seats: np.ndarray) -> Outcome:
     """Match the market with new offer seats (p,) and return its figures (see :class:`Outcome`)."""
     market = context.market
     seats = np.asarray(seats, dtype=np.int64)
-    result, quota_seats, runs = match_market(market, context.priority, quota_seats_for(market, seats),
-                                             context.prepared)
+    result = match_quotas(market, context.prepared, quota_sizes(market, seats))
     column = placed_columns(market, result.choice_index)
     admitted = np.bincount(market.parent, weights=result.admitted, minlength=context.n_offers).astype(np.int64)
     cutoff = offer_cutoffs(market, context.lookup, result.cutoff, result.admitted, column, context.n_offers)
@@ -162,5 +161,4 @@ def evaluate(context: MarketContext, seats: np.ndarray) -> Outcome:
         better=better,
         worse=worse,
         same=same,
-        quota_runs=runs,
     )

@@ -71,6 +71,7 @@ def check_matching(
     assignment: object,
     *,
     optimality: Optimality = "reference",
+    optimal: object = None,
 ) -> MatchingCheck:
     """Check an assignment for capacity, stability and student-optimality.
 
@@ -89,6 +90,9 @@ def check_matching(
         pure-Python :func:`reference_deferred_acceptance`, independent of the core: about 0.3 s at
         55,000 students on a 2-core machine and O(proposals log seats) in general) or "core" (the
         vectorised core: about 30 ms at 55,000 students, but not independent of it).
+    optimal : (n_students,) int array, optional
+        The student-optimal assignment computed by the caller (a market whose programmes choose by
+        their own rules: admissions.rules.quota_game); ``optimality`` then names who computed it.
 
     Returns
     -------
@@ -137,8 +141,9 @@ def check_matching(
     blocking_pairs = np.stack([student, choices[student, column]], axis=1).astype(np.int64)
     wasted_seats = np.unique(choices[free])
 
-    solve = reference_deferred_acceptance if optimality == "reference" else deferred_acceptance
-    optimal = solve(choices, priority, seats).assignment
+    if optimal is None:
+        solve = reference_deferred_acceptance if optimality == "reference" else deferred_acceptance
+        optimal = solve(choices, priority, seats).assignment
     return MatchingCheck(
         over_filled=over_filled.astype(np.int64),
         blocking_pairs=blocking_pairs.reshape(-1, 2),

@@ -28,12 +28,14 @@ cannot clear is the same as proposing and being rejected at once.
 
 The ranks (the keys) depend on ``choices`` and ``priority`` only, so :func:`prepare` computes them
 once and :meth:`PreparedMarket.match` re-runs the rounds for any ``seats`` (what-ifs, reserve
-rounds, quota re-runs).
+rounds, lottery draws). Programmes that choose by a rule of their own (offers with quotas) take
+part through :class:`ChoiceRules`: every proposal there goes to the rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -81,7 +83,7 @@ class PreparedMarket:
     """The seat-independent part of a matching: every application's key (rank within its programme).
 
     Build it with :func:`prepare`; :meth:`match` runs deferred acceptance for any ``seats``. Reusing
-    one PreparedMarket for many ``seats`` (what-ifs, reserve rounds, quota re-runs) saves the
+    one PreparedMarket for many ``seats`` (what-ifs, reserve rounds, lottery draws) saves the
     validation and the ranking, about half of a single run's cost.
 
     ``A`` is the number of applications (entries of ``choices`` that are not padding).
@@ -96,13 +98,16 @@ class PreparedMarket:
     n_apps: int  # A
     offset: np.ndarray  # (n_programmes_min + 1,) int64 first key of each programme
 
-    def match(self, seats: object) -> MatchResult:
+    def match(self, seats: object, choice_rules: ChoiceRules | None = None) -> MatchResult:
         """Student-proposing deferred acceptance with these seats.
 
         Parameters
         ----------
         seats : (n_programmes,) int array
             Seats per programme, >= 0; ``n_programmes`` must exceed every chosen programme index.
+        choice_rules : ChoiceRules, optional
+            The programmes whose choice is not "the best ``seats`` by priority" and the rule that
+            chooses there (the quota game of admissions.rules.quota_game); None: none.
 
         Returns
         -------
@@ -113,7 +118,39 @@ class PreparedMarket:
             raise InvalidArgument(
                 f"len(seats) == {len(seats)}, must be > {self.n_programmes_min - 1} (the largest programme chosen)"
             )
-        return _match(self, seats.astype(np.int64))
+        return _match(self, seats.astype(np.int64), choice_rules)
+
+
+class ChoiceRound(Protocol):
+    """One matching's state at the programmes a :class:`ChoiceRules` governs."""
+
+    def choose(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Take this round's proposals and choose again where they arrived.
+
+        ``at`` are the flattened (n, k + 1) positions of the proposals (each at the first entry of
+        the student's application there). Returns the positions now held by every student whose
+        held entry is new or changed, and, for every student turned away, the position from
+        which they go on down their list (their last entry there: they continue just after it).
+        """
+
+    def holders(self) -> np.ndarray:
+        """The positions held at the governed programmes when the matching ends."""
+
+
+class ChoiceRules(Protocol):
+    """Programmes that choose by their own (substitutable) rule instead of by priority alone.
+
+    The core never skips or rejects at a governed programme by its cut-off: every proposal there
+    goes to :meth:`ChoiceRound.choose`. Deferred acceptance in which each programme keeps its
+    choice from (held + new) gives the student-optimal stable matching when every choice rule is
+    substitutable and satisfies the law of aggregate demand (Hatfield and Milgrom 2005), whatever
+    the order of the proposals.
+    """
+
+    governed: np.ndarray  # (n_programmes,) bool
+
+    def start(self, market: PreparedMarket, seats: np.ndarray) -> ChoiceRound:
+        """The state of a new matching of ``market`` with ``seats`` (n_programmes,)."""
 
 
 def prepare(choices: object, priority: object) -> PreparedMarket:
@@ -287,7 +324,7 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     return sorted_priority
 
 
-def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
+def _match(market: PreparedMarket, seats: np.ndarray, choice_rules: ChoiceRules | None = None) -> MatchResult:
     """Deferred acceptance rounds on a prepared market (seats validated, int64)."""
     n_students = market.n_students
     n_programmes = len(seats)
@@ -301,6 +338,14 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
     thr = np.empty(n_programmes + 1, dtype=np.int64)
     thr[:-1] = np.where(seats > 0, offset[1:], lo)
     thr[-1] = -1
+    ruled = None
+    if choice_rules is not None:
+        # A governed programme is always proposed to (its rule, not a cut-off, decides) and never
+        # counted here: its holders are the rule's.
+        ruled = np.zeros(n_programmes + 1, dtype=bool)
+        ruled[: len(choice_rules.governed)] = choice_rules.governed
+        thr[:-1][ruled[:-1]] = offset[1:][ruled[:-1]]
+        choice_round = choice_rules.start(market, seats)
     held = np.zeros(n_apps, dtype=bool)
     # The student at each held key, written when they propose; garbage where not held.
     holder = np.empty(n_apps, dtype=market.key.dtype)
@@ -316,24 +361,46 @@ def _match(market: PreparedMarket, seats: np.ndarray) -> MatchResult:
         at = start[market.programme[:, 0] >= 0]
     else:
         at = _first_cleared(start, programme, key, thr)
+    turned_away = at[:0]
     while len(at):
         student = at // width
         column[student] = at - student * width
+        if ruled is not None:
+            at_rule = ruled[programme[at]]
+            if at_rule.any():
+                kept, turned_away = choice_round.choose(at[at_rule])
+                at = at[~at_rule]
+                for moved in (kept, turned_away):
+                    who = moved // width
+                    column[who] = moved - who * width
         held_key = key[at]
         held[held_key] = True
-        holder[held_key] = student
+        holder[held_key] = student if ruled is None else at // width
         count += np.bincount(programme[at], minlength=n_programmes)
         over = np.flatnonzero(count > seats)
-        if len(over) == 0:
+        if len(over) == 0 and len(turned_away) == 0:
             break
-        held_over, seats_over = count[over], seats[over]
-        rejected, new_thr = _reject(lo[over], thr[over], held_over - seats_over, held_over, held)
-        held[rejected] = False
-        count[over] = seats_over
-        thr[over] = new_thr
-        student = holder[rejected].astype(np.int64)
-        at = _first_cleared(student * width + column[student] + 1, programme, key, thr)
+        student = turned_away[:0]
+        if len(over):
+            held_over, seats_over = count[over], seats[over]
+            rejected, new_thr = _reject(lo[over], thr[over], held_over - seats_over, held_over, held)
+            held[rejected] = False
+            count[over] = seats_over
+            thr[over] = new_thr
+            student = holder[rejected].astype(np.int64)
+        resume = student * width + column[student] + 1
+        if len(turned_away):
+            resume = np.concatenate((resume, turned_away + 1))
+            student = np.concatenate((student, turned_away // width))
+            turned_away = turned_away[:0]
+        at = _first_cleared(resume, programme, key, thr)
         column[student] = -1
+
+    if ruled is not None:
+        final = choice_round.holders()
+        held[key[final]] = True
+        count[ruled[:-1]] = 0
+        count += np.bincount(programme[final], minlength=n_programmes)
 
     placed = np.flatnonzero(column >= 0)
     assignment = np.full(n_students, -1, dtype=np.int64)

@@ -1,8 +1,8 @@
 """Seat quotas inside an offer: the free quota (fri kvot) and the aptitude-test quota.
 
-An offer with quotas is split into sub-programmes, which the matching core treats as programmes of
-their own; each application to the offer becomes consecutive choices of its sub-programmes, in
-this order:
+Each quota of an offer with quotas is a sub-programme with its own priority order (the
+slot-specific priorities), and each application to the offer becomes consecutive entries of its
+sub-programmes, in this order:
 
 1. the free quota (``free_quota_seats``), for applicants with a ``free_quota_rank``, ordered by
    tier, then that rank (1 first), then the tie-break chain;
@@ -12,19 +12,15 @@ this order:
    then the chain.
 
 An applicant not reached in a quota competes in the next one, so no applicant is worse off for
-being considered in a quota. Seats a quota leaves vacant pass to the ordinary quota: the matching
-is run, every vacant quota seat is moved to the ordinary quota of its offer while that quota turned
-someone away, and the matching is run again, until no seat moves. Removing seats that stayed vacant
-does not change a deferred-acceptance result (no applicant was ever turned away there), and adding
-seats only moves students up their lists, so quota demand only falls and the loop ends after a few
-runs. The result is stable (no blocking pair) in the market of sub-programmes with the final quota
-sizes, which is what the checker verifies: nobody prefers a quota that has a vacant seat or admits
-someone who ranks below them in that quota's order.
+being considered in a quota. The entries of one application are not matched as programmes of their
+own: the offer chooses among them with one choice rule, in which a quota seat nobody in the quota
+holds goes to the ordinary selection (admissions.rules.quota_game).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,7 +30,7 @@ QUOTA_NAMES = ("ordinary", "test", "free")
 
 @dataclass(frozen=True)
 class Market:
-    """The matching market of sub-programmes (q of them) that the core sees (n students, w columns).
+    """The matching market of quotas (sub-programmes, q of them) that the core sees (n students, w columns).
 
     ``column`` maps each entry back to its column in the round's encoded choices (-1 at padding);
     ``parent`` and ``quota`` say which offer and which quota each sub-programme is.
@@ -47,6 +43,13 @@ class Market:
     seats: np.ndarray  # (q,) int64 initial quota sizes
     parent: np.ndarray  # (q,) int64 offer index
     quota: np.ndarray  # (q,) int8: ORDINARY, TEST or FREE
+
+    @cached_property
+    def game(self):
+        """The market's :class:`admissions.rules.quota_game.QuotaGame` (built on first use)."""
+        from admissions.rules.quota_game import quota_game
+
+        return quota_game(self)
 
     @property
     def ordinary(self) -> np.ndarray:
@@ -134,26 +137,3 @@ def build_market(
         parent=parent.astype(np.int64),
         quota=quota.astype(np.int8),
     )
-
-
-def pass_on_vacant_quota_seats(market: Market, seats: np.ndarray, admitted: np.ndarray,
-                               turned_away: np.ndarray) -> np.ndarray | None:
-    """New quota sizes with every vacant quota seat moved to the ordinary quota of its offer.
-
-    Seats move only where that ordinary quota turned someone away (else they would stay vacant
-    anyway). Returns None when no seat moves.
-
-    Parameters
-    ----------
-    seats, admitted : (q,) int64 quota sizes and admitted per sub-programme.
-    turned_away : (q,) bool, the sub-programme rejected at least one applicant.
-    """
-    vacant = np.where(market.quota != ORDINARY, seats - admitted, 0)
-    ordinary = market.ordinary[market.parent]
-    moving = (vacant > 0) & turned_away[ordinary]
-    if not moving.any():
-        return None
-    new = seats.copy()
-    new[moving] -= vacant[moving]
-    np.add.at(new, ordinary[moving], vacant[moving])
-    return new

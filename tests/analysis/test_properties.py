@@ -6,8 +6,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from admissions.analysis.market import build_context, evaluate
-from admissions.matching import check_matching, deferred_acceptance
-from admissions.pipeline import match_market, prepare_round, quota_seats_for
+from admissions.matching import prepare
+from admissions.pipeline import prepare_round
+from admissions.rules.quota_game import (
+    check_quota_matching,
+    match_quotas,
+    quota_sizes,
+    reference_quota_deferred_acceptance,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +46,11 @@ def test_any_seats_give_consistent_figures(context, changes):
     assert (outcome.admitted[~np.isnan(outcome.cutoff)] > 0).all()
     # The re-match is the matching a fresh run computes with those seats, and it is stable.
     market = r.market
-    result, quota_seats, _ = match_market(market, r.priority, quota_seats_for(market, seats))
-    fresh = deferred_acceptance(market.choices, r.priority, quota_seats)
+    sizes = quota_sizes(market, seats)
+    result = match_quotas(market, prepare(market.choices, r.priority), sizes)
+    fresh = reference_quota_deferred_acceptance(market, r.priority, sizes)
     np.testing.assert_array_equal(result.assignment, fresh.assignment)
-    assert check_matching(market.choices, r.priority, quota_seats, result.assignment).is_stable
+    assert check_quota_matching(market, r.priority, sizes, result.assignment, reference=False).is_stable
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,0 +1,91 @@
+"""``match`` at 55,000 students with quotas at 5 % of the offers: the quota game against the old loop.
+
+The region is ``write_region(dir, 55000, seed=0)`` with quotas added at 5 % of its 355 offers (18):
+a test quota of a third of the seats at its 6 offers with a test and 2 free-quota seats at 12
+more, with 1 % of the students in the free quota. Timed side by side in one process, on the same
+prepared round: the match step (the choice-rule game of admissions.rules.quota_game against the
+fixed sub-programmes re-run until no vacant quota seat moved, benchmarks/quota_loop.py) and the
+check step (stability against the choice rules and the pure-Python reference with choice rules,
+against the old check with the plain reference), and the whole ``match`` (load to written files).
+Run: ``pytest benchmarks/test_quotas.py -s``; the figures are in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from admissions.matching import check_matching, prepare
+from admissions.outputs import run_match
+from admissions.pipeline import prepare_round
+from admissions.rules.quota_game import check_quota_matching, match_quotas
+from admissions.synth import write_region
+from benchmarks.quota_loop import loop_match
+
+N_STUDENTS = 55_000
+QUOTA_SHARE = 0.05
+REPEATS = 5
+
+
+def add_quotas(folder, seed: int = 0) -> None:
+    """Quotas at 5 % of the offers: test quotas where there is a test, free quotas at others."""
+    rng = np.random.default_rng(seed)
+    programmes = pd.read_csv(folder / "programmes.csv", dtype=str, keep_default_na=False)
+    seats = programmes["seats"].astype(int)
+    tested = programmes["test"].str.lower() == "true"
+    target = int(round(QUOTA_SHARE * len(programmes)))
+    programmes.loc[tested, "test_seats"] = (seats[tested] // 3).astype(str)
+    with_quota = tested | (programmes["free_quota_seats"].astype(int) > 0)
+    others = np.flatnonzero(~with_quota.to_numpy() & (seats.to_numpy() >= 4))
+    free = rng.choice(others, size=max(target - int(with_quota.sum()), 0), replace=False)
+    programmes.loc[programmes.index[free], "free_quota_seats"] = "2"
+    programmes.to_csv(folder / "programmes.csv", index=False)
+    students = pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
+    chosen = rng.choice(len(students), size=len(students) // 100, replace=False)
+    rank = students["free_quota_rank"].copy()
+    rank.iloc[chosen] = [str(i + 1) for i in range(len(chosen))]
+    students["free_quota_rank"] = rank
+    students.to_csv(folder / "students.csv", index=False)
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("quotas") / "region-55000-quotas"
+    write_region(folder, N_STUDENTS, seed=0)
+    add_quotas(folder)
+    return folder
+
+
+def best_of(function, repeats: int = REPEATS) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def test_the_quota_game_is_no_slower_than_the_old_loop(region, tmp_path, benchmark):
+    r = prepare_round(region)
+    market, priority = r.market, r.priority
+    assert market.game.n_offers == round(QUOTA_SHARE * r.encoded.n_programmes)
+    prepared = prepare(market.choices, priority)
+    game_s, result = best_of(lambda: match_quotas(market, prepared, market.seats))
+    loop_s, (old, old_sizes, runs) = best_of(lambda: loop_match(market, prepared, market.seats))
+    check_s, check = best_of(lambda: check_quota_matching(market, priority, market.seats, result.assignment), 3)
+    old_check_s, _ = best_of(lambda: check_matching(market.choices, priority, old_sizes, old.assignment), 3)
+    assert check.is_stable and check.is_student_optimal
+    moved = int((r.assignment != np.where(old.assignment >= 0, market.parent[np.maximum(old.assignment, 0)], -1)).sum())
+    match_s, _ = best_of(lambda: run_match(region, tmp_path / "out"), 3)
+    print(f"\nmatch step: game {game_s * 1e3:.1f} ms, old loop {loop_s * 1e3:.1f} ms ({runs} runs), "
+          f"ratio {game_s / loop_s:.2f}; check: {check_s * 1e3:.0f} ms, old {old_check_s * 1e3:.0f} ms; "
+          f"whole match {match_s:.2f} s (steps {dict(r.timings.steps)}); students placed differently: {moved}")
+    benchmark.extra_info.update({"game_ms": game_s * 1e3, "loop_ms": loop_s * 1e3, "loop_runs": runs,
+                                 "check_ms": check_s * 1e3, "old_check_ms": old_check_s * 1e3,
+                                 "match_s": match_s, "placed_differently": moved})
+    benchmark.pedantic(match_quotas, args=(market, prepared, market.seats), rounds=REPEATS, iterations=1)
+    # Ratios measured side by side: the steps that changed together take no longer than before.
+    assert game_s + check_s <= loop_s + old_check_s
