@@ -13,8 +13,8 @@ from admissions.errors import ConfigError
 from admissions.io.contract import CONFIG_FILE, SEED_LIMIT
 from admissions.io.problems import Problem
 from admissions.io.readers import decode_text
+from admissions.matching.priority import TieBreakKey  # the keys of the one tie-break table
 
-TieBreakKey = Literal["choice_rank", "grade_value", "n_grades", "lottery"]
 #: Languages of the documents people read (admissions.reports.language); the first is the default.
 Language = Literal["sv", "en"]
 

@@ -28,8 +28,9 @@ from admissions.matching import (
     MatchingCheck,
     MatchResult,
     build_priority,
+    TieBreakSources,
     lottery_numbers,
-    lottery_places,
+    tie_break_arrays,
     prepare,
 )
 from admissions.rules.eligibility import Requirement
@@ -269,11 +270,7 @@ def prepare_round(
             market.tier,
             market.score,
             tie_break=config.tie_break,
-            lottery=lottery_places(lottery, encoded.student_ids),
-            # A free-quota applicant may have no merit value at all: it counts as 0 in a tie-break.
-            grade_value=np.nan_to_num(selection.merit, nan=0.0),
-            n_grades=selection.n_grades,
-            choice_rank=market.column,
+            **tie_break_arrays(tie_break_sources(encoded, selection, market, lottery), config.tie_break),
         )
     with timings.step("match", progress):
         result = match_quotas(market, prepare(market.choices, priority), market.seats)
@@ -294,6 +291,21 @@ def prepare_round(
         check=check,
         timings=timings,
         rule_warnings=rule_warnings,
+    )
+
+
+def tie_break_sources(encoded: EncodedRound, selection: Selection, market: Market,
+                      lottery: np.ndarray) -> TieBreakSources:
+    """What the round's tie-break keys are built from (admissions.matching.priority.TIE_BREAK).
+
+    ``lottery`` (n,) are the lottery numbers; the lottery draws pass each draw's numbers instead.
+    """
+    return TieBreakSources(
+        student_ids=np.asarray(encoded.student_ids),
+        lottery=np.asarray(lottery, dtype=np.float64),
+        merit=selection.merit,
+        n_grades=selection.n_grades,
+        choice_rank=market.column,
     )
 
 

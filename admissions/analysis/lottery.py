@@ -37,8 +37,17 @@ from admissions.analysis.executors import TaskProgress, check_workers, executor_
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
-from admissions.matching import PreparedMarket, derived_seed, draw_lottery, prepare
-from admissions.pipeline import Progress, RoundResult, prepare_round, record_header
+from admissions.matching import (
+    TIE_BREAK,
+    PreparedMarket,
+    TieBreakSources,
+    derived_seed,
+    lottery_numbers,
+    prepare,
+    tie_break_arrays,
+    tie_break_order_keys,
+)
+from admissions.pipeline import Progress, RoundResult, prepare_round, record_header, tie_break_sources
 from admissions.rules.quota_game import match_quotas
 from admissions.rules.quotas import Market
 
@@ -82,6 +91,7 @@ class LotteryContext:
     n_columns: int
     seed: int
     student_ids: np.ndarray  # (n,) str: each draw's lottery numbers are computed from them
+    sources: TieBreakSources | None = None  # the round's, for the table's lottery key (draw_places)
     template: PreparedMarket | None = None
 
 
@@ -95,13 +105,9 @@ def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
     keys = [sub, market.tier[present], -market.score[present]]
     chain = tuple(r.config.tie_break)
     before_lottery = chain[: chain.index("lottery")] if "lottery" in chain else chain
-    for name in before_lottery:
-        if name == "choice_rank":
-            keys.append(market.column[present])
-        elif name == "grade_value":
-            keys.append(-np.asarray(sel.merit, dtype=np.float64)[app_student])
-        elif name == "n_grades":
-            keys.append(-np.asarray(sel.n_grades, dtype=np.float64)[app_student])
+    # The keys before the lottery exactly as build_priority builds and orients them (one table).
+    sources = tie_break_sources(r.encoded, sel, market, r.lottery)
+    keys += tie_break_order_keys(tie_break_arrays(sources, before_lottery), before_lottery, present, app_student)
     order = np.lexsort(keys[::-1])
     n_apps = len(order)
     same = np.ones(max(n_apps - 1, 0), dtype=bool)
@@ -130,8 +136,17 @@ def lottery_context(r: RoundResult, seed: int) -> LotteryContext:
         n_columns=int(r.encoded.choices.shape[1]),
         seed=seed,
         student_ids=np.asarray(r.encoded.student_ids),
+        sources=sources,
     )
     return _with_verified_template(context, prepare(market.choices, r.priority))
+
+
+def draw_places(context: LotteryContext, draw: int) -> np.ndarray:
+    """(n,) float64 what the priority compares in draw ``draw``: the tie-break table's lottery key
+    built from the lottery numbers of the draw's seed, as ``match --seed <draw_seed>`` builds it
+    (a permutation of 1 .. n, n for the winner)."""
+    numbers = lottery_numbers(context.student_ids, draw_seed(context.seed, draw))
+    return TIE_BREAK["lottery"].build(dataclasses.replace(context.sources, lottery=numbers))
 
 
 def lottery_rank(lottery: np.ndarray) -> np.ndarray:
@@ -207,7 +222,7 @@ def _with_verified_template(context: LotteryContext, template: PreparedMarket) -
     """
     n = context.market.choices.shape[0]
     present = context.market.choices >= 0
-    order = draw_order(context, n - draw_lottery(context.student_ids, draw_seed(context.seed, 0)).astype(np.int64))
+    order = draw_order(context, n - draw_places(context, 0).astype(np.int64))
     expected = prepare(context.market.choices, _priority(context, order))
     try:
         ok = _same_prepared(direct_prepared(template, present, order), expected)
@@ -238,8 +253,8 @@ def run_draws(context: LotteryContext, draws: tuple[int, int]) -> DrawsResult:
     rows = np.arange(n, dtype=np.int64) * k1
     present = market.choices >= 0
     for i, d in enumerate(range(start, stop)):
-        # draw_lottery gives places, a permutation of 1 .. n: the place in the lottery is n - place.
-        rank = n - draw_lottery(context.student_ids, draw_seed(context.seed, d)).astype(np.int64)
+        # Places are a permutation of 1 .. n: the rank in the lottery (0 wins) is n - place.
+        rank = n - draw_places(context, d).astype(np.int64)
         order = draw_order(context, rank)
         if context.template is not None:
             # The priority matrix only serves to prepare the market, which direct_prepared does.

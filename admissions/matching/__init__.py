@@ -14,7 +14,14 @@
 from admissions.matching.checker import MatchingCheck, check_matching
 from admissions.matching.core import MatchResult, PreparedMarket, deferred_acceptance, prepare
 from admissions.matching.lottery import derived_seed, draw_lottery, lottery_numbers, lottery_places
-from admissions.matching.priority import TIE_BREAK_KEYS, build_priority
+from admissions.matching.priority import (
+    TIE_BREAK,
+    TIE_BREAK_KEYS,
+    TieBreakSources,
+    build_priority,
+    tie_break_arrays,
+    tie_break_order_keys,
+)
 from admissions.matching.reference import reference_deferred_acceptance
 from admissions.matching.reserve import reserve_positions
 
@@ -23,7 +30,11 @@ __all__ = [
     "MatchingCheck",
     "check_matching",
     "reserve_positions",
+    "TIE_BREAK",
     "TIE_BREAK_KEYS",
+    "TieBreakSources",
+    "tie_break_arrays",
+    "tie_break_order_keys",
     "build_priority",
     "derived_seed",
     "draw_lottery",

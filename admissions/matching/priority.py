@@ -8,16 +8,72 @@ keys of the tie-break chain in order. The chain is configurable because practice
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, get_args
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from admissions.errors import InvalidArgument
 from admissions.matching._validate import as_array, check_choices
+from admissions.matching.lottery import lottery_places
 
-TieBreakKey = Literal["choice_rank", "grade_value", "n_grades", "lottery"]
-TIE_BREAK_KEYS: tuple[str, ...] = get_args(TieBreakKey)
+
+@dataclass(frozen=True, eq=False)
+class TieBreakSources:
+    """What a round's tie-break keys are built from (n students, k columns of the market)."""
+
+    student_ids: np.ndarray  # (n,) str
+    lottery: np.ndarray  # (n,) float64 lottery numbers, higher wins (admissions.matching.lottery)
+    merit: np.ndarray  # (n,) float64 merit value, NaN when the student has none (free quota)
+    n_grades: np.ndarray  # (n,) int64
+    choice_rank: np.ndarray  # (n, k) int64 column of each choice in the student's own list
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """One key of the tie-break chain: what it is per, which way it wins and how its array is built."""
+
+    per: Literal["student", "application"]
+    higher_wins: bool
+    build: Callable[[TieBreakSources], np.ndarray]
+    rule: str
+
+
+#: The one table of tie-break keys: build_priority (every round) and the lottery draws
+#: (admissions.analysis.lottery) both build and orient every key from it, so a key known to one is
+#: known to the other, with the same array.
+TIE_BREAK: dict[str, TieBreak] = {
+    "choice_rank": TieBreak("application", False, lambda s: s.choice_rank,
+                            "rank of the choice on the student's own list, a higher-ranked choice wins"),
+    "grade_value": TieBreak("student", True, lambda s: np.nan_to_num(s.merit, nan=0.0),
+                            "merit value without test points, higher wins; none (free quota) counts as 0"),
+    "n_grades": TieBreak("student", True, lambda s: s.n_grades, "number of grades, more wins"),
+    # The only place a lottery number becomes what the priority compares (a unique place).
+    "lottery": TieBreak("student", True, lambda s: lottery_places(s.lottery, s.student_ids),
+                        "the lottery: a higher number wins, equal numbers by the smaller id"),
+}
+TIE_BREAK_KEYS: tuple[str, ...] = tuple(TIE_BREAK)
+TieBreakKey = Literal[TIE_BREAK_KEYS]  # type: ignore[valid-type]
+
+
+def tie_break_arrays(sources: TieBreakSources, chain: Sequence[str]) -> dict[str, np.ndarray]:
+    """The array of every key of ``chain``, built as the table says (build_priority's keyword arguments)."""
+    return {name: TIE_BREAK[name].build(sources) for name in chain}
+
+
+def tie_break_order_keys(arrays: dict[str, np.ndarray], chain: Sequence[str], present: np.ndarray,
+                         student: np.ndarray) -> list[np.ndarray]:
+    """Per key of ``chain``, its value at every application (A,), oriented so that ascending = better.
+
+    ``present`` (n, k) bool marks the applications (row-major) and ``student`` (A,) their students.
+    """
+    keys = []
+    for name in chain:
+        key, values = TIE_BREAK[name], np.asarray(arrays[name])
+        at = values[present] if key.per == "application" else values[student]
+        keys.append(-at.astype(np.float64) if key.higher_wins else at)
+    return keys
 
 
 def build_priority(
@@ -82,19 +138,19 @@ def build_priority(
         i, j = np.argwhere(present & ~np.isfinite(score))[0]
         raise InvalidArgument(f"score[{i}, {j}] == {score[i, j]}, must be a finite number at a choice")
 
-    # Most significant first; every key is oriented so that ascending = better.
-    keys: list[np.ndarray] = [programme, tier[present], -app_score]
+    # Most significant first; every key is oriented so that ascending = better (TIE_BREAK says how).
+    arrays = {}
     for name in chain:
-        if name == "choice_rank":
-            rank = (
+        if TIE_BREAK[name].per == "application":
+            arrays[name] = (
                 np.broadcast_to(np.arange(shape[1]), shape)
                 if choice_rank is None
                 else _matrix("choice_rank", choice_rank, shape, "iu", "an integer dtype")
             )
-            keys.append(rank[present])
         else:
-            values = _student_key(name, student_keys[name], shape[0])
-            keys.append(-values[student])
+            arrays[name] = _student_key(name, student_keys[name], shape[0])
+    keys: list[np.ndarray] = [programme, tier[present], -app_score]
+    keys += tie_break_order_keys(arrays, chain, present, student)
     order = np.lexsort(keys[::-1])  # lexsort sorts by its last key first
     _check_no_tie(order, keys, programme, student, chain)
 

@@ -9,6 +9,7 @@ import pytest
 from admissions.analysis.lottery import (
     PROGRAMME_COLUMNS,
     STUDENT_COLUMNS,
+    draw_places,
     draw_priority,
     draw_seed,
     lottery_context,
@@ -17,10 +18,12 @@ from admissions.analysis.lottery import (
     run_lottery_draws,
     students_table,
 )
-from admissions.matching import build_priority, draw_lottery
+from admissions.matching import TIE_BREAK, TIE_BREAK_KEYS, build_priority, draw_lottery
 from admissions.pipeline import prepare_round
 
 from .conftest import SMALL, TIES
+
+ROUND_D = SMALL.parents[2] / "data" / "rules" / "lottery_redraws_ties"
 
 
 def read(path):
@@ -37,7 +40,8 @@ def test_draw_priority_equals_build_priority(region, chain):
     for d in range(3):
         lottery = draw_lottery(r.encoded.student_ids, draw_seed(3, d))
         expected = build_priority(m.choices, m.tier, m.score, tie_break=chain, lottery=lottery,
-                                  grade_value=sel.merit, n_grades=sel.n_grades, choice_rank=m.column)
+                                  grade_value=np.nan_to_num(sel.merit, nan=0.0), n_grades=sel.n_grades,
+                                  choice_rank=m.column)
         np.testing.assert_array_equal(draw_priority(context, lottery), expected)
 
 
@@ -57,6 +61,50 @@ def test_draw_is_the_match_of_its_seed(region):
     assert part.counts.argmax(axis=1).tolist() == expected.tolist()
     assert (part.counts.sum(axis=1) == 1).all()
     np.testing.assert_array_equal(part.admitted[0], matched.admitted)
+
+
+def test_the_table_of_tie_break_keys_is_the_one_vocabulary():
+    from typing import get_args
+
+    from admissions.config import TieBreakKey
+
+    assert TIE_BREAK_KEYS == tuple(TIE_BREAK) == get_args(TieBreakKey)
+
+
+def draw_priority_of(context, d):
+    """The priority matrix draw d of the lottery command matches with."""
+    return draw_priority(context, draw_places(context, d))
+
+
+@pytest.mark.parametrize("key", TIE_BREAK_KEYS)
+def test_every_tie_break_key_is_known_to_the_draws(region, key):
+    """With any key of the table before the lottery, each draw's priority is exactly match --seed's."""
+    chain = (key,) if key == "lottery" else (key, "lottery")
+    r = prepare_round(region, tie_break=chain)
+    context = lottery_context(r, seed=5)
+    for d in range(2):
+        matched = prepare_round(region, tie_break=chain, seed=draw_seed(5, d))
+        np.testing.assert_array_equal(draw_priority_of(context, d), matched.priority)
+
+
+def test_every_draw_of_round_d_is_match_with_its_seed_and_both_students_win_some():
+    """Round D of issue 12: grade_value then lottery, two applicants without merit value or grades.
+
+    The grade value of both is 0 (as build_priority counts it), so every draw redraws the tie: each
+    draw's priority is what ``match --seed`` of its seed builds, and each student wins some draws.
+    """
+    r = prepare_round(ROUND_D)
+    context = lottery_context(r, seed=0)
+    assert len(context.tied_at) == 2
+    winners = set()
+    for d in range(12):
+        matched = prepare_round(ROUND_D, seed=draw_seed(0, d))
+        priority = draw_priority_of(context, d)
+        np.testing.assert_array_equal(priority, matched.priority)
+        result = run_draws(context, (d, d + 1))
+        np.testing.assert_array_equal(result.counts.argmax(axis=1), np.where(matched.placed_column >= 0, 0, 1))
+        winners.add(int(np.flatnonzero(matched.assignment >= 0)[0]))
+    assert winners == {0, 1}
 
 
 def test_ties_are_decided_by_the_lottery(tmp_path):
