@@ -64,6 +64,9 @@ class FileSpec:
         return tuple(c.name for c in self.columns)
 
 
+#: Application groups: a late choice is tried after every on-time applicant at its offer.
+APPLICATION_GROUPS = ("on_time", "late")
+
 PROGRAMMES = FileSpec(
     name="programmes",
     key=("programme_id",),
@@ -99,7 +102,9 @@ STUDENTS = FileSpec(
                    description="Random tie-break, a higher number wins; drawn from the seed when the "
                                "column is absent."),
         ColumnSpec("application_group", "choice", required=False, default="on_time",
-                   choices=("on_time", "late")),
+                   choices=APPLICATION_GROUPS,
+                   description="late: after every on-time applicant; the default for every choice of the "
+                               "student (applications.csv may set it per choice)."),
         ColumnSpec("free_quota_rank", "int", required=False, nullable=True, minimum=1,
                    description="Rank within the free quota set by the school owner; 1 is first."),
         ColumnSpec("latitude", "number", required=False, nullable=True, minimum=-90, maximum=90,
@@ -134,6 +139,10 @@ APPLICATIONS = FileSpec(
                    description="Aptitude test points for this choice."),
         ColumnSpec("eligible", "bool", required=False, nullable=True,
                    description="Overrides the computed eligibility (English exemption, foreign grades)."),
+        ColumnSpec("application_group", "choice", required=False, nullable=True, choices=APPLICATION_GROUPS,
+                   description="This choice's group: late when it was added or moved up after the deadline "
+                               "(tried after every on-time applicant at the offer); empty: the student's "
+                               "application_group in students.csv."),
     ),
 )
 

@@ -34,7 +34,7 @@ class EncodedRound:
     merit_given: np.ndarray  # (n,) float64 merit_value, NaN where empty
     lottery_given: np.ndarray | None  # (n,) float64, None when the input has no lottery column
     home: np.ndarray  # (n,) int64 municipality index
-    late: np.ndarray  # (n,) bool: application_group == "late"
+    late: np.ndarray  # (n, k) bool: the choice's application_group is "late" (applications.csv, else students.csv)
     free_quota_rank: np.ndarray  # (n,) float64, NaN where empty
     seats: np.ndarray  # (p,) int64
     host: np.ndarray  # (p,) int64 municipality index
@@ -95,6 +95,11 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
     override = applications["eligible"].astype("boolean")
     override_codes = np.where(override.isna().to_numpy(), -1, override.fillna(False).to_numpy(dtype=bool))
     eligible_override[s, c] = override_codes[keep].astype(np.int8)
+    # Lateness per choice: applications.csv's application_group where given, else the student's.
+    late = np.repeat((students["application_group"] == "late").to_numpy(dtype=bool)[:, None], k, axis=1)
+    group = applications["application_group"].astype(str).to_numpy()[keep]
+    given = (group == "late") | (group == "on_time")
+    late[s[given], c[given]] = group[given] == "late"
 
     lottery_given = None
     if data.has_column("students", "lottery"):
@@ -133,7 +138,7 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
         merit_given=students["merit_value"].to_numpy(dtype=np.float64, na_value=np.nan),
         lottery_given=lottery_given,
         home=index_of(students["home_municipality"], municipality_names),
-        late=(students["application_group"] == "late").to_numpy(dtype=bool),
+        late=late,
         free_quota_rank=students["free_quota_rank"].to_numpy(dtype=np.float64, na_value=np.nan),
         seats=programmes["seats"].to_numpy(dtype=np.int64),
         host=index_of(programmes["municipality"], municipality_names),

@@ -63,7 +63,7 @@ def priority_tiers(encoded: EncodedRound) -> np.ndarray:
     first_programme = first_hand_programmes(encoded)
     lives_in_area = encoded.in_area[encoded.home]
     first = lives_in_area[:, None] | first_programme[np.maximum(encoded.choices, 0)]
-    tier = np.where(first, FIRST_HAND, SECOND_HAND) + LATE_OFFSET * encoded.late[:, None]
+    tier = np.where(first, FIRST_HAND, SECOND_HAND) + LATE_OFFSET * encoded.late
     return tier.astype(np.int64)
 
 

@@ -295,6 +295,15 @@ def test_quota_seats_cannot_exceed_seats(folder):
         "programmes.csv", 2, "seats", "2", "seats must be at least test_seats + free_quota_seats = 2 + 1")
 
 
+def test_application_group_per_choice_is_validated(folder):
+    lines = (folder / "applications.csv").read_text(encoding="utf-8").splitlines()
+    body = [lines[0] + ",application_group"] + [line + (",soon" if i == 0 else ",Late") for i, line in enumerate(lines[1:])]
+    (folder / "applications.csv").write_text("\n".join(body) + "\n", encoding="utf-8")
+    problem = only_problem(folder)
+    assert (problem.file, problem.row, problem.column, problem.value) == ("applications.csv", 2, "application_group", "soon")
+    assert "on_time" in problem.rule and "late" in problem.rule
+
+
 def test_test_seats_need_a_declared_test(folder):
     replace(folder, "programmes.csv", "national_recruitment\n", "national_recruitment,test_seats\n")
     replace(folder, "programmes.csv", "2,municipal,false\n", "2,municipal,false,1\n")

@@ -49,7 +49,9 @@ def test_every_example_is_stable_and_student_optimal(example):
 def test_examples_cover_the_folders():
     assert FOLDERS == ["eligibility_and_merit", "first_hand_offers", "free_quota", "free_quota_seat_passes_on",
                        "free_quota_tier",
-                       "late_and_ties", "late_and_ties_choice_rank", "second_hand_loses", "stray_test_points",
+                       "late_and_ties", "late_and_ties_choice_rank", "late_choice", "lottery_redraws_ties",
+                       "second_hand_loses",
+                       "stray_test_points",
                        "test_quota"]
 
 
