@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from admissions.errors import InvalidArgument
 from admissions.matching import MatchingCheck, MatchResult, PreparedMarket, check_matching
 from admissions.rules.quotas import FREE, ORDINARY, TEST, Market
 
@@ -119,7 +120,8 @@ class QuotaGame:
     def start(self, market: PreparedMarket, seats: np.ndarray) -> _QuotaRound:
         """The state of one matching with quota sizes ``seats`` (q,) (:class:`ChoiceRules`)."""
         if market.programme.shape[1] != self.width:
-            raise ValueError("the prepared market does not belong to this quota game")
+            raise InvalidArgument(f"market.programme.shape[1] == {market.programme.shape[1]}, must be "
+                                  f"{self.width} (the prepared market of this quota game's market)")
         key = market.key.ravel()
         entry_key = np.where(self.entry >= 0, key[np.maximum(self.entry, 0)], -1).astype(np.int64)
         size = np.where(self.quota_of >= 0, seats[np.maximum(self.quota_of, 0)], 0).astype(np.int64)
