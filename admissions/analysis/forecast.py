@@ -18,7 +18,7 @@ student's list changes only by what the model implies, then the real rules and m
    offers they do not list (by the memorylessness of the Gumbel ranking that is exactly the
    next choice the student would have made).
 5. The draw's round (new lottery numbers) goes through eligibility, tiers, priorities and the
-   quota loop of deferred acceptance as ``match`` does, and its figures are kept.
+   deferred acceptance with the quota choice rules as ``match`` does, and its figures are kept.
 
 A draw is seeded by (seed, scenario, draw), so results do not depend on the executor or on the
 order draws finish. Expected values are the mean over draws and the 90 % intervals the 5th and
@@ -50,17 +50,17 @@ from admissions.io.output import check_output_folder, output_folder, write_csv, 
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
-from admissions.matching import build_priority
+from admissions.matching import build_priority, prepare
 from admissions.pipeline import (
     Progress,
     RoundResult,
     eligible_market,
-    match_market,
     prepare_round,
     programme_requirements,
     record_header,
 )
 from admissions.reports.flows import round_prices
+from admissions.rules.quota_game import match_quotas
 from admissions.rules.selection import FIRST_HAND, apply_rules
 
 COHORTS = FileSpec(
@@ -457,7 +457,9 @@ def _draw_round(context: ForecastContext, plan: ScenarioPlan, src: np.ndarray, l
         merit_given=enc.merit_given[src],
         lottery_given=None,
         home=enc.home[src],
-        late=enc.late[src],
+        # Lateness is per choice: a drawn choice from the source's list keeps its group; a new one
+        # is late only when every choice of the source was (late in students.csv).
+        late=np.where(has, enc.late[rows, at], enc.late[src].all(axis=1)[:, None]),
         free_quota_rank=enc.free_quota_rank[src],
         seats=np.concatenate([plan.seats, np.array([o.seats for o in added], dtype=np.int64)]),
         host=np.concatenate([enc.host, np.array([host_index[o.municipality] for o in added], dtype=np.int64)]),
@@ -486,7 +488,7 @@ def run_draw(context: ForecastContext, task: tuple[int, int, int]) -> Draw:
 
 def match_draw(context: ForecastContext, plan: ScenarioPlan, enc: EncodedRound, src: np.ndarray, n_kept: int,
                rng: np.random.Generator) -> Draw:
-    """Eligibility, tiers, priorities and the quota loop on a drawn round, and its figures."""
+    """Eligibility, tiers, priorities and the matching (quota choice rules) on a drawn round, and its figures."""
     requirements, programme_requirement = programme_requirements(context.types, enc.programme_code)
     selection = apply_rules(enc, requirements, programme_requirement)
     market = eligible_market(enc, selection, enc.seats)
@@ -494,7 +496,7 @@ def match_draw(context: ForecastContext, plan: ScenarioPlan, enc: EncodedRound, 
     priority = build_priority(market.choices, market.tier, market.score, tie_break=context.tie_break,
                               lottery=lottery, grade_value=np.nan_to_num(selection.merit, nan=0.0),
                               n_grades=selection.n_grades, choice_rank=market.column)
-    result, _, _ = match_market(market, priority, market.seats)
+    result = match_quotas(market, prepare(market.choices, priority), market.seats)
     return figures(context, plan, enc, market, priority, result, src, n_kept)
 
 

@@ -12,7 +12,7 @@ The plan is found in three steps:
    ``sum_i place[i, j] + first[j] <= class_size x classes[j]``, each student placed at most once.
    The objective is lexicographic: first the most unplaced applicants placed (weight larger than
    any count of first-choice moves), then the most first-choice moves, then the lowest cost.
-2. **Verification**: the real matching (the rules and the quota loop of ``match``) on the
+2. **Verification**: the real matching (the rules and the quota choice rules of ``match``) on the
    proposed seats: the figures in run.json and on the terminal are the verified ones.
 3. **Repair**, because the programme does not know priorities (a new seat goes to the best-ranked
    applicant who wants it, not necessarily to one of the unplaced): a class whose seats are not
@@ -41,7 +41,8 @@ from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
 from admissions.matching import prepare
-from admissions.pipeline import Progress, RoundResult, match_market, prepare_round, quota_seats_for, record_header
+from admissions.pipeline import Progress, RoundResult, prepare_round, record_header
+from admissions.rules.quota_game import match_quotas, quota_sizes
 from admissions.reports.flows import round_prices
 from admissions.rules.selection import FIRST_HAND
 
@@ -91,7 +92,7 @@ class Verifier:
 
     def __call__(self, seats: np.ndarray) -> Verified:
         seats = np.asarray(seats, dtype=np.int64)
-        result, _, _ = match_market(self.market, self.priority, quota_seats_for(self.market, seats), self.prepared)
+        result = match_quotas(self.market, self.prepared, quota_sizes(self.market, seats))
         self.matchings += 1
         placed = result.assignment >= 0
         got = result.choice_index
