@@ -13,11 +13,13 @@ from admissions.io.safety import output_policy
 
 
 def letters(
-    folder: Annotated[Path, typer.Argument(help="Output folder of `admissions match` or `admissions round --out`.")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the letters to; replaced whole when all succeeded.")],
+    folder: Annotated[Path | None, typer.Argument(help="Output folder of `admissions match` or `admissions round --out` (or --season instead).")] = None,
     inputs: InputOption = None,
     language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
+    season: Annotated[Path | None, typer.Option("--season", help="Read a run recorded in this season instead of an output folder.")] = None,
+    run: Annotated[int | None, typer.Option("--run", help="With --season: the run [default: the newest valid preliminary, final or reserve run].")] = None,
 ) -> None:
     """Write a decision letter (antagningsbesked) for every student of a run, as PDF.
 
@@ -29,11 +31,13 @@ def letters(
     (students.csv name, address, postal_code, city) head the letter and letters are merged by home
     municipality. Files are readable by you only unless --shared-output.
 
+    With --season S [--run N] the run recorded in the season is read instead of FOLDER.
+
     Example: admissions letters results --input data/samples/skane-2000 --out letters
     """
     from admissions.reports.documents import run_letters
 
-    with failures_reported(folder), output_policy(None, shared_output):
-        record = run_letters(folder, out, inputs, language)
+    with failures_reported(folder or season or Path(".")), output_policy(None, shared_output):
+        record = run_letters(folder, out, inputs, language, season, run)
     counts = record["counts"]
     typer.echo(f"Wrote {counts['letters']} letters ({counts['municipalities']} municipality files) to {out}")

@@ -13,11 +13,13 @@ from admissions.io.safety import output_policy
 
 
 def lists(
-    folder: Annotated[Path, typer.Argument(help="Output folder of `admissions match` or `admissions round --out`.")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the lists to; replaced whole when all succeeded.")],
+    folder: Annotated[Path | None, typer.Argument(help="Output folder of `admissions match` or `admissions round --out` (or --season instead).")] = None,
     inputs: InputOption = None,
     language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
+    season: Annotated[Path | None, typer.Option("--season", help="Read a run recorded in this season instead of an output folder.")] = None,
+    run: Annotated[int | None, typer.Option("--run", help="With --season: the run [default: the newest valid preliminary, final or reserve run].")] = None,
 ) -> None:
     """Write every school's admitted and reserve lists and every admission office's summary.
 
@@ -28,11 +30,13 @@ def lists(
     and offers. Every file names the round, run, date and seed. The school lists are personal data:
     files are readable by you only unless --shared-output.
 
+    With --season S [--run N] the run recorded in the season is read instead of FOLDER.
+
     Example: admissions lists results --input data/samples/skane-2000 --out lists
     """
     from admissions.reports.documents import run_lists
 
-    with failures_reported(folder), output_policy(None, shared_output):
-        record = run_lists(folder, out, inputs, language)
+    with failures_reported(folder or season or Path(".")), output_policy(None, shared_output):
+        record = run_lists(folder, out, inputs, language, season, run)
     counts = record["counts"]
     typer.echo(f"Wrote lists for {counts['schools']} schools and {counts['offices']} admission offices to {out}")

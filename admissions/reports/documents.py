@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from admissions import __version__
+from admissions.errors import InvalidArgument
 from admissions.io.output import output_folder, write_json
 from admissions.reports.letters import write_letters
 from admissions.reports.lists import write_lists
@@ -20,14 +24,38 @@ def _record(command: str, run, language: str, counts: dict, started_at: datetime
         "language": language,
         "run": {key: source.get(key) for key in ("command", "kind", "run_id", "seed", "started_at")
                 if source.get(key) is not None},
-        "run_folder": str(Path(run.folder).resolve()),
+        "run_folder": str(Path(run.folder).resolve()) if "run_id" not in source else None,
         "counts": counts,
         "student_level": True,
     }
 
 
-def run_lists(run_folder: Path, out: Path, inputs: Path | None = None, language: str | None = None) -> dict:
+@contextmanager
+def run_source(run_folder: Path | None, season: Path | None = None, run_id: int | None = None) -> Iterator[Path]:
+    """The output folder to read: RUN_FOLDER itself, or a season run's recorded files (default: the
+    newest valid preliminary, final or reserve run) in a private temporary folder."""
+    if (run_folder is None) == (season is None):
+        raise InvalidArgument("give the output folder of a run, or --season S [--run N], not both")
+    if season is None:
+        if run_id is not None:
+            raise InvalidArgument("--run needs --season")
+        yield Path(run_folder)
+        return
+    from admissions.season.rounds import run_files_for_explain
+
+    with tempfile.TemporaryDirectory(prefix="admissions-run-") as temporary:
+        run_files_for_explain(Path(season), run_id, Path(temporary))
+        yield Path(temporary)
+
+
+def run_lists(run_folder: Path | None, out: Path, inputs: Path | None = None, language: str | None = None,
+              season: Path | None = None, run_id: int | None = None) -> dict:
     """Write the lists per school and the summaries per admission office of a run to ``out`` (replaced whole)."""
+    with run_source(run_folder, season, run_id) as source:
+        return _run_lists(source, out, inputs, language)
+
+
+def _run_lists(run_folder: Path, out: Path, inputs: Path | None, language: str | None) -> dict:
     started_at = datetime.now(timezone.utc)
     run, _ = read_run_folder(run_folder, inputs, language)
     with output_folder(out, inputs=run_folder) as staging:
@@ -37,8 +65,14 @@ def run_lists(run_folder: Path, out: Path, inputs: Path | None = None, language:
     return record
 
 
-def run_letters(run_folder: Path, out: Path, inputs: Path | None = None, language: str | None = None) -> dict:
+def run_letters(run_folder: Path | None, out: Path, inputs: Path | None = None, language: str | None = None,
+                season: Path | None = None, run_id: int | None = None) -> dict:
     """Write one decision letter per student and one merged file per home municipality to ``out``."""
+    with run_source(run_folder, season, run_id) as source:
+        return _run_letters(source, out, inputs, language)
+
+
+def _run_letters(run_folder: Path, out: Path, inputs: Path | None, language: str | None) -> dict:
     started_at = datetime.now(timezone.utc)
     run, _ = read_run_folder(run_folder, inputs, language)
     with output_folder(out, inputs=run_folder) as staging:

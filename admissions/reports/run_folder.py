@@ -25,12 +25,13 @@ from admissions.io.readers import find_file, read_table
 from admissions.io.safety import unescape_frame
 from admissions.reports.explain import EXPLAIN_FILES, ExplainTables
 from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
+from admissions.season.kinds import RUN_KINDS
 
 #: The students.csv columns a document may show about a student besides the id; only lists and
 #: letters read them, never an aggregate output.
 PERSON_COLUMNS = ("name", "home_municipality", *ADDRESS_COLUMNS)
 #: The round kinds a run record names (``kind`` of a season round; a plain ``match`` otherwise).
-ROUND_KINDS = ("match", "preliminary", "final", "reserve", "simulation")
+ROUND_KINDS = ("match", *RUN_KINDS)
 
 
 @dataclass(frozen=True, eq=False)

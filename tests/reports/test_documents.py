@@ -248,3 +248,26 @@ def test_names_never_reach_aggregate_outputs(small):
     _folder, out = small
     for name in ("programmes.csv", "dimensioning.csv", "flows.csv", "report.html"):
         assert "Anna" not in (out / name).read_text(encoding="utf-8")
+
+
+def test_lists_and_letters_of_a_season_run(tmp_path):
+    season = tmp_path / "season"
+    result = runner.invoke(app, ["round", "preliminary", str(EXAMPLES / "second_hand_loses"), "--season", str(season)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["lists", "--season", str(season), "--run", "1", "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "lists" / "schools" / "malmo-malmo-latinskola.xlsx")
+    about = dict(list(book["Om listan"].iter_rows(values_only=True))[1:])
+    assert about["Omgång"] == "Preliminär antagning"
+    assert about["Körning"] == "1"
+    result = runner.invoke(app, ["letters", "--season", str(season), "--out", str(tmp_path / "letters")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(tmp_path / "letters" / "students" / "S2.pdf").split())
+    assert "Omgång: Preliminär antagning · Körning: 1" in text
+
+
+def test_a_run_folder_and_a_season_together_are_refused(small, tmp_path):
+    _folder, out = small
+    result = runner.invoke(app, ["lists", str(out), "--season", str(tmp_path / "s"), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert result.output == "Error: give the output folder of a run, or --season S [--run N], not both\n"
