@@ -34,7 +34,7 @@ from admissions.matching import (
     prepare,
 )
 from admissions.rules.eligibility import Requirement
-from admissions.rules.guarantee import Guarantee, apply_guarantee
+from admissions.rules.guarantee import GUARANTEED_TIER, Guarantee, apply_guarantee
 from admissions.rules.quota_game import check_quota_matching, final_quota_sizes, match_quotas, quota_seats_to_ordinary
 from admissions.rules.quotas import Market, build_market
 from admissions.rules.selection import Selection, apply_rules
@@ -260,7 +260,9 @@ def prepare_round(
             eligible, tier, excluded, seats = apply_guarantee(
                 encoded.choices, selection.eligible, selection.tier, seats, guarantee(encoded)
             )
-            selection = replace(selection, eligible=eligible, tier=tier, excluded=excluded)
+            held = (tier == GUARANTEED_TIER) & (encoded.choices >= 0)
+            own_tier = selection.tier
+            selection = replace(selection, eligible=eligible, tier=tier, excluded=excluded, held=held)
             rule_warnings += tuple(seat_warnings(encoded, seats))
             # An offer keeps every holder: its effective seats are reported, never negative vacancies.
             encoded = replace(encoded, seats=seats)
@@ -272,6 +274,10 @@ def prepare_round(
             tie_break=config.tie_break,
             **tie_break_arrays(tie_break_sources(encoded, selection, market, lottery), config.tie_break),
         )
+    if selection.held is not None:
+        # The market ranks holders first (tier 0); the reports show each holder's own tier, and tell
+        # the held seats apart through ``selection.held``.
+        selection = replace(selection, tier=np.where(selection.held, own_tier, selection.tier))
     with timings.step("match", progress):
         result = match_quotas(market, prepare(market.choices, priority), market.seats)
     with timings.step("check", progress):

@@ -127,6 +127,8 @@ def _outcome_text(c: ChoiceExplained) -> str:
         return "not considered: it is beyond the number of choices the round takes into account."
     if c.outcome == "declined":
         return "declined: you gave up this place (and every lower choice) in an answer."
+    if c.outcome == "given_up":
+        return "given up with the higher choice you declined."
     if c.outcome == "withdrawn":
         return "withdrawn: you left the admission."
     return f"{c.outcome}."

@@ -10,7 +10,7 @@ from admissions.pipeline import RoundResult
 from admissions.rules.guarantee import BELOW_HELD, DECLINED, WITHDRAWN
 from admissions.rules.quotas import ORDINARY
 
-OUTCOMES = ("admitted", "reserve", "not_reached", "ineligible", "not_considered", "declined", "withdrawn")
+OUTCOMES = ("admitted", "reserve", "not_reached", "ineligible", "not_considered", "declined", "withdrawn", "given_up")
 
 
 def placements_table(r: RoundResult) -> pd.DataFrame:
@@ -54,7 +54,11 @@ def application_outcomes(r: RoundResult) -> tuple[np.ndarray, np.ndarray]:
     outcome[sel.eligible & (column == placed_column)] = OUTCOMES.index("admitted")
     if sel.excluded is not None:
         outcome[sel.excluded == WITHDRAWN] = OUTCOMES.index("withdrawn")
-        outcome[sel.excluded == DECLINED] = OUTCOMES.index("declined")
+        # Only the choice the student declined is "declined"; the lower ones went with it.
+        declined = sel.excluded == DECLINED
+        first = declined & (np.cumsum(declined, axis=1) == 1)
+        outcome[declined] = OUTCOMES.index("given_up")
+        outcome[first] = OUTCOMES.index("declined")
         outcome[sel.excluded == BELOW_HELD] = OUTCOMES.index("not_reached")
 
     # The reserve queue of an offer is that of its ordinary quota (merit value plus test points).

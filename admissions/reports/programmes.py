@@ -8,7 +8,9 @@ round's applications, as applications.csv reports them:
 - ``admitted``, ``reserves`` (eligible applicants left as reserves), ``vacant_seats`` = seats - admitted;
 - ``cutoff_merit`` / ``cutoff_tier`` (antagningspoäng): the score (merit value plus test points) and
   tier of the lowest-ranked student admitted in the ordinary quota, i.e. the worst tier among them
-  and the lowest score within it. Empty when the offer is not oversubscribed (no reserve);
+  and the lowest score within it. Empty when the offer is not oversubscribed (no reserve); in a
+  reserve round only the students admitted in the round count (holders keep their seats above
+  every applicant), so it is empty where the seats are all held;
 - ``test_cutoff_points``: the same for the aptitude-test quota, in test points (empty without one);
 - ``median_admitted_merit``: median score of the admitted students that have a merit value;
 - ``applicants_per_seat``, ``first_choice_per_seat``: rounded to 2 decimals, empty without seats.
@@ -101,6 +103,10 @@ def programmes_table(r: RoundResult, outcome: np.ndarray | None = None) -> pd.Da
     tier = sel.tier[students, column]
     score = sel.score[students, column]
     ordinary = quota == ORDINARY
+    if sel.held is not None:
+        # A reserve round's cut-off is that of the students admitted in the round: a holder's old
+        # score is never published as the lowest admitted while reserves with higher scores wait.
+        ordinary &= ~sel.held[students, column]
     cutoff_tier, cutoff = _last_admitted(offer[ordinary], tier[ordinary], score[ordinary], p)
     in_test = quota == TEST
     points = np.nan_to_num(enc.test_points[students, column], nan=0.0)

@@ -37,6 +37,7 @@ class Selection:
     n_grades: np.ndarray  # (n,) int64
     merit_mismatch: np.ndarray  # (n_mismatch,) int64 student indices
     excluded: np.ndarray | None = None  # (n, k) int8 codes of admissions.rules.guarantee, None: none
+    held: np.ndarray | None = None  # (n, k) bool the seat a student holds from the base run; None: none
 
     @property
     def competing(self) -> np.ndarray:

@@ -276,3 +276,37 @@ def test_history_shows_answers_and_movement(small_region, tmp_path):
     assert movement["moved_up"] + movement["newly_placed"] > 0
     listing = runner.invoke(app, ["history", "--season", str(season)])
     assert "0/10/1" in listing.stdout
+
+
+def test_reserve_rounds_read_right(small_region, tmp_path):
+    """Held seats show the holder's tier; only the declined choice is 'declined'; cut-offs are the round's."""
+    season = tmp_path / "season"
+    run_round("final", small_region, season, out=tmp_path / "final")
+    final_apps = read(tmp_path / "final" / "applications.csv")
+    admitted = final_apps[final_apps["outcome"] == "admitted"]
+    counts = final_apps.groupby("student_id").size()
+    # A holder placed at a choice with lower choices after it declines.
+    decliner = next(s for s, r in zip(admitted["student_id"], admitted["choice_rank"]) if counts[s] > int(r))
+    declined_rank = int(admitted.set_index("student_id").loc[decliner, "choice_rank"])
+    run_round("reserve", small_region, season, out=tmp_path / "reserve",
+              answers=answers_file(tmp_path / "a.csv", [(decliner, "decline")]))
+    apps = read(tmp_path / "reserve" / "applications.csv")
+    mine = apps[apps["student_id"] == decliner].set_index("choice_rank")["outcome"]
+    assert mine[str(declined_rank)] == "declined"
+    assert set(mine[[str(r) for r in range(declined_rank + 1, counts[decliner] + 1)]]) == {"given_up"}
+
+    held = admitted[admitted["student_id"] != decliner].merge(apps, on=["student_id", "programme_id"], suffixes=("_f", "_r"))
+    assert len(held) > 100
+    assert (held["tier_r"] != "").all()
+    assert (held["tier_r"] == held["tier_f"]).all()
+
+    programmes = read(tmp_path / "reserve" / "programmes.csv").set_index("programme_id")
+    holders = set(zip(admitted["student_id"], admitted["programme_id"]))
+    now = apps[apps["outcome"] == "admitted"]
+    new = now[[(s, p) not in holders for s, p in zip(now["student_id"], now["programme_id"])]]
+    for offer, row in programmes.iterrows():
+        newcomers = new[new["programme_id"] == offer]
+        if row["cutoff_merit"] != "":
+            assert float(row["cutoff_merit"]) in set(newcomers["score"].astype(float)), offer
+        elif int(row["reserves"]) > 0:
+            assert newcomers.empty, offer
