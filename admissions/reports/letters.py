@@ -87,7 +87,7 @@ def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:
         body = " ".join([position, score, cutoff, why])
     elif c.outcome == "ineligible":
         body = _("outcome.ineligible", reason=reason_text(c.ineligible_reason, _) or "–")
-    elif c.outcome in ("not_reached", "not_considered", "declined", "withdrawn"):
+    elif c.outcome in ("not_reached", "not_considered", "declined", "given_up", "withdrawn"):
         body = _(f"outcome.{c.outcome}")
     else:
         body = c.outcome

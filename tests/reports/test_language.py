@@ -20,7 +20,7 @@ DYNAMIC = (
     {f"round.{kind}" for kind in ROUND_KINDS}
     | {f"tier.{tier}" for tier in (GUARANTEED_TIER, *TIER_NAMES)}
     | {f"letter.reserve_{reason}" for reason in ("tier", "below", "tie", "quota")}
-    | {f"outcome.{o}" for o in ("not_reached", "not_considered", "declined", "withdrawn")}
+    | {f"outcome.{o}" for o in ("not_reached", "not_considered", "declined", "given_up", "withdrawn")}
     | set(FIXED_REASONS.values())
     | {"format.date", "format.sek"}  # Texts.date and Texts.sek look them up as self(...)
 )
