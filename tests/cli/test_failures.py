@@ -60,7 +60,7 @@ def commands(work: Path) -> dict[str, list]:
         "match": ["match", folder, "--out", work / "out-match", "--quiet"],
         "round": ["round", "simulation", folder, "--season", work / "season", "--quiet"],
         "round --out": ["round", "simulation", folder, "--season", work / "season", "--out", work / "out-round", "--quiet"],
-        "round (new season)": ["round", "final", folder, "--season", work / "new-season", "--quiet"],
+        "round (new season)": ["round", "simulation", folder, "--season", work / "new-season", "--quiet"],
         "whatif": ["whatif", folder, "--scenarios", work / "scenarios.csv", "--out", work / "out-whatif", "--workers", 1,
                    "--quiet"],
         "sweep": ["sweep", folder, "--programme", "A", "--seats", "1:2", "--out", work / "out-sweep", "--workers", 1,
