@@ -131,6 +131,9 @@ def test_each_command_under_each_fault_ends_in_one_line(work, monkeypatch, comma
     for i, point in enumerate(POINTS):
         code = list(FAULTS)[(i + COMMANDS.index(command)) % len(FAULTS)]
         runs_before = season_runs(work / "season")
+        # A new season each time: a final recorded where the fault did not strike would make the
+        # next try a second final, which the season refuses before any fault can happen.
+        shutil.rmtree(work / "new-season", ignore_errors=True)
         with monkeypatch.context() as patch:
             inject(patch, point, code)
             result = invoke(args)
@@ -160,6 +163,7 @@ def test_each_writing_command_meets_every_fault_somewhere(work, monkeypatch, com
 def test_random_faults_in_writes(work, monkeypatch, command, point, code, at_call):
     """A fault at any call of any write: either the command succeeds whole, or one line and nothing half-written."""
     runs_before = season_runs(work / "season")
+    shutil.rmtree(work / "new-season", ignore_errors=True)  # the examples share `work`: a new season each
     with monkeypatch.context() as patch:
         inject(patch, point, code, at_call)
         result = invoke(commands(work)[command])
