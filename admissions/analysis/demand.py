@@ -88,11 +88,11 @@ class Places:
 
 
 def municipality_centres() -> dict[str, tuple[float, float]]:
-    """Centre (latitude, longitude) of every municipality of the shipped region table (region.csv)."""
-    from admissions.synth.region import load_municipalities
+    """Centre (latitude, longitude) of every municipality of Sweden (region.csv, else the mean
+    position of its schools in the shipped register; :func:`admissions.synth.area.municipality_centres`)."""
+    from admissions.synth.area import municipality_centres as centres
 
-    m = load_municipalities()
-    return {name: (float(lat), float(lon)) for name, lat, lon in zip(m.name, m.latitude, m.longitude)}
+    return centres()
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray | None:

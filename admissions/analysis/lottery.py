@@ -49,6 +49,7 @@ from admissions.matching import (
 )
 from admissions.pipeline import Progress, RoundResult, prepare_round, record_header, tie_break_sources
 from admissions.rules.quota_game import match_quotas
+from admissions.reports.programmes import with_offer_location
 from admissions.rules.quotas import Market
 
 MAX_DRAWS = 1_000_000
@@ -375,7 +376,7 @@ def programmes_table(result: LotteryResult) -> pd.DataFrame:
         out[np.isnan(values)] = pd.NA
         return out
 
-    return pd.DataFrame({
+    return with_offer_location(pd.DataFrame({
         "programme_id": enc.programme_ids,
         "seats": enc.seats,
         "cutoff_min": cut(stats[0]),
@@ -387,7 +388,7 @@ def programmes_table(result: LotteryResult) -> pd.DataFrame:
         "admitted_max": result.admitted.max(axis=0),
         "oversubscribed_share": np.round(has.mean(axis=0), 4),
         "uncertain_students": uncertain.astype(np.int64),
-    })
+    }), result.round.data)
 
 
 def run_lottery(

@@ -1,4 +1,4 @@
-"""`admissions generate`: write a synthetic admission round for Skåne and western Blekinge."""
+"""`admissions generate`: write a generated admission round of a real admission area."""
 
 from __future__ import annotations
 
@@ -11,22 +11,29 @@ from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import fail
 from admissions.errors import AdmissionsError
 from admissions.io.contract import SEED_LIMIT
-from admissions.synth.generate import DEFAULT_N_STUDENTS, DEFAULT_SEED
+from admissions.synth.area import DEFAULT_AREA
+from admissions.synth.generate import DEFAULT_SEED
 
 
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write; must be empty unless --force.")],
-    students: Annotated[int, typer.Option("--students", min=1, help="Number of applicants.")] = DEFAULT_N_STUDENTS,
-    seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the random generator; the same seed and size give the same files.")] = DEFAULT_SEED,
+    students: Annotated[int | None, typer.Option(
+        "--students", min=1,
+        help="Number of applicants [default: the area's year-9 cohort from its compulsory schools' pupils].")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the random generator; the same area, size and seed give the same files.")] = DEFAULT_SEED,
+    area: Annotated[str, typer.Option(
+        "--area",
+        help="The admission area: 'default' (Skåne and western Blekinge, 37 municipalities), 'sweden' "
+             "(every school unit of the country as one market) or municipalities separated by commas.")] = DEFAULT_AREA,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty, replacing files of the same name.")] = False,
     shared_output: SharedOutputOption = False,
 ) -> None:
-    """Write a synthetic round in the data contract: programmes, students, applications, municipalities, grades.
+    """Write a generated round of a real admission area in the data contract: programmes, students, applications, municipalities, grades.
 
-    The 37 municipalities of the area and a few neighbours with their real populations, schools and
-    offers of the region, students with correlated year-9 grades and merit values, and 1-8 choices
-    each, biased toward nearby schools. Seats follow first-choice demand: popular offers in Malmö,
-    Lund and Helsingborg are oversubscribed, others have vacant seats.
+    The area's real upper-secondary school units and programmes from Skolverket's register (2025),
+    seats from each programme's students, students at the area's real compulsory schools with grades
+    matching each school's published year-9 merit value and share eligible, and 1-8 choices each
+    from a random-utility model calibrated to the published 2025 admission figures.
 
     Example: admissions generate --out data/samples/skane-2000 --students 2000 --seed 1
     """
@@ -34,11 +41,11 @@ def generate(
 
     try:
         with output_options(False, None, shared_output):
-            counts = write_region(out, students, seed, force=force)
+            counts = write_region(out, students, seed, force=force, area=area)
     except AdmissionsError as exc:
         fail(str(exc))
     typer.echo(
         f"Wrote {counts['students']:,} students, {counts['programmes']:,} programmes at "
-        f"{counts['schools']:,} schools, {counts['seats']:,} seats to {out}: programmes.csv, "
+        f"{counts['schools']:,} school units, {counts['seats']:,} seats to {out}: programmes.csv, "
         "students.csv, applications.csv, municipalities.csv, grades.csv"
     )

@@ -86,8 +86,18 @@ PROGRAMMES = FileSpec(
                    description="Seats filled by test points alone."),
         ColumnSpec("free_quota_seats", "int", required=False, default=0, minimum=0,
                    description="Seats of the free quota (fri kvot)."),
+        ColumnSpec("school_unit_code", "text", required=False, nullable=True,
+                   description="Skolverket's school unit code (skolenhetskod), 8 digits, kept as text."),
+        ColumnSpec("latitude", "number", required=False, nullable=True, minimum=-90, maximum=90,
+                   description="Position of the school unit, WGS 84 degrees."),
+        ColumnSpec("longitude", "number", required=False, nullable=True, minimum=-180, maximum=180,
+                   description="Position of the school unit, WGS 84 degrees."),
     ),
 )
+
+#: Optional programmes.csv columns that locate an offer; every output that lists offers carries
+#: them through when the input gives them.
+OFFER_LOCATION_COLUMNS = ("school_unit_code", "latitude", "longitude")
 
 STUDENTS = FileSpec(
     name="students",

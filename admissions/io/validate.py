@@ -329,6 +329,8 @@ def _check_file(f: _File, path: Path, report: _Report) -> None:
             _check_cells(f, column, report)
     if table.delimiter is not None:  # CSV: its numbers are text as the user's locale wrote them
         _check_decimal_marks(f, report)
+    if SCHOOL_UNIT_CODE in present and SCHOOL_UNIT_CODE in f.valid:
+        _check_school_unit_codes(f, report)
 
 
 def _check_decimal_marks(f: _File, report: _Report) -> None:
@@ -377,6 +379,18 @@ def _check_decimal_marks(f: _File, report: _Report) -> None:
         values = np.asarray(f.values[name], dtype=np.float64).copy()
         values[flagged] = np.nan
         f.values[name] = values
+
+
+#: A column holding Skolverket's school unit code (skolenhetskod), in any file that has one.
+SCHOOL_UNIT_CODE = "school_unit_code"
+SCHOOL_UNIT_CODE_RULE = "a school unit code (skolenhetskod) is 8 digits, kept as text"
+
+
+def _check_school_unit_codes(f: _File, report: _Report) -> None:
+    """Every non-empty school unit code is exactly 8 digits (leading zeros kept)."""
+    cells = pa.chunked_array([pa.array(f.table.frame[SCHOOL_UNIT_CODE].to_numpy(dtype=object), type=pa.string())])
+    digits = _mask(pc.match_substring_regex(cells, r"^\d{8}$"))
+    report.rows(f, SCHOOL_UNIT_CODE, f.rows_where(f.valid[SCHOOL_UNIT_CODE] & ~digits), SCHOOL_UNIT_CODE_RULE)
 
 
 def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:

@@ -13,7 +13,8 @@ round's applications, as applications.csv reports them:
   every applicant), so it is empty where the seats are all held;
 - ``test_cutoff_points``: the same for the aptitude-test quota, in test points (empty without one);
 - ``median_admitted_merit``: median score of the admitted students that have a merit value;
-- ``applicants_per_seat``, ``first_choice_per_seat``: rounded to 2 decimals, empty without seats.
+- ``applicants_per_seat``, ``first_choice_per_seat``: rounded to 2 decimals, empty without seats;
+- ``school_unit_code``, ``latitude``, ``longitude``: as programmes.csv gives them, when it does.
 
 No student-level data: this table is published.
 """
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from admissions.io.contract import OFFER_LOCATION_COLUMNS
 from admissions.reports.placements import OUTCOMES, application_outcomes
 from admissions.rules.quotas import ORDINARY, TEST
 
@@ -126,7 +128,7 @@ def programmes_table(r: RoundResult, outcome: np.ndarray | None = None) -> pd.Da
     median_column[np.isnan(median)] = pd.NA
 
     programmes = r.data.programmes
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "programme_id": enc.programme_ids,
             "school": programmes["school"].to_numpy(dtype=object),
@@ -149,3 +151,14 @@ def programmes_table(r: RoundResult, outcome: np.ndarray | None = None) -> pd.Da
         },
         columns=list(PROGRAMME_COLUMNS),
     )
+    return with_offer_location(table, r.data)
+
+
+def with_offer_location(table: pd.DataFrame, data) -> pd.DataFrame:
+    """``table`` (one row per offer, in programmes.csv order) with the input's optional
+    ``school_unit_code``, ``latitude`` and ``longitude`` appended, when programmes.csv gives them."""
+    given = data.given_columns.get("programmes", frozenset())
+    extra = [c for c in OFFER_LOCATION_COLUMNS if c in given]
+    if not extra:
+        return table
+    return table.assign(**{c: data.programmes[c].to_numpy() for c in extra})

@@ -1,5 +1,6 @@
-"""Synthetic admission rounds for Skåne and western Blekinge, written in the data contract."""
+"""Generated admission rounds of real admission areas (Skolverket's register), in the data contract."""
 
-from admissions.synth.generate import DEFAULT_N_STUDENTS, DEFAULT_SEED, generate_region, write_region
+from admissions.synth.area import DEFAULT_AREA, load_area
+from admissions.synth.generate import DEFAULT_SEED, generate_region, write_region
 
-__all__ = ["DEFAULT_N_STUDENTS", "DEFAULT_SEED", "generate_region", "write_region"]
+__all__ = ["DEFAULT_AREA", "DEFAULT_SEED", "generate_region", "load_area", "write_region"]

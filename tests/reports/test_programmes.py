@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from admissions.io.contract import OFFER_LOCATION_COLUMNS
 from admissions.reports.programmes import PROGRAMME_COLUMNS
 
 
@@ -80,7 +81,8 @@ def expected_programmes(m) -> pd.DataFrame:
 
 def test_columns_are_the_published_ones(sample):
     table = sample.output("programmes")
-    assert tuple(table.columns) == PROGRAMME_COLUMNS
+    # The sample's programmes.csv locates every offer: the location columns follow the published ones.
+    assert tuple(table.columns) == PROGRAMME_COLUMNS + OFFER_LOCATION_COLUMNS
     assert {"programme_id", "school", "municipality", "programme_code", "orientation", "seats",
             "first_choice_applicants", "applicants", "eligible_applicants", "admitted", "reserves",
             "vacant_seats", "cutoff_merit", "cutoff_tier", "median_admitted_merit", "applicants_per_seat",

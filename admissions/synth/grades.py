@@ -1,0 +1,185 @@
+"""Year-9 grades from a latent ability, and the ability distribution that matches a school's figures.
+
+One latent ability per student; each of the 16 subjects' grade is the ability plus subject noise,
+cut into F..A, so weak students get F grades. About 8 % (more among the weak) take Swedish as a
+second language (SVA) instead of SV, about 75 % (more among the strong) a modern language as
+språkval (FRA, SPA, TYS), and about 8 % (more among the weak: newly arrived students) have no grade
+in 2-8 subjects other than SV/SVA, EN and MA. The merit value (meritvärde) is computed from these grades exactly as
+the contract says, so grades and merit value always agree.
+
+:func:`school_ability` finds, per compulsory school, the normal distribution of ability whose
+expected merit value and share eligible for a vocational programme are the school's published
+year-9 figures (a grid search over mean and spread, using the expected merit value and eligibility
+at each ability computed once by a fixed-seed simulation of this grade model).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from admissions.io.contract import GRADE_POINTS
+
+SUBJECTS = ("SV", "EN", "MA", "BI", "FY", "KE", "TK", "GE", "HI", "RE", "SH", "BL", "HKK", "IDH", "MU", "SL")
+#: Mean shift of each subject's latent grade: practical subjects are graded higher, sciences lower.
+SUBJECT_SHIFT = np.array(
+    [0.05, 0.15, -0.15, 0.0, -0.1, -0.1, 0.05, 0.0, 0.0, 0.05, 0.0, 0.2, 0.3, 0.3, 0.2, 0.3]
+)
+ABILITY_LOADING = 0.72
+#: Cuts of the latent grade (standard normal) between F|E|D|C|B|A.
+GRADE_CUTS = np.array([-1.5, -0.65, -0.1, 0.55, 1.15])
+GRADE_LETTERS = np.array(["F", "E", "D", "C", "B", "A"])
+GRADE_VALUES = np.array([GRADE_POINTS[g] for g in GRADE_LETTERS])
+LANGUAGES = ("SPA", "TYS", "FRA")
+LANGUAGE_SHARE = np.array([0.45, 0.30, 0.25])
+SVA_SHARE = 0.08
+#: Share of students (twice as many among the weak, fewer among the strong) without a grade in
+#: MISSING_SUBJECTS (low, high) of the subjects other than SV/SVA, EN and MA: newly arrived
+#: students, whose merit value is the sum of the grades they have. They make the low merit values
+#: of students eligible for a vocational programme as common as the published cut-offs show.
+MISSING_SHARE = 0.08
+MISSING_SUBJECTS = (2, 8)
+NO_GRADE = -1
+
+#: Subjects (indices into SUBJECTS) a preparatory programme requires besides SV/SVA, EN, MA.
+SOCIAL_SUBJECTS = (7, 8, 9, 10)  # GE, HI, RE, SH: EK, HU, SA
+SCIENCE_SUBJECTS = (3, 4, 5)  # BI, FY, KE: NA, TE
+
+#: Grid of the ability distribution searched per school: mean and standard deviation.
+_MEANS = np.arange(-3.5, 2.5001, 0.02)
+_SPREADS = np.arange(0.3, 1.8001, 0.05)
+_ABILITY = np.linspace(-6.0, 6.0, 241)
+#: Default spread where a school publishes no share eligible.
+DEFAULT_SPREAD = 0.95
+
+
+def draw_grades(ability: np.ndarray, rng: np.random.Generator):
+    """Grades of 16 subjects and the språkval language, as indices 0..5 into F..A.
+
+    Parameters
+    ----------
+    ability : (n,) float array
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    grade : (n, 16) int64
+        NO_GRADE (-1) where the student has no grade in the subject.
+    sva : (n,) bool
+        SVA instead of SV.
+    language : (n,) int64
+        Index into LANGUAGES, -1 without a språkval language.
+    language_grade : (n,) int64
+        -1 without a language.
+    """
+    n = len(ability)
+    noise = np.sqrt(1 - ABILITY_LOADING**2)
+    latent = ABILITY_LOADING * ability[:, None] + noise * rng.standard_normal((n, len(SUBJECTS))) + SUBJECT_SHIFT
+    sva = rng.random(n) < SVA_SHARE * 2 / (1 + np.exp(ability))
+    latent[:, 0] -= 0.3 * sva
+    grade = np.searchsorted(GRADE_CUTS, latent)
+    takes_language = rng.random(n) < 1 / (1 + np.exp(-(1.35 + 1.0 * ability)))
+    language = np.where(takes_language, rng.choice(len(LANGUAGES), size=n, p=LANGUAGE_SHARE), -1)
+    language_latent = ABILITY_LOADING * ability + noise * rng.standard_normal(n) + 0.1
+    language_grade = np.where(takes_language, np.searchsorted(GRADE_CUTS, language_latent), -1)
+    # Newly arrived students lack grades in a few subjects other than SV/SVA, EN, MA (-1: no grade).
+    missing = rng.random(n) < MISSING_SHARE * 2 / (1 + np.exp(ability))
+    count = rng.integers(MISSING_SUBJECTS[0], MISSING_SUBJECTS[1] + 1, n)
+    rank = np.argsort(np.argsort(rng.random((n, len(SUBJECTS) - 3)), axis=1), axis=1)
+    grade[:, 3:][missing[:, None] & (rank < count[:, None])] = NO_GRADE
+    return grade, sva, language, language_grade
+
+
+def merit_of(grade: np.ndarray, language: np.ndarray, language_grade: np.ndarray) -> np.ndarray:
+    """(n,) merit value: the subjects graded (at most 16) plus the språkval language as a 17th."""
+    points = np.where(grade >= 0, GRADE_VALUES[np.maximum(grade, 0)], 0.0).sum(axis=1)
+    return points + np.where(language >= 0, GRADE_VALUES[np.maximum(language_grade, 0)], 0.0)
+
+
+def eligibility(grade: np.ndarray) -> dict[str, np.ndarray]:
+    """(n,) bool per requirement kind: ``vocational``, ``social`` (EK, HU, SA), ``science`` (NA, TE), ``aesthetic`` (ES).
+
+    Vocational: SV/SVA, EN, MA + 5 other passes; preparatory: the same three + 9 others among
+    them the kind's required subjects (the rules of the programme-type table).
+    """
+    passes = grade > 0
+    core = passes[:, :3].all(axis=1)
+    others = passes[:, 3:].sum(axis=1)
+    preparatory = core & (others >= 9)
+    return {
+        "vocational": core & (others >= 5),
+        "social": preparatory & passes[:, list(SOCIAL_SUBJECTS)].all(axis=1),
+        "science": preparatory & passes[:, list(SCIENCE_SUBJECTS)].all(axis=1),
+        "aesthetic": preparatory,
+    }
+
+
+@cache
+def _per_ability() -> tuple[np.ndarray, np.ndarray]:
+    """(a,) expected merit value and share eligible for a vocational programme at each ability of _ABILITY."""
+    rng = np.random.default_rng(20250701)
+    draws = 1500
+    ability = np.repeat(_ABILITY, draws)
+    grade, _, language, language_grade = draw_grades(ability, rng)
+    merit = merit_of(grade, language, language_grade).reshape(len(_ABILITY), draws).mean(axis=1)
+    eligible = eligibility(grade)["vocational"].reshape(len(_ABILITY), draws).mean(axis=1)
+    return merit, eligible
+
+
+def school_ability(mean_merit: np.ndarray, share_eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread of ability per school that reproduce its published year-9 figures.
+
+    Parameters
+    ----------
+    mean_merit : (s,) float
+        The school's average merit value (0-340).
+    share_eligible : (s,) float
+        Share eligible for a vocational programme, 0-1; NaN where not published (the spread is
+        then DEFAULT_SPREAD and only the mean is fitted).
+
+    Returns
+    -------
+    mean, spread : (s,) float
+    """
+    merit_at, eligible_at = _per_ability()
+    z = (_ABILITY[None, None, :] - _MEANS[:, None, None]) / _SPREADS[None, :, None]
+    weight = np.exp(-0.5 * z**2)
+    weight /= weight.sum(axis=2, keepdims=True)
+    merit = weight @ merit_at  # (means, spreads)
+    eligible = weight @ eligible_at
+    mean_out = np.empty(len(mean_merit))
+    spread_out = np.empty(len(mean_merit))
+    default = int(np.argmin(np.abs(_SPREADS - DEFAULT_SPREAD)))
+    for s, (target, share) in enumerate(zip(mean_merit, share_eligible)):
+        if np.isnan(share):
+            i = int(np.argmin(np.abs(merit[:, default] - target)))
+            mean_out[s], spread_out[s] = _MEANS[i], _SPREADS[default]
+            continue
+        loss = ((merit - target) / 5.0) ** 2 + ((eligible - share) / 0.02) ** 2
+        i, j = np.unravel_index(int(np.argmin(loss)), loss.shape)
+        mean_out[s], spread_out[s] = _MEANS[i], _SPREADS[j]
+    return mean_out, spread_out
+
+
+def grades_frame(student_id: np.ndarray, grade, sva, language, language_grade) -> pd.DataFrame:
+    """grades.csv: per student the 16 subjects in SUBJECTS order, then the språkval language."""
+    n, k = grade.shape
+    subject = np.broadcast_to(np.array(SUBJECTS, dtype=object), (n, k)).copy()
+    subject[sva, 0] = "SVA"
+    has_language = language >= 0
+    graded = grade.ravel() >= 0
+    ids = np.concatenate([np.repeat(student_id, k)[graded], student_id[has_language]])
+    subjects = np.concatenate([subject.ravel()[graded], np.array(LANGUAGES, dtype=object)[language[has_language]]])
+    letters = np.concatenate([GRADE_LETTERS[grade.ravel()[graded]], GRADE_LETTERS[language_grade[has_language]]])
+    language_choice = np.concatenate([np.zeros(int(graded.sum()), dtype=bool), np.ones(int(has_language.sum()), dtype=bool)])
+    row = np.concatenate([(np.arange(n).repeat(k) * (k + 1) + np.tile(np.arange(k), n))[graded],
+                          np.flatnonzero(has_language) * (k + 1) + k])
+    order = np.argsort(row, kind="stable")
+    return pd.DataFrame({
+        "student_id": ids[order],
+        "subject": subjects[order],
+        "grade": letters[order].astype(object),
+        "language_choice": language_choice[order],
+    })
