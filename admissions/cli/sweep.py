@@ -42,7 +42,7 @@ def sweep(
     worse choice than today; baseline marks today's seats), OUT/sweep.html (the charts) and
     OUT/run.json. The input is loaded and ranked once; the matchings run in parallel as for whatif.
 
-    Example: admissions sweep data/samples/skane-2000 --programme MAL-LAT-NA-NAT --seats 0:40:4 --out sweep
+    Example: admissions sweep data/samples/skane-2000 --programme 12926770-NA --seats 0:40:4 --out sweep
     """
     from admissions.analysis.whatif import parse_seat_range, run_sweep
 
