@@ -52,31 +52,23 @@ def run_lists(run_folder: Path | None, out: Path, inputs: Path | None = None, la
               season: Path | None = None, run_id: int | None = None) -> dict:
     """Write the lists per school and the summaries per admission office of a run to ``out`` (replaced whole)."""
     with run_source(run_folder, season, run_id) as source:
-        return _run_lists(source, out, inputs, language)
-
-
-def _run_lists(run_folder: Path, out: Path, inputs: Path | None, language: str | None) -> dict:
-    started_at = datetime.now(timezone.utc)
-    run, _ = read_run_folder(run_folder, inputs, language)
-    with output_folder(out, inputs=run_folder) as staging:
-        counts = write_lists(run, _, staging)
-        record = _record("lists", run, _.language, counts, started_at)
-        write_json(record, staging / "run.json")
-    return record
+        return _write_documents("lists", write_lists, source, out, inputs, language)
 
 
 def run_letters(run_folder: Path | None, out: Path, inputs: Path | None = None, language: str | None = None,
                 season: Path | None = None, run_id: int | None = None) -> dict:
     """Write one decision letter per student and one merged file per home municipality to ``out``."""
     with run_source(run_folder, season, run_id) as source:
-        return _run_letters(source, out, inputs, language)
+        return _write_documents("letters", write_letters, source, out, inputs, language)
 
 
-def _run_letters(run_folder: Path, out: Path, inputs: Path | None, language: str | None) -> dict:
+def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: Path | None,
+                     language: str | None) -> dict:
+    """Read the run, write ``command``'s documents with ``write(run, context, folder)`` and run.json."""
     started_at = datetime.now(timezone.utc)
-    run, _ = read_run_folder(run_folder, inputs, language)
+    run, context = read_run_folder(run_folder, inputs, language)
     with output_folder(out, inputs=run_folder) as staging:
-        counts = write_letters(run, _, staging)
-        record = _record("letters", run, _.language, counts, started_at)
+        counts = write(run, context, staging)
+        record = _record(command, run, context.language, counts, started_at)
         write_json(record, staging / "run.json")
     return record
