@@ -134,13 +134,13 @@ def _outcome_text(c: ChoiceExplained) -> str:
     return f"{c.outcome}."
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame:
+def read_output(folder: Path, name: str, *,
+                source: str = f"`admissions match` (it holds {', '.join(EXPLAIN_FILES)})") -> pd.DataFrame:
+    """One CSV file of a run's output folder, every cell as text; InvalidArgument naming ``source``
+    (the commands that write such a folder and what it holds) when the file is not there."""
     path = folder / name
     if not path.is_file():
-        raise InvalidArgument(
-            f"{folder}: has no {name}; give the output folder of `admissions match` (it holds "
-            f"{', '.join(EXPLAIN_FILES)})"
-        )
+        raise InvalidArgument(f"{folder}: has no {name}; give the output folder of {source}")
     # The CSV escapes cells a spreadsheet would run as formulas ('=...): give back the exact values.
     return unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
 
@@ -183,7 +183,7 @@ class ExplainTables:
 
 def read_explain_tables(folder: Path) -> ExplainTables:
     """placements, applications and programmes of a match output, with their exact values, keyed."""
-    return ExplainTables.from_frames(*(_read(Path(folder), name) for name in EXPLAIN_FILES))
+    return ExplainTables.from_frames(*(read_output(Path(folder), name) for name in EXPLAIN_FILES))
 
 
 def explain_facts(

@@ -22,8 +22,7 @@ from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import ADDRESS_COLUMNS, STUDENTS
 from admissions.io.output import RUN_RECORD
 from admissions.io.readers import find_file, read_table
-from admissions.io.safety import unescape_frame
-from admissions.reports.explain import EXPLAIN_FILES, ExplainTables
+from admissions.reports.explain import EXPLAIN_FILES, ExplainTables, read_output
 from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
 from admissions.season.kinds import RUN_KINDS
 
@@ -100,14 +99,13 @@ class RunFolder:
         return " · ".join(f"{label}: {value}" for label, value in self.heading(_))
 
 
+#: What a run's output folder is, for the message when a file of it is missing.
+_RUN_FOLDER = (f"`admissions match` or `admissions round --out` (it holds {', '.join(EXPLAIN_FILES)} "
+               f"and {RUN_RECORD})")
+
+
 def _read_output(folder: Path, name: str) -> pd.DataFrame:
-    path = folder / name
-    if not path.is_file():
-        raise InvalidArgument(
-            f"{folder}: has no {name}; give the output folder of `admissions match` or `admissions round "
-            f"--out` (it holds {', '.join(EXPLAIN_FILES)} and {RUN_RECORD})"
-        )
-    return unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
+    return read_output(folder, name, source=_RUN_FOLDER)
 
 
 def read_run_folder(folder: Path, inputs: Path | None = None, language: str | None = None) -> tuple[RunFolder, Texts]:
