@@ -17,11 +17,9 @@ def write(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-@pytest.fixture(scope="session")
-def small_region(tmp_path_factory) -> Path:
-    """A generated 400-student region with a quarter of the seats: competition and reserves, fast rounds."""
-    folder = tmp_path_factory.mktemp("season-region") / "region-400"
-    write_region(folder, 400, seed=5)
+def scarce_region(folder: Path, n_students: int, seed: int) -> Path:
+    """A generated region with a quarter of the seats (quotas at most half of them): competition and reserves."""
+    write_region(folder, n_students, seed=seed)
     programmes = read(folder / "programmes.csv")
     seats = [max(1, int(s) // 4) for s in programmes["seats"]]
     programmes["seats"] = [str(s) for s in seats]
@@ -30,6 +28,12 @@ def small_region(tmp_path_factory) -> Path:
             programmes[column] = [str(min(int(v), s // 2)) for v, s in zip(programmes[column], seats)]
     write(programmes, folder / "programmes.csv")
     return folder
+
+
+@pytest.fixture(scope="session")
+def small_region(tmp_path_factory) -> Path:
+    """A generated 400-student region with a quarter of the seats: competition and reserves, fast rounds."""
+    return scarce_region(tmp_path_factory.mktemp("season-region") / "region-400", 400, seed=5)
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ from hypothesis import strategies as st
 
 from admissions.season import store
 from admissions.season.rounds import run_round, void_run
-from admissions.synth import write_region
 
-from .conftest import read, write
+from .conftest import read, scarce_region, write
 
 STEPS = st.lists(st.sampled_from(["reserve", "reserve", "trial", "change", "void"]), min_size=3, max_size=6)
 
@@ -34,16 +33,7 @@ def lottery_number(seed: int, student_id: str) -> int:
 
 @pytest.fixture(scope="module")
 def tiny_region(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny") / "region"
-    write_region(folder, 200, seed=3)
-    programmes = read(folder / "programmes.csv")
-    seats = [max(1, int(s) // 4) for s in programmes["seats"]]
-    programmes["seats"] = [str(s) for s in seats]
-    for column in ("test_seats", "free_quota_seats"):
-        if column in programmes:  # the generated real region has no quotas
-            programmes[column] = [str(min(int(v), s // 2)) for v, s in zip(programmes[column], seats)]
-    write(programmes, folder / "programmes.csv")
-    return folder
+    return scarce_region(tmp_path_factory.mktemp("tiny") / "region", 200, seed=3)
 
 
 def changed_input(folder, target, holders: set[str], rng: np.random.Generator) -> None:
