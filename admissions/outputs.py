@@ -11,7 +11,8 @@ import pandas as pd
 from admissions import __version__
 
 from admissions.io.output import MANIFEST, check_output_folder, output_folder, write_csv, write_json, write_xlsx
-from admissions.pipeline import Progress, RoundResult, prepare_round, run_record
+from admissions.job import run_record
+from admissions.round import Progress, RoundResult, prepare_round
 from admissions.reports.dimensioning import dimensioning_table
 from admissions.reports.flows import flows_table, round_prices
 from admissions.reports.html import report_html

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from admissions.analysis.demand import estimate
-from admissions.pipeline import prepare_round
+from admissions.round import prepare_round
 from admissions.synth import write_region
 
 N_STUDENTS = 55_000

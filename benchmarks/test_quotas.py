@@ -20,7 +20,7 @@ import pytest
 
 from admissions.matching import check_matching, prepare
 from admissions.outputs import run_match
-from admissions.pipeline import prepare_round
+from admissions.round import prepare_round
 from admissions.rules.quota_game import check_quota_matching, match_quotas
 from admissions.synth import write_region
 from benchmarks.quota_loop import loop_match

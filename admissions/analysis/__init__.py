@@ -18,7 +18,7 @@ and the demand model that planning builds on.
 
 From Python (docs/planning.md has a worked example)::
 
-    from admissions.pipeline import prepare_round
+    from admissions.round import prepare_round
     from admissions.analysis.demand import estimate, run_demand, load_model
     from admissions.analysis.forecast import run_forecast
     from admissions.analysis.plan import run_plan

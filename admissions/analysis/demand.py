@@ -52,7 +52,8 @@ from admissions.errors import InvalidInput
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.pipeline import Progress, RoundResult, prepare_round, record_header
+from admissions.job import record_header
+from admissions.round import Progress, RoundResult, prepare_round
 
 #: Files of MODEL_DIR.
 MODEL_FILES = ("parameters.csv", "fit.json", "demand_fit.csv", "offers.csv", "model.json", "run.json")
@@ -326,7 +327,7 @@ def estimate(r: RoundResult, *, holdout: float = DEFAULT_HOLDOUT, seed: int = 0,
     Parameters
     ----------
     r : RoundResult
-        From :func:`admissions.pipeline.prepare_round`.
+        From :func:`admissions.round.prepare_round`.
     holdout : float in [0, 0.9]
         Share of students left out of the estimation to measure the fit (0: none; the fit
         figures are then empty).

@@ -51,14 +51,10 @@ from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
 from admissions.matching import build_priority, prepare
-from admissions.pipeline import (
-    Progress,
-    RoundResult,
-    eligible_market,
-    prepare_round,
-    programme_requirements,
-    record_header,
-)
+from admissions.job import record_header
+from admissions.round import Progress, RoundResult, prepare_round
+from admissions.rules.eligibility import programme_requirements
+from admissions.rules.market import eligible_market
 from admissions.reports.flows import round_prices
 from admissions.rules.quota_game import match_quotas
 from admissions.rules.selection import FIRST_HAND, apply_rules

@@ -47,7 +47,9 @@ from admissions.matching import (
     tie_break_arrays,
     tie_break_order_keys,
 )
-from admissions.pipeline import Progress, RoundResult, prepare_round, record_header, tie_break_sources
+from admissions.job import record_header
+from admissions.round import Progress, RoundResult, prepare_round
+from admissions.rules.market import tie_break_sources
 from admissions.rules.quota_game import match_quotas
 from admissions.reports.programmes import with_offer_location
 from admissions.rules.quotas import Market

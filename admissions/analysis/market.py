@@ -1,6 +1,6 @@
 """One prepared round re-matched with other seats: the shared object every what-if task works on.
 
-:func:`build_context` takes a round from :func:`admissions.pipeline.prepare_round` (loaded, validated,
+:func:`build_context` takes a round from :func:`admissions.round.prepare_round` (loaded, validated,
 encoded, priorities built) and ranks its applications once (:func:`admissions.matching.prepare`);
 :func:`evaluate` then re-matches (:func:`admissions.rules.quota_game.match_quotas`) with new
 offer seats and returns the few per-offer and per-round figures a scenario reports, never
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from admissions.matching import PreparedMarket, prepare
-from admissions.pipeline import RoundResult
+from admissions.round import RoundResult
 from admissions.rules.quota_game import match_quotas, quota_sizes
 from admissions.rules.quotas import Market
 

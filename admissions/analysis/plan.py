@@ -41,7 +41,8 @@ from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
 from admissions.matching import prepare
-from admissions.pipeline import Progress, RoundResult, prepare_round, record_header
+from admissions.job import record_header
+from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.quota_game import match_quotas, quota_sizes
 from admissions.reports.flows import round_prices
 from admissions.rules.selection import FIRST_HAND

@@ -1,7 +1,7 @@
 """What-ifs and sweeps: the round re-matched under other seats, compared with the round as it is.
 
 The library behind ``admissions whatif`` and ``admissions sweep``. The round is loaded, validated,
-encoded and its priorities built once (:func:`admissions.pipeline.prepare_round`), its applications
+encoded and its priorities built once (:func:`admissions.round.prepare_round`), its applications
 ranked once (:func:`admissions.analysis.market.build_context`); each scenario is then one quota
 loop of deferred acceptance with new seats, run on the executor chosen
 (:mod:`admissions.analysis.executors`). Results are gathered in scenario order, so the files do
@@ -26,7 +26,8 @@ from admissions.analysis.market import MarketContext, Outcome, build_context, ev
 from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
 from admissions.errors import InvalidArgument
 from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
-from admissions.pipeline import Progress, RoundResult, prepare_round, record_header
+from admissions.job import record_header
+from admissions.round import Progress, RoundResult, prepare_round
 
 #: Files written by ``admissions whatif``.
 WHATIF_FILES = ("scenarios.csv", "programme_changes.csv", "whatif.html", "run.json")

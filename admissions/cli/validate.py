@@ -37,7 +37,7 @@ def validate(
         raise typer.Exit(1) from None
     except AdmissionsError as exc:
         fail(str(exc))
-    from admissions.pipeline import input_warnings
+    from admissions.rules.warnings import input_warnings
 
     warnings = list(data.warnings) + input_warnings(data)
     _write_problems(warnings, problems_csv)

@@ -31,7 +31,7 @@ import pandas as pd
 from admissions.reports.programmes import per_seat
 
 if TYPE_CHECKING:
-    from admissions.pipeline import RoundResult
+    from admissions.round import RoundResult
 
 LEVELS = ("host", "area", "home")
 SHARE_COLUMNS = ("share_choice_1", "share_choice_2", "share_choice_3", "share_choice_4_or_later")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from admissions.pipeline import RoundResult
+    from admissions.round import RoundResult
 
 FLOW_COLUMNS = ("home_municipality", "host_municipality", "students", "compensated_students", "cost_sek",
                 "students_without_price")

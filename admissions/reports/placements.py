@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from admissions.matching import reserve_positions
-from admissions.pipeline import RoundResult
+from admissions.round import RoundResult
 from admissions.rules.guarantee import BELOW_HELD, DECLINED, WITHDRAWN
 from admissions.rules.quotas import ORDINARY
 

@@ -31,7 +31,7 @@ from admissions.reports.placements import OUTCOMES, application_outcomes
 from admissions.rules.quotas import ORDINARY, TEST
 
 if TYPE_CHECKING:
-    from admissions.pipeline import RoundResult
+    from admissions.round import RoundResult
 
 PROGRAMME_COLUMNS = (
     "programme_id", "school", "municipality", "programme_code", "orientation", "seats",

@@ -17,8 +17,12 @@ all of this, both ways.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from admissions.io.programme_types import ProgrammeTypes
 
 PASS_POINTS = 10.0  # grade E
 #: Subjects the requirements name; the columns of the pass matrix.
@@ -205,3 +209,22 @@ def application_eligibility(
     reason[decided_yes] = ""
     reason[decided_no] = "not eligible by decision (eligible column)"
     return eligible, reason
+
+
+def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[list[Requirement], np.ndarray]:
+    """The distinct eligibility requirements of the offers and, per offer, the index of its own.
+
+    ``codes`` (p,) the programme code of each offer, every one in ``types``; returns the
+    requirements and (p,) int64 the index of each offer's requirement among them.
+    """
+    requirements: list[Requirement] = []
+    index: dict[Requirement, int] = {}
+    programme_requirement = np.empty(len(codes), dtype=np.int64)
+    for p, code in enumerate(codes):
+        t = types.types[code]
+        requirement = Requirement(t.kind, t.others, tuple(t.required))
+        if requirement not in index:
+            index[requirement] = len(requirements)
+            requirements.append(requirement)
+        programme_requirement[p] = index[requirement]
+    return requirements, programme_requirement

@@ -20,9 +20,11 @@ acceptance follows such chains to the end within the one round.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from admissions.rules.selection import Selection
 
 #: Codes of Selection.excluded.
 NOT_EXCLUDED, WITHDRAWN, DECLINED, BELOW_HELD = 0, 1, 2, 3
@@ -100,3 +102,27 @@ def column_of(choices: np.ndarray, students: np.ndarray, offers: np.ndarray) -> 
         return np.empty(0, dtype=np.int64)
     match = (choices[students] == offers[:, None]) & (offers[:, None] >= 0)
     return np.where(match.any(axis=1), match.argmax(axis=1), -1).astype(np.int64)
+
+
+def guaranteed_selection(choices: np.ndarray, selection: Selection, seats: np.ndarray,
+                         guarantee: Guarantee) -> tuple[Selection, np.ndarray]:
+    """The selection of a round that honours ``guarantee``, and each offer's effective seats.
+
+    ``choices`` (n, k) int64 offer index, -1 padding; ``seats`` (p,) int64. Each holder is ranked
+    first at the held offer (tier GUARANTEED_TIER) and ``held`` marks the held seats; the
+    effective seats (p,) int64 are at least the holders of each offer (apply_guarantee).
+    """
+    eligible, tier, excluded, seats = apply_guarantee(choices, selection.eligible, selection.tier, seats, guarantee)
+    held = (tier == GUARANTEED_TIER) & (choices >= 0)
+    return replace(selection, eligible=eligible, tier=tier, excluded=excluded, held=held), seats
+
+
+def holders_own_tier(selection: Selection, own_tier: np.ndarray) -> Selection:
+    """The selection with each holder's own tier (n, k) at the held seat, for the reports.
+
+    The market ranks holders first (tier GUARANTEED_TIER); the reports show each holder's own tier
+    and tell the held seats apart through ``selection.held``.
+    """
+    if selection.held is None:
+        return selection
+    return replace(selection, tier=np.where(selection.held, own_tier, selection.tier))

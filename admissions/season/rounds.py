@@ -27,7 +27,8 @@ from admissions.io.encode import EncodedRound
 from admissions.io.output import check_output_folder, output_folder
 from admissions.io.problems import Problem
 from admissions.outputs import MATCH_FILES, write_match_outputs
-from admissions.pipeline import Progress, RoundResult, prepare_round, run_record
+from admissions.job import run_record
+from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.guarantee import Guarantee
 from admissions.season import store
 from admissions.season.kinds import RunKind, round_kind

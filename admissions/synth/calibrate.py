@@ -41,7 +41,7 @@ from scipy.stats import spearmanr
 
 from admissions.io.register import load_register
 from admissions.matching import deferred_acceptance
-from admissions.pipeline import compact_choices
+from admissions.rules.market import compact_choices
 from admissions.synth.area import DEFAULT_AREA, Area, load_area
 from admissions.synth.choice import MODEL_FILE, OFFERS_FILE, ChoiceModel, load_choice_model
 from admissions.synth.generate import INTRODUCTORY, generate_market
@@ -143,7 +143,7 @@ def compare(area: Area, programme_index: np.ndarray, merit: np.ndarray, first_ch
 
 
 def round_outcome(area: Area, r) -> Outcome:
-    """Outcome of a round matched by the full pipeline (:func:`admissions.pipeline.prepare_round`)
+    """Outcome of a round matched by the full pipeline (:func:`admissions.round.prepare_round`)
     on a folder this generator wrote for ``area`` (offers in the same order)."""
     column = r.placed_column
     can = r.selection.eligible.any(axis=1)
@@ -258,7 +258,7 @@ def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> 
     full pipeline at ``seeds``, against the published 2025 figures."""
     import tempfile
 
-    from admissions.pipeline import prepare_round
+    from admissions.round import prepare_round
     from admissions.synth.generate import write_region
 
     rows, first = [], None

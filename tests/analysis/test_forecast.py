@@ -21,7 +21,7 @@ from admissions.analysis.forecast import (
 )
 from admissions.analysis.scenarios import load_scenarios
 from admissions.cli import app
-from admissions.pipeline import prepare_round
+from admissions.round import prepare_round
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from admissions.analysis.lottery import (
     students_table,
 )
 from admissions.matching import TIE_BREAK, TIE_BREAK_KEYS, build_priority, draw_lottery
-from admissions.pipeline import prepare_round
+from admissions.round import prepare_round
 
 from .conftest import SMALL, TIES
 

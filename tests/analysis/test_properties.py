@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from admissions.analysis.market import build_context, evaluate
 from admissions.matching import prepare
-from admissions.pipeline import prepare_round
+from admissions.round import prepare_round
 from admissions.rules.quota_game import (
     check_quota_matching,
     match_quotas,

@@ -18,7 +18,7 @@ from admissions.analysis.whatif import (
 )
 from admissions.cli import app
 from admissions.errors import InvalidArgument
-from admissions.pipeline import prepare_round
+from admissions.round import prepare_round
 from admissions.reports.programmes import programmes_table
 
 from .conftest import SMALL, write_scenarios

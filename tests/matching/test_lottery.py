@@ -69,7 +69,7 @@ def test_bad_seed_is_refused():
 def test_match_publishes_each_students_documented_number():
     from pathlib import Path
 
-    from admissions.pipeline import prepare_round
+    from admissions.round import prepare_round
     from admissions.reports.placements import placements_table
 
     sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "skane-2000"

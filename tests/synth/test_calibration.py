@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from admissions.pipeline import prepare_round
+from admissions.round import prepare_round
 from admissions.synth import load_area, write_region
 from admissions.synth.calibrate import BOUNDS, check_bounds, fit, round_outcome, simulate
 from admissions.synth.choice import load_choice_model

@@ -1,6 +1,6 @@
 import numpy as np
 
-from admissions.pipeline import compact_choices
+from admissions.rules.market import compact_choices
 
 
 def test_ineligible_choices_are_removed_and_the_rest_shift_left():
