@@ -4,11 +4,21 @@ every page, a footer naming the run and the page.
 reportlab's platypus lays out flowing text and tables across pages (long tables split with the
 header row repeated, paragraphs wrapped) and writes a deterministic file with ``invariant``
 (no creation time or random id), so the same run gives the same bytes.
+
+The text is set in DejaVu Sans, embedded (subset) in every file. The 14 standard PDF fonts
+(Helvetica) hold only Windows-1252: a Polish, Vietnamese, Turkish or Arabic-script name (real
+among the area's students) would lose its letters. DejaVu Sans covers Latin, Greek, Cyrillic,
+Arabic and more; its regular and bold faces ship as package data (admissions/data/fonts, with
+their licence, the Bitstream Vera licence that allows redistribution with software), so every
+machine prints the same bytes without depending on the fonts installed. reportlab sets glyphs
+one by one: scripts that need shaping (Arabic joining, right to left) come out with the right
+characters, which pdftotext and a search find, in their isolated forms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -16,9 +26,32 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Frame, LongTable, PageTemplate, Paragraph, Spacer, TableStyle
 
+#: Fonts of the documents: DejaVu Sans, embedded (see the module's docstring).
+FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+#: The font files inside the package (admissions/data/fonts, with LICENSE).
+FONT_FILES = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+
+
+def register_fonts() -> None:
+    """Register the documents' fonts with reportlab (once; later calls do nothing).
+
+    ``<b>`` in a paragraph picks the bold face through the registered family.
+    """
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    fonts = resources.files("admissions") / "data" / "fonts"
+    for name, file in FONT_FILES.items():
+        with resources.as_file(fonts / file) as path:
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+register_fonts()
 _BASE = getSampleStyleSheet()
 STYLES = {
     "title": ParagraphStyle("title", parent=_BASE["Title"], fontSize=16, leading=20, alignment=0, spaceAfter=4),
@@ -27,8 +60,8 @@ STYLES = {
     "small": ParagraphStyle("small", parent=_BASE["BodyText"], fontSize=8, leading=10, textColor=colors.HexColor("#444444")),
     "cell": ParagraphStyle("cell", parent=_BASE["BodyText"], fontSize=8, leading=9.5),
 }
-#: Fonts of the documents: the 14 standard PDF fonts, which every reader has (no embedding).
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
+for _style in STYLES.values():
+    _style.fontName = BOLD if _style.name in ("title", "heading") else FONT
 
 
 def text(value: str, style: str = "body") -> Paragraph:
@@ -125,7 +158,7 @@ def build(path: Path | object, story: list, title: str, footer: str, page_label:
     doc = BaseDocTemplate(
         str(path) if isinstance(path, Path) else path, pagesize=pagesize, title=title, author="admissions",
         leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=_MARGIN, bottomMargin=_MARGIN + 4 * mm,
-        invariant=1,
+        invariant=1, initialFontName=FONT,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, width - 2 * _MARGIN, height - doc.topMargin - doc.bottomMargin,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)

@@ -271,3 +271,45 @@ def test_a_run_folder_and_a_season_together_are_refused(small, tmp_path):
     result = runner.invoke(app, ["lists", str(out), "--season", str(tmp_path / "s"), "--out", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert result.output == "Error: give the output folder of a run, or --season S [--run N], not both\n"
+
+
+#: Names outside Windows-1252 (Helvetica's set): Polish, Vietnamese (precomposed, NFC), Turkish, Arabic script.
+UNICODE_NAMES = ("Łukasz Wójcik-Żuławski", "Nguyễn Thị Ánh Tuyết", "Çağrı Şahin", "Ğülşah Yılmaz", "حسن علي")
+
+
+def test_names_outside_windows_1252_print_exactly(tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "second_hand_loses", folder)
+    students = pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
+    students["name"] = [UNICODE_NAMES[0], UNICODE_NAMES[1]]
+    students["address"] = ["ul. Świętokrzyska 3", "Đường Lê Lợi 5"]
+    students["postal_code"] = ["21122", "21123"]
+    students["city"] = ["Malmö", "Malmö"]
+    students.to_csv(folder / "students.csv", index=False)
+    out = tmp_path / "out"
+    run_match(folder, out, seed=5)
+    result = runner.invoke(app, ["letters", str(out), "--input", str(folder), "--out", str(tmp_path / "letters")])
+    assert result.exit_code == 0, result.output
+    first = pdf_text(tmp_path / "letters" / "students" / "S1.pdf").splitlines()
+    second = pdf_text(tmp_path / "letters" / "students" / "S2.pdf").splitlines()
+    assert first[:3] == [UNICODE_NAMES[0], "ul. Świętokrzyska 3", "21122 Malmö"]
+    assert second[:3] == [UNICODE_NAMES[1], "Đường Lê Lợi 5", "21123 Malmö"]
+    result = runner.invoke(app, ["lists", str(out), "--input", str(folder), "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 0, result.output
+    text = pdf_text(tmp_path / "lists" / "schools" / "malmo-malmo-latinskola.pdf")
+    assert UNICODE_NAMES[0] in text.splitlines() or UNICODE_NAMES[1] in text.splitlines()
+    fonts = subprocess.run([poppler("pdffonts"), str(tmp_path / "letters" / "students" / "S1.pdf")],
+                           capture_output=True, text=True, check=True).stdout
+    assert "DejaVuSans" in fonts and "Helvetica" not in fonts
+
+
+def test_every_name_prints_with_its_own_letters():
+    """Every character of the names, Arabic script included, has a glyph in the embedded font."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from admissions.reports import pdf
+
+    face = pdfmetrics.getFont(pdf.FONT).face
+    for name in UNICODE_NAMES:
+        missing = [ch for ch in name if ch != " " and ord(ch) not in face.charToGlyph]
+        assert missing == [], name
