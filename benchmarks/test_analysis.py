@@ -23,7 +23,7 @@ import pytest
 
 from admissions.analysis.lottery import run_lottery
 from admissions.analysis.whatif import run_whatif
-from admissions.outputs import run_match
+from admissions.match import run_match
 from admissions.synth import write_region
 
 N_STUDENTS = 55_000

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from admissions.matching import check_matching, prepare
-from admissions.outputs import run_match
+from admissions.match import run_match
 from admissions.round import prepare_round
 from admissions.rules.quota_game import check_quota_matching, match_quotas
 from admissions.synth import write_region

@@ -6,7 +6,6 @@ and the demand model that planning builds on.
 - :mod:`admissions.analysis.whatif`: ``admissions whatif`` and ``admissions sweep``;
 - :mod:`admissions.analysis.lottery`: ``admissions lottery``;
 - :mod:`admissions.analysis.executors`: in-process, local process pool or Dask cluster;
-- :mod:`admissions.analysis.pages`: whatif.html and sweep.html;
 - :mod:`admissions.analysis.choice_model`: the rank-ordered (exploded) logit, its likelihood,
   gradient, fit and draws (numpy and scipy only);
 - :mod:`admissions.analysis.demand`: ``admissions demand``: the model fitted to a round, its fit on
@@ -15,6 +14,9 @@ and the demand model that planning builds on.
   closed offers and cohorts, drawn from the model, many seeded draws, flows and costs;
 - :mod:`admissions.analysis.plan`: ``admissions plan``: seats in whole classes by a mixed-integer
   programme, verified and repaired by the real matching.
+
+Their pages (whatif.html, sweep.html, forecast.html, plan.html) are built by
+:mod:`admissions.reports.analysis_pages`, beside the other reports.
 
 From Python (docs/planning.md has a worked example)::
 

@@ -49,7 +49,8 @@ import pandas as pd
 
 from admissions.analysis import choice_model as cm
 from admissions.errors import InvalidInput
-from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.io.atomic import check_output_folder, output_folder
+from admissions.io.write import write_csv, write_json
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.job import record_header

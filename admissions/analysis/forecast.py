@@ -46,7 +46,8 @@ from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
 from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
 from admissions.io.encode import EncodedRound
-from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.io.atomic import check_output_folder, output_folder
+from admissions.io.write import write_csv, write_json
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
@@ -780,7 +781,7 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
                  workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
                  task_progress: TaskProgress | None = None) -> tuple[pd.DataFrame, dict]:
     """``admissions whatif --model``: load, draw, match, and write OUT (FORECAST_FILES)."""
-    from admissions.analysis.pages import forecast_html
+    from admissions.reports.analysis_pages import forecast_html
     from admissions.analysis.whatif import _meta
 
     started_at = datetime.now(timezone.utc)

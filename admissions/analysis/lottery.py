@@ -36,7 +36,8 @@ import pandas as pd
 from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
 from admissions.errors import InvalidArgument
-from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.io.atomic import check_output_folder, output_folder
+from admissions.io.write import write_csv, write_json
 from admissions.matching import (
     TIE_BREAK,
     PreparedMarket,

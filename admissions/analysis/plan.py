@@ -36,7 +36,8 @@ from scipy import optimize, sparse
 
 from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
-from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.io.atomic import check_output_folder, output_folder
+from admissions.io.write import write_csv, write_json
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
@@ -356,7 +357,7 @@ def _figures(v: Verified) -> dict:
 def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, max_seats: Path | None = None,
              seed: int | None = None, progress: Progress | None = None) -> tuple[pd.DataFrame, dict]:
     """``admissions plan``: find, verify and write a seat plan (PLAN_FILES)."""
-    from admissions.analysis.pages import plan_html
+    from admissions.reports.analysis_pages import plan_html
     from admissions.analysis.whatif import _meta
 
     if not budget >= 0:

@@ -25,7 +25,8 @@ from admissions.analysis.executors import TaskProgress, check_workers, executor_
 from admissions.analysis.market import MarketContext, Outcome, build_context, evaluate
 from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
 from admissions.errors import InvalidArgument
-from admissions.io.output import check_output_folder, output_folder, write_csv, write_json
+from admissions.io.atomic import check_output_folder, output_folder
+from admissions.io.write import write_csv, write_json
 from admissions.job import record_header
 from admissions.round import Progress, RoundResult, prepare_round
 
@@ -208,7 +209,7 @@ def run_whatif(
     whole only when every file was written). Returns the scenarios table and the run record.
     Raises InvalidInput (round or scenarios file) before anything is written.
     """
-    from admissions.analysis.pages import whatif_html
+    from admissions.reports.analysis_pages import whatif_html
 
     started_at = datetime.now(timezone.utc)
     check_output_folder(out, inputs=folder)
@@ -300,7 +301,7 @@ def run_sweep(
     With ``out`` None nothing is written (the caller shows the returned table). Raises
     InvalidArgument when the offer is not in programmes.csv.
     """
-    from admissions.analysis.pages import sweep_html
+    from admissions.reports.analysis_pages import sweep_html
 
     started_at = datetime.now(timezone.utc)
     if out is not None:

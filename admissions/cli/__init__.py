@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from admissions import __version__
-from admissions.cli import explain, generate, history, letters, lists, match, round, validate
+from admissions.cli import diff, explain, generate, history, letters, lists, match, round, validate
 from admissions.cli import demand, lottery, plan, sweep, whatif
 from admissions.cli._output import one_line_errors
 
@@ -46,7 +46,7 @@ app.command("void")(one_line_errors(round.void))
 app.command("export")(one_line_errors(round.export))
 app.command("answers")(one_line_errors(round.answers))
 app.command("history")(one_line_errors(history.history))
-app.command("diff")(one_line_errors(history.diff))
+app.command("diff")(one_line_errors(diff.diff))
 app.command("explain")(one_line_errors(explain.explain))
 app.command("whatif")(one_line_errors(whatif.whatif))
 app.command("sweep")(one_line_errors(sweep.sweep))

@@ -11,7 +11,8 @@ import typer
 
 from admissions.cli._output import fail
 from admissions.errors import AdmissionsError
-from admissions.io.safety import KEY_ENV, Pseudonymiser, output_policy, pseudonymiser
+from admissions.io.policy import output_policy
+from admissions.io.pseudonyms import KEY_ENV, Pseudonymiser, pseudonymiser
 
 PseudonymiseOption = Annotated[bool, typer.Option(
     "--pseudonymise",

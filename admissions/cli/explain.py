@@ -34,8 +34,8 @@ def explain(
     """
     import tempfile
 
-    from admissions.io.safety import pseudonymiser
-    from admissions.reports.explain import explain_text
+    from admissions.io.pseudonyms import pseudonymiser
+    from admissions.queries.explain import explain_text
 
     if season is None:
         if student_id is None:

@@ -9,7 +9,7 @@ import typer
 
 from admissions.cli._options import InputOption, LanguageOption, SharedOutputOption
 from admissions.cli._output import failures_reported
-from admissions.io.safety import output_policy
+from admissions.io.policy import output_policy
 
 
 def letters(

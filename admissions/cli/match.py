@@ -43,7 +43,7 @@ def match(
 
     Example: admissions match data/samples/skane-2000 --out results
     """
-    from admissions.outputs import run_match
+    from admissions.match import run_match
 
     with failures_reported(folder), output_options(pseudonymise, pseudonym_key_file, shared_output):
         r, record = run_match(

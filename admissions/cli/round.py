@@ -119,7 +119,8 @@ def answers(
 
     Example: admissions answers --season season-2027 --out answers-1.csv --seed 1
     """
-    from admissions.io.output import output_file, write_csv
+    from admissions.io.atomic import output_file
+    from admissions.io.write import write_csv
     from admissions.season.rounds import base_holders
     from admissions.synth.answers import draw_answers
 

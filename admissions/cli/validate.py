@@ -56,7 +56,8 @@ def summary_line(data: RoundInput) -> str:
 def _write_problems(problems: list[Problem], path: Path | None) -> None:
     if path is None:
         return
-    from admissions.io.output import output_file, write_csv
+    from admissions.io.atomic import output_file
+    from admissions.io.write import write_csv
 
     try:
         with output_file(path) as temporary:

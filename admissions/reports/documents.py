@@ -10,7 +10,8 @@ from pathlib import Path
 
 from admissions import __version__
 from admissions.errors import InvalidArgument
-from admissions.io.output import output_folder, write_json
+from admissions.io.atomic import output_folder
+from admissions.io.write import write_json
 from admissions.reports.letters import write_letters
 from admissions.reports.lists import write_lists
 from admissions.reports.run_folder import read_run_folder

@@ -1,7 +1,7 @@
 """Decision letters (antagningsbesked): one PDF per student and one merged PDF per home municipality.
 
 A letter says what ``explain`` proves from the run and nothing else: it is built from the same
-:func:`admissions.reports.explain.explain_student` facts (each choice's outcome, score and tier,
+:func:`admissions.queries.explain.explain_student` facts (each choice's outcome, score and tier,
 the offer's cut-off and its tier, the reserve position, the ineligibility reason), put in words
 of the document's language from the message catalogue. The answer-by date is ``answer_by`` of
 admissions.toml; the name and address come from the optional students.csv columns.
@@ -16,7 +16,7 @@ from pathlib import Path
 from reportlab.platypus import PageBreak
 
 from admissions.reports import pdf
-from admissions.reports.explain import ChoiceExplained, explain_facts, reserve_reason
+from admissions.queries.explain import ChoiceExplained, explain_facts, reserve_reason
 from admissions.reports.language import Texts
 from admissions.reports.lists import slug, tier_text
 from admissions.reports.run_folder import RunFolder

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from admissions.io.output import write_xlsx
+from admissions.io.xlsx import write_xlsx
 from admissions.reports import pdf
 from admissions.reports.language import Texts
 from admissions.reports.run_folder import RunFolder

@@ -20,9 +20,9 @@ import pandas as pd
 
 from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import ADDRESS_COLUMNS, STUDENTS
-from admissions.io.output import RUN_RECORD
+from admissions.io.write import RUN_RECORD
 from admissions.io.readers import find_file, read_table
-from admissions.reports.explain import EXPLAIN_FILES, ExplainTables, read_output
+from admissions.queries.explain import EXPLAIN_FILES, ExplainTables, read_output
 from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
 from admissions.season.kinds import RUN_KINDS
 

@@ -24,9 +24,9 @@ from admissions.config import load_config
 from admissions.errors import InvalidInput
 from admissions.io.answers import read_answers
 from admissions.io.encode import EncodedRound
-from admissions.io.output import check_output_folder, output_folder
+from admissions.io.atomic import check_output_folder, output_folder
 from admissions.io.problems import Problem
-from admissions.outputs import MATCH_FILES, write_match_outputs
+from admissions.match import MATCH_FILES, write_match_outputs
 from admissions.job import run_record
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.guarantee import Guarantee
@@ -385,7 +385,7 @@ def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -
 
 def export_run(season: Path, run_id: int, out: Path) -> list[str]:
     """Write the output folder of a recorded run to OUT, byte for byte as it was written when it ran."""
-    from admissions.io.output import output_folder as folder_of
+    from admissions.io.atomic import output_folder as folder_of
 
     connection = store.connect(season)
     try:

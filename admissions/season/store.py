@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admissions.errors import AdmissionsError
-from admissions.io.safety import make_folders
+from admissions.io.policy import make_folders
 from admissions.season.kinds import BASE_KINDS, BINDING_KINDS, RUN_KINDS, kind_check
 
 SCHEMA_VERSION = 2

@@ -243,7 +243,7 @@ def write_region(
         raise OutputError(f"folder {out} is not empty; use --force to write into it")
     frames = generate_region(n_students, seed, area)
     # Written beside OUT first, so an interrupted run leaves no half-written file.
-    from admissions.io.output import output_files
+    from admissions.io.atomic import output_files
 
     with output_files(out) as staging:
         for name, frame in frames.items():

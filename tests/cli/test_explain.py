@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
-from admissions.outputs import run_match
+from admissions.match import run_match
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "rules"
 runner = CliRunner()

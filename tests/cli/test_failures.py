@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from admissions.cli import app
-from admissions.io.output import MANIFEST
+from admissions.io.atomic import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "analysis" / "data" / "small"

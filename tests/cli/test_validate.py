@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
-from admissions.io.safety import unescape_frame
+from admissions.io.formulas import unescape_frame
 
 MINIMAL = Path(__file__).resolve().parents[1] / "data" / "io" / "minimal"
 runner = CliRunner()

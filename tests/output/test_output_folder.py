@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from admissions.errors import OutputError
-from admissions.io.output import MANIFEST, foreign_entry, output_folder
+from admissions.io.atomic import MANIFEST, foreign_entry, output_folder
 
 
 def earlier_output(out, files=None):

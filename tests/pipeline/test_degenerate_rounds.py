@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
-from admissions.outputs import MATCH_FILES
+from admissions.match import MATCH_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "analysis" / "data" / "small"

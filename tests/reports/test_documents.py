@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
-from admissions.outputs import run_match
-from admissions.reports.explain import explain_facts, read_explain_tables
+from admissions.match import run_match
+from admissions.queries.explain import explain_facts, read_explain_tables
 from admissions.reports.language import texts
 from admissions.reports.letters import letter, reason_text
 from admissions.reports.lists import school_lists

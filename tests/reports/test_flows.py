@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pandas as pd
 
-from admissions.outputs import run_match
+from admissions.match import run_match
 from admissions.reports.flows import FLOW_COLUMNS, shipped_prices
 
 

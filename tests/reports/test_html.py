@@ -218,7 +218,7 @@ def test_tables_sort_and_filter_in_chromium(sample, tmp_path):
 
 
 def test_reports_are_identical_for_the_same_input_and_seed(sample, tmp_path):
-    from admissions.outputs import run_match
+    from admissions.match import run_match
 
     again = tmp_path / "again"
     run_match(sample.folder, again, seed=0)

@@ -159,8 +159,8 @@ def test_a_round_where_nobody_is_placed(tmp_path):
     """Zero seats: every report is written, with no cut-off, an empty flows table and an honest explanation."""
     from pathlib import Path
 
-    from admissions.outputs import run_match
-    from admissions.reports.explain import explain_text
+    from admissions.match import run_match
+    from admissions.queries.explain import explain_text
 
     folder = tmp_path / "round"
     folder.mkdir()

@@ -12,8 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from admissions.io.output import write_xlsx
-from admissions.outputs import MATCH_FILES, REPORT_SHEETS
+from admissions.io.xlsx import write_xlsx
+from admissions.match import MATCH_FILES, REPORT_SHEETS
 
 CSV_SHEETS = list(REPORT_SHEETS)  # the aggregate tables only: no student-level data in report.xlsx
 

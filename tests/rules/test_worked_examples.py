@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from admissions.outputs import run_match
+from admissions.match import run_match
 
 EXAMPLES = Path(__file__).parent.parent / "data" / "rules"
 FOLDERS = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from admissions.errors import OutputError
-from admissions.io import output
-from admissions.io.output import MANIFEST, output_folder, remove_stale_staging
-from admissions.outputs import MATCH_FILES
+from admissions.io import atomic, write
+from admissions.io.atomic import MANIFEST, output_folder, remove_stale_staging
+from admissions.match import MATCH_FILES
 
 from .conftest import ROOT, SAMPLE, read_text_csv, run
 
@@ -161,7 +161,7 @@ def test_a_full_disk_is_a_clean_error_and_out_is_untouched(tmp_path, monkeypatch
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "applications.csv")
 
-    monkeypatch.setattr(output, "write_frame_csv", full)
+    monkeypatch.setattr(write, "write_frame_csv", full)
     result = run("match", SAMPLE, "--out", out, "--seed", "2", "--quiet")
     assert result.exit_code == 1
     assert result.stderr == (
@@ -202,8 +202,8 @@ def test_an_exception_in_the_rename_leaves_the_previous_out(tmp_path, monkeypatc
     def refuse(a, b):
         raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(b))
 
-    monkeypatch.setattr(output, "_exchange", lambda a, b: False)
-    monkeypatch.setattr(output.os, "rename", refuse)
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(atomic.os, "rename", refuse)
     with pytest.raises(OutputError, match=r"cannot write the outputs .*Invalid cross-device link"):
         with output_folder(out) as staging:
             (staging / "run.json").write_text("new")

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from admissions.io.output import write_csv, write_xlsx
-from admissions.io.safety import FORMULA_STARTS, escape_cell, escape_frame, unescape_cell, unescape_frame
-from admissions.reports.explain import explain_text
+from admissions.io.write import write_csv
+from admissions.io.xlsx import write_xlsx
+from admissions.io.formulas import FORMULA_STARTS, escape_cell, escape_frame, unescape_cell, unescape_frame
+from admissions.queries.explain import explain_text
 
 from .conftest import (
     HOSTILE_HTML_SCHOOL,

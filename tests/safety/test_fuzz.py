@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from admissions.errors import InvalidInput
-from admissions.io.output import write_xlsx
+from admissions.io.xlsx import write_xlsx
 from admissions.io.readers import ReadResult, read_table
 from admissions.io.validate import load_round
 

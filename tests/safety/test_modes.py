@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from admissions.outputs import MATCH_FILES
+from admissions.match import MATCH_FILES
 
 from .conftest import SAMPLE, run
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from admissions.errors import ConfigError
-from admissions.io.safety import KEY_ENV, Pseudonymiser, pseudonym_key
+from admissions.io.pseudonyms import KEY_ENV, Pseudonymiser, pseudonym_key
 
 from .conftest import KEY, SAMPLE, read_text_csv, run
 

@@ -10,7 +10,9 @@ import pandas as pd
 
 from admissions import __version__
 
-from admissions.io.output import MANIFEST, check_output_folder, output_folder, write_csv, write_json, write_xlsx
+from admissions.io.atomic import MANIFEST, check_output_folder, output_folder
+from admissions.io.write import write_csv, write_json
+from admissions.io.xlsx import write_xlsx
 from admissions.job import run_record
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.reports.dimensioning import dimensioning_table
@@ -20,7 +22,7 @@ from admissions.reports.placements import application_outcomes, applications_tab
 from admissions.reports.programmes import programmes_table
 
 #: Files written by every matching run, in the order they are written (the manifest, listing the
-#: others with their sha256, by :func:`admissions.io.output.output_folder`). The aggregate CSV files
+#: others with their sha256, by :func:`admissions.io.atomic.output_folder`). The aggregate CSV files
 #: (programmes, dimensioning, flows) are also sheets (named as the file without .csv) of
 #: report.xlsx; the student-level ones (placements, applications) are not: only placements.csv and
 #: applications.csv carry student-level data.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from admissions.errors import InvalidArgument
-from admissions.io.safety import unescape_frame
+from admissions.io.formulas import unescape_frame
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.selection import TIER_NAMES
 

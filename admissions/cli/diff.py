@@ -1,0 +1,69 @@
+"""`admissions diff`: who moved between two runs of a season, and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
+from admissions.cli._output import fail
+from admissions.cli.round import SEASON_HELP
+from admissions.errors import AdmissionsError
+
+
+def _cell(value: object) -> str:
+    import pandas as pd
+
+    return "" if pd.isna(value) else str(value)
+
+
+def diff(
+    run_a: Annotated[int, typer.Argument(help="The earlier run id.")],
+    run_b: Annotated[int, typer.Argument(help="The later run id.")],
+    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write every move to this CSV file.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows of moves to print (all are in --csv).")] = 50,
+    pseudonymise: PseudonymiseOption = False,
+    pseudonym_key_file: KeyFileOption = None,
+    shared_output: SharedOutputOption = False,
+) -> None:
+    """Show who moved between two runs of a season and why: new grades, changed choices, a freed seat, an answer.
+
+    --pseudonymise shows and writes keyed pseudonyms instead of student ids.
+
+    Example: admissions diff 2 3 --season season-2027 --csv moves.csv
+    """
+    from admissions.io.atomic import output_file
+    from admissions.io.write import write_csv
+    from admissions.season import store
+    from admissions.queries.diff import diff_runs
+
+    with output_options(pseudonymise, pseudonym_key_file, shared_output) as chosen:
+        try:
+            connection = store.connect(season)
+            moves = diff_runs(connection, run_a, run_b)
+            connection.close()
+        except AdmissionsError as exc:
+            fail(str(exc))
+        shown = moves if chosen is None else chosen.frame(moves)
+        console = Console(width=200, highlight=False)
+        console.print(f"{len(moves)} students placed differently in run {run_b} than in run {run_a}")
+        for reason, count in moves["reason"].value_counts().sort_index().items():
+            console.print(f"  {count:6d}  {reason}")
+        table = Table(show_header=True)
+        for column in shown.columns:
+            table.add_column(column)
+        for row in shown.head(limit).itertuples(index=False):
+            table.add_row(*(_cell(value) for value in row))
+        if len(moves):
+            console.print(table)
+        if csv is not None:
+            try:
+                with output_file(csv) as temporary:
+                    write_csv(moves, temporary)  # pseudonymised there, under the policy
+            except AdmissionsError as exc:
+                fail(str(exc))
