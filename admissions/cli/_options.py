@@ -1,4 +1,10 @@
-"""Options every command that writes outputs shares: pseudonymised student ids and shared file modes."""
+"""Every option and argument that more than one command takes, declared once.
+
+The round's input folder, OUT, the season and a run of it, the seed, the tie-break chain, the
+choices considered, quiet, the executors of the analyses, the output policy (pseudonymised student
+ids, shared file modes) and the documents' language and input. A command module declares only what
+is its own.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,46 @@ import typer
 
 from admissions.cli._output import fail
 from admissions.errors import AdmissionsError
+from admissions.io.contract import SEED_LIMIT
 from admissions.io.policy import output_policy
 from admissions.io.pseudonyms import KEY_ENV, Pseudonymiser, pseudonymiser
+
+FolderArgument = Annotated[Path, typer.Argument(
+    help="Input folder of the round (programmes, students, applications, municipalities, grades).")]
+OutOption = Annotated[Path, typer.Option("--out", help="Output folder; replaced whole when the run succeeds.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+SEASON_HELP = "Season folder (its database is season.sqlite there) or the .sqlite file itself."
+#: The season a command works on (history, diff, round, void, export, answers).
+SeasonOption = Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)]
+#: A season to read a recorded run from instead of an output folder (explain, lists, letters).
+ReadSeasonOption = Annotated[Path | None, typer.Option(
+    "--season", help="Read a run recorded in this season instead of an output folder.")]
+RunOption = Annotated[int | None, typer.Option(
+    "--run", help="With --season: the run [default: the newest valid preliminary, final or reserve run].")]
+RunFolderArgument = Annotated[Path | None, typer.Argument(
+    help="Output folder of `admissions match` or `admissions round --out` (or --season instead).")]
+
+SeedOption = Annotated[int | None, typer.Option(
+    min=0, max=SEED_LIMIT - 1,
+    help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")]
+#: A season's round: a later round draws with the season's seed.
+RoundSeedOption = Annotated[int | None, typer.Option(
+    min=0, max=SEED_LIMIT - 1,
+    help="Seed of the lottery when the input has none [default: 0; later rounds: the season's seed].")]
+TieBreakOption = Annotated[str | None, typer.Option(
+    "--tie-break",
+    help="Tie-break chain after tier and score, comma-separated from choice_rank, grade_value, n_grades, "
+         "lottery [default: lottery].")]
+MaxChoicesOption = Annotated[int | None, typer.Option(
+    "--max-choices", help="Consider only each student's first N choices [default: all].")]
+
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", help="Local worker processes [default: the cores available]; 1 runs everything in this process.")]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler",
+    help="Run on a Dask cluster at this scheduler address (e.g. tcp://10.0.0.5:8786) instead of local processes; "
+         "needs the cluster extra: pip install 'admissions[cluster]'.")]
 
 PseudonymiseOption = Annotated[bool, typer.Option(
     "--pseudonymise",

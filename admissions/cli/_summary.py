@@ -1,11 +1,13 @@
-"""Terminal feedback of long commands: a progress line per step on stderr, a summary table at the end."""
+"""Terminal feedback of long commands: a progress line per step and a bar of finished tasks on stderr, a summary table at the end."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 
@@ -42,3 +44,27 @@ def print_summary(record: dict, out: Path | str, console: Console | None = None)
     table.add_row("stable, student-optimal", f"{check.get('is_stable')}, {check.get('is_student_optimal')}")
     table.add_row("seconds", f"{sum(record['timings_s'].values()):.2f}")
     console.print(table)
+
+
+@contextmanager
+def task_bar(quiet: bool, label: str) -> Iterator[tuple[Callable[[str], None] | None, Callable[[int, int], None] | None]]:
+    """Step and task progress callbacks for a command: step lines, then a bar of finished tasks (stderr)."""
+    if quiet:
+        yield None, None
+        return
+    console = Console(stderr=True, highlight=False)
+    bar = Progress(TextColumn(f"[dim]... {label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=False)
+    state: dict[str, int | None] = {"task": None}
+
+    def tasks(done: int, total: int) -> None:
+        if state["task"] is None:
+            bar.start()
+            state["task"] = bar.add_task(label, total=total)
+        bar.update(state["task"], completed=done)
+
+    try:
+        yield progress_printer(console), tasks
+    finally:
+        if state["task"] is not None:
+            bar.stop()

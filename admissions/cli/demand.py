@@ -9,10 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import SharedOutputOption, output_options
+from admissions.cli._options import FolderArgument, QuietOption, SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import progress_printer
-from admissions.cli.whatif import FolderArgument, QuietOption
 from admissions.io.contract import SEED_LIMIT
 
 #: Parameters printed on the terminal besides the offers' attractiveness (parameters.csv has all).

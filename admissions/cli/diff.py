@@ -9,9 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
+from admissions.cli._options import KeyFileOption, PseudonymiseOption, SeasonOption, SharedOutputOption, output_options
 from admissions.cli._output import fail
-from admissions.cli.round import SEASON_HELP
 from admissions.errors import AdmissionsError
 
 
@@ -24,7 +23,7 @@ def _cell(value: object) -> str:
 def diff(
     run_a: Annotated[int, typer.Argument(help="The earlier run id.")],
     run_b: Annotated[int, typer.Argument(help="The later run id.")],
-    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    season: SeasonOption,
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write every move to this CSV file.")] = None,
     limit: Annotated[int, typer.Option(help="Rows of moves to print (all are in --csv).")] = 50,
     pseudonymise: PseudonymiseOption = False,

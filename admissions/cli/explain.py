@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._options import KeyFileOption, PseudonymiseOption
+from admissions.cli._options import KeyFileOption, PseudonymiseOption, ReadSeasonOption, RunOption
 from admissions.cli._output import fail, terminal_safe
 from admissions.errors import AdmissionsError
 
@@ -15,8 +15,8 @@ from admissions.errors import AdmissionsError
 def explain(
     folder_or_student: Annotated[str, typer.Argument(metavar="[DIR] STUDENT_ID", help="OUTPUT folder of `admissions match` (holds placements.csv, applications.csv, programmes.csv; not the input folder), then the student's id; with --season only the student's id.")],
     student_id: Annotated[str | None, typer.Argument(metavar="", help="")] = None,
-    season: Annotated[Path | None, typer.Option("--season", help="Explain from the season database instead of an output folder.")] = None,
-    run: Annotated[int | None, typer.Option("--run", help="With --season: the run [default: the newest valid preliminary, final or reserve run].")] = None,
+    season: ReadSeasonOption = None,
+    run: RunOption = None,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
 ) -> None:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
-import typer
 from rich.console import Console
 from rich.table import Table
 
+from admissions.cli._options import SeasonOption
 from admissions.cli._output import fail
-from admissions.cli.round import SEASON_HELP
 from admissions.errors import AdmissionsError
 
 
@@ -22,7 +18,7 @@ def _out_cell(run) -> str:
 
 
 def history(
-    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    season: SeasonOption,
 ) -> None:
     """List every run recorded in the season: id, kind, time, base run, void state and reason, answers and movement.
 

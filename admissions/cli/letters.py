@@ -7,19 +7,19 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._options import InputOption, LanguageOption, SharedOutputOption
+from admissions.cli._options import InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
 from admissions.cli._output import failures_reported
 from admissions.io.policy import output_policy
 
 
 def letters(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the letters to; replaced whole when all succeeded.")],
-    folder: Annotated[Path | None, typer.Argument(help="Output folder of `admissions match` or `admissions round --out` (or --season instead).")] = None,
+    folder: RunFolderArgument = None,
     inputs: InputOption = None,
     language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
-    season: Annotated[Path | None, typer.Option("--season", help="Read a run recorded in this season instead of an output folder.")] = None,
-    run: Annotated[int | None, typer.Option("--run", help="With --season: the run [default: the newest valid preliminary, final or reserve run].")] = None,
+    season: ReadSeasonOption = None,
+    run: RunOption = None,
 ) -> None:
     """Write a decision letter (antagningsbesked) for every student of a run, as PDF.
 

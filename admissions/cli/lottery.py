@@ -10,15 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import KeyFileOption, PseudonymiseOption, SharedOutputOption, output_options
+from admissions.cli._options import FolderArgument, KeyFileOption, PseudonymiseOption, QuietOption, SchedulerOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli.whatif import (
-    FolderArgument,
-    QuietOption,
-    SchedulerOption,
-    WorkersOption,
-    task_bar,
-)
+from admissions.cli._summary import task_bar
 from admissions.io.contract import SEED_LIMIT
 
 

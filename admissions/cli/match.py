@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from admissions.cli._options import FolderArgument, MaxChoicesOption, OutOption, QuietOption, SeedOption, TieBreakOption
 from admissions.cli._options import (
     KeyFileOption,
     PseudonymiseOption,
@@ -16,16 +16,15 @@ from admissions.cli._options import (
 )
 from admissions.cli._output import failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
-from admissions.io.contract import SEED_LIMIT
 
 
 def match(
-    folder: Annotated[Path, typer.Argument(help="Input folder of the round (programmes, students, applications, municipalities, grades).")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder; replaced whole when the run succeeds.")],
-    seed: Annotated[int | None, typer.Option(min=0, max=SEED_LIMIT - 1, help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")] = None,
-    tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain after tier and score, comma-separated from choice_rank, grade_value, n_grades, lottery [default: lottery].")] = None,
-    max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices [default: all].")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    folder: FolderArgument,
+    out: OutOption,
+    seed: SeedOption = None,
+    tie_break: TieBreakOption = None,
+    max_choices: MaxChoicesOption = None,
+    quiet: QuietOption = False,
     student_sheets: Annotated[bool, typer.Option("--student-sheets", help="Also put placements and applications in report.xlsx (then the workbook is student-level data).")] = False,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,

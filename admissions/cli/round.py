@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._options import FolderArgument, MaxChoicesOption, QuietOption, RoundSeedOption, SeasonOption, TieBreakOption
 from admissions.cli._options import (
     KeyFileOption,
     PseudonymiseOption,
@@ -18,9 +19,6 @@ from admissions.cli._options import (
 from admissions.cli._output import fail, failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
 from admissions.season.kinds import ROUND_KINDS, RUN_KINDS
-from admissions.io.contract import SEED_LIMIT
-
-SEASON_HELP = "Season folder (its database is season.sqlite there) or the .sqlite file itself."
 
 #: The CLI's choices: the kinds of admissions.season.kinds.
 RoundKind = Enum("RoundKind", {name: name for name in RUN_KINDS}, type=str)
@@ -28,15 +26,15 @@ RoundKind = Enum("RoundKind", {name: name for name in RUN_KINDS}, type=str)
 
 def round_(
     kind: Annotated[RoundKind, typer.Argument(help=", ".join(RUN_KINDS) + " (see docs/season.md).")],
-    folder: Annotated[Path, typer.Argument(help="Input folder of the round.")],
-    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    folder: FolderArgument,
+    season: SeasonOption,
     answers: Annotated[Path | None, typer.Option("--answers", help="answers.csv (student_id, answer: accept, decline, withdraw); " + " and ".join(k for k, p in ROUND_KINDS.items() if p.accepts_answers) + " rounds only.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the files of `admissions match` to this folder (they are recorded in the season either way: `admissions export`).")] = None,
     base: Annotated[int | None, typer.Option("--base", help="The run a reserve or trial round starts from, stated to be sure: refused unless it is the newest valid final or reserve run.")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, max=SEED_LIMIT - 1, help="Seed of the lottery when the input has none [default: 0; later rounds: the season's seed].")] = None,
-    tie_break: Annotated[str | None, typer.Option("--tie-break", help="Tie-break chain, comma-separated.")] = None,
-    max_choices: Annotated[int | None, typer.Option("--max-choices", help="Consider only each student's first N choices.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    seed: RoundSeedOption = None,
+    tie_break: TieBreakOption = None,
+    max_choices: MaxChoicesOption = None,
+    quiet: QuietOption = False,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
     shared_output: SharedOutputOption = False,
@@ -70,7 +68,7 @@ def round_(
 
 def void(
     run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run to void (see admissions history).")],
-    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    season: SeasonOption,
     reason: Annotated[str, typer.Option("--reason", help="Why it is voided; kept in the history.")],
     with_later: Annotated[bool, typer.Option("--with-later", help="Also void every valid run based on it, transitively.")] = False,
 ) -> None:
@@ -90,7 +88,7 @@ def void(
 
 def export(
     run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run whose output folder to write.")],
-    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    season: SeasonOption,
     out: Annotated[Path, typer.Option("--out", help="Output folder; replaced whole.")],
 ) -> None:
     """Write the output folder of a recorded run, byte for byte as written when it ran.
@@ -105,7 +103,7 @@ def export(
 
 
 def answers(
-    season: Annotated[Path, typer.Option("--season", envvar="ADMISSIONS_SEASON", help=SEASON_HELP)],
+    season: SeasonOption,
     out: Annotated[Path, typer.Option("--out", help="answers.csv to write.")],
     accept: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who accept.")] = 0.3,
     decline: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who decline.")] = 0.05,

@@ -10,16 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import SharedOutputOption, output_options
+from admissions.cli._options import FolderArgument, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli.whatif import (
-    FolderArgument,
-    QuietOption,
-    SchedulerOption,
-    SeedOption,
-    WorkersOption,
-    task_bar,
-)
+from admissions.cli._summary import task_bar
 
 
 def sweep(

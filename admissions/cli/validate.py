@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._options import FolderArgument
 from admissions.cli._output import fail, print_problems
 from admissions.errors import AdmissionsError, InvalidInput
 from admissions.io.problems import Problem, problems_frame
@@ -14,7 +15,7 @@ from admissions.io.round_input import RoundInput
 
 
 def validate(
-    folder: Annotated[Path, typer.Argument(help="Input folder of the round (programmes, students, applications, municipalities, grades).")],
+    folder: FolderArgument,
     problems_csv: Annotated[Path | None, typer.Option("--problems-csv", help="Also write the problems as a table (file, row, column, value, rule, severity) to this CSV file.")] = None,
 ) -> None:
     """Check every file of a round's input folder and report every problem at once.

@@ -1,59 +1,20 @@
-"""`admissions whatif`: the round re-matched under capacity scenarios, compared with the round as it is.
-
-Also holds what the three analysis commands (whatif, sweep, lottery) share on the terminal: the
-executor options and a progress bar of finished tasks on stderr.
-"""
+"""`admissions whatif`: the round re-matched under capacity scenarios, compared with the round as it is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from admissions.cli._options import SharedOutputOption, output_options
+from admissions.cli._options import FolderArgument, OutOption, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import progress_printer
-from admissions.io.contract import SEED_LIMIT
+from admissions.cli._summary import task_bar
 
-FolderArgument = Annotated[Path, typer.Argument(help="Input folder of the round (programmes, students, applications, municipalities, grades).")]
-OutOption = Annotated[Path, typer.Option("--out", help="Output folder; replaced whole when the run succeeds.")]
-SeedOption = Annotated[int | None, typer.Option(min=0, max=SEED_LIMIT - 1, help="Seed of the lottery when the input has no lottery column [default: 0, or admissions.toml].")]
-WorkersOption = Annotated[int | None, typer.Option("--workers", help="Local worker processes [default: the cores available]; 1 runs everything in this process.")]
-SchedulerOption = Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask cluster at this scheduler address (e.g. tcp://10.0.0.5:8786) instead of local processes; needs the cluster extra: pip install 'admissions[cluster]'.")]
 #: Scenarios listed on the terminal (the file has them all).
 SUMMARY_ROWS = 20
-
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
-
-
-@contextmanager
-def task_bar(quiet: bool, label: str) -> Iterator[tuple[Callable[[str], None] | None, Callable[[int, int], None] | None]]:
-    """Step and task progress callbacks for a command: step lines, then a bar of finished tasks (stderr)."""
-    if quiet:
-        yield None, None
-        return
-    console = Console(stderr=True, highlight=False)
-    bar = Progress(TextColumn(f"[dim]... {label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=False)
-    state: dict[str, int | None] = {"task": None}
-
-    def tasks(done: int, total: int) -> None:
-        if state["task"] is None:
-            bar.start()
-            state["task"] = bar.add_task(label, total=total)
-        bar.update(state["task"], completed=done)
-
-    try:
-        yield progress_printer(console), tasks
-    finally:
-        if state["task"] is not None:
-            bar.stop()
 
 
 def whatif(
