@@ -15,8 +15,10 @@ and the demand model that planning builds on.
 - :mod:`admissions.analysis.plan`: ``admissions plan``: seats in whole classes by a mixed-integer
   programme, verified and repaired by the real matching.
 
-Their pages (whatif.html, sweep.html, forecast.html, plan.html) are built by
-:mod:`admissions.reports.analysis_pages`, beside the other reports.
+These modules compute; the tables and pages they write are built beside the other reports:
+:mod:`admissions.reports.whatif`, :mod:`admissions.reports.forecast`, :mod:`admissions.reports.lottery`,
+:mod:`admissions.reports.plan` (the CSV tables) and :mod:`admissions.reports.analysis_pages` (whatif.html,
+sweep.html, plan.html).
 
 From Python (docs/planning.md has a worked example)::
 

@@ -46,6 +46,7 @@ from admissions.job import record_header
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.quota_game import match_quotas, quota_sizes
 from admissions.reports.flows import round_prices
+from admissions.reports.plan import plan_table
 from admissions.rules.selection import FIRST_HAND
 
 MAX_SEATS = FileSpec(
@@ -59,8 +60,6 @@ MAX_SEATS = FileSpec(
 )
 
 PLAN_FILES = ("plan.csv", "plan.html", "run.json")
-PLAN_COLUMNS = ("programme_id", "school", "programme_code", "seats_before", "seats_after", "classes_added",
-                "cost_sek", "admitted_before", "admitted_after")
 #: Most repair steps (each one matching).
 MAX_REPAIRS = 60
 #: Offers tried at each repair step that adds a class.
@@ -325,27 +324,6 @@ def make_plan(r: RoundResult, *, budget: float, class_size: int, max_seats: np.n
         repairs.append(f"added a class at {ids[best[2]]} (verified: eligible first-hand unplaced "
                        f"{current.eligible_first_hand_unplaced})")
     return Plan(classes, before, current, cost_of(classes), status, repairs, verify.matchings)
-
-
-def plan_table(r: RoundResult, plan: Plan, class_size: int) -> pd.DataFrame:
-    """plan.csv: one row per offer that gets classes."""
-    enc = r.encoded
-    prices, _ = round_prices(r)
-    price_of = dict(zip(prices["programme_code"].astype(str), prices["price_sek"].astype(float)))
-    rows = np.flatnonzero(plan.classes > 0)
-    codes = enc.programme_code.astype(str)
-    return pd.DataFrame({
-        "programme_id": enc.programme_ids.astype(str)[rows],
-        "school": r.data.programmes["school"].astype(str).to_numpy()[rows],
-        "programme_code": codes[rows],
-        "seats_before": enc.seats[rows].astype(np.int64),
-        "seats_after": plan.after.seats[rows].astype(np.int64),
-        "classes_added": plan.classes[rows].astype(np.int64),
-        "cost_sek": np.array([round(class_size * k * price_of[c]) for k, c in zip(plan.classes[rows], codes[rows])],
-                             dtype=np.int64),
-        "admitted_before": plan.before.admitted[rows].astype(np.int64),
-        "admitted_after": plan.after.admitted[rows].astype(np.int64),
-    }, columns=list(PLAN_COLUMNS))
 
 
 def _figures(v: Verified) -> dict:

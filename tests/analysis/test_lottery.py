@@ -7,8 +7,6 @@ import pandas as pd
 import pytest
 
 from admissions.analysis.lottery import (
-    PROGRAMME_COLUMNS,
-    STUDENT_COLUMNS,
     draw_places,
     draw_priority,
     draw_seed,
@@ -16,10 +14,10 @@ from admissions.analysis.lottery import (
     run_lottery,
     run_draws,
     run_lottery_draws,
-    students_table,
 )
 from admissions.matching import TIE_BREAK, TIE_BREAK_KEYS, build_priority, draw_lottery
 from admissions.round import prepare_round
+from admissions.reports.lottery import PROGRAMME_COLUMNS, STUDENT_COLUMNS, students_table
 
 from .conftest import SMALL, TIES
 

@@ -10,8 +10,9 @@ import pytest
 from choice_regions import real_region, write_round
 from typer.testing import CliRunner
 
-from admissions.analysis.plan import PLAN_COLUMNS, Programme, solve
+from admissions.analysis.plan import Programme, solve
 from admissions.cli import app
+from admissions.reports.plan import PLAN_COLUMNS
 
 
 def test_programme_places_the_most_unplaced_within_the_budget():

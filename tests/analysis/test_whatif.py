@@ -8,18 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.analysis.market import build_context, evaluate
-from admissions.analysis.whatif import (
-    CHANGE_COLUMNS,
-    SCENARIO_COLUMNS,
-    SWEEP_COLUMNS,
-    parse_seat_range,
-    run_sweep,
-    run_whatif,
-)
+from admissions.analysis.whatif import parse_seat_range, run_sweep, run_whatif
 from admissions.cli import app
 from admissions.errors import InvalidArgument
 from admissions.round import prepare_round
 from admissions.reports.programmes import programmes_table
+from admissions.reports.whatif import CHANGE_COLUMNS, SCENARIO_COLUMNS, SWEEP_COLUMNS
 
 from .conftest import SMALL, write_scenarios
 
