@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -71,13 +73,30 @@ def application_outcomes(r: RoundResult) -> tuple[np.ndarray, np.ndarray]:
     return outcome, reserve_position
 
 
-def applications_table(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
-    """One row per application, in the order of applications.csv.
+@dataclass(frozen=True)
+class ApplicationColumns:
+    """Every application of applications.csv as arrays, before any formatting (N rows, in its order).
 
-    Columns: student_id, choice_rank, programme_id, eligible, ineligible_reason (empty when
-    eligible), tier, score, outcome (admitted, reserve, not_reached, ineligible, not_considered) and
-    reserve_position (1 = first in line; empty unless a reserve). ``outcomes``: the result of
-    :func:`application_outcomes` when already computed.
+    What applications.csv formats (``applications_table``) and what the season records
+    (admissions.season.rounds) are both made from these arrays, so the season never parses text.
+    """
+
+    student_id: np.ndarray  # (N,) object
+    choice_rank: np.ndarray  # (N,) int64
+    programme_id: np.ndarray  # (N,) object
+    considered: np.ndarray  # (N,) bool: False beyond max_choices (never encoded)
+    eligible: np.ndarray  # (N,) bool
+    ineligible_reason: np.ndarray  # (N,) object, "" when eligible
+    tier: np.ndarray  # (N,) int64, 0 when none
+    score: np.ndarray  # (N,) float64, NaN when none
+    outcome: np.ndarray  # (N,) int8 index into OUTCOMES
+    reserve_position: np.ndarray  # (N,) int64, 1 = first in line, 0 when not a reserve
+
+
+def application_columns(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] | None = None) -> ApplicationColumns:
+    """Every application's eligibility, tier, score, outcome and reserve position, in the order of applications.csv.
+
+    ``outcomes``: the result of :func:`application_outcomes` when already computed.
     """
     enc, sel = r.encoded, r.selection
     apps = r.data.applications
@@ -101,21 +120,43 @@ def applications_table(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] |
     position[at] = reserve_position[rows, cols]
     considered = outcome_code != OUTCOMES.index("not_considered")
     reason[~considered] = "beyond max_choices"
+    return ApplicationColumns(
+        student_id=apps["student_id"].to_numpy(dtype=object),
+        choice_rank=apps["choice_rank"].to_numpy(dtype=np.int64),
+        programme_id=apps["programme_id"].to_numpy(dtype=object),
+        considered=considered,
+        eligible=eligible,
+        ineligible_reason=reason,
+        tier=tier,
+        score=score,
+        outcome=outcome_code,
+        reserve_position=position,
+    )
 
-    tier_column = pd.array(tier, dtype="Int64")
-    tier_column[tier == 0] = pd.NA
-    position_column = pd.array(position, dtype="Int64")
-    position_column[position == 0] = pd.NA
+
+def applications_table(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """One row per application, in the order of applications.csv.
+
+    Columns: student_id, choice_rank, programme_id, eligible, ineligible_reason (empty when
+    eligible), tier, score, outcome (admitted, reserve, not_reached, ineligible, not_considered) and
+    reserve_position (1 = first in line; empty unless a reserve). ``outcomes``: the result of
+    :func:`application_outcomes` when already computed.
+    """
+    a = application_columns(r, outcomes)
+    tier_column = pd.array(a.tier, dtype="Int64")
+    tier_column[a.tier == 0] = pd.NA
+    position_column = pd.array(a.reserve_position, dtype="Int64")
+    position_column[a.reserve_position == 0] = pd.NA
     return pd.DataFrame(
         {
-            "student_id": apps["student_id"].to_numpy(dtype=object),
-            "choice_rank": apps["choice_rank"].to_numpy(dtype=np.int64),
-            "programme_id": apps["programme_id"].to_numpy(dtype=object),
-            "eligible": np.where(considered, np.where(eligible, "true", "false"), ""),
-            "ineligible_reason": reason,
+            "student_id": a.student_id,
+            "choice_rank": a.choice_rank,
+            "programme_id": a.programme_id,
+            "eligible": np.where(a.considered, np.where(a.eligible, "true", "false"), ""),
+            "ineligible_reason": a.ineligible_reason,
             "tier": tier_column,
-            "score": score,
-            "outcome": np.asarray(OUTCOMES, dtype=object)[outcome_code],
+            "score": a.score,
+            "outcome": np.asarray(OUTCOMES, dtype=object)[a.outcome],
             "reserve_position": position_column,
         }
     )

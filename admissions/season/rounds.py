@@ -335,19 +335,23 @@ def _placement_rows(r: RoundResult):
 
 
 def _application_rows(r: RoundResult):
-    from admissions.reports.placements import applications_table
+    """Rows for the applications table, built from the round's arrays (never from formatted text)."""
+    from admissions.reports.placements import OUTCOMES, application_columns
 
-    applications = applications_table(r)
-    for row in applications.itertuples(index=False):
+    a = application_columns(r)
+    outcome = np.asarray(OUTCOMES, dtype=object)[a.outcome]
+    for student, rank, programme, considered, eligible, tier, score, name, position in zip(
+            a.student_id.tolist(), a.choice_rank.tolist(), a.programme_id.tolist(), a.considered.tolist(),
+            a.eligible.tolist(), a.tier.tolist(), a.score.tolist(), outcome.tolist(), a.reserve_position.tolist()):
         yield (
-            str(row.student_id),
-            int(row.choice_rank),
-            str(row.programme_id),
-            None if row.eligible == "" else int(row.eligible == "true"),
-            None if pd.isna(row.tier) else int(row.tier),
-            None if pd.isna(row.score) else float(row.score),
-            str(row.outcome),
-            None if pd.isna(row.reserve_position) else int(row.reserve_position),
+            str(student),
+            int(rank),
+            str(programme),
+            int(eligible) if considered else None,
+            None if tier == 0 else int(tier),
+            None if np.isnan(score) else float(score),
+            str(name),
+            None if position == 0 else int(position),
         )
 
 

@@ -116,3 +116,30 @@ def test_two_reserve_rounds_at_once_run_one_after_the_other_on_the_right_base(sm
     assert holders[1] not in last
     for student in (holders[0], holders[2]):
         assert last.get(student) != first_seats[student]
+
+
+def test_the_season_records_every_application_as_applications_csv_says(small_region, tmp_path):
+    """Season rows come from the round's arrays, not from parsing the formatted file: both agree, cell by cell."""
+    import pandas as pd
+
+    run_round("final", small_region, tmp_path / "season", out=tmp_path / "out")
+    written = pd.read_csv(tmp_path / "out" / "applications.csv", dtype=str, keep_default_na=False)
+    connection = sqlite3.connect(store.season_path(tmp_path / "season"))
+    recorded = connection.execute(
+        "SELECT student_id, choice_rank, programme_id, eligible, tier, score, outcome, reserve_position"
+        " FROM applications WHERE run_id = 1").fetchall()
+    connection.close()
+    assert len(recorded) == len(written) > 0
+
+    def text(value) -> str:
+        return "" if value is None else str(value)
+
+    as_csv = sorted((s, str(c), p, {None: "", 1: "true", 0: "false"}[e], text(t), s2, o, text(r))
+                    for s, c, p, e, t, s2, o, r in ((*row[:5], "" if row[5] is None else f"{row[5]:g}", *row[6:])
+                                                    for row in recorded))
+    expected = sorted(zip(written["student_id"], written["choice_rank"], written["programme_id"], written["eligible"],
+                          written["tier"], [f"{float(v):g}" if v else "" for v in written["score"]],
+                          written["outcome"], written["reserve_position"]))
+    assert as_csv == expected
+    assert {row[3] for row in recorded} <= {0, 1}
+    assert {"admitted", "reserve"} <= {row[6] for row in recorded}
