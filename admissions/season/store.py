@@ -137,6 +137,18 @@ MIGRATE_1_TO_2 = (
 )
 
 
+_RUNS_COLUMNS = ("run_id, kind, started_at, finished_at, tool_version, seed, config, input_folder, base_run_id, "
+                 "record, void_at, void_reason")
+#: Statements that rebuild the runs table under the CHECK of the kinds known now (ROUND_KINDS): a
+#: season made before a kind was added takes runs of the new kind with no new schema version.
+REBUILD_RUNS = (
+    RUNS_TABLE.format(name="runs_rebuilt"),
+    f"INSERT INTO runs_rebuilt ({_RUNS_COLUMNS}) SELECT {_RUNS_COLUMNS} FROM runs",
+    "DROP TABLE runs",
+    "ALTER TABLE runs_rebuilt RENAME TO runs",
+)
+
+
 class SeasonError(AdmissionsError):
     """The season database is missing, of another schema version, or does not hold what was asked,
     or a round, an answer or a void breaks the order of the season."""
@@ -226,7 +238,29 @@ def connect(season: Path, create: bool = False) -> sqlite3.Connection:
     if version is None or int(version[0]) != SCHEMA_VERSION:
         found = None if version is None else version[0]
         raise SeasonError(f"{path}: schema_version == {found!r}, must be {SCHEMA_VERSION} (or 1, migrated)")
+    if kind_check() not in _runs_sql(connection):
+        _rebuild_runs(connection, path)
     return connection
+
+
+def _runs_sql(connection: sqlite3.Connection) -> str:
+    return connection.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()[0]
+
+
+def _rebuild_runs(connection: sqlite3.Connection, path: Path) -> None:
+    """Give the runs table the CHECK of the kinds known now (ROUND_KINDS changed since the season was made)."""
+    connection.execute("PRAGMA foreign_keys = OFF")  # the runs table is rebuilt under its references
+    try:
+        with transaction(connection):
+            if kind_check() not in _runs_sql(connection):  # another process may have done it while this one waited
+                for statement in REBUILD_RUNS:
+                    connection.execute(statement)
+    except sqlite3.IntegrityError as exc:
+        kinds = sorted({row[0] for row in connection.execute("SELECT DISTINCT kind FROM runs")} - set(RUN_KINDS))
+        raise SeasonError(f"{path}: holds runs of kinds this version does not know ({', '.join(kinds)}), "
+                          f"must be one of {', '.join(RUN_KINDS)}") from exc
+    finally:
+        connection.execute("PRAGMA foreign_keys = ON")
 
 
 def _create(connection: sqlite3.Connection) -> None:

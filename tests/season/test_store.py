@@ -143,3 +143,48 @@ def test_the_season_records_every_application_as_applications_csv_says(small_reg
     assert as_csv == expected
     assert {row[3] for row in recorded} <= {0, 1}
     assert {"admitted", "reserve"} <= {row[6] for row in recorded}
+
+
+def test_a_season_made_before_a_kind_was_added_takes_runs_of_the_new_kind(small_region, tmp_path):
+    """Adding a round kind is one entry of ROUND_KINDS: an existing season's CHECK follows when it is opened."""
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    path = store.season_path(season)
+    old = sqlite3.connect(path, isolation_level=None)
+    sql = old.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
+    assert "'trial', " in sql
+    old.execute("PRAGMA foreign_keys = OFF")
+    old.executescript("BEGIN; " + sql.replace("'trial', ", "").replace("CREATE TABLE runs", "CREATE TABLE runs_old", 1)
+                      + "; INSERT INTO runs_old SELECT * FROM runs; DROP TABLE runs; ALTER TABLE runs_old RENAME TO runs;"
+                      " COMMIT;")
+    with pytest.raises(sqlite3.IntegrityError):  # what the season was: no trial could be recorded
+        old.execute("UPDATE runs SET kind = 'trial' WHERE run_id = 1")
+    old.close()
+
+    holders = sorted(placed(season, 1))
+    _, record = run_round("trial", small_region, season,
+                          answers=answers_file(tmp_path / "a.csv", [(holders[0], "decline")]))
+    assert (record["kind"], record["run_id"], record["base_run_id"]) == ("trial", 2, 1)
+    connection = store.connect(season)
+    assert "CHECK (kind IN ('preliminary', 'final', 'reserve', 'trial', 'simulation'))" in connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
+    assert [(r.run_id, r.kind) for r in store.history(connection)] == [(1, "final"), (2, "trial")]
+    assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+    connection.close()
+
+
+def test_a_season_holding_a_kind_no_longer_known_is_a_clear_error(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    path = store.season_path(season)
+    old = sqlite3.connect(path, isolation_level=None)
+    sql = old.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
+    old.execute("PRAGMA foreign_keys = OFF")
+    old.executescript("BEGIN; " + sql.replace("'trial', ", "'trial', 'lottery_rerun', ")
+                      .replace("CREATE TABLE runs", "CREATE TABLE runs_old", 1)
+                      + "; INSERT INTO runs_old SELECT * FROM runs; DROP TABLE runs; ALTER TABLE runs_old RENAME TO runs;"
+                      " UPDATE runs SET kind = 'lottery_rerun'; COMMIT;")
+    old.close()
+    with pytest.raises(store.SeasonError, match=r"holds runs of kinds this version does not know \(lottery_rerun\), "
+                                                 r"must be one of preliminary, final, reserve, trial, simulation"):
+        store.connect(season)
