@@ -18,6 +18,7 @@ import typer
 from admissions.cli._output import fail
 from admissions.errors import AdmissionsError
 from admissions.io.contract import SEED_LIMIT
+from admissions.matching.priority import TIE_BREAK_KEYS
 from admissions.io.policy import output_policy
 from admissions.io.pseudonyms import KEY_ENV, Pseudonymiser, pseudonymiser
 
@@ -46,8 +47,8 @@ RoundSeedOption = Annotated[int | None, typer.Option(
     help="Seed of the lottery when the input has none [default: 0; later rounds: the season's seed].")]
 TieBreakOption = Annotated[str | None, typer.Option(
     "--tie-break",
-    help="Tie-break chain after tier and score, comma-separated from choice_rank, grade_value, n_grades, "
-         "lottery [default: lottery].")]
+    help=f"Tie-break chain after tier and score, comma-separated from {', '.join(TIE_BREAK_KEYS)} "
+         "[default: lottery].")]
 MaxChoicesOption = Annotated[int | None, typer.Option(
     "--max-choices", help="Consider only each student's first N choices [default: all].")]
 

@@ -86,6 +86,7 @@ def build_priority(
     grade_value: object = None,
     n_grades: object = None,
     choice_rank: object = None,
+    **keys: object,
 ) -> np.ndarray:
     """The priority of every application at its programme: higher is better, unique per programme.
 
@@ -109,6 +110,10 @@ def build_priority(
         Rank of each choice on the student's own list, lower wins ("a higher-ranked choice
         wins"). Defaults to the column index; give it when choices were filtered or split so that
         columns no longer are the student's ranks.
+    **keys : array, optional
+        The array of any other key of :data:`TIE_BREAK`, by its name: (n_students,) for a key per
+        student, (n_students, k) for one per application. A key added to the table needs no new
+        parameter here (:func:`tie_break_arrays` builds every key's array from the round).
 
     Returns
     -------
@@ -128,7 +133,10 @@ def build_priority(
     tier = _matrix("tier", tier, shape, "iu", "an integer dtype")
     score = _matrix("score", score, shape, "fiu", "a real number dtype")
     chain = _check_chain(tie_break)
-    student_keys = {"lottery": lottery, "grade_value": grade_value, "n_grades": n_grades}
+    unknown = sorted(set(keys) - set(TIE_BREAK))
+    if unknown:
+        raise InvalidArgument(f"{unknown[0]}: not a tie-break key, must be one of {tuple(TIE_BREAK)}")
+    given = {"lottery": lottery, "grade_value": grade_value, "n_grades": n_grades, "choice_rank": choice_rank, **keys}
 
     present = choices >= 0
     student = np.repeat(np.arange(shape[0], dtype=np.int64), present.sum(axis=1))
@@ -142,13 +150,15 @@ def build_priority(
     arrays = {}
     for name in chain:
         if TIE_BREAK[name].per == "application":
-            arrays[name] = (
-                np.broadcast_to(np.arange(shape[1]), shape)
-                if choice_rank is None
-                else _matrix("choice_rank", choice_rank, shape, "iu", "an integer dtype")
-            )
+            if name == "choice_rank" and choice_rank is None:
+                arrays[name] = np.broadcast_to(np.arange(shape[1]), shape)
+            elif given.get(name) is None:
+                raise InvalidArgument(f"{name} == None, must be given when tie_break contains {name!r}")
+            else:
+                kinds, rule = ("iu", "an integer dtype") if name == "choice_rank" else ("fiu", "a real number dtype")
+                arrays[name] = _matrix(name, given[name], shape, kinds, rule)
         else:
-            arrays[name] = _student_key(name, student_keys[name], shape[0])
+            arrays[name] = _student_key(name, given.get(name), shape[0])
     keys: list[np.ndarray] = [programme, tier[present], -app_score]
     keys += tie_break_order_keys(arrays, chain, present, student)
     order = np.lexsort(keys[::-1])  # lexsort sorts by its last key first
@@ -174,11 +184,11 @@ def _matrix(name: str, value: object, shape: tuple[int, int], kinds: str, rule: 
 
 def _check_chain(tie_break: object) -> tuple[str, ...]:
     if isinstance(tie_break, str) or not isinstance(tie_break, Sequence):
-        raise InvalidArgument(f"tie_break == {tie_break!r}, must be a sequence of keys from {TIE_BREAK_KEYS}")
+        raise InvalidArgument(f"tie_break == {tie_break!r}, must be a sequence of keys from {tuple(TIE_BREAK)}")
     chain = tuple(tie_break)
     for i, name in enumerate(chain):
-        if name not in TIE_BREAK_KEYS:
-            raise InvalidArgument(f"tie_break[{i}] == {name!r}, must be one of {TIE_BREAK_KEYS}")
+        if name not in TIE_BREAK:
+            raise InvalidArgument(f"tie_break[{i}] == {name!r}, must be one of {tuple(TIE_BREAK)}")
         if name in chain[:i]:
             raise InvalidArgument(f"tie_break[{i}] == {name!r} repeats an earlier key, must appear at most once")
     return chain

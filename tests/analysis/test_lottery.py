@@ -85,6 +85,33 @@ def test_every_tie_break_key_is_known_to_the_draws(region, key):
         np.testing.assert_array_equal(draw_priority_of(context, d), matched.priority)
 
 
+def test_a_key_added_to_the_table_is_known_to_build_priority_and_to_the_draws(region, monkeypatch):
+    """Adding a tie-break key is one entry of TIE_BREAK: build_priority and the lottery draws both take it.
+
+    The added key (fewer grades win: n_grades reversed) is nowhere but in the table. Were it known to
+    build_priority and not to the draws, the draws' priority would differ from build_priority's.
+    """
+    import dataclasses
+
+    from admissions.matching import tie_break_arrays
+    from admissions.matching.priority import TieBreak
+
+    monkeypatch.setitem(TIE_BREAK, "fewer_grades", TieBreak("student", False, lambda s: s.n_grades,
+                                                            "number of grades, fewer wins"))
+    chain = ("fewer_grades", "lottery")
+    r = prepare_round(region, tie_break=("n_grades", "lottery"))
+    r = dataclasses.replace(r, config=r.config.model_copy(update={"tie_break": chain}))
+    context = lottery_context(r, seed=5)
+    m = r.market
+    for d in range(2):
+        sources = dataclasses.replace(context.sources, lottery=draw_lottery(r.encoded.student_ids, draw_seed(5, d)))
+        expected = build_priority(m.choices, m.tier, m.score, tie_break=chain, **tie_break_arrays(sources, chain))
+        np.testing.assert_array_equal(draw_priority_of(context, d), expected)
+        reversed_key = build_priority(m.choices, m.tier, m.score, tie_break=("n_grades", "lottery"),
+                                      **tie_break_arrays(sources, ("n_grades", "lottery")))
+        assert (expected != reversed_key).any()  # the added key decides some ties its own way
+
+
 def test_every_draw_of_round_d_is_match_with_its_seed_and_both_students_win_some():
     """Round D of issue 12: grade_value then lottery, two applicants without merit value or grades.
 
