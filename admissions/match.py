@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,20 +23,37 @@ from admissions.reports.html import report_html
 from admissions.reports.placements import application_outcomes, applications_table, placements_table
 from admissions.reports.programmes import programmes_table
 
+@dataclass(frozen=True)
+class MatchTable:
+    """One CSV file of ``match``: whether it holds student-level data, and how it is built.
+
+    ``build(r, computed)`` gets the round and what several tables share (``computed["outcomes"]``:
+    :func:`application_outcomes`; ``computed["prices"]``, for the aggregate tables only).
+    """
+
+    student_level: bool
+    build: Callable[[RoundResult, dict], pd.DataFrame]
+
+
+#: The one declaration of match's tables, in the order written: adding a CSV file to match is one
+#: entry here. Student-level tables (student ids) are written first and are sheets of report.xlsx
+#: only with ``--student-sheets``; aggregate ones are always sheets (named as the file without .csv).
+MATCH_TABLES: dict[str, MatchTable] = {
+    "placements": MatchTable(True, lambda r, c: placements_table(r)),
+    "applications": MatchTable(True, lambda r, c: applications_table(r, outcomes=c["outcomes"])),
+    "programmes": MatchTable(False, lambda r, c: programmes_table(r, outcome=c["outcomes"][0])),
+    "dimensioning": MatchTable(False, lambda r, c: dimensioning_table(r)),
+    "flows": MatchTable(False, lambda r, c: flows_table(r, c["prices"])),
+}
 #: Files written by every matching run, in the order they are written (the manifest, listing the
-#: others with their sha256, by :func:`admissions.io.atomic.output_folder`). The aggregate CSV files
-#: (programmes, dimensioning, flows) are also sheets (named as the file without .csv) of
-#: report.xlsx; the student-level ones (placements, applications) are not: only placements.csv and
-#: applications.csv carry student-level data.
-MATCH_FILES = (
-    "placements.csv", "applications.csv", "programmes.csv", "dimensioning.csv", "flows.csv",
-    "report.xlsx", "report.html", "run.json", MANIFEST,
-)
+#: others with their sha256, by :func:`admissions.io.atomic.output_folder`): the tables, then the
+#: reports made from them.
+MATCH_FILES = tuple(f"{name}.csv" for name in MATCH_TABLES) + ("report.xlsx", "report.html", "run.json", MANIFEST)
 #: The sheets of report.xlsx: the aggregate tables, no student-level data.
-REPORT_SHEETS = ("programmes", "dimensioning", "flows")
+REPORT_SHEETS = tuple(name for name, table in MATCH_TABLES.items() if not table.student_level)
 #: Sheets added to report.xlsx only when asked for (``--student-sheets``): then the workbook is
 #: student-level data like placements.csv and applications.csv, and must be handled as such.
-STUDENT_SHEETS = ("placements", "applications")
+STUDENT_SHEETS = tuple(name for name, table in MATCH_TABLES.items() if table.student_level)
 
 
 def write_match_outputs(
@@ -54,24 +73,20 @@ def write_match_outputs(
     file officers send to schools and municipalities.
     """
     record = dict(run_record(r, command, started_at) if record is None else record)
+    tables: dict[str, pd.DataFrame] = {}
+
+    def write(student_level: bool) -> None:
+        for name, table in MATCH_TABLES.items():
+            if table.student_level == student_level:
+                tables[name] = table.build(r, computed)
+                write_csv(tables[name], folder / f"{name}.csv")
+
     with r.timings.step("write", progress):
-        outcomes = application_outcomes(r)
-        tables = {
-            "placements": placements_table(r),
-            "applications": applications_table(r, outcomes=outcomes),
-        }
-        for name, table in tables.items():
-            write_csv(table, folder / f"{name}.csv")
+        computed = {"outcomes": application_outcomes(r)}
+        write(student_level=True)
     with r.timings.step("reports", progress):
-        prices, prices_source = round_prices(r)
-        reports = {
-            "programmes": programmes_table(r, outcome=outcomes[0]),
-            "dimensioning": dimensioning_table(r),
-            "flows": flows_table(r, prices),
-        }
-        for name, table in reports.items():
-            write_csv(table, folder / f"{name}.csv")
-        tables.update(reports)
+        computed["prices"], prices_source = round_prices(r)
+        write(student_level=False)
         write_html_report(r, tables, folder / "report.html", record)
     with r.timings.step("report.xlsx", progress):
         sheets = REPORT_SHEETS + (STUDENT_SHEETS if student_sheets else ())
