@@ -31,7 +31,7 @@ from admissions.job import run_record
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.guarantee import Guarantee
 from admissions.season import store
-from admissions.season.kinds import RunKind, round_kind
+from admissions.season.kinds import BASE_KINDS, BINDING_KINDS, RunKind, round_kind
 from admissions.season.store import SeasonError
 
 
@@ -54,7 +54,7 @@ def season_state(connection, kind: str, season: Path, base: int | None) -> Seaso
     """Check that a round of ``kind`` may run now and read what it starts from."""
     policy = round_kind(kind)
     if kind == "preliminary":
-        later = store.latest_valid_run(connection, ("final", "reserve"))
+        later = store.latest_valid_run(connection, BASE_KINDS)  # a final or a reserve run
         if later is not None:
             raise SeasonError(
                 f"a preliminary round after the final admission is refused: run {later} "
@@ -297,7 +297,7 @@ def _movement(connection, state: SeasonState, r: RoundResult, answer_rows: list)
     counts = {a: sum(1 for _, x, _, _ in answer_rows if x == a) for a in ("accept", "decline", "withdraw")}
     compared = state.base_run_id
     if compared is None:
-        compared = store.latest_valid_run(connection, ("preliminary", "final", "reserve"))
+        compared = store.latest_valid_run(connection, BINDING_KINDS)
     result = {"answers": counts, "compared_with_run": compared, "moved_up": 0, "newly_placed": 0, "lost": 0}
     if compared is None:
         return result
@@ -404,8 +404,6 @@ def export_run(season: Path, run_id: int, out: Path) -> list[str]:
 
 def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int:
     """Write the recorded files of a run (default: the newest valid binding run) into ``folder``; its id."""
-    from admissions.season.kinds import BINDING_KINDS
-
     connection = store.connect(season)
     try:
         if run_id is None:

@@ -38,3 +38,37 @@ def test_paths_the_readme_names_lie_inside_the_repository_and_exist():
     assert outside == [], "the README points outside the repository"
     for target in re.findall(r"`((?:docs|admissions|tests|benchmarks|data)/[^`\s]*)`", README):
         assert (ROOT / target.rstrip("/")).exists(), target
+
+
+CONTRIBUTING = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_links_contributing():
+    assert "`CONTRIBUTING.md`" in README
+
+
+def test_paths_contributing_names_exist_and_its_tests_are_tests():
+    for target in re.findall(r"`((?:docs|admissions|tests|benchmarks)/[^`\s:]*)", CONTRIBUTING):
+        assert (ROOT / target.rstrip("/")).exists(), target
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", CONTRIBUTING):
+        assert re.search(rf"^def {name}\(", (ROOT / path).read_text(encoding="utf-8"), flags=re.M), (path, name)
+    for name in re.findall(r"`(test_\w+)`", CONTRIBUTING):
+        assert any(re.search(rf"^def {name}\(", p.read_text(encoding="utf-8"), flags=re.M)
+                   for p in (ROOT / "tests").rglob("test_*.py")), name
+
+
+def test_the_declarations_contributing_walks_through_are_where_it_says():
+    from admissions.match import MATCH_FILES, MATCH_TABLES, REPORT_SHEETS, STUDENT_SHEETS
+    from admissions.matching.priority import TIE_BREAK, TieBreak, TieBreakSources
+    from admissions.season.kinds import ROUND_KINDS, RoundKind
+
+    assert all(isinstance(k, TieBreak) for k in TIE_BREAK.values()) and "TieBreakSources" in CONTRIBUTING
+    assert TieBreakSources.__module__ == "admissions.matching.priority"
+    assert all(isinstance(k, RoundKind) for k in ROUND_KINDS.values())
+    flags = [f for f in RoundKind.__dataclass_fields__ if f not in ("name", "when", "description")]
+    assert all(f"`{flag}`" in CONTRIBUTING for flag in flags), "every policy flag is explained"
+    assert MATCH_FILES[: len(MATCH_TABLES)] == tuple(f"{name}.csv" for name in MATCH_TABLES)
+    assert set(REPORT_SHEETS) | set(STUDENT_SHEETS) == set(MATCH_TABLES)
+    for name in ("TIE_BREAK", "ROUND_KINDS", "MATCH_TABLES", "admissions/matching/priority.py",
+                 "admissions/season/kinds.py", "admissions/match.py"):
+        assert f"`{name}`" in CONTRIBUTING, name
