@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from admissions import __version__
-from admissions.cli import diff, explain, generate, history, letters, lists, match, round, validate
+from admissions.cli import answers, diff, explain, export, generate, history, letters, lists, match, round, validate, void
 from admissions.cli import demand, lottery, plan, sweep, whatif
 from admissions.cli._output import one_line_errors
 
@@ -42,9 +42,9 @@ app.command("generate")(one_line_errors(generate.generate))
 app.command("validate")(one_line_errors(validate.validate))
 app.command("match")(one_line_errors(match.match))
 app.command("round")(one_line_errors(round.round_))
-app.command("void")(one_line_errors(round.void))
-app.command("export")(one_line_errors(round.export))
-app.command("answers")(one_line_errors(round.answers))
+app.command("void")(one_line_errors(void.void))
+app.command("export")(one_line_errors(export.export))
+app.command("answers")(one_line_errors(answers.answers))
 app.command("history")(one_line_errors(history.history))
 app.command("diff")(one_line_errors(diff.diff))
 app.command("explain")(one_line_errors(explain.explain))

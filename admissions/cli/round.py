@@ -8,15 +8,20 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._options import FolderArgument, MaxChoicesOption, QuietOption, RoundSeedOption, SeasonOption, TieBreakOption
 from admissions.cli._options import (
+    FolderArgument,
     KeyFileOption,
+    MaxChoicesOption,
     PseudonymiseOption,
+    QuietOption,
+    RoundSeedOption,
+    SeasonOption,
     SharedOutputOption,
+    TieBreakOption,
     output_options,
     parse_tie_break,
 )
-from admissions.cli._output import fail, failures_reported, print_problems
+from admissions.cli._output import failures_reported, print_problems
 from admissions.cli._summary import print_summary, progress_printer
 from admissions.season.kinds import ROUND_KINDS, RUN_KINDS
 
@@ -64,71 +69,3 @@ def round_(
         typer.echo(f"{kind.value.capitalize()} round recorded as run {record['run_id']} in {season}")
         print_summary(record, out if out is not None else f"Recorded as run {record['run_id']} in {season} "
                       f"(no --out; `admissions export --season {season} {record['run_id']} --out OUT` writes its files)")
-
-
-def void(
-    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run to void (see admissions history).")],
-    season: SeasonOption,
-    reason: Annotated[str, typer.Option("--reason", help="Why it is voided; kept in the history.")],
-    with_later: Annotated[bool, typer.Option("--with-later", help="Also void every valid run based on it, transitively.")] = False,
-) -> None:
-    """Mark a run void: kept in the history with the time and the reason, never a base, its answers no longer count.
-
-    Refused while a valid run is based on it, unless --with-later voids the chain. After voiding,
-    the season behaves as if the void runs had never happened.
-
-    Example: admissions void 4 --season season-2027 --reason "wrong answers file"
-    """
-    from admissions.season.rounds import void_run
-
-    with failures_reported(season):
-        voided = void_run(season, run_id, reason, with_later=with_later)
-    typer.echo(f"Voided run{'s' if len(voided) > 1 else ''} {', '.join(map(str, voided))} in {season}: {reason}")
-
-
-def export(
-    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run whose output folder to write.")],
-    season: SeasonOption,
-    out: Annotated[Path, typer.Option("--out", help="Output folder; replaced whole.")],
-) -> None:
-    """Write the output folder of a recorded run, byte for byte as written when it ran.
-
-    Example: admissions export --season season-2027 3 --out out/reserve-1
-    """
-    from admissions.season.rounds import export_run
-
-    with failures_reported(season):
-        names = export_run(season, run_id, out)
-    typer.echo(f"Run {run_id} written to {out}: {', '.join(names)}")
-
-
-def answers(
-    season: SeasonOption,
-    out: Annotated[Path, typer.Option("--out", help="answers.csv to write.")],
-    accept: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who accept.")] = 0.3,
-    decline: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who decline.")] = 0.05,
-    withdraw: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who withdraw.")] = 0.01,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the draw.")] = 0,
-) -> None:
-    """Write synthetic answers (student_id, answer) for the holders of the next reserve round's base: for trying a season.
-
-    Each holder of the newest valid final or reserve run accepts, declines or withdraws with the
-    given shares; the rest do not answer. Real answers come from the students.
-
-    Example: admissions answers --season season-2027 --out answers-1.csv --seed 1
-    """
-    from admissions.io.atomic import output_file
-    from admissions.io.write import write_csv
-    from admissions.season.rounds import base_holders
-    from admissions.synth.answers import draw_answers
-
-    if accept + decline + withdraw > 1:
-        fail(f"--accept + --decline + --withdraw == {accept + decline + withdraw:g}, must be at most 1")
-    with failures_reported(season):
-        base, holders = base_holders(season)
-        frame = draw_answers(holders, accept=accept, decline=decline, withdraw=withdraw, seed=seed)
-        with output_file(out) as temporary:
-            write_csv(frame, temporary)
-    counts = frame["answer"].value_counts()
-    typer.echo(f"{len(frame)} answers for the {len(holders)} holders of run {base} written to {out}: "
-               + ", ".join(f"{counts.get(a, 0)} {a}" for a in ("accept", "decline", "withdraw")))

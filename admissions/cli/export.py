@@ -1,0 +1,27 @@
+"""`admissions export`: write a recorded run's output folder back, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from admissions.cli._options import SeasonOption
+from admissions.cli._output import failures_reported
+
+
+def export(
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run whose output folder to write.")],
+    season: SeasonOption,
+    out: Annotated[Path, typer.Option("--out", help="Output folder; replaced whole.")],
+) -> None:
+    """Write the output folder of a recorded run, byte for byte as written when it ran.
+
+    Example: admissions export --season season-2027 3 --out out/reserve-1
+    """
+    from admissions.season.rounds import export_run
+
+    with failures_reported(season):
+        names = export_run(season, run_id, out)
+    typer.echo(f"Run {run_id} written to {out}: {', '.join(names)}")
