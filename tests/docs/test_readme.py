@@ -72,3 +72,14 @@ def test_the_declarations_contributing_walks_through_are_where_it_says():
     for name in ("TIE_BREAK", "ROUND_KINDS", "MATCH_TABLES", "admissions/matching/priority.py",
                  "admissions/season/kinds.py", "admissions/match.py"):
         assert f"`{name}`" in CONTRIBUTING, name
+
+
+def test_the_outputs_section_names_every_file_match_writes_and_no_other():
+    from admissions.match import MATCH_FILES
+
+    listed = set()
+    for line in section("Outputs of `match`").splitlines():
+        if line.startswith("- "):
+            listed |= set(re.findall(r"`([\w.]+\.(?:csv|xlsx|html|json))`", line.split(":")[0] + ":"))
+            listed |= set(re.findall(r"; `([\w.]+\.(?:csv|xlsx|html|json))`:", line))
+    assert listed == set(MATCH_FILES)
