@@ -106,6 +106,7 @@ def integer_spellings(draw):
     return f"{n}e0", None
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spellings=st.lists(integer_spellings(), min_size=1, max_size=3))
 def test_random_spellings_of_whole_numbers(tmp_path_factory, spellings):
@@ -130,6 +131,7 @@ def test_random_spellings_of_whole_numbers(tmp_path_factory, spellings):
                 assert any(f"column seats: value {text.strip()!r}" in p for p in problems), problems
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.decimals(0, 340, places=2, allow_nan=False), min_size=4, max_size=4),
        mark=st.sampled_from([".", ","]))
@@ -215,6 +217,7 @@ def unicode_forms(draw, text: str) -> str:
     return unicodedata.normalize(draw(st.sampled_from(["NFC", "NFD"])), text)
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_unicode_forms_of_every_key_give_the_same_round(tmp_path_factory, data):

@@ -201,6 +201,7 @@ def test_file_names_are_found_in_any_case(tmp_path):
 _CELL = st.text(alphabet=st.sampled_from(list("aZ09 ,;\"'\n.-_åäöÅÄÖé€")), max_size=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=6),

@@ -112,6 +112,7 @@ def test_the_sheet_named_like_the_file_is_read(tmp_path):
 layouts = st.lists(st.tuples(st.booleans(), st.booleans(), st.booleans()), min_size=1, max_size=4)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=layouts)
 def test_random_workbook_layouts(tmp_path_factory, layout):

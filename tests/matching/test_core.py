@@ -57,6 +57,7 @@ def test_core_equals_reference_medium(seed):
     assert_stable_and_optimal(choices, priority, seats, result)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(instances())
 def test_core_equals_reference_hypothesis(instance):
@@ -66,6 +67,7 @@ def test_core_equals_reference_hypothesis(instance):
     assert_stable_and_optimal(choices, priority, seats, result)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(instances(max_students=10, max_programmes=3, max_k=40))
 def test_very_long_lists(instance):
@@ -159,6 +161,7 @@ def test_student_optimal_at_55000_students():
     assert check.is_stable
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("dense_fraction", "margin", "slack"),
     [(0, 2, 32), (10**9, 2, 32), (0, 0, 1)],

@@ -33,6 +33,7 @@ def test_the_id_is_normalised_to_nfc():
     assert lottery_numbers([composed], 7)[0] == lottery_numbers([decomposed], 7)[0]
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(ids=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=30, unique=True),
        seed=st.integers(0, 2**40), data=st.data())

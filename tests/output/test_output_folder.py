@@ -192,6 +192,7 @@ def test_created_folders_have_their_mode_whatever_the_umask(tmp_path, umask, sha
 names = st.text(alphabet="abcXY_.-", min_size=1, max_size=6).filter(lambda n: n not in (".", "..", MANIFEST))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ours=st.dictionaries(names, st.binary(max_size=20), min_size=1, max_size=4),
        theirs=st.one_of(st.none(), st.tuples(names, st.binary(max_size=20))),
