@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,7 @@ def rounds(draw, max_students=8, max_offers=4):
     return market, priority
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(rounds())
 def test_the_fast_game_equals_the_reference_and_is_stable_and_student_optimal(game):
@@ -73,6 +75,7 @@ def any_assignment(market, data) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(rounds(max_students=6, max_offers=3), st.data())
 def test_the_checker_agrees_with_the_definition_of_stability(game, data):
@@ -92,6 +95,7 @@ def offer_rank(market, assignment) -> np.ndarray:
     return np.array(ranks)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(rounds(max_students=4, max_offers=3))
 def test_no_stable_matching_is_better_for_any_student_than_the_reference(game):

@@ -1,6 +1,7 @@
 """The market of quota sub-programmes equals the expansion written out as a loop."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,7 @@ def plain_market(choices, column, tier, score, test_points, seats, test_seats, f
     return rows
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_build_market_equals_the_loop(data):
