@@ -27,11 +27,18 @@ N_CHOICES_P = np.array([0.08, 0.12, 0.18, 0.2, 0.16, 0.12, 0.08, 0.06])
 
 @dataclass(frozen=True)
 class Instance:
-    """Inputs of one matching: choices (n, 8), priority (n, 8), seats (p,)."""
+    """Inputs of one matching: choices (n, 8), priority (n, 8), seats (p,).
+
+    ``float_priority`` (n, 8) orders every programme's applications as ``priority`` does, as the
+    real numbers a caller without the priority builder would pass: ``score - 1000 * (tier - 1)``
+    plus the student's lottery number as a fraction (unique per programme, not in rank form, so
+    the core ranks by sorting).
+    """
 
     choices: np.ndarray
     priority: np.ndarray
     seats: np.ndarray
+    float_priority: np.ndarray
 
     @property
     def n_students(self) -> int:
@@ -68,9 +75,11 @@ def make_instance(n_students: int, seed: int = 0) -> Instance:
     test_points = np.where(has_test[np.maximum(choices, 0)], np.round(rng.uniform(0, 100, choices.shape)), 0.0)
     score = np.where(keep, merit[:, None] + test_points, 0.0)
     tier = np.where(rng.random(choices.shape) < 0.05, 2, 1)
-    priority = build_priority(choices, tier, score, lottery=(rng.permutation(n_students) + 1).astype(np.float64))
+    lottery = (rng.permutation(n_students) + 1).astype(np.float64)
+    priority = build_priority(choices, tier, score, lottery=lottery)
+    float_priority = np.where(keep, score - 1000.0 * (tier - 1) + lottery[:, None] / (n_students + 1), -np.inf)
 
     first_demand = np.bincount(choices[:, 0][choices[:, 0] >= 0], minlength=n_programmes)
     share = 0.7 * first_demand / max(first_demand.sum(), 1) + 0.3 / n_programmes
     seats = np.floor(share * 0.95 * n_students).astype(np.int64)
-    return Instance(choices=choices, priority=priority, seats=seats)
+    return Instance(choices=choices, priority=priority, seats=seats, float_priority=float_priority)

@@ -295,7 +295,61 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     """Write the (n, k) keys into ``out`` by sorting; return the priorities in key order (A,).
 
     Best priority first, then (stably) by programme. Raises on a tie within a programme.
+
+    The priority sort sorts values, not indices: each application's priority, as an unsigned
+    integer in the same order, keeps its top bits and carries the application's index in the
+    others (numpy sorts plain integers several times faster than it argsorts floats). Two
+    priorities of one programme equal in their top bits may come out in the wrong order; the
+    check that they are strictly decreasing sees it, and then (or on a tie) :func:`_sort_exactly`
+    ranks them.
     """
+    n_columns = programme.shape[1]
+    flat = np.flatnonzero(programme.ravel() >= 0)
+    app_programme = programme.ravel()[flat]
+    app_priority = priority.ravel()[flat].astype(np.float64)
+    n_apps = len(flat)
+    index_bits = max(1, (n_apps - 1).bit_length())
+    packed = _descending_bits(app_priority)
+    packed >>= index_bits
+    packed <<= index_bits
+    packed |= np.arange(n_apps, dtype=np.uint64)
+    packed.sort()
+    packed &= np.uint64((1 << index_bits) - 1)
+    order = packed.view(np.int64)
+    order = order[_by_programme(app_programme[order], n_programmes)]
+    sorted_priority = app_priority[order]
+    sorted_programme = app_programme[order]
+    same = sorted_programme[1:] == sorted_programme[:-1]
+    if (same & (sorted_priority[1:] >= sorted_priority[:-1])).any():
+        return _sort_exactly(programme, priority, n_programmes, out)
+    _write_keys(order, flat, n_columns, out)
+    return sorted_priority
+
+
+def _descending_bits(value: np.ndarray) -> np.ndarray:
+    """(A,) uint64 that sort ascending as ``value`` (float64) sorts descending."""
+    bits = (-value).view(np.uint64)
+    negative = bits >> np.uint64(63) == 1
+    return np.where(negative, ~bits, bits | np.uint64(1 << 63))
+
+
+def _by_programme(app_programme: np.ndarray, n_programmes: int) -> np.ndarray:
+    """The stable order of the applications by programme (a radix sort when the ids fit 16 bits)."""
+    if n_programmes <= _RADIX_MAX_PROGRAMMES:
+        app_programme = app_programme.astype(np.uint16)
+    return np.argsort(app_programme, kind="stable")
+
+
+def _write_keys(order: np.ndarray, flat: np.ndarray, n_columns: int, out: np.ndarray) -> None:
+    """Key ``i`` to the application ``order[i]`` (a position in ``flat``) of the (n, k) ``out``."""
+    key = np.empty(len(order), dtype=out.dtype)
+    key[order] = np.arange(len(order), dtype=out.dtype)
+    rows, columns = np.divmod(flat, n_columns)
+    out[rows, columns] = key
+
+
+def _sort_exactly(programme: np.ndarray, priority: np.ndarray, n_programmes: int, out: np.ndarray) -> np.ndarray:
+    """:func:`_keys_by_sorting` with a float argsort of the whole priorities (slower, never rounds)."""
     n_columns = programme.shape[1]
     flat = np.flatnonzero(programme.ravel() >= 0)
     app_programme = programme.ravel()[flat]
@@ -303,10 +357,7 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     # Ties across programmes may come out in any order here: the stable programme sort below
     # separates them, and within a programme priorities are unique.
     order = np.argsort(-app_priority)
-    by_programme = app_programme[order]
-    if n_programmes <= _RADIX_MAX_PROGRAMMES:
-        by_programme = by_programme.astype(np.uint16)
-    order = order[np.argsort(by_programme, kind="stable")]
+    order = order[_by_programme(app_programme[order], n_programmes)]
     sorted_priority = app_priority[order]
     sorted_programme = app_programme[order]
     tie = (sorted_priority[1:] == sorted_priority[:-1]) & (sorted_programme[1:] == sorted_programme[:-1])
@@ -317,10 +368,7 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
             f"priority[{s2}, {j2}] == {app_priority[order[at]]} ties with priority[{s1}, {j1}] at programme "
             f"{int(sorted_programme[at])}, must be unique within each programme"
         )
-    key = np.empty(len(order), dtype=out.dtype)
-    key[order] = np.arange(len(order), dtype=out.dtype)
-    rows, columns = np.divmod(flat, n_columns)
-    out[rows, columns] = key
+    _write_keys(order, flat, n_columns, out)
     return sorted_priority
 
 

@@ -13,7 +13,8 @@ intake, the programme's students (all three years) times the choice model's seat
 (see ``choice_model.toml``), at least one; where the register suppresses the count (few
 students), SUPPRESSED_SEATS. Federation and region principals are public: written as ``municipal``. Where the
 register gives no coordinates, the municipality's centre is used (``region.csv``, else the mean
-position of the municipality's schools in the register).
+position of the municipality's schools in the register); compulsory schools without either are
+left out.
 """
 
 from __future__ import annotations
@@ -159,6 +160,9 @@ def load_area(area: str = DEFAULT_AREA, register: Register | None = None) -> Are
         "merit_value_year9": schools["merit_value_year9"].to_numpy(dtype=np.float64),
         "share_eligible": schools["share_eligible_vocational_pct"].to_numpy(dtype=np.float64) / 100,
     })
+    # A school without a position, in a municipality without one either (Lessebo, Robertsfors and
+    # Vindeln in the 2025 register), has no distance to any offer: its pupils cannot be placed on the map.
+    schools = schools[schools["latitude"].notna() & schools["longitude"].notna()]
     if offers.empty or schools.empty:
         raise InvalidArgument(f"area {area!r} has no upper-secondary programme or no compulsory school with a year-9 result")
     region = region_table().set_index("municipality")

@@ -43,7 +43,7 @@ MODEL_FILE = "choice_model.toml"
 OFFERS_FILE = "choice_offers.csv"
 OFFER_COLUMNS = ("school_unit_code", "programme_code", "appeal", "merit", "seat_factor")
 #: Students per block when utilities are computed: bounds memory at (CHUNK, offers) floats.
-CHUNK = 4096
+CHUNK = 512
 
 
 @dataclass(frozen=True)
@@ -159,24 +159,138 @@ def draw_choices(
         marked by ``introductory`` and their kind is ignored.
     introductory : (p,) bool
     rng : numpy.random.Generator
-        Draws the Gumbel noise, (n, p) values in blocks of CHUNK students.
+        Draws the Gumbel noise: (n, p) values, row after row, in blocks of CHUNK students.
+
+    Notes
+    -----
+    The noise of every (student, offer) is drawn, but its two logarithms are taken only where the
+    offer can still make the student's top ``k`` (:func:`_top_choices`): in the whole country
+    (3,800 offers) nearly all offers are hundreds of km away. The noise is numpy's Gumbel draw
+    itself (``-log(-log(1 - u))`` of the same uniform ``u``), so the choices are those of drawing
+    every ``e_ij`` and sorting every utility, bit for bit.
     """
     n = len(school)
     k = min(model.max_choices, len(appeal))
     out = np.empty((n, k), dtype=np.int64)
-    base = appeal + offer_fixed
+    terms = _UtilityTerms.build(model, appeal, merit_slope, offer_fixed, distance, eligible_kind, offer_kind,
+                                introductory)
     z = (merit - model.merit_centre) / model.merit_scale
-    vocational = eligible_kind[:, 0]
     for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        utility = base[None, :] + z[start:stop, None] * merit_slope[None, :]
-        utility += (model.distance_per_10km / 10.0) * distance[school[start:stop]]
-        national_ok = eligible_kind[start:stop][:, offer_kind]
-        utility += np.where(introductory[None, :], 0.0, model.ineligible * ~national_ok)
-        im = np.where(vocational[start:stop], model.introductory_for_eligible, model.introductory_for_ineligible)
-        utility += im[:, None] * introductory[None, :]
-        utility += rng.gumbel(size=utility.shape)
-        top = np.argpartition(-utility, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(utility, top, axis=1), axis=1, kind="stable")
-        out[start:stop] = np.take_along_axis(top, order, axis=1)
+        rows = slice(start, min(n, start + CHUNK))
+        utility = terms.systematic(z[rows], school[rows], terms.pattern[rows])
+        state = rng.bit_generator.state
+        uniform = rng.random(utility.shape)
+        if (uniform == 0.0).any():
+            # numpy's Gumbel draw rejects u == 0 and draws again, shifting the stream: draw it so.
+            rng.bit_generator.state = state
+            utility += rng.gumbel(size=utility.shape)
+            out[rows] = _sorted_top(utility, k)
+        else:
+            out[rows] = _top_choices(utility, uniform, k)
     return out
+
+
+#: Utility bands below a student's best systematic utility searched for k offers that set the bar.
+_BANDS = (1.5, 4.0, 12.0, 40.0, np.inf)
+#: At most this many offers of a band per student set the bar (any k of them give a valid bar).
+_BAR_OFFERS = 48
+#: Slack of the screen against rounding (utilities are within a few hundred of 0).
+_SCREEN_SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class _UtilityTerms:
+    """The systematic utility of the module docstring, as the operations of the plain computation.
+
+    ``base`` (p,) appeal plus fixed terms, ``slope`` (p,) merit slope, ``near`` (s, p) the distance
+    term per compulsory school, ``extra`` (patterns, p) the eligibility or introductory term per
+    pattern of a student's eligibility, ``pattern`` (n,) each student's.
+    """
+
+    base: np.ndarray
+    slope: np.ndarray
+    near: np.ndarray
+    extra: np.ndarray
+    pattern: np.ndarray
+
+    @classmethod
+    def build(cls, model, appeal, merit_slope, offer_fixed, distance, eligible_kind, offer_kind, introductory):
+        q = eligible_kind.shape[1]
+        pattern = eligible_kind.astype(np.int64) @ (1 << np.arange(q))
+        extra = np.empty((1 << q, len(appeal)))
+        for p in range(1 << q):
+            meets = (p >> np.arange(q)) & 1 == 1
+            im = model.introductory_for_eligible if meets[0] else model.introductory_for_ineligible
+            extra[p] = np.where(introductory, im, np.where(meets[offer_kind], 0.0, model.ineligible))
+        return cls(
+            base=appeal + offer_fixed,
+            slope=merit_slope,
+            near=(model.distance_per_10km / 10.0) * distance,
+            extra=extra,
+            pattern=pattern,
+        )
+
+    def systematic(self, z: np.ndarray, school: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+        """(rows, p) utility without the noise, summed in the plain order (terms that are 0 skipped)."""
+        utility = self.base[None, :] + z[:, None] * self.slope[None, :]
+        utility += self.near[school]
+        utility += self.extra[pattern]
+        return utility
+
+
+def _sorted_top(utility: np.ndarray, k: int) -> np.ndarray:
+    """(rows, k) columns of the k largest utilities of each row, largest first."""
+    top = np.argpartition(-utility, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(utility, top, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1)
+
+
+def _gumbel(uniform: np.ndarray) -> np.ndarray:
+    """numpy's Gumbel(0, 1) draw from the uniform it drew, ``0 - 1 * log(-log(1 - u))``, bit for bit."""
+    return -np.log(-np.log(1.0 - uniform))
+
+
+def _top_choices(systematic: np.ndarray, uniform: np.ndarray, k: int) -> np.ndarray:
+    """The k offers of largest ``systematic + gumbel(uniform)`` per row, best first, taking few logarithms.
+
+    1. A bar per row: the k-th largest total utility among (at most _BAR_OFFERS of) the offers
+       within a band of the row's best systematic utility, the band widening for rows with fewer
+       than k offers in it. The row's true k-th largest total is at least this bar.
+    2. The row's largest noise comes from its smallest uniform; an offer whose systematic utility
+       plus that noise stays below the bar cannot be among the k best: its noise is not drawn.
+    3. The total utility of the offers left, and the k largest of those that reach the bar.
+    """
+    rows = len(systematic)
+    best = systematic.max(axis=1)
+    bar = np.empty(rows)
+    todo = np.arange(rows)
+    for band in _BANDS:
+        part = systematic if len(todo) == rows else systematic[todo]
+        near = part >= (best[todo] - band)[:, None]
+        enough = np.count_nonzero(near, axis=1) >= k
+        row, column = np.nonzero(near if enough.all() else near[enough])
+        done = todo[enough]
+        row = done[row]
+        bar[done] = _kth_largest(systematic[row, column] + _gumbel(uniform[row, column]), row, done, k)
+        todo = todo[~enough]
+        if len(todo) == 0:
+            break
+    floor = bar - _gumbel(uniform.min(axis=1)) - _SCREEN_SLACK
+    row, column = np.nonzero(systematic >= floor[:, None])
+    total = systematic[row, column] + _gumbel(uniform[row, column])
+    reach = total >= bar[row]
+    row, column, total = row[reach], column[reach], total[reach]
+    order = np.lexsort((-total, row))
+    first = np.searchsorted(row[order], np.arange(rows))
+    return column[order[first[:, None] + np.arange(k)[None, :]]]
+
+
+def _kth_largest(value: np.ndarray, row: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """(len(rows),) a lower bound of the k-th largest ``value`` of each row of ``rows``: the k-th
+    largest of its first _BAR_OFFERS values (``row`` sorted, each of ``rows`` at least k times)."""
+    start = np.searchsorted(row, rows)
+    position = np.arange(len(row)) - np.repeat(start, np.diff(np.append(start, len(row))))
+    kept = position < _BAR_OFFERS
+    table = np.full((len(rows), _BAR_OFFERS), -np.inf)
+    table[np.searchsorted(rows, row[kept]), position[kept]] = value[kept]
+    return -np.partition(-table, k - 1, axis=1)[:, k - 1]

@@ -194,6 +194,26 @@ def test_almost_rank_form_priorities():
     )
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_float_priorities_that_differ_only_in_their_last_bits(seed):
+    # The sorting path keeps only a priority's top bits beside the application's index; priorities
+    # of one programme equal there are ranked again exactly: the same result as the reference.
+    choices, priority, seats = random_instance(seed, 400, 12, 6, max_seats=30)
+    applied = choices >= 0
+    rank = np.zeros(choices.shape)
+    rank[applied] = np.argsort(np.argsort(priority[applied]))  # distinct whole numbers, same order
+    near = np.where(applied, 1.0 + rank * 2.0**-52, -np.inf)  # 1.0, 1.0 + eps, 1.0 + 2 eps, ...
+    expected = reference_deferred_acceptance(choices, near, seats)
+    assert_same(deferred_acceptance(choices, near, seats), expected)
+    spread = np.where(choices >= 0, priority * 1e-3 - 7.5, -np.inf)  # negative and positive, not whole
+    assert_same(deferred_acceptance(choices, spread, seats), reference_deferred_acceptance(choices, spread, seats))
+
+
+def test_signed_zero_priorities_tie():
+    with pytest.raises(InvalidArgument, match="ties with"):
+        deferred_acceptance(np.array([[0], [0]]), np.array([[0.0], [-0.0]]), np.array([1]))
+
+
 def test_accepts_non_contiguous_inputs():
     choices, priority, seats = random_instance(6, 300, 8, 5, max_seats=20)
     expected = reference_deferred_acceptance(choices, priority, seats)

@@ -1,0 +1,61 @@
+"""The screened top-k draw of the choice model equals drawing every Gumbel noise and sorting every utility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from admissions.synth.choice import _gumbel, _sorted_top, _top_choices, draw_choices, load_choice_model
+
+
+def plain_draw(model, appeal, slope, fixed, distance, school, merit, eligible_kind, offer_kind, introductory, rng):
+    """The utility of the module docstring computed in full, one Gumbel draw per (student, offer)."""
+    k = min(model.max_choices, len(appeal))
+    z = (merit - model.merit_centre) / model.merit_scale
+    utility = (appeal + fixed)[None, :] + z[:, None] * slope[None, :]
+    utility += (model.distance_per_10km / 10.0) * distance[school]
+    national_ok = eligible_kind[:, offer_kind]
+    utility += np.where(introductory[None, :], 0.0, model.ineligible * ~national_ok)
+    im = np.where(eligible_kind[:, 0], model.introductory_for_eligible, model.introductory_for_ineligible)
+    utility += im[:, None] * introductory[None, :]
+    utility += rng.gumbel(size=utility.shape)
+    return _sorted_top(utility, k)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_draw_equals_plain_draw(seed):
+    """Students spread over 600 km, offers with strong and weak appeal, some ineligible: same choices, same stream."""
+    model = load_choice_model()
+    rng = np.random.default_rng(seed)
+    n, p, s = 300, 150 + 40 * seed, 30
+    appeal = rng.normal(0, 2, p)
+    slope = rng.normal(0, 3, p)
+    fixed = np.where(rng.random(p) < 0.2, 0.5, 0.0)
+    distance = rng.uniform(0, 600, (s, p))
+    distance[:, : p // 10] = rng.uniform(0, 15, (s, p // 10))  # a cluster of near offers
+    school = rng.integers(0, s, n)
+    merit = rng.uniform(0, 340, n)
+    eligible_kind = rng.random((n, 4)) < 0.85
+    offer_kind = rng.integers(0, 4, p)
+    introductory = rng.random(p) < 0.05
+    args = (model, appeal, slope, fixed, distance, school, merit, eligible_kind, offer_kind, introductory)
+    screened_rng, plain_rng = np.random.default_rng(seed + 100), np.random.default_rng(seed + 100)
+    np.testing.assert_array_equal(draw_choices(*args, screened_rng), plain_draw(*args, plain_rng))
+    assert screened_rng.random() == plain_rng.random()  # the stream goes on from the same point
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_top_choices_on_ties_of_systematic_utility(seed):
+    """Rows where many offers share the best systematic utility, or a few stand 30 above the rest."""
+    rng = np.random.default_rng(seed)
+    systematic = np.round(rng.normal(0, 3, (300, 200)))
+    systematic[rng.random(300) < 0.3, :4] += 30.0
+    uniform = rng.random(systematic.shape)
+    for k in (1, 3, 8):
+        np.testing.assert_array_equal(_top_choices(systematic, uniform, k),
+                                      _sorted_top(systematic + _gumbel(uniform), k))
+
+
+def test_gumbel_is_numpys_draw():
+    a, b = np.random.default_rng(7), np.random.default_rng(7)
+    np.testing.assert_array_equal(_gumbel(a.random(100_000)), b.gumbel(size=100_000))
