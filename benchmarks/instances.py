@@ -83,3 +83,34 @@ def make_instance(n_students: int, seed: int = 0) -> Instance:
     share = 0.7 * first_demand / max(first_demand.sum(), 1) + 0.3 / n_programmes
     seats = np.floor(share * 0.95 * n_students).astype(np.int64)
     return Instance(choices=choices, priority=priority, seats=seats, float_priority=float_priority)
+
+
+def region_instance(n_students: int | None = None, area: str = "default", seed: int = 0) -> Instance:
+    """The market of a generated round of a real admission area (``admissions generate``'s students
+    and choices, Skolverket's offers and seats), as the core sees it after the selection rules.
+
+    Ineligible applications are dropped (the selection rules do so); priority is the merit value
+    with a lottery, ``build_priority`` (first-hand only: the generator draws no second-hand
+    applications); ``float_priority`` the merit value plus the lottery number as a fraction.
+    ``n_students`` None: the area's year-9 cohort (``area="sweden"``: the whole country, about
+    120,000 students at 3,814 offers).
+    """
+    from admissions.synth.area import load_area
+    from admissions.synth.choice import load_choice_model
+    from admissions.synth.generate import generate_market
+
+    region = load_area(area)
+    market = generate_market(region, load_choice_model(), n_students, seed)
+    listed = np.arange(market["choices"].shape[1])[None, :] < market["n_choices"][:, None]
+    kept = listed & market["eligible"]
+    # Eligible choices moved to the front of each row, in the student's order.
+    order = np.argsort(~kept, axis=1, kind="stable")
+    kept = np.take_along_axis(kept, order, axis=1)
+    choices = np.where(kept, np.take_along_axis(market["choices"], order, axis=1), -1).astype(np.int64)
+    n = len(choices)
+    score = np.where(kept, market["merit"][:, None], 0.0)
+    lottery = (np.random.default_rng(seed + 1).permutation(n) + 1).astype(np.float64)
+    priority = build_priority(choices, np.ones(choices.shape, dtype=np.int64), score, lottery=lottery)
+    float_priority = np.where(kept, score + lottery[:, None] / (n + 1), -np.inf)
+    return Instance(choices=choices, priority=priority, seats=np.asarray(market["seats"], dtype=np.int64),
+                    float_priority=float_priority)

@@ -1,9 +1,16 @@
 """The figures of benchmarks/README.md: core, prepared core, numba and reference side by side.
 
-``python -m benchmarks.measure [SIZES...]`` (default 20000 55000 200000 1000000). The
-implementations are timed in turns, round after round, and the best round of each is kept: on a
-shared machine the best is the least disturbed, and taking turns exposes all of them to the same
-load. Prints one Markdown table row per size. Needs numba (benchmark extra).
+``python -m benchmarks.measure [SIZES...]`` (default 20000 55000 200000 1000000, then the real
+region at 55,000 students and the whole country; ``--no-region`` leaves those out, ``--region``
+measures only them). The implementations are timed in turns, round after round, and the best
+round of each is kept: on a shared machine the best is the least disturbed, and taking turns
+exposes all of them to the same load. Times are CPU seconds of this process (all contenders are
+single-threaded; time spent waiting for a core is not theirs). Prints one Markdown table row per
+market. Needs numba (benchmark extra).
+
+Markets: the synthetic instances of :func:`benchmarks.instances.make_instance` and the generated
+real region (:func:`benchmarks.instances.region_instance`: Skåne and western Blekinge at 55,000
+students, 506 offers; Sweden at its year-9 cohort, about 120,000 students at 3,814 offers).
 """
 
 from __future__ import annotations
@@ -13,32 +20,33 @@ import time
 import tracemalloc
 
 from admissions.matching import deferred_acceptance, prepare, reference_deferred_acceptance
-from benchmarks.instances import make_instance
+from benchmarks.instances import Instance, make_instance, region_instance
 from benchmarks.numba_da import numba_deferred_acceptance, warm_up
 
 #: Sizes above this skip the pure-Python reference (about 3 s at 200,000, 15 s or more at 1,000,000).
 REFERENCE_MAX = 200_000
+REGIONS = (("real region", 55_000, "default"), ("whole country", None, "sweden"))
 
 
-def measure(n_students: int, rounds: int) -> dict[str, float]:
-    inst = make_instance(n_students, seed=1)
+def measure(inst: Instance, rounds: int) -> dict[str, float]:
     args = (inst.choices, inst.priority, inst.seats)
     market = prepare(inst.choices, inst.priority)
     contenders = {
         "core": lambda: deferred_acceptance(*args),
+        "float": lambda: deferred_acceptance(inst.choices, inst.float_priority, inst.seats),
         "prepared": lambda: market.match(inst.seats),
         "numba": lambda: numba_deferred_acceptance(*args),
     }
     best = dict.fromkeys(contenders, float("inf"))
     for _ in range(rounds):
         for name, run in contenders.items():
-            start = time.perf_counter()
+            start = time.process_time()
             run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    if n_students <= REFERENCE_MAX:
-        start = time.perf_counter()
+            best[name] = min(best[name], time.process_time() - start)
+    if inst.n_students <= REFERENCE_MAX:
+        start = time.process_time()
         reference_deferred_acceptance(*args)
-        best["reference"] = time.perf_counter() - start
+        best["reference"] = time.process_time() - start
     tracemalloc.start()
     deferred_acceptance(*args)
     best["peak_ratio"] = tracemalloc.get_traced_memory()[1] / inst.nbytes
@@ -47,22 +55,30 @@ def measure(n_students: int, rounds: int) -> dict[str, float]:
     return best
 
 
-def main(sizes: list[int]) -> None:
+def row(label: str, inst: Instance) -> str:
+    r = measure(inst, rounds=15 if inst.n_students <= 55_000 else 5)
+    reference = f"{r['reference'] * 1e3:,.0f} ms" if "reference" in r else "-"
+    speedup = f"{r['reference'] / r['core']:.0f}x" if "reference" in r else "-"
+    return (
+        f"| {label} | {inst.n_students:,} | {r['core'] * 1e3:,.1f} ms | {r['float'] * 1e3:,.1f} ms | "
+        f"{r['prepared'] * 1e3:,.1f} ms | {r['numba'] * 1e3:,.1f} ms | {r['core'] / r['numba']:.1f} | "
+        f"{r['float'] / r['numba']:.1f} | {reference} | {speedup} | {r['peak_ratio']:.2f} ({r['input_mb']:.0f} MB in) |"
+    )
+
+
+def main(argv: list[str]) -> None:
     warm_up()
-    print("| students | core | core, prepared | numba | core / numba | reference | reference / core "
-          "| peak memory / input |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n in sizes:
-        r = measure(n, rounds=15 if n <= 55_000 else 5)
-        reference = f"{r['reference'] * 1e3:,.0f} ms" if "reference" in r else "-"
-        speedup = f"{r['reference'] / r['core']:.0f}x" if "reference" in r else "-"
-        print(
-            f"| {n:,} | {r['core'] * 1e3:,.1f} ms | {r['prepared'] * 1e3:,.1f} ms | {r['numba'] * 1e3:,.1f} ms | "
-            f"{r['core'] / r['numba']:.1f} | {reference} | {speedup} | "
-            f"{r['peak_ratio']:.2f} ({r['input_mb']:.0f} MB in) |",
-            flush=True,
-        )
+    print("| market | students | core | core, float priorities | core, prepared | numba | core / numba "
+          "| float / numba | reference | reference / core | peak memory / input |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    sizes = [int(a) for a in argv if not a.startswith("--")]
+    if "--region" not in argv:
+        for n in sizes or [20_000, 55_000, 200_000, 1_000_000]:
+            print(row("synthetic", make_instance(n, seed=1)), flush=True)
+    if "--no-region" not in argv:
+        for label, n, area in REGIONS:
+            print(row(label, region_instance(n, area)), flush=True)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [20_000, 55_000, 200_000, 1_000_000])
+    main(sys.argv[1:])
