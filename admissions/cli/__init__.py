@@ -8,7 +8,7 @@ import typer
 
 from admissions import __version__
 from admissions.cli import answers, diff, explain, export, generate, history, letters, lists, match, round, validate, void
-from admissions.cli import demand, lottery, plan, sweep, whatif
+from admissions.cli import demand, lottery, plan, statistics, sweep, whatif
 from admissions.cli._output import one_line_errors
 
 app = typer.Typer(
@@ -55,6 +55,7 @@ app.command("demand")(one_line_errors(demand.demand))
 app.command("plan")(one_line_errors(plan.plan))
 app.command("lists")(one_line_errors(lists.lists))
 app.command("letters")(one_line_errors(letters.letters))
+app.command("statistics")(one_line_errors(statistics.statistics))
 
 
 def main() -> None:

@@ -135,6 +135,14 @@ def _cells(column: pd.Series) -> tuple[pa.Array, int]:
     Built with Arrow kernels, column at a time: a Python loop over cells is ten times slower.
     """
     dtype = column.dtype
+    if dtype == object:
+        # A column of numbers and text (a published table's ".." for a suppressed count): each
+        # number is a number cell, each text a text cell.
+        numeric = column.map(_is_number).to_numpy(dtype=bool)
+        if numeric.any():
+            numbers, number_width = _cells(pd.Series(np.where(numeric, column, np.nan).astype(np.float64)))
+            words, word_width = _cells(column.where(~numeric, None))
+            return pc.if_else(pa.array(numeric), numbers, words), max(number_width, word_width)
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         if pd.api.types.is_integer_dtype(dtype):
             values = pa.array(column.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
@@ -165,6 +173,11 @@ def _cells(column: pd.Series) -> tuple[pa.Array, int]:
         cells = pc.if_else(pc.equal(pc.utf8_length(text), 0), None, cells)
     width = pc.max(pc.utf8_length(text)).as_py() or 0
     return pc.fill_null(cells, "<c/>"), int(width)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and value == value
 
 
 def _has_invalid_xml(data: bytes) -> bool:

@@ -508,6 +508,20 @@ def applications(connection: sqlite3.Connection, run_id: int) -> list[tuple]:
     ).fetchall()
 
 
+def admitted_merits(connection: sqlite3.Connection, run_id: int) -> list[tuple]:
+    """(programme_id, merit, score) of every student admitted in the run, by offer.
+
+    ``merit`` is the student's merit value (no test points; NULL for one without, e.g. in the free
+    quota); ``score`` what the offer ranked them by (merit plus the offer's test points).
+    """
+    return connection.execute(
+        "SELECT a.programme_id, p.merit, a.score FROM applications a JOIN placements p"
+        " ON p.run_id = a.run_id AND p.student_id = a.student_id"
+        " WHERE a.run_id = ? AND a.outcome = 'admitted' ORDER BY a.programme_id, a.student_id",
+        (run_id,),
+    ).fetchall()
+
+
 def run_answers(connection: sqlite3.Connection, run_id: int) -> dict[str, str]:
     """student_id -> answer given in the run."""
     return dict(connection.execute(
