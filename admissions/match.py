@@ -85,14 +85,14 @@ def write_match_outputs(
         computed = {"outcomes": application_outcomes(r)}
         write(student_level=True)
     with r.timings.step("reports", progress):
-        computed["prices"], prices_source = round_prices(r)
+        computed["prices"] = round_prices(r)
         write(student_level=False)
         write_html_report(r, tables, folder / "report.html", record)
     with r.timings.step("report.xlsx", progress):
         sheets = REPORT_SHEETS + (STUDENT_SHEETS if student_sheets else ())
         write_xlsx({name: tables[name] for name in sheets}, folder / "report.xlsx")
     record["report_xlsx_sheets"] = list(sheets)
-    record["prices"] = prices_source
+    record["prices"] = computed["prices"].source
     record["timings_s"] = dict(r.timings.steps)
     record["outputs"] = list(MATCH_FILES)
     write_json(record, folder / "run.json")

@@ -64,6 +64,7 @@ from admissions.reports.forecast import (
     schools_table,
 )
 from admissions.reports.flows import round_prices
+from admissions.rules.compensation import compensated, costs_by_group
 from admissions.rules.quota_game import match_quotas
 from admissions.rules.selection import FIRST_HAND, apply_rules
 
@@ -148,7 +149,8 @@ class Draw:
     placed_first_choice: int
     eligible_first_hand_unplaced: int
     flows: np.ndarray  # (m, m) placed students by home and host
-    costs: np.ndarray  # (m, m) float64 SEK per year the home pays the host
+    costs: np.ndarray  # (m, m) float64 SEK per year the home pays the host (students with a price)
+    unpriced: np.ndarray  # (m, m) int64 compensated students whose programme has no price
     students_by_home: np.ndarray  # (m,)
     unplaced_by_home: np.ndarray  # (m,)
     closed_destinations: dict[int, tuple[np.ndarray, np.ndarray]]  # closed offer -> (applicants', displaced') (p' + 1,)
@@ -300,9 +302,8 @@ def build_context(r: RoundResult, model: DemandModel, scenarios: list[Scenario],
     if problems:
         raise InvalidInput(problems)
     del merit_scale
-    prices, _ = round_prices(r)
-    price_of = dict(zip(prices["programme_code"].astype(str), prices["price_sek"].astype(float)))
-    offer_price = np.array([price_of.get(c, np.nan) for c in enc.programme_code.astype(str)])
+    prices = round_prices(r)
+    price_of, offer_price = prices.price_of, prices.per_offer(enc.programme_code)
     grade_order = np.argsort(enc.grade_student, kind="stable")
     grade_start = np.zeros(enc.n_students + 1, dtype=np.int64)
     np.cumsum(np.bincount(enc.grade_student, minlength=enc.n_students), out=grade_start[1:])
@@ -521,10 +522,9 @@ def figures(context: ForecastContext, plan: ScenarioPlan, enc: EncodedRound, mar
     flows = np.bincount(pair, minlength=m * m).reshape(m, m)
     price = np.concatenate([context.offer_price, np.array(
         [context.prices.get(o.programme_code, np.nan) for o in plan.added], dtype=np.float64)])
-    compensated = placed & (home != host) & ~enc.independent[np.maximum(offer, 0)]
-    cost_price = np.nan_to_num(price[np.maximum(offer, 0)], nan=0.0)
-    costs = np.bincount(home[compensated] * m + host[compensated], weights=cost_price[compensated],
-                        minlength=m * m).reshape(m, m)
+    paid = compensated(home[placed], host[placed], enc.independent[offer[placed]])
+    cost, without_price = costs_by_group(pair, paid, price[offer[placed]], m * m)
+    costs, unpriced = cost.reshape(m, m), without_price.reshape(m, m)
     # Eligible first-hand applicants left unplaced: the issue's first aim for seat plans.
     first_hand = ((market.tier == FIRST_HAND) & (market.choices >= 0)).any(axis=1)
     closed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -546,6 +546,7 @@ def figures(context: ForecastContext, plan: ScenarioPlan, enc: EncodedRound, mar
         eligible_first_hand_unplaced=int((first_hand & ~placed).sum()),
         flows=flows,
         costs=costs,
+        unpriced=unpriced,
         students_by_home=np.bincount(home, minlength=m),
         unplaced_by_home=np.bincount(home[~placed], minlength=m),
         closed_destinations=closed,
@@ -629,7 +630,7 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
     municipalities = municipalities_table(f)
     schools = schools_table(f, changes)
     closed = closed_offers_table(f)
-    _, price_source = round_prices(r)
+    price_source = round_prices(r).source
     record = {
         **record_header(r, "whatif", started_at),
         "settings": {"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios), "model": str(model_dir),

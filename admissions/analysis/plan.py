@@ -254,9 +254,7 @@ def make_plan(r: RoundResult, *, budget: float, class_size: int, max_seats: np.n
     """Find, verify and repair a plan (see the module docstring)."""
     enc = r.encoded
     p = enc.n_programmes
-    prices, _ = round_prices(r)
-    price_of = dict(zip(prices["programme_code"].astype(str), prices["price_sek"].astype(float)))
-    price = np.array([price_of.get(code, np.nan) for code in enc.programme_code.astype(str)])
+    price = round_prices(r).per_offer(enc.programme_code)
     schools, school = np.unique(r.data.programmes["school"].astype(str).to_numpy(), return_inverse=True)
     school_seats = np.bincount(school, weights=enc.seats, minlength=len(schools))
     school_limit = np.full(len(schools), np.inf)
@@ -350,11 +348,14 @@ def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, ma
     plan = make_plan(r, budget=budget, class_size=class_size, max_seats=limits, progress=progress)
     seconds = round(time.perf_counter() - start, 4)
     table = plan_table(r, plan, class_size)
-    _, price_source = round_prices(r)
+    prices = round_prices(r)
+    unpriced = sorted(set(r.encoded.programme_code.astype(str)) - set(prices.price_of))
     record = {
         **record_header(r, "plan", started_at),
         "settings": {"budget_sek": budget, "class_size": class_size,
-                     "max_seats_file": Path(max_seats).name if max_seats else None, "prices": price_source},
+                     "max_seats_file": Path(max_seats).name if max_seats else None, "prices": prices.source,
+                     # No class is proposed where the price is unknown: its cost could not be counted.
+                     "programme_codes_without_price": unpriced},
         "verified": {"before": _figures(plan.before), "after": _figures(plan.after),
                      "cost_sek": round(plan.cost_sek), "within_budget": plan.cost_sek <= budget,
                      "classes_added": int(plan.classes.sum())},

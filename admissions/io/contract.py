@@ -190,6 +190,7 @@ PRICES = FileSpec(
     columns=(
         ColumnSpec("programme_code", "text"),
         ColumnSpec("price_sek", "int", minimum=0, description="Whole SEK per student and year."),
+        ColumnSpec("source", "text", required=False, nullable=True, description="Where the price comes from (not used)."),
     ),
 )
 

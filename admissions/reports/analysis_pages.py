@@ -333,6 +333,10 @@ def plan_html(table: pd.DataFrame, record: dict, meta: str) -> str:
     note = (f"Yearly cost of the added seats {v['cost_sek']:,} SEK of a budget of {budget:,.0f} SEK; "
             f"{v['classes_added']} classes of {record['settings']['class_size']}. Figures verified by the real "
             f"matching ({record['matchings']} matchings, {len(record['repairs'])} repair steps).")
+    unpriced = record["settings"].get("programme_codes_without_price")
+    if unpriced:
+        note += (f" No classes proposed for programme codes without a price: {', '.join(unpriced)} "
+                 f"(add them to prices.csv).")
     sections = [
         ("effect", "Effect of the plan (verified)", html_table("table-effect", figures, "run.json: verified"), note),
         ("plan", "Classes per offer", html_table("table-plan", table, "plan.csv"), ""),

@@ -117,6 +117,7 @@ def flows_table(f: Forecast) -> pd.DataFrame:
     for plan, draws in zip(f.context.plans, f.draws):
         students, s_low, s_high = _stats([d.flows.reshape(-1) for d in draws])
         cost, c_low, c_high = _stats([d.costs.reshape(-1) for d in draws])
+        unpriced, _, _ = _stats([d.unpriced.reshape(-1) for d in draws])
         before = f.baseline.flows.reshape(-1)
         keep = np.flatnonzero((students > 0) | (before > 0))
         frames.append(pd.DataFrame({
@@ -129,6 +130,8 @@ def flows_table(f: Forecast) -> pd.DataFrame:
             "cost_sek": np.rint(cost[keep]).astype(np.int64),
             "cost_sek_low": np.rint(c_low[keep]).astype(np.int64),
             "cost_sek_high": np.rint(c_high[keep]).astype(np.int64),
+            "students_without_price_before": f.baseline.unpriced.reshape(-1)[keep].astype(np.int64),
+            "students_without_price": unpriced[keep],
         }).sort_values(["home_municipality", "host_municipality"], kind="stable"))
     return pd.concat(frames, ignore_index=True)
 
@@ -143,6 +146,7 @@ def municipalities_table(f: Forecast) -> pd.DataFrame:
         unplaced, u_low, u_high = _stats([d.unplaced_by_home for d in draws])
         pays, p_low, p_high = _stats([d.costs.sum(axis=1) for d in draws])
         receives, r_low, r_high = _stats([d.costs.sum(axis=0) for d in draws])
+        unpriced, _, _ = _stats([d.unpriced.sum(axis=1) for d in draws])
         frames.append(pd.DataFrame({
             "scenario": plan.name,
             "municipality": labels,
@@ -157,6 +161,8 @@ def municipalities_table(f: Forecast) -> pd.DataFrame:
             "receives_sek_before": np.rint(base.costs.sum(axis=0)).astype(np.int64),
             "receives_sek": np.rint(receives).astype(np.int64), "receives_sek_low": np.rint(r_low).astype(np.int64),
             "receives_sek_high": np.rint(r_high).astype(np.int64),
+            "students_without_price_before": base.unpriced.sum(axis=1).astype(np.int64),
+            "students_without_price": unpriced,
         }))
     return pd.concat(frames, ignore_index=True)
 

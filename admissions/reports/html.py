@@ -17,6 +17,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from admissions.reports.flows import cost_text
 from admissions.rules.selection import TIER_NAMES
 
 #: Charts drawn on the page, in order (their ids).
@@ -201,7 +202,7 @@ def flow_chart(flows: pd.DataFrame) -> str:
         # Log scale: the diagonal (students at home) is far larger than most flows.
         strength = math.log1p(row.students) / math.log1p(maximum) if maximum > 0 else 0.0
         tip = escape(f"{row.home_municipality} → {row.host_municipality}: {row.students:,} students, "
-                     f"{row.cost_sek:,} SEK a year")
+                     f"{cost_text(row.cost_sek, row.students_without_price, per=' a year')}")
         body.append(f'<rect class="mark" x="{left + j * cell}" y="{top + i * cell}" width="{cell - 1}" '
                     f'height="{cell - 1}" fill="{DEMAND}" fill-opacity="{0.08 + 0.92 * strength:.3f}">'
                     f"<title>{tip}</title></rect>")

@@ -20,8 +20,7 @@ PLAN_COLUMNS = ("programme_id", "school", "programme_code", "seats_before", "sea
 def plan_table(r: RoundResult, plan: Plan, class_size: int) -> pd.DataFrame:
     """plan.csv: one row per offer that gets classes."""
     enc = r.encoded
-    prices, _ = round_prices(r)
-    price_of = dict(zip(prices["programme_code"].astype(str), prices["price_sek"].astype(float)))
+    price_of = round_prices(r).price_of
     rows = np.flatnonzero(plan.classes > 0)
     codes = enc.programme_code.astype(str)
     return pd.DataFrame({
