@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,7 +22,29 @@ class InvalidInput(AdmissionsError):
 
 
 class InvalidArgument(AdmissionsError):
-    """A library function was called with an argument that breaks its rule."""
+    """A library function was called with an argument that breaks its rule.
+
+    The matching core knows students and programmes only as array indices. A message about
+    particular ones is a template with ``{student[i]}`` and ``{programme[i]}`` fields and the
+    indices in ``students`` and ``programmes``; it reads with the indices until the layer that
+    knows the ids names them (:meth:`naming`, through
+    :func:`admissions.io.encode.ids_in_errors`), so that a user reads ids, never indices.
+    """
+
+    def __init__(self, message: str, *, students: Sequence[int] = (), programmes: Sequence[int] = ()):
+        self.template = message
+        self.students = tuple(int(s) for s in students)
+        self.programmes = tuple(int(p) for p in programmes)
+        if self.students or self.programmes:
+            message = message.format(student=self.students, programme=self.programmes)
+        super().__init__(message)
+
+    def naming(self, student_ids: Sequence[object], programme_ids: Sequence[object]) -> InvalidArgument:
+        """The same error with every student and programme named by its id (itself when it names none)."""
+        if not (self.students or self.programmes):
+            return self
+        return InvalidArgument(self.template.format(student=[str(student_ids[s]) for s in self.students],
+                                                    programme=[str(programme_ids[p]) for p in self.programmes]))
 
 
 class ConfigError(AdmissionsError):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from admissions.config import RoundConfig, load_config
-from admissions.io.encode import EncodedRound, encode_round
+from admissions.io.encode import EncodedRound, encode_round, ids_in_errors
 from admissions.io.problems import Problem
 from admissions.io.programme_types import ProgrammeTypes
 from admissions.io.round_input import RoundInput
@@ -148,12 +148,13 @@ def prepare_round(
             # An offer keeps every holder: its effective seats are reported, never negative vacancies.
             encoded = replace(encoded, seats=seats)
         market = eligible_market(encoded, selection, encoded.seats, quotas=quotas, free_quota=free_quota)
-        priority = market_priority(market, config.tie_break,
-                                   tie_break_sources(encoded, selection, market, lottery))
+        with ids_in_errors(encoded, market.parent):
+            priority = market_priority(market, config.tie_break,
+                                       tie_break_sources(encoded, selection, market, lottery))
     selection = holders_own_tier(selection, own_tier)
-    with timings.step("match", progress):
+    with timings.step("match", progress), ids_in_errors(encoded, market.parent):
         result = match_quotas(market, prepare(market.choices, priority), market.seats)
-    with timings.step("check", progress):
+    with timings.step("check", progress), ids_in_errors(encoded, market.parent):
         check = check_quota_matching(market, priority, market.seats, result.assignment)
     return RoundResult(
         data=data,

@@ -44,7 +44,7 @@ from admissions.analysis.market import cutoff_lookup, offer_cutoffs, placed_colu
 from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
 from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
-from admissions.io.encode import EncodedRound
+from admissions.io.encode import EncodedRound, ids_in_errors
 from admissions.io.atomic import check_output_folder, output_folder
 from admissions.io.write import write_csv, write_json
 from admissions.io.problems import Problem
@@ -496,10 +496,11 @@ def match_draw(context: ForecastContext, plan: ScenarioPlan, enc: EncodedRound, 
     selection = apply_rules(enc, requirements, programme_requirement)
     market = eligible_market(enc, selection, enc.seats)
     lottery = (rng.permutation(enc.n_students) + 1).astype(np.float64)
-    priority = build_priority(market.choices, market.tier, market.score, tie_break=context.tie_break,
-                              lottery=lottery, grade_value=np.nan_to_num(selection.merit, nan=0.0),
-                              n_grades=selection.n_grades, choice_rank=market.column)
-    result = match_quotas(market, prepare(market.choices, priority), market.seats)
+    with ids_in_errors(enc, market.parent):  # a draw's own students and offers (added ones included)
+        priority = build_priority(market.choices, market.tier, market.score, tie_break=context.tie_break,
+                                  lottery=lottery, grade_value=np.nan_to_num(selection.merit, nan=0.0),
+                                  n_grades=selection.n_grades, choice_rank=market.column)
+        result = match_quotas(market, prepare(market.choices, priority), market.seats)
     return figures(context, plan, enc, market, priority, result, src, n_kept)
 
 

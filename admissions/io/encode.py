@@ -7,10 +7,13 @@ the labels go back on at the report boundary through ``student_ids``, ``programm
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from admissions.errors import InvalidArgument
 from admissions.io.contract import GRADE_POINTS, subject_code
 from admissions.io.labels import factorize, index_of, labels_array
 from admissions.io.round_input import RoundInput
@@ -59,6 +62,23 @@ class EncodedRound:
     @property
     def n_programmes(self) -> int:
         return len(self.programme_ids)
+
+
+@contextmanager
+def ids_in_errors(encoded: EncodedRound, offer_of: np.ndarray | None = None) -> Iterator[None]:
+    """Name students and offers by their ids in an InvalidArgument raised inside the block.
+
+    The core's messages name array indices (admissions.errors.InvalidArgument); inside this block
+    a student index is a row of ``encoded`` and a programme index an offer of it, or, with
+    ``offer_of`` (a market's ``parent``: (q,) offer of each quota), a quota of that offer.
+    """
+    try:
+        yield
+    except InvalidArgument as exc:
+        if not (exc.students or exc.programmes):
+            raise
+        offers = encoded.programme_ids if offer_of is None else encoded.programme_ids[offer_of]
+        raise exc.naming(encoded.student_ids, offers) from None
 
 
 def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRound:

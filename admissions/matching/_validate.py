@@ -74,7 +74,8 @@ def _check_no_repeat(choices: np.ndarray, column: np.ndarray, present: np.ndarra
     seen: set[int] = set()
     for j, p in enumerate(row):
         if p >= 0 and p in seen:
-            raise InvalidArgument(f"choices[{i}, {j}] == {p} appears twice in row {i}, must appear at most once")
+            raise InvalidArgument(f"choices[{{student[0]}}, {j}] == {{programme[0]}} appears twice in row "
+                                  "{student[0]}, must appear at most once", students=(i,), programmes=(p,))
         seen.add(p)
 
 
@@ -87,7 +88,8 @@ def check_priority(priority: object, choices: np.ndarray) -> np.ndarray:
         bad = ~np.isfinite(priority) & (choices >= 0)
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise InvalidArgument(f"priority[{i}, {j}] == {priority[i, j]}, must be a finite number at a choice")
+            raise InvalidArgument(f"priority[{{student[0]}}, {j}] == {priority[i, j]}, must be a finite number at a "
+                                  "choice", students=(i,))
     return priority
 
 
@@ -98,7 +100,7 @@ def check_seats(seats: object) -> np.ndarray:
         low = seats < 0
         if low.any():
             p = int(np.flatnonzero(low)[0])
-            raise InvalidArgument(f"seats[{p}] == {seats[p]}, must be >= 0")
+            raise InvalidArgument(f"seats[{{programme[0]}}] == {seats[p]}, must be >= 0", programmes=(p,))
     return seats
 
 

@@ -115,7 +115,8 @@ def check_matching(
     bad = (assignment < -1) | (assignment >= len(seats))
     if bad.any():
         s = int(np.flatnonzero(bad)[0])
-        raise InvalidArgument(f"assignment[{s}] == {assignment[s]}, must be -1 or a programme index < {len(seats)}")
+        raise InvalidArgument(f"assignment[{{student[0]}}] == {assignment[s]}, must be -1 or a programme index < "
+                              f"{len(seats)}", students=(s,))
     assignment = assignment.astype(np.int64)
     n_programmes = len(seats)
 

@@ -144,7 +144,8 @@ def build_priority(
     app_score = score[present].astype(np.float64)
     if not np.isfinite(app_score).all():
         i, j = np.argwhere(present & ~np.isfinite(score))[0]
-        raise InvalidArgument(f"score[{i}, {j}] == {score[i, j]}, must be a finite number at a choice")
+        raise InvalidArgument(f"score[{{student[0]}}, {j}] == {score[i, j]}, must be a finite number at a choice",
+                              students=(i,))
 
     # Most significant first; every key is oriented so that ascending = better (TIE_BREAK says how).
     arrays = {}
@@ -204,7 +205,7 @@ def _student_key(name: str, value: object, n_students: int) -> np.ndarray:
     array = array.astype(np.float64)
     if not np.isfinite(array).all():
         s = int(np.flatnonzero(~np.isfinite(array))[0])
-        raise InvalidArgument(f"{name}[{s}] == {array[s]}, must be a finite number")
+        raise InvalidArgument(f"{name}[{{student[0]}}] == {array[s]}, must be a finite number", students=(s,))
     return array
 
 
@@ -222,6 +223,8 @@ def _check_no_tie(
         at = int(np.flatnonzero(tie)[0])
         s1, s2 = sorted(int(student[a]) for a in order[at : at + 2])
         raise InvalidArgument(
-            f"tie_break == {chain!r} leaves students {s1} and {s2} tied at programme {int(programme[order[at]])}, "
-            "must order every programme's applicants (end the chain with 'lottery', whose numbers are unique)"
+            f"tie_break == {chain!r} leaves students {{student[0]}} and {{student[1]}} tied at programme "
+            "{programme[0]}, must order every programme's applicants (end the chain with 'lottery', whose "
+            "numbers are unique)",
+            students=(s1, s2), programmes=(int(programme[order[at]]),),
         )

@@ -42,7 +42,8 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
     bad = (got < -1) | (got >= k)
     if bad.any():
         s = int(np.flatnonzero(bad)[0])
-        raise InvalidArgument(f"result.choice_index[{s}] == {got[s]}, must be -1 or a column index < {k}")
+        raise InvalidArgument(f"result.choice_index[{{student[0]}}] == {got[s]}, must be -1 or a column index < {k}",
+                              students=(s,))
     n_apps = market.n_apps
     if n_apps == 0:  # no applications (or none eligible): nobody is a reserve anywhere
         return np.zeros((n_students, k), dtype=np.int64)
