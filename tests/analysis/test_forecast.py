@@ -174,6 +174,11 @@ def test_whatif_with_model_writes_expected_values_and_intervals(known, tmp_path)
     assert flows[flows["scenario"] == "more"]["students_before"].sum() == base_placed
     municipalities = pd.read_csv(out / "municipalities.csv")
     assert {"pays_sek", "receives_sek", "unplaced_low", "unplaced_high"} <= set(municipalities.columns)
+    # Every programme code has a price in the shipped list: no cost is a partial sum.
+    for table in (flows, municipalities):
+        assert (table["students_without_price_before"] == 0).all() and (table["students_without_price"] == 0).all()
+    more = municipalities[municipalities["scenario"] == "more"]
+    assert more["pays_sek_before"].sum() == flows[flows["scenario"] == "more"]["cost_sek_before"].sum()
     record = json.loads((out / "run.json").read_text())
     assert record["settings"]["draws"] == 12
     assert record["added_offers"]["plan"][0]["attractiveness_from"].startswith("new school")
