@@ -51,11 +51,12 @@ def explain(
         if folder is not None:
             text = explain_text(folder, wanted)
         else:
-            from admissions.season.rounds import run_files_for_explain
+            from admissions.season.rounds import held_seat, run_files_for_explain
 
             with tempfile.TemporaryDirectory(prefix=".admissions-explain-") as temporary:
                 run_id = run_files_for_explain(season, run, Path(temporary))
-                text = f"Run {run_id} of {season}\n" + explain_text(Path(temporary), wanted)
+                held = held_seat(season, run_id, student)
+                text = f"Run {run_id} of {season}\n" + explain_text(Path(temporary), wanted, held)
     except AdmissionsError as exc:
         fail(str(exc))
     # Ids and names come from input files: never raw control characters on the terminal.

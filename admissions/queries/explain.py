@@ -229,24 +229,38 @@ def explain_facts(
     return (int(placed["choice_rank"]) if placed["programme_id"] else None), choices
 
 
-def explain_student(folder: Path, student_id: str) -> tuple[str, list[ChoiceExplained]]:
+def explain_student(folder: Path, student_id: str,
+                    held: tuple[int, str, str] | None = None) -> tuple[str, list[ChoiceExplained]]:
     """The student's placement in one sentence, and each of their choices with its figures.
 
-    Raises InvalidArgument when ``folder`` is not a match output or the student is not in it.
+    ``held``: (run, kind, programme_id) of the seat the student held when this round (a reserve or
+    trial round of a season) started. Raises InvalidArgument when ``folder`` is not a match
+    output or the student is not in it.
     """
     rank, choices = explain_facts(folder, student_id)
+    offer = None
     if rank is not None:
         offer = next((c for c in choices if c.choice_rank == rank), None)
         where = f"{offer.programme_id} ({offer.programme})" if offer else "?"
         summary = f"Student {student_id} is admitted to {where}, their {ordinal(rank)} choice."
     else:
         summary = f"Student {student_id} has no place in this round."
+    if held is not None:
+        run, kind, programme_id = held
+        if offer is not None and offer.programme_id == programme_id:
+            summary += (f" They held this seat from run {run} ({kind}): a held seat is kept in every later "
+                        "round unless they answer otherwise.")
+        elif offer is not None:
+            summary += f" They held {programme_id} from run {run} ({kind}) and moved up to a higher choice."
+        else:
+            summary += f" They held {programme_id} from run {run} ({kind}) and gave it up in an answer."
     if not choices:
         summary += " They made no choices."
     return summary, choices
 
 
-def explain_text(folder: Path, student_id: str) -> str:
-    """The explanation as text an officer can read out: the summary, then one paragraph per choice."""
-    summary, choices = explain_student(folder, student_id)
+def explain_text(folder: Path, student_id: str, held: tuple[int, str, str] | None = None) -> str:
+    """The explanation as text an officer can read out: the summary, then one paragraph per choice
+    (``held``: see :func:`explain_student`)."""
+    summary, choices = explain_student(folder, student_id, held)
     return "\n".join([summary, *(c.sentences() for c in choices)]) + "\n"

@@ -418,6 +418,20 @@ def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int
     return run_id
 
 
+def held_seat(season: Path, run_id: int, student_id: str) -> tuple[int, str, str] | None:
+    """(base run id, its kind, the offer the student held there) when run ``run_id`` is a reserve or
+    trial round that started from a seat the student held; None otherwise."""
+    connection = store.connect(season)
+    try:
+        base = store.run(connection, run_id).base_run_id
+        if base is None:
+            return None
+        offer = store.held_seats(connection, base).get(student_id)
+        return None if offer is None else (int(base), store.run_kind(connection, base), offer)
+    finally:
+        connection.close()
+
+
 def base_holders(season: Path) -> tuple[int, list[str]]:
     """(run id, holders) of the run the next reserve round starts from."""
     connection = store.connect(season)

@@ -211,6 +211,22 @@ def test_explain_from_the_season(small_region, tmp_path):
     assert "run_id == 9, must be a run of this season" in other.stderr
 
 
+def test_explain_in_a_reserve_round_says_the_seat_was_held(small_region, tmp_path):
+    season = tmp_path / "season"
+    run_round("final", small_region, season)
+    held = placed(season, 1)
+    keeper, decliner = sorted(held)[:2]
+    run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", [(decliner, "decline")]))
+    kept = runner.invoke(app, ["explain", "--season", str(season), keeper])
+    assert kept.exit_code == 0, kept.output
+    assert (f"They held this seat from run 1 (final): a held seat is kept in every later round unless they "
+            f"answer otherwise.") in kept.stdout.splitlines()[1]
+    declined = runner.invoke(app, ["explain", "--season", str(season), decliner]).stdout.splitlines()[1]
+    assert declined.endswith(f"They held {held[decliner]} from run 1 (final) and gave it up in an answer.")
+    # The final itself started from no held seat.
+    assert "held" not in runner.invoke(app, ["explain", "--season", str(season), "--run", "1", keeper]).stdout
+
+
 def test_the_lottery_number_stays_with_the_student(small_region, region_copy, tmp_path):
     """Adding 20 late applicants changed every number; now nobody's number changes."""
     season = tmp_path / "season"
