@@ -211,7 +211,7 @@ def _field_labels(_: Texts) -> dict[str, str]:
 
 
 def document_headers(_: Texts) -> dict[str, str]:
-    """The column header of each STATISTICS_COLUMNS entry in the document language."""
+    """The column header of each STATISTICS_COLUMNS entry in the document language (the workbook's)."""
     headers = {
         "programme_id": _("col.programme_id"), "programme_code": _("col.programme_code"),
         "programme": _("col.programme_name"), "orientation": _("col.orientation"), "school": _("col.school"),
@@ -273,41 +273,52 @@ def _text(value: object, _: Texts) -> str:
 
 def _html_page(table: pd.DataFrame, headers: dict[str, str], title: str, runs: list[tuple[str, str]],
                _: Texts) -> str:
+    """The page: as the region prints it, narrow enough for 1280 px without a column out of sight:
+    programme and orientation in one cell, and the code in place of the lowest merit value."""
     e = html.escape
-    offer = [c for c in OFFER_COLUMNS if c != "programme_id"]
     names = _round_names(_)
-    top = "".join(f'<th rowspan="2">{e(headers[c])}</th>' for c in offer) + "".join(
-        f'<th colspan="{len(ROUND_FIELDS)}" class="round">{e(names[k])}</th>' for k in ROUNDS)
-    field_labels = _field_labels(_)
-    second = "".join(f"<th>{e(field_labels[f])}</th>" for _k in ROUNDS for f in ROUND_FIELDS)
-    numeric = {c for c in STATISTICS_COLUMNS if c not in ("programme_id", "programme_code", "programme",
-                                                           "orientation", "school", "municipality")}
+    # Short headers under each round: the note under the title says they are merit values.
+    labels = {"admitted": _("col.admitted"), "reserves": _("col.reserves"), "lowest_merit": _("stats.short_lowest"),
+              "average_merit": _("stats.short_average")}
+    shown = ("admitted", "reserves", "lowest_merit", "average_merit")
+    top = "".join(f'<th rowspan="2">{e(headers[c])}</th>'
+                  for c in ("programme", "school", "municipality", "seats", "first_choice_applicants"))
+    top += "".join(f'<th colspan="{len(shown)}" class="round">{e(names[k])}</th>' for k in ROUNDS)
+    second = "".join(f"<th>{e(labels[f])}</th>" for _k in ROUNDS for f in shown)
     body = []
-    for row in table[[*offer, *(f"{k}_{f}" for k in ROUNDS for f in ROUND_FIELDS)]].itertuples(index=False):
-        cells = []
-        for column, value in zip([*offer, *(f"{k}_{f}" for k in ROUNDS for f in ROUND_FIELDS)], row):
-            cls = ' class="n"' if column in numeric else ""
-            cells.append(f"<td{cls}>{e(_text(value, _))}</td>")
+    for row in table.to_dict("records"):
+        programme = row["programme"] + (f", {row['orientation']}" if row["orientation"] else "")
+        cells = [f"<td>{e(programme)}</td>", f"<td>{e(row['school'])}</td>", f"<td>{e(row['municipality'])}</td>"]
+        numbers = [row["seats"], row["first_choice_applicants"]]
+        for kind in ROUNDS:
+            code = row[f"{kind}_code"]
+            lowest = code if isinstance(code, str) and code else row[f"{kind}_lowest_merit"]
+            numbers += [row[f"{kind}_admitted"], row[f"{kind}_reserves"], lowest, row[f"{kind}_average_merit"]]
+        cells += [f'<td class="n">{e(_text(value, _))}</td>' for value in numbers]
         body.append("<tr>" + "".join(cells) + "</tr>")
     legend = "".join(f"<li><b>{e(code)}</b>: {e(meaning)}</li>" for code, meaning in code_legend(_))
     notes = "".join(f"<p>{e(note)}</p>" for note in _notes(_))
     codes_heading = _("stats.codes_heading")
+    short_note = _("stats.short_note")
+    numeric_cols = '<col style="width: 4.4%">' * (2 + len(ROUNDS) * len(shown))
     run_list = "".join(f"<li>{e(name)}: {e(text)}</li>" for name, text in runs)
     return f"""<!DOCTYPE html>
 <html lang="{_.language}"><head><meta charset="utf-8"><title>{e(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }}
-table {{ border-collapse: collapse; font-size: 0.8rem; }}
-th, td {{ border: 1px solid #ccc; padding: 0.2rem 0.35rem; vertical-align: top; }}
-th {{ background: #eef1f5; position: sticky; top: 0; }}
+table {{ border-collapse: collapse; font-size: 0.75rem; width: 100%; table-layout: fixed; }}
+th, td {{ border: 1px solid #ccc; padding: 0.15rem 0.2rem; vertical-align: top; overflow-wrap: anywhere; }}
+th {{ background: #eef1f5; font-weight: 600; overflow-wrap: anywhere; hyphens: auto; }}
 th.round {{ text-align: center; }}
 td.n {{ text-align: right; white-space: nowrap; }}
 .wrap {{ overflow-x: auto; }}
 </style></head><body>
 <h1>{e(title)}</h1>
 <ul>{run_list}</ul>
+<p>{e(short_note)}</p>
 <div class="wrap"><table>
+<colgroup><col style="width: 17.5%"><col style="width: 13%"><col style="width: 7.5%">{numeric_cols}</colgroup>
 <thead><tr>{top}</tr><tr>{second}</tr></thead>
 <tbody>
 {chr(10).join(body)}

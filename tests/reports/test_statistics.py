@@ -145,7 +145,16 @@ def test_the_rule_and_the_codes_are_stated_in_every_file(season, tmp_path):
     page = (out / "statistics.html").read_text(encoding="utf-8")
     assert '<html lang="sv">' in page and "Celler som beskriver färre än 5 elever" in page
     assert "<b>FP</b>: Antagna på färdighetsprov" in page and "<b>AB</b>: Alla behöriga sökande antagna" in page
-    assert "Naturvetenskapsprogrammet" in page and "Lägsta meritvärde" in page
+    # The page as the region prints it: programme and orientation in one cell, the code in place of
+    # the lowest merit value; every column on a 1280 px screen (fixed layout, 17 columns).
+    assert page.count("<col ") == 17 and "table-layout: fixed" in page
+    assert ('<tr><td>Estetiska programmet, Musik</td><td>Lunds Estetiska</td><td>Lund</td><td class="n">5</td>'
+            '<td class="n">6</td><td class="n">5</td><td class="n">..</td><td class="n">FP</td><td class="n">120</td>'
+            ) in page
+    assert ('<td>Naturvetenskapsprogrammet</td><td>Malmö Latinskola</td><td>Malmö</td><td class="n">6</td>'
+            '<td class="n">9</td><td class="n">6</td><td class="n">..</td><td class="n">250</td><td class="n">275</td>'
+            '<td class="n">6</td><td class="n">..</td><td class="n">250</td><td class="n">280</td>'
+            '<td class="n">6</td><td class="n">..</td><td class="n">240</td><td class="n">270</td></tr>') in page
     book = openpyxl.load_workbook(out / "statistics.xlsx")
     about, sheet = book.worksheets
     assert about.title == "Om statistiken" and sheet.title == "Statistik"
