@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,10 @@ import pandas as pd
 
 from admissions import __version__
 
-from admissions.io.atomic import MANIFEST, check_output_folder, output_folder
-from admissions.io.write import write_csv, write_json
+from admissions.io.atomic import MANIFEST
+from admissions.io.write import write_csv
 from admissions.io.xlsx import write_xlsx
-from admissions.job import run_record
+from admissions.job import run_record, start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.reports.dimensioning import dimensioning_table
 from admissions.reports.flows import flows_table, round_prices
@@ -56,23 +55,15 @@ REPORT_SHEETS = tuple(name for name, table in MATCH_TABLES.items() if not table.
 STUDENT_SHEETS = tuple(name for name, table in MATCH_TABLES.items() if table.student_level)
 
 
-def write_match_outputs(
-    r: RoundResult,
-    folder: Path,
-    command: str,
-    started_at: datetime,
-    record: dict | None = None,
-    progress: Progress | None = None,
-    student_sheets: bool = False,
-) -> dict:
-    """Write every output of a matched round (MATCH_FILES) into ``folder``; returns the run record.
+def write_match_files(r: RoundResult, folder: Path, record: dict, progress: Progress | None = None,
+                      student_sheets: bool = False) -> None:
+    """Write every output of a matched round (MATCH_FILES) but run.json into ``folder``, and complete
+    ``record`` for run.json (the workbook's sheets, the prices, the timings and the outputs).
 
-    ``record`` is the run record to write as run.json (default: made from the result).
     ``student_sheets`` adds placements and applications to report.xlsx, so that every CSV file is
     also a sheet of it; by default the workbook holds the aggregate tables only, since it is the
     file officers send to schools and municipalities.
     """
-    record = dict(run_record(r, command, started_at) if record is None else record)
     tables: dict[str, pd.DataFrame] = {}
 
     def write(student_level: bool) -> None:
@@ -95,8 +86,6 @@ def write_match_outputs(
     record["prices"] = computed["prices"].source
     record["timings_s"] = dict(r.timings.steps)
     record["outputs"] = list(MATCH_FILES)
-    write_json(record, folder / "run.json")
-    return record
 
 
 def rank_counts(choice_rank: pd.Series) -> dict[str, int]:
@@ -141,15 +130,13 @@ def run_match(
 ) -> tuple[RoundResult, dict]:
     """Validate, match and write the outputs of the round in ``folder`` to ``out``.
 
-    ``student_sheets``: see :func:`write_match_outputs`.
+    ``student_sheets``: see :func:`write_match_files`.
 
     Nothing is written when the input is invalid (InvalidInput) or a setting is wrong
     (ConfigError); ``out`` is replaced whole only when every file was written.
     """
-    started_at = datetime.now(timezone.utc)
-    check_output_folder(out, inputs=folder)  # before the work, so a wrong OUT fails fast
+    job = start_job("match", folder, out)
     r = prepare_round(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, progress=progress)
-    with output_folder(out, inputs=folder) as staging:
-        record = write_match_outputs(r, staging, "match", started_at, progress=progress,
-                                     student_sheets=student_sheets)
+    record = run_record(r, job.command, job.started_at)
+    job.write(record, lambda staging: write_match_files(r, staging, record, progress, student_sheets))
     return r, record

@@ -23,7 +23,7 @@ from admissions.io.problems import Problem
 from admissions.io.programme_types import ProgrammeTypes
 from admissions.io.round_input import RoundInput
 from admissions.io.validate import load_round
-from admissions.matching import MatchingCheck, MatchResult, prepare
+from admissions.matching import MatchingCheck, MatchResult, PreparedMarket, prepare
 from admissions.rules.eligibility import programme_requirements
 from admissions.rules.guarantee import Guarantee, guaranteed_selection, holders_own_tier
 from admissions.rules.lottery import round_lottery
@@ -55,13 +55,19 @@ class Timings:
 class RoundResult:
     """Everything a round computed, for outputs and reports.
 
-    The matching ran on ``market``: the eligible choices, pushed to the left, each application to
-    an offer with quotas written as one entry per quota (see admissions.rules.quotas), each offer
-    with quotas choosing by its choice rule (admissions.rules.quota_game); ``priority`` is its
-    priority matrix, ``quota_seats`` the size of each quota after the choice (an ordinary quota
-    with the quota seats nobody in the quota held) and ``result`` the core's result on it.
-    ``assignment`` and ``placed_column`` translate that back to offers and to columns of
-    ``encoded.choices``.
+    Two index spaces, named so that they cannot be confused:
+
+    - the market's (``sub_``): the matching ran on ``market``, the eligible choices pushed to the
+      left, each application to an offer with quotas written as one entry per quota, a
+      sub-programme (admissions.rules.quotas), each offer with quotas choosing by its choice rule
+      (admissions.rules.quota_game). ``priority`` (n, w) is its priority matrix, ``prepared`` the
+      market ranked once by it (what-ifs, reserve positions, plans and lottery draws re-match it
+      without ranking again), ``quota_seats`` (q,) the size of each sub-programme after the choice
+      (an ordinary quota with the quota seats nobody in the quota held) and ``sub_result`` the
+      core's result: ``sub_result.assignment`` (= ``sub_assignment``) holds sub-programme indices.
+    - the input's offers (``offer_``): ``offer_assignment`` (n,) and ``offer_admitted`` (p,) hold
+      indices into and counts per ``encoded.programme_ids``; ``placed_column`` (n,) is a column of
+      ``encoded.choices``.
     """
 
     data: RoundInput
@@ -72,9 +78,10 @@ class RoundResult:
     lottery: np.ndarray  # (n,) float64 each student's lottery number, higher wins (ties: smaller id)
     lottery_source: str  # "input", "seed" or "season" (numbers recorded in the season kept)
     market: Market
-    priority: np.ndarray  # (n, w) float64
-    quota_seats: np.ndarray  # (q,) int64
-    result: MatchResult
+    priority: np.ndarray  # (n, w) float64, the market's columns
+    prepared: PreparedMarket  # the market ranked by ``priority``
+    quota_seats: np.ndarray  # (q,) int64 per sub-programme
+    sub_result: MatchResult  # sub-programme indices
     check: MatchingCheck
     timings: Timings
     rule_warnings: tuple[Problem, ...] = ()
@@ -85,24 +92,29 @@ class RoundResult:
         return tuple(self.data.warnings) + self.rule_warnings
 
     @property
-    def assignment(self) -> np.ndarray:
-        """(n,) int64 offer each student is placed at, -1 unplaced."""
-        sub = self.result.assignment
+    def sub_assignment(self) -> np.ndarray:
+        """(n,) int64 sub-programme of ``market`` each student is placed at, -1 unplaced."""
+        return self.sub_result.assignment
+
+    @property
+    def offer_assignment(self) -> np.ndarray:
+        """(n,) int64 offer (index into ``encoded.programme_ids``) each student is placed at, -1 unplaced."""
+        sub = self.sub_result.assignment
         return np.where(sub >= 0, self.market.parent[np.maximum(sub, 0)], -1)
 
     @property
     def placed_column(self) -> np.ndarray:
         """(n,) int64 column in ``encoded.choices`` of the choice each student got, -1 unplaced."""
-        got = self.result.choice_index
+        got = self.sub_result.choice_index
         column = np.full(len(got), -1, dtype=np.int64)
         placed = got >= 0
         column[placed] = self.market.column[np.flatnonzero(placed), got[placed]]
         return column
 
     @property
-    def admitted(self) -> np.ndarray:
+    def offer_admitted(self) -> np.ndarray:
         """(p,) int64 students admitted per offer, all quotas together."""
-        return np.bincount(self.market.parent, weights=self.result.admitted,
+        return np.bincount(self.market.parent, weights=self.sub_result.admitted,
                            minlength=self.encoded.n_programmes).astype(np.int64)
 
 
@@ -153,9 +165,10 @@ def prepare_round(
                                        tie_break_sources(encoded, selection, market, lottery))
     selection = holders_own_tier(selection, own_tier)
     with timings.step("match", progress), ids_in_errors(encoded, market.parent):
-        result = match_quotas(market, prepare(market.choices, priority), market.seats)
+        prepared = prepare(market.choices, priority)  # the one ranking of the round
+        result = match_quotas(market, prepared, market.seats)
     with timings.step("check", progress), ids_in_errors(encoded, market.parent):
-        check = check_quota_matching(market, priority, market.seats, result.assignment)
+        check = check_quota_matching(market, priority, market.seats, result.assignment, prepared=prepared)
     return RoundResult(
         data=data,
         config=config,
@@ -166,8 +179,9 @@ def prepare_round(
         lottery_source=lottery_source,
         market=market,
         priority=priority,
+        prepared=prepared,
         quota_seats=final_quota_sizes(market, market.seats, result.assignment),
-        result=result,
+        sub_result=result,
         check=check,
         timings=timings,
         rule_warnings=rule_warnings,

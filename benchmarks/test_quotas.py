@@ -78,7 +78,7 @@ def test_the_quota_game_is_no_slower_than_the_old_loop(region, tmp_path, benchma
     check_s, check = best_of(lambda: check_quota_matching(market, priority, market.seats, result.assignment), 3)
     old_check_s, _ = best_of(lambda: check_matching(market.choices, priority, old_sizes, old.assignment), 3)
     assert check.is_stable and check.is_student_optimal
-    moved = int((r.assignment != np.where(old.assignment >= 0, market.parent[np.maximum(old.assignment, 0)], -1)).sum())
+    moved = int((r.offer_assignment != np.where(old.assignment >= 0, market.parent[np.maximum(old.assignment, 0)], -1)).sum())
     match_s, _ = best_of(lambda: run_match(region, tmp_path / "out"), 3)
     print(f"\nmatch step: game {game_s * 1e3:.1f} ms, old loop {loop_s * 1e3:.1f} ms ({runs} runs), "
           f"ratio {game_s / loop_s:.2f}; check: {check_s * 1e3:.0f} ms, old {old_check_s * 1e3:.0f} ms; "

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -49,11 +48,10 @@ import pandas as pd
 
 from admissions.analysis import choice_model as cm
 from admissions.errors import InvalidInput
-from admissions.io.atomic import check_output_folder, output_folder
 from admissions.io.write import write_csv, write_json
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.job import record_header
+from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 
 #: Files of MODEL_DIR.
@@ -481,20 +479,15 @@ def run_demand(folder: Path, out: Path, *, holdout: float = DEFAULT_HOLDOUT, see
     from admissions.errors import InvalidArgument
 
     if not 0.0 <= holdout <= 0.9:
-        raise InvalidArgument(f"--holdout == {holdout!r}, must be between 0 and 0.9")
+        raise InvalidArgument(f"holdout == {holdout!r}, must be between 0 and 0.9")
     if seed < 0:
-        raise InvalidArgument(f"--seed == {seed!r}, must be >= 0")
-    started_at = datetime.now(timezone.utc)
-    check_output_folder(out, inputs=folder)
+        raise InvalidArgument(f"seed == {seed!r}, must be >= 0")
+    job = start_job("demand", folder, out)
     r = prepare_round(folder, progress=progress)
     result = estimate(r, holdout=holdout, seed=seed, progress=progress)
     model = result.model
-    record = {
-        **record_header(r, "demand", started_at),
-        "settings": {"holdout": holdout, "seed": seed},
-        "timings_s": {**r.timings.steps, **result.timings},
-        "outputs": list(MODEL_FILES),
-    }
+    record = job.record(r, settings={"holdout": holdout, "seed": seed},
+                        timings_s={**r.timings.steps, **result.timings}, outputs=list(MODEL_FILES))
     model_record = {
         "model": "rank-ordered (exploded) logit",
         "merit_mean": round(model.scale.mean, 6),
@@ -507,15 +500,15 @@ def run_demand(folder: Path, out: Path, *, holdout: float = DEFAULT_HOLDOUT, see
         "holdout": holdout,
         "seed": seed,
     }
-    if progress is not None:
-        progress("write")
-    with output_folder(out, inputs=folder) as staging:
+
+    def files(staging: Path) -> None:
         write_csv(result.parameters, staging / "parameters.csv")
         write_json(result.fit, staging / "fit.json")
         write_csv(result.demand_fit, staging / "demand_fit.csv")
         write_csv(model.offers, staging / "offers.csv")
         write_json(model_record, staging / "model.json")
-        write_json(record, staging / "run.json")
+
+    job.write(record, files, progress)
     return result
 
 

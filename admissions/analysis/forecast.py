@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -45,13 +44,12 @@ from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
 from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
 from admissions.io.encode import EncodedRound, ids_in_errors
-from admissions.io.atomic import check_output_folder, output_folder
-from admissions.io.write import write_csv, write_json
+from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
 from admissions.matching import build_priority, prepare
-from admissions.job import record_header
+from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.eligibility import programme_requirements
 from admissions.rules.market import eligible_market
@@ -307,7 +305,7 @@ def build_context(r: RoundResult, model: DemandModel, scenarios: list[Scenario],
     grade_order = np.argsort(enc.grade_student, kind="stable")
     grade_start = np.zeros(enc.n_students + 1, dtype=np.int64)
     np.cumsum(np.bincount(enc.grade_student, minlength=enc.n_students), out=grade_start[1:])
-    return ForecastContext(enc, r.programme_types, tuple(r.config.tie_break), data.group, r.assignment,
+    return ForecastContext(enc, r.programme_types, tuple(r.config.tie_break), data.group, r.offer_assignment,
                            offer_price, price_of, grade_order, grade_start, plans)
 
 
@@ -558,7 +556,7 @@ def baseline_figures(context: ForecastContext, r: RoundResult) -> Draw:
     """The round as it is, counted as a draw is."""
     plan = ScenarioPlan(BASELINE, r.encoded.seats, [], np.ones(len(r.encoded.municipalities)), 0)
     n = r.encoded.n_students
-    return figures(context, plan, r.encoded, r.market, r.priority, r.result, np.arange(n), n)
+    return figures(context, plan, r.encoded, r.market, r.priority, r.sub_result, np.arange(n), n)
 
 
 # --- many draws, summarised ---------------------------------------------------------------------
@@ -582,7 +580,7 @@ def forecast(r: RoundResult, model: DemandModel, scenarios: list[Scenario], *, d
              progress: Progress | None = None, task_progress: TaskProgress | None = None) -> Forecast:
     """Run ``draws`` draws of every scenario with the model (see the module docstring)."""
     if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
-        raise InvalidArgument(f"--draws == {draws!r}, must be a whole number from 1 to {MAX_DRAWS:,}")
+        raise InvalidArgument(f"draws == {draws!r}, must be a whole number from 1 to {MAX_DRAWS:,}")
     timings: dict[str, float] = {}
     start = time.perf_counter()
     if progress is not None:
@@ -610,11 +608,10 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
     from admissions.reports.analysis_pages import forecast_html
     from admissions.analysis.whatif import _meta
 
-    started_at = datetime.now(timezone.utc)
-    check_output_folder(out, inputs=folder)
+    job = start_job("whatif", folder, out)
     check_workers(workers)
     if growth is not None and not growth > 0:
-        raise InvalidArgument(f"--growth == {growth!r}, must be > 0 (1.05: 5 % more students)")
+        raise InvalidArgument(f"growth == {growth!r}, must be > 0 (1.05: 5 % more students)")
     r = prepare_round(folder, seed=seed, progress=progress)
     model = load_model(model_dir, r.encoded.programme_ids)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
@@ -623,8 +620,6 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
     f = forecast(r, model, scenarios, draws=draws, seed=draw_seed, cohort=cohort, growth=growth,
                  scenarios_file=Path(scenarios_path).name, workers=workers, scheduler=scheduler,
                  progress=progress, task_progress=task_progress)
-    if progress is not None:
-        progress("write")
     summary = scenarios_table(f)
     changes = programme_changes_table(f)
     flows = flows_table(f)
@@ -632,25 +627,26 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
     schools = schools_table(f, changes)
     closed = closed_offers_table(f)
     price_source = round_prices(r).source
-    record = {
-        **record_header(r, "whatif", started_at),
-        "settings": {"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios), "model": str(model_dir),
-                     "draws": draws, "draw_seed": draw_seed, "cohorts_file": Path(cohorts).name if cohorts else None,
-                     "cohorts": cohort_notes, "growth": growth, "workers": workers, "scheduler": scheduler,
-                     "prices": price_source},
-        "added_offers": {plan.name: [{"programme_id": o.programme_id, "school": o.school,
-                                      "municipality": o.municipality, "programme_code": o.programme_code,
-                                      "principal": o.principal, "latitude": o.latitude, "longitude": o.longitude,
-                                      "attractiveness": round(o.attractiveness, 6),
-                                      "attractiveness_from": o.attractiveness_source} for o in plan.added]
-                         for plan in f.context.plans if plan.added},
-        "executor": f.executor,
-        "counts": {"students": r.encoded.n_students, "programmes": r.encoded.n_programmes,
-                   "matchings": len(scenarios) * draws + 1},
-        "timings_s": {**r.timings.steps, **f.timings},
-        "outputs": list(FORECAST_FILES),
-    }
-    with output_folder(out, inputs=folder) as staging:
+    record = job.record(
+        r,
+        settings={"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios), "model": str(model_dir),
+                  "draws": draws, "draw_seed": draw_seed, "cohorts_file": Path(cohorts).name if cohorts else None,
+                  "cohorts": cohort_notes, "growth": growth, "workers": workers, "scheduler": scheduler,
+                  "prices": price_source},
+        added_offers={plan.name: [{"programme_id": o.programme_id, "school": o.school,
+                                   "municipality": o.municipality, "programme_code": o.programme_code,
+                                   "principal": o.principal, "latitude": o.latitude, "longitude": o.longitude,
+                                   "attractiveness": round(o.attractiveness, 6),
+                                   "attractiveness_from": o.attractiveness_source} for o in plan.added]
+                      for plan in f.context.plans if plan.added},
+        executor=f.executor,
+        counts={"students": r.encoded.n_students, "programmes": r.encoded.n_programmes,
+                "matchings": len(scenarios) * draws + 1},
+        timings_s={**r.timings.steps, **f.timings},
+        outputs=list(FORECAST_FILES),
+    )
+
+    def files(staging: Path) -> None:
         write_csv(summary, staging / "scenarios.csv")
         write_csv(changes, staging / "programme_changes.csv")
         write_csv(flows, staging / "flows.csv")
@@ -660,5 +656,5 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
         (staging / "whatif.html").write_text(forecast_html(summary, changes, municipalities, closed,
                                                            f"{_meta(r)}; {draws} draws per scenario, seed {draw_seed}"),
                                              encoding="utf-8")
-        write_json(record, staging / "run.json")
-    return summary, record
+
+    return summary, job.write(record, files, progress)

@@ -1,7 +1,7 @@
 """One prepared round re-matched with other seats: the shared object every what-if task works on.
 
 :func:`build_context` takes a round from :func:`admissions.round.prepare_round` (loaded, validated,
-encoded, priorities built) and ranks its applications once (:func:`admissions.matching.prepare`);
+encoded, priorities built, its applications ranked once: ``RoundResult.prepared``);
 :func:`evaluate` then re-matches (:func:`admissions.rules.quota_game.match_quotas`) with new
 offer seats and returns the few per-offer and per-round figures a scenario reports, never
 student-level arrays, so a task's result is a few kilobytes whatever the region's size.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from admissions.matching import PreparedMarket, prepare
+from admissions.matching import PreparedMarket
 from admissions.round import RoundResult
 from admissions.rules.quota_game import match_quotas, quota_sizes
 from admissions.rules.quotas import Market
@@ -124,7 +124,7 @@ def build_context(r: RoundResult) -> MarketContext:
     context = MarketContext(
         market=market,
         priority=r.priority,
-        prepared=prepare(market.choices, r.priority),
+        prepared=r.prepared,
         lookup=cutoff_lookup(market, r.priority),
         n_offers=r.encoded.n_programmes,
         n_columns=int(r.encoded.choices.shape[1]),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +35,11 @@ from scipy import optimize, sparse
 
 from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
-from admissions.io.atomic import check_output_folder, output_folder
-from admissions.io.write import write_csv, write_json
+from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
-from admissions.matching import prepare
-from admissions.job import record_header
+from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.quota_game import match_quotas, quota_sizes
 from admissions.reports.flows import round_prices
@@ -86,7 +83,7 @@ class Verifier:
     def __init__(self, r: RoundResult):
         self.market = r.market
         self.priority = r.priority
-        self.prepared = prepare(r.market.choices, r.priority)
+        self.prepared = r.prepared
         self.n_offers = r.encoded.n_programmes
         self.first_hand = ((r.market.tier == FIRST_HAND) & (r.market.choices >= 0)).any(axis=1)
         self.matchings = 0
@@ -143,7 +140,7 @@ class Programme:
 def programme_data(r: RoundResult) -> Programme:
     """Who could use new seats where, from the round as it is."""
     market = r.market
-    placed = r.result.assignment >= 0
+    placed = r.sub_assignment >= 0
     first_hand_entry = (market.tier == FIRST_HAND) & (market.choices >= 0)
     unplaced = np.flatnonzero(~placed & first_hand_entry.any(axis=1))
     rows, cols = np.nonzero(first_hand_entry[unplaced])
@@ -337,11 +334,10 @@ def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, ma
     from admissions.analysis.whatif import _meta
 
     if not budget >= 0:
-        raise InvalidArgument(f"--budget == {budget!r}, must be >= 0 (SEK per year)")
+        raise InvalidArgument(f"budget == {budget!r}, must be >= 0 (SEK per year)")
     if isinstance(class_size, bool) or not isinstance(class_size, int) or class_size < 1:
-        raise InvalidArgument(f"--class-size == {class_size!r}, must be a whole number >= 1")
-    started_at = datetime.now(timezone.utc)
-    check_output_folder(out, inputs=folder)
+        raise InvalidArgument(f"class_size == {class_size!r}, must be a whole number >= 1")
+    job = start_job("plan", folder, out)
     r = prepare_round(folder, seed=seed, progress=progress)
     limits = load_max_seats(max_seats, r)
     start = time.perf_counter()
@@ -350,25 +346,24 @@ def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, ma
     table = plan_table(r, plan, class_size)
     prices = round_prices(r)
     unpriced = sorted(set(r.encoded.programme_code.astype(str)) - set(prices.price_of))
-    record = {
-        **record_header(r, "plan", started_at),
-        "settings": {"budget_sek": budget, "class_size": class_size,
-                     "max_seats_file": Path(max_seats).name if max_seats else None, "prices": prices.source,
-                     # No class is proposed where the price is unknown: its cost could not be counted.
-                     "programme_codes_without_price": unpriced},
-        "verified": {"before": _figures(plan.before), "after": _figures(plan.after),
-                     "cost_sek": round(plan.cost_sek), "within_budget": plan.cost_sek <= budget,
-                     "classes_added": int(plan.classes.sum())},
-        "milp": plan.milp,
-        "repairs": plan.repairs,
-        "matchings": plan.matchings,
-        "timings_s": {**r.timings.steps, "plan": seconds},
-        "outputs": list(PLAN_FILES),
-    }
-    if progress is not None:
-        progress("write")
-    with output_folder(out, inputs=folder) as staging:
+    record = job.record(
+        r,
+        settings={"budget_sek": budget, "class_size": class_size,
+                  "max_seats_file": Path(max_seats).name if max_seats else None, "prices": prices.source,
+                  # No class is proposed where the price is unknown: its cost could not be counted.
+                  "programme_codes_without_price": unpriced},
+        verified={"before": _figures(plan.before), "after": _figures(plan.after),
+                  "cost_sek": round(plan.cost_sek), "within_budget": plan.cost_sek <= budget,
+                  "classes_added": int(plan.classes.sum())},
+        milp=plan.milp,
+        repairs=plan.repairs,
+        matchings=plan.matchings,
+        timings_s={**r.timings.steps, "plan": seconds},
+        outputs=list(PLAN_FILES),
+    )
+
+    def files(staging: Path) -> None:
         write_csv(table, staging / "plan.csv")
         (staging / "plan.html").write_text(plan_html(table, record, _meta(r)), encoding="utf-8")
-        write_json(record, staging / "run.json")
-    return table, record
+
+    return table, job.write(record, files, progress)

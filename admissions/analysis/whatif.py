@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +24,8 @@ from admissions.analysis.executors import TaskProgress, check_workers, executor_
 from admissions.analysis.market import MarketContext, Outcome, build_context, evaluate
 from admissions.analysis.scenarios import load_scenarios
 from admissions.errors import InvalidArgument
-from admissions.io.atomic import check_output_folder, output_folder
-from admissions.io.write import write_csv, write_json
-from admissions.job import record_header
+from admissions.io.write import write_csv
+from admissions.job import Job, start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.reports.whatif import programme_changes_table, scenarios_table, sweep_table
 
@@ -80,21 +78,21 @@ def analyse(
     return Analysis(r, baseline, outcomes, executor_name(workers, scheduler), timings)
 
 
-def run_record(analysis: Analysis, command: str, started_at: datetime, settings: dict, outputs: tuple) -> dict:
+def analysis_record(job: Job, analysis: Analysis, settings: dict, outputs: tuple) -> dict:
     """run.json of an analysis: what was run, on which input (sha256), where, and how long it took."""
     r = analysis.round
-    return {
-        **record_header(r, command, started_at),
-        "settings": settings,
-        "executor": analysis.executor,
-        "counts": {
+    return job.record(
+        r,
+        settings=settings,
+        executor=analysis.executor,
+        counts={
             "students": r.encoded.n_students,
             "programmes": r.encoded.n_programmes,
             "matchings": len(analysis.outcomes) + 1,
         },
-        "timings_s": {**r.timings.steps, **analysis.timings},
-        "outputs": list(outputs),
-    }
+        timings_s={**r.timings.steps, **analysis.timings},
+        outputs=list(outputs),
+    )
 
 
 def run_whatif(
@@ -116,26 +114,23 @@ def run_whatif(
     """
     from admissions.reports.analysis_pages import whatif_html
 
-    started_at = datetime.now(timezone.utc)
-    check_output_folder(out, inputs=folder)
+    job = start_job("whatif", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
     analysis = analyse(r, [s.seats for s in scenarios], workers=workers, scheduler=scheduler,
                        progress=progress, task_progress=task_progress)
-    if progress is not None:
-        progress("write")
     summary = scenarios_table(analysis, scenarios)
     changes = programme_changes_table(analysis, scenarios)
-    record = run_record(analysis, "whatif", started_at,
-                        {"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios),
-                         "workers": workers, "scheduler": scheduler}, WHATIF_FILES)
-    with output_folder(out, inputs=folder) as staging:
+    record = analysis_record(job, analysis, {"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios),
+                                             "workers": workers, "scheduler": scheduler}, WHATIF_FILES)
+
+    def files(staging: Path) -> None:
         write_csv(summary, staging / "scenarios.csv")
         write_csv(changes, staging / "programme_changes.csv")
         (staging / "whatif.html").write_text(whatif_html(summary, changes, _meta(r)), encoding="utf-8")
-        write_json(record, staging / "run.json")
-    return summary, record
+
+    return summary, job.write(record, files, progress)
 
 
 def parse_seat_range(text: str) -> list[int]:
@@ -148,19 +143,19 @@ def parse_seat_range(text: str) -> list[int]:
     try:
         numbers = [int(part) for part in parts]
     except ValueError:
-        raise InvalidArgument(f"--seats == {text!r}, {rule}") from None
+        raise InvalidArgument(f"seats == {text!r}, {rule}") from None
     if len(numbers) == 1:
         numbers = [numbers[0], numbers[0], 1]
     elif len(numbers) == 2:
         numbers.append(1)
     if len(numbers) != 3:
-        raise InvalidArgument(f"--seats == {text!r}, {rule}")
+        raise InvalidArgument(f"seats == {text!r}, {rule}")
     start, stop, step = numbers
     if start < 0 or stop < start or step < 1:
-        raise InvalidArgument(f"--seats == {text!r}, {rule}")
+        raise InvalidArgument(f"seats == {text!r}, {rule}")
     values = list(range(start, stop + 1, step))
     if len(values) > MAX_SWEEP_VALUES:
-        raise InvalidArgument(f"--seats == {text!r} gives {len(values):,} values, must give at most {MAX_SWEEP_VALUES:,}")
+        raise InvalidArgument(f"seats == {text!r} gives {len(values):,} values, must give at most {MAX_SWEEP_VALUES:,}")
     return values
 
 
@@ -183,14 +178,12 @@ def run_sweep(
     """
     from admissions.reports.analysis_pages import sweep_html
 
-    started_at = datetime.now(timezone.utc)
-    if out is not None:
-        check_output_folder(out, inputs=folder)
+    job = start_job("sweep", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
     where = np.flatnonzero(r.encoded.programme_ids.astype(str) == programme_id)
     if len(where) == 0:
-        raise InvalidArgument(f"--programme == {programme_id!r}, must be a programme_id of programmes.csv")
+        raise InvalidArgument(f"programme_id == {programme_id!r}, must be a programme_id of programmes.csv")
     p = int(where[0])
     tasks = []
     for value in seat_values:
@@ -199,19 +192,16 @@ def run_sweep(
         tasks.append(seats)
     analysis = analyse(r, tasks, workers=workers, scheduler=scheduler, progress=progress, task_progress=task_progress)
     table = sweep_table(analysis, p, seat_values)
-    record = run_record(analysis, "sweep", started_at,
-                        {"programme_id": programme_id, "seats": seat_values, "baseline_seats": int(r.encoded.seats[p]),
-                         "workers": workers, "scheduler": scheduler}, SWEEP_FILES if out is not None else ())
-    if out is None:
-        return table, record
-    if progress is not None:
-        progress("write")
-    with output_folder(out, inputs=folder) as staging:
+    record = analysis_record(job, analysis, {"programme_id": programme_id, "seats": seat_values,
+                                             "baseline_seats": int(r.encoded.seats[p]), "workers": workers,
+                                             "scheduler": scheduler}, SWEEP_FILES if out is not None else ())
+
+    def files(staging: Path) -> None:
         write_csv(table, staging / "sweep.csv")
         (staging / "sweep.html").write_text(
             sweep_html(table, int(r.encoded.seats[p]), _programme_label(r, p), _meta(r)), encoding="utf-8")
-        write_json(record, staging / "run.json")
-    return table, record
+
+    return table, job.write(record, files, progress)
 
 
 def _programme_label(r: RoundResult, p: int) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import sys
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +14,9 @@ from typing import NoReturn, TextIO
 
 import typer
 from rich.console import Console
+from typer.models import OptionInfo
 
-from admissions.errors import AdmissionsError, InvalidInput
+from admissions.errors import AdmissionsError, InvalidArgument, InvalidInput
 from admissions.io.problems import Problem
 
 
@@ -61,6 +64,38 @@ def print_problems(problems: Sequence[Problem], folder: Path | str, out: Console
     stream.flush()
 
 
+#: How the library names a parameter in a message: ``class_size == 0, must be ...``.
+_PARAMETER = re.compile(r"^([a-z_][a-z0-9_]*) ==")
+
+
+def option_names(command: Callable) -> dict[str, str]:
+    """Each parameter of a command function that is an option -> the option's name (``--class-size``)."""
+    names = {}
+    for name, hint in typing.get_type_hints(command, include_extras=True).items():
+        for info in getattr(hint, "__metadata__", ()):
+            if not isinstance(info, OptionInfo):
+                continue
+            # In Annotated[..., typer.Option("--name", "-n")] the first name sits where a default would.
+            decls = [d for d in (info.default, *info.param_decls) if isinstance(d, str) and d.startswith("-")]
+            if decls:
+                names[name] = next((d for d in decls if d.startswith("--")), decls[0])
+    return names
+
+
+def with_option_names(message: str, command: Callable) -> str:
+    """``message`` with the parameter it starts with named as ``command``'s option.
+
+    The library names parameters (``class_size == 0, must be a whole number >= 1``); a command
+    names its options (``--class-size == 0, ...``). Only a parameter of the command is renamed,
+    so a message about another name is left as it is.
+    """
+    match = _PARAMETER.match(message)
+    if match is None:
+        return message
+    option = option_names(command).get(match.group(1))
+    return message if option is None else option + message[match.end(1):]
+
+
 def fail(message: str) -> NoReturn:
     """Print 'Error: message' on stderr and exit with status 1."""
     sys.stderr.write(f"Error: {terminal_safe(message)}\n")
@@ -73,7 +108,8 @@ def failures_reported(folder: Path, other: Path | None = None) -> Iterator[None]
     """Turn the library's errors into what a command prints, with exit status 1.
 
     Invalid input: the problem report, headed by ``other`` (e.g. scenarios.csv) when every problem
-    is in that file, else by ``folder``. Any other AdmissionsError: one "Error: ..." line.
+    is in that file, else by ``folder``. Any other AdmissionsError passes on to
+    :func:`one_line_errors` (one "Error: ..." line naming the command's options).
     """
     try:
         yield
@@ -81,8 +117,6 @@ def failures_reported(folder: Path, other: Path | None = None) -> Iterator[None]
         where = other if other is not None and all(p.file == other.name for p in exc.problems) else folder
         print_problems(exc.problems, where)
         raise typer.Exit(1) from None
-    except AdmissionsError as exc:
-        fail(str(exc))
 
 
 def os_error_line(exc: OSError) -> str:
@@ -105,7 +139,8 @@ def one_line_errors(command: Callable) -> Callable:
     """Wrap a command so that every failure ends in one line on stderr and exit status 1, never a traceback.
 
     Every command is registered through this (admissions.cli): invalid input prints the problem
-    report; any other AdmissionsError, every OSError (full disk, read-only file system, permission
+    report; an InvalidArgument (the parameter the library's message starts with named as the
+    command's option, :func:`with_option_names`), any other AdmissionsError, every OSError (full disk, read-only file system, permission
     denied) and every SQLite error (database locked too long, disk full) prints one
     "Error: ..." line. Exits the command chose (typer.Exit) pass through.
     """
@@ -118,6 +153,8 @@ def one_line_errors(command: Callable) -> Callable:
             folder = kwargs.get("folder") or "the input"
             print_problems(exc.problems, folder)
             raise typer.Exit(1) from None
+        except InvalidArgument as exc:
+            fail(with_option_names(str(exc), command))
         except AdmissionsError as exc:
             fail(str(exc))
         except OSError as exc:

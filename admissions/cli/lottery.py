@@ -24,7 +24,7 @@ def lottery(
     folder: FolderArgument,
     out: Annotated[Path | None, typer.Option("--out", help="Output folder for lottery_students.csv, lottery_programmes.csv and run.json; replaced whole when the run succeeds [default: only print the summary].")] = None,
     draws: Annotated[int, typer.Option("--draws", help="Number of lottery draws.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the draws: draw d uses the lottery of the seed derived from (SEED, d).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the draws: draw d numbers each student from the HMAC-SHA256 of SEED and the id, mixed with draw d's key.")] = 0,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
@@ -34,9 +34,10 @@ def lottery(
 ) -> None:
     """Match the round under many lottery draws and report how much the lottery decides.
 
-    Draw d (0-based) uses the lottery that 'admissions match --seed N' would draw with N the
-    seed derived from (SEED, d): the lottery number of the label "draw d" under SEED (HMAC-SHA256,
-    see docs/season.md; run.json lists it), so any draw can be reproduced on its own; a lottery column in
+    Draw d (0-based) gives each student the number of the README's recipe: the first 64 bits of
+    HMAC-SHA256 under SEED of the student's id, XOR those of the label "draw d", through the
+    SplitMix64 finaliser, 53 bits (run.json states it), so any draw can be reproduced on its own
+    ('admissions match' with those numbers as the lottery column); a lottery column in
     students.csv is ignored for the draws. Only the order of applications that tie before the
     lottery is redone per draw. Writes OUT/lottery_students.csv (student_id, programme_id (empty:
     unplaced), choice_rank, probability: one row per student and placement that happens in at

@@ -17,7 +17,7 @@ from admissions.cli._summary import task_bar
 
 def sweep(
     folder: FolderArgument,
-    programme: Annotated[str, typer.Option("--programme", help="programme_id of the offer whose seats vary.")],
+    programme_id: Annotated[str, typer.Option("--programme", help="programme_id of the offer whose seats vary.")],
     seats: Annotated[str, typer.Option("--seats", help="Seat values START:STOP:STEP (STOP included when reached), START:STOP or N.")],
     out: Annotated[Path | None, typer.Option("--out", help="Output folder for sweep.csv, sweep.html (the charts) and run.json; replaced whole when the run succeeds [default: only print the table].")] = None,
     seed: SeedOption = None,
@@ -42,11 +42,11 @@ def sweep(
     with failures_reported(folder):
         values = parse_seat_range(seats)
         with output_options(False, None, shared_output), task_bar(quiet, "seat values") as (steps, tasks):
-            table, _ = run_sweep(folder, programme, values, out, seed=seed, workers=workers, scheduler=scheduler,
+            table, _ = run_sweep(folder, programme_id, values, out, seed=seed, workers=workers, scheduler=scheduler,
                                  progress=steps, task_progress=tasks)
     if not quiet:
         where = f" written to {out}" if out is not None else " (add --out OUT for sweep.csv and the charts)"
-        summary = Table(title=f"Sweep of {programme}{where}", title_justify="left")
+        summary = Table(title=f"Sweep of {programme_id}{where}", title_justify="left")
         for name in ("seats", "admitted", "vacant", "cut-off", "unplaced in region"):
             summary.add_column(name, justify="right")
         for row in table.itertuples(index=False):

@@ -5,7 +5,9 @@
 - :func:`reference_deferred_acceptance`: the textbook pure-Python version, the tests' oracle.
 - :func:`build_priority`: the priority matrix from tier, score and a tie-break chain.
 - :func:`lottery_numbers`, :func:`lottery_places`, :func:`draw_lottery`: the lottery, one number per
-  student from the seed and the student's id (HMAC-SHA256, see :mod:`admissions.matching.lottery`).
+  student from the seed and the student's id (HMAC-SHA256, see :mod:`admissions.matching.lottery`);
+  :func:`draw_numbers`: the numbers of one draw of ``admissions lottery`` from the students'
+  :func:`lottery_words`, computed once per run.
 - :func:`check_matching`: capacity, blocking pairs and student-optimality of any result.
 - :func:`reserve_positions`: each reserve's place in line at the choices they rank above their
   placement.
@@ -13,7 +15,14 @@
 
 from admissions.matching.checker import MatchingCheck, check_matching
 from admissions.matching.core import MatchResult, PreparedMarket, deferred_acceptance, prepare
-from admissions.matching.lottery import derived_seed, draw_lottery, lottery_numbers, lottery_places
+from admissions.matching.lottery import (
+    draw_lottery,
+    draw_numbers,
+    id_ranks,
+    lottery_numbers,
+    lottery_places,
+    lottery_words,
+)
 from admissions.matching.priority import (
     TIE_BREAK,
     TIE_BREAK_KEYS,
@@ -36,10 +45,12 @@ __all__ = [
     "tie_break_arrays",
     "tie_break_order_keys",
     "build_priority",
-    "derived_seed",
     "draw_lottery",
+    "draw_numbers",
+    "id_ranks",
     "lottery_numbers",
     "lottery_places",
+    "lottery_words",
     "PreparedMarket",
     "deferred_acceptance",
     "prepare",

@@ -28,6 +28,7 @@ class TieBreakSources:
     merit: np.ndarray  # (n,) float64 merit value, NaN when the student has none (free quota)
     n_grades: np.ndarray  # (n,) int64
     choice_rank: np.ndarray  # (n, k) int64 column of each choice in the student's own list
+    id_rank: np.ndarray | None = None  # (n,) int64 admissions.matching.lottery.id_ranks, when ordered many times
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ TIE_BREAK: dict[str, TieBreak] = {
                             "merit value without test points, higher wins; none (free quota) counts as 0"),
     "n_grades": TieBreak("student", True, lambda s: s.n_grades, "number of grades, more wins"),
     # The only place a lottery number becomes what the priority compares (a unique place).
-    "lottery": TieBreak("student", True, lambda s: lottery_places(s.lottery, s.student_ids),
+    "lottery": TieBreak("student", True, lambda s: lottery_places(s.lottery, s.student_ids, s.id_rank),
                         "the lottery: a higher number wins, equal numbers by the smaller id"),
 }
 TIE_BREAK_KEYS: tuple[str, ...] = tuple(TIE_BREAK)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from admissions.errors import InvalidArgument
-from admissions.matching.core import prepare
+from admissions.matching.core import PreparedMarket, prepare
 
 
-def reserve_positions(choices: object, priority: object, result: object) -> np.ndarray:
+def reserve_positions(choices: object, priority: object, result: object,
+                      prepared: PreparedMarket | None = None) -> np.ndarray:
     """The 1-based position of every reserve application in its programme's reserve queue.
 
     A student is a reserve at every choice ranked above the one they got (at all their choices
@@ -23,6 +24,8 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
         Priority at each choice, higher is better, unique within each programme.
     result : MatchResult
         The matching; only ``result.choice_index`` (n_students,) is read.
+    prepared : PreparedMarket, optional
+        ``prepare(choices, priority)`` when the caller has it already (the market is not ranked again).
 
     Returns
     -------
@@ -30,7 +33,7 @@ def reserve_positions(choices: object, priority: object, result: object) -> np.n
         Position in line (1 = first) at reserve applications, 0 elsewhere (padding, the admitted
         choice and the choices below it).
     """
-    market = prepare(choices, priority)
+    market = prepare(choices, priority) if prepared is None else prepared
     n_students, k = market.n_students, market.n_columns
     key, chosen = market.key[:, :k], market.programme[:, :k]
     got = np.asarray(getattr(result, "choice_index", None) if result is not None else None)

@@ -73,7 +73,7 @@ def dimensioning_table(r: RoundResult) -> pd.DataFrame:
     municipalities = enc.municipalities.astype(str)
     m = len(municipalities)
 
-    assignment = r.assignment
+    assignment = r.offer_assignment
     placed = assignment >= 0
     rank = r.placed_column + 1
     choices = enc.choices

@@ -5,30 +5,13 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
-from admissions import __version__
 from admissions.errors import InvalidArgument
-from admissions.io.atomic import output_folder
-from admissions.io.write import write_json
+from admissions.job import start_job
 from admissions.reports.letters import write_letters
 from admissions.reports.lists import write_lists
 from admissions.reports.run_folder import read_run_folder
-
-
-def _record(command: str, run, language: str, counts: dict, started_at: datetime) -> dict:
-    source = run.record
-    return {
-        "tool": "admissions", "version": __version__, "command": command,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "language": language,
-        "run": {key: source.get(key) for key in ("command", "kind", "run_id", "seed", "started_at")
-                if source.get(key) is not None},
-        "run_folder": str(Path(run.folder).resolve()) if "run_id" not in source else None,
-        "counts": counts,
-        "student_level": True,
-    }
 
 
 @contextmanager
@@ -65,11 +48,18 @@ def run_letters(run_folder: Path | None, out: Path, inputs: Path | None = None, 
 
 def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: Path | None,
                      language: str | None) -> dict:
-    """Read the run, write ``command``'s documents with ``write(run, context, folder)`` and run.json."""
-    started_at = datetime.now(timezone.utc)
+    """Read the run, write ``command``'s documents with ``write(run, context, folder)`` (which returns
+    their counts) and run.json."""
+    job = start_job(command, run_folder, out)
     run, context = read_run_folder(run_folder, inputs, language)
-    with output_folder(out, inputs=run_folder) as staging:
-        counts = write(run, context, staging)
-        record = _record(command, run, context.language, counts, started_at)
-        write_json(record, staging / "run.json")
-    return record
+    source = run.record
+    record = job.record(
+        None,
+        language=context.language,
+        run={key: source.get(key) for key in ("command", "kind", "run_id", "seed", "started_at")
+             if source.get(key) is not None},
+        run_folder=str(Path(run.folder).resolve()) if "run_id" not in source else None,
+        counts=None,
+        student_level=True,
+    )
+    return job.write(record, lambda staging: record.update(counts=write(run, context, staging)))

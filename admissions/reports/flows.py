@@ -57,7 +57,7 @@ def flows_table(r: RoundResult, prices: PriceList | None = None) -> pd.DataFrame
     offer_price = prices.per_offer(enc.programme_code)
     m = len(enc.municipalities)
 
-    assignment = r.assignment
+    assignment = r.offer_assignment
     placed = np.flatnonzero(assignment >= 0)
     offer = assignment[placed]
     home = enc.home[placed]

@@ -22,7 +22,7 @@ def placements_table(r: RoundResult) -> pd.DataFrame:
     number used: given in the input or drawn from the seed).
     """
     enc = r.encoded
-    assignment = r.assignment
+    assignment = r.offer_assignment
     placed = assignment >= 0
     programme = np.where(placed, enc.programme_ids[np.maximum(assignment, 0)], "")
     choice_rank = pd.array(np.where(placed, r.placed_column + 1, 0), dtype="Int64")
@@ -65,7 +65,7 @@ def application_outcomes(r: RoundResult) -> tuple[np.ndarray, np.ndarray]:
 
     # The reserve queue of an offer is that of its ordinary quota (merit value plus test points).
     market = r.market
-    market_position = reserve_positions(market.choices, r.priority, r.result)
+    market_position = reserve_positions(market.choices, r.priority, r.sub_result, prepared=r.prepared)
     ordinary = (market.choices >= 0) & (market.quota[np.maximum(market.choices, 0)] == ORDINARY)
     reserve_position = np.zeros(enc.choices.shape, dtype=np.int64)
     rows, cols = np.nonzero(ordinary)

@@ -93,12 +93,12 @@ def programmes_table(r: RoundResult, outcome: np.ndarray | None = None) -> pd.Da
     applicants = count(present)
     eligible = count(sel.eligible)
     reserves = count(outcome == OUTCOMES.index("reserve"))
-    admitted = r.admitted
+    admitted = r.offer_admitted
     seats = enc.seats
 
     # Who was admitted, in which quota, with which tier and score.
-    students = np.flatnonzero(r.result.assignment >= 0)
-    sub = r.result.assignment[students]
+    students = np.flatnonzero(r.sub_assignment >= 0)
+    sub = r.sub_assignment[students]
     column = r.placed_column[students]
     offer = r.market.parent[sub]
     quota = r.market.quota[sub]

@@ -474,7 +474,7 @@ def blocking_pairs_by_choice(market: Market, priority: np.ndarray, sizes: np.nda
 
 
 def check_quota_matching(market: Market, priority: np.ndarray, sizes: np.ndarray, assignment: np.ndarray,
-                         *, reference: bool = True) -> MatchingCheck:
+                         *, reference: bool = True, prepared: PreparedMarket | None = None) -> MatchingCheck:
     """Capacity, stability under the choice rules and student-optimality of an assignment to quotas.
 
     Stability against the choice rule, vectorised: an offer's choice from its holders plus one
@@ -495,6 +495,8 @@ def check_quota_matching(market: Market, priority: np.ndarray, sizes: np.ndarray
     else:
         from admissions.matching import prepare
 
-        optimal = match_quotas(market, prepare(market.choices, priority), sizes).assignment
+        if prepared is None:
+            prepared = prepare(market.choices, priority)
+        optimal = match_quotas(market, prepared, sizes).assignment
     return check_matching(market.choices, priority, final, assignment, optimal=optimal,
                           optimality="reference" if reference else "core")

@@ -12,7 +12,6 @@ same time run one after the other, the second from the first one's result.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,10 +23,9 @@ from admissions.config import load_config
 from admissions.errors import InvalidInput
 from admissions.io.answers import read_answers
 from admissions.io.encode import EncodedRound
-from admissions.io.atomic import check_output_folder, output_folder
 from admissions.io.problems import Problem
-from admissions.match import MATCH_FILES, write_match_outputs
-from admissions.job import run_record
+from admissions.job import run_record, start_job
+from admissions.match import MATCH_FILES, write_match_files
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.guarantee import Guarantee
 from admissions.season import store
@@ -111,11 +109,9 @@ def run_round(
     policy = round_kind(kind)
     if answers is not None and not policy.accepts_answers:
         raise SeasonError(f"--answers is for reserve and trial rounds; a {kind} round applies no answers")
-    if out is not None:
-        check_output_folder(out, inputs=folder)
+    job = start_job(f"round {kind}", folder, out)
     answer_frame = read_answers(answers) if answers is not None else None
     no_answer = load_config(folder).no_answer
-    started_at = datetime.now(timezone.utc)
     connection = store.connect(season, create=True)
     try:
         with store.transaction(connection):
@@ -143,7 +139,7 @@ def run_round(
                 recorded_lottery=None if own_seed else state.lottery,
             )
             run_id = store.next_run_id(connection)
-            record = run_record(r, f"round {kind}", started_at)
+            record = run_record(r, job.command, job.started_at)
             record["kind"] = kind
             record["base_run_id"] = state.base_run_id
             record["run_id"] = run_id
@@ -168,15 +164,10 @@ def run_round(
                     files=files,
                 )
 
-            if out is None:
-                with tempfile.TemporaryDirectory(prefix=".admissions-round-") as temporary:
-                    record = write_match_outputs(r, Path(temporary), f"round {kind}", started_at, record=record)
-                    save(Path(temporary))
-            else:
-                # OUT is complete and in place before the run is committed; a failure rolls both back.
-                with output_folder(out, inputs=folder) as staging:
-                    record = write_match_outputs(r, staging, f"round {kind}", started_at, record=record)
-                    save(staging)
+            # The files are recorded in the season whether or not OUT is given (without OUT they are
+            # written to a temporary folder); OUT is complete and in place before the run is
+            # committed, and a failure rolls both back.
+            job.write(record, lambda staging: write_match_files(r, staging, record), then=save)
         return r, record
     finally:
         connection.close()
@@ -321,7 +312,7 @@ def _placement_rows(r: RoundResult):
     """Rows for the placements table, built from the round's arrays."""
     enc = r.encoded
     column = r.placed_column
-    offer = r.assignment
+    offer = r.offer_assignment
     merit = r.selection.merit
     for student, o, c, m, lottery in zip(enc.student_ids, offer.tolist(), column.tolist(), merit.tolist(),
                                          r.lottery.tolist()):

@@ -148,7 +148,7 @@ def round_outcome(area: Area, r) -> Outcome:
     column = r.placed_column
     can = r.selection.eligible.any(axis=1)
     placed = column >= 0
-    return compare(area, r.assignment, np.nan_to_num(r.selection.merit), float((column == 0).mean()),
+    return compare(area, r.offer_assignment, np.nan_to_num(r.selection.merit), float((column == 0).mean()),
                    float((can & ~placed).sum() / max(int(can.sum()), 1)))
 
 

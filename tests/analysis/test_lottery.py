@@ -9,13 +9,19 @@ import pytest
 from admissions.analysis.lottery import (
     draw_places,
     draw_priority,
-    draw_seed,
     lottery_context,
     run_lottery,
     run_draws,
     run_lottery_draws,
 )
-from admissions.matching import TIE_BREAK, TIE_BREAK_KEYS, build_priority, draw_lottery
+from admissions.matching import (
+    TIE_BREAK,
+    TIE_BREAK_KEYS,
+    build_priority,
+    draw_numbers,
+    lottery_places,
+    lottery_words,
+)
 from admissions.round import prepare_round
 from admissions.reports.lottery import PROGRAMME_COLUMNS, STUDENT_COLUMNS, students_table
 
@@ -28,6 +34,23 @@ def read(path):
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+def draw_of(folder, seed, d):
+    """(n,) float64 draw d's lottery numbers of the students of ``folder`` (students.csv order)."""
+    ids = read(folder / "students.csv")["student_id"].tolist()
+    return draw_numbers(lottery_words(ids, seed), seed, d)
+
+
+def with_lottery_column(folder, numbers, target):
+    """A copy of the round ``folder`` whose students.csv gives ``numbers`` as its lottery column."""
+    import shutil
+
+    shutil.copytree(folder, target)
+    students = read(target / "students.csv")
+    students["lottery"] = [str(int(v)) for v in numbers]
+    students.to_csv(target / "students.csv", index=False)
+    return target
+
+
 @pytest.mark.parametrize("chain", [("lottery",), ("choice_rank", "lottery"), ("grade_value", "n_grades", "lottery"),
                                    ("lottery", "choice_rank")])
 def test_draw_priority_equals_build_priority(region, chain):
@@ -36,29 +59,25 @@ def test_draw_priority_equals_build_priority(region, chain):
     assert len(context.tied_at) > 0  # the region has ties for the lottery to decide
     m, sel = r.market, r.selection
     for d in range(3):
-        lottery = draw_lottery(r.encoded.student_ids, draw_seed(3, d))
+        lottery = lottery_places(draw_numbers(lottery_words(r.encoded.student_ids, 3), 3, d), r.encoded.student_ids)
         expected = build_priority(m.choices, m.tier, m.score, tie_break=chain, lottery=lottery,
                                   grade_value=np.nan_to_num(sel.merit, nan=0.0), n_grades=sel.n_grades,
                                   choice_rank=m.column)
         np.testing.assert_array_equal(draw_priority(context, lottery), expected)
 
 
-def test_draw_is_the_match_of_its_seed(region):
-    """Draw d is what `admissions match --seed <seed derived from (seed, d)>` places (no lottery column)."""
+def test_draw_is_the_match_of_its_numbers(region, tmp_path):
+    """Draw d is what `admissions match` places when students.csv gives draw d's numbers as its lottery."""
     r = prepare_round(region)
-    # The derived seed is the lottery number of the label "draw 1" under seed 2, recomputed here
-    # with the standard library as docs/season.md shows.
-    import hashlib, hmac
-    digest = hmac.new(b"2", b"draw 1", hashlib.sha256).digest()
-    assert draw_seed(2, 1) == int.from_bytes(digest[:8], "big") >> 11
     context = lottery_context(r, seed=2)
     part = run_draws(context, (1, 2))
-    matched = prepare_round(region, seed=draw_seed(2, 1))
+    matched = prepare_round(with_lottery_column(region, draw_of(region, 2, 1), tmp_path / "draw-1"))
+    assert matched.lottery_source == "input"
     column = matched.placed_column
     expected = np.where(column >= 0, column, r.encoded.choices.shape[1])
     assert part.counts.argmax(axis=1).tolist() == expected.tolist()
     assert (part.counts.sum(axis=1) == 1).all()
-    np.testing.assert_array_equal(part.admitted[0], matched.admitted)
+    np.testing.assert_array_equal(part.admitted[0], matched.offer_admitted)
 
 
 def test_the_table_of_tie_break_keys_is_the_one_vocabulary():
@@ -75,13 +94,15 @@ def draw_priority_of(context, d):
 
 
 @pytest.mark.parametrize("key", TIE_BREAK_KEYS)
-def test_every_tie_break_key_is_known_to_the_draws(region, key):
-    """With any key of the table before the lottery, each draw's priority is exactly match --seed's."""
+def test_every_tie_break_key_is_known_to_the_draws(region, key, tmp_path):
+    """With any key of the table before the lottery, each draw's priority is exactly match's with the
+    draw's numbers as the lottery column."""
     chain = (key,) if key == "lottery" else (key, "lottery")
     r = prepare_round(region, tie_break=chain)
     context = lottery_context(r, seed=5)
     for d in range(2):
-        matched = prepare_round(region, tie_break=chain, seed=draw_seed(5, d))
+        folder = with_lottery_column(region, draw_of(region, 5, d), tmp_path / f"draw-{d}")
+        matched = prepare_round(folder, tie_break=chain)
         np.testing.assert_array_equal(draw_priority_of(context, d), matched.priority)
 
 
@@ -104,7 +125,8 @@ def test_a_key_added_to_the_table_is_known_to_build_priority_and_to_the_draws(re
     context = lottery_context(r, seed=5)
     m = r.market
     for d in range(2):
-        sources = dataclasses.replace(context.sources, lottery=draw_lottery(r.encoded.student_ids, draw_seed(5, d)))
+        numbers = draw_numbers(lottery_words(r.encoded.student_ids, 5), 5, d)
+        sources = dataclasses.replace(context.sources, lottery=numbers)
         expected = build_priority(m.choices, m.tier, m.score, tie_break=chain, **tie_break_arrays(sources, chain))
         np.testing.assert_array_equal(draw_priority_of(context, d), expected)
         reversed_key = build_priority(m.choices, m.tier, m.score, tie_break=("n_grades", "lottery"),
@@ -112,23 +134,24 @@ def test_a_key_added_to_the_table_is_known_to_build_priority_and_to_the_draws(re
         assert (expected != reversed_key).any()  # the added key decides some ties its own way
 
 
-def test_every_draw_of_round_d_is_match_with_its_seed_and_both_students_win_some():
+def test_every_draw_of_round_d_is_match_with_its_numbers_and_both_students_win_some(tmp_path):
     """Round D of issue 12: grade_value then lottery, two applicants without merit value or grades.
 
     The grade value of both is 0 (as build_priority counts it), so every draw redraws the tie: each
-    draw's priority is what ``match --seed`` of its seed builds, and each student wins some draws.
+    draw's priority is what ``match`` builds with the draw's numbers as the lottery column, and
+    each student wins some draws.
     """
     r = prepare_round(ROUND_D)
     context = lottery_context(r, seed=0)
     assert len(context.tied_at) == 2
     winners = set()
     for d in range(12):
-        matched = prepare_round(ROUND_D, seed=draw_seed(0, d))
+        matched = prepare_round(with_lottery_column(ROUND_D, draw_of(ROUND_D, 0, d), tmp_path / f"draw-{d}"))
         priority = draw_priority_of(context, d)
         np.testing.assert_array_equal(priority, matched.priority)
         result = run_draws(context, (d, d + 1))
         np.testing.assert_array_equal(result.counts.argmax(axis=1), np.where(matched.placed_column >= 0, 0, 1))
-        winners.add(int(np.flatnonzero(matched.assignment >= 0)[0]))
+        winners.add(int(np.flatnonzero(matched.offer_assignment >= 0)[0]))
     assert winners == {0, 1}
 
 

@@ -63,4 +63,4 @@ def test_more_seats_leave_nobody_worse_off(context, changes):
         seats[at % len(seats)] += delta
     outcome = evaluate(ctx, seats)
     assert outcome.worse == 0
-    assert outcome.placed >= int((r.assignment >= 0).sum())
+    assert outcome.placed >= int((r.offer_assignment >= 0).sum())
