@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from admissions import __version__
-from admissions.io.output import RUN_RECORD, check_output_folder, output_folder, write_json
+from admissions.io.atomic import check_output_folder, output_folder
+from admissions.io.write import RUN_RECORD, write_json
 from admissions.round import Progress, RoundResult
 from admissions.rules.lottery import LOTTERY_SOURCES
 from admissions.rules.quota_game import quota_seats_to_ordinary
@@ -62,7 +63,7 @@ class Job:
         """Write OUT: ``files(staging)`` writes the command's files, then run.json; returns ``record``.
 
         OUT is replaced whole only when every file was written and ``then(staging)`` returned
-        (admissions.io.output.output_folder; a season round records the files there). When ``out``
+        (admissions.io.atomic.output_folder; a season round records the files there). When ``out``
         is None nothing is written, unless ``then`` needs the files: then they are written to a
         private temporary folder, removed afterwards.
         """
