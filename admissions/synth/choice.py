@@ -4,16 +4,22 @@ Student ``i`` (year-9 merit value ``m_i``, at a compulsory school) values offer 
 code ``c``, school unit ``s``, principal, position) at
 
     U_ij = appeal[c] + appeal_j
-           + (merit[c] + merit_j) * (m_i - merit_centre) / merit_scale
+           + (merit[c] + merit_j) * (m_i - merit_centre) / merit_scale * [v_i >= merit_indifferent_j]
            + distance_per_10km * d_ij / 10
            + independent * [principal_j is independent]
-           + ineligible * [i is not eligible for code c]
+           + ineligible * [c is a national programme and i does not meet its requirement]
            + introductory_for_eligible * [c is introductory and i is eligible for a vocational programme]
-           + introductory_for_ineligible * [c is introductory and i is not]
+           + introductory_for_ineligible * [c is introductory, i is not and meets its requirement]
+           + ineligible * [c is introductory, i is not eligible for a vocational programme nor for c]
+           + below_last_lowest * max(0, lowest_j - m_i) / merit_scale
            + e_ij,                      e_ij ~ Gumbel(0, 1) independent,
 
 where ``d_ij`` is the great-circle distance in km from the student's compulsory school to the
-upper-secondary school unit. ``appeal[c]`` and ``merit[c]`` (programme by merit) are per programme
+upper-secondary school unit and ``lowest_j`` the offer's lowest admitted merit value published for
+the last admission (students read last year's figures; 0 where none is published). ``v_i`` is
+uniform on 0-1 per student: a share ``merit_indifferent_j`` of the students choose the offer
+whatever their grades (the low merit values admitted to offers that draw high ones on average,
+such as ES and NA). ``appeal[c]`` and ``merit[c]`` (programme by merit) are per programme
 code; ``appeal_j`` and ``merit_j`` per offer are the school's attractiveness for that programme
 and how strongly it draws high merit values, fitted by ``python -m admissions.synth.calibrate`` to
 the published 2025 lowest and average admitted merit values (0 for offers without published
@@ -41,7 +47,9 @@ import pandas as pd
 
 MODEL_FILE = "choice_model.toml"
 OFFERS_FILE = "choice_offers.csv"
-OFFER_COLUMNS = ("school_unit_code", "programme_code", "appeal", "merit", "seat_factor")
+OFFER_COLUMNS = ("school_unit_code", "programme_code", "appeal", "merit", "seat_factor", "merit_indifferent")
+#: An offer's own terms where choice_offers.csv has none: appeal, merit, seat_factor, merit_indifferent.
+NO_OFFER_TERMS = (0.0, 0.0, 1.0, 0.0)
 #: Students per block when utilities are computed: bounds memory at (CHUNK, offers) floats.
 CHUNK = 512
 
@@ -57,27 +65,29 @@ class ChoiceModel:
     ineligible: float
     introductory_for_eligible: float
     introductory_for_ineligible: float
+    below_last_lowest: float
     seats_per_student: float
     n_choices_share: tuple[float, ...]
     programme_appeal: dict[str, float]
     programme_merit: dict[str, float]
-    #: (school_unit_code, programme_code) -> (appeal_j, merit_j, seat_factor_j)
-    offers: dict[tuple[str, str], tuple[float, float, float]] = field(default_factory=dict)
+    #: (school_unit_code, programme_code) -> (appeal_j, merit_j, seat_factor_j, merit_indifferent_j)
+    offers: dict[tuple[str, str], tuple[float, float, float, float]] = field(default_factory=dict)
     source: str = "admissions (shipped)"
 
     @property
     def max_choices(self) -> int:
         return len(self.n_choices_share)
 
-    def offer_terms(self, unit: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(p,) appeal, merit slope and seat factor of each offer: the code's terms plus the offer's own."""
-        own = np.array([self.offers.get((u, c), (0.0, 0.0, 1.0)) for u, c in zip(unit, code)],
-                       dtype=np.float64).reshape(-1, 3)
+    def offer_terms(self, unit: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(p,) appeal, merit slope, seat factor and merit-indifferent share of each offer: the
+        code's terms plus the offer's own."""
+        own = np.array([self.offers.get((u, c), NO_OFFER_TERMS) for u, c in zip(unit, code)],
+                       dtype=np.float64).reshape(-1, len(NO_OFFER_TERMS))
         appeal = np.array([self.programme_appeal.get(c, 0.0) for c in code]) + own[:, 0]
         merit = np.array([self.programme_merit.get(c, 0.0) for c in code]) + own[:, 1]
-        return appeal, merit, own[:, 2]
+        return appeal, merit, own[:, 2], own[:, 3]
 
-    def with_offers(self, offers: dict[tuple[str, str], tuple[float, float, float]]) -> ChoiceModel:
+    def with_offers(self, offers: dict[tuple[str, str], tuple[float, float, float, float]]) -> ChoiceModel:
         return replace(self, offers=dict(offers))
 
     def offers_frame(self) -> pd.DataFrame:
@@ -89,6 +99,7 @@ class ChoiceModel:
             "appeal": [round(self.offers[k][0], 3) for k in keys],
             "merit": [round(self.offers[k][1], 3) for k in keys],
             "seat_factor": [round(self.offers[k][2], 3) for k in keys],
+            "merit_indifferent": [round(self.offers[k][3], 3) for k in keys],
         })
 
 
@@ -108,12 +119,13 @@ def load_choice_model(folder: Path | None = None) -> ChoiceModel:
     table = tomllib.loads(text)
     rows = list(csv.DictReader(io.StringIO(offers_text)))
     offers = {
-        (r["school_unit_code"], r["programme_code"]): (float(r["appeal"]), float(r["merit"]), float(r["seat_factor"]))
+        (r["school_unit_code"], r["programme_code"]): (
+            float(r["appeal"]), float(r["merit"]), float(r["seat_factor"]), float(r.get("merit_indifferent") or 0.0))
         for r in rows
     }
     scalars = {k: float(table[k]) for k in (
         "merit_centre", "merit_scale", "distance_per_10km", "independent", "ineligible",
-        "introductory_for_eligible", "introductory_for_ineligible", "seats_per_student",
+        "introductory_for_eligible", "introductory_for_ineligible", "below_last_lowest", "seats_per_student",
     )}
     share = np.array(table["n_choices_share"], dtype=np.float64)
     return ChoiceModel(
@@ -130,12 +142,15 @@ def draw_choices(
     model: ChoiceModel,
     appeal: np.ndarray,
     merit_slope: np.ndarray,
+    merit_indifferent: np.ndarray,
     offer_fixed: np.ndarray,
     distance: np.ndarray,
     school: np.ndarray,
     merit: np.ndarray,
-    eligible_kind: np.ndarray,
-    offer_kind: np.ndarray,
+    last_lowest: np.ndarray,
+    meets_requirement: np.ndarray,
+    offer_requirement: np.ndarray,
+    vocational: np.ndarray,
     introductory: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
@@ -145,6 +160,8 @@ def draw_choices(
     ----------
     appeal, merit_slope : (p,) float
         The offers' appeal and merit slope (:meth:`ChoiceModel.offer_terms`).
+    merit_indifferent : (p,) float
+        Share of students, 0-1, for whom the offer's programme-by-merit term is 0.
     offer_fixed : (p,) float
         Terms that do not depend on the student (the principal).
     distance : (s, p) float
@@ -152,12 +169,16 @@ def draw_choices(
     school : (n,) int
         Each student's compulsory school (row of ``distance``).
     merit : (n,) float
-    eligible_kind : (n, q) bool
-        Whether the student meets requirement kind ``q``.
-    offer_kind : (p,) int
-        Each offer's requirement kind (column of ``eligible_kind``); introductory offers are
-        marked by ``introductory`` and their kind is ignored.
+    last_lowest : (p,) float
+        The offer's lowest admitted merit value published for the last admission (NaN where none).
+    meets_requirement : (n, r) bool
+        Whether the student meets eligibility requirement ``r`` (by the selection rules).
+    offer_requirement : (p,) int
+        Each offer's requirement (column of ``meets_requirement``).
+    vocational : (n,) bool
+        The student is eligible for a vocational programme.
     introductory : (p,) bool
+        The offer is an introductory programme.
     rng : numpy.random.Generator
         Draws the Gumbel noise: (n, p) values, row after row, in blocks of CHUNK students.
 
@@ -172,12 +193,15 @@ def draw_choices(
     n = len(school)
     k = min(model.max_choices, len(appeal))
     out = np.empty((n, k), dtype=np.int64)
-    terms = _UtilityTerms.build(model, appeal, merit_slope, offer_fixed, distance, eligible_kind, offer_kind,
-                                introductory)
+    terms = _UtilityTerms.build(model, appeal, merit_slope, merit_indifferent, offer_fixed, distance, last_lowest,
+                                meets_requirement, offer_requirement, vocational, introductory)
     z = (merit - model.merit_centre) / model.merit_scale
+    # One uniform draw per student: at offer j the students below merit_indifferent_j choose
+    # whatever their grades (the lower a student's draw, the more offers they are indifferent at).
+    indifference = rng.random(n)
     for start in range(0, n, CHUNK):
         rows = slice(start, min(n, start + CHUNK))
-        utility = terms.systematic(z[rows], school[rows], terms.pattern[rows])
+        utility = terms.systematic(z[rows], merit[rows], indifference[rows], school[rows], terms.pattern[rows])
         state = rng.bit_generator.state
         uniform = rng.random(utility.shape)
         if (uniform == 0.0).any():
@@ -202,38 +226,60 @@ _SCREEN_SLACK = 1e-6
 class _UtilityTerms:
     """The systematic utility of the module docstring, as the operations of the plain computation.
 
-    ``base`` (p,) appeal plus fixed terms, ``slope`` (p,) merit slope, ``near`` (s, p) the distance
-    term per compulsory school, ``extra`` (patterns, p) the eligibility or introductory term per
-    pattern of a student's eligibility, ``pattern`` (n,) each student's.
+    ``base`` (p,) appeal plus fixed terms, ``slope`` (p,) merit slope, ``indifferent`` (p,) the
+    share choosing the offer whatever their grades, ``near`` (s, p) the distance term per
+    compulsory school, ``last_lowest`` (p,) last year's lowest admitted merit value (NaN: none),
+    ``reach`` the utility per point short of it, ``extra`` (patterns, p) the eligibility or
+    introductory term per pattern of a student's eligibility (bit 0: a vocational programme, bit
+    1 + r: requirement r), ``pattern`` (n,) each student's.
     """
 
     base: np.ndarray
     slope: np.ndarray
+    indifferent: np.ndarray
     near: np.ndarray
+    last_lowest: np.ndarray
+    reach: float
     extra: np.ndarray
     pattern: np.ndarray
 
     @classmethod
-    def build(cls, model, appeal, merit_slope, offer_fixed, distance, eligible_kind, offer_kind, introductory):
-        q = eligible_kind.shape[1]
-        pattern = eligible_kind.astype(np.int64) @ (1 << np.arange(q))
-        extra = np.empty((1 << q, len(appeal)))
-        for p in range(1 << q):
-            meets = (p >> np.arange(q)) & 1 == 1
-            im = model.introductory_for_eligible if meets[0] else model.introductory_for_ineligible
-            extra[p] = np.where(introductory, im, np.where(meets[offer_kind], 0.0, model.ineligible))
+    def build(cls, model, appeal, merit_slope, merit_indifferent, offer_fixed, distance, last_lowest,
+              meets_requirement, offer_requirement, vocational, introductory):
+        flags = np.column_stack([vocational, meets_requirement])
+        q = flags.shape[1]
+        pattern = flags.astype(np.int64) @ (1 << np.arange(q))
+        used = np.unique(pattern)
+        extra = np.zeros((int(used.max()) + 1, len(appeal)))
+        for p in used:
+            bits = (p >> np.arange(q)) & 1 == 1
+            ok = bits[1:][offer_requirement]
+            # A student not eligible for a vocational programme ranks the introductory offers whose
+            # requirement they meet first; one who is eligible rarely lists any.
+            im = np.where(bits[0], model.introductory_for_eligible,
+                          np.where(ok, model.introductory_for_ineligible, model.ineligible))
+            extra[p] = np.where(introductory, im, np.where(ok, 0.0, model.ineligible))
         return cls(
             base=appeal + offer_fixed,
             slope=merit_slope,
+            indifferent=merit_indifferent,
             near=(model.distance_per_10km / 10.0) * distance,
+            last_lowest=last_lowest,
+            reach=model.below_last_lowest / model.merit_scale,
             extra=extra,
             pattern=pattern,
         )
 
-    def systematic(self, z: np.ndarray, school: np.ndarray, pattern: np.ndarray) -> np.ndarray:
-        """(rows, p) utility without the noise, summed in the plain order (terms that are 0 skipped)."""
-        utility = self.base[None, :] + z[:, None] * self.slope[None, :]
+    def systematic(self, z: np.ndarray, merit: np.ndarray, indifference: np.ndarray, school: np.ndarray,
+                   pattern: np.ndarray) -> np.ndarray:
+        """(rows, p) utility without the noise."""
+        by_merit = np.where(indifference[:, None] < self.indifferent[None, :], 0.0, z[:, None])
+        utility = self.base[None, :] + by_merit * self.slope[None, :]
         utility += self.near[school]
+        # Students read last year's lowest admitted merit values: an offer beyond reach is less likely.
+        if self.reach != 0.0:
+            short = np.nan_to_num(self.last_lowest[None, :] - merit[:, None], nan=0.0)
+            utility += self.reach * np.maximum(short, 0.0)
         utility += self.extra[pattern]
         return utility
 

@@ -13,12 +13,16 @@ students and seed give the same bytes:
    merit value from the grades.
 3. Choices: 1-8 per student from the calibrated random-utility model
    (:mod:`admissions.synth.choice`): distance, programme by merit, the offer's attractiveness,
-   principal, eligibility. Students not eligible for a vocational programme apply to the
-   introductory programmes (IMV, IMY) first.
+   principal, eligibility, last year's published lowest admitted merit value. Eligibility is
+   judged by the selection rules themselves (:mod:`admissions.rules.eligibility` with the
+   programme-type table), so the generator's and a round's agree on every application. Students
+   not eligible for a vocational programme rank the introductory offers they meet the
+   requirement of first (IMV, IMY).
 4. Seats: one year's intake of the register's students times the offer's fitted seat factor (see
    :mod:`admissions.synth.choice`), times the number of students over the area's cohort (a round
-   of 2,000 students is a tenth of the default area, with a tenth of its seats, at least one); an introductory offer takes every student who ranks it first
-   (municipalities must offer a place), so its seats are at least its first-choice demand.
+   of 2,000 students is a tenth of the default area, with a tenth of its seats, at least one); an
+   introductory offer has a seat for every eligible student who lists it (the home municipality
+   must offer one).
 """
 
 from __future__ import annotations
@@ -33,14 +37,21 @@ from admissions.errors import InvalidArgument, OutputError
 from admissions.io.contract import APPLICATIONS, GRADES, MUNICIPALITIES, PROGRAMMES, STUDENTS
 from admissions.io.csv_format import write_frame_csv
 from admissions.io.programme_types import load_programme_types
+from admissions.rules.eligibility import meets, programme_requirements
 from admissions.synth.area import DEFAULT_AREA, Area, distance_km, load_area, offer_seats
 from admissions.synth.choice import ChoiceModel, draw_choices, load_choice_model
-from admissions.synth.grades import draw_grades, eligibility, grades_frame, merit_of, school_ability
+from admissions.synth.grades import (
+    draw_grades,
+    grades_frame,
+    merit_of,
+    passes_of,
+    school_ability,
+    vocational_eligible,
+)
 
 DEFAULT_SEED = 0
-INTRODUCTORY = ("IMV", "IMY")
-#: Requirement kinds, in the column order of the eligibility matrix.
-KINDS = ("vocational", "social", "science", "aesthetic")
+#: Kinds of the programme-type table that make a programme introductory (IMV, IMY, IMA, IMS).
+INTRODUCTORY_KINDS = ("imv", "not_vocational", "open")
 
 
 def generate_region(
@@ -105,54 +116,52 @@ def generate_market(area: Area, model: ChoiceModel, n_students: int | None, seed
     ability = mean[school] + spread[school] * grades_rng.standard_normal(n)
     grade, sva, language, language_grade = draw_grades(ability, grades_rng)
     merit = merit_of(grade, language, language_grade)
-    meets = eligibility(grade)
-    eligible_kind = np.column_stack([meets[kind] for kind in KINDS])
-
+    # Eligibility by the selection rules themselves (admissions.rules.eligibility), per distinct
+    # requirement of the programme-type table: what the generator assumes is what a round computes.
+    passes = passes_of(grade, sva, language_grade)
     code = offers["programme_code"].to_numpy(dtype=object)
-    offer_kind = offer_requirement_kinds(code)
-    introductory = np.isin(code, INTRODUCTORY)
-    appeal, merit_slope, seat_factor = model.offer_terms(offers["school_unit_code"].to_numpy(dtype=object), code)
+    types = load_programme_types()
+    requirements, offer_requirement = programme_requirements(types, code)
+    meets_requirement = np.column_stack([meets(passes, r)[0] for r in requirements])
+    vocational = vocational_eligible(passes)
+
+    introductory = introductory_offers(code)
+    appeal, merit_slope, seat_factor, merit_indifferent = model.offer_terms(offers["school_unit_code"].to_numpy(dtype=object), code)
     fixed = model.independent * (offers["principal"].to_numpy(dtype=object) == "independent")
     distance = distance_km(
         schools["latitude"].to_numpy(), schools["longitude"].to_numpy(),
         offers["latitude"].to_numpy(), offers["longitude"].to_numpy(),
     )
     choices = draw_choices(
-        model, appeal, merit_slope, fixed, distance, school, merit, eligible_kind, offer_kind, introductory,
-        choices_rng,
+        model, appeal, merit_slope, merit_indifferent, fixed, distance, school, merit,
+        offers["admission_points_min"].to_numpy(dtype=np.float64), meets_requirement, offer_requirement,
+        vocational, introductory, choices_rng,
     )
     k = choices.shape[1]
     share = np.asarray(model.n_choices_share[:k])
     n_choices = choices_rng.choice(np.arange(1, k + 1), size=n, p=share / share.sum())
-    eligible = np.where(introductory[choices], ~eligible_kind[:, :1], np.take_along_axis(
-        eligible_kind, offer_kind[choices], axis=1))
+    eligible = np.take_along_axis(meets_requirement, offer_requirement[choices], axis=1)
     # A round of another size than the cohort is a scaled copy of the area: seats scale with it.
     seats = offer_seats(offers["students"].to_numpy(dtype=np.float64), model.seats_per_student * seat_factor,
                         scale=n / area.cohort)
-    first = np.bincount(choices[:, 0], minlength=len(offers))
-    seats[introductory] = np.maximum(seats[introductory], first[introductory])
+    # The home municipality must offer a place on an introductory programme to every student
+    # eligible for it (skollagen 17 ch.): an introductory offer has a seat for every eligible
+    # student who lists it.
+    listed = np.arange(k)[None, :] < n_choices[:, None]
+    wanting = np.bincount(choices[listed & eligible], minlength=len(offers))
+    seats[introductory] = np.maximum(seats[introductory], wanting[introductory])
     return {
         "school": school, "merit": merit, "grade": grade, "sva": sva, "language": language,
-        "language_grade": language_grade, "vocational": eligible_kind[:, 0], "choices": choices,
+        "language_grade": language_grade, "vocational": vocational, "choices": choices,
         "n_choices": n_choices, "eligible": eligible, "seats": seats,
     }
 
 
-def offer_requirement_kinds(code: np.ndarray) -> np.ndarray:
-    """(p,) index into KINDS of each offer's requirement, from the programme-type table."""
+def introductory_offers(code: np.ndarray) -> np.ndarray:
+    """(p,) bool: the offer's programme is introductory (its kind in INTRODUCTORY_KINDS), by the
+    programme-type table."""
     types = load_programme_types().types
-    kinds = []
-    for c in code:
-        t = types.get(c)
-        if t is None or t.kind != "preparatory":
-            kinds.append(0)
-        elif "BI" in t.required:
-            kinds.append(2)
-        elif "GE" in t.required:
-            kinds.append(1)
-        else:
-            kinds.append(3)
-    return np.array(kinds, dtype=np.int64)
+    return np.array([types[c].kind in INTRODUCTORY_KINDS for c in code], dtype=bool)
 
 
 def market_frames(area: Area, market: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from admissions.io.contract import GRADE_POINTS
+from admissions.rules.eligibility import KEY_SUBJECTS, Passes, Requirement, meets
 
 SUBJECTS = ("SV", "EN", "MA", "BI", "FY", "KE", "TK", "GE", "HI", "RE", "SH", "BL", "HKK", "IDH", "MU", "SL")
 #: Mean shift of each subject's latent grade: practical subjects are graded higher, sciences lower.
@@ -43,9 +44,9 @@ MISSING_SHARE = 0.08
 MISSING_SUBJECTS = (2, 8)
 NO_GRADE = -1
 
-#: Subjects (indices into SUBJECTS) a preparatory programme requires besides SV/SVA, EN, MA.
-SOCIAL_SUBJECTS = (7, 8, 9, 10)  # GE, HI, RE, SH: EK, HU, SA
-SCIENCE_SUBJECTS = (3, 4, 5)  # BI, FY, KE: NA, TE
+#: The vocational requirement (8 passes with SV/SVA, EN, MA), against which the ability fit
+#: matches each school's published share eligible.
+VOCATIONAL = Requirement("vocational", others=5)
 
 #: Grid of the ability distribution searched per school: mean and standard deviation.
 _MEANS = np.arange(-3.5, 2.5001, 0.02)
@@ -98,22 +99,30 @@ def merit_of(grade: np.ndarray, language: np.ndarray, language_grade: np.ndarray
     return points + np.where(language >= 0, GRADE_VALUES[np.maximum(language_grade, 0)], 0.0)
 
 
-def eligibility(grade: np.ndarray) -> dict[str, np.ndarray]:
-    """(n,) bool per requirement kind: ``vocational``, ``social`` (EK, HU, SA), ``science`` (NA, TE), ``aesthetic`` (ES).
+def passes_of(grade: np.ndarray, sva: np.ndarray, language_grade: np.ndarray) -> Passes:
+    """The pass matrix of generated students, as :func:`admissions.rules.eligibility.grade_passes`
+    builds it from grades.csv, so the generator and the selection rules judge eligibility alike.
 
-    Vocational: SV/SVA, EN, MA + 5 other passes; preparatory: the same three + 9 others among
-    them the kind's required subjects (the rules of the programme-type table).
+    Parameters
+    ----------
+    grade : (n, 16) int64, indices into F..A in SUBJECTS order, NO_GRADE where none.
+    sva : (n,) bool, Swedish as a second language instead of SV.
+    language_grade : (n,) int64, the språkval language's grade, -1 without one.
     """
-    passes = grade > 0
-    core = passes[:, :3].all(axis=1)
-    others = passes[:, 3:].sum(axis=1)
-    preparatory = core & (others >= 9)
-    return {
-        "vocational": core & (others >= 5),
-        "social": preparatory & passes[:, list(SOCIAL_SUBJECTS)].all(axis=1),
-        "science": preparatory & passes[:, list(SCIENCE_SUBJECTS)].all(axis=1),
-        "aesthetic": preparatory,
-    }
+    passed = grade > 0
+    key = np.zeros((len(grade), len(KEY_SUBJECTS)), dtype=bool)
+    for s, code in enumerate(SUBJECTS):
+        if code in KEY_SUBJECTS:
+            key[:, KEY_SUBJECTS.index(code)] = passed[:, s]
+    key[:, KEY_SUBJECTS.index("SVA")] = passed[:, 0] & sva
+    key[:, KEY_SUBJECTS.index("SV")] &= ~sva
+    n_passed = passed.sum(axis=1).astype(np.int64) + (language_grade > 0)
+    return Passes(key=key, n_passed=n_passed, has_grades=(grade >= 0).any(axis=1))
+
+
+def vocational_eligible(passes: Passes) -> np.ndarray:
+    """(n,) bool: eligible for a vocational programme (the rule IMY and IMA are defined against)."""
+    return meets(passes, VOCATIONAL)[0]
 
 
 @cache
@@ -122,9 +131,9 @@ def _per_ability() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(20250701)
     draws = 1500
     ability = np.repeat(_ABILITY, draws)
-    grade, _, language, language_grade = draw_grades(ability, rng)
+    grade, sva, language, language_grade = draw_grades(ability, rng)
     merit = merit_of(grade, language, language_grade).reshape(len(_ABILITY), draws).mean(axis=1)
-    eligible = eligibility(grade)["vocational"].reshape(len(_ABILITY), draws).mean(axis=1)
+    eligible = vocational_eligible(passes_of(grade, sva, language_grade)).reshape(len(_ABILITY), draws).mean(axis=1)
     return merit, eligible
 
 

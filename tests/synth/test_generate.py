@@ -12,6 +12,7 @@ from admissions.cli import app
 from admissions.errors import InvalidArgument
 from admissions.io.contract import APPLICATIONS, GRADE_POINTS, GRADES, MUNICIPALITIES, PROGRAMMES, STUDENTS
 from admissions.io.register import load_register
+from admissions.round import prepare_round
 from admissions.synth import generate_region, load_area, write_region
 from admissions.synth.choice import load_choice_model
 from admissions.synth.generate import generate_market
@@ -187,11 +188,34 @@ def test_each_schools_merit_and_share_eligible_match_its_published_figures(area,
 
 
 def test_students_not_eligible_apply_to_introductory_programmes(area, cohort):
+    """A student not eligible for a vocational programme lists an introductory offer they are
+    eligible for first; one who is eligible lists none first."""
     code = area.offers["programme_code"].to_numpy()
     first = code[cohort["choices"][:, 0]]
     introductory = np.isin(first, ["IMV", "IMY"])
-    assert introductory[~cohort["vocational"]].mean() > 0.88
-    assert introductory[cohort["vocational"]].mean() < 0.01
+    assert introductory[~cohort["vocational"]].all()
+    assert cohort["eligible"][~cohort["vocational"], 0].all()
+    assert introductory[cohort["vocational"]].mean() < 0.001
+
+
+def test_introductory_offers_seat_every_eligible_student_who_lists_them(area, cohort):
+    code = area.offers["programme_code"].to_numpy()
+    listed = np.arange(cohort["choices"].shape[1])[None, :] < cohort["n_choices"][:, None]
+    wanting = np.bincount(cohort["choices"][listed & cohort["eligible"]], minlength=len(code))
+    introductory = np.isin(code, ["IMV", "IMY"])
+    assert (cohort["seats"][introductory] >= wanting[introductory]).all()
+
+
+def test_the_generator_judges_eligibility_as_the_selection_rules_do(region, area):
+    """Every application's eligibility as the generator drew the choices is what a round computes
+    from grades.csv (IMV's own requirement, IMY for those not eligible for a vocational programme,
+    the språkval language as a pass)."""
+    market = generate_market(area, load_choice_model(), 2000, 1)
+    selection = prepare_round(region, seed=1).selection
+    listed = np.arange(market["choices"].shape[1])[None, :] < market["n_choices"][:, None]
+    k = selection.eligible.shape[1]
+    np.testing.assert_array_equal(selection.eligible, (market["eligible"] & listed)[:, :k])
+    assert not market["eligible"][listed].all()
 
 
 def test_strong_students_choose_preparatory_programmes(area, cohort):
