@@ -8,37 +8,47 @@ import pytest
 from admissions.synth.choice import _gumbel, _sorted_top, _top_choices, draw_choices, load_choice_model
 
 
-def plain_draw(model, appeal, slope, fixed, distance, school, merit, eligible_kind, offer_kind, introductory, rng):
+def plain_draw(model, appeal, slope, indifferent, fixed, distance, school, merit, last_lowest, meets_requirement,
+               offer_requirement, vocational, introductory, rng):
     """The utility of the module docstring computed in full, one Gumbel draw per (student, offer)."""
     k = min(model.max_choices, len(appeal))
     z = (merit - model.merit_centre) / model.merit_scale
-    utility = (appeal + fixed)[None, :] + z[:, None] * slope[None, :]
+    indifference = rng.random(len(merit))
+    by_merit = np.where(indifference[:, None] < indifferent[None, :], 0.0, z[:, None])
+    utility = (appeal + fixed)[None, :] + by_merit * slope[None, :]
     utility += (model.distance_per_10km / 10.0) * distance[school]
-    national_ok = eligible_kind[:, offer_kind]
-    utility += np.where(introductory[None, :], 0.0, model.ineligible * ~national_ok)
-    im = np.where(eligible_kind[:, 0], model.introductory_for_eligible, model.introductory_for_ineligible)
-    utility += im[:, None] * introductory[None, :]
+    short = np.nan_to_num(last_lowest[None, :] - merit[:, None], nan=0.0)
+    utility += (model.below_last_lowest / model.merit_scale) * np.maximum(short, 0.0)
+    ok = meets_requirement[:, offer_requirement]
+    im = np.where(vocational[:, None], model.introductory_for_eligible,
+                  np.where(ok, model.introductory_for_ineligible, model.ineligible))
+    utility += np.where(introductory[None, :], im, np.where(ok, 0.0, model.ineligible))
     utility += rng.gumbel(size=utility.shape)
     return _sorted_top(utility, k)
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_draw_equals_plain_draw(seed):
-    """Students spread over 600 km, offers with strong and weak appeal, some ineligible: same choices, same stream."""
+    """Students spread over 600 km, offers with strong and weak appeal, some ineligible, some out of
+    reach by last year's lowest merit, some chosen whatever the grades: same choices, same stream."""
     model = load_choice_model()
     rng = np.random.default_rng(seed)
     n, p, s = 300, 150 + 40 * seed, 30
     appeal = rng.normal(0, 2, p)
     slope = rng.normal(0, 3, p)
+    indifferent = np.where(rng.random(p) < 0.3, rng.uniform(0, 0.8, p), 0.0)
     fixed = np.where(rng.random(p) < 0.2, 0.5, 0.0)
     distance = rng.uniform(0, 600, (s, p))
     distance[:, : p // 10] = rng.uniform(0, 15, (s, p // 10))  # a cluster of near offers
     school = rng.integers(0, s, n)
     merit = rng.uniform(0, 340, n)
-    eligible_kind = rng.random((n, 4)) < 0.85
-    offer_kind = rng.integers(0, 4, p)
+    last_lowest = np.where(rng.random(p) < 0.8, rng.uniform(80, 320, p), np.nan)
+    meets_requirement = rng.random((n, 5)) < 0.85
+    offer_requirement = rng.integers(0, 5, p)
+    vocational = rng.random(n) < 0.85
     introductory = rng.random(p) < 0.05
-    args = (model, appeal, slope, fixed, distance, school, merit, eligible_kind, offer_kind, introductory)
+    args = (model, appeal, slope, indifferent, fixed, distance, school, merit, last_lowest, meets_requirement,
+            offer_requirement, vocational, introductory)
     screened_rng, plain_rng = np.random.default_rng(seed + 100), np.random.default_rng(seed + 100)
     np.testing.assert_array_equal(draw_choices(*args, screened_rng), plain_draw(*args, plain_rng))
     assert screened_rng.random() == plain_rng.random()  # the stream goes on from the same point
