@@ -82,15 +82,16 @@ def option_names(command: Callable) -> dict[str, str]:
     return names
 
 
-def with_option_names(message: str, command: Callable) -> str:
+def with_option_names(message: str, command: Callable, given: dict | None = None) -> str:
     """``message`` with the parameter it starts with named as ``command``'s option.
 
     The library names parameters (``class_size == 0, must be a whole number >= 1``); a command
-    names its options (``--class-size == 0, ...``). Only a parameter of the command is renamed,
-    so a message about another name is left as it is.
+    names its options (``--class-size == 0, ...``). Only a parameter of the command whose value
+    in ``given`` (the call's arguments; None: every option) is not None is renamed: a setting
+    left out on the command line came from admissions.toml, and the message keeps its name.
     """
     match = _PARAMETER.match(message)
-    if match is None:
+    if match is None or (given is not None and given.get(match.group(1)) is None):
         return message
     option = option_names(command).get(match.group(1))
     return message if option is None else option + message[match.end(1):]
@@ -154,7 +155,7 @@ def one_line_errors(command: Callable) -> Callable:
             print_problems(exc.problems, folder)
             raise typer.Exit(1) from None
         except InvalidArgument as exc:
-            fail(with_option_names(str(exc), command))
+            fail(with_option_names(str(exc), command, kwargs))
         except AdmissionsError as exc:
             fail(str(exc))
         except OSError as exc:

@@ -36,3 +36,6 @@ def test_only_the_commands_own_parameters_are_renamed():
         "--programme == 'Z', must be a programme_id of programmes.csv"
     assert with_option_names("student_id == 'Z', must be a student", sweep) == "student_id == 'Z', must be a student"
     assert with_option_names("the seats of programme_id == 'Z'", sweep) == "the seats of programme_id == 'Z'"
+    # A setting not given on the command line came from admissions.toml: its name stays.
+    assert with_option_names("programme_id == 'Z', must be", sweep, {"programme_id": None}) == "programme_id == 'Z', must be"
+    assert with_option_names("programme_id == 'Z', must be", sweep, {"programme_id": "Z"}) == "--programme == 'Z', must be"
