@@ -41,15 +41,27 @@ def invoke(args, env=None):
     return runner.invoke(app, [str(a) for a in args], env=env)
 
 
-@pytest.fixture()
-def work(tmp_path):
-    """A copy of the small round, a scenarios file and an earlier season with two runs."""
-    folder = tmp_path / "input"
+@pytest.fixture(scope="module")
+def work_made(tmp_path_factory) -> Path:
+    """The small round, a scenarios file and an earlier season with two runs, made once per module."""
+    made = tmp_path_factory.mktemp("work")
+    folder = made / "input"
     shutil.copytree(SMALL, folder)
-    (tmp_path / "scenarios.csv").write_text(SCENARIOS)
-    season = tmp_path / "season"
+    (made / "scenarios.csv").write_text(SCENARIOS)
+    season = made / "season"
     assert invoke(["round", "final", folder, "--season", season, "--quiet", "--seed", 1]).exit_code == 0
     assert invoke(["round", "simulation", folder, "--season", season, "--quiet", "--seed", 2]).exit_code == 0
+    return made
+
+
+@pytest.fixture()
+def work(work_made, tmp_path):
+    """A private copy of ``work_made`` (modes kept): each test may change its input and season."""
+    for entry in work_made.iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, tmp_path / entry.name)
+        else:
+            shutil.copy2(entry, tmp_path / entry.name)
     return tmp_path
 
 
