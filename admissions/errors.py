@@ -31,7 +31,10 @@ class InvalidArgument(AdmissionsError):
     :func:`admissions.io.encode.ids_in_errors`), so that a user reads ids, never indices.
     """
 
-    def __init__(self, message: str, *, students: Sequence[int] = (), programmes: Sequence[int] = ()):
+    def __init__(self, message: str, *, students: Sequence[int] = (), programmes: Sequence[int] = (),
+                 parameter: str | None = None):
+        #: The parameter the message starts with ("draws == 0, ..."), when it is about one.
+        self.parameter = parameter
         self.template = message
         self.students = tuple(int(s) for s in students)
         self.programmes = tuple(int(p) for p in programmes)

@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from admissions.arguments import check_seed, check_share
 from admissions.analysis import choice_model as cm
 from admissions.errors import InvalidInput
 from admissions.io.write import write_csv, write_json
@@ -476,12 +477,8 @@ def _holdout_fit(r: RoundResult, test: cm.ChoiceData, coef: cm.Coefficients, bas
 def run_demand(folder: Path, out: Path, *, holdout: float = DEFAULT_HOLDOUT, seed: int = 0,
                progress: Progress | None = None) -> DemandResult:
     """Estimate the demand model of the round in ``folder`` and write MODEL_DIR ``out`` (see the module docstring)."""
-    from admissions.errors import InvalidArgument
-
-    if not 0.0 <= holdout <= 0.9:
-        raise InvalidArgument(f"holdout == {holdout!r}, must be between 0 and 0.9")
-    if seed < 0:
-        raise InvalidArgument(f"seed == {seed!r}, must be >= 0")
+    holdout = check_share("holdout", holdout, high=0.9)
+    seed = check_seed(seed)
     job = start_job("demand", folder, out)
     r = prepare_round(folder, progress=progress)
     result = estimate(r, holdout=holdout, seed=seed, progress=progress)

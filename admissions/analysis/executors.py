@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
+from admissions.arguments import check_count
 from admissions.errors import ConfigError
 
 T = TypeVar("T")
@@ -85,8 +86,10 @@ def run_all(
 
     Raises
     ------
+    InvalidArgument
+        ``workers`` < 1.
     ConfigError
-        ``workers`` < 1, or ``scheduler`` given without dask.distributed installed or unreachable.
+        ``scheduler`` given without dask.distributed installed or unreachable.
     """
     tasks = list(tasks)
     total = len(tasks)
@@ -109,9 +112,7 @@ def check_workers(workers: int | None) -> int:
     """The number of local workers to use: ``workers``, or :func:`default_workers` when None."""
     if workers is None:
         return default_workers()
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers == {workers!r}, must be a whole number >= 1")
-    return workers
+    return check_count("workers", workers)
 
 
 def _init_worker(shared: Any) -> None:

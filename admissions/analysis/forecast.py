@@ -36,12 +36,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from admissions.arguments import check_count, check_scalar
 from admissions.analysis import choice_model as cm
 from admissions.analysis.demand import DemandModel, load_model, municipality_centres
 from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
 from admissions.analysis.market import cutoff_lookup, offer_cutoffs, placed_columns
 from admissions.analysis.scenarios import BASELINE, Scenario, load_scenarios
-from admissions.errors import InvalidArgument, InvalidInput
+from admissions.errors import InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
 from admissions.io.encode import EncodedRound, ids_in_errors
 from admissions.io.write import write_csv
@@ -579,8 +580,7 @@ def forecast(r: RoundResult, model: DemandModel, scenarios: list[Scenario], *, d
              scenarios_file: str = "scenarios.csv", workers: int | None = None, scheduler: str | None = None,
              progress: Progress | None = None, task_progress: TaskProgress | None = None) -> Forecast:
     """Run ``draws`` draws of every scenario with the model (see the module docstring)."""
-    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
-        raise InvalidArgument(f"draws == {draws!r}, must be a whole number from 1 to {MAX_DRAWS:,}")
+    draws = check_count("draws", draws, high=MAX_DRAWS)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     if progress is not None:
@@ -610,8 +610,8 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
 
     job = start_job("whatif", folder, out)
     check_workers(workers)
-    if growth is not None and not growth > 0:
-        raise InvalidArgument(f"growth == {growth!r}, must be > 0 (1.05: 5 % more students)")
+    if growth is not None:
+        growth = check_scalar("growth", growth, low=0, low_open=True, note=" (1.05: 5 % more students)")
     r = prepare_round(folder, seed=seed, progress=progress)
     model = load_model(model_dir, r.encoded.programme_ids)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)

@@ -36,9 +36,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from admissions.arguments import check_count, check_seed
 from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
-from admissions.errors import InvalidArgument
 from admissions.io.write import write_csv
 from admissions.matching import (
     TIE_BREAK,
@@ -294,10 +294,8 @@ def run_lottery_draws(
     task_progress: TaskProgress | None = None,
 ) -> LotteryResult:
     """Match the prepared round under ``draws`` lotteries drawn from ``seed``."""
-    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
-        raise InvalidArgument(f"draws == {draws!r}, must be a whole number from 1 to {MAX_DRAWS:,}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidArgument(f"seed == {seed!r}, must be a whole number >= 0")
+    draws = check_count("draws", draws, high=MAX_DRAWS)
+    seed = check_seed(seed)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     if progress is not None:

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse
 
-from admissions.errors import InvalidArgument, InvalidInput
+from admissions.arguments import check_count, check_scalar
+from admissions.errors import InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
 from admissions.io.write import write_csv
 from admissions.io.problems import Problem
@@ -333,10 +334,8 @@ def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, ma
     from admissions.reports.analysis_pages import plan_html
     from admissions.analysis.whatif import _meta
 
-    if not budget >= 0:
-        raise InvalidArgument(f"budget == {budget!r}, must be >= 0 (SEK per year)")
-    if isinstance(class_size, bool) or not isinstance(class_size, int) or class_size < 1:
-        raise InvalidArgument(f"class_size == {class_size!r}, must be a whole number >= 1")
+    budget = check_scalar("budget", budget, low=0, note=" (SEK per year)")
+    class_size = check_count("class_size", class_size)
     job = start_job("plan", folder, out)
     r = prepare_round(folder, seed=seed, progress=progress)
     limits = load_max_seats(max_seats, r)

@@ -4,6 +4,15 @@ This module is the single source of truth for file names, column names, types an
 validator, the generator and the documentation all read it. Extra columns in an input file are kept
 and ignored.
 
+Besides each cell's kind and bounds (:class:`ColumnSpec`), a file declares the rules over more than
+one cell (:class:`FileSpec.checks`): references to other files, rules across columns and across
+rows. Each has a stable id, ``file.column.what`` (``applications.student_id.ref``), which every
+problem it finds carries (:attr:`admissions.io.problems.Problem.check`);
+:mod:`admissions.io.validate` runs the declarations, one vectorised executor per kind of check.
+The ids end in ``.ref`` (the value is in another file), ``.referenced`` (another file uses the
+value), ``.unique``, ``.consecutive``, ``.sum``, ``.requires``, ``.pattern``, ``.together``,
+``.known`` (in a vocabulary table) and ``.key`` (the file's unique key, :attr:`FileSpec.key`).
+
 A file may be given as ``NAME.csv``, ``NAME.xlsx`` or ``NAME.parquet``; exactly one of them.
 """
 
@@ -12,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-#: Seeds are 0 <= seed < SEED_LIMIT everywhere: command-line options, admissions.toml and the
-#: season database's INTEGER column (SQLite integers are signed 64-bit).
-SEED_LIMIT = 2**63
+Severity = Literal["error", "warning"]
+
+from admissions.arguments import SEED_LIMIT  # noqa: F401  (the CLI and admissions.toml read it here)
 
 ColumnKind = Literal["text", "int", "number", "bool", "choice", "grade"]
 
@@ -43,15 +52,131 @@ class ColumnSpec:
     description: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """A rule over more than one cell, declared on the file whose cells break it.
+
+    ``id`` is stable (problems, the problem table and the docs name it); ``column`` is the column a
+    problem is reported in; ``rule`` is the rule in words, as the problem states it (``{target}``
+    and similar fields are filled in by the validator with the file names as they are in the folder).
+    """
+
+    id: str
+    column: str
+    rule: str
+    severity: Severity = "error"
+    #: The rule in the line counting the problems past the cap, when ``rule`` differs per row.
+    summary: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reference(Check):
+    """Every value of ``key`` (default ``column``) is a ``target_column`` of file ``target``.
+
+    ``where``: only rows where this column is filled in; ``target_where``: only target rows where
+    this bool column is true (values that are not in the target at all are another check's).
+    """
+
+    target: str
+    target_column: str
+    key: str | None = None
+    where: str | None = None
+    target_where: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Referenced(Check):
+    """Every value of ``column`` is used by ``by_column`` of file ``by`` (a student with applications)."""
+
+    by: str
+    by_column: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unique(Check):
+    """No two rows with a value in ``column`` hold the same value (within the same ``group`` when given).
+
+    ``where``: only rows where this bool column is true. ``rule`` may use ``{first_row}``, ``{owner}``
+    (the group's value), ``{value}`` and ``{first[c]}`` / ``{at[c]}`` (cell c of the first row and of
+    this row, spaces trimmed).
+    """
+
+    group: str | None = None
+    where: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Consecutive(Check):
+    """The numbers in ``column`` run 1, 2, 3, ... within each ``group`` (a repeated number is a key problem)."""
+
+    group: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SumAtMost(Check):
+    """``parts`` summed (an empty cell counts 0) are at most ``column``."""
+
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requires(Check):
+    """A value of ``column`` above 0 needs bool column ``flag`` true on the same row."""
+
+    flag: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pattern(Check):
+    """Every non-empty value of ``column`` matches the regular expression ``pattern`` in full (spaces trimmed)."""
+
+    pattern: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Together(Check):
+    """``columns`` are all filled in on a row or all empty (``column`` is the first of them)."""
+
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Known(Check):
+    """Every value of ``column`` is in the vocabulary table ``vocabulary`` (the validator knows each table)."""
+
+    vocabulary: Literal["subjects", "programme_types"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NeededUnless(Check):
+    """An empty ``column`` needs a row of ``file`` for the same ``key`` (or ``unless`` filled in)."""
+
+    file: str
+    key: str
+    unless: str | None = None
+    #: The rule when there is no such file at all.
+    absent_rule: str = ""
+
+
 @dataclass(frozen=True)
 class FileSpec:
-    """One input file: its name without suffix, whether it must exist, its columns and unique key."""
+    """One input file: its name without suffix, whether it must exist, its columns, unique key and checks.
+
+    ``checks`` are run in the order declared, after every cell and unique key is checked; a check
+    reads only cells that passed their own column's rules.
+    """
 
     name: str
     columns: tuple[ColumnSpec, ...]
     required: bool = True
     key: tuple[str, ...] = ()
     description: str = ""
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def key_check(self) -> str:
+        """The id of the unique-key check: ``students.key``."""
+        return f"{self.name}.key"
 
     def column(self, name: str) -> ColumnSpec:
         for column in self.columns:
@@ -93,7 +218,22 @@ PROGRAMMES = FileSpec(
         ColumnSpec("longitude", "number", required=False, nullable=True, minimum=-180, maximum=180,
                    description="Position of the school unit, WGS 84 degrees."),
     ),
+    checks=(
+        Reference(id="programmes.municipality.ref", column="municipality", target="municipalities",
+                  target_column="municipality", rule="municipality not found in {target}"),
+        Requires(id="programmes.test_seats.requires", column="test_seats", flag="test",
+                 rule="test_seats needs an aptitude test: set test = true for this programme, or test_seats = 0"),
+        SumAtMost(id="programmes.seats.sum", column="seats", parts=("test_seats", "free_quota_seats"),
+                  rule="seats must be at least {parts}"),
+        Known(id="programmes.programme_code.known", column="programme_code", vocabulary="programme_types",
+              rule="unknown programme code"),
+    ),
 )
+
+#: The students.csv columns of a letter's address: all given or none.
+ADDRESS_COLUMNS = ("address", "postal_code", "city")
+#: A Swedish postal code: five digits, optionally with a space after the third.
+POSTAL_CODE_PATTERN = r"[1-9][0-9]{2} ?[0-9]{2}"
 
 #: Optional programmes.csv columns that locate an offer; every output that lists offers carries
 #: them through when the input gives them.
@@ -130,12 +270,26 @@ STUDENTS = FileSpec(
                    description="Swedish postal code, 5 digits (NNN NN or NNNNN), given with address and city."),
         ColumnSpec("city", "text", required=False, nullable=True, description="Postal town (postort)."),
     ),
+    checks=(
+        Reference(id="students.home_municipality.ref", column="home_municipality", target="municipalities",
+                  target_column="municipality", rule="home_municipality not found in {target}"),
+        NeededUnless(id="students.merit_value.grades", column="merit_value", file="grades", key="student_id",
+                     unless="free_quota_rank",
+                     rule="merit_value is empty and {file} has no grades for this student",
+                     absent_rule="merit_value is empty and there is no grades file"),
+        Unique(id="students.lottery.unique", column="lottery",
+               rule="lottery must be unique (a tie could not be decided); same as row {first_row}",
+               summary="lottery must be unique"),
+        Pattern(id="students.postal_code.pattern", column="postal_code", pattern=POSTAL_CODE_PATTERN,
+                rule="postal_code must be a Swedish postal code of five digits (NNN NN or NNNNN)"),
+        Together(id="students.address.together", column="address", columns=ADDRESS_COLUMNS,
+                 rule="{column} is empty but the row gives part of an address: give {columns} together or "
+                      "none of them"),
+        Referenced(id="students.student_id.referenced", column="student_id", by="applications",
+                   by_column="student_id", severity="warning",
+                   rule="student has no applications in {by}; they cannot be placed"),
+    ),
 )
-
-#: The students.csv columns of a letter's address: all given or none.
-ADDRESS_COLUMNS = ("address", "postal_code", "city")
-#: A Swedish postal code: five digits, optionally with a space after the third.
-POSTAL_CODE_PATTERN = r"[1-9][0-9]{2} ?[0-9]{2}"
 
 APPLICATIONS = FileSpec(
     name="applications",
@@ -153,6 +307,23 @@ APPLICATIONS = FileSpec(
                    description="This choice's group: late when it was added or moved up after the deadline "
                                "(tried after every on-time applicant at the offer); empty: the student's "
                                "application_group in students.csv."),
+    ),
+    checks=(
+        Reference(id="applications.student_id.ref", column="student_id", target="students",
+                  target_column="student_id", rule="student_id not found in {target}"),
+        Reference(id="applications.programme_id.ref", column="programme_id", target="programmes",
+                  target_column="programme_id", rule="programme_id not found in {target}"),
+        Consecutive(id="applications.choice_rank.consecutive", column="choice_rank", group="student_id",
+                    rule="choice_rank must be consecutive from 1 for each student"),
+        Unique(id="applications.programme_id.unique", column="programme_id", group="student_id",
+               rule="programme {value} appears twice for student {owner} (choice_rank {first[choice_rank]} and "
+                    "{at[choice_rank]}; first in row {first_row})",
+               summary="a programme appears twice for one student"),
+        Reference(id="applications.test_points.ref", column="test_points", key="programme_id", where="test_points",
+                  target="programmes", target_column="programme_id", target_where="test", severity="warning",
+                  rule="programme {value} has no aptitude test ({target} does not set test = true for it); "
+                       "these test points are ignored",
+                  summary="test points at a programme without an aptitude test are ignored"),
     ),
 )
 
@@ -179,6 +350,15 @@ GRADES = FileSpec(
         ColumnSpec("grade", "grade"),
         ColumnSpec("language_choice", "bool", required=False, default=False,
                    description="The modern language taken as språkval (counts as a 17th grade)."),
+    ),
+    checks=(
+        Reference(id="grades.student_id.ref", column="student_id", target="students",
+                  target_column="student_id", rule="student_id not found in {target}"),
+        Known(id="grades.subject.known", column="subject", vocabulary="subjects", rule="unknown subject"),
+        Unique(id="grades.language_choice.unique", column="language_choice", group="student_id",
+               where="language_choice",
+               rule="more than one language_choice for student {owner}; first in row {first_row}",
+               summary="more than one language_choice for one student"),
     ),
 )
 
@@ -207,6 +387,15 @@ ANSWERS = FileSpec(
 
 #: The files of a round, in the order they are read and reported.
 ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES, PRICES)
+
+
+def check_ids(files: tuple[FileSpec, ...] = ROUND_FILES) -> tuple[str, ...]:
+    """Every check id of ``files``: each file's key check (when it has a key) and its declared checks."""
+    return tuple(
+        check_id
+        for spec in files
+        for check_id in ((spec.key_check,) if spec.key else ()) + tuple(c.id for c in spec.checks)
+    )
 
 def _subject_table() -> tuple[str, dict[str, str]]:
     """The shipped subject table (admissions/data/subjects.toml): its version and code -> Swedish name."""

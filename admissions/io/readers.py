@@ -65,12 +65,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from admissions.io.contract import FILE_SUFFIXES, FileSpec
-from admissions.io.problems import Problem
+from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog
 
-#: Row number of the first data row: the header is row 1.
-FIRST_DATA_ROW = 2
-#: Problems reported per file, column and rule; the rest are counted in one summary line.
-MAX_PER_RULE = 50
 #: Environment variable that sets MAX_FILE_BYTES, in MB (10**6 bytes).
 MAX_INPUT_ENV = "ADMISSIONS_MAX_INPUT_MB"
 #: Largest input file read, in bytes (unless MAX_INPUT_ENV says otherwise). The largest real round
@@ -468,6 +464,7 @@ def _rectangle(header: list[str], records: Iterable[list[str]], file: str, probl
     rows: list[list[str]] = []
     chunks: list[list[pa.Array]] = [[] for _ in range(n)]
     too_long = 0
+    shown: list[Problem] = []
 
     def flush() -> None:
         for j, column in enumerate(zip(*rows) if n else ()):
@@ -480,7 +477,7 @@ def _rectangle(header: list[str], records: Iterable[list[str]], file: str, probl
             if any(cell.strip() for cell in extra):
                 too_long += 1
                 if too_long <= MAX_PER_RULE:
-                    problems.append(Problem(
+                    shown.append(Problem(
                         file, i + FIRST_DATA_ROW, None, ";".join(extra),
                         f"row has {len(record)} cells but the header has {n} columns"))
             record = record[:n]
@@ -491,10 +488,9 @@ def _rectangle(header: list[str], records: Iterable[list[str]], file: str, probl
             flush()
     if rows:
         flush()
-    if too_long > MAX_PER_RULE:
-        problems.append(Problem(file, None, None, None,
-                                f"... and {too_long - MAX_PER_RULE} more rows with more cells than the header "
-                                "has columns"))
+    log = ProblemLog()
+    log.listed(shown, too_long, "rows with more cells than the header has columns", file=file)
+    problems += log.problems
     frame = pd.DataFrame({j: _text_series(pa.chunked_array(chunks[j], type=pa.string())) for j in range(n)})
     return header, frame
 
@@ -634,20 +630,17 @@ def _formula_cells(xml: bytes, file: str, sheet: str) -> list[Problem]:
         value = _SAVED.search(body)
         text = "=" + (formula.group(1) or b"").decode("utf-8", "replace")
         (saved if value is not None else unsaved).append((reference, text))
-    problems = []
+    log = ProblemLog()
     for rule_cells, severity, rule in (
         (unsaved, "error", "holds a formula without a saved value, so its value is unknown; open and save the "
                            "file in Excel or LibreOffice, or export CSV"),
         (saved, "warning", "holds a formula; the value Excel saved with it is read"),
     ):
-        for reference, text in rule_cells[:MAX_PER_RULE]:
-            row = int(re.sub(r"\D", "", reference) or 0) or None
-            problems.append(Problem(file, row, None, text, f"sheet {sheet!r}, cell {reference} {rule}", severity))
-        if len(rule_cells) > MAX_PER_RULE:
-            problems.append(Problem(file, None, None, None,
-                                    f"... and {len(rule_cells) - MAX_PER_RULE} more cells that {rule.split(';')[0]}",
-                                    severity))
-    return problems
+        first = [Problem(file, int(re.sub(r"\D", "", reference) or 0) or None, None, text,
+                         f"sheet {sheet!r}, cell {reference} {rule}", severity)
+                 for reference, text in rule_cells[:MAX_PER_RULE]]
+        log.listed(first, len(rule_cells), f"cells that {rule.split(';')[0]}", file=file, severity=severity)
+    return log.problems
 
 
 def check_zip(data: bytes, file: str) -> Problem | None:
@@ -804,10 +797,8 @@ def _tidy(header: list[str], frame: pd.DataFrame, file: str) -> tuple[pd.DataFra
         if end < len(frame):
             frame = frame.iloc[:end]
         empty_rows = tuple(int(i) for i in np.flatnonzero(~filled[:end]))
-        for i in empty_rows[:MAX_PER_RULE]:
-            problems.append(Problem(file, i + FIRST_DATA_ROW, None, None,
-                                    "empty row inside the file; delete it or fill it in"))
-        if len(empty_rows) > MAX_PER_RULE:
-            problems.append(Problem(file, None, None, None,
-                                    f"... and {len(empty_rows) - MAX_PER_RULE} more empty rows"))
+        log = ProblemLog()
+        log.listed([Problem(file, i + FIRST_DATA_ROW, None, None, "empty row inside the file; delete it or fill it in")
+                    for i in empty_rows[:MAX_PER_RULE]], len(empty_rows), "empty rows", file=file)
+        problems += log.problems
     return frame.reset_index(drop=True), empty_rows, problems

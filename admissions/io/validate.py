@@ -42,26 +42,35 @@ import pyarrow.compute as pc
 
 from admissions.errors import InvalidArgument, InvalidInput
 from admissions.io.contract import (
-    ADDRESS_COLUMNS,
     APPLICATIONS,
     FALSE_WORDS,
     GRADE_POINTS,
     GRADES,
     MUNICIPALITIES,
-    POSTAL_CODE_PATTERN,
     PROGRAMMES,
     ROUND_FILES,
     STUDENTS,
     TRUE_WORDS,
+    Check,
     ColumnSpec,
+    Consecutive,
     FileSpec,
+    Known,
+    NeededUnless,
+    Pattern,
+    Reference,
+    Referenced,
+    Requires,
+    SumAtMost,
+    Together,
+    Unique,
     SUBJECTS,
     SUBJECTS_VERSION,
     subject_code,
 )
-from admissions.io.problems import Problem
+from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog
 from admissions.io.programme_types import ProgrammeTypes
-from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE, TEXT, Table, find_file, read_table
+from admissions.io.readers import TEXT, Table, find_file, read_table
 from admissions.io.round_input import RoundInput, SourceFile
 
 #: Files that must have at least one data row.
@@ -100,19 +109,13 @@ def load_round(folder: Path) -> RoundInput:
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidArgument(f"input folder {folder} does not exist or is not a folder")
-    report = _Report()
+    report = ProblemLog()
     files: dict[str, _File] = {}
     for rank, spec in enumerate(ROUND_FILES):
         files[spec.name] = _read_and_check_cells(folder, spec, rank, report)
-    _check_keys(files, report)
-    _check_references(files, report)
-    _check_applications(files[APPLICATIONS.name], report)
-    _check_students(files, report)
-    _check_programmes(files[PROGRAMMES.name], report)
-    _check_test_points(files, report)
-    _check_grades(files[GRADES.name], report)
     types = _check_settings(folder, report)
-    _check_programme_codes(types, files[PROGRAMMES.name], report)
+    _check_keys(files, report)
+    _run_checks(files, types, report)
     problems = report.sorted()
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
@@ -147,7 +150,7 @@ def load_table(path: Path, spec: FileSpec) -> pd.DataFrame:
     (see :class:`RoundInput` for the types); raises InvalidInput with every problem found.
     """
     path = Path(path)
-    report = _Report()
+    report = ProblemLog()
     f = _File(spec, 0, path.name, present=path.is_file())
     if not path.is_file():
         raise InvalidInput([Problem(path.name, None, None, None, "file not found")])
@@ -182,54 +185,21 @@ def kind_rule(column: ColumnSpec) -> str:
 # --- problems ----------------------------------------------------------------------------------
 
 
-class _Report:
-    """The problems found, with the order they are reported in."""
-
-    def __init__(self) -> None:
-        self._items: list[tuple[int, float, int, Problem]] = []
-
-    def add(self, rank: int, problem: Problem) -> None:
-        row = -1.0 if problem.row is None else float(problem.row)
-        self._items.append((rank, row, len(self._items), problem))
-
-    def rows(
-        self,
-        f: _File,
-        column: str | None,
-        positions: np.ndarray,
-        rule: str | Callable[[int], str],
-        values: Sequence | pd.Series | None = None,
-        severity: str = "error",
-        summary: str | None = None,
-    ) -> None:
-        """One problem per flagged row, at most MAX_PER_RULE of them and a line counting the rest.
-
-        ``positions`` are frame positions in file order; ``rule`` is the rule, or a function of the
-        flagged row's index in ``positions`` giving it (then ``summary`` names the rule in the
-        line counting the rest); ``values`` default to the column's cells.
-        """
-        positions = np.asarray(positions, dtype=np.int64)
-        if len(positions) == 0:
-            return
-        if values is None and column is not None:
-            values = f.table.frame[column]
-        shown = positions[:MAX_PER_RULE]
-        cells = None if values is None else pd.Series(values).iloc[shown].tolist()
-        for k, position in enumerate(shown):
-            text = rule(k) if callable(rule) else rule
-            value = None if cells is None else str(cells[k])
-            self.add(f.rank, Problem(f.file, int(position) + FIRST_DATA_ROW, column, value, text, severity))
-        if len(positions) > MAX_PER_RULE:
-            generic = rule if isinstance(rule, str) else summary or "similar"
-            # Sorted right after the last row shown.
-            row = float(shown[-1]) + FIRST_DATA_ROW + 0.5
-            line = Problem(f.file, None, column, None,
-                           f"... and {len(positions) - MAX_PER_RULE} more rows with the same problem ({generic})",
-                           severity)
-            self._items.append((f.rank, row, len(self._items), line))
-
-    def sorted(self) -> list[Problem]:
-        return [item[3] for item in sorted(self._items, key=lambda item: item[:3])]
+def _rows(
+    log: ProblemLog,
+    f: _File,
+    column: str | None,
+    positions: np.ndarray,
+    rule: str | Callable[[int], str],
+    values: Sequence | pd.Series | None = None,
+    severity: str = "error",
+    summary: str | None = None,
+    check: str | None = None,
+) -> None:
+    """:meth:`ProblemLog.rows` for a file being checked: its name and rank, the column's cells as values."""
+    if values is None and column is not None and len(positions):
+        values = f.table.frame[column]
+    log.rows(f.file, column, positions, rule, values, severity=severity, summary=summary, check=check, rank=f.rank)
 
 
 # --- one file ----------------------------------------------------------------------------------
@@ -290,24 +260,24 @@ class _File:
         return frame
 
 
-def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: _Report) -> _File:
+def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: ProblemLog) -> _File:
     path, problems = find_file(folder, spec)
     f = _File(spec, rank, path.name if path is not None else f"{spec.name}.csv",
               present=path is not None or (bool(problems) and not spec.required))
     for problem in problems:
-        report.add(rank, problem)
+        report.add(problem, rank)
     if path is None:
         return f
     _check_file(f, path, report)
     return f
 
 
-def _check_file(f: _File, path: Path, report: _Report) -> None:
+def _check_file(f: _File, path: Path, report: ProblemLog) -> None:
     """Read one file and check its header, its number of rows and every cell."""
     spec, rank = f.spec, f.rank
     result = read_table(path, spec.name)
     for problem in result.problems:
-        report.add(rank, problem)
+        report.add(problem, rank)
     if result.table is None:
         return
     table = f.table = result.table
@@ -321,9 +291,9 @@ def _check_file(f: _File, path: Path, report: _Report) -> None:
             rule = "required column missing"
             if hint is not None:
                 rule += f" (there is a column {hint!r}; column names are lower case)"
-            report.add(rank, Problem(f.file, 1, column.name, None, rule))
+            report.add(Problem(f.file, 1, column.name, None, rule), rank)
     if n == 0 and spec.name in FILES_NEEDING_ROWS:
-        report.add(rank, Problem(f.file, None, None, None, "file has no rows"))
+        report.add(Problem(f.file, None, None, None, "file has no rows"), rank)
     for column in spec.columns:
         if column.name in present:
             _check_cells(f, column, report)
@@ -333,7 +303,7 @@ def _check_file(f: _File, path: Path, report: _Report) -> None:
         _check_school_unit_codes(f, report)
 
 
-def _check_decimal_marks(f: _File, report: _Report) -> None:
+def _check_decimal_marks(f: _File, report: ProblemLog) -> None:
     """One decimal mark per file, and no number whose reading depends on the locale.
 
     A CSV file writes decimals with a point or with a comma, not both: the cells using the mark
@@ -374,7 +344,7 @@ def _check_decimal_marks(f: _File, report: _Report) -> None:
         if not flagged.any():
             continue
         rows = f.rows_where(flagged)
-        report.rows(f, name, rows, lambda i, rows=rows, rule=rule: rule(int(rows[i])), summary="decimal mark")
+        _rows(report, f, name, rows, lambda i, rows=rows, rule=rule: rule(int(rows[i])), summary="decimal mark")
         f.valid[name] = f.valid[name] & ~flagged
         values = np.asarray(f.values[name], dtype=np.float64).copy()
         values[flagged] = np.nan
@@ -386,14 +356,14 @@ SCHOOL_UNIT_CODE = "school_unit_code"
 SCHOOL_UNIT_CODE_RULE = "a school unit code (skolenhetskod) is 8 digits, kept as text"
 
 
-def _check_school_unit_codes(f: _File, report: _Report) -> None:
+def _check_school_unit_codes(f: _File, report: ProblemLog) -> None:
     """Every non-empty school unit code is exactly 8 digits (leading zeros kept)."""
     cells = pa.chunked_array([pa.array(f.table.frame[SCHOOL_UNIT_CODE].to_numpy(dtype=object), type=pa.string())])
     digits = _mask(pc.match_substring_regex(cells, r"^\d{8}$"))
-    report.rows(f, SCHOOL_UNIT_CODE, f.rows_where(f.valid[SCHOOL_UNIT_CODE] & ~digits), SCHOOL_UNIT_CODE_RULE)
+    _rows(report, f, SCHOOL_UNIT_CODE, f.rows_where(f.valid[SCHOOL_UNIT_CODE] & ~digits), SCHOOL_UNIT_CODE_RULE)
 
 
-def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
+def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
     cells = f.table.frame[column.name]
     text = pa.array(cells, type=pa.string())
     empty = _mask(pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text)))
@@ -402,7 +372,7 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
         values, wrong = cells, np.zeros(len(cells), dtype=bool)
         wrong = _mask(pc.match_substring_regex(text, INVISIBLE))
         flagged = f.rows_where(wrong)
-        report.rows(f, column.name, flagged, lambda i: _invisible_rule(cells.iloc[flagged[i]]),
+        _rows(report, f, column.name, flagged, lambda i: _invisible_rule(cells.iloc[flagged[i]]),
                     summary="holds an invisible or formatting character")
     elif kind in ("int", "number"):
         values, wrong = _parse_number(pc.utf8_trim_whitespace(text), empty, integer=kind == "int")
@@ -432,17 +402,17 @@ def _check_cells(f: _File, column: ColumnSpec, report: _Report) -> None:
     f.valid[column.name] = valid
     rule = kind_rule(column)
     if not column.nullable:
-        report.rows(f, column.name, f.rows_where(empty),
+        _rows(report, f, column.name, f.rows_where(empty),
                     rule if kind == "text" else f"must not be empty ({rule})")
     if kind == "text":
         return
     rows = f.rows_where(wrong)
     if kind in ("int", "number") and len(rows):
         cells_wrong = cells.iloc[rows].astype(str).str.strip().tolist()
-        report.rows(f, column.name, rows,
+        _rows(report, f, column.name, rows,
                     lambda i: _number_rule(cells_wrong[i], kind == "int", rule), summary=rule)
     else:
-        report.rows(f, column.name, rows, rule)
+        _rows(report, f, column.name, rows, rule)
 
 
 #: Characters that no key or label may hold: format characters (zero-width space U+200B,
@@ -602,7 +572,7 @@ def _isin(cells: pd.Series, values: pd.Series) -> np.ndarray:
     return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
-def _check_keys(files: dict[str, _File], report: _Report) -> None:
+def _check_keys(files: dict[str, _File], report: ProblemLog) -> None:
     for f in files.values():
         key = f.spec.key
         if not key or not f.has(*key):
@@ -627,238 +597,272 @@ def _check_keys(files: dict[str, _File], report: _Report) -> None:
                 return (f"duplicate {c} for {owner} {owners[k]}; first seen in row "
                         f"{was[k] + FIRST_DATA_ROW}{same}")
 
-        report.rows(f, last, at, rule, summary=f"duplicate {last}")
+        _rows(report, f, last, at, rule, summary=f"duplicate {last}", check=f.spec.key_check)
 
 
-def _check_references(files: dict[str, _File], report: _Report) -> None:
-    references = (
-        (APPLICATIONS, "student_id", STUDENTS, "student_id"),
-        (APPLICATIONS, "programme_id", PROGRAMMES, "programme_id"),
-        (GRADES, "student_id", STUDENTS, "student_id"),
-        (STUDENTS, "home_municipality", MUNICIPALITIES, "municipality"),
-        (PROGRAMMES, "municipality", MUNICIPALITIES, "municipality"),
-    )
-    for spec, column, target_spec, target_column in references:
-        f, target = files[spec.name], files[target_spec.name]
-        if not f.has(column) or not target.has(target_column):
+# --- the contract's checks ---------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """What a check may read besides its own file: the folder's files and the programme-type table."""
+
+    files: dict[str, _File]
+    types: ProgrammeTypes | None
+
+
+def _run_checks(files: dict[str, _File], types: ProgrammeTypes | None, report: ProblemLog) -> None:
+    """Every check the contract declares on the files, in the order declared (file by file)."""
+    context = _Context(files, types)
+    for f in files.values():
+        if f.table is None:
             continue
-        known = target.table.frame[target_column][target.valid[target_column]]
-        found = _isin(f.table.frame[column], known)
-        missing = f.rows_where(f.valid[column] & ~found)
-        report.rows(f, column, missing, f"{column} not found in {target.file}")
+        for check in f.spec.checks:
+            _EXECUTORS[type(check)](check, f, context, report)
 
 
-# --- rules within and across files -------------------------------------------------------------
+def _true(f: _File, column: str) -> np.ndarray:
+    """(rows,) bool: the bool ``column`` holds true (no such column: never)."""
+    if column not in f.valid:
+        return np.zeros(len(f.table.frame), dtype=bool)
+    return f.valid[column] & np.asarray(f.values[column], dtype=bool)
 
 
-def _check_applications(f: _File, report: _Report) -> None:
-    """choice_rank consecutive from 1 for each student; no programme twice for one student."""
-    if not f.has("student_id", "choice_rank"):
+class _Cells:
+    """One row's cells as text with spaces trimmed, for a rule's ``{first[c]}`` and ``{at[c]}``."""
+
+    def __init__(self, frame: pd.DataFrame, position: int) -> None:
+        self.frame, self.position = frame, position
+
+    def __getitem__(self, column: str) -> str:
+        return str(self.frame[column].iloc[self.position]).strip()
+
+
+def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog) -> None:
+    key = check.key or check.column
+    target = context.files[check.target]
+    if not f.has(key) or not target.has(check.target_column):
         return
-    frame = f.table.frame
-    student = frame["student_id"]
-    rank = f.values["choice_rank"]
-    rows = np.flatnonzero(f.valid["student_id"] & f.checked)
+    if check.where is not None and check.where not in f.valid:
+        return
+    cells = f.table.frame[key]
+    known = target.valid[check.target_column]
+    found = _isin(cells, target.table.frame[check.target_column][known])
+    mask = f.valid[key] if check.where is None else f.valid[key] & f.valid[check.where]
+    if check.target_where is None:
+        flagged = mask & ~found
+    else:
+        # Values not in the target at all are the plain reference's problem.
+        chosen = target.table.frame[check.target_column][known & _true(target, check.target_where)]
+        flagged = mask & found & ~_isin(cells, chosen)
+    rows = f.rows_where(flagged)
+    if "{value}" in check.rule:
+        values = cells.iloc[rows[:MAX_PER_RULE]].tolist()
+        rule = lambda k: check.rule.format(target=target.file, value=values[k])  # noqa: E731
+    else:
+        rule = check.rule.format(target=target.file)
+    _rows(report, f, check.column, rows, rule, severity=check.severity, summary=check.summary, check=check.id)
+
+
+def _referenced(check: Referenced, f: _File, context: _Context, report: ProblemLog) -> None:
+    by = context.files[check.by]
+    if not f.has(check.column) or not by.has(check.by_column):
+        return
+    used = _isin(f.table.frame[check.column], by.table.frame[check.by_column])
+    _rows(report, f, check.column, f.rows_where(f.valid[check.column] & ~used), check.rule.format(by=by.file),
+          severity=check.severity, check=check.id)
+
+
+def _unique(check: Unique, f: _File, context: _Context, report: ProblemLog) -> None:
+    group = check.group
+    if not f.has(check.column) or (group is not None and not f.has(group)):
+        return
+    mask = f.valid[check.column]
+    if group is not None:
+        mask = mask & f.valid[group]
+    if check.where is not None:
+        mask = mask & _true(f, check.where)
+    rows = f.rows_where(mask)
     if len(rows) == 0:
         return
-    codes, n_students = f.codes("student_id", rows)
-    # A student with an unreadable rank is left out: that cell is reported already.
-    bad_student = np.zeros(n_students, dtype=bool)
-    bad_student[codes[~f.valid["choice_rank"][rows]]] = True
-    keep = ~bad_student[codes]
+    # With ``where`` the column's value is the same on every row kept: the group alone is the key.
+    key = ([group] if group is not None else []) + ([check.column] if check.where is None else [])
+    first = rows[_first_seen([f.codes(c, rows) for c in key])]
+    again = first != rows
+    at, was = rows[again], first[again]
+    frame = f.table.frame
+    shown = at[:MAX_PER_RULE]
+    values = frame[check.column].iloc[shown].tolist()
+    owners = frame[group].iloc[shown].tolist() if group is not None else [None] * len(shown)
+
+    def rule(k: int) -> str:
+        return check.rule.format(first_row=was[k] + FIRST_DATA_ROW, owner=owners[k], value=values[k],
+                                 first=_Cells(frame, was[k]), at=_Cells(frame, at[k]))
+
+    _rows(report, f, check.column, at, rule, severity=check.severity, summary=check.summary or check.rule,
+          check=check.id)
+
+
+def _consecutive(check: Consecutive, f: _File, context: _Context, report: ProblemLog) -> None:
+    """Each group's numbers, sorted, must be 1, 2, 3, ...; the first broken one of a group is reported."""
+    group, column = check.group, check.column
+    if not f.has(group, column):
+        return
+    rows = f.rows_where(f.valid[group])
+    if len(rows) == 0:
+        return
+    codes, n_groups = f.codes(group, rows)
+    # A group with an unreadable number is left out: that cell is reported already.
+    bad_group = np.zeros(n_groups, dtype=bool)
+    bad_group[codes[~f.valid[column][rows]]] = True
+    keep = ~bad_group[codes]
     rows, codes = rows[keep], codes[keep]
-    ranks = rank[rows].astype(np.int64)
-    order = np.lexsort((rows, ranks, codes))
-    r_rows, r_codes, r_ranks = rows[order], codes[order], ranks[order]
-    # Repeated ranks are reported as duplicate keys; the gap check sees each rank once.
+    numbers = f.values[column][rows].astype(np.int64)
+    order = np.lexsort((rows, numbers, codes))
+    r_rows, r_codes, r_numbers = rows[order], codes[order], numbers[order]
+    # Repeated numbers are reported as duplicate keys; the gap check sees each number once.
     repeat = np.zeros(len(order), dtype=bool)
-    repeat[1:] = (r_codes[1:] == r_codes[:-1]) & (r_ranks[1:] == r_ranks[:-1])
-    u_rows, u_codes, u_ranks = r_rows[~repeat], r_codes[~repeat], r_ranks[~repeat]
-    # Within each student (sorted by rank) the j-th rank must be j.
+    repeat[1:] = (r_codes[1:] == r_codes[:-1]) & (r_numbers[1:] == r_numbers[:-1])
+    u_rows, u_codes, u_numbers = r_rows[~repeat], r_codes[~repeat], r_numbers[~repeat]
+    # Within each group (sorted by number) the j-th number must be j.
     start = np.r_[True, u_codes[1:] != u_codes[:-1]]
     group_start = np.maximum.accumulate(np.where(start, np.arange(len(u_codes)), 0))
-    broken = np.flatnonzero(u_ranks != np.arange(len(u_codes)) - group_start + 1)
-    # Only the first broken rank of each student is reported, in file order.
+    broken = np.flatnonzero(u_numbers != np.arange(len(u_codes)) - group_start + 1)
     _, first = np.unique(u_codes[broken], return_index=True)
     flagged = broken[first]
     flagged = flagged[np.argsort(u_rows[flagged], kind="stable")]
     bounds = np.searchsorted(u_codes, u_codes[flagged]), np.searchsorted(u_codes, u_codes[flagged], side="right")
-    owners = student.iloc[u_rows[flagged[:MAX_PER_RULE]]].tolist()
+    owners = f.table.frame[group].iloc[u_rows[flagged[:MAX_PER_RULE]]].tolist()
+    noun = group.removesuffix("_id")
 
-    def gap_rule(k: int) -> str:
-        has = u_ranks[bounds[0][k]:bounds[1][k]]
+    def rule(k: int) -> str:
+        has = u_numbers[bounds[0][k]:bounds[1][k]]
         listed = ", ".join(str(r) for r in has[:20]) + (", ..." if len(has) > 20 else "")
-        return f"choice_rank must be consecutive from 1 for each student; student {owners[k]} has {listed}"
+        return f"{check.rule}; {noun} {owners[k]} has {listed}"
 
-    report.rows(f, "choice_rank", u_rows[flagged], gap_rule,
-                summary="choice_rank must be consecutive from 1 for each student")
+    _rows(report, f, column, u_rows[flagged], rule, severity=check.severity, summary=check.rule, check=check.id)
 
-    if not f.has("programme_id"):
+
+def _sum_at_most(check: SumAtMost, f: _File, context: _Context, report: ProblemLog) -> None:
+    if not f.has(check.column):
         return
-    rows = np.flatnonzero(f.valid["student_id"] & f.valid["programme_id"] & f.checked)
-    if len(rows) == 0:
-        return
-    first = rows[_first_seen([f.codes("student_id", rows), f.codes("programme_id", rows)])]
-    twice = first != rows
-    at, was = rows[twice], first[twice]
-    rank_text = frame["choice_rank"]
-    programme = frame["programme_id"].iloc[at].tolist()[:MAX_PER_RULE]
-    owners = student.iloc[at].tolist()[:MAX_PER_RULE]
-    rank_at = rank_text.iloc[at].tolist()[:MAX_PER_RULE]
-    rank_was = rank_text.iloc[was].tolist()[:MAX_PER_RULE]
-    report.rows(
-        f, "programme_id", at,
-        lambda k: (f"programme {programme[k]} appears twice for student {owners[k]} "
-                   f"(choice_rank {rank_was[k].strip()} and {rank_at[k].strip()}; first in row "
-                   f"{was[k] + FIRST_DATA_ROW})"),
-        summary="a programme appears twice for one student",
-    )
-
-
-def _check_students(files: dict[str, _File], report: _Report) -> None:
-    """Merit value or grades (unless in the free quota); lottery unique; warn about students without applications."""
-    f = files[STUDENTS.name]
-    if not f.has("student_id"):
-        return
-    ids = f.table.frame["student_id"]
-    grades, applications = files[GRADES.name], files[APPLICATIONS.name]
-    if "merit_value" in f.valid:
-        no_merit = f.empty["merit_value"] & f.valid["student_id"]
-        if "free_quota_rank" in f.empty:
-            # A free-quota applicant may have grades that cannot be compared (fri kvot): no merit value
-            # is needed there; in the ordinary selection such an applicant counts as merit 0.
-            no_merit &= f.empty["free_quota_rank"]
-        if not grades.present:
-            report.rows(f, "merit_value", f.rows_where(no_merit),
-                        "merit_value is empty and there is no grades file")
-        elif grades.has("student_id"):
-            graded = _isin(ids, grades.table.frame["student_id"][grades.valid["student_id"]])
-            report.rows(f, "merit_value", f.rows_where(no_merit & ~graded),
-                        f"merit_value is empty and {grades.file} has no grades for this student")
-    if "lottery" in f.valid:
-        rows = f.rows_where(f.valid["lottery"])
-        if len(rows):
-            first = rows[_first_seen([f.codes("lottery", rows)])]
-            tie = first != rows
-            was = first[tie]
-            report.rows(f, "lottery", rows[tie],
-                        lambda k: (f"lottery must be unique (a tie could not be decided); same as row "
-                                   f"{was[k] + FIRST_DATA_ROW}"),
-                        summary="lottery must be unique")
-    _check_addresses(f, report)
-    if applications.has("student_id"):
-        applied = _isin(ids, applications.table.frame["student_id"])
-        report.rows(f, "student_id", f.rows_where(f.valid["student_id"] & ~applied),
-                    f"student has no applications in {applications.file}; they cannot be placed",
-                    severity="warning")
-
-
-def _check_addresses(f: _File, report: _Report) -> None:
-    """A letter's address: postal_code of five digits; address, postal_code and city all given or none."""
-    if "postal_code" in f.valid:
-        code = f.table.frame["postal_code"].astype(str).str.strip()
-        bad = f.valid["postal_code"] & ~f.empty["postal_code"] & ~code.str.fullmatch(POSTAL_CODE_PATTERN).to_numpy(bool)
-        report.rows(f, "postal_code", f.rows_where(bad),
-                    "postal_code must be a Swedish postal code of five digits (NNN NN or NNNNN)")
-    if not any(c in f.empty for c in ADDRESS_COLUMNS):
-        return
-    n = len(f.table.frame)
-    filled = {c: ~f.empty[c] if c in f.empty else np.zeros(n, bool) for c in ADDRESS_COLUMNS}
-    partial = np.logical_or.reduce(list(filled.values())) & ~np.logical_and.reduce(list(filled.values()))
-    for column in ADDRESS_COLUMNS:
-        rule = (f"{column} is empty but the row gives part of an address: give "
-                f"{', '.join(ADDRESS_COLUMNS)} together or none of them")
-        if column in f.empty:
-            report.rows(f, column, f.rows_where(partial & ~filled[column]), rule)
-        elif partial.any():
-            report.add(f.rank, Problem(f.file, None, column, None, rule.replace("is empty", "is missing")))
-
-
-def _check_programmes(f: _File, report: _Report) -> None:
-    """test_seats + free_quota_seats <= seats; test_seats only where test = true."""
-    if not f.has("seats"):
-        return
-    if "test_seats" in f.valid:
-        untested = f.rows_where(f.valid["test_seats"] & (np.nan_to_num(f.values["test_seats"]) > 0) & ~_has_test(f))
-        report.rows(f, "test_seats", untested,
-                    "test_seats needs an aptitude test: set test = true for this programme, or test_seats = 0")
-    parts = [c for c in ("test_seats", "free_quota_seats") if c in f.valid]
+    parts = [c for c in check.parts if c in f.valid]
     if not parts:
         return
-    ok = f.valid["seats"] & np.logical_and.reduce([f.valid[c] | f.empty[c] for c in parts])
-    reserved = sum(np.nan_to_num(f.values[c]) for c in parts)
-    over = f.rows_where(ok & (reserved > f.values["seats"]))
-    held = {c: f.table.frame[c].iloc[over].tolist()[:MAX_PER_RULE] for c in parts}
-    names = " + ".join(parts)
-    report.rows(
-        f, "seats", over,
-        lambda k: f"seats must be at least {names} = " + " + ".join(held[c][k].strip() or "0" for c in parts),
-        summary=f"seats must be at least {names}",
-    )
+    ok = f.valid[check.column] & np.logical_and.reduce([f.valid[c] | f.empty[c] for c in parts])
+    total = sum(np.nan_to_num(f.values[c]) for c in parts)
+    over = f.rows_where(ok & (total > f.values[check.column]))
+    held = {c: f.table.frame[c].iloc[over[:MAX_PER_RULE]].tolist() for c in parts}
+    generic = check.rule.format(parts=" + ".join(parts))
+    _rows(report, f, check.column, over,
+          lambda k: f"{generic} = " + " + ".join(held[c][k].strip() or "0" for c in parts),
+          severity=check.severity, summary=generic, check=check.id)
 
 
-def _has_test(f: _File) -> np.ndarray:
-    """(rows,) bool: the programme declares an aptitude test (no ``test`` column: none does)."""
-    if "test" not in f.valid:
-        return np.zeros(len(f.table.frame), dtype=bool)
-    return f.valid["test"] & f.values["test"].astype(bool)
-
-
-def _check_test_points(files: dict[str, _File], report: _Report) -> None:
-    """Test points only at an offer with a test (a warning: they are ignored elsewhere)."""
-    f, programmes = files[APPLICATIONS.name], files[PROGRAMMES.name]
-    if not f.has("programme_id", "test_points") or not programmes.has("programme_id"):
+def _requires(check: Requires, f: _File, context: _Context, report: ProblemLog) -> None:
+    if not f.has(check.column):
         return
-    frame = programmes.table.frame
-    tested = set(frame["programme_id"][programmes.valid["programme_id"] & _has_test(programmes)].tolist())
-    known = _isin(f.table.frame["programme_id"], frame["programme_id"][programmes.valid["programme_id"]])
-    has_points = f.valid["test_points"] & f.valid["programme_id"] & known
-    stray = f.rows_where(has_points & ~f.table.frame["programme_id"].isin(tested).to_numpy(dtype=bool))
-    offers = f.table.frame["programme_id"].iloc[stray[:MAX_PER_RULE]].tolist()
-    report.rows(
-        f, "test_points", stray,
-        lambda k: (f"programme {offers[k]} has no aptitude test ({programmes.file} does not set test = true "
-                   "for it); these test points are ignored"),
-        severity="warning",
-        summary="test points at a programme without an aptitude test are ignored",
-    )
+    above = f.valid[check.column] & (np.nan_to_num(f.values[check.column]) > 0)
+    _rows(report, f, check.column, f.rows_where(above & ~_true(f, check.flag)), check.rule,
+          severity=check.severity, check=check.id)
 
 
-def _check_grades(f: _File, report: _Report) -> None:
-    """Every subject is in the subject table; at most one language_choice=true per student."""
-    _check_subjects(f, report)
-    if not f.has("student_id", "language_choice"):
+def _pattern(check: Pattern, f: _File, context: _Context, report: ProblemLog) -> None:
+    if check.column not in f.valid:
         return
-    rows = f.rows_where(f.valid["student_id"] & f.valid["language_choice"] & f.values["language_choice"])
-    if len(rows) == 0:
-        return
-    first = rows[_first_seen([f.codes("student_id", rows)])]
-    again = first != rows
-    was = first[again]
-    owners = f.table.frame["student_id"].iloc[rows[again]].tolist()[:MAX_PER_RULE]
-    report.rows(f, "language_choice", rows[again],
-                lambda k: (f"more than one language_choice for student {owners[k]}; first in row "
-                           f"{was[k] + FIRST_DATA_ROW}"),
-                summary="more than one language_choice for one student")
+    text = pc.utf8_trim_whitespace(pa.array(f.table.frame[check.column], type=pa.string()))
+    matches = _mask(pc.match_substring_regex(text, f"^(?:{check.pattern})$"))
+    bad = f.valid[check.column] & ~f.empty[check.column] & ~matches
+    _rows(report, f, check.column, f.rows_where(bad), check.rule, severity=check.severity, check=check.id)
 
 
-def _check_subjects(f: _File, report: _Report) -> None:
-    """A problem for every subject that is neither a code nor a long name of the subject table, with the nearest codes."""
-    if not f.has("subject"):
+def _together(check: Together, f: _File, context: _Context, report: ProblemLog) -> None:
+    if not any(c in f.empty for c in check.columns):
         return
-    subjects = f.table.frame["subject"]
-    # The distinct spellings only (a few dozen in millions of grades) are looked up.
-    uniques = pc.unique(pa.array(subjects, type=pa.string(), from_pandas=True)).drop_null().to_pylist()
-    unknown = [s for s in uniques if s.strip() and subject_code(s) not in SUBJECTS]
-    if not unknown:
+    n = len(f.table.frame)
+    filled = {c: ~f.empty[c] if c in f.empty else np.zeros(n, bool) for c in check.columns}
+    partial = np.logical_or.reduce(list(filled.values())) & ~np.logical_and.reduce(list(filled.values()))
+    for column in check.columns:
+        rule = check.rule.format(column=column, columns=", ".join(check.columns))
+        if column in f.empty:
+            _rows(report, f, column, f.rows_where(partial & ~filled[column]), rule, severity=check.severity,
+                  check=check.id)
+        elif partial.any():
+            # The column is not in the file: the first row giving part of an address is named.
+            row = int(f.rows_where(partial)[0]) + FIRST_DATA_ROW
+            report.add(Problem(f.file, row, column, None, rule.replace("is empty", "is missing"), check.severity,
+                               check.id), f.rank)
+
+
+def _needed_unless(check: NeededUnless, f: _File, context: _Context, report: ProblemLog) -> None:
+    other = context.files[check.file]
+    if not f.has(check.key) or check.column not in f.valid:
         return
-    wrong = f.valid["subject"] & _isin(subjects, pd.Series(unknown, dtype=TEXT))
-    rows = f.rows_where(wrong)
-    values = subjects.iloc[rows[:MAX_PER_RULE]].tolist()
-    report.rows(f, "subject", rows, lambda k: f"unknown subject; nearest known: {nearest_subjects(values[k])} "
-                                              f"({SUBJECTS_VERSION})",
-                summary="unknown subject")
-    f.valid["subject"] = f.valid["subject"] & ~wrong
+    needed = f.empty[check.column] & f.valid[check.key]
+    if check.unless is not None and check.unless in f.empty:
+        needed &= f.empty[check.unless]
+    if not other.present:
+        _rows(report, f, check.column, f.rows_where(needed), check.absent_rule, severity=check.severity,
+              check=check.id)
+    elif other.has(check.key):
+        given = _isin(f.table.frame[check.key], other.table.frame[check.key][other.valid[check.key]])
+        _rows(report, f, check.column, f.rows_where(needed & ~given), check.rule.format(file=other.file),
+              severity=check.severity, check=check.id)
+
+
+def _known(check: Known, f: _File, context: _Context, report: ProblemLog) -> None:
+    if not f.has(check.column):
+        return
+    cells = f.table.frame[check.column]
+    if check.vocabulary == "subjects":
+        # The distinct spellings only (a few dozen in millions of grades) are looked up.
+        uniques = pc.unique(pa.array(cells, type=pa.string(), from_pandas=True)).drop_null().to_pylist()
+        unknown = [s for s in uniques if s.strip() and subject_code(s) not in SUBJECTS]
+        if not unknown:
+            return
+        wrong = f.valid[check.column] & _isin(cells, pd.Series(unknown, dtype=TEXT))
+        rows = f.rows_where(wrong)
+        values = cells.iloc[rows[:MAX_PER_RULE]].tolist()
+        _rows(report, f, check.column, rows,
+              lambda k: f"{check.rule}; nearest known: {nearest_subjects(values[k])} ({SUBJECTS_VERSION})",
+              severity=check.severity, summary=check.rule, check=check.id)
+        f.valid[check.column] = f.valid[check.column] & ~wrong
+        return
+    types = context.types
+    if types is None:
+        return
+    known = pd.Series(sorted(types.types), dtype=TEXT)
+    unknown = f.valid[check.column] & ~_isin(cells, known)
+    # The wording of admissions.io.programme_types.check_programme_codes, capped like every rule.
+    _rows(report, f, check.column, f.rows_where(unknown),
+          f"{check.rule}; the programme-type table {types.version} knows {', '.join(known)}",
+          severity=check.severity, check=check.id)
+
+
+#: The executor of each kind of check the contract declares.
+_EXECUTORS: dict[type, Callable[[Check, _File, _Context, ProblemLog], None]] = {
+    Reference: _reference,
+    Referenced: _referenced,
+    Unique: _unique,
+    Consecutive: _consecutive,
+    SumAtMost: _sum_at_most,
+    Requires: _requires,
+    Pattern: _pattern,
+    Together: _together,
+    NeededUnless: _needed_unless,
+    Known: _known,
+}
+
+
+def _check_settings(folder: Path, report: ProblemLog) -> ProgrammeTypes | None:
+    """Problems of admissions.toml and of the programme-type table; returns the table (None when it is not valid)."""
+    from admissions.config import read_settings
+    from admissions.io.programme_types import read_programme_types
+
+    _, problems = read_settings(folder)
+    types, more = read_programme_types(folder)
+    report.extend(problems + more, len(ROUND_FILES))
+    return types
 
 
 def nearest_subjects(value: str, n: int = 3) -> str:
@@ -875,24 +879,3 @@ def nearest_subjects(value: str, n: int = 3) -> str:
     return ", ".join(f"{code} ({SUBJECTS[code]})" for code in codes)
 
 
-def _check_settings(folder: Path, report: _Report) -> ProgrammeTypes | None:
-    """Problems of admissions.toml and of the programme-type table; returns the table (None when it is not valid)."""
-    from admissions.config import read_settings
-    from admissions.io.programme_types import read_programme_types
-
-    _, problems = read_settings(folder)
-    types, more = read_programme_types(folder)
-    for problem in problems + more:
-        report.add(len(ROUND_FILES), problem)
-    return types
-
-
-def _check_programme_codes(types: ProgrammeTypes | None, f: _File, report: _Report) -> None:
-    """Every programme_code is in the programme-type table (the folder's own or the shipped one)."""
-    if not f.has("programme_code") or types is None:
-        return
-    known = pd.Series(sorted(types.types), dtype=TEXT)
-    unknown = f.valid["programme_code"] & ~_isin(f.table.frame["programme_code"], known)
-    # The wording of admissions.io.programme_types.check_programme_codes, capped like every rule.
-    report.rows(f, "programme_code", f.rows_where(unknown),
-                f"unknown programme code; the programme-type table {types.version} knows {', '.join(known)}")

@@ -46,6 +46,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from admissions.arguments import check_seed
 from admissions.errors import InvalidArgument
 
 #: Bits of the lottery number: float64 holds every integer below 2**53 exactly.
@@ -58,9 +59,7 @@ _MIX_LAST = np.uint64(31)
 
 
 def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidArgument(f"seed == {seed!r}, must be an integer >= 0")
-    return int(seed)
+    return check_seed(seed)
 
 
 def lottery_words(student_ids: Sequence[str], seed: int) -> np.ndarray:

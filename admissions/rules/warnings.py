@@ -7,8 +7,7 @@ import numpy as np
 
 from admissions.io.csv_format import format_floats
 from admissions.io.encode import EncodedRound, encode_round
-from admissions.io.problems import Problem
-from admissions.io.readers import FIRST_DATA_ROW, MAX_PER_RULE
+from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog
 from admissions.io.round_input import RoundInput
 from admissions.rules.selection import Selection, apply_rules
 
@@ -20,17 +19,16 @@ def merit_warnings(data: RoundInput, encoded: EncodedRound, selection: Selection
     """
     file = next((s.path.name for s in data.sources if s.name == "students"), "students.csv")
     students = selection.merit_mismatch
-    problems = [
-        Problem(file, int(i) + FIRST_DATA_ROW, "merit_value", format_floats(encoded.merit_given[[i]])[0],
-                f"differs from the merit value computed from grades.csv "
-                f"({format_floats(selection.merit[[i]])[0]}); the grades are used", "warning")
-        for i in students[:MAX_PER_RULE]
-    ]
-    if len(students) > MAX_PER_RULE:
-        problems.append(Problem(file, None, "merit_value", None,
-                                f"... and {len(students) - MAX_PER_RULE} more students whose merit_value "
-                                "differs from their grades", "warning"))
-    return problems
+    log = ProblemLog()
+    log.listed(
+        [Problem(file, int(i) + FIRST_DATA_ROW, "merit_value", format_floats(encoded.merit_given[[i]])[0],
+                 f"differs from the merit value computed from grades.csv "
+                 f"({format_floats(selection.merit[[i]])[0]}); the grades are used", "warning")
+         for i in students[:MAX_PER_RULE]],
+        len(students), "students whose merit_value differs from their grades",
+        file=file, column="merit_value", severity="warning",
+    )
+    return log.problems
 
 
 def seat_warnings(encoded: EncodedRound, effective: np.ndarray) -> list[Problem]:

@@ -23,7 +23,7 @@ from admissions.config import load_config
 from admissions.errors import InvalidInput
 from admissions.io.answers import read_answers
 from admissions.io.encode import EncodedRound
-from admissions.io.problems import Problem
+from admissions.io.problems import FIRST_DATA_ROW, Problem
 from admissions.job import run_record, start_job
 from admissions.match import MATCH_FILES, write_match_files
 from admissions.round import Progress, RoundResult, prepare_round
@@ -236,8 +236,11 @@ def _guarantee_builder(
         held_students = [s for s in state.held if s not in withdrawing]
         at = students.get_indexer(held_students)
         missing = [s for s, i in zip(held_students, at) if i < 0]
+        answer_row = {student: row for row, student in enumerate(given, start=FIRST_DATA_ROW)}
         for student in sorted(missing):
-            problems.append(Problem("students.csv", None, "student_id", student,
+            # The holder has no row in students.csv; their answer's row when they answered.
+            problems.append(Problem("students.csv" if student not in answer_row else name, answer_row.get(student),
+                                    "student_id", student,
                 f"student {student} holds {state.held[student]} from run {state.base_run_id} but is not in "
                 "students.csv; a holder keeps the seat unless they withdraw (answer withdraw)"))
         present = [(s, i) for s, i in zip(held_students, at) if i >= 0 and s not in declining]
@@ -245,9 +248,10 @@ def _guarantee_builder(
             rows = np.array([i for _, i in present], dtype=np.int64)
             offers = programmes.get_indexer([state.held[s] for s, _ in present])
             listed = (encoded.choices[rows] == offers[:, None]).any(axis=1) & (offers >= 0)
-            for (student, _), ok in zip(present, listed):
+            for (student, i), ok in zip(present, listed):
                 if not ok:
-                    problems.append(Problem("applications.csv", None, "programme_id", state.held[student],
+                    # Named at the student's row of students.csv: no application row holds the offer.
+                    problems.append(Problem("students.csv", int(i) + FIRST_DATA_ROW, "student_id", student,
                         f"student {student} holds {state.held[student]} from run {state.base_run_id} but it is "
                         "not among their applications (or not an offer of the round); a holder keeps the seat "
                         "unless they decline it or withdraw"))

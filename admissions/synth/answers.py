@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from admissions.arguments import check_share
+
 
 def draw_answers(
     holders: list[str], *, accept: float, decline: float, withdraw: float, seed: int
@@ -17,9 +19,10 @@ def draw_answers(
     Each holder independently accepts, declines or withdraws with the given probabilities (their
     sum at most 1; the rest do not answer). Returns student_id, answer sorted by student_id.
     """
+    for name, share in (("accept", accept), ("decline", decline), ("withdraw", withdraw)):
+        check_share(name, share)
+    check_share("accept + decline + withdraw", accept + decline + withdraw)
     shares = np.array([accept, decline, withdraw], dtype=np.float64)
-    if (shares < 0).any() or shares.sum() > 1:
-        raise ValueError(f"accept, decline, withdraw == {accept}, {decline}, {withdraw}, must be >= 0 with sum <= 1")
     ids = np.array(sorted(holders), dtype=object)
     rng = np.random.default_rng(seed)
     u = rng.random(len(ids))

@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from admissions.errors import InvalidArgument, OutputError
+from admissions.arguments import check_count, check_seed
+from admissions.errors import OutputError
 from admissions.io.contract import APPLICATIONS, GRADES, MUNICIPALITIES, PROGRAMMES, STUDENTS
 from admissions.io.csv_format import write_frame_csv
 from admissions.io.programme_types import load_programme_types
@@ -82,12 +83,9 @@ def generate_region(
         contract's columns in the contract's order (programmes with ``school_unit_code``,
         ``latitude`` and ``longitude``).
     """
-    if n_students is not None and (
-        isinstance(n_students, bool) or not isinstance(n_students, (int, np.integer)) or n_students < 1
-    ):
-        raise InvalidArgument(f"n_students == {n_students!r}, must be an integer of at least 1")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InvalidArgument(f"seed == {seed!r}, must be a non-negative integer")
+    if n_students is not None:
+        n_students = check_count("n_students", n_students)
+    seed = check_seed(seed)
     model = model or load_choice_model()
     if not isinstance(area, Area):
         area = load_area(area)

@@ -167,7 +167,7 @@ def test_demand_command_writes_the_model(small_round, tmp_path):
 def test_demand_refuses_a_bad_holdout(small_round, tmp_path):
     result = CliRunner().invoke(app, ["demand", str(small_round), "--out", str(tmp_path / "m"), "--holdout", "0.95"])
     assert result.exit_code == 1
-    assert "Error: --holdout == 0.95, must be between 0 and 0.9" in result.output
+    assert "Error: --holdout == 0.95, must be a number from 0 to 0.9" in result.output
     assert not (tmp_path / "m").exists()
 
 

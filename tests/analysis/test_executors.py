@@ -6,7 +6,7 @@ import pytest
 from admissions.analysis.executors import default_workers, executor_name, run_all
 from admissions.analysis.lottery import run_lottery
 from admissions.analysis.whatif import run_whatif
-from admissions.errors import ConfigError
+from admissions.errors import ConfigError, InvalidArgument
 
 from .conftest import write_scenarios
 
@@ -57,7 +57,7 @@ def test_executor_names_and_bad_settings(monkeypatch):
     assert executor_name(2, None) == "local"
     assert executor_name(None, "tcp://x:1") == "dask"
     assert default_workers() >= 1
-    with pytest.raises(ConfigError, match="workers == -1, must be a whole number >= 1"):
+    with pytest.raises(InvalidArgument, match="workers == -1, must be a whole number >= 1"):
         run_all(_square_plus, {"offset": 0}, [1], workers=-1)
     with pytest.raises(ConfigError, match="scheduler == 'nowhere', cannot connect: missing port number"):
         run_all(_square_plus, {"offset": 0}, [1], scheduler="nowhere")

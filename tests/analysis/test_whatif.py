@@ -202,7 +202,7 @@ def test_cli_workers_must_be_positive(tmp_path):
     scenarios = write_scenarios(tmp_path / "scenarios.csv", SMALL_SCENARIOS)
     result = run("whatif", SMALL, "--scenarios", scenarios, "--out", tmp_path / "o", "--workers", "0")
     assert result.exit_code == 1
-    assert result.stderr == "Error: workers == 0, must be a whole number >= 1\n"
+    assert result.stderr == "Error: --workers == 0, must be a whole number >= 1\n"
 
 
 @pytest.mark.parametrize("command", ["whatif", "sweep", "lottery"])

@@ -42,7 +42,7 @@ def test_warnings_are_printed_but_the_exit_code_is_0(folder):
     assert result.stderr.splitlines() == [
         f"1 problem in {folder} (1 warning)",
         "warning: students.csv, row 6, column student_id: value 'S5': student has no applications in "
-        "applications.csv; they cannot be placed",
+        "applications.csv; they cannot be placed (check students.student_id.referenced)",
     ]
     assert result.stdout.startswith("valid: 5 students")
 
@@ -55,8 +55,10 @@ def test_an_invalid_folder_exits_1_with_every_problem_on_stderr(folder):
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"2 problems in {folder} (2 errors)",
-        "error: applications.csv, row 9, column programme_id: value 'P9': programme_id not found in programmes.csv",
-        "error: applications.csv, row 10, column student_id: value 'S9': student_id not found in students.csv",
+        "error: applications.csv, row 9, column programme_id: value 'P9': programme_id not found in programmes.csv "
+        "(check applications.programme_id.ref)",
+        "error: applications.csv, row 10, column student_id: value 'S9': student_id not found in students.csv "
+        "(check applications.student_id.ref)",
     ]
 
 
@@ -71,7 +73,7 @@ def test_problems_csv_holds_the_problem_table(folder, tmp_path):
     # The value is the cell as text: "-2" is written '-2 so a spreadsheet does not compute it.
     assert table.to_dict("records") == [{
         "file": "programmes.csv", "row": "2", "column": "seats", "value": "'-2",
-        "rule": "must be a whole number >= 0", "severity": "error"}]
+        "rule": "must be a whole number >= 0", "severity": "error", "check": ""}]
     assert unescape_frame(table)["value"].tolist() == ["-2"]
 
 

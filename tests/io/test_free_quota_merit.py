@@ -27,4 +27,5 @@ def test_without_a_free_quota_rank_the_merit_value_is_required(tmp_path):
     with pytest.raises(InvalidInput) as info:
         load_round(folder)
     assert [p.describe() for p in info.value.problems] == [
-        "students.csv, row 2, column merit_value: value '': merit_value is empty and there is no grades file"]
+        "students.csv, row 2, column merit_value: value '': merit_value is empty and there is no grades file "
+        "(check students.merit_value.grades)"]

@@ -277,7 +277,7 @@ def test_an_unknown_subject_is_a_problem_listing_the_nearest_codes(folder, subje
     rewrite(folder, "grades.csv", "S2,EN,B", f"S2,{subject},B")
     assert problems_of(folder) == [
         f"grades.csv, row 3, column subject: value {subject!r}: unknown subject; nearest known: {nearest} "
-        f"({SUBJECTS_VERSION})",
+        f"({SUBJECTS_VERSION}) (check grades.subject.known)",
     ]
 
 

@@ -404,9 +404,11 @@ def test_every_problem_is_reported_at_once(folder):
         "S7,1,P3\n",  # unknown student
         encoding="utf-8")
     assert [p.describe() for p in problems_of(folder)] == [
-        "applications.csv, row 3, column programme_id: value 'P9': programme_id not found in programmes.csv",
+        "applications.csv, row 3, column programme_id: value 'P9': programme_id not found in programmes.csv "
+        "(check applications.programme_id.ref)",
         "applications.csv, row 4, column choice_rank: value 'x': must be a whole number >= 1",
-        "applications.csv, row 9, column student_id: value 'S7': student_id not found in students.csv",
+        "applications.csv, row 9, column student_id: value 'S7': student_id not found in students.csv "
+        "(check applications.student_id.ref)",
     ]
 
 

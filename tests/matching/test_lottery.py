@@ -112,7 +112,7 @@ def test_places_are_a_permutation_in_the_order_of_the_numbers():
 def test_bad_seed_is_refused():
     with pytest.raises(InvalidArgument) as error:
         lottery_numbers(["S1"], -1)
-    assert str(error.value) == "seed == -1, must be an integer >= 0"
+    assert str(error.value) == "seed == -1, must be a whole number >= 0 and < 2**63"
 
 
 def test_match_publishes_each_students_documented_number():

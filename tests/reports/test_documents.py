@@ -238,9 +238,9 @@ def test_address_columns_are_validated(tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines()[1:] == [
         "error: students.csv, row 2, column postal_code: value '2112': postal_code must be a Swedish postal "
-        "code of five digits (NNN NN or NNNNN)",
+        "code of five digits (NNN NN or NNNNN) (check students.postal_code.pattern)",
         "error: students.csv, row 3, column city: value '': city is empty but the row gives part of an "
-        "address: give address, postal_code, city together or none of them",
+        "address: give address, postal_code, city together or none of them (check students.address.together)",
     ]
 
 

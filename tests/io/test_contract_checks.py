@@ -1,0 +1,137 @@
+"""The contract's declared checks: well formed, each run by an executor, each problem carrying its
+check id, the cap shared by every check (ProblemLog), and the ids documented in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from admissions.errors import InvalidInput
+from admissions.io import contract
+from admissions.io.problems import MAX_PER_RULE, Problem, ProblemLog
+from admissions.io.validate import _EXECUTORS, load_round
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def replace(folder: Path, name: str, old: str, new: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def append(folder: Path, name: str, lines: str) -> None:
+    with open(folder / name, "a", encoding="utf-8") as file:
+        file.write(lines)
+
+
+def problems_of(folder: Path) -> list[Problem]:
+    try:
+        return list(load_round(folder).warnings)
+    except InvalidInput as exc:
+        return exc.problems
+
+
+# --- the declarations --------------------------------------------------------------------------
+
+
+def test_check_ids_are_unique_and_name_their_file_and_column():
+    ids = contract.check_ids()
+    assert len(ids) == len(set(ids))
+    for spec in contract.ROUND_FILES:
+        for check in spec.checks:
+            assert check.id.startswith(f"{spec.name}.{check.column}."), check.id
+            assert check.column in spec.column_names, check.id
+
+
+def test_every_declared_check_has_an_executor_and_names_real_columns():
+    by_name = {spec.name: spec for spec in contract.ROUND_FILES}
+    for spec in contract.ROUND_FILES:
+        for check in spec.checks:
+            assert type(check) in _EXECUTORS, check.id
+            for other, column in (
+                (getattr(check, "target", None), getattr(check, "target_column", None)),
+                (getattr(check, "by", None), getattr(check, "by_column", None)),
+                (getattr(check, "file", None), getattr(check, "key", None)),
+            ):
+                if other is not None:
+                    assert column in by_name[other].column_names, check.id
+            for column in (getattr(check, "parts", ()) or ()) + (getattr(check, "columns", ()) or ()):
+                assert column in spec.column_names, check.id
+
+
+def test_the_readme_documents_every_check_id():
+    text = README.read_text(encoding="utf-8")
+    assert [i for i in contract.check_ids() if f"`{i}`" not in text] == []
+
+
+# --- each check's problems carry its id --------------------------------------------------------
+
+SCENARIOS = {
+    "applications.programme_id.ref": lambda f: append(f, "applications.csv", "S4,2,P9\n"),
+    "applications.student_id.ref": lambda f: append(f, "applications.csv", "S9,1,P1\n"),
+    "grades.student_id.ref": lambda f: append(f, "grades.csv", "S9,SV,A,false\n"),
+    "students.home_municipality.ref": lambda f: replace(f, "students.csv", "S4,Malmö,", "S4,Malmo,"),
+    "programmes.municipality.ref": lambda f: replace(f, "programmes.csv", "P3,Lund Tekniska,Lund,", "P3,Lund Tekniska,Lun,"),
+    "programmes.key": lambda f: append(f, "programmes.csv", "P2,Other school,Lund,SA,,1,municipal,false\n"),
+    "applications.key": lambda f: replace(f, "applications.csv", "S3,3,P2", "S3,2,P2"),
+    "applications.choice_rank.consecutive": lambda f: replace(f, "applications.csv", "S3,3,P2", "S3,4,P2"),
+    "applications.programme_id.unique": lambda f: replace(f, "applications.csv", "S3,3,P2", "S3,3,P1"),
+    "grades.language_choice.unique": lambda f: append(f, "grades.csv", "S2,SPA,A,true\n"),
+    "grades.subject.known": lambda f: replace(f, "grades.csv", "S2,EN,B", "S2,XYZ,B"),
+    "programmes.programme_code.known": lambda f: replace(f, "programmes.csv", "Lund,TE,", "Lund,XX,"),
+    "students.merit_value.grades": lambda f: replace(f, "students.csv", "S4,Malmö,180", "S4,Malmö,"),
+    "students.student_id.referenced": lambda f: append(f, "students.csv", "S5,Lund,200\n"),
+}
+
+
+@pytest.mark.parametrize("check", sorted(SCENARIOS))
+def test_each_check_names_its_id_row_column_and_value(folder, check):
+    SCENARIOS[check](folder)
+    problems = problems_of(folder)
+    assert [p.check for p in problems] == [check], [p.describe() for p in problems]
+    problem = problems[0]
+    assert problem.row is not None and problem.column is not None and problem.value is not None
+    assert problem.describe().endswith(f" (check {check})")
+
+
+def test_an_address_column_that_is_absent_is_named_at_the_first_row_giving_part_of_an_address(folder):
+    replace(folder, "students.csv", "student_id,home_municipality,merit_value\n",
+            "student_id,home_municipality,merit_value,address\n")
+    for student in ("0012,Malmö,237.5", "S2,Lund,", "S3,Halmstad,300"):
+        replace(folder, "students.csv", student + "\n", student + ",\n")
+    replace(folder, "students.csv", "S4,Malmö,180\n", "S4,Malmö,180,Storgatan 1\n")
+    problems = problems_of(folder)
+    assert [(p.row, p.column, p.check) for p in problems] == [
+        (5, "postal_code", "students.address.together"), (5, "city", "students.address.together")]
+    assert problems[0].rule.startswith("postal_code is missing but the row gives part of an address")
+
+
+# --- the one cap -------------------------------------------------------------------------------
+
+
+def test_the_problem_log_lists_the_first_of_a_rule_and_counts_the_rest_after_them():
+    log = ProblemLog()
+    log.add(Problem("a.csv", 200, "x", "v", "another rule"))
+    log.rows("a.csv", "x", np.arange(120), "must be x", values=[str(i) for i in range(120)], check="a.x.ref")
+    problems = log.sorted()
+    assert len(problems) == MAX_PER_RULE + 2
+    assert problems[MAX_PER_RULE - 1] == Problem("a.csv", 51, "x", "49", "must be x")
+    assert problems[MAX_PER_RULE] == Problem("a.csv", None, "x", None,
+                                             "... and 70 more rows with the same problem (must be x)")
+    assert problems[MAX_PER_RULE].check == "a.x.ref"
+    assert problems[-1].rule == "another rule"
+
+
+def test_a_streaming_check_keeps_only_the_first_and_the_count():
+    log = ProblemLog()
+    first = [Problem("a.csv", i, None, None, "empty row") for i in range(2, 2 + MAX_PER_RULE)]
+    log.listed(first, 1000, "empty rows", file="a.csv")
+    assert len(log.problems) == MAX_PER_RULE + 1
+    assert log.problems[-1].rule == f"... and {1000 - MAX_PER_RULE} more empty rows"
+    log = ProblemLog()
+    log.listed(first[:3], 3, "empty rows", file="a.csv")
+    assert log.problems == first[:3]
