@@ -242,6 +242,9 @@ class _File:
                 if self.spec.name == GRADES.name and column == "subject":
                     same, uniques = pd.factorize(np.array([subject_code(name) for name in uniques], dtype=object))
                     codes = same[codes]
+            elif isinstance(self.values[column], np.ndarray):
+                # Numbers and bools: a sort, several times faster than hashing millions of floats.
+                uniques, codes = np.unique(self.values[column], return_inverse=True)
             else:
                 codes, uniques = pd.factorize(self.values[column])
             self._codes[column] = (codes.astype(np.int64, copy=False), len(uniques))
@@ -370,7 +373,7 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
     kind = column.kind
     if kind == "text":
         values, wrong = cells, np.zeros(len(cells), dtype=bool)
-        wrong = _mask(pc.match_substring_regex(text, INVISIBLE))
+        wrong = _invisible(text)
         flagged = f.rows_where(wrong)
         _rows(report, f, column.name, flagged, lambda i: _invisible_rule(cells.iloc[flagged[i]]),
                     summary="holds an invisible or formatting character")
@@ -483,6 +486,41 @@ def _word_index(text: pa.ChunkedArray, empty: np.ndarray, words: list[str]) -> n
     return position
 
 
+def _invisible(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """(n,) bool: the cell holds a character of INVISIBLE.
+
+    Only cells with a control byte or a byte of a non-ASCII character can: those are found in the
+    column's bytes with numpy, and only they are matched with the (Unicode) regular expression.
+    """
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    suspect = np.concatenate([_non_plain_cells(chunk) for chunk in chunks] or [np.zeros(0, dtype=bool)])
+    found = np.zeros(len(suspect), dtype=bool)
+    rows = np.flatnonzero(suspect)
+    if len(rows):
+        cells = pc.take(text, pa.array(rows))
+        found[rows] = _mask(pc.match_substring_regex(cells, INVISIBLE))
+    return found
+
+
+def _non_plain_cells(chunk: pa.Array) -> np.ndarray:
+    """(len(chunk),) bool: the cell has a byte outside printable ASCII, tab and line ends."""
+    n = len(chunk)
+    rows = np.zeros(n, dtype=bool)
+    if n == 0 or chunk.null_count == n:
+        return rows
+    buffers = chunk.buffers()
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(buffers[1], dtype=width)[chunk.offset:chunk.offset + n + 1].astype(np.int64)
+    if buffers[2] is None or offsets[-1] == offsets[0]:
+        return rows
+    data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    odd = ((data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)) | (data >= 0x7F)
+    at = np.flatnonzero(odd) + offsets[0]
+    if len(at):
+        rows[np.searchsorted(offsets, at, side="right") - 1] = True
+    return rows
+
+
 def _mask(result: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A pyarrow boolean result as a numpy bool array (null counts as False)."""
     return pc.fill_null(result, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
@@ -550,15 +588,23 @@ def _first_seen(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
     """For each row, the position of the first row with the same key (itself when it is the first).
 
     ``parts`` are the key's columns as integer codes (>= 0) with the number of distinct codes.
+    A stable sort of the combined codes (rows of a file are mostly in key order, so it is nearly
+    linear) finds the groups: 16 million grade rows take 0.1 s where hashing them took 6 s.
     """
     codes = np.zeros(len(parts[0][0]), dtype=np.int64)
     for part, cardinality in parts:
         codes = codes * cardinality + part
-    # Renumbered in order of first appearance, a row is the first of its key exactly when its
-    # code exceeds every code before it: no sort needed.
-    codes, _ = pd.factorize(codes)
-    is_first = codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])
-    return np.flatnonzero(is_first)[codes]
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():  # the common case: every key once
+        return np.arange(len(codes))
+    start = np.r_[True, ~same]
+    # Stable: the first of each group in sorted order is its first row in the file.
+    first = order[start][np.cumsum(start) - 1]
+    result = np.empty(len(codes), dtype=np.int64)
+    result[order] = first
+    return result
 
 
 def _isin(cells: pd.Series, values: pd.Series) -> np.ndarray:
@@ -801,11 +847,18 @@ def _needed_unless(check: NeededUnless, f: _File, context: _Context, report: Pro
     needed = f.empty[check.column] & f.valid[check.key]
     if check.unless is not None and check.unless in f.empty:
         needed &= f.empty[check.unless]
+    if not needed.any():
+        return
     if not other.present:
         _rows(report, f, check.column, f.rows_where(needed), check.absent_rule, severity=check.severity,
               check=check.id)
     elif other.has(check.key):
-        given = _isin(f.table.frame[check.key], other.table.frame[check.key][other.valid[check.key]])
+        # The few rows that need the other file are looked up in it (not its millions of rows hashed).
+        rows = np.flatnonzero(needed)
+        wanted = f.table.frame[check.key].iloc[rows]
+        there = other.table.frame[check.key][other.valid[check.key] & _isin(other.table.frame[check.key], wanted)]
+        given = np.zeros(len(needed), dtype=bool)
+        given[rows] = _isin(wanted, there)
         _rows(report, f, check.column, f.rows_where(needed & ~given), check.rule.format(file=other.file),
               severity=check.severity, check=check.id)
 
