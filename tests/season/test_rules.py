@@ -153,6 +153,10 @@ def test_a_missing_holder_is_an_error_unless_they_withdraw(small_region, region_
     assert any(f"student {gone} holds" in r and "is not in students.csv" in r for r in rules)
     assert any(f"student {withdrawing} holds" in r for r in rules)
     assert any(f"student {moved_away} holds {seat} from run 1 but it is not among their applications" in r for r in rules)
+    # Every problem across files names a row: the holder without the offer at their row of students.csv.
+    kept = read(region_copy / "students.csv")["student_id"].tolist()
+    [moved] = [p for p in error.value.problems if p.value == moved_away]
+    assert (moved.file, moved.row, moved.column) == ("students.csv", kept.index(moved_away) + 2, "student_id")
     # With the withdrawal and the decline given, only the student who vanished remains: nothing recorded.
     answers = answers_file(tmp_path / "w.csv", [(moved_away, "decline"), (withdrawing, "withdraw")])
     with pytest.raises(InvalidInput) as error:
