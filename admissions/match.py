@@ -20,7 +20,10 @@ from admissions.reports.dimensioning import dimensioning_table
 from admissions.reports.flows import flows_table, round_prices
 from admissions.reports.html import report_html
 from admissions.reports.placements import application_outcomes, applications_table, placements_table
+from admissions.reports.language import texts
 from admissions.reports.programmes import programmes_table
+from admissions.reports.run_folder import RecordHeading
+from admissions.reports.workbook import Headline, report_workbook
 
 @dataclass(frozen=True)
 class MatchTable:
@@ -48,7 +51,8 @@ MATCH_TABLES: dict[str, MatchTable] = {
 #: others with their sha256, by :func:`admissions.io.atomic.output_folder`): the tables, then the
 #: reports made from them.
 MATCH_FILES = tuple(f"{name}.csv" for name in MATCH_TABLES) + ("report.xlsx", "report.html", "run.json", MANIFEST)
-#: The sheets of report.xlsx: the aggregate tables, no student-level data.
+#: The tables of report.xlsx: the aggregate tables, no student-level data (after a cover sheet; the
+#: sheets are titled and headed in the document's language: admissions.reports.workbook).
 REPORT_SHEETS = tuple(name for name, table in MATCH_TABLES.items() if not table.student_level)
 #: Sheets added to report.xlsx only when asked for (``--student-sheets``): then the workbook is
 #: student-level data like placements.csv and applications.csv, and must be handled as such.
@@ -81,7 +85,10 @@ def write_match_files(r: RoundResult, folder: Path, record: dict, progress: Prog
         write_html_report(r, tables, folder / "report.html", record)
     with r.timings.step("report.xlsx", progress):
         sheets = REPORT_SHEETS + (STUDENT_SHEETS if student_sheets else ())
-        write_xlsx({name: tables[name] for name in sheets}, folder / "report.xlsx")
+        workbook, layouts = report_workbook(
+            {name: tables[name] for name in sheets}, Headline.of(tables["placements"], tables["programmes"]),
+            RecordHeading(record), texts(r.config.language), __version__, student_level=student_sheets)
+        write_xlsx(workbook, folder / "report.xlsx", layouts)
     record["report_xlsx_sheets"] = list(sheets)
     record["prices"] = computed["prices"].source
     record["timings_s"] = dict(r.timings.steps)

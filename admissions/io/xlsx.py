@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ from admissions.io.policy import current_policy
 
 #: Widest column set by write_xlsx, in characters (longer values are still written whole).
 XLSX_MAX_WIDTH = 60
+#: Widest text column of a printed sheet (SheetLayout.printed); longer texts wrap in their cell.
+XLSX_PRINT_WIDTH = 30
 
 _XLSX_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _XLSX_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -23,12 +26,32 @@ _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _XML_INVALID = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+@dataclass(frozen=True)
+class SheetLayout:
+    """How one sheet of :func:`write_xlsx` reads on screen and prints, beyond its table.
+
+    ``formats``: column name -> number format code (``"#,##0"``, ``"0.0%"``; the viewer's locale
+    sets the separators); ``autofilter``: a filter button on every header; ``printed``: landscape
+    A4, fit to the page width (as many pages down as needed), the header row repeated on every
+    page, headers wrapped so a long header does not widen its column, and ``footer`` (plain text)
+    with the page number at the foot of every page; ``widths``: column name -> width in characters,
+    overriding the width taken from the values.
+    """
+
+    formats: dict[str, str] = field(default_factory=dict)
+    autofilter: bool = False
+    printed: bool = False
+    footer: str = ""
+    widths: dict[str, float] = field(default_factory=dict)
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, layouts: dict[str, SheetLayout] | None = None) -> None:
     """Write tables as the sheets of one XLSX workbook, in the order given.
 
     Every sheet has a bold, shaded header row that stays frozen when scrolling and columns as wide as
     their longest value (up to XLSX_MAX_WIDTH). Numbers are written as numbers, missing values as
     empty cells, everything else as text (inline strings: a cell is never read as a formula).
+    ``layouts`` (sheet name -> :class:`SheetLayout`) adds number formats, filters and print setup.
 
     The workbook XML is built directly rather than cell by cell through openpyxl, which takes about
     ten seconds for the ~2 million cells of a 55,000-student round; openpyxl and LibreOffice read
@@ -46,6 +69,12 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     for name in names:
         if not name or len(name) > 31 or any(ch in name for ch in "[]:*?/\\"):
             raise OutputError(f"sheet name == {name!r}, must be 1-31 characters without []:*?/\\")
+    layouts = {name: (layouts or {}).get(name, SheetLayout()) for name in names}
+    styles = _Styles([code for layout in layouts.values() for code in layout.formats.values()])
+    printed = [(i, name) for i, name in enumerate(names) if layouts[name].printed]
+    defined = "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{_escape(_sheet_ref(name))}!$1:$1</definedName>'
+        for i, name in printed)
     parts: dict[str, str] = {
         "[Content_Types].xml": _content_types(len(names)),
         "_rels/.rels": (
@@ -55,7 +84,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
         "xl/workbook.xml": (
             f'{_XML_HEAD}<workbook xmlns="{_XLSX_NS}" xmlns:r="{_XLSX_REL}"><bookViews><workbookView/></bookViews><sheets>'
             + "".join(f'<sheet name="{_escape(name)}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, 1))
-            + "</sheets></workbook>"
+            + "</sheets>" + (f"<definedNames>{defined}</definedNames>" if defined else "") + "</workbook>"
         ),
         "xl/_rels/workbook.xml.rels": (
             f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL}">'
@@ -63,7 +92,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
                       for i in range(1, len(names) + 1))
             + f'<Relationship Id="rId{len(names) + 1}" Type="{_XLSX_REL}/styles" Target="styles.xml"/></Relationships>'
         ),
-        "xl/styles.xml": _STYLES,
+        "xl/styles.xml": styles.xml(),
     }
     try:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -78,7 +107,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             for part, text in parts.items():
                 add(part, text)
             for i, name in enumerate(names, 1):
-                add(f"xl/worksheets/sheet{i}.xml", _sheet_xml(policy.table(sheets[name])))
+                add(f"xl/worksheets/sheet{i}.xml", _sheet_xml(policy.table(sheets[name]), layouts[name], styles))
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
 
@@ -103,21 +132,56 @@ def _content_types(n_sheets: int) -> str:
     )
 
 
-# Style 0: default; style 1: the header (bold on light grey, bottom border).
-_STYLES = (
-    f'{_XML_HEAD}<styleSheet xmlns="{_XLSX_NS}">'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
-    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDE4EE"/><bgColor indexed="64"/></patternFill></fill></fills>'
-    '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
-    '<border><left/><right/><top/><bottom style="thin"><color rgb="FF8899AA"/></bottom><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1"/></cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
+def _sheet_ref(name: str) -> str:
+    """A sheet name as a formula reference: quoted, with ' doubled."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+class _Styles:
+    """The workbook's cell styles: 0 default, 1 header, 2 wrapped header, 3 wrapped text, then one per number format.
+
+    Built-in format ids are used where Excel has one (so every reader knows them); others get ids
+    from 164 on, as the format's spec asks.
+    """
+
+    _BUILT_IN = {"0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
+
+    def __init__(self, codes: list[str]) -> None:
+        self.codes = list(dict.fromkeys(codes))
+        self._custom = {code: 164 + i for i, code in enumerate(c for c in self.codes if c not in self._BUILT_IN)}
+
+    def of(self, code: str | None) -> int:
+        """The style index of cells with number format ``code`` (0 for none)."""
+        return 0 if code is None else 4 + self.codes.index(code)
+
+    def xml(self) -> str:
+        number_formats = "".join(f'<numFmt numFmtId="{i}" formatCode="{_escape(code)}"/>'
+                                 for code, i in self._custom.items())
+        xfs = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
+               '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" '
+               'applyBorder="1"/>',
+               '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" '
+               'applyBorder="1" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>',
+               '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+               '<alignment wrapText="1"/></xf>']
+        xfs += [f'<xf numFmtId="{self._BUILT_IN.get(code) or self._custom[code]}" fontId="0" fillId="0" '
+                'borderId="0" xfId="0" applyNumberFormat="1"/>' for code in self.codes]
+        return (
+            f'{_XML_HEAD}<styleSheet xmlns="{_XLSX_NS}">'
+            + (f'<numFmts count="{len(self._custom)}">{number_formats}</numFmts>' if self._custom else "")
+            + '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+            '</fill><fill><patternFill patternType="solid"><fgColor rgb="FFDDE4EE"/><bgColor indexed="64"/>'
+            '</patternFill></fill></fills>'
+            '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+            '<border><left/><right/><top/><bottom style="thin"><color rgb="FF8899AA"/></bottom><diagonal/></border>'
+            '</borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        )
 
 
 def _column_letter(index: int) -> str:
@@ -129,8 +193,10 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _cells(column: pd.Series) -> tuple[pa.Array, int]:
+def _cells(column: pd.Series, style: int = 0) -> tuple[pa.Array, int]:
     """The XML of every cell of a column ("<c/>" for an empty cell), as an Arrow string array, and its widest value.
+
+    Numbers get the cell style ``style`` (a number format; :class:`_Styles`).
 
     Built with Arrow kernels, column at a time: a Python loop over cells is ten times slower.
     """
@@ -140,7 +206,7 @@ def _cells(column: pd.Series) -> tuple[pa.Array, int]:
         # number is a number cell, each text a text cell.
         numeric = column.map(_is_number).to_numpy(dtype=bool)
         if numeric.any():
-            numbers, number_width = _cells(pd.Series(np.where(numeric, column, np.nan).astype(np.float64)))
+            numbers, number_width = _cells(pd.Series(np.where(numeric, column, np.nan).astype(np.float64)), style)
             words, word_width = _cells(column.where(~numeric, None))
             return pc.if_else(pa.array(numeric), numbers, words), max(number_width, word_width)
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
@@ -152,7 +218,8 @@ def _cells(column: pd.Series) -> tuple[pa.Array, int]:
             number[~np.isfinite(number)] = np.nan  # inf is not a number a spreadsheet can hold
             values = pa.array(number, from_pandas=True)
         text = pc.cast(values, pa.string())
-        cells = pc.binary_join_element_wise("<c><v>", text, "</v></c>", "")
+        opening = f'<c s="{style}"><v>' if style else "<c><v>"
+        cells = pc.binary_join_element_wise(opening, text, "</v></c>", "")
     else:
         text = _arrow_strings(column) if _is_arrow_string(column) else _text_array(column)
         text = text.cast(pa.string())
@@ -214,33 +281,89 @@ def _arrow_strings(column: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _sheet_xml(frame: pd.DataFrame) -> bytes:
+def _sheet_xml(frame: pd.DataFrame, layout: SheetLayout | None = None, styles: _Styles | None = None) -> bytes:
     """One worksheet as UTF-8: a styled, frozen header row, then the rows (row and cell references omitted)."""
+    layout = layout or SheetLayout()
+    styles = styles or _Styles([])
     n_rows, n_columns = frame.shape
     header = []
     widths = []
     cells = []
+    header_style = 2 if layout.printed else 1
+    lines = np.ones(n_rows, dtype=np.int64)
     for j, name in enumerate(frame.columns):
-        column, width = _cells(frame.iloc[:, j])
+        code = layout.formats.get(name)
+        column, width = _cells(frame.iloc[:, j], styles.of(code))
+        if code is not None:
+            width = _formatted_width(frame.iloc[:, j], code, width)
+        if layout.printed and width > XLSX_PRINT_WIDTH and name not in layout.widths:
+            # A long text wraps inside its column rather than widening the page; its row is made as
+            # tall as the lines need (readers do not all size rows themselves).
+            column = pc.replace_substring(column, '<c t="inlineStr">', '<c s="3" t="inlineStr">')
+            texts = frame.iloc[:, j].astype(object).fillna("").astype(str)
+            wrapped = texts.map({t: _wrapped_lines(t, XLSX_PRINT_WIDTH + 2) for t in texts.unique()})
+            lines = np.maximum(lines, wrapped.to_numpy(dtype=np.int64))
+            width = XLSX_PRINT_WIDTH
         cells.append(column)
-        header.append(f'<c r="{_column_letter(j)}1" s="1" t="inlineStr"><is><t>{_escape(str(name))}</t></is></c>')
-        widths.append(min(max(width, len(str(name))) + 2, XLSX_MAX_WIDTH))
+        header.append(f'<c r="{_column_letter(j)}1" s="{header_style}" t="inlineStr"><is><t>{_escape(str(name))}</t></is></c>')
+        # A wrapped header needs only its longest word's width.
+        title = max((len(w) for w in str(name).split()), default=0) if layout.printed else len(str(name))
+        widths.append(layout.widths.get(name, min(max(width, title) + 2, XLSX_MAX_WIDTH)))
+    header_lines = max((_wrapped_lines(str(name), w - 2) for name, w in zip(frame.columns, widths)), default=1)
+    header_row = (f'<row r="1" ht="{15 * header_lines}" customHeight="1">' if layout.printed and header_lines > 1
+                  else '<row r="1">')
     last = f"{_column_letter(max(n_columns - 1, 0))}{n_rows + 1}"
-    cols = "".join(f'<col min="{j}" max="{j}" width="{w}" customWidth="1"/>' for j, w in enumerate(widths, 1))
+    cols = "".join(f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>' for j, w in enumerate(widths, 1))
     if n_rows and n_columns:
-        rows = pc.binary_join_element_wise("<row>", *cells, "</row>", "")
+        opening = pa.array(np.where(lines > 1, np.char.add(np.char.add('<row ht="', (15 * lines).astype(str)),
+                                                           '" customHeight="1">'), "<row>"))
+        rows = pc.binary_join_element_wise(opening, *cells, "</row>", "")
         # The rows end to end are the data buffer of the string array: no join in Python.
         body = _string_bytes(rows)
     else:
         body = b""
     head = (
         f'{_XML_HEAD}<worksheet xmlns="{_XLSX_NS}" xmlns:r="{_XLSX_REL}">'
-        f'<dimension ref="A1:{last}"/>'
+        + ('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if layout.printed else "")
+        + f'<dimension ref="A1:{last}"/>'
         '<sheetViews><sheetView workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
-        + '<sheetData><row r="1">' + "".join(header) + "</row>"
+        + "<sheetData>" + header_row + "".join(header) + "</row>"
     )
-    return head.encode("utf-8") + body + b"</sheetData></worksheet>"
+    tail = "</sheetData>"
+    if layout.autofilter and n_columns:
+        tail += f'<autoFilter ref="A1:{last}"/>'
+    if layout.printed:
+        footer = (_escape(layout.footer.replace("&", "&&")) + "&amp;R&amp;P / &amp;N") if layout.footer else "&amp;R&amp;P / &amp;N"
+        tail += ('<printOptions gridLines="0"/>'
+                 '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.2" footer="0.25"/>'
+                 '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+                 f"<headerFooter><oddFooter>&amp;L{footer}</oddFooter></headerFooter>")
+    return head.encode("utf-8") + body + (tail + "</worksheet>").encode("utf-8")
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines a text takes wrapped at word boundaries in a column ``width`` characters wide."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
+
+
+def _formatted_width(column: pd.Series, code: str, raw_width: int) -> int:
+    """About the number of characters the widest number of a column takes in format ``code``."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0
+    largest = float(np.abs(values).max()) * (100 if "%" in code else 1)
+    decimals = len(code.split(".")[1].split("%")[0].split(" ")[0].split('"')[0]) if "." in code else 0
+    shown = f"{largest:,.{decimals}f}"
+    extra = len(code.split('"')[1]) + 1 if '"' in code else (2 if "%" in code else 0)
+    return len(shown) + extra + (1 if (values < 0).any() else 0)

@@ -33,30 +33,12 @@ PERSON_COLUMNS = ("name", "home_municipality", *ADDRESS_COLUMNS)
 ROUND_KINDS = ("match", *RUN_KINDS)
 
 
-@dataclass(frozen=True, eq=False)
-class RunFolder:
-    """The tables of one run's output folder (text cells, exact values) and its run record.
+class RunHeading:
+    """What every document names about its run (round kind, run, date, seed), read from ``self.record``.
 
-    ``students`` has one row per student of placements.csv, indexed by student_id, with the
-    PERSON_COLUMNS (empty strings where the input gives none or no input was given).
+    Shared by :class:`RunFolder` (a finished run's folder) and :class:`RecordHeading` (a run
+    record being written, for report.xlsx and report.html).
     """
-
-    folder: Path
-    record: dict
-    placements: pd.DataFrame
-    applications: pd.DataFrame
-    programmes: pd.DataFrame
-    students: pd.DataFrame
-
-    @cached_property
-    def explain_tables(self) -> ExplainTables:
-        """The run's tables keyed as ``explain`` reads them, built once."""
-        return ExplainTables.from_frames(self.placements, self.applications, self.programmes)
-
-    @cached_property
-    def people(self) -> dict[str, dict[str, str]]:
-        """student_id -> the PERSON_COLUMNS of the student."""
-        return self.students.to_dict("index")
 
     @property
     def round_kind(self) -> str:
@@ -97,6 +79,39 @@ class RunFolder:
     def heading_line(self, _: Texts) -> str:
         """The heading as one line: 'Omgång: Slutlig antagning · Körning: 3 · Datum: 2027-07-01 · Frö: 7'."""
         return " · ".join(f"{label}: {value}" for label, value in self.heading(_))
+
+
+@dataclass(frozen=True, eq=False)
+class RecordHeading(RunHeading):
+    """The heading of a run from its run record alone."""
+
+    record: dict
+
+
+@dataclass(frozen=True, eq=False)
+class RunFolder(RunHeading):
+    """The tables of one run's output folder (text cells, exact values) and its run record.
+
+    ``students`` has one row per student of placements.csv, indexed by student_id, with the
+    PERSON_COLUMNS (empty strings where the input gives none or no input was given).
+    """
+
+    folder: Path
+    record: dict
+    placements: pd.DataFrame
+    applications: pd.DataFrame
+    programmes: pd.DataFrame
+    students: pd.DataFrame
+
+    @cached_property
+    def explain_tables(self) -> ExplainTables:
+        """The run's tables keyed as ``explain`` reads them, built once."""
+        return ExplainTables.from_frames(self.placements, self.applications, self.programmes)
+
+    @cached_property
+    def people(self) -> dict[str, dict[str, str]]:
+        """student_id -> the PERSON_COLUMNS of the student."""
+        return self.students.to_dict("index")
 
 
 #: What a run's output folder is, for the message when a file of it is missing.

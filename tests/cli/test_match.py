@@ -156,15 +156,16 @@ def test_report_xlsx_holds_the_aggregate_sheets_unless_student_sheets_are_asked_
 
     out, _ = matched
     assert openpyxl.load_workbook(out / "report.xlsx", read_only=True).sheetnames == [
-        "programmes", "dimensioning", "flows"]
+        "Om rapporten", "Utbildningar", "Dimensionering", "Flöden och kostnader"]
     full = tmp_path / "full"
     assert run("match", SAMPLE, "--out", full, "--seed", "7", "--student-sheets", "-q").exit_code == 0
     workbook = openpyxl.load_workbook(full / "report.xlsx", read_only=True)
-    assert workbook.sheetnames == ["programmes", "dimensioning", "flows", "placements", "applications"]
-    rows = list(workbook["placements"].iter_rows(values_only=True))
+    assert workbook.sheetnames == ["Om rapporten", "Utbildningar", "Dimensionering", "Flöden och kostnader",
+                                   "Placeringar", "Ansökningar"]
+    rows = list(workbook["Placeringar"].iter_rows(values_only=True))
     placements = pd.read_csv(full / "placements.csv", dtype=str, keep_default_na=False)
     assert len(rows) == len(placements) + 1
-    assert list(rows[0]) == list(placements.columns)
+    assert list(rows[0]) == ["Elev-id", "Utbildnings-id", "Val nr", "Lottnummer"]
     assert [str(v) for v in rows[1][:2]] == placements.iloc[0, :2].tolist()
     assert json.loads((full / "run.json").read_text())["report_xlsx_sheets"] == [
         "programmes", "dimensioning", "flows", "placements", "applications"]

@@ -3,7 +3,6 @@ PDFs (pdftotext, pdftoppm) with whole columns, workbooks, languages and the opti
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,30 +19,12 @@ from admissions.reports.language import texts
 from admissions.reports.letters import letter, reason_text
 from admissions.reports.lists import school_lists
 from admissions.reports.run_folder import read_run_folder
+from render_tools import pdf_pages, pdf_text, poppler
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "skane-2000"
 EXAMPLES = ROOT / "tests" / "data" / "rules"
 runner = CliRunner()
-
-
-def poppler(tool: str) -> str:
-    binary = shutil.which(tool)
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is missing in CI: .ci/run installs poppler-utils")
-        pytest.skip(f"{tool} is not installed (poppler-utils; it is in CI)")
-    return binary
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run([poppler("pdftotext"), str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
-def pdf_pages(path: Path) -> int:
-    info = subprocess.run([poppler("pdfinfo"), str(path)], capture_output=True, text=True, check=True).stdout
-    return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
 @pytest.fixture(scope="module")

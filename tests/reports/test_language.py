@@ -11,6 +11,7 @@ from babel.messages.extract import extract_from_dir
 from admissions.reports.language import LANGUAGES, catalogue, texts
 from admissions.reports.letters import FIXED_REASONS
 from admissions.reports.run_folder import ROUND_KINDS
+from admissions.reports.workbook import LEVELS, REPORT_COLUMNS, SHEET_KEYS, header_key
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.selection import TIER_NAMES
 
@@ -23,6 +24,10 @@ DYNAMIC = (
     | {f"outcome.{o}" for o in ("not_reached", "not_considered", "declined", "given_up", "withdrawn")}
     | set(FIXED_REASONS.values())
     | {"format.date", "format.sek"}  # Texts.date and Texts.sek look them up as self(...)
+    | {header_key(c) for columns in REPORT_COLUMNS.values() for c in columns}  # report.xlsx headers
+    | {f"level.{level}" for level in LEVELS}
+    | set(SHEET_KEYS.values())
+    | {"format.sek_xlsx"}
 )
 
 

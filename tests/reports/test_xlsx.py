@@ -12,8 +12,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from admissions.io.xlsx import write_xlsx
+from admissions.io.xlsx import XLSX_PRINT_WIDTH, write_xlsx
 from admissions.match import MATCH_FILES, REPORT_SHEETS
+from admissions.reports.language import texts
+from admissions.reports.workbook import LEFT_OUT, SHEET_KEYS, WORD_COLUMNS, header_key
+from render_tools import libreoffice
 
 CSV_SHEETS = list(REPORT_SHEETS)  # the aggregate tables only: no student-level data in report.xlsx
 
@@ -55,24 +58,73 @@ def test_report_sheets_are_the_aggregate_csv_files():
     assert CSV_SHEETS == aggregate == ["programmes", "dimensioning", "flows"]
 
 
-def test_every_report_csv_is_a_sheet_with_the_same_cells(matched):
+def document_rows(path, name) -> list[list[str]]:
+    """A CSV file's rows as report.xlsx shows them: Swedish headers, tiers and levels in words, no coordinates."""
+    _ = texts("sv")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=list(LEFT_OUT), errors="ignore")
+    for column, prefix in WORD_COLUMNS.items():
+        if column in frame:
+            frame[column] = frame[column].map(lambda v, p=prefix: v and _(f"{p}.{int(v) if v.isdigit() else v}"))
+    rows = [[_(header_key(c)) for c in frame.columns]]
+    rows += [[(f"{float(v):g}" if _is_number(v) else v) for v in values] for values in frame.itertuples(index=False)]
+    return rows
+
+
+def test_every_report_csv_is_a_sheet_with_the_same_values(matched):
+    _ = texts("sv")
     path = matched.out / "report.xlsx"
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == CSV_SHEETS
+    assert workbook.sheetnames == [_("sheet.report_about")] + [_(SHEET_KEYS[name]) for name in CSV_SHEETS]
     for name in CSV_SHEETS:
-        sheet = workbook[name]
+        title = _(SHEET_KEYS[name])
+        sheet = workbook[title]
         assert sheet.freeze_panes == "A2", name
         assert all(cell.font.b for cell in sheet[1]), name
-        assert normalise(sheet_rows(path, name)) == csv_rows(matched.out / f"{name}.csv"), name
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert normalise(sheet_rows(path, title)) == document_rows(matched.out / f"{name}.csv", name), name
 
 
-def test_columns_are_as_wide_as_their_values(sample):
+def test_number_formats_and_cover(sample):
+    _ = texts("sv")
     workbook = openpyxl.load_workbook(sample.out / "report.xlsx")
-    sheet = workbook["programmes"]
+    programmes = workbook[_("sheet.programmes")]
+    # The formats of each column's first number (an empty cell has none).
+    formats = {cell.value: next((c.number_format for c in next(programmes.iter_cols(
+        min_col=cell.column, max_col=cell.column, min_row=2)) if c.value is not None), None)
+        for cell in programmes[1]}
+    assert formats[_("col.seats")] == "#,##0"
+    assert formats[_("col.cutoff_merit")] == formats[_("col.median_admitted_merit")] == "0.0#"
+    assert formats[_("col.applicants_per_seat")] == "0.00"
+    assert formats[_("col.school")] == "General"
+    flows = workbook[_("sheet.flows")]
+    cost = next(c.column for c in flows[1] if c.value == _("col.cost_sek"))
+    assert flows.cell(2, cost).number_format == '#,##0 "kr"'
+    dimensioning = workbook[_("sheet.dimensioning")]
+    share = next(c.column for c in dimensioning[1] if c.value == _("col.share_choice_1"))
+    assert dimensioning.cell(2, share).number_format == "0.0%"
+    cover = dict(list(workbook[_("sheet.report_about")].iter_rows(values_only=True))[1:])
+    placements = sample.output("placements")
+    placed = int((placements["programme_id"] != "").sum())
+    assert cover["Omgång"] == "Antagningsomgång" and cover["Frö (lottning)"] == "0"
+    assert cover["Sökande elever"] == _.number(len(placements))
+    assert cover["Placerade"] == f"{_.number(placed)} ({_.percent(placed / len(placements))})"
+    assert cover["Utbildningar"] == _.number(len(sample.output("programmes")))
+    assert cover["Blad"] == "Utbildningar, Dimensionering, Flöden och kostnader"
+
+
+def test_long_texts_wrap_in_a_printed_sheet(sample):
+    workbook = openpyxl.load_workbook(sample.out / "report.xlsx")
+    sheet = workbook[texts("sv")("sheet.programmes")]
     widths = {cell.column_letter: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
-    schools = sample.output("programmes")["school"].str.len().max()
-    assert widths["B"] == min(schools + 2, 60)  # school
-    assert widths["F"] == len("seats") + 2  # seats: its header is wider than its numbers
+    schools = sample.output("programmes")["school"]
+    assert widths["B"] == XLSX_PRINT_WIDTH + 2  # school: longer names wrap
+    assert widths["F"] == len("Platser") + 2  # seats: its header is wider than its numbers
+    longest = int(schools.str.len().idxmax())
+    assert sheet.cell(longest + 2, 2).alignment.wrap_text
+    assert sheet.row_dimensions[longest + 2].height == 30
 
 
 def test_write_xlsx_types_escaping_and_missing_values(tmp_path):
@@ -132,10 +184,6 @@ def test_write_xlsx_refuses_a_bad_sheet_name(tmp_path):
         write_xlsx({"a/b": pd.DataFrame({"x": [1]})}, tmp_path / "bad.xlsx")
 
 
-def libreoffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 @pytest.mark.slow
 def test_libreoffice_reads_report_xlsx(sample, tmp_path):
     """LibreOffice converts the programmes sheet of report.xlsx to CSV equal to programmes.csv."""
@@ -144,7 +192,7 @@ def test_libreoffice_reads_report_xlsx(sample, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("LibreOffice is missing in CI: .ci/run installs libreoffice-calc-nogui")
         pytest.skip("LibreOffice is not installed (it is in CI)")
-    sheet = CSV_SHEETS.index("programmes") + 1
+    sheet = CSV_SHEETS.index("programmes") + 2  # after the cover
     # Filter options: comma, double quote, UTF-8, start row 1, ..., and the sheet number last.
     target = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
     completed = subprocess.run(
@@ -155,6 +203,6 @@ def test_libreoffice_reads_report_xlsx(sample, tmp_path):
     converted = list(tmp_path.glob("report*.csv"))
     assert completed.returncode == 0 and converted, completed.stdout + completed.stderr
     got = pd.read_csv(converted[0], dtype=str, keep_default_na=False)
-    expected = sample.output("programmes")
-    assert list(got.columns) == list(expected.columns)
-    assert normalise(got.to_numpy().tolist()) == normalise(expected.to_numpy().tolist())
+    expected = document_rows(sample.out / "programmes.csv", "programmes")
+    assert list(got.columns) == expected[0]
+    assert normalise(got.to_numpy().tolist()) == expected[1:]

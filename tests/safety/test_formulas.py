@@ -17,6 +17,7 @@ from admissions.io.write import write_csv
 from admissions.io.xlsx import write_xlsx
 from admissions.io.formulas import FORMULA_STARTS, escape_cell, escape_frame, unescape_cell, unescape_frame
 from admissions.queries.explain import explain_text
+from admissions.reports.language import texts
 
 from .conftest import (
     HOSTILE_HTML_SCHOOL,
@@ -107,15 +108,16 @@ def test_match_escapes_every_hostile_cell_in_the_csv_files(hostile_match):
 
 def test_xlsx_with_a_hostile_school_reads_back_as_strings(hostile_match):
     _, out = hostile_match
+    _ = texts("sv")
     workbook = openpyxl.load_workbook(out / "report.xlsx")
-    sheet = workbook["programmes"]
+    sheet = workbook[_("sheet.programmes")]
     header = [cell.value for cell in sheet[1]]
     row = {name: cell for name, cell in zip(header, sheet[2])}
     for name, value in (("programme_id", HOSTILE_PROGRAMME), ("school", HOSTILE_SCHOOL),
                         ("orientation", HOSTILE_ORIENTATION)):
-        assert row[name].value == value, name
-        assert row[name].data_type == "s", name
-    assert row["seats"].data_type == "n"
+        assert row[_(f"col.{name}")].value == value, name
+        assert row[_(f"col.{name}")].data_type == "s", name
+    assert row[_("col.seats")].data_type == "n"
     # No cell of the workbook is a formula, and the XML has no <f> element.
     for sheet in workbook.worksheets:
         for line in sheet.iter_rows():
@@ -162,7 +164,7 @@ def test_libreoffice_shows_hostile_cells_as_text(hostile_match, tmp_path):
     shutil.copy(out / "programmes.csv", tmp_path / "programmes.csv")
     converted = {}
     for source, target, options in (
-        (out / "report.xlsx", "csv:Text - txt - csv (StarCalc):44,34,76,1", []),
+        (out / "report.xlsx", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2", []),
         (tmp_path / "programmes.csv", "xlsx", ["--infilter=CSV:44,34,76,1"]),
     ):
         folder = tmp_path / source.suffix[1:]
@@ -172,9 +174,9 @@ def test_libreoffice_shows_hostile_cells_as_text(hostile_match, tmp_path):
             check=True, capture_output=True, timeout=120,
         )
         converted[source.suffix] = next(folder.iterdir())
-    # report.xlsx: the first sheet (programmes) as CSV: the hostile texts exactly, not evaluated.
+    # report.xlsx: the programmes sheet (after the cover) as CSV: the hostile texts exactly, not evaluated.
     first = pd.read_csv(converted[".xlsx"], dtype=str, keep_default_na=False)
-    assert first.loc[0, ["programme_id", "school", "orientation"]].tolist() == [
+    assert first.loc[0, ["Utbildnings-id", "Skola", "Inriktning"]].tolist() == [
         HOSTILE_PROGRAMME, HOSTILE_SCHOOL, HOSTILE_ORIENTATION]
     # programmes.csv opened as a spreadsheet: text cells with the apostrophe, no formula.
     sheet = openpyxl.load_workbook(converted[".csv"])["programmes"]

@@ -130,7 +130,7 @@ def test_aggregate_outputs_carry_no_student_ids(plain, ids):
     for name in AGGREGATE_FILES:
         assert set(re.findall(r"S\d{6}", output_text(plain / name))) & set(ids) == set(), name
     with zipfile.ZipFile(plain / "report.xlsx") as archive:
-        assert "xl/worksheets/sheet4.xml" not in archive.namelist()  # programmes, dimensioning, flows only
+        assert "xl/worksheets/sheet5.xml" not in archive.namelist()  # cover, programmes, dimensioning, flows only
 
 
 def test_explain_with_pseudonymise_looks_up_the_real_id(pseudonymised):
