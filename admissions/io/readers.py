@@ -652,7 +652,8 @@ def check_zip(data: bytes, file: str) -> Problem | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+    except Exception as exc:  # zipfile raises many kinds: BadZipFile, NotImplementedError (a newer zip
+        # version or method), RuntimeError (encrypted), ValueError, EOFError, OSError, ...
         return Problem(file, None, None, None,
                        "file is not a readable Excel workbook (.xlsx): it is not a complete zip archive "
                        f"(truncated, or not an Excel file): {exc}")

@@ -144,6 +144,17 @@ def truncated_xlsx(folder: Path) -> str:
             "archive (truncated, or not an Excel file): File is not a zip file")
 
 
+def newer_zip_xlsx(folder: Path) -> str:
+    """A workbook whose zip directory asks for a zip version Python cannot read (zipfile raises NotImplementedError)."""
+    (folder / "students.csv").unlink()
+    data = bytearray((ROOT / "tests" / "data" / "fuzz" / "valid-students.xlsx").read_bytes())
+    at = data.find(b"PK\x01\x02")
+    data[at + 6:at + 8] = struct.pack("<H", 64)  # version needed to extract: 6.4
+    (folder / "students.xlsx").write_bytes(bytes(data))
+    return ("error: students.xlsx: file is not a readable Excel workbook (.xlsx): it is not a complete zip "
+            "archive (truncated, or not an Excel file): zip file version 6.4")
+
+
 def wide_xlsx(folder: Path) -> str:
     (folder / "students.csv").unlink()
     cells = "".join(f"<c><v>{i}</v></c>" for i in range(10_000))
@@ -181,6 +192,7 @@ CASES = {
     "zip_bomb": zip_bomb,
     "zip_bomb_lying": zip_bomb_lying,
     "truncated_xlsx": truncated_xlsx,
+    "newer_zip_xlsx": newer_zip_xlsx,
     "wide_xlsx": wide_xlsx,
     "truncated_parquet": truncated_parquet,
 }
