@@ -10,7 +10,18 @@ if TYPE_CHECKING:
 
 
 class AdmissionsError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose.
+
+    The library's messages name the parameters of its functions (``base == 4 is not ...``,
+    ``use force to write into it``), never a command's options. ``parameters`` lists the words of
+    the message that are such parameters, so that the CLI can name them as its options
+    (``--base``, ``--force``: :func:`admissions.cli._output.error_line`).
+    """
+
+    def __init__(self, *args: object, parameters: Sequence[str] = ()):
+        #: The parameter names the message mentions, each as a whole word.
+        self.parameters = tuple(parameters)
+        super().__init__(*args)
 
 
 class InvalidInput(AdmissionsError):
@@ -32,7 +43,7 @@ class InvalidArgument(AdmissionsError):
     """
 
     def __init__(self, message: str, *, students: Sequence[int] = (), programmes: Sequence[int] = (),
-                 parameter: str | None = None):
+                 parameter: str | None = None, parameters: Sequence[str] = ()):
         #: The parameter the message starts with ("draws == 0, ..."), when it is about one.
         self.parameter = parameter
         self.template = message
@@ -40,14 +51,15 @@ class InvalidArgument(AdmissionsError):
         self.programmes = tuple(int(p) for p in programmes)
         if self.students or self.programmes:
             message = message.format(student=self.students, programme=self.programmes)
-        super().__init__(message)
+        super().__init__(message, parameters=parameters)
 
     def naming(self, student_ids: Sequence[object], programme_ids: Sequence[object]) -> InvalidArgument:
         """The same error with every student and programme named by its id (itself when it names none)."""
         if not (self.students or self.programmes):
             return self
         return InvalidArgument(self.template.format(student=[str(student_ids[s]) for s in self.students],
-                                                    programme=[str(programme_ids[p]) for p in self.programmes]))
+                                                    programme=[str(programme_ids[p]) for p in self.programmes]),
+                               parameter=self.parameter, parameters=self.parameters)
 
 
 class ConfigError(AdmissionsError):

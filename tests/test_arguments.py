@@ -53,3 +53,26 @@ def test_the_cli_names_the_flag_of_the_parameter():
     assert with_option_names(str(caught.value), command) == "--class-size == 0, must be a whole number >= 1"
     assert with_option_names("seed == -1, must be a whole number >= 0 and < 2**63", command) == (
         "seed == -1, must be a whole number >= 0 and < 2**63")  # not an option of the command
+
+
+def test_the_cli_names_every_parameter_a_library_error_names_and_only_those():
+    from admissions.cli._output import error_line
+    from admissions.errors import OutputError
+
+    def generate(
+        force: Annotated[bool, typer.Option("--force")] = False,
+        run_id: Annotated[int | None, typer.Option("--run")] = None,
+        season: Annotated[str | None, typer.Option("--season")] = None,
+    ) -> None:
+        """A command whose parameters differ from their options' names."""
+
+    error = OutputError("folder force-out is not empty; use force to write into it", parameters=("force",))
+    # Only the whole word: not the "force" inside the folder's name.
+    assert error_line(error, generate) == "folder force-out is not empty; use --force to write into it"
+    error = InvalidArgument("run_id needs season; a run of the season", parameters=("run_id", "season"))
+    assert error_line(error, generate) == "--run needs --season; a run of the --season"  # every mention
+    # A parameter the message does not declare stays as it is, and so does one the command lacks.
+    assert error_line(OutputError("use force"), generate) == "use force"
+    assert error_line(OutputError("use class_size", parameters=("class_size",)), generate) == "use class_size"
+    # The leading parameter of an InvalidArgument is named as before.
+    assert error_line(InvalidArgument("run_id == 0, must be >= 1"), generate) == "--run == 0, must be >= 1"

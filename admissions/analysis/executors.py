@@ -140,7 +140,7 @@ def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | 
         from distributed import Client, as_completed as dask_as_completed
     except ImportError:
         raise ConfigError(
-            "--scheduler needs dask.distributed: pip install 'admissions[cluster]'"
+            "scheduler needs dask.distributed: pip install 'admissions[cluster]'", parameters=("scheduler",)
         ) from None
     failure = None
     try:
@@ -151,7 +151,7 @@ def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | 
         # The half-made Client is closed by its __del__; collected at some later moment, that ran
         # inside the next Client's start and deadlocked on its loop runner. Collect it here.
         gc.collect()
-        raise ConfigError(failure)
+        raise ConfigError(failure, parameters=("scheduler",))
     with client, client.as_current():
         [shared_future] = client.scatter([shared], broadcast=True, hash=False)
         futures = [client.submit(function, shared_future, task, pure=False) for task in tasks]

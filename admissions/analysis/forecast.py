@@ -223,7 +223,7 @@ def _added_offers(r: RoundResult, model: DemandModel, scenario: Scenario, scenar
         where = f"added offer {pid} of scenario {scenario.name}"
         if not code:
             problems.append(Problem(scenarios_file, None, "programme_code", pid,
-                                    f"{where} has no programme_code, must have one with --model"))
+                                    f"{where} has no programme_code, must have one to draw from the demand model"))
             continue
         if code not in r.programme_types.types:
             problems.append(Problem(scenarios_file, None, "programme_code", code,

@@ -7,7 +7,7 @@ import re
 import sqlite3
 import sys
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -68,18 +68,46 @@ def print_problems(problems: Sequence[Problem], folder: Path | str, out: Console
 _PARAMETER = re.compile(r"^([a-z_][a-z0-9_]*) ==")
 
 
+def option_name(hint: object) -> str | None:
+    """The option's name (``--class-size``) of an ``Annotated[..., typer.Option(...)]`` hint, None for any other."""
+    for info in getattr(hint, "__metadata__", ()):
+        if not isinstance(info, OptionInfo):
+            continue
+        # In Annotated[..., typer.Option("--name", "-n")] the first name sits where a default would.
+        decls = [d for d in (info.default, *info.param_decls) if isinstance(d, str) and d.startswith("-")]
+        if decls:
+            return next((d for d in decls if d.startswith("--")), decls[0])
+    return None
+
+
 def option_names(command: Callable) -> dict[str, str]:
     """Each parameter of a command function that is an option -> the option's name (``--class-size``)."""
     names = {}
     for name, hint in typing.get_type_hints(command, include_extras=True).items():
-        for info in getattr(hint, "__metadata__", ()):
-            if not isinstance(info, OptionInfo):
-                continue
-            # In Annotated[..., typer.Option("--name", "-n")] the first name sits where a default would.
-            decls = [d for d in (info.default, *info.param_decls) if isinstance(d, str) and d.startswith("-")]
-            if decls:
-                names[name] = next((d for d in decls if d.startswith("--")), decls[0])
+        option = option_name(hint)
+        if option is not None:
+            names[name] = option
     return names
+
+
+def with_named_parameters(message: str, parameters: Iterable[str], options: dict[str, str]) -> str:
+    """``message`` with each of ``parameters`` (a whole word: not part of a longer name or option)
+    that is a key of ``options`` replaced by its option name."""
+    for parameter in parameters:
+        option = options.get(parameter)
+        if option is not None:
+            message = re.sub(rf"(?<![\w-]){re.escape(parameter)}(?![\w-])", option, message)
+    return message
+
+
+def error_line(exc: AdmissionsError, command: Callable, given: dict | None = None) -> str:
+    """The message of a library error as a command says it: the parameters it names
+    (``exc.parameters``; for an InvalidArgument also the one it starts with, :func:`with_option_names`)
+    named as the command's options."""
+    message = str(exc)
+    if isinstance(exc, InvalidArgument):
+        message = with_option_names(message, command, given)
+    return with_named_parameters(message, exc.parameters, option_names(command)) if exc.parameters else message
 
 
 def with_option_names(message: str, command: Callable, given: dict | None = None) -> str:
@@ -140,8 +168,8 @@ def one_line_errors(command: Callable) -> Callable:
     """Wrap a command so that every failure ends in one line on stderr and exit status 1, never a traceback.
 
     Every command is registered through this (admissions.cli): invalid input prints the problem
-    report; an InvalidArgument (the parameter the library's message starts with named as the
-    command's option, :func:`with_option_names`), any other AdmissionsError, every OSError (full disk, read-only file system, permission
+    report; any other AdmissionsError (the parameters the library's message names, named as the
+    command's options: :func:`error_line`), every OSError (full disk, read-only file system, permission
     denied) and every SQLite error (database locked too long, disk full) prints one
     "Error: ..." line. Exits the command chose (typer.Exit) pass through.
     """
@@ -154,10 +182,8 @@ def one_line_errors(command: Callable) -> Callable:
             folder = kwargs.get("folder") or "the input"
             print_problems(exc.problems, folder)
             raise typer.Exit(1) from None
-        except InvalidArgument as exc:
-            fail(with_option_names(str(exc), command, kwargs))
         except AdmissionsError as exc:
-            fail(str(exc))
+            fail(error_line(exc, command, kwargs))
         except OSError as exc:
             fail(os_error_line(exc))
         except sqlite3.Error as exc:

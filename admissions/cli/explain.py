@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import KeyFileOption, PseudonymiseOption, ReadSeasonOption, RunOption
-from admissions.cli._output import fail, terminal_safe
+from admissions.cli._output import error_line, fail, terminal_safe
 from admissions.errors import AdmissionsError
 
 
@@ -58,6 +58,6 @@ def explain(
                 held = held_seat(season, run_id, student)
                 text = f"Run {run_id} of {season}\n" + explain_text(Path(temporary), wanted, held)
     except AdmissionsError as exc:
-        fail(str(exc))
+        fail(error_line(exc, explain))
     # Ids and names come from input files: never raw control characters on the terminal.
     typer.echo("\n".join(terminal_safe(line) for line in text.split("\n")), nl=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import SharedOutputOption, output_options
-from admissions.cli._output import fail
+from admissions.cli._output import error_line, fail
 from admissions.errors import AdmissionsError
 from admissions.io.contract import SEED_LIMIT
 from admissions.synth.area import DEFAULT_AREA
@@ -43,7 +43,7 @@ def generate(
         with output_options(False, None, shared_output):
             counts = write_region(out, students, seed, force=force, area=area)
     except AdmissionsError as exc:
-        fail(str(exc))
+        fail(error_line(exc, generate))
     typer.echo(
         f"Wrote {counts['students']:,} students, {counts['programmes']:,} programmes at "
         f"{counts['schools']:,} school units, {counts['seats']:,} seats to {out}: programmes.csv, "

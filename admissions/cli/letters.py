@@ -19,7 +19,7 @@ def letters(
     language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
     season: ReadSeasonOption = None,
-    run: RunOption = None,
+    run_id: RunOption = None,
 ) -> None:
     """Write a decision letter (antagningsbesked) for every student of a run, as PDF.
 
@@ -38,6 +38,6 @@ def letters(
     from admissions.reports.documents import run_letters
 
     with failures_reported(folder or season or Path(".")), output_policy(None, shared_output):
-        record = run_letters(folder, out, inputs, language, season, run)
+        record = run_letters(folder, out, inputs, language, season, run_id)
     counts = record["counts"]
     typer.echo(f"Wrote {counts['letters']} letters ({counts['municipalities']} municipality files) to {out}")

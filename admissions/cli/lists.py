@@ -19,7 +19,7 @@ def lists(
     language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
     season: ReadSeasonOption = None,
-    run: RunOption = None,
+    run_id: RunOption = None,
 ) -> None:
     """Write every school's admitted and reserve lists and every admission office's summary.
 
@@ -37,6 +37,6 @@ def lists(
     from admissions.reports.documents import run_lists
 
     with failures_reported(folder or season or Path(".")), output_policy(None, shared_output):
-        record = run_lists(folder, out, inputs, language, season, run)
+        record = run_lists(folder, out, inputs, language, season, run_id)
     counts = record["counts"]
     typer.echo(f"Wrote lists for {counts['schools']} schools and {counts['offices']} admission offices to {out}")

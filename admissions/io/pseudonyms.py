@@ -66,24 +66,25 @@ class Pseudonymiser:
         return out
 
 
-def pseudonym_key(key_file: Path | None = None) -> bytes:
-    """The pseudonym key: the contents of ``key_file`` when given, else the environment variable KEY_ENV.
+def pseudonym_key(pseudonym_key_file: Path | None = None) -> bytes:
+    """The pseudonym key: the contents of ``pseudonym_key_file`` when given, else the environment variable KEY_ENV.
 
     Surrounding white space (a final line end) is not part of the key. Raises ConfigError when
     there is no key or it is too short; there is no default key.
     """
-    if key_file is not None:
+    if pseudonym_key_file is not None:
         try:
-            key = Path(key_file).read_bytes().strip()
+            key = Path(pseudonym_key_file).read_bytes().strip()
         except OSError as exc:
-            raise ConfigError(f"pseudonym key file {key_file}: cannot be read: {exc.strerror or exc}") from None
-        where = f"pseudonym key file {key_file}"
+            raise ConfigError(f"pseudonym key file {pseudonym_key_file}: cannot be read: {exc.strerror or exc}") from None
+        where = f"pseudonym key file {pseudonym_key_file}"
     else:
         value = os.environ.get(KEY_ENV)
         if value is None or not value.strip():
             raise ConfigError(
-                f"--pseudonymise needs a key: set {KEY_ENV} or give --pseudonym-key-file FILE "
-                f"(at least {MIN_KEY_BYTES} bytes, kept secret; there is no default key)"
+                f"pseudonymise needs a key: set {KEY_ENV} or give pseudonym_key_file FILE "
+                f"(at least {MIN_KEY_BYTES} bytes, kept secret; there is no default key)",
+                parameters=("pseudonymise", "pseudonym_key_file"),
             )
         key = value.strip().encode("utf-8")
         where = KEY_ENV
@@ -92,8 +93,8 @@ def pseudonym_key(key_file: Path | None = None) -> bytes:
     return key
 
 
-def pseudonymiser(enabled: bool, key_file: Path | None = None) -> Pseudonymiser | None:
-    """A Pseudonymiser with the configured key when ``enabled`` (or a key file is given), else None."""
-    if not enabled and key_file is None:
+def pseudonymiser(pseudonymise: bool, pseudonym_key_file: Path | None = None) -> Pseudonymiser | None:
+    """A Pseudonymiser with the configured key when ``pseudonymise`` (or a key file is given), else None."""
+    if not pseudonymise and pseudonym_key_file is None:
         return None
-    return Pseudonymiser(pseudonym_key(key_file))
+    return Pseudonymiser(pseudonym_key(pseudonym_key_file))

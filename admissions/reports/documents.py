@@ -19,10 +19,11 @@ def run_source(run_folder: Path | None, season: Path | None = None, run_id: int 
     """The output folder to read: RUN_FOLDER itself, or a season run's recorded files (default: the
     newest valid preliminary, final or reserve run) in a private temporary folder."""
     if (run_folder is None) == (season is None):
-        raise InvalidArgument("give the output folder of a run, or --season S [--run N], not both")
+        raise InvalidArgument("give the output folder of a run, or season S [run_id N], not both",
+                              parameters=("season", "run_id"))
     if season is None:
         if run_id is not None:
-            raise InvalidArgument("--run needs --season")
+            raise InvalidArgument("run_id needs season", parameters=("run_id", "season"))
         yield Path(run_folder)
         return
     from admissions.season.rounds import run_files_for_explain

@@ -75,13 +75,14 @@ def season_state(connection, kind: str, season: Path, base: int | None) -> Seaso
             raise SeasonError(f"a {kind} round needs a final admission in the season first (a valid final run)")
         if base is not None and base != base_run_id:
             raise SeasonError(
-                f"--base {base} is not the run a {kind} round starts from now: that is run {base_run_id}, "
-                "the newest valid final or reserve run (see admissions history)"
+                f"base == {base} is not the run a {kind} round starts from now: that is run {base_run_id}, "
+                "the newest valid final or reserve run (see admissions history)", parameters=("base",)
             )
         held = store.held_seats(connection, base_run_id)
         earlier = store.season_answers(connection, base_run_id)
     elif base is not None:
-        raise SeasonError(f"--base is for reserve and trial rounds; a {kind} round starts from no run")
+        raise SeasonError(f"base is for reserve and trial rounds; a {kind} round starts from no run",
+                          parameters=("base",))
     first = store.season_seed(connection)
     return SeasonState(base_run_id, held, earlier, store.recorded_lottery(connection),
                        None if first is None else first[0])
@@ -108,7 +109,8 @@ def run_round(
     """
     policy = round_kind(kind)
     if answers is not None and not policy.accepts_answers:
-        raise SeasonError(f"--answers is for reserve and trial rounds; a {kind} round applies no answers")
+        raise SeasonError(f"answers is for reserve and trial rounds; a {kind} round applies no answers",
+                          parameters=("answers",))
     job = start_job(f"round {kind}", folder, out)
     answer_frame = read_answers(answers) if answers is not None else None
     no_answer = load_config(folder).no_answer
@@ -120,7 +122,7 @@ def run_round(
             if own_seed and (policy.binding or policy.guarantee):
                 raise SeasonError(
                     f"seed == {seed}, but the season's lottery seed is {state.seed} (its first run); "
-                    "leave --seed out: every round of a season uses the season's seed"
+                    "leave seed out: every round of a season uses the season's seed", parameters=("seed",)
                 )
             answer_rows: list[tuple[str, str, str | None, str]] = []
             guarantee = None
@@ -357,7 +359,7 @@ def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -
     voided, oldest first.
     """
     if not reason.strip():
-        raise SeasonError("--reason must say why the run is voided (it is kept in the history)")
+        raise SeasonError("reason must say why the run is voided (it is kept in the history)", parameters=("reason",))
     connection = store.connect(season)
     try:
         with store.transaction(connection):

@@ -247,7 +247,7 @@ def write_region(
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError(f"folder {out} is not empty; use --force to write into it")
+        raise OutputError(f"folder {out} is not empty; use force to write into it", parameters=("force",))
     frames = generate_region(n_students, seed, area)
     # Written beside OUT first, so an interrupted run leaves no half-written file.
     from admissions.io.atomic import output_files

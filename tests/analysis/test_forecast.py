@@ -214,5 +214,5 @@ def test_added_offer_without_programme_code_is_reported(known, tmp_path):
     result = CliRunner().invoke(app, ["whatif", str(folder), "--scenarios", str(scenarios), "--model", str(model_dir),
                                       "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert "added offer X of scenario new has no programme_code, must have one with --model" in result.output
+    assert "added offer X of scenario new has no programme_code, must have one to draw from the demand model" in result.output
     assert not (tmp_path / "o").exists()

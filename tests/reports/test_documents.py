@@ -254,6 +254,14 @@ def test_a_run_folder_and_a_season_together_are_refused(small, tmp_path):
     assert result.output == "Error: give the output folder of a run, or --season S [--run N], not both\n"
 
 
+def test_a_run_without_a_season_is_refused_naming_the_options(small, tmp_path):
+    _folder, out = small
+    result = runner.invoke(app, ["letters", str(out), "--run", "2", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert result.output == "Error: --run needs --season\n"
+    assert not (tmp_path / "x").exists()
+
+
 #: Names outside Windows-1252 (Helvetica's set): Polish, Vietnamese (precomposed, NFC), Turkish, Arabic script.
 UNICODE_NAMES = ("Łukasz Wójcik-Żuławski", "Nguyễn Thị Ánh Tuyết", "Çağrı Şahin", "Ğülşah Yılmaz", "حسن علي")
 

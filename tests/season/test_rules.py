@@ -43,7 +43,7 @@ def test_base_is_checked_and_simulations_are_never_a_base(small_region, tmp_path
     season = tmp_path / "season"
     run_round("final", small_region, season)
     run_round("simulation", small_region, season)
-    with pytest.raises(store.SeasonError, match="--base 2 is not the run a reserve round starts from now: that is run 1"):
+    with pytest.raises(store.SeasonError, match="^base == 2 is not the run a reserve round starts from now: that is run 1"):
         run_round("reserve", small_region, season, base=2)
     _, record = run_round("reserve", small_region, season, base=1)
     assert record["base_run_id"] == 1
@@ -51,7 +51,7 @@ def test_base_is_checked_and_simulations_are_never_a_base(small_region, tmp_path
     assert record["base_run_id"] == 3
     _, record = run_round("reserve", small_region, season)
     assert record["base_run_id"] == 3  # the trial (run 4) is never a base
-    with pytest.raises(store.SeasonError, match="--base is for reserve and trial rounds"):
+    with pytest.raises(store.SeasonError, match="^base is for reserve and trial rounds"):
         run_round("simulation", small_region, season, base=1)
 
 
