@@ -1,7 +1,7 @@
 """One job skeleton and one run.json builder for every command that writes a folder.
 
 A command that writes a folder (``match``, ``round``, ``whatif``, ``sweep``, ``lottery``,
-``demand``, ``plan``, ``lists``, ``letters``) is the same five steps:
+``demand``, ``plan``, ``lists``, ``letters``, ``statistics``) is the same five steps:
 
 1. check OUT (:func:`start_job`: before any work, so that a wrong OUT fails fast);
 2. prepare (usually :func:`admissions.round.prepare_round`);

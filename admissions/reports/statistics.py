@@ -50,8 +50,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from admissions import __version__
-from admissions.io.atomic import output_folder
 from admissions.io.write import write_csv, write_json
 from admissions.io.xlsx import write_xlsx
 from admissions.io.programme_types import load_programme_types
@@ -332,24 +330,23 @@ td.n {{ text-align: right; white-space: nowrap; }}
 
 def run_statistics(season: Path, out: Path, language: str | None = None) -> dict:
     """Write the season's statistics (see the module docstring) to ``out``, replaced whole; the run record."""
-    started_at = dt.datetime.now(dt.timezone.utc)
+    from admissions.job import start_job
+    from admissions.season.store import season_path
+
+    # The input is the season's database: OUT may not be it or hold it (replacing OUT would delete it).
+    job = start_job("statistics", season_path(season), out)
     chosen = language or _season_language(season) or DEFAULT_LANGUAGE
     check_language(chosen)
     _ = texts(chosen)
     rounds = read_season_rounds(season)
     table = statistics_table(rounds)
     season_name = Path(season).resolve().name if Path(season).suffix != ".sqlite" else Path(season).stem
-    with output_folder(out) as staging:
-        write_statistics_files(rounds, table, _, season_name, staging)
-        record = {
-            "tool": "admissions", "version": __version__, "command": "statistics",
-            "started_at": started_at.isoformat(timespec="seconds"), "language": chosen,
-            "season": str(Path(season).resolve()),
-            "runs": {kind: (None if r is None else r.run_id) for kind, r in rounds.items()},
-            "counts": {"offers": len(table)}, "student_level": False,
-        }
-        write_json(record, staging / "run.json")
-    return record
+    record = job.record(
+        None, language=chosen, season=str(Path(season).resolve()),
+        runs={kind: (None if r is None else r.run_id) for kind, r in rounds.items()},
+        counts={"offers": len(table)}, student_level=False,
+    )
+    return job.write(record, lambda staging: write_statistics_files(rounds, table, _, season_name, staging))
 
 
 def _season_language(season: Path) -> str | None:

@@ -195,3 +195,24 @@ def test_a_season_without_rounds_and_no_season_are_clear_errors(tmp_path):
     assert result.exit_code == 1
     assert result.output == f"Error: {tmp_path / 'none' / 'season.sqlite'}: no season database here (a round command creates it)\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_an_out_that_holds_the_season_database_is_refused_before_any_work(season, tmp_path):
+    database = season["season"] / "season.sqlite"
+    before = database.read_bytes()
+    result = runner.invoke(app, ["statistics", "--season", str(database), "--out", str(season["season"])])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {season['season']}: the output folder may not hold the input folder "
+                             f"({database.resolve()}); replacing it would delete the input\n")
+    assert database.read_bytes() == before
+
+
+def test_run_json_has_the_common_header_of_every_job(season):
+    record = json.loads((season["after_final"] / "run.json").read_text(encoding="utf-8"))
+    assert sorted(record) == ["command", "counts", "language", "runs", "season", "started_at", "student_level", "tool",
+                              "version"]
+    assert record["tool"] == "admissions" and record["command"] == "statistics"
+    assert record["runs"] == {"preliminary": 1, "final": 2, "reserve": None}
+    # Five offers: MAL-NA, MAL-SA, MAL-EK, LUN-ES, LUN-TE, one row each in statistics.csv.
+    assert record["counts"] == {"offers": 5} and len(_csv(season["after_final"])) == 5
+    assert record["student_level"] is False and record["language"] == "sv"
