@@ -108,19 +108,22 @@ def rank_counts(choice_rank: pd.Series) -> dict[str, int]:
 
 
 def write_html_report(r: RoundResult, tables: dict, path: Path, record: dict) -> None:
-    """Write report.html from the round's tables (placements only for the choice-rank counts)."""
-    folder_name = Path(r.data.folder).name if getattr(r.data, "folder", None) else "input"
-    meta = (f"Input {folder_name}; seed {r.config.seed} ({record.get('lottery', 'lottery')}); "
-            f"admissions {__version__}; programme types {r.programme_types.version}. "
-            "Aggregate figures only: no student-level data.")
+    """Write report.html from the round's tables (placements only for the choice-rank counts), in the
+    document language (admissions.toml ``language``), titled by the round kind, run and date."""
+    _ = texts(r.config.language)
+    heading = RecordHeading(record)
+    lottery = _("html.meta", lottery=record.get("lottery", "lottery"))
+    types = _("html.programme_types", version=r.programme_types.version)
+    meta = f"{heading.heading_line(_)} · {lottery} · admissions {__version__} · {types}"
     page = report_html(
         tables["programmes"],
         tables["dimensioning"],
         tables["flows"],
         rank_counts(tables["placements"]["choice_rank"]),
         r.encoded.n_students,
-        title=f"Admission round: {folder_name}",
-        meta=meta,
+        heading,
+        meta,
+        _,
     )
     path.write_text(page, encoding="utf-8")
 

@@ -27,10 +27,11 @@ from admissions.rules.quotas import Market
 
 @dataclass(frozen=True, eq=False)
 class CutoffLookup:
-    """Score of the application ranked ``rank`` at sub-programme ``q``: ``score[offset[q] + rank]``."""
+    """Score and tier of the application ranked ``rank`` at sub-programme ``q``: ``score[offset[q] + rank]``."""
 
     offset: np.ndarray  # (q + 1,) int64
     score: np.ndarray  # (A,) float64
+    tier: np.ndarray  # (A,) int64
 
 
 def cutoff_lookup(market: Market, priority: np.ndarray) -> CutoffLookup:
@@ -43,7 +44,9 @@ def cutoff_lookup(market: Market, priority: np.ndarray) -> CutoffLookup:
     np.cumsum(counts, out=offset[1:])
     score = np.empty(len(sub), dtype=np.float64)
     score[offset[sub] + rank] = market.score[present]
-    return CutoffLookup(offset, score)
+    tier = np.empty(len(sub), dtype=np.int64)
+    tier[offset[sub] + rank] = market.tier[present]
+    return CutoffLookup(offset, score, tier)
 
 
 def placed_columns(market: Market, choice_index: np.ndarray) -> np.ndarray:
@@ -55,11 +58,11 @@ def placed_columns(market: Market, choice_index: np.ndarray) -> np.ndarray:
     return column
 
 
-def offer_cutoffs(
+def cutoff_entries(
     market: Market, lookup: CutoffLookup, cutoff_rank: np.ndarray, admitted: np.ndarray,
     placed_column: np.ndarray, n_offers: int,
-) -> np.ndarray:
-    """(p,) float64 cut-off score per offer (NaN when not oversubscribed or nobody admitted).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which offers have a cut-off, (p,) bool, and where each of those cut-offs is in ``lookup``, (k,) int64.
 
     ``cutoff_rank`` and ``admitted`` are the core's per sub-programme results; ``placed_column``
     is :func:`placed_columns` of the same matching.
@@ -71,8 +74,17 @@ def offer_cutoffs(
     ordinary = market.ordinary
     rank = cutoff_rank[ordinary]
     has = (reserves > 0) & (admitted[ordinary] > 0) & ~np.isnan(rank)
+    return has, lookup.offset[ordinary[has]] + rank[has].astype(np.int64)
+
+
+def offer_cutoffs(
+    market: Market, lookup: CutoffLookup, cutoff_rank: np.ndarray, admitted: np.ndarray,
+    placed_column: np.ndarray, n_offers: int,
+) -> np.ndarray:
+    """(p,) float64 cut-off score per offer (NaN when not oversubscribed or nobody admitted); arguments
+    as :func:`cutoff_entries`."""
+    has, at = cutoff_entries(market, lookup, cutoff_rank, admitted, placed_column, n_offers)
     cutoff = np.full(n_offers, np.nan)
-    at = lookup.offset[ordinary[has]] + rank[has].astype(np.int64)
     cutoff[has] = lookup.score[at]
     return cutoff
 
@@ -98,7 +110,8 @@ class MarketContext:
 class Outcome:
     """The figures of one matching with given offer seats.
 
-    Per offer (p,): ``seats``, ``admitted`` (int64) and ``cutoff`` (float64, NaN when none).
+    Per offer (p,): ``seats``, ``admitted`` (int64), ``cutoff`` (float64, NaN when none) and
+    ``cutoff_tier`` (float64: the tier of the last admitted in the ordinary quota, NaN when no cut-off).
     Per round: students ``placed``, ``placed_first_choice``, and against the baseline how many
     got a ``better``, ``worse`` or the ``same`` choice (all 0 / n when there is no baseline yet).
     """
@@ -112,6 +125,7 @@ class Outcome:
     better: int
     worse: int
     same: int
+    cutoff_tier: np.ndarray | None = None
 
     @property
     def unplaced(self) -> int:
@@ -141,7 +155,11 @@ def evaluate(context: MarketContext, seats: np.ndarray) -> Outcome:
     result = match_quotas(market, context.prepared, quota_sizes(market, seats))
     column = placed_columns(market, result.choice_index)
     admitted = np.bincount(market.parent, weights=result.admitted, minlength=context.n_offers).astype(np.int64)
-    cutoff = offer_cutoffs(market, context.lookup, result.cutoff, result.admitted, column, context.n_offers)
+    has, at = cutoff_entries(market, context.lookup, result.cutoff, result.admitted, column, context.n_offers)
+    cutoff = np.full(context.n_offers, np.nan)
+    cutoff[has] = context.lookup.score[at]
+    cutoff_tier = np.full(context.n_offers, np.nan)
+    cutoff_tier[has] = context.lookup.tier[at]
     n = len(column)
     placed = int((column >= 0).sum())
     better = worse = 0
@@ -161,4 +179,5 @@ def evaluate(context: MarketContext, seats: np.ndarray) -> Outcome:
         better=better,
         worse=worse,
         same=same,
+        cutoff_tier=cutoff_tier,
     )

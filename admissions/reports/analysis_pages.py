@@ -1,6 +1,6 @@
 """whatif.html and sweep.html: self-contained pages comparing matchings side by side, with SVG charts.
 
-The page frame, style, sortable tables and the SVG primitives (``svg_chart``, ``nice_max``, ``format_number``,
+The page frame, style, sortable tables and the SVG primitives (``svg_chart``, ``nice_ticks``, ``format_number``,
 colours) are those of report.html (admissions.reports.html), so every page of the tool looks and
 behaves the same; the two chart kinds drawn here (grouped horizontal bars that may go negative,
 and lines over a numeric axis) are what a comparison needs and report.html does not have.
@@ -15,6 +15,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from admissions.reports.language import texts
 from admissions.reports.html import (
     ACCENT,
     DEMAND,
@@ -25,11 +26,18 @@ from admissions.reports.html import (
     format_number,
     html_page,
     html_table,
-    nice_max,
+    nice_ticks,
+    tier_colour,
     svg_chart,
 )
 
 _BETTER = "#2f855a"
+#: These pages are in English; their few shared words come from the catalogue like report.html's.
+_EN = texts("en")
+
+
+def _table(table_id: str, frame: pd.DataFrame, caption: str) -> str:
+    return html_table(table_id, frame, caption, _EN)
 
 #: Charts on whatif.html and sweep.html (their ids).
 WHATIF_CHARTS = ("chart-students", "chart-places", "chart-cutoff-shifts")
@@ -46,15 +54,8 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
     row_h = bar_h * len(series) + 10
     height = top + row_h * max(len(labels), 1) + 36
     values = [v for _, vs, _ in series for v in vs] or [0.0]
-    low, high = min(min(values), 0.0), max(max(values), 0.0)
-    span = nice_max(high - low if high > low else 1.0)
-    if low < 0 and high > 0:
-        low_axis = -nice_max(-low)
-        high_axis = nice_max(high)
-    elif low < 0:
-        low_axis, high_axis = -span, 0.0
-    else:
-        low_axis, high_axis = 0.0, span
+    ticks = nice_ticks(min(min(values), 0.0), max(max(values), 0.0))
+    low_axis, high_axis = ticks[0], ticks[-1]
     width_range = high_axis - low_axis or 1.0
 
     def x_of(value: float) -> float:
@@ -66,8 +67,7 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
         body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>'
                     f'<text x="{x + 16}" y="16" fill="{INK}">{escape(name)}</text>')
         x += 30 + 7 * len(name)
-    for i in range(5):
-        value = low_axis + width_range * i / 4
+    for value in ticks:
         xv = x_of(value)
         body.append(f'<line x1="{xv:.1f}" y1="{top - 4}" x2="{xv:.1f}" y2="{height - 34}" stroke="{GRID}"/>'
                     f'<text x="{xv:.1f}" y="{height - 20}" text-anchor="middle" fill="{MUTED}">{format_number(value, 0)}</text>')
@@ -102,15 +102,17 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
     """
     left, top, plot_w, plot_h = 60, 30, 620, 260
     xs = [float(v) for v in x] or [0.0]
-    x_low, x_high = min(xs), max(xs)
+    x_ticks = nice_ticks(min(xs), max(xs))
+    x_low, x_high = x_ticks[0], x_ticks[-1]
     x_span = (x_high - x_low) or 1.0
     ys = [float(v) for _, vs, _ in series for v in vs if v is not None and not math.isnan(float(v))]
-    y_low = min(min(ys, default=0.0), 0.0)
-    y_high = nice_max(max(ys, default=1.0))
     if not zero_based and ys:
-        y_low, y_high = min(ys), max(ys)
-        pad = max((y_high - y_low) * 0.1, 1.0)
-        y_low, y_high = math.floor(y_low - pad), math.ceil(y_high + pad)
+        # Fitted to the values, with round ticks; 0 is among them when the values cross it.
+        pad = max((max(ys) - min(ys)) * 0.1, 1.0)
+        y_ticks = nice_ticks(min(ys) - pad, max(ys) + pad)
+    else:
+        y_ticks = nice_ticks(min(min(ys, default=0.0), 0.0), max(max(ys, default=1.0), 0.0))
+    y_low, y_high = y_ticks[0], y_ticks[-1]
 
     def px(value: float) -> float:
         return left + plot_w * (value - x_low) / x_span
@@ -124,14 +126,13 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
         body.append(f'<rect x="{xl}" y="6" width="12" height="12" fill="{colour}"/>'
                     f'<text x="{xl + 16}" y="16" fill="{INK}">{escape(name)}</text>')
         xl += 30 + 7 * len(name)
-    for i in range(5):
-        value = y_low + (y_high - y_low) * i / 4
+    for value in y_ticks:
         y = py(value)
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
-                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{format_number(value, 0)}</text>')
-        xv = x_low + x_span * i / 4
+                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{format_number(value)}</text>')
+    for xv in x_ticks:
         body.append(f'<text x="{px(xv):.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{MUTED}">'
-                    f"{format_number(xv, 0)}</text>")
+                    f"{format_number(xv)}</text>")
     if marker is not None and x_low <= marker <= x_high:
         body.append(f'<line x1="{px(marker):.1f}" y1="{top}" x2="{px(marker):.1f}" y2="{top + plot_h}" '
                     f'stroke="{MUTED}" stroke-dasharray="4 3"/><text x="{px(marker) + 4:.1f}" y="{top + 10}" '
@@ -172,12 +173,12 @@ def shift_chart(changes: pd.DataFrame) -> str:
     moved = moved.assign(size=size).sort_values("size", ascending=False, kind="stable").head(MAX_SHIFTS)
     label_w, plot_w, row_h, top = 260, 480, 18, 30
     height = top + row_h * max(len(moved), 1) + 36
-    maximum = 340.0
+    ticks = nice_ticks(0.0, 340.0, target=7)
+    maximum = ticks[-1]
     body = [f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{SEATS}"/><text x="{label_w + 16}" y="16" '
             f'fill="{INK}">before</text><circle cx="{label_w + 76}" cy="12" r="5" fill="{ACCENT}"/>'
             f'<text x="{label_w + 86}" y="16" fill="{INK}">after (no dot: no cut-off, every applicant admitted)</text>']
-    for i in range(9):
-        value = maximum * i / 8
+    for value in ticks:
         x = label_w + plot_w * value / maximum
         body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 34}" stroke="{GRID}"/>'
                     f'<text x="{x:.1f}" y="{height - 20}" text-anchor="middle" fill="{MUTED}">{format_number(value, 0)}</text>')
@@ -186,7 +187,8 @@ def shift_chart(changes: pd.DataFrame) -> str:
         label = f"{row.scenario}: {row.programme_id}"
         body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}" font-size="11">'
                     f"{escape(label)}</text>")
-        tip = escape(f"{label}: cut-off {format_number(row.b) or 'none'} → {format_number(row.a) or 'none'}")
+        tip = escape(f"{label}: cut-off {_with_tier(row.b, getattr(row, 'cutoff_tier_before', None))} → "
+                     f"{_with_tier(row.a, getattr(row, 'cutoff_tier_after', None))}")
         parts = [f"<title>{tip}</title>"]
         xs = [label_w + plot_w * min(v, maximum) / maximum if not math.isnan(v) else None for v in (row.b, row.a)]
         if xs[0] is not None and xs[1] is not None:
@@ -200,6 +202,13 @@ def shift_chart(changes: pd.DataFrame) -> str:
     body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">score (merit value plus test points) '
                 "of the lowest admitted in the ordinary quota</text>")
     return svg_chart("chart-cutoff-shifts", label_w + plot_w + 30, height, body, "Cut-offs that moved")
+
+
+def _with_tier(cutoff: float, tier: object) -> str:
+    """A cut-off with the tier of its last admitted: '212.5 (second-hand applicant)'; 'none' without a cut-off."""
+    if cutoff is None or pd.isna(cutoff):
+        return "none"
+    return format_number(cutoff) + ("" if tier is None or pd.isna(tier) else f" ({_EN(f'tier.{int(tier)}')})")
 
 
 def _page(title: str, meta: str, sections: list[tuple[str, str, str, str]], tables: str) -> str:
@@ -235,7 +244,7 @@ def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str) -> str:
     )
     sections = [
         ("scenarios", "Scenarios side by side",
-         html_table("table-scenarios", summary, "scenarios.csv: one row per scenario, the round as it is first"),
+         _table("table-scenarios", summary, "scenarios.csv: one row per scenario, the round as it is first"),
          "better / worse / same: students whose choice (rank on their own list) is better, worse or the "
          "same as in the baseline; vacant seats include the seats of added offers, which nobody has "
          "applied to."),
@@ -245,7 +254,7 @@ def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str) -> str:
          f"At most {MAX_SHIFTS} offers, the largest shifts first; every change is in the table below."),
     ]
     tables = ('<section id="tables-changes"><h2>Offers that changed</h2>'
-              + html_table("table-changes", changes,
+              + _table("table-changes", changes,
                        "programme_changes.csv: per scenario, offers whose seats, admitted or cut-off changed")
               + "</section>")
     return _page("What-if scenarios", meta, sections, tables)
@@ -254,8 +263,13 @@ def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str) -> str:
 def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str) -> str:
     """The sweep page: cut-off, vacant seats and unplaced as the seats of one offer vary."""
     seats = table["seats"].astype(float).tolist()
-    cutoff = pd.to_numeric(table["cutoff"], errors="coerce").astype("float64").tolist()
-    cut = line_chart("chart-sweep-cutoff", seats, [("cut-off", cutoff, ACCENT)],
+    cutoff = pd.to_numeric(table["cutoff"], errors="coerce").astype("float64")
+    tiers = pd.to_numeric(table["cutoff_tier"], errors="coerce") if "cutoff_tier" in table else pd.Series(1.0, index=table.index)
+    # One line per tier of the last admitted: where the tier changes, the line breaks and changes colour
+    # (a cut-off among second-hand applicants is not comparable with one among first-hand applicants).
+    by_tier = [(f"cut-off: {_EN(f'tier.{int(t)}')}", cutoff.where(tiers == t).tolist(), tier_colour(t))
+               for t in sorted(tiers.dropna().unique())] or [("cut-off", cutoff.tolist(), ACCENT)]
+    cut = line_chart("chart-sweep-cutoff", seats, by_tier,
                      f"Cut-off of {label} against its seats", "seats", "cut-off score", marker=baseline_seats,
                      zero_based=False)
     counts = line_chart(
@@ -271,15 +285,17 @@ def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str) 
     )
     sections = [
         ("cutoff", "Cut-off (antagningspoäng)", cut,
-         "Score (merit value plus test points) of the lowest admitted in the ordinary quota; the axis does "
-         "not start at 0. No point: the offer is not oversubscribed at that size (every applicant who wants "
-         "it is admitted)."),
+         "Score (merit value plus test points) of the lowest admitted in the ordinary quota, coloured by "
+         "the tier of that applicant (first-hand, second-hand, late): when every first-hand applicant is "
+         "admitted the cut-off falls among the second-hand ones, whose scores may be higher. The axis does "
+         "not start at 0 unless the values cross it. No point: the offer is not oversubscribed at that size "
+         "(every applicant who wants it is admitted)."),
         ("counts", "Admitted and vacant seats at the offer", counts,
          f"The dashed line marks today's {baseline_seats} seats."),
         ("unplaced", "Unplaced students in the region", unplaced, "The axis does not start at 0."),
     ]
     tables = ('<section id="tables-sweep"><h2>Sweep</h2>'
-              + html_table("table-sweep", table, "sweep.csv: one row per seat value") + "</section>")
+              + _table("table-sweep", table, "sweep.csv: one row per seat value") + "</section>")
     return _page(f"Seats sweep: {label}", meta, sections, tables)
 
 
@@ -302,19 +318,19 @@ def forecast_html(summary: pd.DataFrame, changes: pd.DataFrame, municipalities: 
                     | ((changes["applicants"] - changes["applicants_before"]).abs() >= 1)]
     sections = [
         ("scenarios", "Scenarios side by side",
-         html_table("table-scenarios", summary, "scenarios.csv: expected values over the draws; _low and _high "
+         _table("table-scenarios", summary, "scenarios.csv: expected values over the draws; _low and _high "
                                                 "bound the 90 % interval"),
          "Each scenario's students and lists are drawn from the demand model (new offers inserted into "
          "lists, closed offers replaced, cohorts scaled), then matched by the real rules."),
         ("places", "Placements and vacant seats", places, ""),
         ("municipalities", "Per municipality",
-         html_table("table-municipalities", municipalities,
+         _table("table-municipalities", municipalities,
                     "municipalities.csv: students, unplaced, and yearly inter-municipal costs paid and received"), ""),
         ("closed", "Where a closed offer's applicants end up",
-         html_table("table-closed", closed, "closed_offers.csv"), ""),
+         _table("table-closed", closed, "closed_offers.csv"), ""),
     ]
     tables = ('<section id="tables-changes"><h2>Offers whose seats or demand changed</h2>'
-              + html_table("table-changes", moved, "programme_changes.csv has every offer")
+              + _table("table-changes", moved, "programme_changes.csv has every offer")
               + "</section>")
     return _page("What-if scenarios with the demand model", meta, sections, tables)
 
@@ -338,7 +354,7 @@ def plan_html(table: pd.DataFrame, record: dict, meta: str) -> str:
         note += (f" No classes proposed for programme codes without a price: {', '.join(unpriced)} "
                  f"(add them to prices.csv).")
     sections = [
-        ("effect", "Effect of the plan (verified)", html_table("table-effect", figures, "run.json: verified"), note),
-        ("plan", "Classes per offer", html_table("table-plan", table, "plan.csv"), ""),
+        ("effect", "Effect of the plan (verified)", _table("table-effect", figures, "run.json: verified"), note),
+        ("plan", "Classes per offer", _table("table-plan", table, "plan.csv"), ""),
     ]
     return _page("Seat plan", meta, sections, "")

@@ -17,8 +17,9 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from admissions.reports.flows import cost_text
-from admissions.rules.selection import TIER_NAMES
+from admissions.reports.language import Texts
+from admissions.reports.run_folder import RunHeading
+from admissions.reports.workbook import SHEET_KEYS, document_table
 
 #: Charts drawn on the page, in order (their ids).
 CHARTS = ("chart-demand", "chart-cutoffs", "chart-choice-rank", "chart-flows")
@@ -28,24 +29,39 @@ INK, MUTED, GRID = "#1f2933", "#616e7c", "#e4e7eb"
 SEATS, DEMAND, ACCENT = "#9fb3c8", "#2f6fb0", "#c2410c"
 
 
-def format_number(value: object, decimals: int = 2) -> str:
-    """A cell as text: empty for missing, integers without decimals, floats trimmed."""
+#: Thousands separator and decimal mark of the English pages (a language's are on its Texts).
+PLAIN = (",", ".")
+
+
+def format_number(value: object, decimals: int = 2, separators: tuple[str, str] = PLAIN, fixed: bool = False) -> str:
+    """A number as text: empty for missing, integers without decimals, floats trimmed (``fixed``: all
+    ``decimals`` kept); ``separators`` are the language's thousands separator and decimal mark."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
+        text = f"{int(value):,}"
+    elif isinstance(value, (float, np.floating)):
         text = f"{float(value):,.{decimals}f}"
-        if "." in text:
+        if "." in text and not fixed:
             text = text.rstrip("0").rstrip(".")
-        return "0" if text == "-0" else text
-    return str(value)
+        text = "0" if text == "-0" else text
+    else:
+        return str(value)
+    if separators != PLAIN:
+        group, decimal = separators
+        text = text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+    return text
 
 
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "–"
+def separators(_: Texts) -> tuple[str, str]:
+    """The thousands separator and decimal mark of a language."""
+    return (_.group, _.decimal)
+
+
+def _pct(part: float, whole: float, _: Texts) -> str:
+    return _.percent(part / whole) if whole else "–"
 
 
 def svg_chart(chart_id: str, width: float, height: float, body: list[str], title: str) -> str:
@@ -57,172 +73,256 @@ def svg_chart(chart_id: str, width: float, height: float, body: list[str], title
     )
 
 
+def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
+    """Round axis ticks from at or below ``low`` to at or above ``high``: steps of 1, 2 or 5 times a
+    power of ten, about ``target`` of them.
+
+    Every tick is a whole multiple of the step, so 0 is a tick whenever the range crosses or
+    touches it (an axis from -40 to 120 reads -50, 0, 50, 100, 150).
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low, high = 0.0, 1.0
+    low, high = min(low, high), max(low, high)
+    if high == low:
+        low, high = (0.0, 1.0) if low == 0 else (min(low, 0.0), max(high, 0.0))
+    raw = (high - low) / max(target, 1)
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(s * magnitude for s in (1, 2, 5, 10) if s * magnitude >= raw * (1 - 1e-9))
+    first = math.floor(low / step + 1e-9) * step
+    count = max(math.ceil((high - first) / step - 1e-9), 1)
+    return [round(first + i * step, 10) + 0.0 for i in range(count + 1)]
+
+
 def nice_max(value: float) -> float:
-    """A round axis maximum at or above value."""
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+    """A round axis maximum at or above value (the last of :func:`nice_ticks` from 0)."""
+    return nice_ticks(0.0, value)[-1] if value > 0 else 1.0
 
 
-def _x_axis(x0: float, width: float, top: float, bottom: float, maximum: float, ticks: int = 5) -> list[str]:
+def _x_axis(x0: float, width: float, top: float, bottom: float, ticks: list[float],
+            numbers: tuple[str, str] = PLAIN) -> list[str]:
     parts = []
-    for i in range(ticks + 1):
-        value = maximum * i / ticks
-        x = x0 + width * i / ticks
+    low, high = ticks[0], ticks[-1]
+    for value in ticks:
+        x = x0 + width * (value - low) / (high - low)
         parts.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{GRID}"/>')
         parts.append(f'<text x="{x:.1f}" y="{bottom + 14:.1f}" text-anchor="middle" fill="{MUTED}">'
-                     f"{format_number(value, 0)}</text>")
+                     f"{format_number(value, 2, numbers)}</text>")
     return parts
 
 
-def demand_chart(programmes: pd.DataFrame) -> str:
+def demand_chart(programmes: pd.DataFrame, _: Texts) -> str:
     """Horizontal bars per programme code: seats and first-choice applicants."""
+    numbers = separators(_)
     by_code = (programmes.groupby("programme_code", sort=True)[["seats", "first_choice_applicants"]].sum()
                .sort_values("first_choice_applicants", ascending=False, kind="stable"))
     label_w, plot_w, row_h, top = 70, 560, 26, 34
     height = top + row_h * max(len(by_code), 1) + 30
-    maximum = nice_max(float(by_code.to_numpy().max(initial=0)))
+    ticks = nice_ticks(0.0, float(by_code.to_numpy().max(initial=0)))
+    maximum = ticks[-1]
+    seats_word, demand_word = _("html.seats"), _("html.first_choice_applicants")
     body = [
         f'<rect x="{label_w}" y="6" width="12" height="12" fill="{SEATS}"/>'
-        f'<text x="{label_w + 16}" y="16" fill="{INK}">seats</text>'
-        f'<rect x="{label_w + 70}" y="6" width="12" height="12" fill="{DEMAND}"/>'
-        f'<text x="{label_w + 86}" y="16" fill="{INK}">first-choice applicants</text>'
+        f'<text x="{label_w + 16}" y="16" fill="{INK}">{escape(seats_word)}</text>'
+        f'<rect x="{label_w + 100}" y="6" width="12" height="12" fill="{DEMAND}"/>'
+        f'<text x="{label_w + 116}" y="16" fill="{INK}">{escape(demand_word)}</text>'
     ]
-    body += _x_axis(label_w, plot_w, top - 4, height - 30, maximum)
+    body += _x_axis(label_w, plot_w, top - 4, height - 30, ticks, numbers)
     for i, (code, row) in enumerate(by_code.iterrows()):
         y = top + i * row_h
         seats, demand = int(row["seats"]), int(row["first_choice_applicants"])
         ws, wd = plot_w * seats / maximum, plot_w * demand / maximum
-        tip = escape(f"{code}: {demand:,} first-choice applicants, {seats:,} seats")
+        shown_demand, shown_seats = format_number(demand, 0, numbers), format_number(seats, 0, numbers)
+        tip = escape(f"{code}: {demand_word} {shown_demand}, {seats_word} {shown_seats}")
         body.append(f'<g class="mark"><title>{tip}</title>'
                     f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" fill="{INK}">{escape(str(code))}</text>'
                     f'<rect x="{label_w}" y="{y + 2}" width="{ws:.1f}" height="9" fill="{SEATS}"/>'
                     f'<rect x="{label_w}" y="{y + 11}" width="{wd:.1f}" height="9" fill="{DEMAND}"/>'
                     f'<text x="{label_w + max(ws, wd) + 4:.1f}" y="{y + 16}" fill="{MUTED}">'
-                    f"{demand:,} / {seats:,}</text></g>")
-    return svg_chart("chart-demand", label_w + plot_w + 90, height, body,
-                "First-choice applicants against seats per programme code")
+                    f"{shown_demand} / {shown_seats}</text></g>")
+    return svg_chart("chart-demand", label_w + plot_w + 90, height, body, _("html.chart_demand"))
 
 
-def cutoff_chart(programmes: pd.DataFrame) -> str:
-    """One dot per oversubscribed offer at its cut-off, a row per programme code; the median admitted as a tick."""
-    table = programmes.assign(cut=pd.to_numeric(programmes["cutoff_merit"], errors="coerce").astype("float64"))
+#: Colour of a cut-off by its tier (first-hand, second-hand, late first-hand, late second-hand).
+TIER_COLOURS = {0: "#6b7280", 1: ACCENT, 2: "#7c3aed", 3: "#0f766e", 4: "#a16207"}
+
+
+def tier_colour(tier: object) -> str:
+    return TIER_COLOURS.get(int(tier), MUTED) if tier is not None and not pd.isna(tier) else MUTED
+
+
+def cutoff_chart(programmes: pd.DataFrame, _: Texts) -> str:
+    """One dot per oversubscribed offer at its cut-off, a row per programme code, coloured by the cut-off's tier."""
+    numbers = separators(_)
+    table = programmes.assign(cut=pd.to_numeric(programmes["cutoff_merit"], errors="coerce").astype("float64"),
+                              tier=pd.to_numeric(programmes["cutoff_tier"], errors="coerce"))
     codes = sorted(table["programme_code"].astype(str).unique().tolist())
     label_w, plot_w, row_h, top = 70, 560, 22, 30
     height = top + row_h * max(len(codes), 1) + 34
     scores = table["cut"].dropna()
     # Merit values run 0-340; test points can take a score above that.
-    maximum = max(350.0, 50.0 * math.ceil(float(scores.max()) / 50)) if len(scores) else 350.0
-    body = [
-        f'<circle cx="{label_w + 6}" cy="12" r="5" fill="{ACCENT}" fill-opacity="0.7"/>'
-        f'<text x="{label_w + 16}" y="16" fill="{INK}">cut-off of an oversubscribed offer (lowest admitted score)</text>'
-    ]
-    body += _x_axis(label_w, plot_w, top - 4, height - 34, maximum, ticks=int(maximum // 50))
+    ticks = nice_ticks(0.0, max(340.0, float(scores.max()) if len(scores) else 0.0), target=7)
+    maximum = ticks[-1]
+    tiers = sorted(int(t) for t in table["tier"].dropna().unique())
+    body, x = [], label_w
+    for tier in tiers or [1]:
+        word = _(f"tier.{tier}")
+        body.append(f'<circle cx="{x + 6}" cy="12" r="5" fill="{tier_colour(tier)}" fill-opacity="0.8"/>'
+                    f'<text x="{x + 16}" y="16" fill="{INK}">{escape(_("html.cutoff_of", tier=word))}</text>')
+        x += 40 + 7 * len(_("html.cutoff_of", tier=word))
+    body += _x_axis(label_w, plot_w, top - 4, height - 34, ticks, numbers)
     code_of = table["programme_code"].astype(str).to_numpy()
     open_count = pd.Series(table["cut"].isna().to_numpy()).groupby(code_of).sum()
-    dots: dict[str, list[tuple[float, str]]] = {code: [] for code in codes}
+    dots: dict[str, list[tuple[float, str, str]]] = {code: [] for code in codes}
+    cutoff_word, axis_label = _("html.cutoff"), _("html.cutoff_axis")
     with_cut = table[table["cut"].notna()]
     for pid, school, code, cut, tier in zip(with_cut["programme_id"].tolist(), with_cut["school"].tolist(),
                                             with_cut["programme_code"].astype(str).tolist(), with_cut["cut"].tolist(),
-                                            with_cut["cutoff_tier"].tolist()):
-        x = label_w + plot_w * cut / maximum
-        tier_text = "" if pd.isna(tier) else f", {TIER_NAMES.get(int(tier), f'tier {int(tier)}')}"
-        tip = escape(f"{pid} ({school}): cut-off {format_number(cut)}{tier_text}")
-        dots[code].append((x, tip))
+                                            with_cut["tier"].tolist()):
+        tier_text = "" if pd.isna(tier) else f" ({_(f'tier.{int(tier)}')})"
+        tip = escape(f"{pid} ({school}): {cutoff_word} {format_number(cut, 2, numbers)}{tier_text}")
+        dots[code].append((label_w + plot_w * cut / maximum, tip, tier_colour(tier)))
     for i, code in enumerate(codes):
         y = top + i * row_h + row_h / 2
         body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">{escape(code)}</text>'
                     f'<line x1="{label_w}" y1="{y:.1f}" x2="{label_w + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>')
-        body.extend(f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{ACCENT}" fill-opacity="0.55">'
-                    f"<title>{tip}</title></circle>" for x, tip in dots[code])
+        body.extend(f'<circle class="mark" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" fill-opacity="0.6">'
+                    f"<title>{tip}</title></circle>" for x, tip, colour in dots[code])
         open_offers = int(open_count.get(code, 0))
         if open_offers:
-            body.append(f'<text x="{label_w + plot_w + 6}" y="{y + 4:.1f}" fill="{MUTED}">{open_offers} open</text>')
+            without = _("html.open", n=open_offers)
+            body.append(f'<text x="{label_w + plot_w + 6}" y="{y + 4:.1f}" fill="{MUTED}">{escape(without)}</text>')
     body.append(f'<text x="{label_w + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
-                "score (merit value plus test points); “open”: offers without a cut-off (no reserve)</text>")
-    return svg_chart("chart-cutoffs", label_w + plot_w + 70, height, body, "Cut-offs per programme")
+                f"{escape(axis_label)}</text>")
+    return svg_chart("chart-cutoffs", label_w + plot_w + 90, height, body, _("html.chart_cutoffs"))
 
 
-def choice_rank_chart(rank_counts: dict[str, int], n_students: int) -> str:
+def choice_rank_chart(rank_counts: dict[str, int], n_students: int, _: Texts) -> str:
     """Vertical bars: students placed on their 1st, 2nd, 3rd, later choice, and unplaced."""
+    numbers = separators(_)
     labels = list(rank_counts)
-    bar_w, gap, left, top, plot_h = 84, 26, 50, 20, 220
+    bar_w, gap, left, top, plot_h = 84, 26, 56, 20, 220
     width = left + len(labels) * (bar_w + gap) + 10
     height = top + plot_h + 44
-    maximum = nice_max(max(rank_counts.values(), default=0))
+    ticks = nice_ticks(0.0, float(max(rank_counts.values(), default=0)))
+    maximum = ticks[-1]
     body = []
-    for i in range(5):
-        value = maximum * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for value in ticks:
+        y = top + plot_h - plot_h * value / maximum
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{GRID}"/>'
-                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{format_number(value, 0)}</text>')
+                    f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">'
+                    f"{format_number(value, 2, numbers)}</text>")
     for i, label in enumerate(labels):
         count = rank_counts[label]
         h = plot_h * count / maximum
         x = left + gap / 2 + i * (bar_w + gap)
         colour = ACCENT if label == "unplaced" else DEMAND
-        tip = escape(f"{label}: {count:,} students ({_pct(count, n_students)})")
+        word = _(f"html.rank_{label.replace(' ', '_')}")
+        shown = format_number(count, 0, numbers)
+        tip = escape(f"{word}: {shown} ({_pct(count, n_students, _)})")
         body.append(f'<g class="mark"><title>{tip}</title>'
                     f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w}" height="{h:.1f}" fill="{colour}"/>'
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - h - 4:.1f}" text-anchor="middle" fill="{INK}">'
-                    f"{count:,}</text>"
+                    f"{shown}</text>"
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16:.1f}" text-anchor="middle" fill="{INK}">'
-                    f"{escape(label)}</text>"
+                    f"{escape(word)}</text>"
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 32:.1f}" text-anchor="middle" fill="{MUTED}">'
-                    f"{_pct(count, n_students)}</text></g>")
-    return svg_chart("chart-choice-rank", width, height, body, "The choice students got")
+                    f"{_pct(count, n_students, _)}</text></g>")
+    return svg_chart("chart-choice-rank", width, height, body, _("html.chart_choice_rank"))
 
 
-def flow_chart(flows: pd.DataFrame) -> str:
-    """A matrix of home (rows) against host (columns) municipalities, shaded by the number of students."""
+#: The legend's steps of the flows chart: shades for these counts of students (up to the largest flow).
+FLOW_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+
+
+def _flow_shade(students: float, maximum: float) -> float:
+    """Opacity of a flow cell: log scale, since the diagonal (students at home) dwarfs most flows."""
+    strength = math.log1p(students) / math.log1p(maximum) if maximum > 0 else 0.0
+    return 0.08 + 0.92 * strength
+
+
+def _cost_text(row: dict, _: Texts) -> str:
+    """A flow's yearly cost as the report states it: the amount, or "at least" the amount and how many
+    students have no price (never a partial sum presented as the whole)."""
+    a_year = _("html.a_year")
+    amount = f'{_.sek(float(row["cost_sek"]))} {a_year}'
+    unpriced = int(row.get("students_without_price", 0) or 0)
+    if unpriced == 1:
+        return _("html.cost_at_least_one", amount=amount)
+    if unpriced:
+        return _("html.cost_at_least", amount=amount, students=_.number(unpriced, decimals=0))
+    return amount
+
+
+def flow_chart(flows: pd.DataFrame, _: Texts) -> str:
+    """A matrix of home (rows) against host (columns) municipalities: each cell shaded by its number
+    of students and showing it, with a legend of the shades."""
+    numbers = separators(_)
     homes = sorted(flows["home_municipality"].astype(str).unique().tolist())
     hosts = sorted(flows["host_municipality"].astype(str).unique().tolist())
-    cell, left, top = 16, 120, 120
+    cell, left, top = 26, 120, 150
     width = left + cell * max(len(hosts), 1) + 20
     height = top + cell * max(len(homes), 1) + 10
     maximum = float(flows["students"].max()) if len(flows) else 1.0
     home_at = {name: i for i, name in enumerate(homes)}
     host_at = {name: j for j, name in enumerate(hosts)}
-    body = []
+    legend, students_word = _("html.flows_legend"), _("html.students")
+    body = [f'<text x="{left}" y="14" fill="{INK}">{escape(legend)}</text>']
+    steps = [step for step in FLOW_STEPS if step < maximum] + [int(maximum)]
+    for k, step in enumerate(steps):
+        x = left + k * 44
+        body.append(f'<rect x="{x}" y="22" width="40" height="14" fill="{DEMAND}" '
+                    f'fill-opacity="{_flow_shade(step, maximum):.3f}"/>'
+                    f'<text x="{x + 20}" y="50" text-anchor="middle" fill="{MUTED}" font-size="10">'
+                    f"{format_number(step, 0, numbers)}</text>")
     for name, j in host_at.items():
         x = left + j * cell + cell / 2
         body.append(f'<text x="{x:.1f}" y="{top - 6}" transform="rotate(-60 {x:.1f} {top - 6})" '
                     f'fill="{INK}" font-size="11">{escape(name)}</text>')
     for name, i in home_at.items():
-        body.append(f'<text x="{left - 6}" y="{top + i * cell + cell - 4}" text-anchor="end" fill="{INK}" '
+        body.append(f'<text x="{left - 6}" y="{top + i * cell + cell - 8}" text-anchor="end" fill="{INK}" '
                     f'font-size="11">{escape(name)}</text>')
     body.append(f'<rect x="{left}" y="{top}" width="{cell * len(hosts)}" height="{cell * len(homes)}" '
                 f'fill="#f8f9fa" stroke="{GRID}"/>')
-    for row in flows.itertuples(index=False):
-        i, j = home_at[str(row.home_municipality)], host_at[str(row.host_municipality)]
-        # Log scale: the diagonal (students at home) is far larger than most flows.
-        strength = math.log1p(row.students) / math.log1p(maximum) if maximum > 0 else 0.0
-        tip = escape(f"{row.home_municipality} → {row.host_municipality}: {row.students:,} students, "
-                     f"{cost_text(row.cost_sek, row.students_without_price, per=' a year')}")
-        body.append(f'<rect class="mark" x="{left + j * cell}" y="{top + i * cell}" width="{cell - 1}" '
-                    f'height="{cell - 1}" fill="{DEMAND}" fill-opacity="{0.08 + 0.92 * strength:.3f}">'
-                    f"<title>{tip}</title></rect>")
-    return svg_chart("chart-flows", max(width, 560), height, body, "Students by home and host municipality")
+    cost_known = "cost_sek" in flows.columns
+    for row in flows.to_dict("records"):
+        i, j = home_at[str(row["home_municipality"])], host_at[str(row["host_municipality"])]
+        students = int(row["students"])
+        shade = _flow_shade(students, maximum)
+        cost = f", {_cost_text(row, _)}" if cost_known and not pd.isna(row["cost_sek"]) else ""
+        tip = escape(f"{row['home_municipality']} → {row['host_municipality']}: "
+                     f"{format_number(students, 0, numbers)} {students_word}{cost}")
+        ink = "#ffffff" if shade > 0.6 else INK
+        shown = format_number(students, 0, numbers) if students < 10_000 else f"{students // 1000}k"
+        body.append(f'<g class="mark"><title>{tip}</title><rect x="{left + j * cell}" y="{top + i * cell}" '
+                    f'width="{cell - 1}" height="{cell - 1}" fill="{DEMAND}" fill-opacity="{shade:.3f}"/>'
+                    f'<text x="{left + j * cell + (cell - 1) / 2:.1f}" y="{top + i * cell + cell / 2 + 3:.1f}" '
+                    f'text-anchor="middle" font-size="{8 if students >= 1000 else 9}" fill="{ink}">{shown}</text></g>')
+    return svg_chart("chart-flows", max(width, left + 44 * len(steps) + 20), height, body, _("html.chart_flows"))
 
 
-def _number_cells(column: pd.Series) -> list[str]:
-    """Right-aligned cells with thousands separators, up to 4 decimals, and the raw value to sort by."""
+def _number_cells(column: pd.Series, code: str | None, _: Texts) -> list[str]:
+    """Right-aligned cells in the language's number format (``code`` as in report.xlsx), and the raw value to sort by."""
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     integer = pd.api.types.is_integer_dtype(column.dtype)
+    numbers = separators(_)
     cells = []
     for v in values.tolist():
         if v != v:
             cells.append('<td class="num" data-v=""></td>')
             continue
-        if integer or v.is_integer():
-            shown = f"{int(v):,}"
+        if code == "0.0%":
+            shown = _.percent(v)
+        elif code == "sek":
+            shown = _.sek(v)
+        elif code == "0.00":
+            shown = format_number(v, 2, numbers, fixed=True)
+        elif code == "0":
+            shown = f"{int(v)}"
+        elif integer or v.is_integer():
+            shown = format_number(int(v), 0, numbers)
         else:
-            shown = f"{v:,.4f}".rstrip("0").rstrip(".")
-        cells.append(f'<td class="num" data-v="{v!r}">{shown}</td>')
+            shown = format_number(v, 4, numbers)
+        cells.append(f'<td class="num" data-v="{v!r}">{escape(shown)}</td>')
     return cells
 
 
@@ -230,7 +330,13 @@ def _text_cells(column: pd.Series) -> list[str]:
     return [f"<td>{escape(v)}</td>" for v in column.astype(object).where(column.notna(), "").astype(str).tolist()]
 
 
-def html_table(table_id: str, frame: pd.DataFrame, caption: str) -> str:
+def html_table(table_id: str, frame: pd.DataFrame, caption: str, _: Texts,
+               formats: dict[str, str] | None = None) -> str:
+    """A sortable, filterable table; ``formats`` (column -> number format as in report.xlsx) for its numbers.
+
+    Headers and text cells wrap, so every column stays in sight in a 1280-pixel window.
+    """
+    formats = formats or {}
     numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)
                for c in frame.columns]
     head = "".join(
@@ -238,11 +344,15 @@ def html_table(table_id: str, frame: pd.DataFrame, caption: str) -> str:
         for c, num in zip(frame.columns, numeric)
     )
     # Cells are formatted a column at a time: the tables of a 55,000-student round have ~50,000 cells.
-    columns = [_number_cells(frame[c]) if num else _text_cells(frame[c]) for c, num in zip(frame.columns, numeric)]
+    columns = [_number_cells(frame[c], formats.get(c), _) if num else _text_cells(frame[c])
+               for c, num in zip(frame.columns, numeric)]
     rows = ["<tr>" + "".join(cells) + "</tr>" for cells in zip(*columns)]
+    rows_word, search, filter_rows = _("html.rows"), _("html.search"), _("html.filter_rows")
     return (
-        f'<div class="table-tools"><label>Search <input type="search" class="filter" data-table="{table_id}" '
-        f'placeholder="filter rows"></label> <span class="count" data-for="{table_id}">{len(frame):,} rows</span></div>'
+        f'<div class="table-tools"><label>{escape(search)} <input type="search" class="filter" '
+        f'data-table="{table_id}" placeholder="{escape(filter_rows)}"></label> '
+        f'<span class="count" data-for="{table_id}" data-unit="{escape(rows_word)}">'
+        f"{format_number(len(frame), 0, separators(_))} {escape(rows_word)}</span></div>"
         f'<div class="scroll"><table id="{table_id}" class="sortable"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
@@ -260,13 +370,14 @@ h1 { font-size: 1.6rem; margin: 0 0 .25rem; } h2 { font-size: 1.2rem; margin: 2r
 .mark:hover { opacity: .75; }
 nav a { margin-right: 1rem; }
 .scroll { max-height: 32rem; overflow: auto; border: 1px solid %(grid)s; }
-table { border-collapse: collapse; font-size: .85rem; width: 100%%; }
-caption { text-align: left; padding: .25rem .5rem; color: %(muted)s; }
-th { position: sticky; top: 0; background: #eef2f6; text-align: left; white-space: nowrap; }
-th button { font: inherit; font-weight: 600; border: 0; background: none; cursor: pointer; padding: .3rem .5rem; }
+table { border-collapse: collapse; font-size: .8rem; width: 100%%; }
+caption { text-align: left; padding: .25rem .4rem; color: %(muted)s; }
+th { position: sticky; top: 0; background: #eef2f6; text-align: left; vertical-align: bottom; }
+th button { font: inherit; font-weight: 600; border: 0; background: none; cursor: pointer; padding: .3rem .3rem;
+  text-align: left; overflow-wrap: anywhere; }
 th[aria-sort=ascending] button::after { content: " ▲"; } th[aria-sort=descending] button::after { content: " ▼"; }
-td { padding: .2rem .5rem; border-top: 1px solid %(grid)s; white-space: nowrap; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td { padding: .2rem .3rem; border-top: 1px solid %(grid)s; overflow-wrap: break-word; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .table-tools { margin: .5rem 0; } .count { color: %(muted)s; }
 .note { color: %(muted)s; font-size: .9rem; }
 @media print { .scroll { max-height: none; overflow: visible; } .table-tools { display: none; } }
@@ -321,7 +432,8 @@ BODY_SCRIPT = """
         var match = words.every(function (w) { return text.indexOf(w) >= 0; });
         row.hidden = !match; if (match) shown += 1;
       });
-      document.querySelector('.count[data-for="' + table.id + '"]').textContent = shown + ' rows';
+      var count = document.querySelector('.count[data-for="' + table.id + '"]');
+      count.textContent = shown + ' ' + count.getAttribute('data-unit');
     });
   });
   var drawn = 0;
@@ -336,14 +448,14 @@ BODY_SCRIPT = """
 """
 
 
-def html_page(title: str, meta: str, body: str, nav: str = "") -> str:
+def html_page(title: str, meta: str, body: str, nav: str = "", lang: str = "en") -> str:
     """A whole self-contained page: no network (its Content-Security-Policy allows only inline style,
     inline script and data: images), the shared style and scripts, a header with title, meta line and
-    optional navigation, then ``body`` (HTML)."""
+    optional navigation, then ``body`` (HTML); ``lang`` is the page's language."""
     nav_html = f"<nav>{nav}</nav>" if nav else ""
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{escape(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
@@ -355,73 +467,83 @@ def html_page(title: str, meta: str, body: str, nav: str = "") -> str:
     )
 
 
+def report_title(heading: RunHeading, _: Texts) -> str:
+    """The page's title: the round kind, the run and the date ('Antagningsrapport: Slutlig antagning, körning 3, 2027-07-01')."""
+    run = _("html.run", run=heading.run_id) if heading.run_id is not None else _("doc.run_single")
+    return f"{_('report.title')}: {_(f'round.{heading.round_kind}')}, {run}, {_.date(heading.date)}"
+
+
 def report_html(
     programmes: pd.DataFrame,
     dimensioning: pd.DataFrame,
     flows: pd.DataFrame,
     rank_counts: dict[str, int],
     n_students: int,
-    title: str,
+    heading: RunHeading,
     meta: str,
+    _: Texts,
 ) -> str:
-    """The report page as one HTML string.
+    """The report page as one HTML string, in the language of ``_``.
 
     ``rank_counts``: students placed on their "1st", "2nd", "3rd", "4th or later" choice and
-    "unplaced", in that order; ``meta``: one line naming the input, seed and version.
+    "unplaced", in that order; ``heading``: the run (round kind, run, date, seed) for the title;
+    ``meta``: one line naming the input, seed and version.
     """
-    placed = n_students - rank_counts.get("unplaced", 0)
+    numbers = separators(_)
+    unplaced = rank_counts.get("unplaced", 0)
+    placed = n_students - unplaced
     first = rank_counts.get("1st", 0)
     seats = int(programmes["seats"].sum())
     vacant = int(programmes["vacant_seats"].clip(lower=0).sum())
+    with_cutoff = int(programmes["cutoff_merit"].notna().sum())
+
+    def count(value: int) -> str:
+        return format_number(value, 0, numbers)
+
     cards = [
-        ("students", f"{n_students:,}", "applicants in the round"),
-        ("placed", f"{placed:,}", _pct(placed, n_students) + " of the students"),
-        ("first choice", _pct(first, n_students), f"{first:,} students got their first choice"),
-        ("unplaced", f"{rank_counts.get('unplaced', 0):,}", _pct(rank_counts.get("unplaced", 0), n_students)
-         + " of the students"),
-        ("vacant seats", f"{vacant:,}", f"of {seats:,} seats ({_pct(vacant, seats)})"),
-        ("oversubscribed", f"{int(programmes['cutoff_merit'].notna().sum()):,}",
-         f"of {len(programmes):,} programmes have a cut-off"),
+        ("students", _("report.students"), count(n_students), _("html.card_students")),
+        ("placed", _("report.placed"), count(placed), _("html.card_share", share=_pct(placed, n_students, _))),
+        ("first choice", _("report.first_choice"), _pct(first, n_students, _), _("html.card_first", n=count(first))),
+        ("unplaced", _("report.unplaced"), count(unplaced), _("html.card_share", share=_pct(unplaced, n_students, _))),
+        ("vacant seats", _("report.vacant_seats"), count(vacant),
+         _("html.card_vacant", seats=count(seats), share=_pct(vacant, seats, _))),
+        ("oversubscribed", _("html.oversubscribed"), count(with_cutoff),
+         _("html.card_cutoff", n=count(len(programmes)))),
     ]
     card_html = "".join(
-        f'<div class="card" data-figure="{escape(key)}"><div class="label">{escape(key)}</div>'
+        f'<div class="card" data-figure="{escape(key)}"><div class="label">{escape(label)}</div>'
         f'<div class="value">{escape(value)}</div><div class="label">{escape(note)}</div></div>'
-        for key, value, note in cards
+        for key, label, value, note in cards
     )
     sections = [
-        ("demand", "First-choice demand and seats", demand_chart(programmes),
-         "Per programme code over the whole area: students whose first choice is an offer of the code, "
-         "against the offers' seats."),
-        ("cutoffs", "Cut-offs (antagningspoäng)", cutoff_chart(programmes),
-         "The lowest score admitted in the ordinary quota of each offer that had reserves."),
-        ("choice-rank", "The choice students got", choice_rank_chart(rank_counts, n_students), ""),
-        ("flows", "Flows between municipalities", flow_chart(flows),
-         "Placed students: rows are home municipalities, columns the municipality of the school; darker "
-         "means more students (log scale). The yearly cost each home municipality pays is in the flows table."),
+        ("demand", _("html.chart_demand"), demand_chart(programmes, _), _("html.note_demand")),
+        ("cutoffs", _("html.chart_cutoffs"), cutoff_chart(programmes, _), _("html.note_cutoffs")),
+        ("choice-rank", _("html.chart_choice_rank"), choice_rank_chart(rank_counts, n_students, _), ""),
+        ("flows", _("html.chart_flows"), flow_chart(flows, _), _("html.note_flows")),
     ]
     section_html = "".join(
-        f'<section id="{sid}"><h2>{escape(heading)}</h2>{svg}'
+        f'<section id="{sid}"><h2>{escape(heading_text)}</h2>{svg}'
         + (f'<p class="note">{escape(note)}</p>' if note else "") + "</section>"
-        for sid, heading, svg, note in sections
+        for sid, heading_text, svg, note in sections
     )
-    tables = (
-        '<section id="tables-programmes"><h2>Programmes</h2>'
-        + html_table("table-programmes", programmes, "programmes.csv: one row per programme (offer)")
-        + '</section><section id="tables-dimensioning"><h2>Dimensioning</h2>'
-        + html_table("table-dimensioning", dimensioning,
-                 "dimensioning.csv: per programme code and host municipality (host), whole area (area), "
-                 "home municipality (home)")
-        + '</section><section id="tables-flows"><h2>Flows and costs</h2>'
-        + html_table("table-flows", flows, "flows.csv: placed students and yearly cost (SEK) per home and host municipality")
-        + "</section>"
-    )
+    tables = ""
+    for name, table, caption in (("programmes", programmes, _("html.caption_programmes")),
+                                 ("dimensioning", dimensioning, _("html.caption_dimensioning")),
+                                 ("flows", flows, _("html.caption_flows"))):
+        shown, layout = document_table(name, table, _)
+        formats = {column: ("sek" if code == _("format.sek_xlsx") else code) for column, code in layout.formats.items()}
+        tables += (f'<section id="tables-{name}"><h2>{escape(_(SHEET_KEYS[name]))}</h2>'
+                   + html_table(f"table-{name}", shown, caption, _, formats) + "</section>")
     nav = "".join(f'<a href="#{sid}">{escape(text)}</a>' for sid, text in (
-        ("demand", "Demand"), ("cutoffs", "Cut-offs"), ("choice-rank", "Choices"), ("flows", "Flows"),
-        ("tables-programmes", "Programmes"), ("tables-dimensioning", "Dimensioning"), ("tables-flows", "Flows table")))
+        ("demand", _("html.nav_demand")), ("cutoffs", _("html.nav_cutoffs")), ("choice-rank", _("html.nav_choices")),
+        ("flows", _("html.nav_flows")), ("tables-programmes", _("sheet.programmes")),
+        ("tables-dimensioning", _("sheet.dimensioning")), ("tables-flows", _("sheet.flows"))))
+    headline = _("html.headline")
     return html_page(
-        title,
+        report_title(heading, _),
         meta,
-        f'<section id="headline"><h2>Headline figures</h2><div class="cards">{card_html}</div></section>'
+        f'<section id="headline"><h2>{escape(headline)}</h2><div class="cards">{card_html}</div></section>'
         f"{section_html}{tables}",
         nav=nav,
+        lang=_.language,
     )

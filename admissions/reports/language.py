@@ -15,6 +15,7 @@ names and plain numbers.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from functools import lru_cache
 from importlib import resources
 from typing import get_args
@@ -23,7 +24,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from babel.numbers import parse_pattern
+from babel.numbers import get_decimal_symbol, get_group_symbol, parse_pattern
 
 from admissions.config import Language
 from admissions.errors import ConfigError
@@ -71,6 +72,8 @@ class Texts:
         self._messages = {m.id: m.string for m in catalogue(language) if m.id and m.string}
         #: The keys this language has a message for.
         self.keys = frozenset(self._messages)
+        #: The language's thousands separator and decimal mark (Swedish: no-break space and comma).
+        self.group, self.decimal = get_group_symbol(self.locale), get_decimal_symbol(self.locale)
         pattern = self.locale.percent_formats[None].pattern
         # One decimal: 78,8 % rather than 79 %.
         self._percent_pattern = _last_zero_decimal(pattern)
@@ -84,13 +87,20 @@ class Texts:
         """A count or a merit value without needless decimals (``12 345``, ``237,5``); empty for None."""
         if value is None or value != value:
             return ""
-        return _pattern("#,##0" + ("." + "#" * decimals if decimals else "")).apply(value, self.locale)
+        return self._apply("#,##0" + ("." + "#" * decimals if decimals else ""), value)
 
     def percent(self, share: float | None) -> str:
         """A share 0-1 as a percentage with one decimal (``78,8 %``); empty for None."""
         if share is None or share != share:
             return ""
-        return _pattern(self._percent_pattern).apply(share, self.locale)
+        return self._apply(self._percent_pattern, share)
+
+    def _apply(self, pattern: str, value: float | int) -> str:
+        """``value`` in a number pattern, halves rounded away from zero as report.xlsx's number formats
+        round them (babel alone rounds half to even: 81,65 % would read 81,6 % on the page, 81,7 % in the
+        workbook)."""
+        with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
+            return _pattern(pattern).apply(value, self.locale)
 
     def sek(self, amount: float | None) -> str:
         """An amount in Swedish kronor, whole kronor (``3 956 200 kr`` / ``SEK 3,956,200``)."""

@@ -24,10 +24,11 @@ SCENARIO_COLUMNS = (
 CHANGE_COLUMNS = (
     "scenario", "programme_id", "added", "seats_before", "seats_after", "admitted_before", "admitted_after",
     "vacant_before", "vacant_after", "cutoff_before", "cutoff_after", "cutoff_change",
+    "cutoff_tier_before", "cutoff_tier_after",
 )
 SWEEP_COLUMNS = (
     "programme_id", "seats", "admitted", "vacant_seats", "cutoff", "placed", "placed_first_choice", "unplaced",
-    "total_vacant_seats", "better", "worse", "baseline",
+    "total_vacant_seats", "better", "worse", "baseline", "cutoff_tier",
 )
 
 
@@ -35,6 +36,11 @@ def _cutoff_column(values: np.ndarray) -> pd.array:
     column = pd.array(np.round(values, 4), dtype="Float64")
     column[np.isnan(values)] = pd.NA
     return column
+
+
+def _tier_column(values: np.ndarray) -> pd.array:
+    """Tiers (float64, NaN where there is no cut-off) as nullable integers."""
+    return pd.array(values, dtype="Float64").astype("Int64")
 
 
 def _summary_row(name: str, outcome: Outcome, baseline: Outcome, n_changes: int, added_seats: int) -> dict:
@@ -106,6 +112,8 @@ def programme_changes_table(analysis: Analysis, scenarios: list[Scenario]) -> pd
             "cutoff_before": _cutoff_column(before),
             "cutoff_after": _cutoff_column(after),
             "cutoff_change": _cutoff_column(after - before),
+            "cutoff_tier_before": _tier_column(np.append(base.cutoff_tier[changed], nan)),
+            "cutoff_tier_after": _tier_column(np.append(outcome.cutoff_tier[changed], nan)),
         }))
     if not frames:
         return pd.DataFrame(columns=list(CHANGE_COLUMNS))
@@ -133,7 +141,9 @@ def sweep_table(analysis: Analysis, p: int, values: list[int]) -> pd.DataFrame:
             "better": o.better,
             "worse": o.worse,
             "baseline": "true" if value == base_seats else "false",
+            "cutoff_tier": o.cutoff_tier[p],
         })
     table = pd.DataFrame(rows, columns=list(SWEEP_COLUMNS))
     table["cutoff"] = _cutoff_column(table["cutoff"].to_numpy(dtype=np.float64))
+    table["cutoff_tier"] = _tier_column(table["cutoff_tier"].to_numpy(dtype=np.float64))
     return table

@@ -118,7 +118,8 @@ def test_a_missing_price_is_counted_and_the_report_says_at_least(tmp_path):
     assert flows.loc[("Malmö", "Malmö")].tolist() == ["2", "1", "0", "1"]
     assert flows.loc[("Lund", "Malmö")].tolist() == ["2", "2", "90000", "1"]
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "Lund → Malmö: 2 students, at least 90,000 SEK a year; 1 student without a price" in page
+    # The page is in the document language (Swedish by default).
+    assert "Lund → Malmö: 2 elever, minst 90\xa0000 kr per år; 1 elev utan pris" in page
 
 
 def test_prices_file_in_the_input_replaces_the_shipped_list(tmp_path):

@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 import pytest
 
 from admissions.reports.html import CHARTS
+from admissions.reports.language import texts
+from admissions.reports.workbook import LEFT_OUT, WORD_COLUMNS, header_key
 
 
 class Page(HTMLParser):
@@ -69,7 +71,15 @@ def parse(path) -> Page:
 
 
 def plain(text: str) -> str:
-    return text.replace(",", "")
+    """A count as the Swedish page shows it (12\u00a0345) as plain digits."""
+    return text.replace("\u00a0", "").replace(" ", "")
+
+
+def swedish_number(text: str) -> float:
+    """A number cell of the Swedish page as a float: 12\u00a0345; 237,5; 78,8\u00a0% (a share, 0.788); 3\u00a0956 kr."""
+    share = text.endswith("%")
+    value = float(plain(text.removesuffix("%").removesuffix("kr")).replace(",", "."))
+    return value / 100 if share else value
 
 
 def test_page_is_self_contained(matched):
@@ -93,18 +103,23 @@ def test_page_has_every_chart_and_table(matched):
 
 
 def test_tables_hold_every_row_of_the_csv_files(matched):
+    _ = texts("sv")
     page = parse(matched.out / "report.html")
     for name in ("programmes", "dimensioning", "flows"):
-        csv = matched.output(name)
+        csv = matched.output(name).drop(columns=list(LEFT_OUT), errors="ignore")
         rows = page.tables[f"table-{name}"]
-        assert rows[0] == list(csv.columns), name
+        assert rows[0] == [_(header_key(c)) for c in csv.columns], name
         assert len(rows) - 1 == len(csv), name
-        # Numbers are shown with thousands separators and without needless decimals.
-        for shown, expected in zip(rows[1:], csv.itertuples(index=False)):
-            for cell, value in zip(shown, expected):
-                if value == "" or cell == value:
+        # Numbers in the Swedish format (shares as percentages with one decimal); tiers and levels in words.
+        for shown, expected in zip(rows[1:], csv.to_dict("records")):
+            for cell, (column, value) in zip(shown, expected.items()):
+                if column in WORD_COLUMNS:
+                    assert cell == (value and _(f"{WORD_COLUMNS[column]}.{value}")), (name, column)
+                elif value == "" or cell == value:
                     continue
-                assert float(plain(cell)) == pytest.approx(float(value), abs=0.005), (name, cell, value)
+                else:
+                    tolerance = 0.00051 if column.startswith("share_") else 0.005  # a share to 0.1 %
+                    assert swedish_number(cell) == pytest.approx(float(value), abs=tolerance), (name, cell, value)
 
 
 def test_headline_figures_equal_the_placements(matched):
@@ -116,7 +131,7 @@ def test_headline_figures_equal_the_placements(matched):
     assert int(plain(page.cards["students"])) == len(placements)
     assert int(plain(page.cards["placed"])) == placed
     assert int(plain(page.cards["unplaced"])) == len(placements) - placed
-    assert page.cards["first choice"] == f"{100 * first / len(placements):.1f} %"
+    assert page.cards["first choice"] == f"{100 * first / len(placements):.1f}\u00a0%".replace(".", ",")
     vacant = (programmes["seats"].astype(int) - programmes["admitted"].astype(int)).clip(lower=0).sum()
     assert int(plain(page.cards["vacant seats"])) == vacant
 
@@ -179,7 +194,7 @@ _INTERACT = """
 (function () {
   var table = document.getElementById('table-programmes');
   var headers = table.tHead.rows[0].cells;
-  var seats = Array.prototype.findIndex.call(headers, function (h) { return h.textContent.trim() === 'seats'; });
+  var seats = Array.prototype.findIndex.call(headers, function (h) { return h.textContent.trim() === 'Platser'; });
   headers[seats].querySelector('button').click();
   var ascending = Array.prototype.map.call(table.tBodies[0].rows, function (r) { return r.cells[seats].getAttribute('data-v'); });
   headers[seats].querySelector('button').click();
@@ -214,7 +229,7 @@ def test_tables_sort_and_filter_in_chromium(sample, tmp_path):
     text = programmes.apply(lambda row: "".join(row.astype(str)).lower(), axis=1)  # as row.textContent
     expected = programmes["programme_id"][text.str.contains("lund") & text.str.contains("na")]
     assert sorted(attrs["data-shown"].split(";")) == sorted(expected)
-    assert attrs["data-count"] == f"{len(expected)} rows"
+    assert attrs["data-count"] == f"{len(expected)} rader"
 
 
 def test_reports_are_identical_for_the_same_input_and_seed(sample, tmp_path):
@@ -224,3 +239,36 @@ def test_reports_are_identical_for_the_same_input_and_seed(sample, tmp_path):
     run_match(sample.folder, again, seed=0)
     for name in ("programmes.csv", "dimensioning.csv", "flows.csv", "report.html", "report.xlsx"):
         assert (again / name).read_bytes() == (sample.out / name).read_bytes(), name
+
+
+# Appended to a copy of the page: how wide each table and the page are against the window.
+_MEASURE = """
+<script>
+(function () {
+  var widths = Array.prototype.map.call(document.querySelectorAll('div.scroll'), function (box) {
+    var table = box.querySelector('table');
+    return table.id + ':' + box.scrollWidth + ':' + box.clientWidth;
+  });
+  document.body.setAttribute('data-widths', widths.join(';'));
+  document.body.setAttribute('data-page', document.documentElement.scrollWidth + ':' + window.innerWidth);
+})();
+</script>
+"""
+
+
+@pytest.mark.slow
+def test_every_table_fits_a_1280_pixel_window(sample, tmp_path):
+    """No column out of sight: every table is as wide as its box at most, and the page no wider than the window."""
+    page = tmp_path / "measure.html"
+    page.write_text((sample.out / "report.html").read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"),
+                    encoding="utf-8")
+    completed = run_chromium(page, tmp_path, "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', re.search(r"<body([^>]*)>", completed.stdout).group(1)))
+    widths = {name: (int(scroll), int(client)) for name, scroll, client in
+              (entry.split(":") for entry in attrs["data-widths"].split(";"))}
+    assert set(widths) == {"table-programmes", "table-dimensioning", "table-flows"}
+    for name, (scroll, client) in widths.items():
+        assert 0 < client and scroll <= client, (name, scroll, client)
+    document_width, window = (int(v) for v in attrs["data-page"].split(":"))
+    assert document_width <= window == 1280

@@ -28,6 +28,7 @@ DYNAMIC = (
     | {f"level.{level}" for level in LEVELS}
     | set(SHEET_KEYS.values())
     | {"format.sek_xlsx"}
+    | {f"html.rank_{label}" for label in ("1st", "2nd", "3rd", "4th_or_later", "unplaced")}  # report.html's bars
 )
 
 
@@ -76,6 +77,10 @@ def test_swedish_numbers_percentages_dates():
     assert _.number(237.5) == "237,5"
     assert _.number(261.25) == "261,25"
     assert _.percent(0.788) == "78,8\u00a0%"
+    # Halves round away from zero, as report.xlsx's number formats do (not to even).
+    assert _.percent(0.8165) == "81,7\u00a0%"
+    assert _.number(0.125) == "0,13"
+    assert _.number(-2.5, decimals=0) == "-3"
     assert _.date(dt.date(2027, 7, 1)) == "2027-07-01"
     assert _.sek(3956200) == "3\u00a0956\u00a0200 kr"
     assert _("outcome.reserve_position", position=3).startswith("Reserv nummer 3 ")
