@@ -142,6 +142,7 @@ def test_every_command_is_documented_with_an_example():
         assert result.exit_code == 0, name
 
 
+@pytest.mark.slow
 def test_python_dash_m_works():
     import subprocess
     import sys

@@ -92,6 +92,7 @@ def test_a_version_1_season_is_migrated_and_goes_on(small_region, tmp_path):
         export_run(old_path, 1, tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_two_reserve_rounds_at_once_run_one_after_the_other_on_the_right_base(small_region, tmp_path):
     season = tmp_path / "season"
     run_round("final", small_region, season)
