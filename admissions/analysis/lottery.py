@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from admissions import __version__
 from admissions.arguments import check_count, check_seed
 from admissions.analysis.executors import TaskProgress, check_workers, executor_name, run_all
 from admissions.analysis.market import CutoffLookup, cutoff_lookup, offer_cutoffs, placed_columns
@@ -62,7 +63,7 @@ MAX_DRAWS = 1_000_000
 #: Draws per task: large enough that a task's result (counts per student) is worth sending.
 DRAWS_PER_TASK = 50
 
-LOTTERY_FILES = ("lottery_students.csv", "lottery_programmes.csv", "run.json")
+LOTTERY_FILES = ("lottery_students.csv", "lottery_programmes.csv", "lottery.html", "run.json")
 
 
 @dataclass(frozen=True, eq=False)
@@ -324,6 +325,12 @@ def run_lottery_draws(
     )
 
 
+def _lottery_meta(r: RoundResult, record: dict) -> str:
+    folder = Path(r.data.folder).name if getattr(r.data, "folder", None) else "input"
+    return (f"Input {folder}; {record['draws']:,} draws from seed {record['seed']}; admissions {__version__}. "
+            "Aggregate figures only: no student-level data.")
+
+
 def run_lottery(
     folder: Path,
     out: Path | None,
@@ -336,8 +343,8 @@ def run_lottery(
     task_progress: TaskProgress | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Match the round in ``folder`` under ``draws`` lotteries and write lottery_students.csv,
-    lottery_programmes.csv and run.json to ``out`` (nothing when ``out`` is None). Returns the
-    programmes table and the record."""
+    lottery_programmes.csv, lottery.html (the page: admissions.reports.analysis_pages.lottery_html)
+    and run.json to ``out`` (nothing when ``out`` is None). Returns the programmes table and the record."""
     job = start_job("lottery", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
@@ -374,5 +381,9 @@ def run_lottery(
     def files(staging: Path) -> None:
         write_csv(students_table(result), staging / "lottery_students.csv")
         write_csv(programmes, staging / "lottery_programmes.csv")
+        (staging / "lottery.html").write_text(lottery_html(programmes, record, _lottery_meta(r, record)),
+                                              encoding="utf-8")
+
+    from admissions.reports.analysis_pages import lottery_html
 
     return programmes, job.write(record, files, progress)

@@ -22,7 +22,7 @@ SUMMARY_ROWS = 15
 
 def lottery(
     folder: FolderArgument,
-    out: Annotated[Path | None, typer.Option("--out", help="Output folder for lottery_students.csv, lottery_programmes.csv and run.json; replaced whole when the run succeeds [default: only print the summary].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder for lottery_students.csv, lottery_programmes.csv, lottery.html and run.json; replaced whole when the run succeeds [default: only print the summary].")] = None,
     draws: Annotated[int, typer.Option("--draws", help="Number of lottery draws.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Seed of the draws: draw d numbers each student from the HMAC-SHA256 of SEED and the id, mixed with draw d's key.")] = 0,
     workers: WorkersOption = None,
@@ -43,7 +43,8 @@ def lottery(
     unplaced), choice_rank, probability: one row per student and placement that happens in at
     least one draw; student-level by design), OUT/lottery_programmes.csv (per offer: cut-off min,
     p05, median, p95, max over the draws where it is oversubscribed, admitted min and max, share
-    of draws oversubscribed, applicants whose placement there is uncertain) and OUT/run.json.
+    of draws oversubscribed, applicants whose placement there is uncertain), OUT/lottery.html (the
+    same as a page: the draws' figures and a chart of each varying cut-off's spread) and OUT/run.json.
     Without --out only the summary is printed: how many students the lottery decides for, and the
     offers where it decides most.
 

@@ -358,3 +358,79 @@ def plan_html(table: pd.DataFrame, record: dict, meta: str) -> str:
         ("plan", "Classes per offer", _table("table-plan", table, "plan.csv"), ""),
     ]
     return _page("Seat plan", meta, sections, "")
+
+
+#: Charts on lottery.html (their ids).
+LOTTERY_CHARTS = ("chart-lottery-cutoffs",)
+#: Most offers drawn in the lottery's cut-off chart (the widest spreads; the table has them all).
+MAX_SPREADS = 40
+
+
+def spread_chart(programmes: pd.DataFrame) -> str:
+    """Per offer whose cut-off varies over the draws: min to max (thin), 5th to 95th percentile (thick), median (dot)."""
+    table = programmes.assign(**{c: pd.to_numeric(programmes[c], errors="coerce").astype("float64")
+                                 for c in ("cutoff_min", "cutoff_p05", "cutoff_median", "cutoff_p95", "cutoff_max")})
+    table = table[table["cutoff_max"] > table["cutoff_min"]]
+    table = (table.assign(width=table["cutoff_max"] - table["cutoff_min"])
+             .sort_values(["width", "programme_id"], ascending=[False, True], kind="stable").head(MAX_SPREADS))
+    label_w, plot_w, row_h, top = 200, 520, 18, 30
+    height = top + row_h * max(len(table), 1) + 36
+    ticks = nice_ticks(float(table["cutoff_min"].min()) if len(table) else 0.0,
+                       float(table["cutoff_max"].max()) if len(table) else 340.0, target=7)
+    low, high = ticks[0], ticks[-1]
+
+    def x_of(value: float) -> float:
+        return label_w + plot_w * (value - low) / ((high - low) or 1.0)
+
+    body = [f'<rect x="{label_w}" y="8" width="24" height="2" fill="{SEATS}"/>'
+            f'<text x="{label_w + 30}" y="14" fill="{INK}">min to max</text>'
+            f'<rect x="{label_w + 110}" y="5" width="24" height="8" fill="{DEMAND}"/>'
+            f'<text x="{label_w + 140}" y="14" fill="{INK}">5th to 95th percentile</text>'
+            f'<circle cx="{label_w + 310}" cy="9" r="4" fill="{ACCENT}"/>'
+            f'<text x="{label_w + 320}" y="14" fill="{INK}">median</text>']
+    for value in ticks:
+        x = x_of(value)
+        body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 34}" stroke="{GRID}"/>'
+                    f'<text x="{x:.1f}" y="{height - 20}" text-anchor="middle" fill="{MUTED}">{format_number(value)}</text>')
+    for i, row in enumerate(table.itertuples(index=False)):
+        y = top + i * row_h + row_h / 2
+        tip = escape(f"{row.programme_id}: cut-off {format_number(row.cutoff_min)} to {format_number(row.cutoff_max)}, "
+                     f"90 % of draws {format_number(row.cutoff_p05)} to {format_number(row.cutoff_p95)}, "
+                     f"median {format_number(row.cutoff_median)}")
+        body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}" font-size="11">'
+                    f"{escape(str(row.programme_id))}</text>"
+                    f'<g class="mark"><title>{tip}</title>'
+                    f'<rect x="{x_of(row.cutoff_min):.1f}" y="{y - 1:.1f}" width="{max(x_of(row.cutoff_max) - x_of(row.cutoff_min), 0.5):.1f}" '
+                    f'height="2" fill="{SEATS}"/>'
+                    f'<rect x="{x_of(row.cutoff_p05):.1f}" y="{y - 4:.1f}" width="{max(x_of(row.cutoff_p95) - x_of(row.cutoff_p05), 1):.1f}" '
+                    f'height="8" fill="{DEMAND}"/>'
+                    f'<circle cx="{x_of(row.cutoff_median):.1f}" cy="{y:.1f}" r="4" fill="{ACCENT}"/></g>')
+    if len(table) == 0:
+        body.append(f'<text x="{label_w}" y="{top + 12}" fill="{MUTED}">no cut-off varies over the draws</text>')
+    body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">cut-off score (merit value plus test points) '
+                "over the draws in which the offer is oversubscribed</text>")
+    return svg_chart("chart-lottery-cutoffs", label_w + plot_w + 30, height, body, "Cut-offs that vary with the lottery")
+
+
+def lottery_html(programmes: pd.DataFrame, record: dict, meta: str) -> str:
+    """The lottery page: what the draws left certain and uncertain, and the spread of each offer's cut-off."""
+    counts = record["counts"]
+    figures = pd.DataFrame({
+        "figure": ["draws", "students", "students whose placement is certain", "students whose placement varies",
+                   "students sometimes unplaced", "offers ever oversubscribed", "offers whose cut-off varies"],
+        "value": [record["draws"], counts["students"], counts["students_certain"], counts["students_uncertain"],
+                  counts["students_sometimes_unplaced"], counts["programmes_ever_oversubscribed"],
+                  counts["programmes_cutoff_varies"]],
+    })
+    shown = programmes.drop(columns=[c for c in ("latitude", "longitude") if c in programmes.columns])
+    sections = [
+        ("figures", "The draws", _table("table-figures", figures, "run.json: counts"),
+         "Each draw gives every student a new lottery number (from the seed and the draw) and matches the "
+         "round by the real rules; a placement is certain when every draw gives it."),
+        ("spread", "Cut-offs (antagningspoäng) that vary", spread_chart(programmes),
+         f"At most {MAX_SPREADS} offers, the widest spreads first; every offer is in the table below."),
+    ]
+    tables = ('<section id="tables-lottery"><h2>Offers</h2>'
+              + _table("table-lottery", shown, "lottery_programmes.csv: the cut-off's spread over the draws per offer")
+              + "</section>")
+    return _page(f"Lottery: {record['draws']:,} draws, seed {record['seed']}", meta, sections, tables)

@@ -1,6 +1,7 @@
 """Lottery draws: per-draw priorities equal build_priority's, probabilities, reproducibility, the files."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -250,3 +251,17 @@ def test_cli_lottery_without_out_prints_the_summary_only(tmp_path, monkeypatch):
     assert "Add --out OUT for lottery_students.csv and lottery_programmes.csv." in result.stdout
     assert "Offers where the lottery decides most" in result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lottery_writes_a_page_with_the_spread_of_every_cutoff(tmp_path):
+    run_lottery(TIES, tmp_path / "out", draws=50, seed=5, workers=1)
+    page = (tmp_path / "out" / "lottery.html").read_text(encoding="utf-8")
+    assert "<title>Lottery: 50 draws, seed 5</title>" in page
+    assert page.count('id="chart-lottery-cutoffs"') == 1
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split('id="table-lottery"')[1])
+    assert len(rows) == 1 + len(read(tmp_path / "out" / "lottery_programmes.csv"))  # the header and every offer
+    # The figures are run.json's counts; no student id reaches the page.
+    record = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert record["outputs"] == ["lottery_students.csv", "lottery_programmes.csv", "lottery.html", "run.json"]
+    assert f'data-v="{float(record["counts"]["students_certain"])!r}"' in page
+    assert not set(re.findall(r"\bT\d\b", page))
