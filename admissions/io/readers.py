@@ -742,9 +742,36 @@ def _read_parquet(data: bytes, file: str):
                 problems.append(Problem(file, None, name, None, f"column of type {kind} cannot be read as text"))
                 text = pa.chunked_array([pa.array([""] * len(table), pa.string())])
         text = pc.fill_null(text, "")
+        broken = _not_utf8_rows(text)
+        if broken:
+            # Parquet stores text as bytes and does not promise UTF-8: a cell that is not would
+            # fail later (NFC, hashing) without naming itself.
+            problems.append(Problem(file, broken[0] + 2, name, None,
+                                    f"cell is not UTF-8 text ({len(broken):,} cell(s) in this column, the "
+                                    f"first shown); write the file again from the program that made it"))
+            text = pa.chunked_array([pa.array([""] * len(table), pa.string())])
         columns[i] = _text_series(text)
     frame = pd.DataFrame(columns)
     return (header, frame), problems
+
+
+def _not_utf8_rows(text: pa.ChunkedArray) -> list[int]:
+    """Positions (0-based) of the cells of a string column whose bytes are not UTF-8; empty when all are.
+
+    Arrow's full validation is vectorised; only a column that fails it is walked cell by cell.
+    """
+    try:
+        text.validate(full=True)
+        return []
+    except pa.ArrowInvalid:
+        pass
+    rows = []
+    for position, value in enumerate(text.cast(pa.binary()).to_pylist()):
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            rows.append(position)
+    return rows
 
 
 # --- shared ------------------------------------------------------------------------------------

@@ -177,6 +177,16 @@ def truncated_parquet(folder: Path) -> str:
     return "error: students.parquet: file is not a readable Parquet file: "
 
 
+def not_utf8_parquet(folder: Path) -> str:
+    """A Parquet file whose text column holds bytes that are not UTF-8 (Parquet does not check them)."""
+    (folder / "students.csv").unlink()
+    names = pa.array([b"Malm\xc3\xb6", b"Malm\xf6"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"student_id": ["S1", "S2"], "home_municipality": names,
+                             "merit_value": [250.0, 200.0]}), folder / "students.parquet")
+    return ("error: students.parquet, row 3, column home_municipality: cell is not UTF-8 text (1 cell(s) in "
+            "this column, the first shown)")
+
+
 CASES = {
     "truncated": truncated,
     "truncated_in_a_quote": truncated_in_a_quote,
@@ -195,6 +205,7 @@ CASES = {
     "newer_zip_xlsx": newer_zip_xlsx,
     "wide_xlsx": wide_xlsx,
     "truncated_parquet": truncated_parquet,
+    "not_utf8_parquet": not_utf8_parquet,
 }
 
 
