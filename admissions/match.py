@@ -24,6 +24,7 @@ from admissions.reports.language import texts
 from admissions.reports.programmes import programmes_table
 from admissions.reports.run_folder import RecordHeading
 from admissions.reports.workbook import Headline, report_workbook
+from admissions.rules.lottery import LOTTERY_SOURCES
 
 @dataclass(frozen=True)
 class MatchTable:
@@ -112,7 +113,9 @@ def write_html_report(r: RoundResult, tables: dict, path: Path, record: dict) ->
     document language (admissions.toml ``language``), titled by the round kind, run and date."""
     _ = texts(r.config.language)
     heading = RecordHeading(record)
-    lottery = _("html.meta", lottery=record.get("lottery", "lottery"))
+    source = record.get("lottery", "lottery")
+    key = {text: key for key, text in LOTTERY_SOURCES.items()}.get(source)
+    lottery = _("html.meta", lottery=source if key is None else _(f"lottery_source.{key}"))
     types = _("html.programme_types", version=r.programme_types.version)
     meta = f"{heading.heading_line(_)} · {lottery} · admissions {__version__} · {types}"
     page = report_html(

@@ -193,7 +193,10 @@ def cutoff_chart(programmes: pd.DataFrame, _: Texts) -> str:
             body.append(f'<text x="{label_w + plot_w + 6}" y="{y + 4:.1f}" fill="{MUTED}">{escape(without)}</text>')
     body.append(f'<text x="{label_w + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
                 f"{escape(axis_label)}</text>")
-    return svg_chart("chart-cutoffs", label_w + plot_w + 90, height, body, _("html.chart_cutoffs"))
+    # Room on the right for the longest "N without a cut-off" (about 7 px a character), so no label is cut.
+    labels = [_("html.open", n=int(n)) for n in open_count.tolist() if n]
+    right = max([90] + [12 + 7 * len(label) for label in labels])
+    return svg_chart("chart-cutoffs", label_w + plot_w + right, height, body, _("html.chart_cutoffs"))
 
 
 def choice_rank_chart(rank_counts: dict[str, int], n_students: int, _: Texts) -> str:

@@ -13,6 +13,7 @@ from admissions.reports.letters import FIXED_REASONS
 from admissions.reports.run_folder import ROUND_KINDS
 from admissions.reports.workbook import LEVELS, REPORT_COLUMNS, SHEET_KEYS, header_key
 from admissions.rules.guarantee import GUARANTEED_TIER
+from admissions.rules.lottery import LOTTERY_SOURCES
 from admissions.rules.selection import TIER_NAMES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "admissions"
@@ -29,6 +30,7 @@ DYNAMIC = (
     | set(SHEET_KEYS.values())
     | {"format.sek_xlsx"}
     | {f"html.rank_{label}" for label in ("1st", "2nd", "3rd", "4th_or_later", "unplaced")}  # report.html's bars
+    | {f"lottery_source.{key}" for key in LOTTERY_SOURCES}  # report.html's line under the title
 )
 
 
