@@ -58,10 +58,6 @@ _MIX = ((np.uint64(30), np.uint64(0xBF58476D1CE4E5B9)), (np.uint64(27), np.uint6
 _MIX_LAST = np.uint64(31)
 
 
-def _check_seed(seed: object) -> int:
-    return check_seed(seed)
-
-
 def lottery_words(student_ids: Sequence[str], seed: int) -> np.ndarray:
     """The first 64 bits of HMAC-SHA256 under ``seed`` of each NFC id: the lottery numbers before the shift.
 
@@ -74,7 +70,7 @@ def lottery_words(student_ids: Sequence[str], seed: int) -> np.ndarray:
     -------
     (n,) uint64
     """
-    key = str(_check_seed(seed)).encode("ascii").ljust(_BLOCK, b"\0")  # a decimal key is never longer than a block
+    key = str(check_seed(seed)).encode("ascii").ljust(_BLOCK, b"\0")  # a decimal key is never longer than a block
     # HMAC written out with the two pad states hashed once: the same digest as hmac.new(key, m, sha256).
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))

@@ -46,6 +46,16 @@ SWEEP_CHARTS = ("chart-sweep-cutoff", "chart-sweep-seats", "chart-sweep-unplaced
 MAX_SHIFTS = 40
 
 
+def _legend(series: list[tuple[str, list[float], str]], x: float) -> list[str]:
+    """SVG legend entries (a coloured square and the name) for each series, left to right from ``x``."""
+    body = []
+    for name, _, colour in series:
+        body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>'
+                    f'<text x="{x + 16}" y="16" fill="{INK}">{escape(name)}</text>')
+        x += 30 + 7 * len(name)
+    return body
+
+
 def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[float], str]], title: str,
               note: str = "") -> str:
     """Horizontal grouped bars, one group per label, one bar per series; values may be negative."""
@@ -61,12 +71,7 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
     def x_of(value: float) -> float:
         return label_w + plot_w * (value - low_axis) / width_range
 
-    body = []
-    x = label_w
-    for name, _, colour in series:
-        body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>'
-                    f'<text x="{x + 16}" y="16" fill="{INK}">{escape(name)}</text>')
-        x += 30 + 7 * len(name)
+    body = _legend(series, label_w)
     for value in ticks:
         xv = x_of(value)
         body.append(f'<line x1="{xv:.1f}" y1="{top - 4}" x2="{xv:.1f}" y2="{height - 34}" stroke="{GRID}"/>'
@@ -120,12 +125,7 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
     def py(value: float) -> float:
         return top + plot_h - plot_h * (value - y_low) / ((y_high - y_low) or 1.0)
 
-    body = []
-    xl = left
-    for name, _, colour in series:
-        body.append(f'<rect x="{xl}" y="6" width="12" height="12" fill="{colour}"/>'
-                    f'<text x="{xl + 16}" y="16" fill="{INK}">{escape(name)}</text>')
-        xl += 30 + 7 * len(name)
+    body = _legend(series, left)
     for value in y_ticks:
         y = py(value)
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
