@@ -39,9 +39,8 @@ def test_a_preliminary_after_the_final_is_refused_naming_the_run_and_the_void_co
     assert [r.kind for r in store.history(store.connect(season))] == ["preliminary", "final", "reserve"]
 
 
-def test_base_is_checked_and_simulations_are_never_a_base(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_base_is_checked_and_simulations_are_never_a_base(small_region, after_final):
+    season = after_final
     run_round("simulation", small_region, season)
     with pytest.raises(store.SeasonError, match="^base == 2 is not the run a reserve round starts from now: that is run 1"):
         run_round("reserve", small_region, season, base=2)
@@ -69,9 +68,8 @@ def test_a_trial_is_the_next_reserve_round_byte_for_byte(small_region, tmp_path)
     assert trial["season"] == reserve["season"]
 
 
-def test_void_is_refused_while_a_run_is_based_on_it_and_with_later_voids_the_chain(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_void_is_refused_while_a_run_is_based_on_it_and_with_later_voids_the_chain(small_region, after_final):
+    season = after_final
     run_round("reserve", small_region, season)
     run_round("reserve", small_region, season)
     with pytest.raises(store.SeasonError, match=r"run 1 is the base of valid run\(s\) 2, 3: void the later one\(s\) first"):
@@ -110,9 +108,8 @@ def test_voiding_restores_the_state_before_a_mistaken_decline(small_region, tmp_
     assert placed(season, record["run_id"])[student] == seat
 
 
-def test_every_answer_problem_is_reported_together(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_every_answer_problem_is_reported_together(small_region, tmp_path, after_final):
+    season = after_final
     holders = placed(season, 1)
     connection = store.connect(season)
     everyone = [row[0] for row in store.placements(connection, 1)]
@@ -131,9 +128,8 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path):
     assert [r.kind for r in store.history(store.connect(season))] == ["final"]
 
 
-def test_a_missing_holder_is_an_error_unless_they_withdraw(small_region, region_copy, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_a_missing_holder_is_an_error_unless_they_withdraw(region_copy, tmp_path, after_final):
+    season = after_final
     holders = sorted(placed(season, 1))
     gone, moved_away, withdrawing = holders[0], holders[1], holders[2]
     students = read(region_copy / "students.csv")
@@ -165,9 +161,8 @@ def test_a_missing_holder_is_an_error_unless_they_withdraw(small_region, region_
     assert len(store.history(store.connect(season))) == 1
 
 
-def test_seats_below_holders_are_effective_seats_with_a_warning(small_region, region_copy, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_seats_below_holders_are_effective_seats_with_a_warning(region_copy, tmp_path, after_final):
+    season = after_final
     holders = pd.Series(placed(season, 1)).value_counts()
     offer, count = holders.index[0], int(holders.iloc[0])
     programmes = read(region_copy / "programmes.csv")
@@ -202,11 +197,10 @@ def test_round_without_out_says_where_it_is_recorded_and_export_writes_it_byte_f
         "report.xlsx", "report.html", "run.json"]
 
 
-def test_explain_from_the_season(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season, out=tmp_path / "out")
+def test_explain_from_the_season(final_admission):
+    season = final_admission.season
     student = sorted(placed(season, 1))[0]
-    from_folder = runner.invoke(app, ["explain", str(tmp_path / "out"), student])
+    from_folder = runner.invoke(app, ["explain", str(final_admission.out), student])
     from_season = runner.invoke(app, ["explain", "--season", str(season), student])
     assert from_season.exit_code == 0, from_season.output
     assert from_season.stdout == f"Run 1 of {season}\n" + from_folder.stdout
@@ -215,9 +209,8 @@ def test_explain_from_the_season(small_region, tmp_path):
     assert "run_id == 9, must be a run of this season" in other.stderr
 
 
-def test_explain_in_a_reserve_round_says_the_seat_was_held(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_explain_in_a_reserve_round_says_the_seat_was_held(small_region, tmp_path, after_final):
+    season = after_final
     held = placed(season, 1)
     keeper, decliner = sorted(held)[:2]
     run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", [(decliner, "decline")]))
@@ -270,9 +263,8 @@ def test_a_lottery_column_wins_and_is_recorded(small_region, region_copy, tmp_pa
     assert sorted(l for _, _, _, _, l in store.placements(connection, 2)) == [float(i + 1) for i in range(len(students))]
 
 
-def test_no_answer_accept_records_the_holders_acceptance(small_region, region_copy, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_no_answer_accept_records_the_holders_acceptance(region_copy, tmp_path, after_final):
+    season = after_final
     (region_copy / "admissions.toml").write_text('no_answer = "accept"\n', encoding="utf-8")
     holders = sorted(placed(season, 1))
     _, record = run_round("reserve", region_copy, season,
@@ -284,9 +276,8 @@ def test_no_answer_accept_records_the_holders_acceptance(small_region, region_co
     assert "admissions.toml: no_answer == 'maybe', input should be 'keep' or 'accept'" in result.stderr
 
 
-def test_history_shows_answers_and_movement(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_history_shows_answers_and_movement(small_region, tmp_path, after_final):
+    season = after_final
     holders = sorted(placed(season, 1))
     answers = answers_file(tmp_path / "a.csv", [(s, "decline") for s in holders[:10]] + [(holders[10], "withdraw")])
     _, record = run_round("reserve", small_region, season, answers=answers)
@@ -298,11 +289,10 @@ def test_history_shows_answers_and_movement(small_region, tmp_path):
     assert "0/10/1" in listing.stdout
 
 
-def test_reserve_rounds_read_right(small_region, tmp_path):
+def test_reserve_rounds_read_right(small_region, final_admission, after_final, tmp_path):
     """Held seats show the holder's tier; only the declined choice is 'declined'; cut-offs are the round's."""
-    season = tmp_path / "season"
-    run_round("final", small_region, season, out=tmp_path / "final")
-    final_apps = read(tmp_path / "final" / "applications.csv")
+    season = after_final
+    final_apps = read(final_admission.out / "applications.csv")
     admitted = final_apps[final_apps["outcome"] == "admitted"]
     counts = final_apps.groupby("student_id").size()
     # A holder placed at a choice with lower choices after it declines.

@@ -63,10 +63,8 @@ def test_the_kind_constraint_cli_choices_and_type_come_from_one_table(tmp_path):
     assert "CHECK (kind IN ('preliminary', 'final', 'reserve', 'trial', 'simulation'))" in sql
 
 
-def test_a_version_1_season_is_migrated_and_goes_on(small_region, tmp_path):
-    modern = tmp_path / "modern"
-    run_round("final", small_region, modern)
-    source = sqlite3.connect(store.season_path(modern))
+def test_a_version_1_season_is_migrated_and_goes_on(small_region, final_admission, tmp_path):
+    source = sqlite3.connect(store.season_path(final_admission.season))
     old_path = tmp_path / "old" / "season.sqlite"
     old_path.parent.mkdir()
     old = sqlite3.connect(old_path)
@@ -119,13 +117,12 @@ def test_two_reserve_rounds_at_once_run_one_after_the_other_on_the_right_base(sm
         assert last.get(student) != first_seats[student]
 
 
-def test_the_season_records_every_application_as_applications_csv_says(small_region, tmp_path):
+def test_the_season_records_every_application_as_applications_csv_says(final_admission):
     """Season rows come from the round's arrays, not from parsing the formatted file: both agree, cell by cell."""
     import pandas as pd
 
-    run_round("final", small_region, tmp_path / "season", out=tmp_path / "out")
-    written = pd.read_csv(tmp_path / "out" / "applications.csv", dtype=str, keep_default_na=False)
-    connection = sqlite3.connect(store.season_path(tmp_path / "season"))
+    written = pd.read_csv(final_admission.out / "applications.csv", dtype=str, keep_default_na=False)
+    connection = sqlite3.connect(store.season_path(final_admission.season))
     recorded = connection.execute(
         "SELECT student_id, choice_rank, programme_id, eligible, tier, score, outcome, reserve_position"
         " FROM applications WHERE run_id = 1").fetchall()
@@ -146,10 +143,9 @@ def test_the_season_records_every_application_as_applications_csv_says(small_reg
     assert {"admitted", "reserve"} <= {row[6] for row in recorded}
 
 
-def test_a_season_made_before_a_kind_was_added_takes_runs_of_the_new_kind(small_region, tmp_path):
+def test_a_season_made_before_a_kind_was_added_takes_runs_of_the_new_kind(small_region, tmp_path, after_final):
     """Adding a round kind is one entry of ROUND_KINDS: an existing season's CHECK follows when it is opened."""
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+    season = after_final
     path = store.season_path(season)
     old = sqlite3.connect(path, isolation_level=None)
     sql = old.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
@@ -174,9 +170,8 @@ def test_a_season_made_before_a_kind_was_added_takes_runs_of_the_new_kind(small_
     connection.close()
 
 
-def test_a_season_holding_a_kind_no_longer_known_is_a_clear_error(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season)
+def test_a_season_holding_a_kind_no_longer_known_is_a_clear_error(after_final):
+    season = after_final
     path = store.season_path(season)
     old = sqlite3.connect(path, isolation_level=None)
     sql = old.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
