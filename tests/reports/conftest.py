@@ -1,4 +1,10 @@
-"""Matched rounds shared by the report tests: every worked example and the committed sample region."""
+"""Matched rounds shared by the report tests: every worked example, a small generated region and the
+committed 2,000-student sample region.
+
+Each round is matched once per session, when a test first asks for it. The sample takes seconds to
+match and seconds per test: the tests on it are marked slow, and each also runs on the small region
+(three municipalities, 60 offers, 400 students), which the quick set (`-m "not slow"`) keeps.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import pandas as pd
 import pytest
 
 from admissions.match import run_match
+from admissions.synth import write_region
 
 # render_tools (the outside renderers) sits beside the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -17,7 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "tests" / "data" / "rules"
 SAMPLE = ROOT / "data" / "samples" / "skane-2000"
-ROUNDS = [*sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()), "skane-2000"]
+SMALL_REGION = "small-region"
+#: The small region: generated, 400 students of Lund, Lomma and Staffanstorp (60 offers), seed 5.
+SMALL_AREA = "Lund,Lomma,Staffanstorp"
+#: The regions (the generated ones; the worked examples are hand-made): the sample is slow.
+REGIONS = [SMALL_REGION, pytest.param("skane-2000", marks=pytest.mark.slow)]
+ROUNDS = [*sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()), *REGIONS]
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -41,15 +53,30 @@ class Matched:
         return read(self.out / f"{name}.csv")
 
 
-@pytest.fixture(scope="session")
-def matched_rounds(tmp_path_factory) -> dict[str, Matched]:
-    rounds = {}
-    for name in ROUNDS:
-        folder = SAMPLE if name == "skane-2000" else EXAMPLES / name
-        out = tmp_path_factory.mktemp(f"reports-{name}") / "out"
+class MatchedRounds(dict):
+    """Round name -> Matched; a round is matched when it is first looked up."""
+
+    def __init__(self, tmp_path_factory):
+        super().__init__()
+        self._tmp = tmp_path_factory
+
+    def __missing__(self, name: str) -> Matched:
+        if name == "skane-2000":
+            folder = SAMPLE
+        elif name == SMALL_REGION:
+            folder = self._tmp.mktemp("reports-input") / name
+            write_region(folder, 400, seed=5, area=SMALL_AREA)
+        else:
+            folder = EXAMPLES / name
+        out = self._tmp.mktemp(f"reports-{name}") / "out"
         run_match(folder, out, seed=0)
-        rounds[name] = Matched(name, folder, out)
-    return rounds
+        self[name] = Matched(name, folder, out)
+        return self[name]
+
+
+@pytest.fixture(scope="session")
+def matched_rounds(tmp_path_factory) -> MatchedRounds:
+    return MatchedRounds(tmp_path_factory)
 
 
 @pytest.fixture(params=ROUNDS)
@@ -57,6 +84,13 @@ def matched(request, matched_rounds) -> Matched:
     return matched_rounds[request.param]
 
 
+@pytest.fixture(params=REGIONS)
+def region(request, matched_rounds) -> Matched:
+    """A generated region: the small one (quick) and the sample (slow)."""
+    return matched_rounds[request.param]
+
+
 @pytest.fixture
 def sample(matched_rounds) -> Matched:
+    """The committed 2,000-student sample region (for slow tests only: it takes seconds to match)."""
     return matched_rounds["skane-2000"]

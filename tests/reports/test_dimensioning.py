@@ -59,8 +59,8 @@ def compare(got: pd.DataFrame, expected: pd.DataFrame, columns) -> None:
                                    err_msg=column)
 
 
-def test_columns(sample):
-    table = sample.output("dimensioning")
+def test_columns(region):
+    table = region.output("dimensioning")
     assert tuple(table.columns) == DIMENSIONING_COLUMNS
     assert set(table["level"]) == {"host", "area", "home"}
 
@@ -82,8 +82,8 @@ def test_per_code_for_the_whole_area(matched):
     compare(got, expected, [c for c in DIMENSIONING_COLUMNS if c not in ("level", "programme_code", "municipality")])
 
 
-def test_area_rows_are_the_sums_of_host_rows(sample):
-    table = sample.output("dimensioning")
+def test_area_rows_are_the_sums_of_host_rows(region):
+    table = region.output("dimensioning")
     host = table[table["level"] == "host"]
     area = table[table["level"] == "area"].set_index("programme_code")
     for column in ("programmes", "seats", "first_choice_applicants", "admitted", "vacant_seats", "unplaced"):

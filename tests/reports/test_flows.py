@@ -65,11 +65,11 @@ def test_the_shipped_list_prices_every_code_of_the_programme_type_table():
     assert {"SA", "TE", "VO", "RL", "VF", "FR", "IMV", "IMY", "IMA", "IMS"} <= codes
 
 
-def test_the_sample_has_no_compensated_student_without_a_price(sample):
-    flows = sample.output("flows")
+def test_a_generated_region_has_no_compensated_student_without_a_price(region):
+    flows = region.output("flows")
     assert flows["students_without_price"].astype(int).sum() == 0
-    programmes = sample.input("programmes")
-    placements = sample.output("placements")
+    programmes = region.input("programmes")
+    placements = region.output("placements")
     independent = placements["programme_id"].isin(programmes.loc[programmes["principal"] == "independent", "programme_id"])
     assert flows["compensated_students"].astype(int).sum() >= independent.sum() > 0
 

@@ -136,10 +136,10 @@ def test_headline_figures_equal_the_placements(matched):
     assert int(plain(page.cards["vacant seats"])) == vacant
 
 
-def test_no_student_ids_in_the_page(sample):
-    text = (sample.out / "report.html").read_text(encoding="utf-8")
+def test_no_student_ids_in_the_page(region):
+    text = (region.out / "report.html").read_text(encoding="utf-8")
     words = set(re.findall(r"[\w-]+", text))
-    assert not words & set(sample.input("students")["student_id"])
+    assert not words & set(region.input("students")["student_id"])
 
 
 def chromium() -> str | None:
@@ -232,13 +232,13 @@ def test_tables_sort_and_filter_in_chromium(sample, tmp_path):
     assert attrs["data-count"] == f"{len(expected)} rader"
 
 
-def test_reports_are_identical_for_the_same_input_and_seed(sample, tmp_path):
+def test_reports_are_identical_for_the_same_input_and_seed(region, tmp_path):
     from admissions.match import run_match
 
     again = tmp_path / "again"
-    run_match(sample.folder, again, seed=0)
+    run_match(region.folder, again, seed=0)
     for name in ("programmes.csv", "dimensioning.csv", "flows.csv", "report.html", "report.xlsx"):
-        assert (again / name).read_bytes() == (sample.out / name).read_bytes(), name
+        assert (again / name).read_bytes() == (region.out / name).read_bytes(), name
 
 
 # Appended to a copy of the page: how wide each table and the page are against the window.

@@ -79,9 +79,9 @@ def expected_programmes(m) -> pd.DataFrame:
     })
 
 
-def test_columns_are_the_published_ones(sample):
-    table = sample.output("programmes")
-    # The sample's programmes.csv locates every offer: the location columns follow the published ones.
+def test_columns_are_the_published_ones(region):
+    table = region.output("programmes")
+    # The region's programmes.csv locates every offer: the location columns follow the published ones.
     assert tuple(table.columns) == PROGRAMME_COLUMNS + OFFER_LOCATION_COLUMNS
     assert {"programme_id", "school", "municipality", "programme_code", "orientation", "seats",
             "first_choice_applicants", "applicants", "eligible_applicants", "admitted", "reserves",
@@ -119,16 +119,16 @@ def test_cutoff_is_empty_exactly_when_nobody_is_a_reserve(matched):
         assert empty[no_reserve].all()
 
 
-def test_no_admitted_student_scores_below_the_cutoff_in_the_same_tier(sample):
-    got = sample.output("programmes").set_index("programme_id")
-    placed = sample.output("placements")
-    outcomes = sample.output("applications")
+def test_no_admitted_student_scores_below_the_cutoff_in_the_same_tier(region):
+    got = region.output("programmes").set_index("programme_id")
+    placed = region.output("placements")
+    outcomes = region.output("applications")
     admitted = outcomes[outcomes["outcome"] == "admitted"]
     cut = admitted["programme_id"].map(number(got["cutoff_merit"]))
     tier = admitted["programme_id"].map(number(got["cutoff_tier"]))
     same_tier = number(admitted["tier"]) == tier
     assert (number(admitted["score"])[same_tier & cut.notna()] >= cut[same_tier & cut.notna()] - 1e-9).all()
-    assert len(placed) == len(sample.input("students"))
+    assert len(placed) == len(region.input("students"))
 
 
 @pytest.mark.parametrize("name, programme, cutoff, tier, test_cutoff", [
@@ -146,10 +146,10 @@ def test_quota_and_free_quota_cutoffs(matched_rounds, name, programme, cutoff, t
         assert float(row["test_cutoff_points"]) == float(test_cutoff)
 
 
-def test_no_student_ids_in_the_published_tables(sample):
-    ids = set(sample.input("students")["student_id"])
+def test_no_student_ids_in_the_published_tables(region):
+    ids = set(region.input("students")["student_id"])
     for name in ("programmes", "dimensioning", "flows"):
-        table = sample.output(name)
+        table = region.output(name)
         assert not (set(table.to_numpy().ravel().tolist()) & ids), name
         assert "student_id" not in table.columns
 

@@ -87,9 +87,9 @@ def test_every_report_csv_is_a_sheet_with_the_same_values(matched):
         assert normalise(sheet_rows(path, title)) == document_rows(matched.out / f"{name}.csv", name), name
 
 
-def test_number_formats_and_cover(sample):
+def test_number_formats_and_cover(region):
     _ = texts("sv")
-    workbook = openpyxl.load_workbook(sample.out / "report.xlsx")
+    workbook = openpyxl.load_workbook(region.out / "report.xlsx")
     programmes = workbook[_("sheet.programmes")]
     # The formats of each column's first number (an empty cell has none).
     formats = {cell.value: next((c.number_format for c in next(programmes.iter_cols(
@@ -106,20 +106,20 @@ def test_number_formats_and_cover(sample):
     share = next(c.column for c in dimensioning[1] if c.value == _("col.share_choice_1"))
     assert dimensioning.cell(2, share).number_format == "0.0%"
     cover = dict(list(workbook[_("sheet.report_about")].iter_rows(values_only=True))[1:])
-    placements = sample.output("placements")
+    placements = region.output("placements")
     placed = int((placements["programme_id"] != "").sum())
     assert cover["Omgång"] == "Antagningsomgång" and cover["Frö (lottning)"] == "0"
     assert cover["Sökande elever"] == _.number(len(placements))
     assert cover["Placerade"] == f"{_.number(placed)} ({_.percent(placed / len(placements))})"
-    assert cover["Utbildningar"] == _.number(len(sample.output("programmes")))
+    assert cover["Utbildningar"] == _.number(len(region.output("programmes")))
     assert cover["Blad"] == "Utbildningar, Dimensionering, Flöden och kostnader"
 
 
-def test_long_texts_wrap_in_a_printed_sheet(sample):
-    workbook = openpyxl.load_workbook(sample.out / "report.xlsx")
+def test_long_texts_wrap_in_a_printed_sheet(region):
+    workbook = openpyxl.load_workbook(region.out / "report.xlsx")
     sheet = workbook[texts("sv")("sheet.programmes")]
     widths = {cell.column_letter: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
-    schools = sample.output("programmes")["school"]
+    schools = region.output("programmes")["school"]
     assert widths["B"] == XLSX_PRINT_WIDTH + 2  # school: longer names wrap
     assert widths["F"] == len("Platser") + 2  # seats: its header is wider than its numbers
     longest = int(schools.str.len().idxmax())
