@@ -29,8 +29,8 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def scenarios(region, tmp_path_factory):
-    ids = pd.read_csv(region / "programmes.csv", dtype=str)["programme_id"].tolist()
+def scenarios(large_region, tmp_path_factory):
+    ids = pd.read_csv(large_region / "programmes.csv", dtype=str)["programme_id"].tolist()
     lines = ["scenario,programme_id,seats,added"]
     lines += [f"s{i},{pid},{'+10' if i % 2 else '0'}," for i, pid in enumerate(ids[:12])]
     return write_scenarios(tmp_path_factory.mktemp("scenarios") / "scenarios.csv", "\n".join(lines) + "\n")
@@ -70,33 +70,33 @@ def _outputs(folder, names):
 
 
 @pytest.mark.slow
-def test_whatif_is_identical_on_every_executor(region, scenarios, cluster, tmp_path):
+def test_whatif_is_identical_on_every_executor(large_region, scenarios, cluster, tmp_path):
     outputs = {}
     for label, kwargs in (("in-process", {"workers": 1}), ("local", {"workers": 2}),
                           ("dask", {"scheduler": cluster.scheduler_address})):
-        run_whatif(region, scenarios, tmp_path / label, **kwargs)
+        run_whatif(large_region, scenarios, tmp_path / label, **kwargs)
         outputs[label] = _outputs(tmp_path / label, COMPARED["whatif"])
     assert outputs["local"] == outputs["in-process"]
     assert outputs["dask"] == outputs["in-process"]
 
 
 @pytest.mark.slow
-def test_lottery_is_identical_on_every_executor(region, cluster, tmp_path):
+def test_lottery_is_identical_on_every_executor(large_region, cluster, tmp_path):
     outputs = {}
     for label, kwargs in (("in-process", {"workers": 1}), ("local", {"workers": 2}),
                           ("dask", {"scheduler": cluster.scheduler_address})):
-        run_lottery(region, tmp_path / label, draws=120, seed=4, **kwargs)
+        run_lottery(large_region, tmp_path / label, draws=120, seed=4, **kwargs)
         outputs[label] = _outputs(tmp_path / label, COMPARED["lottery"])
     assert outputs["local"] == outputs["in-process"]
     assert outputs["dask"] == outputs["in-process"]
 
 
 @pytest.mark.slow
-def test_whatif_on_a_cluster_of_processes(region, scenarios, tmp_path):
+def test_whatif_on_a_cluster_of_processes(large_region, scenarios, tmp_path):
     """Workers in their own processes: the shared market is pickled and scattered to them."""
-    run_whatif(region, scenarios, tmp_path / "ref", workers=1)
+    run_whatif(large_region, scenarios, tmp_path / "ref", workers=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
-        run_whatif(region, scenarios, tmp_path / "dask", scheduler=c.scheduler_address)
+        run_whatif(large_region, scenarios, tmp_path / "dask", scheduler=c.scheduler_address)
     assert _outputs(tmp_path / "dask", COMPARED["whatif"]) == _outputs(tmp_path / "ref", COMPARED["whatif"])
 
 

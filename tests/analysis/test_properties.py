@@ -17,8 +17,8 @@ from admissions.rules.quota_game import (
 
 
 @pytest.fixture(scope="module")
-def context(region):
-    r = prepare_round(region)
+def context(large_region):
+    r = prepare_round(large_region)
     return r, build_context(r)
 
 
