@@ -20,15 +20,28 @@ def run(*args: str):
     return runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.fixture(scope="module", params=["small", pytest.param("sample", marks=pytest.mark.slow)])
+def region(request, tmp_path_factory) -> Path:
+    """The round matched end to end: a generated one of 400 students of Lund, Lomma and Staffanstorp
+    (60 offers; quick) and the 2,000-student sample (slow)."""
+    if request.param == "sample":
+        return SAMPLE
+    from admissions.synth import write_region
+
+    folder = tmp_path_factory.mktemp("small-region") / "region"
+    write_region(folder, 400, seed=5, area="Lund,Lomma,Staffanstorp")
+    return folder
+
+
 @pytest.fixture(scope="module")
-def matched(tmp_path_factory):
+def matched(region, tmp_path_factory):
     out = tmp_path_factory.mktemp("match") / "out"
-    result = run("match", SAMPLE, "--out", out, "--seed", "7")
+    result = run("match", region, "--out", out, "--seed", "7")
     assert result.exit_code == 0, result.output
     return out, result
 
 
-def test_match_writes_the_contract_files(matched):
+def test_match_writes_the_contract_files(region, matched):
     out, _ = matched
     assert sorted(p.name for p in out.iterdir()) == [
         "applications.csv", "dimensioning.csv", "flows.csv", "manifest.json", "placements.csv", "programmes.csv",
@@ -36,20 +49,20 @@ def test_match_writes_the_contract_files(matched):
     ]
     placements = pd.read_csv(out / "placements.csv", dtype=str, keep_default_na=False)
     assert list(placements.columns[:3]) == ["student_id", "programme_id", "choice_rank"]
-    students = pd.read_csv(SAMPLE / "students.csv", dtype=str, keep_default_na=False)
+    students = pd.read_csv(region / "students.csv", dtype=str, keep_default_na=False)
     assert placements["student_id"].tolist() == students["student_id"].tolist()
     unplaced = placements["programme_id"] == ""
     assert (placements.loc[unplaced, "choice_rank"] == "").all()
     assert placements.loc[~unplaced, "choice_rank"].str.fullmatch(r"[1-8]").all()
 
 
-def test_run_record_has_seed_hashes_counts_and_checks(matched):
+def test_run_record_has_seed_hashes_counts_and_checks(region, matched):
     out, _ = matched
     record = json.loads((out / "run.json").read_text())
     assert record["seed"] == 7
     assert record["command"] == "match"
     for name, entry in record["inputs"].items():
-        data = (SAMPLE / entry["file"]).read_bytes()
+        data = (region / entry["file"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest(), name
     placements = pd.read_csv(out / "placements.csv", dtype=str, keep_default_na=False)
     counts = record["counts"]
@@ -62,10 +75,10 @@ def test_run_record_has_seed_hashes_counts_and_checks(matched):
     assert set(record["timings_s"]) >= {"read and validate", "match", "check", "write"}
 
 
-def test_same_input_and_seed_give_the_same_bytes(matched, tmp_path):
+def test_same_input_and_seed_give_the_same_bytes(region, matched, tmp_path):
     out, _ = matched
     again = tmp_path / "again"
-    assert run("match", SAMPLE, "--out", again, "--seed", "7").exit_code == 0
+    assert run("match", region, "--out", again, "--seed", "7").exit_code == 0
     written = sorted(p.name for p in out.iterdir())
     assert sorted(p.name for p in again.iterdir()) == written
     # Every file match writes, whatever is added later; run.json is compared below without its
@@ -83,10 +96,10 @@ def test_same_input_and_seed_give_the_same_bytes(matched, tmp_path):
     assert first == second
 
 
-def test_another_seed_draws_another_lottery(matched, tmp_path):
+def test_another_seed_draws_another_lottery(region, matched, tmp_path):
     out, _ = matched
     other = tmp_path / "other"
-    assert run("match", SAMPLE, "--out", other, "--seed", "8").exit_code == 0
+    assert run("match", region, "--out", other, "--seed", "8").exit_code == 0
     a = pd.read_csv(out / "placements.csv")["lottery"]
     b = pd.read_csv(other / "placements.csv")["lottery"]
     assert not a.equals(b)
@@ -152,14 +165,14 @@ def test_python_dash_m_works():
     assert "match" in completed.stdout
 
 
-def test_report_xlsx_holds_the_aggregate_sheets_unless_student_sheets_are_asked_for(matched, tmp_path):
+def test_report_xlsx_holds_the_aggregate_sheets_unless_student_sheets_are_asked_for(region, matched, tmp_path):
     import openpyxl
 
     out, _ = matched
     assert openpyxl.load_workbook(out / "report.xlsx", read_only=True).sheetnames == [
         "Om rapporten", "Utbildningar", "Dimensionering", "Flöden och kostnader"]
     full = tmp_path / "full"
-    assert run("match", SAMPLE, "--out", full, "--seed", "7", "--student-sheets", "-q").exit_code == 0
+    assert run("match", region, "--out", full, "--seed", "7", "--student-sheets", "-q").exit_code == 0
     workbook = openpyxl.load_workbook(full / "report.xlsx", read_only=True)
     assert workbook.sheetnames == ["Om rapporten", "Utbildningar", "Dimensionering", "Flöden och kostnader",
                                    "Placeringar", "Ansökningar"]

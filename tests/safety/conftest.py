@@ -10,10 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
+from admissions.synth import write_region
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "skane-2000"
 FUZZ_CORPUS = ROOT / "tests" / "data" / "fuzz"
+#: The municipalities of the small generated region (60 offers instead of the default area's 506).
+SMALL_AREA = "Lund,Lomma,Staffanstorp"
 
 #: A 32-byte key for the pseudonym tests; real keys are kept secret, never in a repository.
 KEY = "test-key-0123456789abcdef-0123456"
@@ -42,11 +45,24 @@ def write_text_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def region(tmp_path_factory) -> Path:
+    """A generated region of 400 students of Lund, Lomma and Staffanstorp (60 offers) with half of the
+    seats, so that seeds place students differently. Quick rounds; shared, so never written: copy it
+    (``region_copy``) to change it. The tests that need the sample's size use SAMPLE."""
+    folder = tmp_path_factory.mktemp("safety-region") / "region"
+    write_region(folder, 400, seed=5, area=SMALL_AREA)
+    programmes = read_text_csv(folder / "programmes.csv")
+    programmes["seats"] = [str(max(1, int(s) // 2)) for s in programmes["seats"]]
+    write_text_csv(programmes, folder / "programmes.csv")
+    return folder
+
+
 @pytest.fixture
-def sample(tmp_path) -> Path:
-    """A private copy of the 2,000-student sample region."""
+def region_copy(region, tmp_path) -> Path:
+    """A private copy of ``region``."""
     folder = tmp_path / "region"
-    shutil.copytree(SAMPLE, folder)
+    shutil.copytree(region, folder)
     return folder
 
 

@@ -44,30 +44,46 @@ def fingerprint(out: Path) -> dict[str, str]:
     return prints
 
 
-def assert_complete(out: Path, references: dict[int, dict[str, str]]) -> int:
-    """OUT holds every file of one complete run, equal file for file to the reference of its seed; returns the seed."""
+def assert_complete(out: Path, references: dict[int, dict[str, str]],
+                    rows: tuple[int, int] = (N_STUDENTS, N_APPLICATIONS)) -> int:
+    """OUT holds every file of one complete run, equal file for file to the reference of its seed; returns the seed.
+
+    ``rows``: the students and applications of the input (default the sample's).
+    """
     assert sorted(p.name for p in out.iterdir()) == sorted(MATCH_FILES)
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     seed = record["seed"]
     assert fingerprint(out) == references[seed], f"files of different runs mixed (seed {seed})"
-    assert len(read_text_csv(out / "placements.csv")) == N_STUDENTS
-    assert len(read_text_csv(out / "applications.csv")) == N_APPLICATIONS
+    assert len(read_text_csv(out / "placements.csv")) == rows[0]
+    assert len(read_text_csv(out / "applications.csv")) == rows[1]
     with zipfile.ZipFile(out / "report.xlsx") as archive:
         assert archive.testzip() is None
     return seed
 
 
-@pytest.fixture(scope="module")
-def references(tmp_path_factory):
-    """Complete outputs of the sample with seeds 1 and 2: their fingerprints."""
+def reference_prints(folder: Path, tmp_path_factory) -> dict[int, dict[str, str]]:
+    """Complete outputs of ``folder`` with seeds 1 and 2: their fingerprints."""
     prints = {}
     for seed in (1, 2):
         out = tmp_path_factory.mktemp(f"reference{seed}") / "out"
-        result = run("match", SAMPLE, "--out", out, "--seed", seed, "--quiet")
+        result = run("match", folder, "--out", out, "--seed", seed, "--quiet")
         assert result.exit_code == 0, result.output
         prints[seed] = fingerprint(out)
     assert prints[1]["placements.csv"] != prints[2]["placements.csv"]
     return prints
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory):
+    """The sample's reference fingerprints (the slow tests kill runs of the sample: it takes long enough to write)."""
+    return reference_prints(SAMPLE, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def region_references(region, tmp_path_factory):
+    """The small region's reference fingerprints and its (students, applications)."""
+    rows = (len(read_text_csv(region / "students.csv")), len(read_text_csv(region / "applications.csv")))
+    return reference_prints(region, tmp_path_factory), rows
 
 
 def start_match(out: Path, seed: int) -> subprocess.Popen:
@@ -154,20 +170,21 @@ def test_stale_temporary_folders_of_dead_runs_are_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])
 
 
-def test_a_full_disk_is_a_clean_error_and_out_is_untouched(tmp_path, monkeypatch, references):
+def test_a_full_disk_is_a_clean_error_and_out_is_untouched(region, tmp_path, monkeypatch, region_references):
+    references, rows = region_references
     out = tmp_path / "out"
-    assert run("match", SAMPLE, "--out", out, "--seed", "1", "--quiet").exit_code == 0
+    assert run("match", region, "--out", out, "--seed", "1", "--quiet").exit_code == 0
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "applications.csv")
 
     monkeypatch.setattr(write, "write_frame_csv", full)
-    result = run("match", SAMPLE, "--out", out, "--seed", "2", "--quiet")
+    result = run("match", region, "--out", out, "--seed", "2", "--quiet")
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: {out}: cannot write the outputs (applications.csv: No space left on device); nothing was "
         "changed, the previous output (if any) is still there\n")
-    assert assert_complete(out, references) == 1
+    assert assert_complete(out, references, rows) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -212,16 +229,16 @@ def test_an_exception_in_the_rename_leaves_the_previous_out(tmp_path, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_the_input_folder_is_never_written(sample, tmp_path):
+def test_the_input_folder_is_never_written(region_copy, tmp_path):
     def state():
-        return {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sample.iterdir()}
+        return {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in region_copy.iterdir()}
 
     before = state()
-    assert run("match", sample, "--out", tmp_path / "out", "--quiet").exit_code == 0
-    assert run("round", "final", sample, "--season", tmp_path / "season", "--out", tmp_path / "final",
+    assert run("match", region_copy, "--out", tmp_path / "out", "--quiet").exit_code == 0
+    assert run("round", "final", region_copy, "--season", tmp_path / "season", "--out", tmp_path / "final",
                "--quiet").exit_code == 0
-    assert run("validate", sample).exit_code == 0
-    inside = run("match", sample, "--out", sample / "out")
+    assert run("validate", region_copy).exit_code == 0
+    inside = run("match", region_copy, "--out", region_copy / "out")
     assert inside.exit_code == 1
     assert "the output folder may not be the input folder or inside it" in inside.stderr
     assert state() == before

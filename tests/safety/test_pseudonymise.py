@@ -15,7 +15,7 @@ import pytest
 from admissions.errors import ConfigError
 from admissions.io.pseudonyms import KEY_ENV, Pseudonymiser, pseudonym_key
 
-from .conftest import KEY, SAMPLE, read_text_csv, run
+from .conftest import KEY, read_text_csv, run
 
 STUDENT_FILES = ("placements.csv", "applications.csv")
 AGGREGATE_FILES = ("programmes.csv", "dimensioning.csv", "flows.csv", "report.html", "report.xlsx", "run.json")
@@ -34,22 +34,22 @@ def output_text(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def ids() -> list[str]:
-    return read_text_csv(SAMPLE / "students.csv")["student_id"].tolist()
+def ids(region) -> list[str]:
+    return read_text_csv(region / "students.csv")["student_id"].tolist()
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory):
+def plain(region, tmp_path_factory):
     out = tmp_path_factory.mktemp("plain") / "out"
-    result = run("match", SAMPLE, "--out", out, "--quiet")
+    result = run("match", region, "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
     return out
 
 
 @pytest.fixture(scope="module")
-def pseudonymised(tmp_path_factory):
+def pseudonymised(region, tmp_path_factory):
     out = tmp_path_factory.mktemp("pseudo") / "out"
-    result = run("match", SAMPLE, "--out", out, "--quiet", "--pseudonymise", env={KEY_ENV: KEY})
+    result = run("match", region, "--out", out, "--quiet", "--pseudonymise", env={KEY_ENV: KEY})
     assert result.exit_code == 0, result.output
     return out
 
@@ -83,9 +83,9 @@ def test_no_key_is_a_clear_error(monkeypatch, tmp_path):
         pseudonym_key(tmp_path / "missing")
 
 
-def test_match_without_a_key_exits_1_and_writes_nothing(tmp_path):
+def test_match_without_a_key_exits_1_and_writes_nothing(region, tmp_path):
     out = tmp_path / "out"
-    result = run("match", SAMPLE, "--out", out, "--pseudonymise", env={KEY_ENV: ""})
+    result = run("match", region, "--out", out, "--pseudonymise", env={KEY_ENV: ""})
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: --pseudonymise needs a key: set ADMISSIONS_PSEUDONYM_KEY or give --pseudonym-key-file FILE "
@@ -113,11 +113,11 @@ def test_run_json_says_ids_were_pseudonymised_without_the_key(pseudonymised):
     }
 
 
-def test_pseudonyms_are_stable_across_runs_and_the_rest_is_unchanged(pseudonymised, plain, tmp_path):
+def test_pseudonyms_are_stable_across_runs_and_the_rest_is_unchanged(region, pseudonymised, plain, tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text(KEY)
     again = tmp_path / "again"
-    result = run("match", SAMPLE, "--out", again, "--quiet", "--pseudonym-key-file", key_file)
+    result = run("match", region, "--out", again, "--quiet", "--pseudonym-key-file", key_file)
     assert result.exit_code == 0, result.output
     for name in STUDENT_FILES:
         assert (again / name).read_bytes() == (pseudonymised / name).read_bytes(), name
@@ -148,9 +148,9 @@ def test_explain_with_pseudonymise_looks_up_the_real_id(pseudonymised):
     assert "Traceback" not in missing.output
 
 
-def test_round_keeps_real_ids_in_the_season_and_pseudonyms_in_out(tmp_path, ids):
+def test_round_keeps_real_ids_in_the_season_and_pseudonyms_in_out(region, tmp_path, ids):
     season, out = tmp_path / "season", tmp_path / "out"
-    result = run("round", "final", SAMPLE, "--season", season, "--out", out, "--quiet", "--pseudonymise",
+    result = run("round", "final", region, "--season", season, "--out", out, "--quiet", "--pseudonymise",
                  env={KEY_ENV: KEY})
     assert result.exit_code == 0, result.output
     assert read_text_csv(out / "placements.csv")["student_id"].tolist() == [expected_pseudonym(i) for i in ids]
@@ -159,9 +159,9 @@ def test_round_keeps_real_ids_in_the_season_and_pseudonyms_in_out(tmp_path, ids)
     assert stored == sorted(ids)
 
 
-def test_lottery_students_are_pseudonymised(tmp_path, ids):
+def test_lottery_students_are_pseudonymised(region, tmp_path, ids):
     out = tmp_path / "lottery"
-    result = run("lottery", SAMPLE, "--out", out, "--draws", "3", "--workers", "1", "--quiet", "--pseudonymise",
+    result = run("lottery", region, "--out", out, "--draws", "3", "--workers", "1", "--quiet", "--pseudonymise",
                  env={KEY_ENV: KEY})
     assert result.exit_code == 0, result.output
     students = read_text_csv(out / "lottery_students.csv")
