@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reportlab.platypus import PageBreak
 
+from admissions.analysis.executors import run_all
 from admissions.reports import pdf
 from admissions.queries.explain import ChoiceExplained, explain_facts, reserve_reason
 from admissions.reports.language import Texts
@@ -138,22 +139,44 @@ def file_name(student_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", student_id) or "_"
 
 
-def write_letters(run: RunFolder, _: Texts, out: Path) -> dict[str, int]:
-    """Write students/ID.pdf for every student and municipalities/SLUG.pdf (their letters merged)."""
+#: Letters per task of the per-student files: big enough that a worker's start-up and the pickling
+#: of the letters are small beside the layout (about 20 ms a letter), small enough to share out.
+LETTERS_PER_TASK = 100
+
+
+def write_letters(run: RunFolder, _: Texts, out: Path, workers: int | None = None) -> dict[str, int]:
+    """Write students/ID.pdf for every student and municipalities/SLUG.pdf (their letters merged).
+
+    The letters are put in words here; laying them out as PDF (nearly all the time: about 20 ms a
+    letter, twice, since each municipality file sets its letters again) is shared out over
+    ``workers`` processes (default: every core this process may use, see
+    :func:`admissions.analysis.executors.run_all`). Each file is laid out whole by one process, so
+    the bytes do not depend on the number of workers.
+    """
     (out / "students").mkdir()
     (out / "municipalities").mkdir()
     by_home: dict[str, list[Letter]] = {}
-    footer = run.heading_line(_)
+    students: list[tuple[str, list[Letter]]] = []
     for student_id in run.placements["student_id"]:
         one = letter(run, student_id, _)
-        pdf.build(out / "students" / f"{file_name(student_id)}.pdf", _story(one), one.title, footer, _("doc.page"))
+        students.append((str(out / "students" / f"{file_name(student_id)}.pdf"), [one]))
         by_home.setdefault(one.home_municipality, []).append(one)
-    for home, letters in sorted(by_home.items()):
+    merged = [(str(out / "municipalities" / f"{slug(home) if home else 'unknown'}.pdf"), letters)
+              for home, letters in sorted(by_home.items())]
+    # The largest files first, so that no worker is left with a long file at the end.
+    tasks = sorted(([m] for m in merged), key=lambda t: -len(t[0][1]))
+    tasks += [students[i:i + LETTERS_PER_TASK] for i in range(0, len(students), LETTERS_PER_TASK)]
+    run_all(_lay_out, (run.heading_line(_), _("doc.page")), tasks, workers=workers)
+    return {"letters": len(run.placements), "municipalities": len(by_home)}
+
+
+def _lay_out(shared: tuple[str, str], files: list[tuple[str, list[Letter]]]) -> None:
+    """Lay out each (path, letters) of ``files`` as one PDF, a page break between letters."""
+    footer, page_label = shared
+    for path, letters in files:
         story: list = []
         for i, one in enumerate(letters):
             if i:
                 story.append(PageBreak())
             story += _story(one)
-        name = slug(home) if home else "unknown"
-        pdf.build(out / "municipalities" / f"{name}.pdf", story, _("letter.title"), footer, _("doc.page"))
-    return {"letters": len(run.placements), "municipalities": len(by_home)}
+        pdf.build(Path(path), story, letters[0].title, footer, page_label)

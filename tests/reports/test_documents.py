@@ -16,7 +16,7 @@ from admissions.cli import app
 from admissions.match import run_match
 from admissions.queries.explain import explain_facts, read_explain_tables
 from admissions.reports.language import texts
-from admissions.reports.letters import letter, reason_text
+from admissions.reports.letters import letter, reason_text, write_letters
 from admissions.reports.lists import school_lists
 from admissions.reports.run_folder import read_run_folder
 from render_tools import pdf_pages, pdf_text, poppler
@@ -147,6 +147,21 @@ def test_letters_command_writes_a_letter_per_student_and_per_municipality(small,
     subprocess.run([poppler("pdftoppm"), "-r", "40", "-png", "-f", "1", "-l", "1",
                     str(letters / "students" / "S1.pdf"), str(png)], check=True)
     assert (tmp_path / "page-1.png").stat().st_size > 1000
+
+
+def test_letters_are_the_same_bytes_whatever_the_number_of_workers(small, tmp_path):
+    """Files are laid out whole by one process each, so a pool of workers changes no byte."""
+    folder, out = small
+    run, context = read_run_folder(out, folder, "sv")
+    files = {}
+    for workers in (1, 2):
+        target = tmp_path / f"w{workers}"
+        target.mkdir()
+        assert write_letters(run, context, target, workers=workers) == {"letters": 2, "municipalities": 2}
+        files[workers] = {p.relative_to(target).as_posix(): p.read_bytes() for p in sorted(target.rglob("*.pdf"))}
+    assert sorted(files[1]) == ["municipalities/halmstad.pdf", "municipalities/malmo.pdf",
+                                "students/S1.pdf", "students/S2.pdf"]
+    assert files[1] == files[2]
 
 
 def test_letters_in_english_on_request(small, tmp_path):
