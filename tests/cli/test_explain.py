@@ -8,7 +8,6 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
-from admissions.match import run_match
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "rules"
 runner = CliRunner()
@@ -18,14 +17,10 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
-    out = {}
-    for name in ("second_hand_loses", "late_and_ties", "eligibility_and_merit"):
-        folder = tmp_path_factory.mktemp(name) / "out"
-        run_match(EXAMPLES / name, folder, seed=0)
-        out[name] = folder
-    return out
+@pytest.fixture
+def outputs(worked_example_outs):
+    """The worked examples matched with seed 0 (once per session; read only)."""
+    return worked_example_outs
 
 
 def test_second_hand_reserve_is_told_why(outputs):

@@ -54,20 +54,23 @@ class Matched:
 
 
 class MatchedRounds(dict):
-    """Round name -> Matched; a round is matched when it is first looked up."""
+    """Round name -> Matched; a round is matched when it is first looked up (a worked example's OUT is
+    the one every directory shares: tests/conftest.py, worked_example_outs)."""
 
-    def __init__(self, tmp_path_factory):
+    def __init__(self, tmp_path_factory, worked_example_outs):
         super().__init__()
         self._tmp = tmp_path_factory
+        self._worked = worked_example_outs
 
     def __missing__(self, name: str) -> Matched:
+        if name not in ("skane-2000", SMALL_REGION):
+            self[name] = Matched(name, EXAMPLES / name, self._worked[name])
+            return self[name]
         if name == "skane-2000":
             folder = SAMPLE
-        elif name == SMALL_REGION:
+        else:
             folder = self._tmp.mktemp("reports-input") / name
             write_region(folder, 400, seed=5, area=SMALL_AREA)
-        else:
-            folder = EXAMPLES / name
         out = self._tmp.mktemp(f"reports-{name}") / "out"
         run_match(folder, out, seed=0)
         self[name] = Matched(name, folder, out)
@@ -75,8 +78,8 @@ class MatchedRounds(dict):
 
 
 @pytest.fixture(scope="session")
-def matched_rounds(tmp_path_factory) -> MatchedRounds:
-    return MatchedRounds(tmp_path_factory)
+def matched_rounds(tmp_path_factory, worked_example_outs) -> MatchedRounds:
+    return MatchedRounds(tmp_path_factory, worked_example_outs)
 
 
 @pytest.fixture(params=ROUNDS)

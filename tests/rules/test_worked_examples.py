@@ -5,7 +5,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from admissions.match import run_match
 
 EXAMPLES = Path(__file__).parent.parent / "data" / "rules"
 FOLDERS = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
@@ -15,12 +14,10 @@ def read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-@pytest.fixture(scope="module", params=FOLDERS)
-def example(request, tmp_path_factory):
-    folder = EXAMPLES / request.param
-    out = tmp_path_factory.mktemp(request.param) / "out"
-    run_match(folder, out, seed=0)
-    return folder, out
+@pytest.fixture(params=FOLDERS)
+def example(request, worked_example_outs):
+    """The example's folder and the OUT of `match` on it with seed 0 (matched once per session)."""
+    return EXAMPLES / request.param, worked_example_outs[request.param]
 
 
 def test_placements_are_the_hand_computed_ones(example):
