@@ -7,7 +7,7 @@
 - a merit value per student (multiples of 2.5 between 0 and 340, many ties), test points at about
   5 % of programmes, about 5 % of applications second-hand (tier 2);
 - priority from :func:`admissions.matching.build_priority` with the default chain (score, then a
-  seeded lottery), so the core sees exactly what the pipeline gives it;
+  seeded lottery), so the core sees exactly what a round (admissions/round.py) gives it;
 - seats about 95 % of the applicants, split by first-choice demand blended with an even share
   (capacities are decided from first-choice demand, never exactly).
 """

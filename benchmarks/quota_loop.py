@@ -2,8 +2,9 @@
 
 Every quota was a programme of fixed size, and the matching was re-run, each time moving every
 vacant quota seat to the ordinary quota of its offer where that quota turned someone away, until
-no seat moved (admissions.pipeline.match_market and admissions.rules.quotas.pass_on_vacant_quota_seats
-up to commit 0b345ea). It converges to a stable matching for the final quota sizes, not to the
+no seat moved (``match_market`` of the former admissions/pipeline.py and
+``pass_on_vacant_quota_seats`` of admissions/rules/quotas.py, up to commit 0b345ea; the quota game
+that replaced them is admissions/rules/quota_game.py, orchestrated by admissions/round.py). It converges to a stable matching for the final quota sizes, not to the
 student-optimal one for the offers' choice rules (issue 12, round C); it is here so that
 benchmarks/test_quotas.py can time the choice-rule game against it side by side.
 """
