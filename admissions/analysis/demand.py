@@ -48,7 +48,7 @@ import pandas as pd
 
 from admissions.arguments import check_seed, check_share
 from admissions.analysis import choice_model as cm
-from admissions.errors import InvalidInput
+from admissions.errors import InvalidInput, Step
 from admissions.io.write import write_csv, write_json
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
@@ -521,12 +521,12 @@ def load_model(folder: Path, programme_ids: np.ndarray | None = None) -> DemandM
 
     folder = Path(folder)
     problems: list[Problem] = []
+    write = Step.call("run_demand", out=folder)
     for name in ("parameters.csv", "offers.csv", "model.json"):
         if not (folder / name).is_file():
-            problems.append(Problem(name, None, None, None,
-                                    f"missing from {folder}, must be there (write it with admissions demand --out)"))
+            problems.append(Problem(name, None, None, None, f"missing from {folder}, must be there (write it with {write})"))
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems, steps=(write,))
     params = pd.read_csv(folder / "parameters.csv", keep_default_na=False, na_values=[""])
     offers = pd.read_csv(folder / "offers.csv", keep_default_na=False, na_values=[""],
                          dtype={"programme_id": str, "school": str, "municipality": str, "programme_code": str,
@@ -540,12 +540,13 @@ def load_model(folder: Path, programme_ids: np.ndarray | None = None) -> DemandM
     if programme_ids is not None:
         known = set(ids)
         missing = [str(pid) for pid in programme_ids if str(pid) not in known]
+        fit = Step.call("run_demand")
         for pid in missing[:20]:
             problems.append(Problem("offers.csv", None, "programme_id", pid,
-                                    "offer of the round is not in the model, must be: fit the model on this "
-                                    "round's offers (admissions demand)"))
+                                    f"offer of the round is not in the model, must be: fit the model on this "
+                                    f"round's offers ({fit})"))
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems, steps=(fit,))
         order = {pid: i for i, pid in enumerate(ids)}
         offers = offers.iloc[[order[str(pid)] for pid in programme_ids]].reset_index(drop=True)
         ids = offers["programme_id"].astype(str).to_numpy()

@@ -50,7 +50,7 @@ from admissions.rules.selection import FIRST_HAND
 MAX_SEATS = FileSpec(
     name="max_seats",
     key=("school",),
-    description="Most seats each school can have (all its offers together), for admissions plan.",
+    description="Most seats each school can have (all its offers together), for the plan.",
     columns=(
         ColumnSpec("school", "text"),
         ColumnSpec("max_seats", "int", minimum=0),

@@ -15,9 +15,10 @@ added      optional, true/false (default false): the row adds an offer that is n
            programmes.csv. Its ``seats`` must be a plain number. Without a demand model nobody
            has applied to an added offer (applications name existing offers only), so it only
            adds seats, which stay vacant: it shows what a new class costs in empty seats, not
-           whom it would draw. With ``whatif --model`` it draws the applicants the model expects
-           (:mod:`admissions.analysis.forecast`).
-school,    optional, for an added offer with ``--model``: what it is, as in programmes.csv. A
+           whom it would draw. With a demand model (``model_dir`` of
+           :func:`admissions.analysis.forecast.run_forecast`) it draws the applicants the model
+           expects.
+school,    optional, for an added offer with a demand model: what it is, as in programmes.csv. A
 munici-    school of the round lends its municipality, principal and place; a new school needs
 pality,    ``municipality`` (its place is then the municipality's centre unless ``latitude`` and
 programme  ``longitude`` are given). ``principal`` defaults to municipal.
@@ -27,7 +28,7 @@ tion,
 principal,
 latitude,
 longitude
-growth     optional, with ``--model``: the scenario's cohort growth factor (1.05: 5 % more
+growth     optional, with a demand model: the scenario's cohort growth factor (1.05: 5 % more
            students in every municipality). A row that gives only ``scenario`` and ``growth``
            (empty ``programme_id`` and ``seats``) scales the cohort and changes no offer.
 ========== ======================================================================================
@@ -60,7 +61,7 @@ BASELINE = "baseline"
 SCENARIOS = FileSpec(
     name="scenarios",
     key=("scenario", "programme_id"),
-    description="Capacity scenarios for admissions whatif: one row per changed offer.",
+    description="Capacity scenarios of a what-if: one row per changed offer.",
     columns=(
         ColumnSpec("scenario", "text", description="Name of the scenario; 'baseline' is reserved."),
         # Nullable here, checked below: a row that only gives a cohort growth has neither.
@@ -70,7 +71,7 @@ SCENARIOS = FileSpec(
         ColumnSpec("seats", "text", nullable=True, description="New seats (40, 0 closes) or a change (+32, -10)."),
         ColumnSpec("added", "bool", required=False, default=False,
                    description="The offer is new (not in programmes.csv): its seats are added and stay vacant "
-                               "(with --model: it draws the applicants the demand model expects)."),
+                               "(with a demand model: it draws the applicants the model expects)."),
         ColumnSpec("school", "text", required=False, nullable=True,
                    description="Added offer: its school; a school of the round lends its municipality, "
                                "principal and place."),
@@ -85,7 +86,7 @@ SCENARIOS = FileSpec(
         ColumnSpec("longitude", "number", required=False, nullable=True, minimum=-180, maximum=180,
                    description="Added offer: with latitude."),
         ColumnSpec("growth", "number", required=False, nullable=True, minimum=0,
-                   description="With --model: the scenario's cohort growth factor (1.05: 5 % more students in "
+                   description="With a demand model: the scenario's cohort growth factor (1.05: 5 % more students in "
                                "every municipality); a row may give it with an empty programme_id."),
     ),
 )

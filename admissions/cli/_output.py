@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import inspect
 import re
 import sqlite3
 import sys
@@ -16,7 +18,7 @@ import typer
 from rich.console import Console
 from typer.models import OptionInfo
 
-from admissions.errors import AdmissionsError, InvalidArgument, InvalidInput
+from admissions.errors import AdmissionsError, InvalidArgument, InvalidInput, Step
 from admissions.io.problems import Problem
 
 
@@ -100,11 +102,52 @@ def with_named_parameters(message: str, parameters: Iterable[str], options: dict
     return message
 
 
+#: The command that runs each library function a message names as a next step (:class:`Step`).
+STEP_COMMANDS = {"void_run": "void", "history": "history", "run_demand": "demand", "run_match": "match",
+                 "run_round": "round"}
+
+
+def step_command(step: Step) -> str:
+    """The command line that takes ``step``: ``admissions void 3 --season S --reason TEXT --with-later``.
+
+    Its arguments in the order of the command's parameters: an argument as its value, an option as
+    its name and value (a flag alone when true), each from the command's own declaration.
+    """
+    from admissions.cli import app  # the commands import this module
+
+    name = STEP_COMMANDS[step.function]
+    command = next(c.callback for c in app.registered_commands if c.name == name)
+    hints = typing.get_type_hints(command, include_extras=True)
+    given = dict(step.arguments)
+    words = ["admissions", name]
+    for parameter in inspect.signature(command).parameters:
+        if parameter not in given or given[parameter] in (None, False):
+            continue
+        option = option_name(hints[parameter])
+        value = given[parameter]
+        words += [str(value)] if option is None else [option] if value is True else [option, str(value)]
+    return " ".join(words)
+
+
+def with_commands(message: str, steps: Iterable[Step]) -> str:
+    """``message`` with each step it names (``void_run(...)``) said as the command that takes it."""
+    for step in steps:
+        message = message.replace(str(step), step_command(step))
+    return message
+
+
+def problems_as_said(exc: InvalidInput) -> list[Problem]:
+    """The problems of ``exc`` with the steps their rules name said as commands."""
+    if not exc.steps:
+        return exc.problems
+    return [dataclasses.replace(p, rule=with_commands(p.rule, exc.steps)) for p in exc.problems]
+
+
 def error_line(exc: AdmissionsError, command: Callable, given: dict | None = None) -> str:
     """The message of a library error as a command says it: the parameters it names
     (``exc.parameters``; for an InvalidArgument also the one it starts with, :func:`with_option_names`)
-    named as the command's options."""
-    message = str(exc)
+    named as the command's options, and the steps it names (``exc.steps``) as commands."""
+    message = with_commands(str(exc), exc.steps)
     if isinstance(exc, InvalidArgument):
         message = with_option_names(message, command, given)
     return with_named_parameters(message, exc.parameters, option_names(command)) if exc.parameters else message
@@ -144,7 +187,7 @@ def failures_reported(folder: Path, other: Path | None = None) -> Iterator[None]
         yield
     except InvalidInput as exc:
         where = other if other is not None and all(p.file == other.name for p in exc.problems) else folder
-        print_problems(exc.problems, where)
+        print_problems(problems_as_said(exc), where)
         raise typer.Exit(1) from None
 
 
@@ -180,7 +223,7 @@ def one_line_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except InvalidInput as exc:
             folder = kwargs.get("folder") or "the input"
-            print_problems(exc.problems, folder)
+            print_problems(problems_as_said(exc), folder)
             raise typer.Exit(1) from None
         except AdmissionsError as exc:
             fail(error_line(exc, command, kwargs))

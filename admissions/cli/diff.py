@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import KeyFileOption, PseudonymiseOption, SeasonOption, SharedOutputOption, output_options
-from admissions.cli._output import fail
+from admissions.cli._output import fail, with_commands
 from admissions.errors import AdmissionsError
 
 
@@ -47,7 +47,7 @@ def diff(
             moves = diff_runs(connection, run_a, run_b)
             connection.close()
         except AdmissionsError as exc:
-            fail(str(exc))
+            fail(with_commands(str(exc), exc.steps))
         shown = moves if chosen is None else chosen.frame(moves)
         console = Console(width=200, highlight=False)
         console.print(f"{len(moves)} students placed differently in run {run_b} than in run {run_a}")
@@ -65,4 +65,4 @@ def diff(
                 with output_file(csv) as temporary:
                     write_csv(moves, temporary)  # pseudonymised there, under the policy
             except AdmissionsError as exc:
-                fail(str(exc))
+                fail(with_commands(str(exc), exc.steps))

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import SeasonOption
-from admissions.cli._output import fail
+from admissions.cli._output import fail, with_commands
 from admissions.errors import AdmissionsError
 
 
@@ -37,7 +37,7 @@ def history(
         runs = store.history(connection)
         connection.close()
     except AdmissionsError as exc:
-        fail(str(exc))
+        fail(with_commands(str(exc), exc.steps))
     table = Table(title=f"Runs in {season}", title_justify="left")
     columns = ("run", "kind", "started (UTC)", "seed", "base run", "void", "students", "placed", "first choice",
                "answers a/d/w", "moved up", "newly placed", "lost", "input", "OUT")

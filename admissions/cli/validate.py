@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import FolderArgument
-from admissions.cli._output import fail, print_problems
+from admissions.cli._output import fail, print_problems, with_commands
 from admissions.errors import AdmissionsError, InvalidInput
 from admissions.io.problems import Problem, problems_frame
 from admissions.io.round_input import RoundInput
@@ -37,7 +37,7 @@ def validate(
         print_problems(exc.problems, folder)
         raise typer.Exit(1) from None
     except AdmissionsError as exc:
-        fail(str(exc))
+        fail(with_commands(str(exc), exc.steps))
     from admissions.rules.warnings import input_warnings
 
     warnings = list(data.warnings) + input_warnings(data)
@@ -64,4 +64,4 @@ def _write_problems(problems: list[Problem], path: Path | None) -> None:
         with output_file(path) as temporary:
             write_csv(problems_frame(problems), temporary)
     except AdmissionsError as exc:
-        fail(str(exc))
+        fail(with_commands(str(exc), exc.steps))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from admissions.errors import InvalidArgument
+from admissions.errors import InvalidArgument, Step
 from admissions.io.formulas import unescape_frame
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.selection import TIER_NAMES
@@ -134,13 +134,15 @@ def _outcome_text(c: ChoiceExplained) -> str:
     return f"{c.outcome}."
 
 
-def read_output(folder: Path, name: str, *,
-                source: str = f"`admissions match` (it holds {', '.join(EXPLAIN_FILES)})") -> pd.DataFrame:
-    """One CSV file of a run's output folder, every cell as text; InvalidArgument naming ``source``
-    (the commands that write such a folder and what it holds) when the file is not there."""
+def read_output(folder: Path, name: str, *, writers: tuple[Step, ...] = (Step.call("run_match"),),
+                holds: str = ", ".join(EXPLAIN_FILES)) -> pd.DataFrame:
+    """One CSV file of a run's output folder, every cell as text; InvalidArgument naming ``writers``
+    (the calls that write such a folder) and the files it ``holds`` when the file is not there."""
     path = folder / name
     if not path.is_file():
-        raise InvalidArgument(f"{folder}: has no {name}; give the output folder of {source}")
+        source = " or ".join(f"`{step}`" for step in writers)
+        raise InvalidArgument(f"{folder}: has no {name}; give the output folder of {source} (it holds {holds})",
+                              steps=writers)
     # The CSV escapes cells a spreadsheet would run as formulas ('=...): give back the exact values.
     return unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from admissions.errors import InvalidArgument, InvalidInput
+from admissions.errors import Blank, InvalidArgument, InvalidInput, Step
 from admissions.io.contract import ADDRESS_COLUMNS, STUDENTS
 from admissions.io.write import RUN_RECORD
 from admissions.io.readers import find_file, read_table
@@ -114,13 +114,12 @@ class RunFolder(RunHeading):
         return self.students.to_dict("index")
 
 
-#: What a run's output folder is, for the message when a file of it is missing.
-_RUN_FOLDER = (f"`admissions match` or `admissions round --out` (it holds {', '.join(EXPLAIN_FILES)} "
-               f"and {RUN_RECORD})")
+#: The calls that write a run's output folder, for the message when a file of it is missing.
+_WRITERS = (Step.call("run_match"), Step.call("run_round", out=Blank("OUT")))
 
 
 def _read_output(folder: Path, name: str) -> pd.DataFrame:
-    return read_output(folder, name, source=_RUN_FOLDER)
+    return read_output(folder, name, writers=_WRITERS, holds=f"{', '.join(EXPLAIN_FILES)} and {RUN_RECORD}")
 
 
 def read_run_folder(folder: Path, inputs: Path | None = None, language: str | None = None) -> tuple[RunFolder, Texts]:

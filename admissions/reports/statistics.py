@@ -92,6 +92,7 @@ class SeasonRound:
 def read_season_rounds(season: Path) -> dict[str, SeasonRound | None]:
     """The newest valid preliminary, the final and the newest valid reserve run of ``season`` (None where absent)."""
     from admissions.season import store
+    from admissions.errors import Step
     from admissions.season.store import SeasonError
 
     connection = store.connect(Path(season))
@@ -112,7 +113,8 @@ def read_season_rounds(season: Path) -> dict[str, SeasonRound | None]:
     finally:
         connection.close()
     if all(r is None for r in rounds.values()):
-        raise SeasonError(f"{season}: no valid preliminary, final or reserve run yet (see admissions history)")
+        history = Step.call("history", season=season)
+        raise SeasonError(f"{season}: no valid preliminary, final or reserve run yet (see {history})", steps=(history,))
     return rounds
 
 

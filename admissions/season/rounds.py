@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from admissions.config import load_config
-from admissions.errors import InvalidInput
+from admissions.errors import Blank, InvalidInput, Step
 from admissions.io.answers import read_answers
 from admissions.io.encode import EncodedRound
 from admissions.io.problems import FIRST_DATA_ROW, Problem
@@ -44,8 +44,9 @@ class SeasonState:
     seed: int | None
 
 
-def void_command(run_id: int, season: Path) -> str:
-    return f"admissions void {run_id} --season {season} --reason TEXT"
+def void_step(run_id: int, season: Path) -> Step:
+    """The step that voids ``run_id`` and every run based on it (the reason left to the reader)."""
+    return Step.call("void_run", season=season, run_id=run_id, reason=Blank("TEXT"), with_later=True)
 
 
 def season_state(connection, kind: str, season: Path, base: int | None) -> SeasonState:
@@ -57,14 +58,14 @@ def season_state(connection, kind: str, season: Path, base: int | None) -> Seaso
             raise SeasonError(
                 f"a preliminary round after the final admission is refused: run {later} "
                 f"({store.run_kind(connection, later)}) is in the way; to start again, void it and "
-                f"every run based on it: {void_command(later, season)} --with-later"
+                f"every run based on it: {void_step(later, season)}", steps=(void_step(later, season),)
             )
     if kind == "final":
         final = store.latest_valid_run(connection, ("final",))
         if final is not None:
             raise SeasonError(
                 f"the season already has a final admission, run {final}; a second final is refused. "
-                f"To redo it, void it first: {void_command(final, season)} --with-later"
+                f"To redo it, void it first: {void_step(final, season)}", steps=(void_step(final, season),)
             )
     base_run_id = None
     held: dict[str, str] = {}
@@ -76,7 +77,8 @@ def season_state(connection, kind: str, season: Path, base: int | None) -> Seaso
         if base is not None and base != base_run_id:
             raise SeasonError(
                 f"base == {base} is not the run a {kind} round starts from now: that is run {base_run_id}, "
-                "the newest valid final or reserve run (see admissions history)", parameters=("base",)
+                f"the newest valid final or reserve run (see {Step.call('history', season=season)})",
+                parameters=("base",), steps=(Step.call("history", season=season),)
             )
         held = store.held_seats(connection, base_run_id)
         earlier = store.season_answers(connection, base_run_id)
@@ -195,6 +197,7 @@ def _guarantee_builder(
         programmes = pd.Index(encoded.programme_ids)
         n = encoded.n_students
         problems: list[Problem] = []
+        steps: list[Step] = []  # the voids the problems name
         earlier_by_student: dict[str, list[tuple[str, str | None, int]]] = {}
         for student, answer, programme, run_id in state.earlier:
             earlier_by_student.setdefault(student, []).append((answer, programme, run_id))
@@ -213,16 +216,17 @@ def _guarantee_builder(
                     continue
                 for before, before_seat, run_id in earlier_by_student.get(student, []):
                     if before == "withdraw":
+                        steps.append(void_step(run_id, season))
                         problems.append(Problem(name, row, "answer", answer,
                             f"student {student} withdrew in run {run_id}: no later answer counts; "
-                            f"if the withdrawal was a mistake, void run {run_id}: {void_command(run_id, season)} --with-later"))
+                            f"if the withdrawal was a mistake, void run {run_id}: {steps[-1]}"))
                         break
                     if before == "decline" and before_seat is not None and answer in ("accept", "decline") \
                             and seat is None:
+                        steps.append(void_step(run_id, season))
                         problems.append(Problem(name, row, "answer", answer,
                             f"contradicts the answer 'decline' of {before_seat} given in run {run_id}: student {student} "
-                            f"holds no seat since; to correct the decline, void run {run_id}: "
-                            f"{void_command(run_id, season)} --with-later"))
+                            f"holds no seat since; to correct the decline, void run {run_id}: {steps[-1]}"))
                         break
                 else:
                     if answer in ("accept", "decline") and seat is None:
@@ -258,7 +262,7 @@ def _guarantee_builder(
                         "not among their applications (or not an offer of the round); a holder keeps the seat "
                         "unless they decline it or withdraw"))
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput(problems, steps)
         if no_answer == "accept":
             answered = {s for s, *_ in answer_rows}
             accepted_before = {s for s, rows in earlier_by_student.items() if any(a == "accept" for a, _, _ in rows)}
@@ -376,7 +380,8 @@ def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -
                 later = chain[1:]
                 raise SeasonError(
                     f"run {run_id} is the base of valid run(s) {', '.join(map(str, later))}: void the later "
-                    f"one(s) first, or void the chain with {void_command(run_id, season)} --with-later"
+                    f"one(s) first, or void the chain with {void_step(run_id, season)}",
+                    steps=(void_step(run_id, season),)
                 )
             store.void(connection, chain, datetime.now(timezone.utc).isoformat(timespec="seconds"), reason)
         return sorted(chain)

@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from admissions.errors import AdmissionsError
+from admissions.errors import AdmissionsError, Step
 from admissions.io.policy import make_folders
 from admissions.season.kinds import BASE_KINDS, BINDING_KINDS, RUN_KINDS, kind_check
 
@@ -384,7 +384,8 @@ def run(connection: sqlite3.Connection, run_id: int) -> RunRow:
         (run_id,),
     ).fetchone()
     if row is None:
-        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see admissions history)")
+        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see {Step.call('history')})",
+                          steps=(Step.call("history"),))
     return RunRow(*row[:6], json.loads(row[6]))
 
 

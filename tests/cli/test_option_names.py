@@ -39,3 +39,70 @@ def test_only_the_commands_own_parameters_are_renamed():
     # A setting not given on the command line came from admissions.toml: its name stays.
     assert with_option_names("programme_id == 'Z', must be", sweep, {"programme_id": None}) == "programme_id == 'Z', must be"
     assert with_option_names("programme_id == 'Z', must be", sweep, {"programme_id": "Z"}) == "--programme == 'Z', must be"
+
+
+# --- next steps: the library names a call, the command line the command that makes it ----------
+
+
+def test_a_step_is_said_as_the_command_with_its_options_in_the_commands_order():
+    from admissions.cli._output import step_command
+    from admissions.errors import Blank, Step
+    from admissions.season.rounds import void_step
+
+    step = void_step(3, Path("/tmp/season"))
+    assert str(step) == "void_run(season='/tmp/season', run_id=3, reason=TEXT, with_later=True)"
+    assert step_command(step) == "admissions void 3 --season /tmp/season --reason TEXT --with-later"
+    assert step_command(Step.call("history")) == "admissions history"
+    assert step_command(Step.call("history", season=Path("s"))) == "admissions history --season s"
+    assert step_command(Step.call("run_demand", out=Path("model"))) == "admissions demand --out model"
+    assert step_command(Step.call("run_round", out=Blank("OUT"))) == "admissions round --out OUT"
+
+
+def test_every_step_names_a_library_function_and_a_command_taking_its_arguments():
+    import importlib
+    import inspect
+
+    from admissions.cli._output import STEP_COMMANDS
+
+    functions = {"void_run": "admissions.season.rounds", "history": "admissions.season.store",
+                 "run_demand": "admissions.analysis.demand", "run_match": "admissions.match",
+                 "run_round": "admissions.season.rounds"}
+    assert set(STEP_COMMANDS) == set(functions)
+    commands = {c.name: c.callback for c in app.registered_commands}
+    for function, command in STEP_COMMANDS.items():
+        library = inspect.signature(getattr(importlib.import_module(functions[function]), function)).parameters
+        said = inspect.signature(commands[command]).parameters
+        used = {"void_run": ("season", "run_id", "reason", "with_later"), "history": ("season",),
+                "run_demand": ("out",), "run_match": (), "run_round": ("out",)}[function]
+        for name in used:
+            assert name in said, (command, name)
+            # history(connection) is reached from the season the command opens.
+            assert name in library or function == "history", (function, name)
+
+
+def test_a_run_folder_that_is_not_one_names_the_calls_and_the_commands_that_write_it(tmp_path):
+    from admissions.reports.run_folder import read_run_folder
+
+    with pytest.raises(InvalidArgument) as error:
+        read_run_folder(SMALL)
+    assert str(error.value) == (
+        f"{SMALL}: has no run.json; give the output folder of `run_match()` or `run_round(out=OUT)` (it holds "
+        "placements.csv, applications.csv, programmes.csv and run.json)")
+    result = CliRunner().invoke(app, ["lists", str(SMALL), "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {SMALL}: has no run.json; give the output folder of `admissions match` or `admissions round "
+        "--out OUT` (it holds placements.csv, applications.csv, programmes.csv and run.json)\n")
+
+
+def test_a_missing_demand_model_names_the_call_and_the_command_that_writes_it(tmp_path):
+    from admissions.analysis.demand import load_model
+    from admissions.cli._output import problems_as_said
+    from admissions.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as error:
+        load_model(tmp_path)
+    assert [p.rule for p in error.value.problems] == [
+        f"missing from {tmp_path}, must be there (write it with run_demand(out='{tmp_path}'))"] * 3
+    assert [p.rule for p in problems_as_said(error.value)] == [
+        f"missing from {tmp_path}, must be there (write it with admissions demand --out {tmp_path})"] * 3

@@ -99,9 +99,17 @@ def test_voiding_restores_the_state_before_a_mistaken_decline(small_region, tmp_
     with pytest.raises(InvalidInput) as error:
         run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", [(student, "accept")]))
     (problem,) = error.value.problems
+    # The library names its function and parameters; the command line names the command and its options.
     assert problem.rule == (
         f"contradicts the answer 'decline' of {seat} given in run 2: student {student} holds no seat since; "
-        f"to correct the decline, void run 2: admissions void 2 --season {season} --reason TEXT --with-later")
+        f"to correct the decline, void run 2: void_run(season='{season}', run_id=2, reason=TEXT, with_later=True)")
+    result = runner.invoke(app, ["round", "reserve", str(small_region), "--season", str(season),
+                                 "--answers", str(tmp_path / "a.csv")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1:] == [
+        f"error: a.csv, row 2, column answer: value 'accept': contradicts the answer 'decline' of {seat} given in "
+        f"run 2: student {student} holds no seat since; to correct the decline, void run 2: "
+        f"admissions void 2 --season {season} --reason TEXT --with-later"]
     void_run(season, 2, "the student never declined")
     _, record = run_round("reserve", small_region, season)
     assert record["base_run_id"] == 1
