@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
-from admissions.cli._output import failures_reported
-from admissions.io.policy import output_policy
+from admissions.cli._documents import write_documents
 
 
 def letters(
@@ -35,9 +34,5 @@ def letters(
 
     Example: admissions letters results --input data/samples/skane-2000 --out letters
     """
-    from admissions.reports.documents import run_letters
-
-    with failures_reported(folder or season or Path(".")), output_policy(None, shared_output):
-        record = run_letters(folder, out, inputs, language, season, run_id)
-    counts = record["counts"]
+    counts = write_documents("letters", folder, out, inputs, language, shared_output, season, run_id)
     typer.echo(f"Wrote {counts['letters']} letters ({counts['municipalities']} municipality files) to {out}")

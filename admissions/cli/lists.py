@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
-from admissions.cli._output import failures_reported
-from admissions.io.policy import output_policy
+from admissions.cli._documents import write_documents
 
 
 def lists(
@@ -34,9 +33,5 @@ def lists(
 
     Example: admissions lists results --input data/samples/skane-2000 --out lists
     """
-    from admissions.reports.documents import run_lists
-
-    with failures_reported(folder or season or Path(".")), output_policy(None, shared_output):
-        record = run_lists(folder, out, inputs, language, season, run_id)
-    counts = record["counts"]
+    counts = write_documents("lists", folder, out, inputs, language, shared_output, season, run_id)
     typer.echo(f"Wrote lists for {counts['schools']} schools and {counts['offices']} admission offices to {out}")

@@ -197,6 +197,7 @@ def test_lists_command_writes_schools_and_offices(small, tmp_path):
     folder, out = small
     result = runner.invoke(app, ["lists", str(out), "--input", str(folder), "--out", str(tmp_path / "lists")])
     assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote lists for 2 schools and 1 admission offices to {tmp_path / 'lists'}\n"
     lists = tmp_path / "lists"
     assert sorted(p.name for p in (lists / "schools").iterdir()) == [
         "malmo-malmo-borgarskola.pdf", "malmo-malmo-borgarskola.xlsx",
@@ -258,15 +259,18 @@ def test_lists_and_letters_of_a_season_run(tmp_path):
     assert about["Körning"] == "1"
     result = runner.invoke(app, ["letters", "--season", str(season), "--out", str(tmp_path / "letters")])
     assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote 2 letters (1 municipality files) to {tmp_path / 'letters'}\n"
     text = " ".join(pdf_text(tmp_path / "letters" / "students" / "S2.pdf").split())
     assert "Omgång: Preliminär antagning · Körning: 1" in text
 
 
-def test_a_run_folder_and_a_season_together_are_refused(small, tmp_path):
+@pytest.mark.parametrize("command", ["lists", "letters"])
+def test_a_run_folder_and_a_season_together_are_refused(small, tmp_path, command):
     _folder, out = small
-    result = runner.invoke(app, ["lists", str(out), "--season", str(tmp_path / "s"), "--out", str(tmp_path / "x")])
+    result = runner.invoke(app, [command, str(out), "--season", str(tmp_path / "s"), "--out", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert result.output == "Error: give the output folder of a run, or --season S [--run N], not both\n"
+    assert not (tmp_path / "x").exists()
 
 
 def test_a_run_without_a_season_is_refused_naming_the_options(small, tmp_path):
