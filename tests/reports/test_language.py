@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import datetime as dt
@@ -34,15 +35,16 @@ DYNAMIC = (
 )
 
 
-def used_keys() -> set[str]:
-    """Every literal key passed to ``_(...)`` in the package's source."""
+@functools.cache
+def used_keys() -> frozenset[str]:
+    """Every literal key passed to ``_(...)`` in the package's source (extracted once per session)."""
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
             PACKAGE, method_map=[("**.py", "python")], keywords={"_": None}):
         key = message if isinstance(message, str) else message[0]
         if key and "{" not in key:
             found.add(key)
-    return found
+    return frozenset(found)
 
 
 def test_the_code_uses_keys_and_the_dynamic_ones_are_found():
