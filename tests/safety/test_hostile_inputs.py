@@ -1,12 +1,15 @@
 """Hostile or broken input files are refused with a clear error naming the file, in bounded time and memory.
 
-Each case replaces students.csv of the sample region by one file; `admissions validate` and
-`admissions match` must exit 1 with the problem on stderr and no traceback. One subprocess loads
-every case in turn and reports its peak memory (ru_maxrss), which must stay under 2 GiB.
+Each case replaces students.csv of a small generated region (tests/safety/conftest.py, region) by
+one file; `admissions validate` and `admissions match` must exit 1 with the problem on stderr and no
+traceback. One subprocess loads every case in turn and reports its peak memory (ru_maxrss), which
+must stay under 2 GiB.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import random
 import shutil
@@ -25,29 +28,31 @@ from admissions.io.readers import read_table
 
 from .conftest import ROOT, SAMPLE, run
 
+#: The sample's students.csv (student_id,home_municipality,merit_value), for the size limit.
 STUDENTS = (SAMPLE / "students.csv").read_bytes()
-#: student_id,home_municipality,merit_value,application_group,free_quota_rank
-HEADER = STUDENTS[: STUDENTS.index(b"\n") + 1]
 
 
 def truncated(folder: Path) -> str:
+    students = (folder / "students.csv").read_bytes()  # the region's own
     # Cut inside a row, a few characters into it: "S001001,H"
-    at = STUDENTS.index(b"\n", len(STUDENTS) // 2) + 1
-    (folder / "students.csv").write_bytes(STUDENTS[: at + 9])
-    row = STUDENTS[:at].count(b"\n") + 1
+    at = students.index(b"\n", len(students) // 2) + 1
+    (folder / "students.csv").write_bytes(students[: at + 9])
+    row = students[:at].count(b"\n") + 1
     return (f"error: students.csv, row {row}: file looks cut off (truncated); export it again: "
             "the last row has 2 of 3 cells and no line break after it")
 
 
 def truncated_in_a_quote(folder: Path) -> str:
-    quoted = STUDENTS.replace(b"S000010,", b'"S000010",')
-    (folder / "students.csv").write_bytes(quoted[: STUDENTS.index(b"S000010") + 5])
+    students = (folder / "students.csv").read_bytes()  # the region's own
+    quoted = students.replace(b"S000010,", b'"S000010",')
+    (folder / "students.csv").write_bytes(quoted[: students.index(b"S000010") + 5])
     return ('error: students.csv: file looks cut off (truncated); export it again: a quoted value is never closed '
             '(an odd number of " in the file; or a value holds a stray ")')
 
 
 def nul_byte(folder: Path) -> str:
-    (folder / "students.csv").write_bytes(STUDENTS.replace(b"S000002,", b"S000\x00002,", 1))
+    students = (folder / "students.csv").read_bytes()  # the region's own
+    (folder / "students.csv").write_bytes(students.replace(b"S000002,", b"S000\x00002,", 1))
     return ("error: students.csv, row 3: file is not UTF-8 or Windows-1252 text: it has control byte 0x00 "
             "on line 3 (is it a binary file?)")
 
@@ -65,8 +70,7 @@ def zip_named_csv(folder: Path) -> str:
 
 
 def one_gigabyte(folder: Path) -> str:
-    path = folder / "students.csv"
-    path.write_bytes(STUDENTS)
+    path = folder / "students.csv"  # the region's own, made 1 GB long
     with open(path, "r+b") as handle:
         handle.truncate(1_000_000_000)  # sparse: no gigabyte is written
     return ("error: students.csv: file is too big: 1.0 GB, the limit is 128 MB "
@@ -80,7 +84,8 @@ def wide_header(folder: Path) -> str:
 
 
 def wide_row(folder: Path) -> str:
-    lines = STUDENTS.split(b"\n")
+    students = (folder / "students.csv").read_bytes()  # the region's own
+    lines = students.split(b"\n")
     lines[2] = b",".join([b"S000002"] + [b"x"] * 9_999)
     (folder / "students.csv").write_bytes(b"\n".join(lines))
     return ("error: students.csv, row 3: value 'x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;x;... "
@@ -88,33 +93,47 @@ def wide_row(folder: Path) -> str:
 
 
 def huge_cell(folder: Path) -> str:
+    students = (folder / "students.csv").read_bytes()  # the region's own
+    header = students[: students.index(b"\n") + 1]
     row = b"S1,Malm" + b"o" * 10_000_000 + b",250,on_time,\n"
-    (folder / "students.csv").write_bytes(HEADER + row + STUDENTS[len(HEADER):])
+    (folder / "students.csv").write_bytes(header + row + students[len(header):])
     return "error: students.csv, row 2: a cell has more than 131,072 characters, the limit is 10,000"
 
 
 def long_cell(folder: Path) -> str:
-    (folder / "students.csv").write_bytes(HEADER + b"S1," + b"o" * 20_000 + b",250,on_time,\n" + STUDENTS[len(HEADER):])
+    students = (folder / "students.csv").read_bytes()  # the region's own
+    header = students[: students.index(b"\n") + 1]
+    (folder / "students.csv").write_bytes(header + b"S1," + b"o" * 20_000 + b",250,on_time,\n" + students[len(header):])
     return "error: students.csv, row 2, column home_municipality: cell has 20,000 characters, the limit is 10,000"
 
 
 def duplicate_header(folder: Path) -> str:
-    (folder / "students.csv").write_bytes(HEADER.replace(b"merit_value", b"student_id") + STUDENTS[len(HEADER):])
+    students = (folder / "students.csv").read_bytes()  # the region's own
+    header = students[: students.index(b"\n") + 1]
+    (folder / "students.csv").write_bytes(header.replace(b"merit_value", b"student_id") + students[len(header):])
     return ("error: students.csv, row 1, column student_id: value 'student_id': duplicate column name; "
             "column 3 has the same name as column 1")
 
 
-def zip_bomb(folder: Path) -> str:
-    (folder / "students.csv").unlink()
-    with zipfile.ZipFile(folder / "students.xlsx", "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+@functools.cache
+def zip_bomb_bytes() -> bytes:
+    """A workbook whose worksheet unpacks to 100 MB of spaces (packed once: it takes about a second)."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         with zipfile.ZipFile(ROOT / "tests" / "data" / "fuzz" / "valid-students.xlsx") as valid:
             for name in valid.namelist():
                 if name != "xl/worksheets/sheet1.xml":
                     archive.writestr(name, valid.read(name))
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
             block = b"<row>" + b" " * (1 << 20) + b"</row>"
-            for _ in range(100):  # 100 MB of spaces pack into ~100 kB (in about a second)
+            for _ in range(100):  # 100 MB of spaces pack into ~100 kB
                 part.write(block)
+    return packed.getvalue()
+
+
+def zip_bomb(folder: Path) -> str:
+    (folder / "students.csv").unlink()
+    (folder / "students.xlsx").write_bytes(zip_bomb_bytes())
     return "error: students.xlsx: file is refused: its part xl/worksheets/sheet1.xml would unpack to "
 
 
@@ -210,13 +229,13 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> dict[str, tuple[Path, str]]:
+def hostile(region, tmp_path_factory) -> dict[str, tuple[Path, str]]:
     """Every case built once: its folder and the problem line expected on stderr."""
     base = tmp_path_factory.mktemp("hostile")
     built = {}
     for name, build in CASES.items():
         folder = base / name
-        shutil.copytree(SAMPLE, folder)
+        shutil.copytree(region, folder)
         built[name] = folder, build(folder)
     return built
 
