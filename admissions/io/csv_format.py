@@ -33,7 +33,7 @@ def _format_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
         truth = values.fillna(False).to_numpy(dtype=bool)
         return pa.array(np.where(present, np.where(truth, "true", "false"), ""))
     if pd.api.types.is_float_dtype(values):
-        return pa.array(format_floats(values.to_numpy(dtype=np.float64, na_value=np.nan)), pa.string())
+        return float_texts(values.to_numpy(dtype=np.float64, na_value=np.nan))
     if pd.api.types.is_integer_dtype(values):
         return pc.fill_null(pc.cast(pa.array(values), pa.string()), "")
     text = pc.fill_null(pa.array(values, pa.string(), from_pandas=True), "")
@@ -47,34 +47,50 @@ def _format_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
 def format_floats(array: np.ndarray) -> np.ndarray:
     """Shortest decimal text of each float, "" for NaN; whole numbers without decimals (340).
 
+    An object array of str (:func:`float_texts` gives the same as an Arrow array, for whole columns).
+    """
+    return np.asarray(float_texts(array).to_pylist(), dtype=object)
+
+
+def float_texts(array: np.ndarray) -> pa.StringArray:
+    """:func:`format_floats` as an Arrow string array, without a Python string per value.
+
     Values exact with at most 6 decimals (all merit values, scores and lotteries) are formatted
     with integer arithmetic and Arrow's string kernels, as are whole numbers below 2**53 (lottery
-    numbers); any other value falls back to repr.
+    numbers); any other value falls back to repr. Each kind is formatted on its own values and the
+    column is put together by one take from their concatenation.
     """
-    text = np.full(len(array), "", dtype=object)
+    array = np.asarray(array, dtype=np.float64)
     finite = np.isfinite(array)
     micro = np.round(np.where(finite, array, 0.0) * 1e6)
     exact = finite & (np.abs(micro) < 2**53) & (micro / 1e6 == array)
+    # Larger whole numbers (lottery numbers go up to 2**53) stay integers too.
+    whole = finite & ~exact & (np.abs(array) < 2**53) & (array == np.trunc(array))
+    other = finite & ~exact & ~whole
+    # Pieces, in this order: "", "inf", "-inf", then the texts of the exact, whole and other values.
+    pieces: list[pa.Array] = [pa.array(["", "inf", "-inf"], pa.string())]
+    index = np.where(np.isinf(array), np.where(array > 0, 1, 2), 0).astype(np.int64)
+    start = 3
     if exact.any():
         units = np.abs(micro[exact]).astype(np.int64)
-        whole = pc.cast(pa.array(units // 1_000_000), pa.string())
+        whole_part = pc.cast(pa.array(units // 1_000_000), pa.string())
         fraction = pc.utf8_rtrim(
             pc.utf8_lpad(pc.cast(pa.array(units % 1_000_000), pa.string()), width=6, padding="0"),
             characters="0",
         )
         point = pc.if_else(pc.greater(pc.utf8_length(fraction), 0), ".", "")
-        sign = pa.array(np.where(micro[exact] < 0, "-", ""))
-        joined = pc.binary_join_element_wise(sign, whole, point, fraction, "")
-        text[exact] = np.asarray(joined.to_pylist(), dtype=object)
-    # Larger whole numbers (lottery numbers go up to 2**53) stay integers too.
-    whole = finite & ~exact & (np.abs(array) < 2**53) & (array == np.trunc(array))
+        sign = pc.if_else(pa.array(micro[exact] < 0), "-", "")
+        pieces.append(pc.binary_join_element_wise(sign, whole_part, point, fraction, ""))
     if whole.any():
-        text[whole] = np.asarray(pc.cast(pa.array(array[whole].astype(np.int64)), pa.string()).to_pylist(), dtype=object)
-    other = finite & ~exact & ~whole
-    text[other] = [repr(float(v)) for v in array[other]]
-    infinite = np.isinf(array)
-    text[infinite] = np.where(array[infinite] > 0, "inf", "-inf")
-    return text
+        pieces.append(pc.cast(pa.array(array[whole].astype(np.int64)), pa.string()))
+    if other.any():
+        pieces.append(pa.array([repr(float(v)) for v in array[other]], pa.string()))
+    for mask in (exact, whole, other):
+        count = int(np.count_nonzero(mask))
+        if count:
+            index[mask] = np.arange(start, start + count)
+            start += count
+    return pa.concat_arrays(pieces).take(pa.array(index))
 
 
 def write_frame_csv(frame: pd.DataFrame, path: Path, block: int = BLOCK_ROWS) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from admissions.matching import reserve_positions
 from admissions.round import RoundResult
@@ -24,13 +25,12 @@ def placements_table(r: RoundResult) -> pd.DataFrame:
     enc = r.encoded
     assignment = r.offer_assignment
     placed = assignment >= 0
-    programme = np.where(placed, enc.programme_ids[np.maximum(assignment, 0)], "")
     choice_rank = pd.array(np.where(placed, r.placed_column + 1, 0), dtype="Int64")
     choice_rank[~placed] = pd.NA
     return pd.DataFrame(
         {
-            "student_id": enc.student_ids,
-            "programme_id": programme,
+            "student_id": text_column(enc.student_ids),
+            "programme_id": text_column(np.append(enc.programme_ids, ""), np.where(placed, assignment, len(enc.programme_ids))),
             "choice_rank": choice_rank,
             "lottery": r.lottery,
         }
@@ -93,10 +93,13 @@ class ApplicationColumns:
     reserve_position: np.ndarray  # (N,) int64, 1 = first in line, 0 when not a reserve
 
 
-def application_columns(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] | None = None) -> ApplicationColumns:
+def application_columns(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] | None = None,
+                        ids: bool = True) -> ApplicationColumns:
     """Every application's eligibility, tier, score, outcome and reserve position, in the order of applications.csv.
 
-    ``outcomes``: the result of :func:`application_outcomes` when already computed.
+    ``outcomes``: the result of :func:`application_outcomes` when already computed. ``ids`` False
+    leaves ``student_id`` and ``programme_id`` empty (applications.csv takes them from the input's
+    Arrow columns, without a Python string per row).
     """
     enc, sel = r.encoded, r.selection
     apps = r.data.applications
@@ -121,9 +124,9 @@ def application_columns(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] 
     considered = outcome_code != OUTCOMES.index("not_considered")
     reason[~considered] = "beyond max_choices"
     return ApplicationColumns(
-        student_id=apps["student_id"].to_numpy(dtype=object),
+        student_id=apps["student_id"].to_numpy(dtype=object) if ids else np.empty(0, dtype=object),
         choice_rank=apps["choice_rank"].to_numpy(dtype=np.int64),
-        programme_id=apps["programme_id"].to_numpy(dtype=object),
+        programme_id=apps["programme_id"].to_numpy(dtype=object) if ids else np.empty(0, dtype=object),
         considered=considered,
         eligible=eligible,
         ineligible_reason=reason,
@@ -142,21 +145,41 @@ def applications_table(r: RoundResult, outcomes: tuple[np.ndarray, np.ndarray] |
     reserve_position (1 = first in line; empty unless a reserve). ``outcomes``: the result of
     :func:`application_outcomes` when already computed.
     """
-    a = application_columns(r, outcomes)
+    a = application_columns(r, outcomes, ids=False)
+    apps = r.data.applications
     tier_column = pd.array(a.tier, dtype="Int64")
     tier_column[a.tier == 0] = pd.NA
     position_column = pd.array(a.reserve_position, dtype="Int64")
     position_column[a.reserve_position == 0] = pd.NA
     return pd.DataFrame(
         {
-            "student_id": a.student_id,
+            "student_id": text_column(apps["student_id"]),
             "choice_rank": a.choice_rank,
-            "programme_id": a.programme_id,
-            "eligible": np.where(a.considered, np.where(a.eligible, "true", "false"), ""),
-            "ineligible_reason": a.ineligible_reason,
+            "programme_id": text_column(apps["programme_id"]),
+            "eligible": text_column(["false", "true", ""], np.where(a.considered, a.eligible.astype(np.int64), 2)),
+            "ineligible_reason": text_column(a.ineligible_reason),
             "tier": tier_column,
             "score": a.score,
-            "outcome": np.asarray(OUTCOMES, dtype=object)[a.outcome],
+            "outcome": text_column(OUTCOMES, a.outcome),
             "reserve_position": position_column,
         }
     )
+
+
+def text_column(values: object, codes: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+    """A text column as pandas' ``str`` (Arrow-backed) array, made without a Python string per row.
+
+    ``values`` a sequence of str (or a text Series, taken as it is); with ``codes``, the column is
+    ``values[codes]``, made by Arrow's take. The same column as a DataFrame makes of an object array
+    of the strings, several times faster at millions of rows.
+    """
+    text = pa.array(values, pa.string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if codes is not None:
+        text = text.take(pa.array(np.asarray(codes, dtype=np.int64)))
+    return pd.array(text, dtype=TEXT)
+
+
+#: pandas' text dtype, as a DataFrame infers it from str values.
+TEXT = pd.StringDtype(na_value=np.nan)
