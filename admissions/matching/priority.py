@@ -163,8 +163,13 @@ def build_priority(
             arrays[name] = _student_key(name, given.get(name), shape[0])
     keys: list[np.ndarray] = [programme, tier[present], -app_score]
     keys += tie_break_order_keys(arrays, chain, present, student)
-    order = np.lexsort(keys[::-1])  # lexsort sorts by its last key first
-    _check_no_tie(order, keys, programme, student, chain)
+    # A key per student is ranked among the students, then spread to their applications.
+    per_student = [None, None, None] + [student if TIE_BREAK[name].per == "student" else None for name in chain]
+    compact = [None, None, None] + [_oriented(name, arrays[name]) if TIE_BREAK[name].per == "student" else None
+                                    for name in chain]
+    order, maybe_tied = sorted_order(keys, compact, per_student)
+    if maybe_tied:
+        _check_no_tie(order, keys, programme, student, chain)
 
     n_apps = len(order)
     counts = np.bincount(programme, minlength=int(programme.max(initial=-1)) + 1)
@@ -175,6 +180,79 @@ def build_priority(
     priority = np.full(shape, -np.inf)
     priority[present] = app_priority
     return priority
+
+
+def _oriented(name: str, values: np.ndarray) -> np.ndarray:
+    """A per-student key's values oriented as :func:`tie_break_order_keys` orients them (ascending = better)."""
+    values = np.asarray(values)
+    return -values.astype(np.float64) if TIE_BREAK[name].higher_wins else values
+
+
+def sorted_order(keys: list[np.ndarray], compact: list[np.ndarray | None] | None = None,
+                 spread: list[np.ndarray | None] | None = None) -> tuple[np.ndarray, bool]:
+    """``np.lexsort(keys[::-1])`` (the first key most significant, stable), and whether two neighbours may tie.
+
+    Each key is replaced by its rank among its distinct values (a key given in ``compact`` is ranked
+    there and spread to the rows by the index in ``spread``: a key per student, ranked once per
+    student). When the ranks' bits and the row's index fit in 63 bits, the order is one sort of
+    packed integers (ranks high, row index low: unique, so the stable order of lexsort); when the
+    ranks alone fit, a stable argsort of them; else lexsort itself. Equal values get equal ranks
+    exactly when lexsort holds them equal (0.0 and -0.0; NaN and NaN). The flag is False when no
+    two neighbours have equal ranks (then no two rows are equal on every key).
+    """
+    n = len(keys[0])
+    index_bits = max((n - 1).bit_length(), 1)
+    ranks: list[tuple[np.ndarray, int]] = []
+    bits = 0
+    for j, key in enumerate(keys):
+        source = compact[j] if compact is not None and compact[j] is not None else key
+        rank, count = _dense_rank(source)
+        width = (count - 1).bit_length() if count > 1 else 0
+        bits += width
+        if bits > 63:
+            return np.lexsort(keys[::-1]), True  # lexsort sorts by its last key first
+        ranks.append((rank if source is key else rank[spread[j]], width))
+    packed = np.zeros(n, dtype=np.int64)
+    for rank, width in ranks:
+        packed <<= width
+        packed |= rank
+    if bits + index_bits > 63:
+        order = np.argsort(packed, kind="stable")
+        high = packed[order]
+        return order, bool(n > 1 and (high[1:] == high[:-1]).any())
+    packed <<= index_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    high = packed >> index_bits
+    maybe_tied = bool(n > 1 and (high[1:] == high[:-1]).any())
+    packed &= (1 << index_bits) - 1
+    return packed, maybe_tied
+
+
+def _dense_rank(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's rank among the distinct values (0 = smallest; equal as sorting holds them equal), and their count."""
+    values = np.asarray(values)
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    if values.dtype.kind in "iu":
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * len(values):  # a table of the range: programme indices, tiers, choice ranks
+            seen = np.zeros(high - low + 1, dtype=bool)
+            seen[values - low] = True
+            table = np.cumsum(seen) - 1
+            return table[values - low].astype(np.int64), int(table[-1]) + 1
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.empty(len(values), dtype=bool)
+    new[0] = True
+    # NaN == NaN is False, but sorting holds NaNs equal: they stay one value.
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    if values.dtype.kind == "f":
+        new[1:] &= ~(np.isnan(ordered[1:]) & np.isnan(ordered[:-1]))
+    dense = np.cumsum(new) - 1
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = dense
+    return rank, int(dense[-1]) + 1
 
 
 def _matrix(name: str, value: object, shape: tuple[int, int], kinds: str, rule: str) -> np.ndarray:
