@@ -37,11 +37,50 @@ def _format_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     if pd.api.types.is_integer_dtype(values):
         return pc.fill_null(pc.cast(pa.array(values), pa.string()), "")
     text = pc.fill_null(pa.array(values, pa.string(), from_pandas=True), "")
-    special = pc.match_substring_regex(text, '[",\r\n]')
-    if pc.any(special).as_py():
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    special = rows_with_bytes(text, _SPECIAL)
+    if special is not None:
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-        text = pc.if_else(special, quoted, text)
+        text = pc.if_else(pa.array(special), quoted, text)
     return text
+
+
+def _byte_table(characters: str) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(characters.encode("ascii"))] = True
+    return table
+
+
+#: Bytes that make a CSV cell need quotes.
+_SPECIAL = _byte_table('",\r\n')
+
+
+def text_bytes(text: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (n + 1,) int64 and the UTF-8 bytes of an Arrow string array, as numpy views.
+
+    ``data[offsets[i]:offsets[i + 1]]`` is row i (empty at a null).
+    """
+    buffers = text.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[text.offset:text.offset + len(text) + 1].astype(np.int64)
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, dtype=np.uint8)
+    return offsets, data
+
+
+def rows_with_bytes(text: pa.StringArray, table: np.ndarray) -> np.ndarray | None:
+    """(n,) bool: the rows holding a byte marked in ``table`` (256,), or None when no row does.
+
+    A scan of the array's bytes with numpy, for ASCII bytes (a UTF-8 multi-byte character never
+    contains one), several times faster than a regular expression over the rows.
+    """
+    offsets, data = text_bytes(text)
+    hit = table[data[offsets[0]:offsets[-1]]]
+    if not hit.any():
+        return None
+    rows = np.searchsorted(offsets, np.flatnonzero(hit) + offsets[0], side="right") - 1
+    mask = np.zeros(len(text), dtype=bool)
+    mask[rows] = True
+    return mask
 
 
 def format_floats(array: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -92,4 +93,37 @@ def _match(column: pd.Series, pattern: str) -> np.ndarray:
             return is_str
         found = column.where(is_str, "").astype(str).str.contains(pattern, regex=True)
         return found.to_numpy(dtype=bool) & is_str
+    if pattern == _NEEDS_ESCAPE_PATTERN:
+        return _needs_escape(column)
     return column.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+
+
+#: First bytes of a cell that needs the escape (FORMULA_STARTS), and the escape itself.
+_FIRST = np.zeros(256, dtype=bool)
+_FIRST[[ord(c) for c in FORMULA_STARTS + (ESCAPE,)]] = True
+
+
+def _needs_escape(column: pd.Series) -> np.ndarray:
+    """``column.str.contains(_NEEDS_ESCAPE_PATTERN)`` of a text column, from each cell's first byte.
+
+    A cell needs the escape when its first byte is a formula start; one beginning with ``'`` is
+    matched by the pattern itself (rare). A scan of the Arrow column's bytes with numpy: the regular
+    expression over every row took ~0.2 s a million cells.
+    """
+    from admissions.io.csv_format import text_bytes
+
+    text = pa.array(column, pa.string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    offsets, data = text_bytes(text)
+    filled = offsets[1:] > offsets[:-1]
+    first = np.zeros(len(text), dtype=np.uint8)
+    first[filled] = data[offsets[:-1][filled]]
+    found = filled & _FIRST[first]
+    if text.null_count:
+        found &= np.asarray(text.is_valid())
+    quoted = np.flatnonzero(found & (first == ord(ESCAPE)))
+    if len(quoted):
+        cells = text.take(pa.array(quoted)).to_pylist()
+        found[quoted] = [bool(_NEEDS_ESCAPE.match(cell)) for cell in cells]
+    return found
