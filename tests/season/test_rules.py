@@ -54,9 +54,8 @@ def test_base_is_checked_and_simulations_are_never_a_base(small_region, after_fi
         run_round("simulation", small_region, season, base=1)
 
 
-def test_a_trial_is_the_next_reserve_round_byte_for_byte(small_region, tmp_path):
-    season = tmp_path / "season"
-    run_round("final", small_region, season, seed=2)
+def test_a_trial_is_the_next_reserve_round_byte_for_byte(small_region, tmp_path, after_final):
+    season = after_final
     holders = sorted(placed(season, 1))
     answers = answers_file(tmp_path / "a.csv", [(holders[0], "decline"), (holders[1], "withdraw"), (holders[2], "accept")])
     _, trial = run_round("trial", small_region, season, answers=answers, out=tmp_path / "trial")
@@ -87,15 +86,14 @@ def test_void_is_refused_while_a_run_is_based_on_it_and_with_later_voids_the_cha
     assert "void" in listing.stdout and "wrong answers" in listing.stdout
 
 
-def test_voiding_restores_the_state_before_a_mistaken_decline(small_region, tmp_path):
+def test_voiding_restores_the_state_before_a_mistaken_decline(small_region, tmp_path, after_final):
     """A mistaken decline cannot be corrected by a later accept; voiding its run can."""
-    season = tmp_path / "season"
-    run_round("final", small_region, season, seed=1)
+    season = after_final
     student = sorted(placed(season, 1))[5]
     seat = placed(season, 1)[student]
     run_round("reserve", small_region, season, answers=answers_file(tmp_path / "d.csv", [(student, "decline")]))
     if student in placed(season, 2):
-        pytest.skip("the student moved up to a higher choice")  # pragma: no cover - seed chosen so it does not
+        pytest.skip("the student moved up to a higher choice")  # pragma: no cover - the final admission is one where it does not
     with pytest.raises(InvalidInput) as error:
         run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", [(student, "accept")]))
     (problem,) = error.value.problems
