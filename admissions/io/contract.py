@@ -13,6 +13,11 @@ The ids end in ``.ref`` (the value is in another file), ``.referenced`` (another
 value), ``.unique``, ``.consecutive``, ``.sum``, ``.requires``, ``.pattern``, ``.together``,
 ``.known`` (in a vocabulary table) and ``.key`` (the file's unique key, :attr:`FileSpec.key`).
 
+The rules of one column and of the file's form have ids too, derived from the declarations:
+``file.column.RULE`` for each rule of :data:`COLUMN_RULES` that the column's spec implies
+(``students.merit_value.range``) and ``file.RULE`` for :data:`FILE_RULES` (``grades.format``);
+:func:`rule_ids` lists them for a file.
+
 A file may be given as ``NAME.csv``, ``NAME.xlsx`` or ``NAME.parquet``; exactly one of them.
 """
 
@@ -187,6 +192,58 @@ class FileSpec:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+
+#: The rules of one column, each problem of which carries the id ``file.column.RULE``
+#: (:func:`column_check`); the rule in words, as the README lists them.
+COLUMN_RULES: dict[str, str] = {
+    "required": "the column is in the file (a required column)",
+    "empty": "the cell is not empty (a column that may not be empty and has no default)",
+    "type": "the cell holds a value of the column's kind: a whole number, a number, true or false, one of "
+            "its choices, a grade A-F",
+    "range": "the number is within the column's bounds",
+    "invisible": "a text cell holds no invisible or formatting character",
+    "decimal": "one decimal mark in a CSV file, and no number whose reading depends on the locale",
+    "pattern": "school_unit_code: eight digits",
+}
+#: The rules of a whole file, each problem of which carries the id ``file.RULE`` (:func:`file_check`).
+FILE_RULES: dict[str, str] = {
+    "file": "the file is there (when it is required), once: as .csv, .xlsx or .parquet",
+    "format": "the file can be read: size, encoding, CSV, workbook or Parquet structure, header, rows",
+    "rows": "the file has data rows (programmes, students, municipalities)",
+}
+
+
+def column_check(file: str, column: str, rule: str) -> str:
+    """The id of ``rule`` (a key of COLUMN_RULES) of ``column`` of ``file``: ``students.merit_value.range``."""
+    if rule not in COLUMN_RULES:
+        raise KeyError(rule)
+    return f"{file}.{column}.{rule}"
+
+
+def file_check(file: str, rule: str) -> str:
+    """The id of ``rule`` (a key of FILE_RULES) of ``file``: ``grades.format``."""
+    if rule not in FILE_RULES:
+        raise KeyError(rule)
+    return f"{file}.{rule}"
+
+
+def column_rules(column: ColumnSpec) -> tuple[str, ...]:
+    """The rules of COLUMN_RULES that ``column``'s spec implies."""
+    rules = ["required"] if column.required else []
+    if not column.nullable and (column.required or column.default is None):
+        rules.append("empty")
+    if column.kind == "text":
+        rules.append("invisible")
+    else:
+        rules.append("type")
+    if column.minimum is not None or column.maximum is not None:
+        rules.append("range")
+    if column.kind == "number":
+        rules.append("decimal")
+    if column.name == "school_unit_code":
+        rules.append("pattern")
+    return tuple(rules)
 
 
 #: Application groups: a late choice is tried after every on-time applicant at its offer.
@@ -396,6 +453,13 @@ def check_ids(files: tuple[FileSpec, ...] = ROUND_FILES) -> tuple[str, ...]:
         for spec in files
         for check_id in ((spec.key_check,) if spec.key else ()) + tuple(c.id for c in spec.checks)
     )
+
+
+def rule_ids(spec: FileSpec) -> tuple[str, ...]:
+    """Every id a problem of ``spec``'s file can carry: its file rules, each column's rules and its checks."""
+    return (tuple(file_check(spec.name, rule) for rule in FILE_RULES)
+            + tuple(column_check(spec.name, c.name, rule) for c in spec.columns for rule in column_rules(c))
+            + check_ids((spec,)))
 
 def _subject_table() -> tuple[str, dict[str, str]]:
     """The shipped subject table (admissions/data/subjects.toml): its version and code -> Swedish name."""

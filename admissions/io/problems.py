@@ -31,8 +31,9 @@ class Problem:
 
     ``row`` is the line number as a spreadsheet shows it (the header is line 1, the first data row
     line 2), or None for a problem with the whole file or column. ``check`` is the stable id of the
-    contract's check that found it (``applications.programme_id.ref``; see
-    :mod:`admissions.io.contract`), None for the rules of a cell's kind and of the file's form.
+    contract's rule it breaks (``applications.programme_id.ref``, ``students.merit_value.range``,
+    ``grades.format``; see :mod:`admissions.io.contract`), None for a problem outside the contract
+    (admissions.toml, the programme-type table, a season's answers beyond their file's form).
     """
 
     file: str

@@ -55,7 +55,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +64,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from admissions.io.contract import FILE_SUFFIXES, FileSpec
+from admissions.io.contract import FILE_SUFFIXES, FileSpec, file_check
 from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog
 
 #: Environment variable that sets MAX_FILE_BYTES, in MB (10**6 bytes).
@@ -157,21 +157,28 @@ def find_file(folder: Path, spec: FileSpec) -> tuple[Path | None, list[Problem]]
     if len(paths) > 1:
         names = " and ".join(path.name for path in paths)
         return None, [Problem(paths[0].name, None, None, None,
-                              f"found {names}; keep exactly one file for {spec.name}")]
+                              f"found {names}; keep exactly one file for {spec.name}", check=file_check(spec.name, "file"))]
     if not spec.required:
         return None, []
     looked_for = ", ".join(spec.name + suffix for suffix in FILE_SUFFIXES)
     return None, [Problem(f"{spec.name}.csv", None, None, None,
-                          f"required file is missing (looked for {looked_for})")]
+                          f"required file is missing (looked for {looked_for})", check=file_check(spec.name, "file"))]
 
 
 def read_table(path: Path, name: str | None = None) -> ReadResult:
     """Read a .csv, .xlsx or .parquet file as a table of strings (see the module docstring).
 
-    ``name`` is the contract name of the file (default: the file name without suffix).
+    ``name`` is the contract name of the file (default: the file name without suffix). Every
+    problem carries the check id ``NAME.format`` (:data:`admissions.io.contract.FILE_RULES`).
     """
     path = Path(path)
     name = name or path.stem.lower()
+    result = _read_table(path, name)
+    check = file_check(name, "format")
+    return ReadResult(result.table, [p if p.check is not None else replace(p, check=check) for p in result.problems])
+
+
+def _read_table(path: Path, name: str) -> ReadResult:
     file = path.name
     limit = max_file_bytes()
     try:

@@ -66,6 +66,8 @@ from admissions.io.contract import (
     Unique,
     SUBJECTS,
     SUBJECTS_VERSION,
+    column_check,
+    file_check,
     subject_code,
 )
 from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog
@@ -153,7 +155,7 @@ def load_table(path: Path, spec: FileSpec) -> pd.DataFrame:
     report = ProblemLog()
     f = _File(spec, 0, path.name, present=path.is_file())
     if not path.is_file():
-        raise InvalidInput([Problem(path.name, None, None, None, "file not found")])
+        raise InvalidInput([Problem(path.name, None, None, None, "file not found", check=file_check(spec.name, "file"))])
     _check_file(f, path, report)
     _check_keys({spec.name: f}, report)
     problems = report.sorted()
@@ -294,9 +296,10 @@ def _check_file(f: _File, path: Path, report: ProblemLog) -> None:
             rule = "required column missing"
             if hint is not None:
                 rule += f" (there is a column {hint!r}; column names are lower case)"
-            report.add(Problem(f.file, 1, column.name, None, rule), rank)
+            report.add(Problem(f.file, 1, column.name, None, rule, check=column_check(spec.name, column.name, "required")),
+                       rank)
     if n == 0 and spec.name in FILES_NEEDING_ROWS:
-        report.add(Problem(f.file, None, None, None, "file has no rows"), rank)
+        report.add(Problem(f.file, None, None, None, "file has no rows", check=file_check(spec.name, "rows")), rank)
     for column in spec.columns:
         if column.name in present:
             _check_cells(f, column, report)
@@ -347,7 +350,8 @@ def _check_decimal_marks(f: _File, report: ProblemLog) -> None:
         if not flagged.any():
             continue
         rows = f.rows_where(flagged)
-        _rows(report, f, name, rows, lambda i, rows=rows, rule=rule: rule(int(rows[i])), summary="decimal mark")
+        _rows(report, f, name, rows, lambda i, rows=rows, rule=rule: rule(int(rows[i])), summary="decimal mark",
+              check=column_check(f.spec.name, name, "decimal"))
         f.valid[name] = f.valid[name] & ~flagged
         values = np.asarray(f.values[name], dtype=np.float64).copy()
         values[flagged] = np.nan
@@ -363,7 +367,8 @@ def _check_school_unit_codes(f: _File, report: ProblemLog) -> None:
     """Every non-empty school unit code is exactly 8 digits (leading zeros kept)."""
     cells = pa.chunked_array([pa.array(f.table.frame[SCHOOL_UNIT_CODE].to_numpy(dtype=object), type=pa.string())])
     digits = _mask(pc.match_substring_regex(cells, r"^\d{8}$"))
-    _rows(report, f, SCHOOL_UNIT_CODE, f.rows_where(f.valid[SCHOOL_UNIT_CODE] & ~digits), SCHOOL_UNIT_CODE_RULE)
+    _rows(report, f, SCHOOL_UNIT_CODE, f.rows_where(f.valid[SCHOOL_UNIT_CODE] & ~digits), SCHOOL_UNIT_CODE_RULE,
+          check=column_check(f.spec.name, SCHOOL_UNIT_CODE, "pattern"))
 
 
 def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
@@ -371,19 +376,22 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
     text = pa.array(cells, type=pa.string())
     empty = _mask(pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text)))
     kind = column.kind
+    check = lambda rule: column_check(f.spec.name, column.name, rule)  # noqa: E731
+    outside = None  # numbers outside the column's bounds
     if kind == "text":
         values, wrong = cells, np.zeros(len(cells), dtype=bool)
         wrong = _invisible(text)
         flagged = f.rows_where(wrong)
         _rows(report, f, column.name, flagged, lambda i: _invisible_rule(cells.iloc[flagged[i]]),
-                    summary="holds an invisible or formatting character")
+              summary="holds an invisible or formatting character", check=check("invisible"))
     elif kind in ("int", "number"):
         values, wrong = _parse_number(pc.utf8_trim_whitespace(text), empty, integer=kind == "int")
+        outside = np.zeros(len(cells), dtype=bool)
         if column.minimum is not None:
-            wrong |= values < column.minimum  # NaN compares False
+            outside |= values < column.minimum  # NaN compares False
         if column.maximum is not None:
-            wrong |= values > column.maximum
-        values = np.where(wrong, np.nan, values)
+            outside |= values > column.maximum
+        values = np.where(wrong | outside, np.nan, values)
     elif kind == "bool":
         position = _word_index(text, empty, sorted(TRUE_WORDS) + sorted(FALSE_WORDS))
         values = (position >= 0) & (position < len(TRUE_WORDS))
@@ -395,27 +403,31 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
         canonical = pc.take(pa.array(allowed, pa.string()), pa.array(np.maximum(position, 0)))
         canonical = pc.if_else(pa.array(position >= 0), canonical, "")
         values = pd.Series(canonical.to_pandas(), index=cells.index, dtype=TEXT)
+    invalid = wrong if outside is None else wrong | outside
     if _defaults_empty(column):
         values = _fill(column, values, empty)
-        valid, empty = ~wrong, np.zeros(len(cells), dtype=bool)
+        valid, empty = ~invalid, np.zeros(len(cells), dtype=bool)
     else:
-        valid = ~wrong & ~empty
+        valid = ~invalid & ~empty
     f.values[column.name] = values
     f.empty[column.name] = empty
     f.valid[column.name] = valid
     rule = kind_rule(column)
     if not column.nullable:
         _rows(report, f, column.name, f.rows_where(empty),
-                    rule if kind == "text" else f"must not be empty ({rule})")
+              rule if kind == "text" else f"must not be empty ({rule})", check=check("empty"))
     if kind == "text":
         return
-    rows = f.rows_where(wrong)
-    if kind in ("int", "number") and len(rows):
-        cells_wrong = cells.iloc[rows].astype(str).str.strip().tolist()
-        _rows(report, f, column.name, rows,
-                    lambda i: _number_rule(cells_wrong[i], kind == "int", rule), summary=rule)
-    else:
-        _rows(report, f, column.name, rows, rule)
+    if kind not in ("int", "number"):
+        _rows(report, f, column.name, f.rows_where(wrong), rule, check=check("type"))
+        return
+    for flagged, what in ((wrong, "type"), (outside, "range")):
+        rows = f.rows_where(flagged)
+        if len(rows):
+            # '400.000' is a number above 340 or a thousands separator: the rule says both readings.
+            shown = cells.iloc[rows[:MAX_PER_RULE]].astype(str).str.strip().tolist()
+            _rows(report, f, column.name, rows, lambda i, shown=shown: _number_rule(shown[i], kind == "int", rule),
+                  summary=rule, check=check(what))
 
 
 #: Characters that no key or label may hold: format characters (zero-width space U+200B,

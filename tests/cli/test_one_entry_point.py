@@ -99,7 +99,8 @@ def test_every_problem_of_the_folder_is_reported_together(tmp_path):
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0] == f"3 problems in {folder} (3 errors)"
-    assert "error: students.csv, row 2, column merit_value: value 'abc': must be a number from 0 to 340" in lines
+    assert ("error: students.csv, row 2, column merit_value: value 'abc': must be a number from 0 to 340 "
+            "(check students.merit_value.type)") in lines
     assert "error: admissions.toml: seed == -1, input should be greater than or equal to 0" in lines
     assert any(line.startswith("error: programme_types.toml: not a valid programme-type table") for line in lines)
 

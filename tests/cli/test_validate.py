@@ -73,7 +73,7 @@ def test_problems_csv_holds_the_problem_table(folder, tmp_path):
     # The value is the cell as text: "-2" is written '-2 so a spreadsheet does not compute it.
     assert table.to_dict("records") == [{
         "file": "programmes.csv", "row": "2", "column": "seats", "value": "'-2",
-        "rule": "must be a whole number >= 0", "severity": "error", "check": ""}]
+        "rule": "must be a whole number >= 0", "severity": "error", "check": "programmes.seats.range"}]
     assert unescape_frame(table)["value"].tolist() == ["-2"]
 
 
@@ -89,7 +89,7 @@ def test_an_unreadable_file_is_reported_not_a_traceback(folder):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert ("error: grades.csv, row 1: file is not UTF-8 or Windows-1252 text: it has control byte 0x00 on "
-            "line 1 (is it a binary file?)") in result.stderr.splitlines()
+            "line 1 (is it a binary file?) (check grades.format)") in result.stderr.splitlines()
 
 
 def test_help_is_the_docstring_with_an_example():

@@ -135,3 +135,83 @@ def test_a_streaming_check_keeps_only_the_first_and_the_count():
     log = ProblemLog()
     log.listed(first[:3], 3, "empty rows", file="a.csv")
     assert log.problems == first[:3]
+
+
+# --- the rules of one column and of a file's form ----------------------------------------------
+
+
+def test_the_readme_documents_every_column_and_file_rule():
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    for rule, words in contract.COLUMN_RULES.items():
+        assert f"| `FILE.COLUMN.{rule}` | {words}" in text, rule
+    for rule, words in contract.FILE_RULES.items():
+        assert f"| `FILE.{rule}` | {words}" in text, rule
+
+
+def test_a_column_has_the_rules_its_spec_implies():
+    assert contract.column_rules(contract.PROGRAMMES.column("seats")) == ("required", "empty", "type", "range")
+    assert contract.column_rules(contract.STUDENTS.column("merit_value")) == ("required", "type", "range", "decimal")
+    assert contract.column_rules(contract.PROGRAMMES.column("test_seats")) == ("type", "range")  # default 0
+    assert contract.column_rules(contract.STUDENTS.column("lottery")) == ("empty", "type", "decimal")
+    assert contract.column_rules(contract.PROGRAMMES.column("school_unit_code")) == ("invisible", "pattern")
+    assert "programmes.seats.range" in contract.rule_ids(contract.PROGRAMMES)
+    assert "grades.format" in contract.rule_ids(contract.GRADES)
+    with pytest.raises(KeyError):
+        contract.column_check("programmes", "seats", "ranges")
+
+
+CELL_SCENARIOS = {
+    "programmes.seats.type": (lambda f: replace(f, "programmes.csv", "Naturvetenskap,2,", "Naturvetenskap,two,"),
+                              "programmes.csv, row 2, column seats: value 'two': must be a whole number >= 0"),
+    "programmes.seats.range": (lambda f: replace(f, "programmes.csv", "Naturvetenskap,2,", "Naturvetenskap,-2,"),
+                               "programmes.csv, row 2, column seats: value '-2': must be a whole number >= 0"),
+    "students.merit_value.range": (lambda f: replace(f, "students.csv", "S3,Halmstad,300", "S3,Halmstad,341"),
+                                   "students.csv, row 4, column merit_value: value '341': must be a number from "
+                                   "0 to 340"),
+    "programmes.principal.type": (lambda f: replace(f, "programmes.csv", "3,independent,", "3,private,"),
+                                  "programmes.csv, row 4, column principal: value 'private': must be one of "
+                                  "municipal, independent"),
+    "programmes.school.empty": (lambda f: replace(f, "programmes.csv", "P3,Lund Tekniska,", "P3,,"),
+                                "programmes.csv, row 4, column school: value '': must not be empty"),
+    "municipalities.in_area.empty": (lambda f: replace(f, "municipalities.csv", "Lund,true,", "Lund,,"),
+                                     "municipalities.csv, row 3, column in_area: value '': must not be empty "
+                                     "(must be true or false (or yes/no, ja/nej, 1/0))"),
+    "students.home_municipality.invisible": (
+        lambda f: replace(f, "students.csv", "S4,Malmö,", "S4,Malmö\u200b,"),
+        "students.csv, row 5, column home_municipality: value 'Malmö\\u200b': holds U+200B (ZERO WIDTH SPACE), "
+        "an invisible or formatting character; remove it"),
+    "grades.grade.required": (lambda f: (f / "grades.csv").write_text(
+        "student_id,subject,language_choice\nS2,SV,false\n", encoding="utf-8"),
+        "grades.csv, row 1, column grade: required column missing"),
+    "students.file": (lambda f: (f / "students.csv").unlink(),
+                      "students.csv: required file is missing (looked for students.csv, students.xlsx, "
+                      "students.parquet)"),
+    "municipalities.rows": (lambda f: (f / "municipalities.csv").write_text("municipality,in_area,population\n",
+                                                                           encoding="utf-8"),
+                            "municipalities.csv: file has no rows"),
+    "grades.format": (lambda f: (f / "grades.csv").write_bytes(b"\x00\x01binary"),
+                      "grades.csv, row 1: file is not UTF-8 or Windows-1252 text: it has control byte 0x00 on line 1 "
+                      "(is it a binary file?)"),
+}
+
+
+@pytest.mark.parametrize("check", sorted(CELL_SCENARIOS))
+def test_a_cell_or_file_problem_names_its_rule_id(folder, check):
+    breaks, line = CELL_SCENARIOS[check]
+    breaks(folder)
+    problems = [p for p in problems_of(folder) if p.check == check]
+    assert [p.describe() for p in problems] == [f"{line} (check {check})"]
+    file = check.split(".")[0]
+    assert check in contract.rule_ids(next(s for s in contract.ROUND_FILES if s.name == file))
+
+
+def test_every_problem_of_a_broken_folder_carries_an_id_of_its_file(folder):
+    for check, (breaks, _) in CELL_SCENARIOS.items():
+        if check not in ("students.file", "programmes.seats.range"):  # the one removes, the other is the type's cell
+            breaks(folder)
+    replace(folder, "programmes.csv", "national_recruitment\n", "national_recruitment,school_unit_code\n")
+    replace(folder, "programmes.csv", "municipal,false\nP2", "municipal,false,1234\nP2")
+    problems = problems_of(folder)
+    ids = {i for spec in contract.ROUND_FILES for i in contract.rule_ids(spec)}
+    assert [p.describe() for p in problems if p.check not in ids] == []
+    assert "programmes.school_unit_code.pattern" in {p.check for p in problems}

@@ -51,10 +51,10 @@ def test_prices_from_an_english_excel_are_refused_with_both_readings(folder):
     assert problems_of(folder) == [
         "prices.csv, row 2, column price_sek: value '137,000': must be a whole number >= 0, in digits only: "
         "'137,000' reads as 137000 with ',' as thousands separator or as 137 with ',' as decimal mark; "
-        "write the number you mean",
+        "write the number you mean (check prices.price_sek.type)",
         "prices.csv, row 3, column price_sek: value '98,500': must be a whole number >= 0, in digits only: "
         "'98,500' reads as 98500 with ',' as thousands separator or as 98.5 with ',' as decimal mark; "
-        "write the number you mean",
+        "write the number you mean (check prices.price_sek.type)",
     ]
 
 
@@ -63,7 +63,7 @@ def test_a_decimal_whose_reading_depends_on_the_locale_is_refused(folder):
     assert problems_of(folder) == [
         "students.csv, row 2, column merit_value: value '237,500': reads as 237.5 with ',' as decimal mark or "
         "as 237500 with ',' as thousands separator, depending on the locale; write it without thousands "
-        "separators",
+        "separators (check students.merit_value.decimal)",
     ]
 
 
@@ -80,7 +80,7 @@ def test_one_decimal_mark_per_file(folder):
     rewrite(folder, "students.csv", "S4,Malmö,180", "S4,Malmö,\"180,5\"")
     assert problems_of(folder) == [
         "students.csv, row 2, column merit_value: value '237.5': this file writes decimals with ',' (2 values) "
-        "and this value with '.'; use one decimal mark in the whole file",
+        "and this value with '.'; use one decimal mark in the whole file (check students.merit_value.decimal)",
     ]
 
 
@@ -189,7 +189,7 @@ def test_an_invisible_character_in_a_key_is_named_by_its_code_point(folder, char
     problems = problems_of(folder)
     assert problems == [
         f"students.csv, row 2, column home_municipality: value {('Malmö' + character)!r}: holds {named}, an "
-        "invisible or formatting character; remove it",
+        "invisible or formatting character; remove it (check students.home_municipality.invisible)",
     ]
     assert "\\u" in problems[0] or "\\x" in problems[0]  # the value shown escaped, never the raw character
 
@@ -199,7 +199,7 @@ def test_a_right_to_left_override_in_a_school_name_is_a_problem(folder):
     rewrite(folder, "programmes.csv", "Malmö Latinskola", "Malmö \u202eLatinskola")
     assert problems_of(folder) == [
         "programmes.csv, row 2, column school: value 'Malmö \\u202eLatinskola': holds U+202E "
-        "(RIGHT-TO-LEFT OVERRIDE), an invisible or formatting character; remove it",
+        "(RIGHT-TO-LEFT OVERRIDE), an invisible or formatting character; remove it (check programmes.school.invisible)",
     ]
 
 

@@ -65,8 +65,8 @@ def test_formulas_without_saved_values_are_a_problem(tmp_path):
     rule = ("holds a formula without a saved value, so its value is unknown; open and save the file in Excel or "
             "LibreOffice, or export CSV")
     assert described(result) == [
-        f"error: students.xlsx, row 2: value '=200+37.5': sheet 'Blad1', cell C2 {rule}",
-        f"error: students.xlsx, row 3: value '=SUM(100,100)': sheet 'Blad1', cell C3 {rule}",
+        f"error: students.xlsx, row 2: value '=200+37.5': sheet 'Blad1', cell C2 {rule} (check students.format)",
+        f"error: students.xlsx, row 3: value '=SUM(100,100)': sheet 'Blad1', cell C3 {rule} (check students.format)",
     ]
 
 
@@ -77,7 +77,7 @@ def test_a_formula_with_a_saved_value_gives_that_value_and_a_warning(tmp_path):
     assert result.table.frame["merit_value"].tolist() == ["237.5", "240"]
     assert described(result) == [
         "warning: students.xlsx, row 2: value '=200+37.5': sheet 'Blad1', cell C2 holds a formula; the value "
-        "Excel saved with it is read",
+        "Excel saved with it is read (check students.format)",
     ]
 
 
@@ -97,7 +97,7 @@ def test_two_visible_sheets_with_data_are_a_problem(tmp_path):
     result = read_table(write(tmp_path, data))
     assert described(result) == [
         "error: students.xlsx: the workbook has 2 sheets holding data ('Blad1', 'Blad2'); it is not clear which "
-        "one to read: delete the others, or name the sheet to read 'students'",
+        "one to read: delete the others, or name the sheet to read 'students' (check students.format)",
     ]
 
 

@@ -105,10 +105,10 @@ def test_integer_columns_take_digits_only_and_show_both_readings(folder):
         load_round(folder)
     assert [p.describe() for p in caught.value.problems if p.column == "seats"] == [
         "programmes.csv, row 2, column seats: value '2.0': must be a whole number >= 0, in digits only: "
-        "'2.0' has a decimal mark (2)",
+        "'2.0' has a decimal mark (2) (check programmes.seats.type)",
         "programmes.csv, row 3, column seats: value '1.000': must be a whole number >= 0, in digits only: "
         "'1.000' reads as 1000 with '.' as thousands separator or as 1 with '.' as decimal mark; "
-        "write the number you mean",
+        "write the number you mean (check programmes.seats.type)",
     ]
 
 
@@ -406,7 +406,8 @@ def test_every_problem_is_reported_at_once(folder):
     assert [p.describe() for p in problems_of(folder)] == [
         "applications.csv, row 3, column programme_id: value 'P9': programme_id not found in programmes.csv "
         "(check applications.programme_id.ref)",
-        "applications.csv, row 4, column choice_rank: value 'x': must be a whole number >= 1",
+        "applications.csv, row 4, column choice_rank: value 'x': must be a whole number >= 1 "
+        "(check applications.choice_rank.type)",
         "applications.csv, row 9, column student_id: value 'S7': student_id not found in students.csv "
         "(check applications.student_id.ref)",
     ]

@@ -299,7 +299,7 @@ def test_the_size_limit_can_be_set(tmp_path, monkeypatch):
     result = read_table(path)
     assert [p.describe() for p in result.problems] == [
         f"students.csv: file is too big: {len(STUDENTS):,} bytes, the limit is 10,000 bytes "
-        "(set ADMISSIONS_MAX_INPUT_MB to allow bigger files)"]
+        "(set ADMISSIONS_MAX_INPUT_MB to allow bigger files) (check students.format)"]
     monkeypatch.setenv(readers.MAX_INPUT_ENV, "lots")
     from admissions.errors import ConfigError
 
