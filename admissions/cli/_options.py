@@ -92,4 +92,4 @@ LanguageOption = Annotated[str | None, typer.Option(
     "--language", help="Language of the documents, sv or en [default: language in admissions.toml, else sv].")]
 InputOption = Annotated[Path | None, typer.Option(
     "--input", help="The run's input folder, for names, home municipalities and addresses from students.csv "
-                    "(must be the file the run read) [default: ids only].")]
+                    "and the folder's own admission offices (must be the files the run read) [default: ids only].")]

@@ -25,8 +25,9 @@ def lists(
     For each school OUT/schools/MUNICIPALITY-SCHOOL.xlsx and .pdf: the admitted list and the
     reserve list of each of its offers (in reserve order), with student id and, with --input, name
     and home municipality, and the school's statistics. For each admission office (Malmö, Lund,
-    Helsingborg, Trelleborg, Kristianstad, Karlshamn) OUT/offices/OFFICE.xlsx and .pdf: its schools
-    and offers. Every file names the round, run, date and seed. The school lists are personal data:
+    Helsingborg, Trelleborg, Kristianstad, Karlshamn; those of the input folder's own
+    admission_offices.csv with --input when it has one) OUT/offices/OFFICE.xlsx and .pdf: its
+    schools and offers. Every file names the round, run, date and seed. The school lists are personal data:
     files are readable by you only unless --shared-output.
 
     With --season S [--run N] the run recorded in the season is read instead of FOLDER.

@@ -442,8 +442,26 @@ ANSWERS = FileSpec(
     ),
 )
 
+ADMISSION_OFFICES = FileSpec(
+    name="admission_offices",
+    required=False,
+    key=("municipality",),
+    description="The admission office (antagningskansli) of each municipality, for the office summaries of "
+                "the lists; the shipped list (admissions/data/admission_offices.csv, Skolverket's register) "
+                "when absent.",
+    columns=(
+        ColumnSpec("admission_office", "text", description="The office's name, as the summaries are titled."),
+        ColumnSpec("municipality", "text", description="A municipality the office serves; listed in municipalities."),
+    ),
+    checks=(
+        Reference(id="admission_offices.municipality.ref", column="municipality", target="municipalities",
+                  target_column="municipality", rule="municipality not found in {target}"),
+    ),
+)
+
 #: The files of a round, in the order they are read and reported.
-ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES, PRICES)
+ROUND_FILES: tuple[FileSpec, ...] = (PROGRAMMES, STUDENTS, APPLICATIONS, MUNICIPALITIES, GRADES, PRICES,
+                                     ADMISSION_OFFICES)
 
 
 def check_ids(files: tuple[FileSpec, ...] = ROUND_FILES) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ class RoundInput:
     grades: pd.DataFrame | None
     sources: tuple[SourceFile, ...]
     prices: pd.DataFrame | None = None
+    admission_offices: pd.DataFrame | None = None  # the folder's own, else None (the lists use the shipped one)
     given_columns: dict[str, frozenset[str]] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     programme_types: ProgrammeTypes | None = None  # the folder's own table, or the shipped one

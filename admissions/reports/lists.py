@@ -3,37 +3,28 @@
 For every school (a school name in a host municipality) ``schools/SLUG.xlsx`` and ``.pdf`` hold
 its offers' admitted lists and reserve lists (in reserve order: position 1 first) with student id
 and, where the input gives them, name and home municipality, and the school's own statistics. For
-every admission office (admissions/data/admission_offices.csv) ``offices/SLUG.xlsx`` and ``.pdf``
-summarise its schools. Every file names the round, run, date and seed. These are student-level
-files (the school lists); the office summaries are aggregate.
+every admission office ``offices/SLUG.xlsx`` and ``.pdf`` summarise its schools. Every file names
+the round, run, date and seed. These are student-level files (the school lists); the office
+summaries are aggregate.
 
-The admission offices of the area and their municipalities are Skolverket's register of
-admission offices (see admissions/data/admission_offices.csv and ../shared/data/register/README.md).
+The admission offices and their municipalities are the run's input folder's own
+admission_offices file when it has one, else Skolverket's register of the area's admission
+offices (:mod:`admissions.io.offices`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from admissions.io.offices import office_of
 from admissions.io.xlsx import write_xlsx
 from admissions.reports import pdf
 from admissions.reports.language import Texts
 from admissions.reports.run_folder import RunFolder
-
-OFFICES_FILE = "admission_offices.csv"
-
-
-def admission_offices() -> dict[str, str]:
-    """The admission office of each municipality of the area (municipality -> office)."""
-    with (resources.files("admissions") / "data" / OFFICES_FILE).open("r", encoding="utf-8") as handle:
-        table = pd.read_csv(handle, dtype=str)
-    return dict(zip(table["municipality"], table["admission_office"]))
-
 
 def slug(text: str) -> str:
     """A file name from a school or office name: 'Malmö Latinskola' -> 'malmo-latinskola'."""
@@ -128,7 +119,7 @@ def write_lists(run: RunFolder, _: Texts, out: Path) -> dict[str, int]:
     """Write schools/SLUG.{xlsx,pdf} and offices/SLUG.{xlsx,pdf} into ``out``; returns the counts."""
     programmes = run.programmes
     admitted, reserves = school_lists(run)
-    offices = admission_offices()
+    offices = office_of(run.admission_offices)
     (out / "schools").mkdir()
     (out / "offices").mkdir()
     schools = programmes[["school", "municipality"]].drop_duplicates().sort_values(["municipality", "school"])

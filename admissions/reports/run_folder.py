@@ -1,16 +1,17 @@
 """A finished run as the documents read it: the output folder of ``match`` or ``round --out``,
 and, when given, the round's input folder for what only it holds (names, home municipalities,
-addresses).
+addresses, its own admission offices).
 
 The documents (lists, letters) never match again: every fact they print comes from
 placements.csv, applications.csv, programmes.csv and run.json, the same files ``explain`` reads.
-The input's students file is used only when its sha256 is the one the run recorded, so a list
-never joins names from another version of the file.
+The input's students file (and admission_offices file) is used only when its sha256 is the one
+the run recorded, so a list never joins names from another version of the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from admissions.errors import Blank, InvalidArgument, InvalidInput, Step
-from admissions.io.contract import ADDRESS_COLUMNS, STUDENTS
+from admissions.io.contract import ADDRESS_COLUMNS, ADMISSION_OFFICES, STUDENTS, FileSpec
 from admissions.io.write import RUN_RECORD
 from admissions.io.readers import find_file, read_table
+from admissions.io.validate import load_table
 from admissions.queries.explain import EXPLAIN_FILES, ExplainTables, read_output
 from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
 from admissions.season.kinds import RUN_KINDS
@@ -94,6 +96,8 @@ class RunFolder(RunHeading):
 
     ``students`` has one row per student of placements.csv, indexed by student_id, with the
     PERSON_COLUMNS (empty strings where the input gives none or no input was given).
+    ``admission_offices`` is the input folder's own admission_offices file (typed by the
+    contract), None when it has none (the lists use the shipped one).
     """
 
     folder: Path
@@ -102,6 +106,7 @@ class RunFolder(RunHeading):
     applications: pd.DataFrame
     programmes: pd.DataFrame
     students: pd.DataFrame
+    admission_offices: pd.DataFrame | None = None
 
     @cached_property
     def explain_tables(self) -> ExplainTables:
@@ -138,12 +143,19 @@ def read_run_folder(folder: Path, inputs: Path | None = None, language: str | No
     applications = _read_output(folder, "applications.csv")
     programmes = _read_output(folder, "programmes.csv")
     students = pd.DataFrame({"student_id": placements["student_id"]})
+    offices = None
     if inputs is not None:
         students = students.merge(_input_students(Path(inputs), record), on="student_id", how="left")
+        offices = _input_offices(Path(inputs), record)
+    elif ADMISSION_OFFICES.name in record.get("inputs", {}):
+        raise InvalidArgument(
+            f"{folder}: the run read its input folder's own {record['inputs'][ADMISSION_OFFICES.name]['file']}; "
+            "give inputs, the run's input folder, so that the documents use the same admission offices",
+            parameters=("inputs",))
     for column in PERSON_COLUMNS:
         students[column] = students[column].fillna("") if column in students else ""
     run = RunFolder(folder, record, placements, applications, programmes,
-                    students.set_index("student_id")[list(PERSON_COLUMNS)])
+                    students.set_index("student_id")[list(PERSON_COLUMNS)], offices)
     chosen = language or run.language
     check_language(chosen)
     return run, texts(chosen)
@@ -156,12 +168,32 @@ def _input_students(inputs: Path, record: dict) -> pd.DataFrame:
     read = read_table(path, STUDENTS.name)
     if read.table is None:
         raise InvalidInput(read.problems)
-    recorded = record.get("inputs", {}).get(STUDENTS.name, {}).get("sha256")
-    if recorded is not None and recorded != read.table.sha256:
-        raise InvalidArgument(
-            f"{path}: is not the students file this run read (sha256 {read.table.sha256[:12]}..., "
-            f"run.json records {recorded[:12]}...); give the run's own input folder"
-        )
+    _check_recorded(path, STUDENTS, read.table.sha256, record)
     frame = read.table.frame
     columns = ["student_id", *(c for c in PERSON_COLUMNS if c in frame.columns)]
     return frame[columns].astype(object).where(frame[columns].notna(), "").astype(str).map(str.strip)
+
+
+def _check_recorded(path: Path, spec: FileSpec, sha256: str, record: dict) -> None:
+    """InvalidArgument when the run recorded another version of ``spec``'s file than ``path``."""
+    recorded = record.get("inputs", {}).get(spec.name, {}).get("sha256")
+    if recorded is not None and recorded != sha256:
+        what = "students file" if spec is STUDENTS else f"{spec.name} file"
+        raise InvalidArgument(
+            f"{path}: is not the {what} this run read (sha256 {sha256[:12]}..., "
+            f"run.json records {recorded[:12]}...); give the run's own input folder"
+        )
+
+
+def _input_offices(inputs: Path, record: dict) -> pd.DataFrame | None:
+    """The input folder's own admission_offices file, checked by the contract (cells and key), or None."""
+    path, problems = find_file(inputs, ADMISSION_OFFICES)
+    if problems:
+        raise InvalidInput(problems)
+    if path is None:
+        if ADMISSION_OFFICES.name in record.get("inputs", {}):
+            raise InvalidArgument(f"{inputs}: has no {record['inputs'][ADMISSION_OFFICES.name]['file']}, which the "
+                                  "run read; give the run's own input folder")
+        return None
+    _check_recorded(path, ADMISSION_OFFICES, hashlib.sha256(path.read_bytes()).hexdigest(), record)
+    return load_table(path, ADMISSION_OFFICES)

@@ -215,3 +215,30 @@ def test_every_problem_of_a_broken_folder_carries_an_id_of_its_file(folder):
     ids = {i for spec in contract.ROUND_FILES for i in contract.rule_ids(spec)}
     assert [p.describe() for p in problems if p.check not in ids] == []
     assert "programmes.school_unit_code.pattern" in {p.check for p in problems}
+
+
+def test_a_bad_admission_offices_file_is_reported_with_every_other_problem_of_the_folder(folder):
+    (folder / "admission_offices.csv").write_text(
+        "admission_office,municipality\nMalmö,Malmö\nLund,Lund\nLund,Lund\n,Halmstad\nLund,Malmo\n", encoding="utf-8")
+    replace(folder, "students.csv", "S3,Halmstad,300", "S3,Halmstad,3oo")
+    assert [p.describe() for p in problems_of(folder)] == [
+        "students.csv, row 4, column merit_value: value '3oo': must be a number from 0 to 340 "
+        "(check students.merit_value.type)",
+        "admission_offices.csv, row 4, column municipality: value 'Lund': duplicate municipality; first seen in "
+        "row 3 (check admission_offices.key)",
+        "admission_offices.csv, row 5, column admission_office: value '': must not be empty "
+        "(check admission_offices.admission_office.empty)",
+        "admission_offices.csv, row 6, column municipality: value 'Malmo': municipality not found in "
+        "municipalities.csv (check admission_offices.municipality.ref)",
+    ]
+
+
+def test_a_folders_own_admission_offices_are_read_with_the_round(folder):
+    (folder / "admission_offices.csv").write_text(
+        "admission_office,municipality\nSöder,Malmö\nSöder,Lund\n", encoding="utf-8")
+    data = load_round(folder)
+    assert data.admission_offices.to_dict("records") == [
+        {"admission_office": "Söder", "municipality": "Malmö"}, {"admission_office": "Söder", "municipality": "Lund"}]
+    assert "admission_offices" in {s.name for s in data.sources}
+    (folder / "admission_offices.csv").unlink()
+    assert load_round(folder).admission_offices is None

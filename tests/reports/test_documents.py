@@ -321,3 +321,43 @@ def test_every_name_prints_with_its_own_letters():
     for name in UNICODE_NAMES:
         missing = [ch for ch in name if ch != " " and ord(ch) not in face.charToGlyph]
         assert missing == [], name
+
+
+# --- the admission offices: the input folder's own file, or the shipped one ---------------------
+
+
+def test_the_shipped_admission_offices_pass_the_contract():
+    from admissions.io.offices import office_of, shipped_offices
+
+    offices = shipped_offices()
+    assert list(offices.columns) == ["admission_office", "municipality"]
+    assert sorted(set(offices["admission_office"])) == [
+        "Helsingborg", "Karlshamn", "Kristianstad", "Lund", "Malmö", "Trelleborg"]
+    assert office_of()["Burlöv"] == "Lund"
+
+
+def test_lists_take_the_input_folders_own_admission_offices(tmp_path):
+    folder = tmp_path / "round"
+    shutil.copytree(EXAMPLES / "second_hand_loses", folder)
+    (folder / "admission_offices.csv").write_text(
+        "admission_office,municipality\nSödra kansliet,Malmö\nSödra kansliet,Lund\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_match(folder, out, seed=0)
+    result = runner.invoke(app, ["lists", str(out), "--input", str(folder), "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "lists" / "offices").iterdir()) == [
+        "sodra-kansliet.pdf", "sodra-kansliet.xlsx"]
+    # Without the input folder the lists would use other offices than the run's: refused.
+    result = runner.invoke(app, ["lists", str(out), "--out", str(tmp_path / "other")])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {out}: the run read its input folder's own admission_offices.csv; give --input, the run's input "
+        "folder, so that the documents use the same admission offices\n")
+    # Another version of the file than the run read: refused.
+    (folder / "admission_offices.csv").write_text(
+        "admission_office,municipality\nNorra kansliet,Malmö\nSödra kansliet,Lund\n", encoding="utf-8")
+    result = runner.invoke(app, ["lists", str(out), "--input", str(folder), "--out", str(tmp_path / "other")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {folder / 'admission_offices.csv'}: is not the admission_offices file "
+                                    "this run read (sha256 ")
+    assert not (tmp_path / "other").exists()
