@@ -21,6 +21,7 @@ from admissions.queries.explain import ChoiceExplained, explain_facts, reserve_r
 from admissions.reports.language import Texts
 from admissions.reports.lists import slug, tier_text
 from admissions.reports.run_folder import RunFolder
+from admissions.rules.eligibility import parse_reasons
 
 
 @dataclass(frozen=True)
@@ -39,32 +40,11 @@ def _tier(tier: int | None, _: Texts) -> str:
     return "" if tier is None else tier_text(str(tier), _)
 
 
-_NO_PASS = re.compile(r"no pass in .*\((?P<codes>[A-Z/]+)\)")
-_OTHERS = re.compile(r"(?P<have>\d+) other passed subjects, needs (?P<need>\d+)")
-#: The fixed reasons of admissions.rules.eligibility, by catalogue key.
-FIXED_REASONS = {
-    "no aptitude test result": "reason.no_test",
-    "aptitude test failed (0 points)": "reason.test_failed",
-    "not eligible by decision (eligible column)": "reason.decision",
-    "eligible for vocational programmes, which this programme is not for": "reason.not_vocational",
-}
-
-
 def reason_text(reason: str, _: Texts) -> str:
-    """The ineligibility reason of applications.csv in the document's language, part by part."""
-    parts = []
-    for part in filter(None, (p.strip() for p in reason.split(";"))):
-        if m := _NO_PASS.fullmatch(part):
-            parts.append(_("reason.no_pass", codes=m["codes"]))
-        elif m := _OTHERS.fullmatch(part):
-            parts.append(_("reason.others", have=m["have"], need=m["need"]))
-        elif part in FIXED_REASONS:
-            parts.append(_(FIXED_REASONS[part]))
-        elif part.startswith("needs Swedish/SvA"):
-            parts.append(_("reason.imv"))
-        else:  # a reason this module does not know yet: as the run wrote it, never dropped
-            parts.append(part)
-    return "; ".join(parts)
+    """The ineligibility reason of applications.csv in the document's language, part by part: each
+    declared reason (admissions.rules.eligibility.REASONS) as its catalogue message ``reason.CODE``."""
+    return "; ".join(part if code is None else _(f"reason.{code}", **part)  # unknown: as the run wrote it
+                     for code, part in parse_reasons(reason))
 
 
 def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:

@@ -16,6 +16,7 @@ all of this, both ways.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,19 +28,66 @@ if TYPE_CHECKING:
 PASS_POINTS = 10.0  # grade E
 #: Subjects the requirements name; the columns of the pass matrix.
 KEY_SUBJECTS = ("SV", "SVA", "EN", "MA", "BI", "FY", "KE", "GE", "HI", "RE", "SH")
-SUBJECT_LABELS = {
-    "SV": "Swedish (SV)",
-    "SVA": "Swedish as a second language (SVA)",
-    "EN": "English (EN)",
-    "MA": "mathematics (MA)",
-    "BI": "biology (BI)",
-    "FY": "physics (FY)",
-    "KE": "chemistry (KE)",
-    "GE": "geography (GE)",
-    "HI": "history (HI)",
-    "RE": "religion (RE)",
-    "SH": "civics (SH)",
+SUBJECT_NAMES = {
+    "SV": "Swedish",
+    "SVA": "Swedish as a second language",
+    "EN": "English",
+    "MA": "mathematics",
+    "BI": "biology",
+    "FY": "physics",
+    "KE": "chemistry",
+    "GE": "geography",
+    "HI": "history",
+    "RE": "religion",
+    "SH": "civics",
 }
+
+#: Why an application is not eligible, declared once: code -> the text applications.csv writes
+#: (its ``{fields}`` filled in; more than one reason joined by REASON_SEPARATOR). A document says
+#: each in its language from the message catalogue, ``reason.CODE`` with the same fields
+#: (admissions.reports.letters), reading the codes back from the text with :func:`parse_reasons`.
+REASONS: dict[str, str] = {
+    "no_pass": "no pass in {subject} ({codes})",
+    "others": "{have} other passed subjects, needs {need}",
+    "imv": "needs Swedish/SvA, English and mathematics and 3 other passes, "
+           "or Swedish/SvA, English or mathematics and 4 other passes",
+    "not_vocational": "eligible for vocational programmes, which this programme is not for",
+    "no_test": "no aptitude test result",
+    "test_failed": "aptitude test failed (0 points)",
+    "decision": "not eligible by decision (eligible column)",
+}
+REASON_SEPARATOR = "; "
+
+
+def reason_text(code: str, **fields: object) -> str:
+    """The reason ``code`` as applications.csv writes it: ``no pass in English (EN)``."""
+    return REASONS[code].format(**fields)
+
+
+def _no_pass(code: str) -> str:
+    return reason_text("no_pass", subject=SUBJECT_NAMES.get(code, code), codes=code)
+
+
+def _reason_pattern(template: str) -> re.Pattern:
+    fields = re.split(r"\{(\w+)\}", template)  # text, field, text, field, ..., text
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(fields)))
+
+
+_REASON_PATTERNS = {code: _reason_pattern(template) for code, template in REASONS.items()}
+
+
+def parse_reasons(text: str) -> list[tuple[str | None, dict[str, str] | str]]:
+    """The reasons of an applications.csv ``ineligible_reason`` cell: (code, fields) each, or
+    (None, the part as written) for a part no declared reason reads (a run of another version)."""
+    parsed: list[tuple[str | None, dict[str, str] | str]] = []
+    for part in filter(None, (p.strip() for p in text.split(REASON_SEPARATOR.strip()))):
+        for code, pattern in _REASON_PATTERNS.items():
+            if (match := pattern.fullmatch(part)) is not None:
+                parsed.append((code, match.groupdict()))
+                break
+        else:
+            parsed.append((None, part))
+    return parsed
 _COL = {code: i for i, code in enumerate(KEY_SUBJECTS)}
 
 
@@ -105,21 +153,21 @@ def meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.ndar
     kind = requirement.kind
     failures: list[tuple[np.ndarray, str | None]] = []  # (failing students, fixed text or None)
     if kind in ("vocational", "preparatory"):
-        failures.append((~swedish, "no pass in Swedish or Swedish as a second language (SV/SVA)"))
-        failures.append((~english, f"no pass in {SUBJECT_LABELS['EN']}"))
-        failures.append((~maths, f"no pass in {SUBJECT_LABELS['MA']}"))
+        failures.append((~swedish, reason_text("no_pass", subject="Swedish or Swedish as a second language",
+                                               codes="SV/SVA")))
+        failures.append((~english, _no_pass("EN")))
+        failures.append((~maths, _no_pass("MA")))
         failures.append((others < requirement.others, None))
         for code in requirement.required:
-            failures.append((~passes.subject(code), f"no pass in {SUBJECT_LABELS.get(code, code)}"))
+            failures.append((~passes.subject(code), _no_pass(code)))
         ok = ~np.any([f for f, _ in failures], axis=0) if failures else np.ones(n, bool)
     elif kind == "imv":
         ok = swedish & ((english & maths & (others >= 3)) | ((english | maths) & (others >= 4)))
-        failures.append((~ok, "needs Swedish/SvA, English and mathematics and 3 other passes, "
-                              "or Swedish/SvA, English or mathematics and 4 other passes"))
+        failures.append((~ok, reason_text("imv")))
     elif kind == "not_vocational":
         vocational, _ = meets(passes, Requirement("vocational", others=5))
         ok = ~vocational
-        failures.append((vocational, "eligible for vocational programmes, which this programme is not for"))
+        failures.append((vocational, reason_text("not_vocational")))
     elif kind == "open":
         ok = np.ones(n, dtype=bool)
     else:  # the table's loader allows only the kinds above
@@ -149,11 +197,11 @@ def _reasons(failing: np.ndarray, failures: list[tuple[np.ndarray, str | None]],
     texts = np.empty(len(keys), dtype=object)
     for p, (pattern, n_others) in enumerate(zip(keys // 1_000_000, keys % 1_000_000)):
         parts = [
-            text if text is not None else f"{n_others} other passed subjects, needs {needed}"
+            text if text is not None else reason_text("others", have=n_others, need=needed)
             for bit, (_, text) in enumerate(failures)
             if pattern >> bit & 1
         ]
-        texts[p] = "; ".join(parts)
+        texts[p] = REASON_SEPARATOR.join(parts)
     reason[students] = texts[inverse.ravel()]
     return reason
 
@@ -199,15 +247,15 @@ def application_eligibility(
     tested = present & has_test[programme]
     missing = tested & np.isnan(test_points)
     failed = tested & (test_points <= 0)
-    for mask, text in ((missing, "no aptitude test result"), (failed, "aptitude test failed (0 points)")):
+    for mask, text in ((missing, reason_text("no_test")), (failed, reason_text("test_failed"))):
         eligible &= ~mask
-        reason[mask] = np.where(reason[mask] == "", text, reason[mask] + "; " + text)
+        reason[mask] = np.where(reason[mask] == "", text, reason[mask] + REASON_SEPARATOR + text)
 
     decided_yes = present & (override == 1)
     decided_no = present & (override == 0)
     eligible = (eligible | decided_yes) & ~decided_no
     reason[decided_yes] = ""
-    reason[decided_no] = "not eligible by decision (eligible column)"
+    reason[decided_no] = reason_text("decision")
     return eligible, reason
 
 

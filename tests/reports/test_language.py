@@ -10,9 +10,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from admissions.reports.language import LANGUAGES, catalogue, texts
-from admissions.reports.letters import FIXED_REASONS
 from admissions.reports.run_folder import ROUND_KINDS
 from admissions.reports.workbook import LEVELS, REPORT_COLUMNS, SHEET_KEYS, header_key
+from admissions.rules.eligibility import REASONS
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.lottery import LOTTERY_SOURCES
 from admissions.rules.selection import TIER_NAMES
@@ -24,7 +24,7 @@ DYNAMIC = (
     | {f"tier.{tier}" for tier in (GUARANTEED_TIER, *TIER_NAMES)}
     | {f"letter.reserve_{reason}" for reason in ("tier", "below", "tie", "quota")}
     | {f"outcome.{o}" for o in ("not_reached", "not_considered", "declined", "given_up", "withdrawn")}
-    | set(FIXED_REASONS.values())
+    | {f"reason.{code}" for code in REASONS}  # the ineligibility reasons, declared once
     | {"format.date", "format.sek"}  # Texts.date and Texts.sek look them up as self(...)
     | {header_key(c) for columns in REPORT_COLUMNS.values() for c in columns}  # report.xlsx headers
     | {f"level.{level}" for level in LEVELS}
@@ -105,3 +105,17 @@ def test_an_unknown_language_is_refused():
 
     with pytest.raises(ConfigError, match="language == 'de', must be one of sv, en"):
         texts("de")
+
+
+def test_every_ineligibility_reason_reads_back_and_has_its_words_in_every_language():
+    from admissions.rules.eligibility import parse_reasons, reason_text
+
+    fields = {"subject": "English", "codes": "EN", "have": "4", "need": "5"}
+    for code, template in REASONS.items():
+        given = {k: v for k, v in fields.items() if "{" + k + "}" in template}
+        assert parse_reasons(reason_text(code, **given)) == [(code, given)]
+        for language in LANGUAGES:
+            assert texts(language)(f"reason.{code}", **given)
+    assert parse_reasons("no pass in English (EN); 4 other passed subjects, needs 5; something new") == [
+        ("no_pass", {"subject": "English", "codes": "EN"}), ("others", {"have": "4", "need": "5"}),
+        (None, "something new")]
