@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "tests" / "data" / "rules"
 SAMPLE = ROOT / "data" / "samples" / "skane-2000"
 SMALL_REGION = "small-region"
-#: The small region: generated, 400 students of Lund, Lomma and Staffanstorp (60 offers), seed 5.
+#: The small region: generated, 400 students of Lund, Lomma and Staffanstorp (60 offers), seed 5,
+#: with a third of the seats.
 SMALL_AREA = "Lund,Lomma,Staffanstorp"
 #: The regions (the generated ones; the worked examples are hand-made): the sample is slow.
 REGIONS = [SMALL_REGION, pytest.param("skane-2000", marks=pytest.mark.slow)]
@@ -71,6 +72,10 @@ class MatchedRounds(dict):
         else:
             folder = self._tmp.mktemp("reports-input") / name
             write_region(folder, 400, seed=5, area=SMALL_AREA)
+            # A third of the seats: cut-offs and reserves at most offers, as in the sample.
+            programmes = read(folder / "programmes.csv")
+            programmes["seats"] = [str(max(1, int(s) // 3)) for s in programmes["seats"]]
+            programmes.to_csv(folder / "programmes.csv", index=False)
         out = self._tmp.mktemp(f"reports-{name}") / "out"
         run_match(folder, out, seed=0)
         self[name] = Matched(name, folder, out)
