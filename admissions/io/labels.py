@@ -9,7 +9,36 @@ import pyarrow.compute as pc
 
 
 def _text(values: pd.Series | np.ndarray | list) -> pa.Array:
-    return pa.array(values, type=pa.string()) if not isinstance(values, pa.Array) else values
+    return pa.array(values, type=pa.string()) if not isinstance(values, (pa.Array, pa.ChunkedArray)) else values
+
+
+def runs(values: pd.Series | np.ndarray | list | pa.Array) -> tuple[pa.Array, np.ndarray | None]:
+    """The column as runs of equal neighbouring cells: the first cell of each run and the run lengths.
+
+    A file's rows come grouped by student (grades.csv: 16 per student), so hashing the first cell
+    of each run and repeating the answer (``np.repeat(answer, lengths)``) gives every cell's answer
+    at a fraction of hashing them all. Lengths None (and the column itself) when runs would not make
+    it at least half as long. A null cell is a run of its own.
+    """
+    text = _text(values)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    n = len(text)
+    if n < 1024:
+        return text, None
+    same = pc.fill_null(pc.equal(text.slice(1), text.slice(0, n - 1)), False).to_numpy(zero_copy_only=False)
+    start = np.empty(n, dtype=bool)
+    start[0] = True
+    np.logical_not(same, out=start[1:])
+    heads = np.flatnonzero(start)
+    if 2 * len(heads) > n:
+        return text, None
+    return text.take(pa.array(heads)), np.diff(np.append(heads, n))
+
+
+def expand(answer: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
+    """Each cell's answer from its run's (:func:`runs`)."""
+    return answer if lengths is None else np.repeat(answer, lengths)
 
 
 def index_of(values: pd.Series | np.ndarray | list, labels: pd.Series | np.ndarray | list) -> np.ndarray:
@@ -17,17 +46,25 @@ def index_of(values: pd.Series | np.ndarray | list, labels: pd.Series | np.ndarr
 
     ``labels`` should be unique; the first position counts otherwise.
     """
-    found = pc.index_in(_text(values), value_set=_text(labels))
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    heads, lengths = runs(values)
+    found = pc.index_in(heads, value_set=_text(labels))
+    return expand(pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64), lengths)
 
 
 def factorize(values: pd.Series | np.ndarray | list) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (len(values),) int64 and the distinct labels (object array), labels in first-seen order."""
-    encoded = pc.dictionary_encode(_text(values))
+    codes, labels = arrow_factorize(values)
+    return codes, np.asarray(labels.to_pylist(), dtype=object)
+
+
+def arrow_factorize(values: pd.Series | np.ndarray | list) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes (len(values),) int64 (-1 at a null) and the distinct labels (Arrow, first-seen order)."""
+    heads, lengths = runs(values)
+    encoded = pc.dictionary_encode(heads)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return expand(codes, lengths), encoded.dictionary
 
 
 def labels_array(values: pd.Series) -> np.ndarray:
