@@ -304,11 +304,23 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     ranks them.
     """
     n_columns = programme.shape[1]
-    flat = np.flatnonzero(programme.ravel() >= 0)
-    app_programme = programme.ravel()[flat]
-    app_priority = priority.ravel()[flat].astype(np.float64)
-    n_apps = len(flat)
+    listed = programme >= 0
+    app_programme = programme[listed]
+    app_priority = priority[listed].astype(np.float64)
+    n_apps = len(app_programme)
     index_bits = max(1, (n_apps - 1).bit_length())
+    order = _order_in_one_sort(app_programme, app_priority, n_programmes, index_bits)
+    if order is not None:
+        sorted_priority = app_priority[order]
+        sorted_programme = app_programme[order]
+        same = sorted_programme[1:] == sorted_programme[:-1]
+        if (same & (sorted_priority[1:] >= sorted_priority[:-1])).any():
+            return _sort_exactly(programme, priority, n_programmes, out)
+        key = np.empty(n_apps, dtype=out.dtype)
+        key[order] = np.arange(n_apps, dtype=out.dtype)
+        out[listed] = key
+        return sorted_priority
+    flat = np.flatnonzero(listed.ravel())
     packed = _descending_bits(app_priority)
     packed >>= index_bits
     packed <<= index_bits
@@ -326,11 +338,57 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     return sorted_priority
 
 
+def _order_in_one_sort(app_programme: np.ndarray, app_priority: np.ndarray, n_programmes: int,
+                       index_bits: int) -> np.ndarray | None:
+    """The applications by programme, best priority first, by one sort of packed integers; or None.
+
+    Each application's programme (top bits), its priority's top bits in descending order and its
+    index (low bits) in one uint64: one sort of plain integers puts the applications in programme
+    order and nearly in priority order, with no second (programme) sort. Priorities of a programme
+    equal in the bits kept are put in exact order by a lexsort of those runs alone; when there are
+    many (large markets, where the index leaves few bits for the priority) this returns None and the
+    caller sorts twice. The caller checks the order, so a rounding here can never go unnoticed.
+    """
+    n_apps = len(app_programme)
+    programme_bits = max(1, (n_programmes - 1).bit_length())
+    priority_bits = 64 - index_bits - programme_bits
+    if priority_bits < 24:
+        return None
+    packed = _descending_bits(app_priority)
+    packed >>= np.uint64(64 - priority_bits)
+    packed |= app_programme.astype(np.uint64) << np.uint64(priority_bits)
+    packed <<= np.uint64(index_bits)
+    packed |= np.arange(n_apps, dtype=np.uint64)
+    packed.sort()
+    high = packed >> np.uint64(index_bits)
+    packed &= np.uint64((1 << index_bits) - 1)
+    order = packed.view(np.int64)
+    collide = np.flatnonzero(high[1:] == high[:-1])
+    if len(collide) == 0:
+        return order
+    if len(collide) > n_apps // 64:
+        return None
+    # The runs of equal top bits, each put in order by the exact priority (best first).
+    members = np.union1d(collide, collide + 1)
+    start = np.ones(len(members), dtype=bool)
+    start[1:] = members[1:] != members[:-1] + 1
+    start[1:] |= high[members[1:]] != high[members[:-1]]
+    run = np.cumsum(start)
+    at = order[members]
+    order[members] = at[np.lexsort((-app_priority[at], run))]
+    return order
+
+
 def _descending_bits(value: np.ndarray) -> np.ndarray:
     """(A,) uint64 that sort ascending as ``value`` (float64) sorts descending."""
-    bits = (-value).view(np.uint64)
-    negative = bits >> np.uint64(63) == 1
-    return np.where(negative, ~bits, bits | np.uint64(1 << 63))
+    # The order-preserving map of -value (negative: all bits flipped, else the sign bit set), as one
+    # XOR of value's bits: with all but the sign bit when value's sign bit is 0, with nothing when 1.
+    bits = np.ascontiguousarray(value, dtype=np.float64).view(np.uint64)
+    flip = bits >> np.uint64(63)
+    flip -= np.uint64(1)
+    flip >>= np.uint64(1)
+    flip ^= bits
+    return flip
 
 
 def _by_programme(app_programme: np.ndarray, n_programmes: int) -> np.ndarray:
