@@ -10,17 +10,25 @@ choice model's per-offer attractiveness (``appeal_j``), merit pull (``merit_j``)
    outcome moves smoothly with the parameters);
 2. match: the applications the student is eligible for, in order, ranked at every offer by merit
    value (the lottery breaks ties), by :func:`admissions.matching.deferred_acceptance`;
-3. per offer, move ``appeal_j`` by the log-ratio of its share of the register's students (its
-   intake) to its share of the admitted, ``merit_j`` by the gap of the average admitted merit
-   value, ``seat_factor_j`` and ``merit_indifferent_j`` by the gap of the lowest admitted merit
-   value (in units of ``merit_scale``, times a step that shrinks over the iterations; half the
-   offer's own gap, half its programme code's median gap), averaged over the seeds; where seats
-   cannot raise the lowest value further, ``appeal_j`` follows it (see :func:`fit`);
+3. per offer (see :func:`fit`), averaged over the seeds, in units of ``merit_scale`` times a step
+   that shrinks over the iterations, half the offer's own gap and half its programme code's
+   median gap: ``merit_j`` by the gap of the average admitted merit value; at a full offer
+   ``appeal_j`` against the gap of the lowest admitted value (demand sets the cut-off) and
+   ``seat_factor_j`` with it within its narrow band; at an offer with seats to spare ``appeal_j``
+   toward its intake (its share of the register's students), up where the lowest value is too
+   low (it should fill), and ``merit_indifferent_j`` by the gap of the lowest value;
 4. repeat; write the fitted per-offer terms as ``choice_offers.csv`` beside ``choice_model.toml``.
 
-Run it again when a new register is published::
+The shipped terms are what the fit writes from no per-offer terms with the defaults (seeds
+DEFAULT_SEEDS, DEFAULT_ITERATIONS iterations), byte for byte on the same numpy::
 
-    python -m admissions.synth.calibrate --out admissions/data [--register DIR] [--seeds 0,1,2] [--iterations 20]
+    python -m admissions.synth.calibrate --out admissions/data --fresh
+
+(``tests/synth/test_calibration.py`` re-runs it). Run it again when a new register is published::
+
+    python -m admissions.synth.calibrate --out DIR --fresh [--register DIR] [--seeds 0,1,2] [--iterations N]
+
+and ``--docs docs`` rewrites ``docs/real-region.md`` and its plots for the shipped model.
 
 The bounds the issue sets (Spearman rank correlation at least 0.85 and median absolute difference
 at most 12 points for both figures; per programme code the median within 10 points; 75-88 % of
@@ -59,15 +67,21 @@ BOUNDS = {
     "eligible_unplaced": 0.02,
 }
 FIGURES = ("min", "avg")
-#: Largest seat factor: seats at most 2.5 times one year's intake (an offer that admits everyone).
-MAX_SEAT_FACTOR = 2.5
-MIN_SEAT_FACTOR = 0.9
+#: Seats of an offer are its intake (choice_model.toml: seats_per_student) times a seat factor
+#: within these: a few seats to spare at most (one intake, not two).
+MAX_SEAT_FACTOR = 1.25
+MIN_SEAT_FACTOR = 1.0
+#: The documented fit: seeds averaged at every step, and iterations (see the module docstring).
+DEFAULT_SEEDS = (0, 1, 2)
+DEFAULT_ITERATIONS = 50
 #: Bounds of the fitted per-offer appeal and merit slope (utility units; a merit slope of 4 moves an
-#: offer's utility by 4 per merit_scale points).
+#: offer's utility by 4 per merit_scale points). The merit slope is bounded tightly: at a merit
+#: value of 80 (three merit_scales below the centre) a slope of -8 adds 24, and every weak student
+#: of the area would list the offer, wherever it is.
 APPEAL_CLIP = 8.0
-MERIT_CLIP = 8.0
+MERIT_CLIP = 4.0
 #: Largest share of students who choose an offer whatever their grades.
-MAX_INDIFFERENT = 0.8
+MAX_INDIFFERENT = 0.95
 
 
 @dataclass(frozen=True)
@@ -186,14 +200,26 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
         step: float = 0.6, log=None) -> ChoiceModel:
     """Fit the per-offer terms of ``model`` to the published figures of ``area`` (see the module docstring).
 
-    Four terms per offer: ``appeal_j`` so that the offer's share of the admitted is its share of
-    the register's students (its intake); ``merit_j`` so that the average admitted merit value is
-    the published one; ``seat_factor_j`` (MIN_SEAT_FACTOR to MAX_SEAT_FACTOR) so that the lowest
-    admitted merit value is the published one (fewer spare seats, more competition, a higher
-    lowest value); where the offer is full at the fewest seats and the lowest value is still too
-    low, ``appeal_j`` follows it instead (more applicants, more competition), and at an offer that
-    draws high merit values with seats to spare ``merit_indifferent_j`` (0 to MAX_INDIFFERENT)
-    does (more students choosing it whatever their grades, a lower lowest value).
+    Each offer has seats for its intake times ``seat_factor_j`` (MIN_SEAT_FACTOR to
+    MAX_SEAT_FACTOR), so the lowest admitted merit value comes from demand:
+
+    - ``merit_j`` moves with the gap of the average admitted merit value (within MERIT_CLIP; at a
+      full offer a fraction as fast, since there the cut-off, not the pull, sets the average);
+    - at a full offer (admitted at its seats), the lowest admitted value is the cut-off, set by
+      demand: ``appeal_j`` falls where it is too high (fewer applicants: the cut-off falls to the
+      bottom of the pool, demand just about meeting seats) and rises where it is too low, and
+      ``seat_factor_j`` follows the gap within its narrow band;
+    - at an offer with seats to spare, every eligible applicant not placed higher is admitted:
+      ``appeal_j`` brings its admitted to its intake (its share of the register's students; none
+      where the register suppresses the count), and rises where the lowest value is too low (it
+      should fill); the lowest value is the bottom of its applicants, which
+      ``merit_indifferent_j`` (0 to MAX_INDIFFERENT: students choosing it whatever their grades)
+      widens where it is too high at an offer that draws high merit values (narrows at one that
+      draws low ones), and ``seat_factor_j`` falls where it is too low.
+
+    Every step is half the offer's own gap and half its programme code's median gap (in units of
+    ``merit_scale``), times a rate that shrinks over the iterations, and the outcome is averaged
+    over ``seeds``.
     """
     offers = area.offers
     keys = list(zip(offers["school_unit_code"], offers["programme_code"]))
@@ -201,10 +227,14 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
     students = offers["students"].to_numpy(dtype=np.float64)
     start = np.array([model.offers.get(key, NO_OFFER_TERMS) for key in keys], dtype=np.float64).reshape(-1, 4)
     appeal, merit, seat_factor, indifferent = (start[:, i].copy() for i in range(4))
+    seat_factor = np.clip(seat_factor, MIN_SEAT_FACTOR, MAX_SEAT_FACTOR)
     codes = offers["programme_code"].to_numpy(dtype=object)
     code_merit = np.array([model.programme_merit.get(c, 0.0) for c in codes])
-    # Introductory offers take whoever ranks them first (see generate.py): nothing to fit.
-    known = ~np.isnan(students) & ~introductory_offers(offers["programme_code"].to_numpy(dtype=object))
+    # Introductory offers take whoever ranks them first (see generate.py): nothing to fit. An offer
+    # whose student count the register suppresses has no intake to aim at, only its figures.
+    introductory = introductory_offers(offers["programme_code"].to_numpy(dtype=object))
+    counted = ~np.isnan(students) & ~introductory
+    known = ~introductory & (counted | ~np.isnan(published).all(axis=1))
     for iteration in range(iterations):
         current = model.with_offers({key: tuple(t) for key, *t in zip(keys, appeal, merit, seat_factor, indifferent)})
         outcomes = [simulate(area, current, seed) for seed in seeds]
@@ -215,42 +245,46 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
             gen_min = np.nanmean([f["generated_min"].to_numpy() for f in frames], axis=0)
             gen_avg = np.nanmean([f["generated_avg"].to_numpy() for f in frames], axis=0)
         rate = step * (1 - 0.6 * iteration / max(iterations - 1, 1))
-        target = students * admitted[known].sum() / students[known].sum()
+        target = students * admitted[counted].sum() / students[counted].sum()
         raw_min = (gen_min - published[:, 0]) / model.merit_scale
         raw_avg = (published[:, 1] - gen_avg) / model.merit_scale
-        gap_min, gap_avg = np.nan_to_num(raw_min), np.nan_to_num(raw_avg)
-        # The bounds are on each offer and on each programme code's median: half of every step
-        # follows the offer's own gap, half its code's median gap.
-        drive = 0.5 * np.clip(gap_min, -1, 1) + 0.5 * np.clip(code_median(raw_min, codes), -1, 1)
-        drive_avg = 0.5 * gap_avg + 0.5 * code_median(raw_avg, codes)
+        # drive > 0: the lowest admitted value is too high.
+        drive = 0.5 * np.clip(np.nan_to_num(raw_min), -1, 1) + 0.5 * np.clip(code_median(raw_min, codes), -1, 1)
+        drive_avg = 0.5 * np.nan_to_num(raw_avg) + 0.5 * code_median(raw_avg, codes)
         seats = offer_seats(students, model.seats_per_student * seat_factor)
-        fewest = seat_factor <= MIN_SEAT_FACTOR * 1.001
-        spare = seat_factor >= MAX_SEAT_FACTOR * 0.999
-        # Appeal brings the offer's share of the admitted to its share of the register's students,
-        # except where seats cannot raise the lowest admitted merit value further: full at the
-        # fewest seats and still too low (more applicants, more competition).
-        share_step = np.clip(np.log((target + 1) / (admitted + 1)), -1, 1)
-        full = (admitted >= 0.97 * seats) & fewest & (drive < 0)
-        appeal += np.where(known, rate * np.where(full, -drive, share_step), 0.0)
-        merit += rate * 1.5 * drive_avg
-        seat_factor = np.clip(seat_factor * np.exp(rate * 0.5 * drive), MIN_SEAT_FACTOR, MAX_SEAT_FACTOR)
+        full = admitted >= 0.97 * seats
+        share_step = np.where(counted, np.clip(np.nan_to_num(np.log((target + 1) / (admitted + 1))), -1, 1), 0.0)
+        spare_step = np.where(drive > 0, share_step, np.maximum(share_step, -drive))
+        appeal += np.where(known, rate * np.where(full, -drive, spare_step), 0.0)
+        # At a full offer the cut-off, not the merit pull, sets the average: there the merit pull
+        # moves a quarter as fast (else it runs off, drawing every weak student of the area).
+        merit += np.where(known, rate * 1.5 * drive_avg * np.where(full, 0.25, 1.0), 0.0)
+        seat_factor = np.clip(seat_factor * np.exp(rate * 0.25 * np.where(full | (drive < 0), drive, 0.0)),
+                              MIN_SEAT_FACTOR, MAX_SEAT_FACTOR)
         appeal, merit = np.clip(appeal, -APPEAL_CLIP, APPEAL_CLIP), np.clip(merit, -MERIT_CLIP, MERIT_CLIP)
-        # An offer that draws high merit values and still admits too high a lowest value with seats
-        # to spare: more students choose it whatever their grades (fewer where it is too low).
-        draws_high = code_merit + merit > 0
-        move = np.where((drive > 0) & ~spare, 0.0, rate * 0.4 * drive)
-        indifferent = np.clip(indifferent + np.where(known & draws_high, move, 0.0), 0.0, MAX_INDIFFERENT)
+        # The pool's low tail: students choosing the offer whatever their grades lower its bottom
+        # where the offer draws high merit values, and raise it where it draws low ones.
+        pull = np.sign(code_merit + merit)
+        move = np.where(full, 0.0, rate * 0.4 * drive * pull)
+        indifferent = np.clip(indifferent + np.where(known, move, 0.0), 0.0, MAX_INDIFFERENT)
         if log is not None:
             stats = outcomes[0].statistics()
             log(f"iteration {iteration + 1}: min rho {stats['min_spearman']:.3f} |d| {stats['min_median_abs_diff']:.1f} "
                 f"code {stats['min_code_median_diff']:.1f}; avg rho {stats['avg_spearman']:.3f} "
                 f"|d| {stats['avg_median_abs_diff']:.1f} code {stats['avg_code_median_diff']:.1f}; first choice "
-                f"{stats['first_choice']:.3f}, eligible unplaced {stats['eligible_unplaced']:.3f}")
-    fitted = known | ~np.isnan(published).all(axis=1)
+                f"{stats['first_choice']:.3f}, eligible unplaced {stats['eligible_unplaced']:.3f}; "
+                f"full {int(full[known].sum())}/{int(known.sum())}, seats {int(seats[known].sum())}, "
+                f"admitted {admitted[known].sum():.0f}, merit pull {np.abs(code_merit + merit)[known].max():.1f}")
+    fitted = known
     return model.with_offers({
         key: (float(a), float(m), float(f), float(v))
         for key, a, m, f, v, use in zip(keys, appeal, merit, seat_factor, indifferent, fitted) if use
     })
+
+
+def offers_csv(model: ChoiceModel) -> str:
+    """choice_offers.csv of ``model``: its per-offer terms, sorted, 3 decimals."""
+    return model.offers_frame().to_csv(index=False, lineterminator="\n")
 
 
 def code_median(gap: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -299,11 +333,15 @@ def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> 
     from admissions.round import prepare_round
     from admissions.synth.generate import write_region
 
-    rows, first, broken = [], None, []
+    rows, first, broken, seat_rows = [], None, [], []
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
-            write_region(Path(tmp) / "round", None, seed)
+            counts = write_region(Path(tmp) / "round", None, seed)
             outcome = round_outcome(area, prepare_round(Path(tmp) / "round", seed=seed))
+        placed = int(outcome.offers["admitted"].sum())
+        seat_rows.append(f"| {seed} | {counts['students']:,} | {counts['seats']:,} | "
+                         f"{counts['seats'] / counts['students']:.2f} | {placed:,} | "
+                         f"{100 * (counts['seats'] - placed) / counts['seats']:.1f} % |")
         first = first or outcome
         stats = outcome.statistics()
         broken += [f"seed {seed}: {problem}" for problem in check_bounds(stats)]
@@ -324,7 +362,8 @@ def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> 
     verdict = ("Every bound holds at every seed." if not broken else
                "Not every bound holds yet (min: lowest, avg: average admitted merit value):\n\n"
                + "\n".join(f"- {problem}" for problem in broken) + "\n\nThe others hold.")
-    text = PAGE.format(stats="\n".join(rows), table="\n".join(table), n=len(area.offers), verdict=verdict)
+    text = PAGE.format(stats="\n".join(rows), table="\n".join(table), n=len(area.offers), verdict=verdict,
+                       seats="\n".join(seat_rows), students=f"{area.cohort:,}", max_factor=MAX_SEAT_FACTOR)
     (folder / "real-region.md").write_text(text, encoding="utf-8")
 
 
@@ -338,7 +377,9 @@ with each school's published year-9 merit value and share eligible, and choices 
 utility model of `admissions/synth/choice.py`, fitted by `python -m admissions.synth.calibrate` to the
 published lowest and average admitted merit value per offer. This page is written by
 `python -m admissions.synth.calibrate --docs docs`: each generated round (the default area at its
-full cohort, 19,417 students) is matched by `prepare_round`, exactly as `admissions match` does.
+full cohort, {students} students) is matched by `prepare_round`, exactly as `admissions match` does.
+The shipped per-offer terms are what `python -m admissions.synth.calibrate --out admissions/data
+--fresh` writes from none (`tests/synth/test_calibration.py` re-runs it and compares the bytes).
 
 ## Against the bounds of issue 15
 
@@ -353,16 +394,38 @@ Bounds: rho >= 0.85, median |d| <= 12, every code within 10, first choice 75-88 
 unplaced <= 2 % (eligible: for at least one of the offers the student applied to).
 {verdict} `tests/synth/test_calibration.py` checks them at the same seeds.
 
-What the model does to get there: eligibility is judged by the selection rules themselves
-(`admissions.rules.eligibility`, the programme-type table), so a generated student's choices
-are eligible exactly when a round says so; a student not eligible for a vocational programme
-ranks the introductory offers they meet the requirement of (IMV, else IMY) first, and an
-introductory offer has a seat for every eligible student who lists it (the home municipality must
-offer one); students read last year's published lowest admitted merit value and seldom list an
-offer far beyond their reach (`below_last_lowest`); at an offer that draws high merit values a
-fitted share of students choose it whatever their grades (`merit_indifferent` in
-`choice_offers.csv`), which gives such offers the low lowest values the published figures show.
-Seats are one year's intake (a third of the register's students) times a fitted factor of 0.9-2.5.
+## Seats
+
+Seats are one year's intake: the register's students of the offer (all three years) times 0.37
+(a little over a third: classes shrink over the three years) times a fitted factor of
+1.0-{max_factor:g}; an introductory offer has a seat for every student whose first introductory
+choice they are eligible for it is.
+
+| seed | students | seats | seats per student | placed | vacant seats |
+|---|---|---|---|---|---|
+{seats}
+
+## What the model does
+
+Eligibility is judged by the selection rules themselves (`admissions.rules.eligibility`, the
+programme-type table), so a generated student's choices are eligible exactly when a round says
+so; a student not eligible for a vocational programme ranks the introductory offers they meet
+the requirement of (IMV, else IMY) first. Where the published lowest admitted value is far below
+the average (vocational offers that admitted a merit value of 80, ES and NA offers at 130 beside
+an average of 225), the offer's cut-off fell to the bottom of its applicants: demand just about
+met its seats, and weak eligible students had applied. The model reproduces that through demand,
+not spare seats: a share of the students not eligible at the end of year 9 pass the subjects
+they lack over the summer (`admissions/synth/grades.py`, SUMMER_SCHOOL_SHARE; they stand in for
+introductory-programme students who become eligible too) and are the weakest eligible
+applicants, with merit values of 80-130; students read last year's published lowest admitted
+value and seldom list an offer far beyond their reach (`below_last_lowest`), so the weak ones
+apply where such values were admitted; the fit brings such an offer's demand down to its seats
+(`appeal` in `choice_offers.csv`), and at an offer that draws high merit values a fitted share of
+students choose it whatever their grades (`merit_indifferent`).
+
+Not in the model: the number of choices does not depend on the student; the applicants of the
+final admission who are not in year 9 are only stood in for; late applications to vacant seats;
+orientations (the programme-type table has none, so every offer is the whole programme).
 
 ## Lowest admitted merit value per offer (seed 0)
 
@@ -387,8 +450,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--register", type=Path, default=None, help="folder of the register's two CSV files (default: shipped)")
     parser.add_argument("--model", type=Path, default=None, help="folder of the starting choice_model.toml (default: shipped)")
     parser.add_argument("--area", default=DEFAULT_AREA)
-    parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds averaged at every step")
-    parser.add_argument("--iterations", type=int, default=40)
+    parser.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)),
+                        help="comma-separated seeds averaged at every step")
+    parser.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS)
     parser.add_argument("--fresh", action="store_true",
                         help="start from no per-offer terms instead of the model's (the shipped ones by default)")
     args = parser.parse_args(argv)
@@ -403,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     start = model.with_offers({}) if args.fresh else model
     fitted = fit(area, start, seeds, args.iterations, log=lambda line: print(line, file=sys.stderr))
     args.out.mkdir(parents=True, exist_ok=True)
-    fitted.offers_frame().to_csv(args.out / OFFERS_FILE, index=False, lineterminator="\n")
+    (args.out / OFFERS_FILE).write_text(offers_csv(fitted), encoding="utf-8")
     source = (args.model / MODEL_FILE) if args.model else resources.files("admissions").joinpath("data", MODEL_FILE)
     target = args.out / MODEL_FILE
     if not target.exists() or not target.samefile(str(source)):

@@ -23,11 +23,27 @@ such as ES and NA). ``appeal[c]`` and ``merit[c]`` (programme by merit) are per 
 code; ``appeal_j`` and ``merit_j`` per offer are the school's attractiveness for that programme
 and how strongly it draws high merit values, fitted by ``python -m admissions.synth.calibrate`` to
 the published 2025 lowest and average admitted merit values (0 for offers without published
-figures). Each offer's seats are its students times ``seats_per_student`` (a third: one year's
-intake) times its ``seat_factor`` (0.9-2.5, fitted too: an offer that was oversubscribed in 2025 has
-no seats to spare, one with a low cut-off had vacant seats). A student lists the top ``k`` offers of ``U`` (a draw without replacement with
-probabilities proportional to ``exp(U)``: the Gumbel-max trick), ``k`` drawn from
-``n_choices_share``.
+figures). Each offer's seats are one year's intake: its students (all three years) times
+``seats_per_student`` (0.37, a little over a third: classes shrink over the three years) times its
+``seat_factor`` (1.0-SEATMAX, fitted too: an offer that was oversubscribed in 2025 has no seats to
+spare, one that admitted everyone had a few). A student lists the top ``k`` offers of ``U`` (a
+draw without replacement with probabilities proportional to ``exp(U)``: the Gumbel-max trick),
+``k`` drawn from ``n_choices_share``.
+
+Where the published lowest admitted value is far below the average (a vocational offer that
+admitted a merit value of 80, an ES or NA offer at 130 beside an average of 225), the offer's
+cut-off fell to the bottom of its applicants: demand just about met its seats, and weak eligible
+students had applied. The model reproduces it through demand, not through spare seats: the
+weakest eligible applicants are the students who became eligible over the summer
+(:func:`admissions.synth.grades.summer_school`: merit values of 80-130, eligible for vocational
+programmes only), who read last year's lowest admitted values (``below_last_lowest``) and so list
+the offers that admitted such values, where their few alternatives are; ``appeal_j`` brings such
+an offer's demand down to its seats; ``merit_indifferent_j`` lets some students with low merit
+values choose an offer that otherwise draws high ones. What the model does not have: the number
+of choices does not depend on the student (weak students may list more, or fewer), the
+applicants of the final admission who are not in year 9 (introductory-programme students who
+became eligible, older applicants; the summer school stands in for them), late applications to
+vacant seats, and orientations (the programme-type table has none).
 
 The scalar and per-code parameters are ``admissions/data/choice_model.toml``, the per-offer ones
 ``admissions/data/choice_offers.csv`` (keyed by school unit code and programme code).

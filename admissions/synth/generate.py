@@ -10,7 +10,10 @@ students and seed give the same bytes:
 2. Grades: ability is normal with the school's mean and spread, found so that the school's expected
    merit value and share eligible for a vocational programme are its published 2024/25 figures
    (:func:`admissions.synth.grades.school_ability`); the grades follow from the ability and the
-   merit value from the grades.
+   merit value from the grades. Then the summer school: a share of the students not eligible
+   for a vocational programme pass the subjects they lack
+   (:func:`admissions.synth.grades.summer_school`), the weakest eligible applicants of the final
+   admission.
 3. Choices: 1-8 per student from the calibrated random-utility model
    (:mod:`admissions.synth.choice`): distance, programme by merit, the offer's attractiveness,
    principal, eligibility, last year's published lowest admitted merit value. Eligibility is
@@ -21,8 +24,8 @@ students and seed give the same bytes:
 4. Seats: one year's intake of the register's students times the offer's fitted seat factor (see
    :mod:`admissions.synth.choice`), times the number of students over the area's cohort (a round
    of 2,000 students is a tenth of the default area, with a tenth of its seats, at least one); an
-   introductory offer has a seat for every eligible student who lists it (the home municipality
-   must offer one).
+   introductory offer has a seat for every student whose first introductory choice they are
+   eligible for it is (the home municipality must offer one).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from admissions.synth.grades import (
     merit_of,
     passes_of,
     school_ability,
+    summer_school,
     vocational_eligible,
 )
 
@@ -100,7 +104,8 @@ def generate_market(area: Area, model: ChoiceModel, n_students: int | None, seed
     -------
     dict of str to numpy.ndarray
         ``school`` (n,) compulsory school index, ``merit`` (n,), ``grade`` (n, 16), ``sva``,
-        ``language``, ``language_grade`` (n,), ``vocational`` (n,) bool, ``choices``
+        ``language``, ``language_grade`` (n,), ``vocational`` (n,) bool (after the summer school),
+        ``summer_school`` (n,) bool (became eligible for a vocational programme there), ``choices``
         (n, max_choices) offer index, ``n_choices`` (n,), ``eligible`` (n, max_choices) bool (the
         student meets the offer's requirement), ``seats`` (p,).
     """
@@ -113,6 +118,8 @@ def generate_market(area: Area, model: ChoiceModel, n_students: int | None, seed
     mean, spread = school_ability(schools["merit_value_year9"].to_numpy(), schools["share_eligible"].to_numpy())
     ability = mean[school] + spread[school] * grades_rng.standard_normal(n)
     grade, sva, language, language_grade = draw_grades(ability, grades_rng)
+    # The published share eligible is the spring's; the summer school comes after it.
+    grade, summer = summer_school(grade, sva, language_grade, grades_rng)
     merit = merit_of(grade, language, language_grade)
     # Eligibility by the selection rules themselves (admissions.rules.eligibility), per distinct
     # requirement of the programme-type table: what the generator assumes is what a round computes.
@@ -143,15 +150,19 @@ def generate_market(area: Area, model: ChoiceModel, n_students: int | None, seed
     seats = offer_seats(offers["students"].to_numpy(dtype=np.float64), model.seats_per_student * seat_factor,
                         scale=n / area.cohort)
     # The home municipality must offer a place on an introductory programme to every student
-    # eligible for it (skollagen 17 ch.): an introductory offer has a seat for every eligible
-    # student who lists it.
+    # eligible for it (skollagen 17 ch.): an introductory offer has a seat for every student whose
+    # first introductory choice they are eligible for it is (no one is turned away from an
+    # introductory offer, so no one reaches a later one).
     listed = np.arange(k)[None, :] < n_choices[:, None]
-    wanting = np.bincount(choices[listed & eligible], minlength=len(offers))
+    wanted = listed & eligible & introductory[choices]
+    first = np.argmax(wanted, axis=1)
+    has = wanted.any(axis=1)
+    wanting = np.bincount(choices[np.nonzero(has)[0], first[has]], minlength=len(offers))
     seats[introductory] = np.maximum(seats[introductory], wanting[introductory])
     return {
         "school": school, "merit": merit, "grade": grade, "sva": sva, "language": language,
         "language_grade": language_grade, "vocational": vocational, "choices": choices,
-        "n_choices": n_choices, "eligible": eligible, "seats": seats,
+        "n_choices": n_choices, "eligible": eligible, "seats": seats, "summer_school": summer,
     }
 
 

@@ -43,6 +43,14 @@ SVA_SHARE = 0.08
 MISSING_SHARE = 0.08
 MISSING_SUBJECTS = (2, 8)
 NO_GRADE = -1
+#: Share of the students not eligible for a vocational programme at the end of year 9 who become
+#: eligible before the final admission: the summer school (lovskola) the municipality must offer
+#: them, and, standing in for them, students of an introductory programme who become eligible and
+#: apply again. They pass (E) the failed subjects they lack and no more, so their merit values are
+#: the lowest of any eligible applicant (80 for 8 passes at E: the published lowest admitted value
+#: of 37 of the default area's offers is below 90). Set so that the lowest admitted values of the
+#: default area's vocational offers are reproduced (docs/real-region.md).
+SUMMER_SCHOOL_SHARE = 0.35
 
 #: The vocational requirement (8 passes with SV/SVA, EN, MA), against which the ability fit
 #: matches each school's published share eligible.
@@ -91,6 +99,37 @@ def draw_grades(ability: np.ndarray, rng: np.random.Generator):
     rank = np.argsort(np.argsort(rng.random((n, len(SUBJECTS) - 3)), axis=1), axis=1)
     grade[:, 3:][missing[:, None] & (rank < count[:, None])] = NO_GRADE
     return grade, sva, language, language_grade
+
+
+def summer_school(grade: np.ndarray, sva: np.ndarray, language_grade: np.ndarray, rng: np.random.Generator,
+                  share: float = SUMMER_SCHOOL_SHARE) -> np.ndarray:
+    """Grades after the summer school: ``share`` of the students with grades who are not eligible
+    for a vocational programme (and can be: enough subjects graded) pass the subjects they lack.
+
+    Each student's failed SV/SVA, EN and MA become E, and as many failed other subjects (in a random
+    order) as the five further passes need. Draws ``rng.random`` for every student, then a random
+    order of the other subjects for every student.
+
+    Returns
+    -------
+    grade : (n, 16) int64
+        The grades after the summer school (``grade`` is not modified).
+    passed : (n,) bool
+        The students who became eligible for a vocational programme.
+    """
+    n = len(grade)
+    chosen = rng.random(n) < share
+    key = rng.random((n, len(SUBJECTS) - 3))
+    passes = passes_of(grade, sva, language_grade)
+    others = grade[:, 3:]
+    failed = others == 0
+    need = np.maximum(0, VOCATIONAL.others - (others > 0).sum(axis=1) - (language_grade > 0))
+    chosen &= passes.has_grades & ~vocational_eligible(passes) & (failed.sum(axis=1) >= need)
+    rank = np.argsort(np.argsort(np.where(failed, key, 2.0), axis=1), axis=1)
+    out = grade.copy()
+    out[:, :3] = np.where(chosen[:, None] & (grade[:, :3] == 0), 1, grade[:, :3])
+    out[:, 3:] = np.where(chosen[:, None] & failed & (rank < need[:, None]), 1, others)
+    return out, chosen
 
 
 def merit_of(grade: np.ndarray, language: np.ndarray, language_grade: np.ndarray) -> np.ndarray:

@@ -148,7 +148,7 @@ def test_html_report_escapes_school_names(hostile_match):
 def test_explain_reads_escaped_ids_back_exactly(hostile_match):
     _, out = hostile_match
     text = explain_text(out, HOSTILE_STUDENT)
-    assert text.startswith(f"Student {HOSTILE_STUDENT} is admitted to 78231062-SA (SA at S:t Petri skola in Malmö), their 1st choice.")
+    assert text.startswith(f"Student {HOSTILE_STUDENT} is admitted to 53896162-TE (TE at Polhemskolan in Lund), their 1st choice.")
     assert explain_text(out, TAB_STUDENT).startswith(f"Student {TAB_STUDENT} ")
 
 

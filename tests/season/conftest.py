@@ -39,7 +39,7 @@ def scarce_region(folder: Path, n_students: int, seed: int, area: str = "default
 @pytest.fixture(scope="session")
 def small_region(tmp_path_factory) -> Path:
     """A generated 400-student region of three municipalities (60 offers) with a quarter of the seats
-    (220 seats, 213 placed in a final admission): competition and reserves, fast rounds."""
+    (131 seats, every one filled in a final admission): competition and reserves, fast rounds."""
     return scarce_region(tmp_path_factory.mktemp("season-region") / "region-400", 400, seed=5, area=SMALL_AREA)
 
 

@@ -89,12 +89,13 @@ class Year:
     name: str
     students: int
     #: Fewer students than this checked by the guarantee in a reserve round (placed, and no answer
-    #: that gives the seat up) would make the check hollow. The small region checks 154, 141 and
-    #: 125 students in the three rounds, the sample 1888, 1830 and 1770 (December 2026).
+    #: that gives the seat up) would make the check hollow. The small region checks 71, 71 and 70
+    #: students in the three rounds, the sample 1854, 1807 and 1763 (2 December 2026, seats of one
+    #: intake; 154, 141, 125 and 1888, 1830, 1770 with the seats of two).
     min_checked: int
 
 
-SMALL_YEAR = Year("small", 400, 100)
+SMALL_YEAR = Year("small", 400, 60)
 SAMPLE_YEAR = Year("sample", 2000, 1000)
 
 

@@ -1,6 +1,7 @@
 """The generated default area against the published 2025 figures (package data), matched by the full
 pipeline at seeds 0, 1 and 2, and the calibration procedure itself."""
 
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -8,8 +9,17 @@ import pytest
 
 from admissions.round import prepare_round
 from admissions.synth import load_area, write_region
-from admissions.synth.calibrate import BOUNDS, check_bounds, fit, round_outcome, simulate
-from admissions.synth.choice import load_choice_model
+from admissions.synth.calibrate import (
+    BOUNDS,
+    DEFAULT_ITERATIONS,
+    DEFAULT_SEEDS,
+    check_bounds,
+    fit,
+    offers_csv,
+    round_outcome,
+    simulate,
+)
+from admissions.synth.choice import OFFERS_FILE, load_choice_model
 
 pytestmark = pytest.mark.slow
 
@@ -19,45 +29,71 @@ def area():
     return load_area()
 
 
-@pytest.fixture(scope="module", params=[0, 1, 2])
-def stats(request, area, tmp_path_factory):
-    folder: Path = tmp_path_factory.mktemp("calibrated") / f"seed-{request.param}"
-    write_region(folder, None, request.param)
-    outcome = round_outcome(area, prepare_round(folder, seed=request.param))
-    return outcome.statistics()
+SEEDS = (0, 1, 2)
+#: The bounds the shipped model does not meet yet, per seed (docs/real-region.md has the figures):
+#: a programme code's median lowest and average admitted merit value within 10 points.
+NOT_YET = {
+    "min_code": {0: "17.5", 1: "22.5", 2: "25.0"},
+    "avg_code": {0: "16.1", 2: "11.6"},
+}
 
 
-def test_generated_lowest_and_average_merit_rank_like_the_published(stats):
+def seeds(bound: str):
+    """SEEDS as parameters, each a strict xfail where NOT_YET says ``bound`` is not met there."""
+    return [pytest.param(seed, marks=pytest.mark.xfail(
+        strict=True, reason=f"{bound}: {NOT_YET[bound][seed]} points off at seed {seed} (bound 10)"))
+        if seed in NOT_YET.get(bound, {}) else seed for seed in SEEDS]
+
+
+@pytest.fixture(scope="module")
+def all_stats(area, tmp_path_factory):
+    """Per seed the statistics of the default area matched by the full pipeline."""
+    out = {}
+    for seed in SEEDS:
+        folder: Path = tmp_path_factory.mktemp("calibrated") / f"seed-{seed}"
+        write_region(folder, None, seed)
+        out[seed] = round_outcome(area, prepare_round(folder, seed=seed)).statistics()
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_generated_lowest_and_average_merit_rank_like_the_published(all_stats, seed):
+    stats = all_stats[seed]
     assert stats["min_offers"] >= 450 and stats["avg_offers"] >= 450
-    assert stats["min_spearman"] >= BOUNDS["spearman_min"]
+    assert stats["min_spearman"] >= BOUNDS["spearman_min"] == 0.85
     assert stats["avg_spearman"] >= BOUNDS["spearman_min"]
 
 
-def test_generated_average_merit_is_close_to_the_published(stats):
-    assert stats["avg_median_abs_diff"] <= BOUNDS["median_abs_diff"]
+@pytest.mark.parametrize("seed", SEEDS)
+def test_generated_lowest_and_average_merit_are_close_to_the_published(all_stats, seed):
+    assert all_stats[seed]["min_median_abs_diff"] <= BOUNDS["median_abs_diff"] == 12.0
+    assert all_stats[seed]["avg_median_abs_diff"] <= BOUNDS["median_abs_diff"]
 
 
-def test_first_choice_and_eligible_unplaced_shares(stats):
+@pytest.mark.parametrize("seed", SEEDS)
+def test_first_choice_and_eligible_unplaced_shares(all_stats, seed):
     """75-88 % placed on their first choice; at most 2 % of the students eligible for at least one
     of the offers they applied to left without a place."""
+    stats = all_stats[seed]
     assert (BOUNDS["first_choice_low"], BOUNDS["first_choice_high"], BOUNDS["eligible_unplaced"]) == (0.75, 0.88, 0.02)
     assert 0.75 <= stats["first_choice"] <= 0.88
     assert stats["eligible_unplaced"] <= 0.02
 
 
-LOWEST = "lowest admitted merit not yet within the bounds at every seed (see docs/real-region.md)"
+@pytest.mark.parametrize("seed", seeds("min_code"))
+def test_lowest_merit_per_programme_code_within_the_bounds(all_stats, seed):
+    assert all_stats[seed]["min_code_median_diff"] <= BOUNDS["code_median_diff"] == 10.0
 
 
-@pytest.mark.xfail(strict=True, reason=LOWEST)
-def test_lowest_merit_within_the_bounds(stats):
-    """Median absolute difference at most 12 points, every programme code's median within 10."""
-    assert stats["min_median_abs_diff"] <= BOUNDS["median_abs_diff"] == 12.0
-    assert stats["min_code_median_diff"] <= BOUNDS["code_median_diff"] == 10.0
+@pytest.mark.parametrize("seed", seeds("avg_code"))
+def test_average_merit_per_programme_code_within_the_bounds(all_stats, seed):
+    assert all_stats[seed]["avg_code_median_diff"] <= BOUNDS["code_median_diff"] == 10.0
 
 
-@pytest.mark.xfail(strict=True, reason=LOWEST)
-def test_every_bound_of_the_issue_holds(stats):
-    assert check_bounds(stats) == []
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_other_bound_of_the_issue_holds(all_stats, seed):
+    broken = [b for b in check_bounds(all_stats[seed]) if "programme code's median" not in b]
+    assert broken == []
 
 
 def test_the_published_figures_are_read_from_the_package_data(area):
@@ -74,3 +110,13 @@ def test_fitting_moves_the_figures_toward_the_published(area):
     assert after["avg_median_abs_diff"] < before["avg_median_abs_diff"]
     assert after["avg_spearman"] > before["avg_spearman"]
     assert np.isfinite(after["min_spearman"])
+
+
+def test_the_shipped_per_offer_terms_are_what_the_documented_fit_writes(area):
+    """`python -m admissions.synth.calibrate --out admissions/data --fresh` (seeds DEFAULT_SEEDS,
+    DEFAULT_ITERATIONS iterations) from no per-offer terms writes the shipped choice_offers.csv,
+    byte for byte. The whole fit, not a fixed-point check: the steps shrink but never vanish, so
+    only re-running it proves the shipped file is its output (about 3 CPU minutes)."""
+    shipped = resources.files("admissions").joinpath("data", OFFERS_FILE).read_text(encoding="utf-8")
+    fitted = fit(area, load_choice_model().with_offers({}), DEFAULT_SEEDS, DEFAULT_ITERATIONS)
+    assert offers_csv(fitted) == shipped
