@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 Severity = Literal["error", "warning"]
 
@@ -111,7 +112,7 @@ class ProblemLog:
             self._items.append((rank, row, len(self._items), line))
 
     def rows(self, file: str, column: str | None, positions: np.ndarray, rule: str | Callable[[int], str],
-             values: Sequence | pd.Series | None = None, *, severity: Severity = "error",
+             values: Sequence | pd.Series | pa.Array | None = None, *, severity: Severity = "error",
              summary: str | None = None, check: str | None = None, rank: int = 0) -> None:
         """One problem per flagged row, at most MAX_PER_RULE of them and a line counting the rest.
 
@@ -124,7 +125,7 @@ class ProblemLog:
         if len(positions) == 0:
             return
         shown = positions[:MAX_PER_RULE]
-        cells = None if values is None else pd.Series(values).iloc[shown].tolist()
+        cells = None if values is None else values_at(values, shown)
         first = [
             Problem(file, int(position) + FIRST_DATA_ROW, column, None if cells is None else str(cells[k]),
                     rule(k) if callable(rule) else rule, severity, check)
@@ -142,3 +143,10 @@ class ProblemLog:
     def sorted(self) -> list[Problem]:
         """The problems in report order: file rank, row, order added."""
         return [item[3] for item in sorted(self._items, key=lambda item: item[:3])]
+
+
+def values_at(values: Sequence | pd.Series | pa.Array | pa.ChunkedArray, positions: np.ndarray) -> list:
+    """The values at ``positions`` (0-based) as Python objects: an Arrow column's by one take."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.take(pa.array(np.asarray(positions, dtype=np.int64))).to_pylist()
+    return pd.Series(values).iloc[positions].tolist()

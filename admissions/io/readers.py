@@ -56,6 +56,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -105,16 +106,18 @@ TEXT = pd.StringDtype(na_value=np.nan)
 class Table:
     """One input file read as text.
 
-    ``frame`` has one string column per distinct header name, in the order of the file; cell
-    ``frame.iloc[i]`` is on spreadsheet row ``i + FIRST_DATA_ROW``. ``header`` is the header as
-    written (stripped of surrounding spaces), duplicates included.
+    ``columns`` has one Arrow string array per distinct header name, in the order of the file
+    (no nulls: an empty cell is ""); cell ``i`` is on spreadsheet row ``i + FIRST_DATA_ROW``.
+    ``frame`` is the same as a pandas frame of strings. ``header`` is the header as written
+    (stripped of surrounding spaces), duplicates included.
     """
 
     name: str
     path: Path
     sha256: str
     header: tuple[str, ...]
-    frame: pd.DataFrame
+    columns: dict[str, pa.Array]
+    n_rows: int
     encoding: str | None = None  # CSV only: "utf-8", "utf-8-sig" or "cp1252"
     delimiter: str | None = None  # CSV only
     empty_rows: tuple[int, ...] = ()  # positions of empty rows inside the file (already reported)
@@ -124,9 +127,32 @@ class Table:
         """The file name as it is in the folder, as problems name it."""
         return self.path.name
 
-    @property
-    def n_rows(self) -> int:
-        return len(self.frame)
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The columns as a pandas frame of strings (dtype TEXT), built when first asked for."""
+        return text_frame(self.columns, self.n_rows)
+
+
+def text_frame(columns: dict[str, pa.Array], n_rows: int) -> pd.DataFrame:
+    """Arrow string columns as a pandas frame of dtype TEXT (the Arrow data is shared, not copied)."""
+    return pd.DataFrame({name: text_array(column) for name, column in columns.items()},
+                        index=pd.RangeIndex(n_rows), copy=False)
+
+
+def text_array(column: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """An Arrow string column as a pandas array of dtype TEXT (one call: no Series is built)."""
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column], type=pa.string())
+    return TEXT.__from_arrow__(column)
+
+
+def one_array(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one contiguous array (a column of one chunk as it is, without a copy)."""
+    if column.num_chunks == 1:
+        return column.chunk(0)
+    if column.num_chunks == 0:
+        return pa.array([], type=column.type)
+    return column.combine_chunks()
 
 
 @dataclass
@@ -215,13 +241,13 @@ def _read_table(path: Path, name: str) -> ReadResult:
                                          f"unknown file type; use one of {', '.join(FILE_SUFFIXES)}")])
     if rows is None:
         return ReadResult(None, problems)
-    header, frame = rows
-    too_long = _long_cells(header, frame, file)
+    header, cells = rows
+    too_long = _long_cells(header, cells, file)
     if too_long:
         return ReadResult(None, problems + too_long)
-    frame, empty_rows, more = _tidy(header, frame, file)
+    columns, n_rows, empty_rows, more = _tidy(header, cells, file)
     problems += more
-    table = Table(name, path, sha256, tuple(str(h).strip() for h in header), frame, encoding, delimiter,
+    table = Table(name, path, sha256, tuple(str(h).strip() for h in header), columns, n_rows, encoding, delimiter,
                   empty_rows)
     return ReadResult(table, problems)
 
@@ -249,6 +275,17 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _longest(text: pa.Array) -> int:
+    """The most bytes a cell of the column has (its offsets' largest step: no kernel, no copy)."""
+    return int(_lengths(text).max()) if len(text) else 0
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    """(len(chunk) + 1,) the byte offsets of a string chunk's cells in its data buffer."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    return np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+
+
 def _megabytes(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:,.0f} MB" if n >= 1e6 else f"{n:,} bytes"
 
@@ -257,12 +294,11 @@ def _too_wide(n: int, file: str) -> Problem:
     return Problem(file, 1, None, None, f"the header has {n:,} columns, the limit is {MAX_COLUMNS:,}")
 
 
-def _long_cells(header: list[str], frame: pd.DataFrame, file: str) -> list[Problem]:
+def _long_cells(header: list[str], cells: list[pa.Array], file: str) -> list[Problem]:
     """A problem for each column with a cell longer than MAX_CELL_CHARS (its first such row)."""
     problems = []
-    for i in frame.columns:
-        text = pa.array(frame[i], type=pa.string(), from_pandas=True)
-        if len(text) == 0 or (pc.max(pc.binary_length(text)).as_py() or 0) <= MAX_CELL_CHARS:
+    for i, text in enumerate(cells):
+        if len(text) == 0 or _longest(text) <= MAX_CELL_CHARS:
             continue  # bytes >= characters: nothing longer in characters either
         length = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
         over = np.flatnonzero(length > MAX_CELL_CHARS)
@@ -285,7 +321,7 @@ def _long_cells(header: list[str], frame: pd.DataFrame, file: str) -> list[Probl
 
 
 def _read_csv(data: bytes, file: str):
-    """(header, frame) or None, problems, encoding, delimiter."""
+    """(header, columns) or None, problems, encoding, delimiter."""
     text, encoding, problem = decode_text(data, file)
     if problem is not None:
         return None, [problem], None, None
@@ -380,7 +416,10 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_with_arrow(data: bytes, delimiter: str):
-    """(header, frame) read by pyarrow's CSV parser, or None when it refuses the file."""
+    """(header, columns) read by pyarrow's CSV parser, or None when it refuses the file.
+
+    ``columns`` are the body's Arrow string columns (the rows after the header), in file order.
+    """
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
@@ -399,10 +438,8 @@ def _csv_with_arrow(data: bytes, delimiter: str):
         return None
     if table.num_rows == 0 or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
-    header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
-    body = table.slice(1)
-    frame = pd.DataFrame({i: _text_series(body.column(i)) for i in range(body.num_columns)})
-    return header, frame
+    header = [str(column[0].as_py()) for column in table.columns]
+    return header, [one_array(column) for column in table.slice(1).columns]
 
 
 def _all_string(data: bytes, delimiter: str) -> dict:
@@ -415,16 +452,12 @@ def _all_string(data: bytes, delimiter: str) -> dict:
     return {f"f{i}": pa.string() for i in range(n)}
 
 
-def _text_series(column: pa.ChunkedArray) -> pd.Series:
-    return pd.Series(column.to_pandas(), dtype=TEXT)
-
-
 #: A line with its end (\r\n, \n or \r), or the last line without one, as the csv module wants them.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def _csv_by_record(text: str, delimiter: str, file: str):
-    """(header, frame) and problems, read record by record with the csv module.
+    """(header, columns) and problems, read record by record with the csv module.
 
     Records are cut to the header's width as they are read, so a file of very wide rows takes no
     more memory than its cells under the header.
@@ -441,19 +474,20 @@ def _csv_by_record(text: str, delimiter: str, file: str):
 
     try:
         header = next(reader, [])
-        header, frame = _rectangle(header, records(), file, problems)
+        header, columns = _rectangle(header, records(), file, problems)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             return None, [Problem(file, reader.line_num, None, None,
                                   f"a cell has more than {csv.field_size_limit():,} characters, "
                                   f"the limit is {MAX_CELL_CHARS:,}")]
         return None, [Problem(file, None, None, None, f"file is not valid CSV: {exc}")]
-    if len(frame) and last[0] < len(header) and not text.endswith(("\n", "\r")):
+    n_rows = len(columns[0]) if columns else 0
+    if n_rows and last[0] < len(header) and not text.endswith(("\n", "\r")):
         # A short last row is padded like any other, unless the file stops in it: then it was cut off.
-        return None, [Problem(file, len(frame) + 1, None, None,
+        return None, [Problem(file, n_rows + 1, None, None,
                               f"{TRUNCATED}: the last row has {last[0]} of {len(header)} cells "
                               "and no line break after it")]
-    return (header, frame), problems
+    return (header, columns), problems
 
 
 #: Rows gathered as Python lists before they become Arrow columns (bounds the memory of slow paths).
@@ -461,7 +495,7 @@ _CHUNK_ROWS = 65_536
 
 
 def _rectangle(header: list[str], records: Iterable[list[str]], file: str, problems: list[Problem]):
-    """(header, frame) from rows of uneven length: short rows are padded with empty cells, a row
+    """(header, columns) from rows of uneven length: short rows are padded with empty cells, a row
     with more non-empty cells than the header has columns is a problem (its extra cells are dropped).
 
     Rows are turned into Arrow string columns a chunk at a time, so a big file read this way holds
@@ -498,15 +532,14 @@ def _rectangle(header: list[str], records: Iterable[list[str]], file: str, probl
     log = ProblemLog()
     log.listed(shown, too_long, "rows with more cells than the header has columns", file=file)
     problems += log.problems
-    frame = pd.DataFrame({j: _text_series(pa.chunked_array(chunks[j], type=pa.string())) for j in range(n)})
-    return header, frame
+    return header, [one_array(pa.chunked_array(chunks[j], type=pa.string())) for j in range(n)]
 
 
 # --- XLSX --------------------------------------------------------------------------------------
 
 
 def _read_xlsx(data: bytes, file: str, name: str = ""):
-    """(header, frame) or None, and problems: the workbook's sheet to read, as Excel shows it.
+    """(header, columns) or None, and problems: the workbook's sheet to read, as Excel shows it.
 
     The sheet is the one named like the file (``students``), else the only sheet holding data when
     it is visible, else the only visible sheet; anything else (two visible sheets with data, data
@@ -733,8 +766,8 @@ def _read_parquet(data: bytes, file: str):
         return None, [Problem(file, None, None, None, f"file is not a readable Parquet file: {exc}")]
     header = [str(name) for name in table.column_names]
     problems: list[Problem] = []
-    columns = {}
-    for i, (name, column) in enumerate(zip(header, table.columns)):
+    columns = []
+    for name, column in zip(header, table.columns):
         kind = column.type
         if pa.types.is_dictionary(kind):
             column, kind = column.cast(kind.value_type), kind.value_type
@@ -757,9 +790,10 @@ def _read_parquet(data: bytes, file: str):
                                     f"cell is not UTF-8 text ({len(broken):,} cell(s) in this column, the "
                                     f"first shown); write the file again from the program that made it"))
             text = pa.chunked_array([pa.array([""] * len(table), pa.string())])
-        columns[i] = _text_series(text)
-    frame = pd.DataFrame(columns)
-    return (header, frame), problems
+        elif not pa.types.is_string(text.type):
+            text = text.cast(pa.string())  # large_string: every column is of one type
+        columns.append(one_array(text))
+    return (header, columns), problems
 
 
 def _not_utf8_rows(text: pa.ChunkedArray) -> list[int]:
@@ -784,33 +818,43 @@ def _not_utf8_rows(text: pa.ChunkedArray) -> list[int]:
 # --- shared ------------------------------------------------------------------------------------
 
 
-def _nfc(column: pd.Series) -> pd.Series:
+def _nfc(column: pa.Array) -> pa.Array:
     """The column with every cell in Unicode NFC (the column itself when it is all ASCII, as most are)."""
-    text = pa.array(column, type=pa.string(), from_pandas=True)
-    if len(text) == 0 or pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py():
+    if len(column) == 0 or _ascii(column):
         return column
-    normal = pc.utf8_normalize(text, form="NFC")
-    return pd.Series(normal.to_pandas(), index=column.index, dtype=TEXT)
+    return pc.utf8_normalize(column, form="NFC")
 
 
-def _tidy(header: list[str], frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, tuple[int, ...], list[Problem]]:
+def _ascii(column: pa.Array) -> bool:
+    """Every byte of the column's cells is ASCII (its data buffer scanned with numpy: no kernel)."""
+    offsets = _offsets(column)
+    data = column.buffers()[2]
+    if data is None or offsets[-1] == offsets[0]:
+        return True
+    return bool(np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].max() < 0x80)
+
+
+def _tidy(header: list[str], cells: list[pa.Array],
+          file: str) -> tuple[dict[str, pa.Array], int, tuple[int, ...], list[Problem]]:
     """Name the columns, report duplicate and unnamed columns and empty rows inside the file.
 
     Of duplicate names the first column is kept (the others are reported); a column without a
     name is dropped when it is empty and reported otherwise; trailing empty rows are dropped.
+    Returns the named columns, the number of rows, the empty rows inside the file and the problems.
     """
     problems: list[Problem] = []
     # Unicode NFC: "Malmö" written with a composed ö and with o + combining diaeresis (as macOS
     # writes it) is one name, in the header and in every cell.
     header = [unicodedata.normalize("NFC", str(name).strip()) for name in header]
-    for i in frame.columns:
-        frame[i] = _nfc(frame[i])
+    n_rows = len(cells[0]) if cells else 0
+    columns: dict[str, pa.Array] = {}
     keep: dict[str, int] = {}
     for i, name in enumerate(header):
-        column = frame[i]
+        column = cells[i]
         if not name:
-            if (column.str.len() > 0).any():
-                first = int(np.flatnonzero((column.str.len() > 0).to_numpy())[0])
+            lengths = _lengths(column)
+            if lengths.any():
+                first = int(np.flatnonzero(lengths > 0)[0])
                 problems.append(Problem(file, 1, None, None,
                                         f"column {i + 1} has no name but has values (first on row {first + FIRST_DATA_ROW})"))
             continue
@@ -819,21 +863,27 @@ def _tidy(header: list[str], frame: pd.DataFrame, file: str) -> tuple[pd.DataFra
                                     f"duplicate column name; column {i + 1} has the same name as column {keep[name] + 1}"))
             continue
         keep[name] = i
-    frame = frame[list(keep.values())]
-    frame.columns = list(keep)
+        columns[name] = _nfc(column)
     empty_rows: tuple[int, ...] = ()
-    if len(frame) and len(frame.columns):
-        filled = np.zeros(len(frame), dtype=bool)
-        for name in frame.columns:
-            length = pc.binary_length(pa.array(frame[name], type=pa.string()))
-            filled |= pc.fill_null(pc.greater(length, 0), False).to_numpy(zero_copy_only=False)
+    if n_rows and columns:
+        filled = np.zeros(n_rows, dtype=bool)
+        for column in columns.values():
+            filled |= _lengths(column) > 0
         last = np.flatnonzero(filled)
         end = int(last[-1]) + 1 if len(last) else 0
-        if end < len(frame):
-            frame = frame.iloc[:end]
+        if end < n_rows:
+            columns = {name: column.slice(0, end) for name, column in columns.items()}
+            n_rows = end
         empty_rows = tuple(int(i) for i in np.flatnonzero(~filled[:end]))
         log = ProblemLog()
         log.listed([Problem(file, i + FIRST_DATA_ROW, None, None, "empty row inside the file; delete it or fill it in")
                     for i in empty_rows[:MAX_PER_RULE]], len(empty_rows), "empty rows", file=file)
         problems += log.problems
-    return frame.reset_index(drop=True), empty_rows, problems
+    return columns, n_rows, empty_rows, problems
+
+
+def _lengths(column: pa.Array) -> np.ndarray:
+    """(len(column),) the bytes of each cell (a null cell has none), from the offsets alone."""
+    if len(column) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.diff(_offsets(column))

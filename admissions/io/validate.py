@@ -71,9 +71,9 @@ from admissions.io.contract import (
     subject_code,
 )
 from admissions.io.labels import arrow_factorize, expand, runs
-from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog
+from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog, values_at
 from admissions.io.programme_types import ProgrammeTypes
-from admissions.io.readers import TEXT, Table, find_file, read_table
+from admissions.io.readers import Table, find_file, read_table, text_array
 from admissions.io.round_input import RoundInput, SourceFile
 
 #: Files that must have at least one data row.
@@ -138,7 +138,7 @@ def load_round(folder: Path) -> RoundInput:
             SourceFile(f.spec.name, f.table.path, f.table.sha256) for f in files.values() if f.table is not None
         ),
         given_columns={
-            f.spec.name: frozenset(f.table.frame.columns) for f in files.values() if f.table is not None
+            f.spec.name: frozenset(f.table.columns) for f in files.values() if f.table is not None
         },
         warnings=tuple(problems),
         programme_types=types,
@@ -201,7 +201,7 @@ def _rows(
 ) -> None:
     """:meth:`ProblemLog.rows` for a file being checked: its name and rank, the column's cells as values."""
     if values is None and column is not None and len(positions):
-        values = f.table.frame[column]
+        values = f.table.columns[column]
     log.rows(f.file, column, positions, rule, values, severity=severity, summary=summary, check=check, rank=f.rank)
 
 
@@ -218,7 +218,8 @@ class _File:
     #: A file (or more than one) of this name is in the folder, readable or not.
     present: bool = False
     table: Table | None = None
-    values: dict[str, pd.Series | np.ndarray] = field(default_factory=dict)
+    #: Per column: the parsed values, numpy for numbers and bools, Arrow strings for text and choices.
+    values: dict[str, pa.Array | np.ndarray] = field(default_factory=dict)
     #: Per column: the cell holds a valid, non-empty value.
     valid: dict[str, np.ndarray] = field(default_factory=dict)
     #: Per column: the cell is empty (only spaces or nothing).
@@ -233,6 +234,14 @@ class _File:
     def rows_where(self, mask: np.ndarray) -> np.ndarray:
         return np.flatnonzero(mask & self.checked)
 
+    def text(self, column: str) -> pa.Array:
+        """The column's cells as read (Arrow strings)."""
+        return self.table.columns[column]
+
+    def cells(self, column: str, rows: np.ndarray) -> list[str]:
+        """The column's cells at ``rows`` (positions), as read, as Python strings."""
+        return values_at(self.table.columns[column], rows)
+
     def codes(self, column: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
         """Integer codes of the column's values at ``rows`` and the number of distinct codes.
 
@@ -242,7 +251,7 @@ class _File:
         if column not in self._codes:
             if self.spec.column(column).kind == "text":
                 # Arrow's hash of the runs of equal cells (-1 at a missing cell, as pd.factorize).
-                codes, labels = arrow_factorize(self.table.frame[column])
+                codes, labels = arrow_factorize(self.text(column))
                 uniques = labels.to_pylist()
                 if self.spec.name == GRADES.name and column == "subject":
                     same, uniques = pd.factorize(np.array([subject_code(name) for name in uniques], dtype=object))
@@ -251,21 +260,28 @@ class _File:
                 # Numbers and bools: a sort, several times faster than hashing millions of floats.
                 uniques, codes = np.unique(self.values[column], return_inverse=True)
             else:
-                codes, uniques = pd.factorize(self.values[column])
+                # Choices: Arrow strings (first-seen order, as pd.factorize).
+                codes, uniques = arrow_factorize(self.values[column])
             self._codes[column] = (codes.astype(np.int64, copy=False), len(uniques))
         codes, cardinality = self._codes[column]
         return codes[rows], cardinality
 
     def typed_frame(self) -> pd.DataFrame:
-        """The file as typed columns (see RoundInput); only called when there was no error."""
-        frame = self.table.frame.copy(deep=False)
-        n = len(frame)
+        """The file as typed columns (see RoundInput); only called when there was no error.
+
+        The file's columns in its order (extra columns as strings), then the contract's columns
+        it did not have; built in one go (a column set at a time costs pandas ~0.5 ms each).
+        """
+        n = self.table.n_rows
+        specs = {column.name: column for column in self.spec.columns}
+        columns = {
+            name: _typed(specs[name], self.values[name], self.empty[name]) if name in specs else text_array(text)
+            for name, text in self.table.columns.items()
+        }
         for column in self.spec.columns:
-            if column.name in frame.columns:
-                frame[column.name] = _typed(column, self.values[column.name], self.empty[column.name])
-            else:
-                frame[column.name] = _absent(column, n)
-        return frame
+            if column.name not in columns:
+                columns[column.name] = _absent(column, n)
+        return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
 
 
 def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: ProblemLog) -> _File:
@@ -292,7 +308,7 @@ def _check_file(f: _File, path: Path, report: ProblemLog) -> None:
     n = table.n_rows
     f.checked = np.ones(n, dtype=bool)
     f.checked[list(table.empty_rows)] = False
-    present = list(table.frame.columns)
+    present = list(table.columns)
     for column in spec.columns:
         if column.required and column.name not in present:
             hint = next((c for c in present if c.lower() == column.name.lower()), None)
@@ -324,7 +340,7 @@ def _check_decimal_marks(f: _File, report: ProblemLog) -> None:
     marks: dict[str, dict[str, np.ndarray]] = {}
     counts = {",": 0, ".": 0}
     for name in columns:
-        text = pc.utf8_trim_whitespace(pa.array(f.table.frame[name], type=pa.string()))
+        text = pc.utf8_trim_whitespace(f.text(name))
         valid = f.valid[name] & f.checked
         ambiguous = _mask(pc.match_substring_regex(text, r"^[+-]?\d{1,3}[.,]\d{3}$")) & valid
         marks[name] = {"ambiguous": ambiguous}
@@ -335,13 +351,13 @@ def _check_decimal_marks(f: _File, report: ProblemLog) -> None:
     file_mark = None if counts[","] == counts["."] else max(counts, key=counts.get)
     settled = file_mark is not None and counts[file_mark] > 0
     for name in columns:
-        cells = f.table.frame[name]
+        cells = f.text(name)
         other_mark = marks[name]["." if file_mark == "," else ","] if settled else np.zeros(len(cells), dtype=bool)
         unsure = marks[name]["ambiguous"] & ~other_mark if not settled else np.zeros(len(cells), dtype=bool)
         flagged = other_mark | unsure
 
         def rule(i: int, cells=cells, other_mark=other_mark) -> str:
-            v = str(cells.iloc[i]).strip()
+            v = str(cells[i].as_py()).strip()
             sep = "," if "," in v else "."
             if other_mark[i]:
                 return (f"this file writes decimals with {file_mark!r} ({counts[file_mark]} values) and this value "
@@ -368,24 +384,21 @@ SCHOOL_UNIT_CODE_RULE = "a school unit code (skolenhetskod) is 8 digits, kept as
 
 def _check_school_unit_codes(f: _File, report: ProblemLog) -> None:
     """Every non-empty school unit code is exactly 8 digits (leading zeros kept)."""
-    cells = pa.chunked_array([pa.array(f.table.frame[SCHOOL_UNIT_CODE].to_numpy(dtype=object), type=pa.string())])
-    digits = _mask(pc.match_substring_regex(cells, r"^\d{8}$"))
+    digits = _mask(pc.match_substring_regex(f.text(SCHOOL_UNIT_CODE), r"^\d{8}$"))
     _rows(report, f, SCHOOL_UNIT_CODE, f.rows_where(f.valid[SCHOOL_UNIT_CODE] & ~digits), SCHOOL_UNIT_CODE_RULE,
           check=column_check(f.spec.name, SCHOOL_UNIT_CODE, "pattern"))
 
 
 def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
-    cells = f.table.frame[column.name]
-    text = pa.array(cells, type=pa.string())
+    cells = text = f.text(column.name)
     empty = _mask(pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text)))
     kind = column.kind
     check = lambda rule: column_check(f.spec.name, column.name, rule)  # noqa: E731
     outside = None  # numbers outside the column's bounds
     if kind == "text":
-        values, wrong = cells, np.zeros(len(cells), dtype=bool)
-        wrong = _invisible(text)
+        values, wrong = cells, _invisible(text)
         flagged = f.rows_where(wrong)
-        _rows(report, f, column.name, flagged, lambda i: _invisible_rule(cells.iloc[flagged[i]]),
+        _rows(report, f, column.name, flagged, lambda i: _invisible_rule(cells[int(flagged[i])].as_py()),
               summary="holds an invisible or formatting character", check=check("invisible"))
     elif kind in ("int", "number"):
         values, wrong = _parse_number(pc.utf8_trim_whitespace(text), empty, integer=kind == "int")
@@ -404,8 +417,7 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
         position = _word_index(text, empty, list(allowed))
         wrong = (position < 0) & ~empty
         canonical = pc.take(pa.array(allowed, pa.string()), pa.array(np.maximum(position, 0)))
-        canonical = pc.if_else(pa.array(position >= 0), canonical, "")
-        values = pd.Series(canonical.to_pandas(), index=cells.index, dtype=TEXT)
+        values = pc.if_else(pa.array(position >= 0), canonical, "")
     invalid = wrong if outside is None else wrong | outside
     if _defaults_empty(column):
         values = _fill(column, values, empty)
@@ -428,7 +440,7 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
         rows = f.rows_where(flagged)
         if len(rows):
             # '400.000' is a number above 340 or a thousands separator: the rule says both readings.
-            shown = cells.iloc[rows[:MAX_PER_RULE]].astype(str).str.strip().tolist()
+            shown = pc.utf8_trim_whitespace(f.text(column.name).take(pa.array(rows[:MAX_PER_RULE]))).to_pylist()
             _rows(report, f, column.name, rows, lambda i, shown=shown: _number_rule(shown[i], kind == "int", rule),
                   summary=rule, check=check(what))
 
@@ -551,7 +563,7 @@ def _fill(column: ColumnSpec, values, empty: np.ndarray):
         return values
     if column.kind in ("int", "number", "bool"):
         return np.where(empty, column.default, values)
-    return values.mask(pd.Series(empty, index=values.index), str(column.default))
+    return pc.if_else(pa.array(empty), str(column.default), values)
 
 
 def _parse_number(stripped: pa.ChunkedArray, empty: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -570,6 +582,7 @@ def _parse_number(stripped: pa.ChunkedArray, empty: np.ndarray, integer: bool) -
 
 
 def _typed(column: ColumnSpec, values, empty: np.ndarray):
+    """A checked column's values as the typed frame holds them (see RoundInput)."""
     kind = column.kind
     if kind == "int":
         return values if column.nullable else values.astype(np.int64)
@@ -579,7 +592,7 @@ def _typed(column: ColumnSpec, values, empty: np.ndarray):
         if column.nullable:
             return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), np.asarray(empty, dtype=bool))
         return values
-    return values
+    return text_array(values)
 
 
 def _absent(column: ColumnSpec, n: int):
@@ -595,7 +608,7 @@ def _absent(column: ColumnSpec, n: int):
         return np.full(n, np.nan if default is None else float(default))
     # One value taken n times by Arrow: a list of n Python strings took ~0.4 s a million rows.
     text = pa.array([default if default is not None else ""], pa.string()).take(pa.array(np.zeros(n, dtype=np.int64)))
-    return pd.Series(pd.array(text, dtype=TEXT))
+    return text_array(text)
 
 
 # --- keys and references -----------------------------------------------------------------------
@@ -624,13 +637,13 @@ def _first_seen(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
     return result
 
 
-def _isin(cells: pd.Series, values: pd.Series) -> np.ndarray:
+def _isin(cells: pa.Array, values: pa.Array | list[str]) -> np.ndarray:
     """(len(cells),) bool: each cell is one of ``values``.
 
     pyarrow's hash lookup: pandas' isin on Arrow strings walks ``values`` in Python, 15 s for the
     900,000 student ids of a region's grades.
     """
-    value_set = pc.unique(pa.array(values, type=pa.string()))
+    value_set = pc.unique(values if isinstance(values, pa.Array) else pa.array(values, type=pa.string()))
     heads, lengths = runs(cells)
     found = pc.is_in(heads, value_set=value_set)
     return expand(found.to_numpy(zero_copy_only=False).astype(bool, copy=False), lengths)
@@ -641,7 +654,6 @@ def _check_keys(files: dict[str, _File], report: ProblemLog) -> None:
         key = f.spec.key
         if not key or not f.has(*key):
             continue
-        frame = f.table.frame
         rows = np.flatnonzero(np.logical_and.reduce([f.valid[c] for c in key]) & f.checked)
         if len(rows) == 0:
             continue
@@ -652,9 +664,9 @@ def _check_keys(files: dict[str, _File], report: ProblemLog) -> None:
         if len(key) == 1:
             rule = lambda k, was=was, c=last: f"duplicate {c}; first seen in row {was[k] + FIRST_DATA_ROW}"
         else:
-            owners = frame[key[0]].iloc[at].tolist()[:MAX_PER_RULE]
-            earlier = frame[last].iloc[was].tolist()[:MAX_PER_RULE]
-            given = frame[last].iloc[at].tolist()[:MAX_PER_RULE]
+            owners = f.cells(key[0], at[:MAX_PER_RULE])
+            earlier = f.cells(last, was[:MAX_PER_RULE])
+            given = f.cells(last, at[:MAX_PER_RULE])
 
             def rule(k, was=was, c=last, owner=key[0]):
                 same = "" if earlier[k] == given[k] else f" ({earlier[k]!r})"
@@ -688,18 +700,18 @@ def _run_checks(files: dict[str, _File], types: ProgrammeTypes | None, report: P
 def _true(f: _File, column: str) -> np.ndarray:
     """(rows,) bool: the bool ``column`` holds true (no such column: never)."""
     if column not in f.valid:
-        return np.zeros(len(f.table.frame), dtype=bool)
+        return np.zeros(f.table.n_rows, dtype=bool)
     return f.valid[column] & np.asarray(f.values[column], dtype=bool)
 
 
 class _Cells:
     """One row's cells as text with spaces trimmed, for a rule's ``{first[c]}`` and ``{at[c]}``."""
 
-    def __init__(self, frame: pd.DataFrame, position: int) -> None:
-        self.frame, self.position = frame, position
+    def __init__(self, f: _File, position: int) -> None:
+        self.f, self.position = f, int(position)
 
     def __getitem__(self, column: str) -> str:
-        return str(self.frame[column].iloc[self.position]).strip()
+        return str(self.f.text(column)[self.position].as_py()).strip()
 
 
 def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog) -> None:
@@ -709,19 +721,19 @@ def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog
         return
     if check.where is not None and check.where not in f.valid:
         return
-    cells = f.table.frame[key]
+    cells = f.text(key)
     known = target.valid[check.target_column]
-    found = _isin(cells, target.table.frame[check.target_column][known])
+    found = _isin(cells, target.text(check.target_column).filter(pa.array(known)))
     mask = f.valid[key] if check.where is None else f.valid[key] & f.valid[check.where]
     if check.target_where is None:
         flagged = mask & ~found
     else:
         # Values not in the target at all are the plain reference's problem.
-        chosen = target.table.frame[check.target_column][known & _true(target, check.target_where)]
+        chosen = target.text(check.target_column).filter(pa.array(known & _true(target, check.target_where)))
         flagged = mask & found & ~_isin(cells, chosen)
     rows = f.rows_where(flagged)
     if "{value}" in check.rule:
-        values = cells.iloc[rows[:MAX_PER_RULE]].tolist()
+        values = f.cells(key, rows[:MAX_PER_RULE])
         rule = lambda k: check.rule.format(target=target.file, value=values[k])  # noqa: E731
     else:
         rule = check.rule.format(target=target.file)
@@ -732,7 +744,7 @@ def _referenced(check: Referenced, f: _File, context: _Context, report: ProblemL
     by = context.files[check.by]
     if not f.has(check.column) or not by.has(check.by_column):
         return
-    used = _isin(f.table.frame[check.column], by.table.frame[check.by_column])
+    used = _isin(f.text(check.column), by.text(check.by_column))
     _rows(report, f, check.column, f.rows_where(f.valid[check.column] & ~used), check.rule.format(by=by.file),
           severity=check.severity, check=check.id)
 
@@ -754,14 +766,13 @@ def _unique(check: Unique, f: _File, context: _Context, report: ProblemLog) -> N
     first = rows[_first_seen([f.codes(c, rows) for c in key])]
     again = first != rows
     at, was = rows[again], first[again]
-    frame = f.table.frame
     shown = at[:MAX_PER_RULE]
-    values = frame[check.column].iloc[shown].tolist()
-    owners = frame[group].iloc[shown].tolist() if group is not None else [None] * len(shown)
+    values = f.cells(check.column, shown)
+    owners = f.cells(group, shown) if group is not None else [None] * len(shown)
 
     def rule(k: int) -> str:
         return check.rule.format(first_row=was[k] + FIRST_DATA_ROW, owner=owners[k], value=values[k],
-                                 first=_Cells(frame, was[k]), at=_Cells(frame, at[k]))
+                                 first=_Cells(f, was[k]), at=_Cells(f, at[k]))
 
     _rows(report, f, check.column, at, rule, severity=check.severity, summary=check.summary or check.rule,
           check=check.id)
@@ -796,7 +807,7 @@ def _consecutive(check: Consecutive, f: _File, context: _Context, report: Proble
     flagged = broken[first]
     flagged = flagged[np.argsort(u_rows[flagged], kind="stable")]
     bounds = np.searchsorted(u_codes, u_codes[flagged]), np.searchsorted(u_codes, u_codes[flagged], side="right")
-    owners = f.table.frame[group].iloc[u_rows[flagged[:MAX_PER_RULE]]].tolist()
+    owners = f.cells(group, u_rows[flagged[:MAX_PER_RULE]])
     noun = group.removesuffix("_id")
 
     def rule(k: int) -> str:
@@ -816,7 +827,7 @@ def _sum_at_most(check: SumAtMost, f: _File, context: _Context, report: ProblemL
     ok = f.valid[check.column] & np.logical_and.reduce([f.valid[c] | f.empty[c] for c in parts])
     total = sum(np.nan_to_num(f.values[c]) for c in parts)
     over = f.rows_where(ok & (total > f.values[check.column]))
-    held = {c: f.table.frame[c].iloc[over[:MAX_PER_RULE]].tolist() for c in parts}
+    held = {c: f.cells(c, over[:MAX_PER_RULE]) for c in parts}
     generic = check.rule.format(parts=" + ".join(parts))
     _rows(report, f, check.column, over,
           lambda k: f"{generic} = " + " + ".join(held[c][k].strip() or "0" for c in parts),
@@ -834,7 +845,7 @@ def _requires(check: Requires, f: _File, context: _Context, report: ProblemLog) 
 def _pattern(check: Pattern, f: _File, context: _Context, report: ProblemLog) -> None:
     if check.column not in f.valid:
         return
-    text = pc.utf8_trim_whitespace(pa.array(f.table.frame[check.column], type=pa.string()))
+    text = pc.utf8_trim_whitespace(f.text(check.column))
     matches = _mask(pc.match_substring_regex(text, f"^(?:{check.pattern})$"))
     bad = f.valid[check.column] & ~f.empty[check.column] & ~matches
     _rows(report, f, check.column, f.rows_where(bad), check.rule, severity=check.severity, check=check.id)
@@ -843,7 +854,7 @@ def _pattern(check: Pattern, f: _File, context: _Context, report: ProblemLog) ->
 def _together(check: Together, f: _File, context: _Context, report: ProblemLog) -> None:
     if not any(c in f.empty for c in check.columns):
         return
-    n = len(f.table.frame)
+    n = f.table.n_rows
     filled = {c: ~f.empty[c] if c in f.empty else np.zeros(n, bool) for c in check.columns}
     partial = np.logical_or.reduce(list(filled.values())) & ~np.logical_and.reduce(list(filled.values()))
     for column in check.columns:
@@ -873,8 +884,8 @@ def _needed_unless(check: NeededUnless, f: _File, context: _Context, report: Pro
     elif other.has(check.key):
         # The few rows that need the other file are looked up in it (not its millions of rows hashed).
         rows = np.flatnonzero(needed)
-        wanted = f.table.frame[check.key].iloc[rows]
-        there = other.table.frame[check.key][other.valid[check.key] & _isin(other.table.frame[check.key], wanted)]
+        wanted = f.text(check.key).take(pa.array(rows))
+        there = other.text(check.key).filter(pa.array(other.valid[check.key] & _isin(other.text(check.key), wanted)))
         given = np.zeros(len(needed), dtype=bool)
         given[rows] = _isin(wanted, there)
         _rows(report, f, check.column, f.rows_where(needed & ~given), check.rule.format(file=other.file),
@@ -884,16 +895,16 @@ def _needed_unless(check: NeededUnless, f: _File, context: _Context, report: Pro
 def _known(check: Known, f: _File, context: _Context, report: ProblemLog) -> None:
     if not f.has(check.column):
         return
-    cells = f.table.frame[check.column]
+    cells = f.text(check.column)
     if check.vocabulary == "subjects":
         # The distinct spellings only (a few dozen in millions of grades) are looked up.
-        uniques = pc.unique(pa.array(cells, type=pa.string(), from_pandas=True)).drop_null().to_pylist()
+        uniques = pc.unique(cells).drop_null().to_pylist()
         unknown = [s for s in uniques if s.strip() and subject_code(s) not in SUBJECTS]
         if not unknown:
             return
-        wrong = f.valid[check.column] & _isin(cells, pd.Series(unknown, dtype=TEXT))
+        wrong = f.valid[check.column] & _isin(cells, unknown)
         rows = f.rows_where(wrong)
-        values = cells.iloc[rows[:MAX_PER_RULE]].tolist()
+        values = f.cells(check.column, rows[:MAX_PER_RULE])
         _rows(report, f, check.column, rows,
               lambda k: f"{check.rule}; nearest known: {nearest_subjects(values[k])} ({SUBJECTS_VERSION})",
               severity=check.severity, summary=check.rule, check=check.id)
@@ -902,7 +913,7 @@ def _known(check: Known, f: _File, context: _Context, report: ProblemLog) -> Non
     types = context.types
     if types is None:
         return
-    known = pd.Series(sorted(types.types), dtype=TEXT)
+    known = sorted(types.types)
     unknown = f.valid[check.column] & ~_isin(cells, known)
     # The wording of admissions.io.programme_types.check_programme_codes, capped like every rule.
     _rows(report, f, check.column, f.rows_where(unknown),

@@ -135,7 +135,7 @@ def test_the_fast_parser_agrees_with_the_record_by_record_reference(text):
     if fast is None:  # the fast parser refused it; the reference is what read_table uses then
         return
     assert fast[0] == reference[0]
-    pd.testing.assert_frame_equal(fast[1], reference[1])
+    assert [c.to_pylist() for c in fast[1]] == [c.to_pylist() for c in reference[1]]  # Arrow string columns
 
 
 def test_xlsx_first_sheet_values_as_text(tmp_path):
