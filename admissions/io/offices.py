@@ -9,6 +9,7 @@ read and checked through the same contract (every cell and the unique key).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 
 import pandas as pd
@@ -18,7 +19,15 @@ from admissions.io.validate import load_table
 
 
 def shipped_offices() -> pd.DataFrame:
-    """The shipped list as the contract types it: admission_office, municipality (text)."""
+    """The shipped list as the contract types it: admission_office, municipality (text).
+
+    Read and checked once per process (package data does not change); each call gets its own copy.
+    """
+    return _shipped_offices().copy()
+
+
+@lru_cache(maxsize=1)
+def _shipped_offices() -> pd.DataFrame:
     with resources.as_file(resources.files("admissions").joinpath("data", "admission_offices.csv")) as path:
         return load_table(path, ADMISSION_OFFICES)
 

@@ -13,6 +13,7 @@ price ("at least X SEK; N students without a price").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -23,7 +24,15 @@ SHIPPED_PRICES = "admissions/data/prices.csv (riksprislista 2023; other sources 
 
 
 def shipped_prices() -> pd.DataFrame:
-    """The shipped price list: programme_code, price_sek (float, SEK per student and year), source."""
+    """The shipped price list: programme_code, price_sek (float, SEK per student and year), source.
+
+    Read once per process (package data does not change); each call gets its own copy.
+    """
+    return _shipped_prices().copy()
+
+
+@lru_cache(maxsize=1)
+def _shipped_prices() -> pd.DataFrame:
     with resources.files("admissions").joinpath("data", "prices.csv").open("r", encoding="utf-8") as handle:
         # keep_default_na=False: "NA" is the natural science programme, not a missing value.
         frame = pd.read_csv(handle, dtype={"programme_code": str, "source": str}, keep_default_na=False)

@@ -13,6 +13,7 @@ A folder of the same two files (next year's register) can be given instead of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -94,9 +95,19 @@ def load_register(folder: Path | None = None) -> Register:
     from admissions.io.validate import load_table
 
     if folder is None:
-        with resources.as_file(resources.files("admissions").joinpath("data", "register")) as shipped:
-            return _load(Path(shipped), "admissions (shipped): Skolverket 2025", load_table)
+        shipped = _shipped_register()
+        # Each call gets its own frames: the cached ones are never handed out.
+        return Register(shipped.programmes.copy(), shipped.compulsory.copy(), shipped.source)
     return _load(Path(folder), str(folder), load_table)
+
+
+@lru_cache(maxsize=1)
+def _shipped_register() -> Register:
+    """The shipped register, read and checked once per process (55 ms; package data does not change)."""
+    from admissions.io.validate import load_table
+
+    with resources.as_file(resources.files("admissions").joinpath("data", "register")) as shipped:
+        return _load(Path(shipped), "admissions (shipped): Skolverket 2025", load_table)
 
 
 def _load(folder: Path, source: str, load_table) -> Register:
