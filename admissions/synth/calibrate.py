@@ -48,7 +48,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from admissions.io.register import load_register
 from admissions.matching import deferred_acceptance
@@ -100,6 +99,8 @@ class Outcome:
 
     def statistics(self) -> dict[str, float]:
         """Spearman rank correlation and median absolute difference per figure, worst code median gap."""
+        from scipy.stats import spearmanr  # scipy.stats takes ~0.5 s to import; only the calibration needs it
+
         stats: dict[str, float] = {"first_choice": self.first_choice, "eligible_unplaced": self.eligible_unplaced}
         for figure in FIGURES:
             both = self.offers.dropna(subset=[f"generated_{figure}", f"published_{figure}"])

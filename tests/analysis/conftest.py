@@ -1,6 +1,7 @@
 """Rounds shared by the analysis tests: two hand-made ones and a small generated region."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,22 @@ def small_region(tmp_path_factory) -> Path:
 def region(request) -> Path:
     """A generated region: the small one (quick) and the 3,000-student one (slow); each built once."""
     return request.getfixturevalue(f"{request.param}_region")
+
+
+@pytest.fixture(scope="session")
+def prepared() -> Callable:
+    """``prepared(folder, tie_break=None)``: ``prepare_round`` of an input folder, each folder and chain
+    prepared once per session. Shared: read the result, never change it (a test that changes a
+    round's arrays prepares its own)."""
+    from functools import cache
+
+    from admissions.round import prepare_round
+
+    @cache
+    def prepare(folder: Path, tie_break: tuple[str, ...] | None = None):
+        return prepare_round(folder, tie_break=tie_break)
+
+    return prepare
 
 
 def write_scenarios(path: Path, text: str) -> Path:

@@ -21,7 +21,6 @@ from admissions.analysis.forecast import (
 )
 from admissions.analysis.scenarios import load_scenarios
 from admissions.cli import app
-from admissions.round import prepare_round
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +33,9 @@ def known(tmp_path_factory):
     return folder, base / "model"
 
 
-def _context(folder, model_dir, tmp_path, text, growth=None):
+def _context(r, model_dir, tmp_path, text, growth=None):
     path = tmp_path / "scenarios.csv"
     path.write_text(text, encoding="utf-8")
-    r = prepare_round(folder)
     model = load_model(model_dir, r.encoded.programme_ids)
     scenarios = load_scenarios(path, r.encoded.programme_ids, r.encoded.seats)
     return r, build_context(r, model, scenarios, np.ones(len(r.encoded.municipalities)), growth, path.name)
@@ -50,9 +48,9 @@ def _relative_order_kept(before: np.ndarray, after: np.ndarray, dropped: set[int
     return present == [c for c in kept if c in set(present)]
 
 
-def test_closed_offer_leaves_every_list_and_lists_keep_length_and_order(known, tmp_path):
+def test_closed_offer_leaves_every_list_and_lists_keep_length_and_order(known, prepared, tmp_path):
     folder, model_dir = known
-    r, context = _context(folder, model_dir, tmp_path, "scenario,programme_id,seats\nclose,S0-SA,0\n")
+    r, context = _context(prepared(folder), model_dir, tmp_path, "scenario,programme_id,seats\nclose,S0-SA,0\n")
     enc = r.encoded
     closed = int(np.flatnonzero(enc.programme_ids.astype(str) == "S0-SA")[0])
     src, n_kept, lists, column = draw_lists(context, context.plans[0], np.random.default_rng(0))
@@ -68,9 +66,9 @@ def test_closed_offer_leaves_every_list_and_lists_keep_length_and_order(known, t
     np.testing.assert_array_equal(drawn.sum(axis=1), (~untouched).astype(int))
 
 
-def test_added_offer_enters_lists_as_often_as_the_model_expects(known, tmp_path):
+def test_added_offer_enters_lists_as_often_as_the_model_expects(known, prepared, tmp_path):
     folder, model_dir = known
-    r, context = _context(folder, model_dir, tmp_path,
+    r, context = _context(prepared(folder), model_dir, tmp_path,
                           "scenario,programme_id,seats,added,school,programme_code\n"
                           "new,NEW-NA,15,true,School 1,NA\n")
     plan = context.plans[0]
@@ -96,9 +94,9 @@ def test_added_offer_enters_lists_as_often_as_the_model_expects(known, tmp_path)
         assert _relative_order_kept(r.encoded.choices[i], lists[i], set())
 
 
-def test_cohort_growth_scales_each_municipality(known, tmp_path):
+def test_cohort_growth_scales_each_municipality(known, prepared, tmp_path):
     folder, model_dir = known
-    r, context = _context(folder, model_dir, tmp_path,
+    r, context = _context(prepared(folder), model_dir, tmp_path,
                           "scenario,programme_id,seats,growth\ngrow,,,1.5\n")
     home = r.encoded.home
     sizes = []
@@ -110,9 +108,9 @@ def test_cohort_growth_scales_each_municipality(known, tmp_path):
     np.testing.assert_allclose(mean, 1.5 * np.bincount(home, minlength=len(mean)), atol=0.6)
 
 
-def test_cohorts_file_gives_factor_per_municipality(known, tmp_path):
+def test_cohorts_file_gives_factor_per_municipality(known, prepared, tmp_path):
     folder, _ = known
-    r = prepare_round(folder)
+    r = prepared(folder)
     path = tmp_path / "cohorts.csv"
     path.write_text("municipality,year,students\nMalmö,2026,100\nMalmö,2027,110\nLund,2027,50\n", encoding="utf-8")
     factors, notes = cohort_factors(path, r)
@@ -124,9 +122,9 @@ def test_cohorts_file_gives_factor_per_municipality(known, tmp_path):
     assert notes[0] == "Malmö: 110 / 100 (2026 -> 2027)"
 
 
-def test_cohorts_file_with_unknown_municipality_is_refused(known, tmp_path):
+def test_cohorts_file_with_unknown_municipality_is_refused(known, prepared, tmp_path):
     folder, _ = known
-    r = prepare_round(folder)
+    r = prepared(folder)
     path = tmp_path / "cohorts.csv"
     path.write_text("municipality,year,students\nAtlantis,2027,50\n", encoding="utf-8")
     from admissions.errors import InvalidInput

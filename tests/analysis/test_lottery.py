@@ -54,8 +54,8 @@ def with_lottery_column(folder, numbers, target):
 
 @pytest.mark.parametrize("chain", [("lottery",), ("choice_rank", "lottery"), ("grade_value", "n_grades", "lottery"),
                                    ("lottery", "choice_rank")])
-def test_draw_priority_equals_build_priority(region, chain):
-    r = prepare_round(region, tie_break=chain)
+def test_draw_priority_equals_build_priority(region, prepared, chain):
+    r = prepared(region, chain)
     context = lottery_context(r, seed=3)
     assert len(context.tied_at) > 0  # the region has ties for the lottery to decide
     m, sel = r.market, r.selection
@@ -67,9 +67,9 @@ def test_draw_priority_equals_build_priority(region, chain):
         np.testing.assert_array_equal(draw_priority(context, lottery), expected)
 
 
-def test_draw_is_the_match_of_its_numbers(region, tmp_path):
+def test_draw_is_the_match_of_its_numbers(region, prepared, tmp_path):
     """Draw d is what `admissions match` places when students.csv gives draw d's numbers as its lottery."""
-    r = prepare_round(region)
+    r = prepared(region)
     context = lottery_context(r, seed=2)
     part = run_draws(context, (1, 2))
     matched = prepare_round(with_lottery_column(region, draw_of(region, 2, 1), tmp_path / "draw-1"))
@@ -95,11 +95,11 @@ def draw_priority_of(context, d):
 
 
 @pytest.mark.parametrize("key", TIE_BREAK_KEYS)
-def test_every_tie_break_key_is_known_to_the_draws(region, key, tmp_path):
+def test_every_tie_break_key_is_known_to_the_draws(region, prepared, key, tmp_path):
     """With any key of the table before the lottery, each draw's priority is exactly match's with the
     draw's numbers as the lottery column."""
     chain = (key,) if key == "lottery" else (key, "lottery")
-    r = prepare_round(region, tie_break=chain)
+    r = prepared(region, chain)
     context = lottery_context(r, seed=5)
     for d in range(2):
         folder = with_lottery_column(region, draw_of(region, 5, d), tmp_path / f"draw-{d}")
@@ -189,8 +189,8 @@ def test_no_ties_gives_certainty(tmp_path):
     assert table["cutoff_min"].tolist() == table["cutoff_max"].tolist() == ["300", "260", "220"]
 
 
-def test_probabilities_on_a_region(region):
-    r = prepare_round(region)
+def test_probabilities_on_a_region(region, prepared):
+    r = prepared(region)
     result = run_lottery_draws(r, 40, 9, workers=1)
     students = students_table(result)
     total = students.groupby("student_id", sort=False)["probability"].sum()
@@ -226,11 +226,11 @@ def test_a_lottery_column_in_the_input_is_ignored(tmp_path):
     assert record["lottery"] == "drawn per draw; a lottery column in the input is ignored (the input has one)"
 
 
-def test_ranking_from_the_order_equals_prepare(region):
+def test_ranking_from_the_order_equals_prepare(region, prepared):
     """The draws give the same result whether the market is re-ranked by prepare or keyed from the order."""
     import dataclasses
 
-    r = prepare_round(region)
+    r = prepared(region)
     context = lottery_context(r, seed=6)
     slow = run_draws(dataclasses.replace(context, template=None), (0, 4))
     fast = run_draws(context, (0, 4))

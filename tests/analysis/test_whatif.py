@@ -11,7 +11,6 @@ from admissions.analysis.market import build_context, evaluate
 from admissions.analysis.whatif import parse_seat_range, run_sweep, run_whatif
 from admissions.cli import app
 from admissions.errors import InvalidArgument
-from admissions.round import prepare_round
 from admissions.reports.programmes import programmes_table
 from admissions.reports.whatif import CHANGE_COLUMNS, SCENARIO_COLUMNS, SWEEP_COLUMNS
 
@@ -115,8 +114,8 @@ def test_parse_seat_range_refuses(text):
         parse_seat_range(text)
 
 
-def test_baseline_cutoffs_are_those_of_programmes_csv(region):
-    r = prepare_round(region)
+def test_baseline_cutoffs_are_those_of_programmes_csv(region, prepared):
+    r = prepared(region)
     baseline = evaluate(build_context(r), r.encoded.seats)
     published = programmes_table(r)
     assert np.array_equal(baseline.admitted, published["admitted"].to_numpy(dtype=np.int64))

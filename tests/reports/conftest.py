@@ -9,7 +9,7 @@ match and seconds per test: the tests on it are marked slow, and each also runs 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -40,18 +40,27 @@ def read(path: Path) -> pd.DataFrame:
 
 @dataclass
 class Matched:
-    """A round's input folder and the output folder of `admissions match` on it."""
+    """A round's input folder and the output folder of `admissions match` on it.
+
+    Each CSV is read once (the round is shared by many tests); every call returns a copy of it.
+    """
 
     name: str
     folder: Path
     out: Path
+    _read: dict[Path, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def _csv(self, path: Path) -> pd.DataFrame:
+        if path not in self._read:
+            self._read[path] = read(path)
+        return self._read[path].copy()
 
     def input(self, name: str) -> pd.DataFrame:
         path = self.folder / f"{name}.csv"
-        return read(path) if path.is_file() else pd.DataFrame()
+        return self._csv(path) if path.is_file() else pd.DataFrame()
 
     def output(self, name: str) -> pd.DataFrame:
-        return read(self.out / f"{name}.csv")
+        return self._csv(self.out / f"{name}.csv")
 
 
 class MatchedRounds(dict):

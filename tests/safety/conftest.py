@@ -1,4 +1,4 @@
-"""Shared fixtures of the safety tests: the sample region, a hostile copy of it, the CLI runner."""
+"""Shared fixtures of the safety tests: a small generated region, a hostile copy of it, the CLI runner."""
 
 from __future__ import annotations
 
@@ -86,11 +86,11 @@ def make_hostile(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_match(tmp_path_factory):
-    """The hostile region matched once: (input folder, OUT)."""
+def hostile_match(region, tmp_path_factory):
+    """The small region made hostile and matched once: (input folder, OUT)."""
     base = tmp_path_factory.mktemp("hostile")
     folder = base / "region"
-    shutil.copytree(SAMPLE, folder)
+    shutil.copytree(region, folder)
     make_hostile(folder)
     out = base / "out"
     result = run("match", folder, "--out", out, "--seed", "3", "--quiet")

