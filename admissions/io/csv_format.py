@@ -21,22 +21,65 @@ BLOCK_ROWS = 200_000
 
 def format_column(values: pd.Series) -> pa.Array:
     """The text of every cell of a column (an Arrow string array, no nulls), quoted where CSV needs it."""
-    text = _format_column(values)
-    # pandas' Arrow-backed columns come back chunked; the writer needs one contiguous array.
-    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    return format_columns([values])[0]
 
 
-def _format_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
-    # Numbers and booleans never need quoting; only text is checked.
-    if pd.api.types.is_bool_dtype(values):
+def format_columns(columns: list[pd.Series]) -> list[pa.Array]:
+    """:func:`format_column` of each column (of equal or different lengths).
+
+    The columns of one kind (booleans, floats, integers of one type, text) are formatted together,
+    as one array cut back into columns afterwards: every value is formatted on its own, so the text
+    is the same, and a table pays the dozen Arrow calls of a kind once rather than once a column
+    (~0.5 ms a column, most of the cost of writing a small round's CSV files).
+    """
+    kinds: dict[object, list[tuple[int, object]]] = {}
+    for i, values in enumerate(columns):
+        kind, prepared = _prepare(values)
+        kinds.setdefault(kind, []).append((i, prepared))
+    out: list[pa.Array] = [pa.array([], pa.string())] * len(columns)
+    for kind, members in kinds.items():
+        parts = [prepared for _, prepared in members]
+        if kind == "bool" or kind == "float":
+            joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        else:
+            joined = pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+        text = _format_prepared(kind, joined)
+        # pandas' Arrow-backed columns come back chunked; the writer needs one contiguous array.
+        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        start = 0
+        for (i, _), part in zip(members, parts):
+            out[i] = text.slice(start, len(part))
+            start += len(part)
+    return out
+
+
+def _prepare(values: pd.Series) -> tuple[object, np.ndarray | pa.Array]:
+    """A column's kind and its values ready to be formatted with other columns of that kind."""
+    # Numbers and booleans never need quoting; only text is checked. (The checks on the dtype rather
+    # than on the Series: the same answers, several times faster.)
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
         present = values.notna().to_numpy()
         truth = values.fillna(False).to_numpy(dtype=bool)
-        return pa.array(np.where(present, np.where(truth, "true", "false"), ""))
-    if pd.api.types.is_float_dtype(values):
-        return float_texts(values.to_numpy(dtype=np.float64, na_value=np.nan))
-    if pd.api.types.is_integer_dtype(values):
-        return pc.fill_null(pc.cast(pa.array(values), pa.string()), "")
-    text = pc.fill_null(pa.array(values, pa.string(), from_pandas=True), "")
+        return "bool", np.where(present, np.where(truth, 1, 0), -1).astype(np.int8)
+    if pd.api.types.is_float_dtype(dtype):
+        return "float", values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_integer_dtype(dtype):
+        array = pa.array(values)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return ("integer", str(array.type)), array
+    text = pa.array(values, pa.string(), from_pandas=True)
+    return "text", text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _format_prepared(kind: object, values: np.ndarray | pa.Array) -> pa.Array | pa.ChunkedArray:
+    if kind == "bool":
+        return pa.array(np.array(["", "false", "true"])[values + 1])
+    if kind == "float":
+        return float_texts(values)
+    if kind != "text":
+        return pc.fill_null(pc.cast(values, pa.string()), "")
+    text = pc.fill_null(values, "")
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     special = rows_with_bytes(text, _SPECIAL)
@@ -44,6 +87,11 @@ def _format_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
         text = pc.if_else(pa.array(special), quoted, text)
     return text
+
+
+def _quoted(text: str) -> str:
+    """One text cell as :func:`format_column` writes it (the header's names, without Arrow calls)."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in '",\r\n') else text
 
 
 def _byte_table(characters: str) -> np.ndarray:
@@ -134,12 +182,12 @@ def float_texts(array: np.ndarray) -> pa.StringArray:
 
 def write_frame_csv(frame: pd.DataFrame, path: Path, block: int = BLOCK_ROWS) -> None:
     """Write ``frame`` (header and rows, no index) to ``path``."""
-    header = format_column(pd.Series([str(name) for name in frame.columns], dtype=object))
+    header = ",".join(_quoted(str(name)) for name in frame.columns.tolist())
     with open(path, "wb") as handle:
-        handle.write((",".join(header.to_pylist()) + "\n").encode("utf-8"))
+        handle.write((header + "\n").encode("utf-8"))
         for start in range(0, len(frame), block):
-            part = frame.iloc[start:start + block]
-            columns = [format_column(part[name]) for name in part.columns]
+            part = frame.iloc[start:start + block] if len(frame) > block else frame
+            columns = format_columns([values for _, values in part.items()])
             if not columns:
                 continue
             rows = pc.binary_join_element_wise(*columns, ",") if len(columns) > 1 else columns[0]

@@ -49,11 +49,8 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     is returned unchanged (not copied) when no cell needs escaping.
     """
     changed: dict[int, pd.Series] = {}
-    for j in range(frame.shape[1]):
-        column = frame.iloc[:, j]
-        if not _is_text(column):
-            continue
-        mask = _match(column, _NEEDS_ESCAPE_PATTERN)
+    texts = [(j, column) for j, (_, column) in enumerate(frame.items()) if _is_text(column)]
+    for (j, column), mask in zip(texts, _escape_masks([column for _, column in texts])):
         if mask.any():
             changed[j] = column.astype(object).where(~mask, ESCAPE + column.astype(object).where(mask, ""))
     if not changed:
@@ -103,8 +100,41 @@ _FIRST = np.zeros(256, dtype=bool)
 _FIRST[[ord(c) for c in FORMULA_STARTS + (ESCAPE,)]] = True
 
 
+def _escape_masks(columns: list[pd.Series]) -> list[np.ndarray]:
+    """``_match(column, _NEEDS_ESCAPE_PATTERN)`` of each text column.
+
+    The string columns are scanned together, as one Arrow array: a table pays the Arrow and numpy
+    calls once rather than once a column (most of the cost of a small round's tables).
+    """
+    masks: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(columns)
+    strings = []
+    for i, column in enumerate(columns):
+        if column.dtype == object:
+            masks[i] = _match(column, _NEEDS_ESCAPE_PATTERN)
+        else:
+            strings.append((i, _string_array(column)))
+    if strings:
+        arrays = [array for _, array in strings]
+        found = _needs_escape_text(pa.concat_arrays(arrays) if len(arrays) > 1 else arrays[0])
+        start = 0
+        for i, array in strings:
+            masks[i] = found[start:start + len(array)]
+            start += len(array)
+    return masks
+
+
+def _string_array(column: pd.Series) -> pa.StringArray:
+    text = pa.array(column, pa.string(), from_pandas=True)
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
 def _needs_escape(column: pd.Series) -> np.ndarray:
-    """``column.str.contains(_NEEDS_ESCAPE_PATTERN)`` of a text column, from each cell's first byte.
+    """``column.str.contains(_NEEDS_ESCAPE_PATTERN)`` of a text column (:func:`_needs_escape_text`)."""
+    return _needs_escape_text(_string_array(column))
+
+
+def _needs_escape_text(text: pa.StringArray) -> np.ndarray:
+    """(n,) bool: the cells of an Arrow string array that need the escape, from each cell's first byte.
 
     A cell needs the escape when its first byte is a formula start; one beginning with ``'`` is
     matched by the pattern itself (rare). A scan of the Arrow column's bytes with numpy: the regular
@@ -112,9 +142,6 @@ def _needs_escape(column: pd.Series) -> np.ndarray:
     """
     from admissions.io.csv_format import text_bytes
 
-    text = pa.array(column, pa.string(), from_pandas=True)
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
     offsets, data = text_bytes(text)
     filled = offsets[1:] > offsets[:-1]
     first = np.zeros(len(text), dtype=np.uint8)

@@ -104,11 +104,10 @@ def document_table(name: str, table: pd.DataFrame, _: Texts) -> tuple[pd.DataFra
     table = current_policy().table(table)
     columns = {}
     formats = {}
-    for column in table.columns:
+    for column, values in table.items():
         if column in LEFT_OUT:
             continue
         header = _(header_key(column)) if header_key(column) in _.keys else column
-        values = table[column]
         if column in WORD_COLUMNS:
             prefix = WORD_COLUMNS[column]
             values = values.map(lambda v, p=prefix: "" if pd.isna(v) or v == "" else _(f"{p}.{_word(v)}"))
@@ -117,7 +116,8 @@ def document_table(name: str, table: pd.DataFrame, _: Texts) -> tuple[pd.DataFra
             code = COUNT
         if code is not None:
             formats[header] = _("format.sek_xlsx") if code == "sek" else code
-        columns[header] = values
+        # The column's array: a Series would be aligned on the index, ~0.2 ms a column.
+        columns[header] = values.array
     frame = pd.DataFrame(columns, index=table.index)
     return frame, SheetLayout(formats=formats, autofilter=True, printed=True)
 
