@@ -66,8 +66,11 @@ OFFERS_FILE = "choice_offers.csv"
 OFFER_COLUMNS = ("school_unit_code", "programme_code", "appeal", "merit", "seat_factor", "merit_indifferent")
 #: An offer's own terms where choice_offers.csv has none: appeal, merit, seat_factor, merit_indifferent.
 NO_OFFER_TERMS = (0.0, 0.0, 1.0, 0.0)
-#: Students per block when utilities are computed: bounds memory at (CHUNK, offers) floats.
+#: Students per chunk of the noise: a uniform of 0 (redrawn by numpy's Gumbel draw) redraws its chunk.
 CHUNK = 512
+#: Cells (students x offers) per block of the utility computation: three (rows, offers) buffers of
+#: this many floats stay within the processor's cache.
+BLOCK_CELLS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -215,27 +218,52 @@ def draw_choices(
     # One uniform draw per student: at offer j the students below merit_indifferent_j choose
     # whatever their grades (the lower a student's draw, the more offers they are indifferent at).
     indifference = rng.random(n)
+    p = len(appeal)
+    # Blocks of a few hundred thousand cells: the passes over a block stay in the processor's cache.
+    block = max(1, min(CHUNK, BLOCK_CELLS // max(p, 1)))
+    uniform_buffer, utility_buffer, scratch_buffer = (np.empty((block, p)) for _ in range(3))
     for start in range(0, n, CHUNK):
-        rows = slice(start, min(n, start + CHUNK))
-        utility = terms.systematic(z[rows], merit[rows], indifference[rows], school[rows], terms.pattern[rows])
+        stop = min(n, start + CHUNK)
         state = rng.bit_generator.state
-        uniform = rng.random(utility.shape)
-        if (uniform == 0.0).any():
-            # numpy's Gumbel draw rejects u == 0 and draws again, shifting the stream: draw it so.
-            rng.bit_generator.state = state
-            utility += rng.gumbel(size=utility.shape)
-            out[rows] = _sorted_top(utility, k)
+        for low in range(start, stop, block):
+            high = min(stop, low + block)
+            b = high - low
+            # The same doubles as one (CHUNK, p) draw: the stream runs row after row.
+            uniform = uniform_buffer[:b]
+            rng.random(out=uniform)
+            smallest = _segment_minima(uniform)
+            if smallest.min() == 0.0:
+                break
+            # The block's students by eligibility pattern: a pattern's term applies to a run of rows.
+            order = np.argsort(terms.pattern[low:high], kind="stable")
+            student = low + order
+            utility = terms.systematic(z[student], merit[student], indifference[student], school[student],
+                                       terms.pattern[student], out=utility_buffer[:b], scratch=scratch_buffer[:b])
+            out[student] = _top_choices(utility, uniform, k, smallest[order], order)
         else:
-            out[rows] = _top_choices(utility, uniform, k)
+            continue
+        # numpy's Gumbel draw rejects u == 0 and draws again, shifting the stream: draw the chunk so.
+        rows = slice(start, stop)
+        rng.bit_generator.state = state
+        utility = terms.systematic(z[rows], merit[rows], indifference[rows], school[rows], terms.pattern[rows])
+        utility += rng.gumbel(size=utility.shape)
+        out[rows] = _sorted_top(utility, k)
     return out
 
 
-#: Utility bands below a student's best systematic utility searched for k offers that set the bar.
-_BANDS = (1.5, 4.0, 12.0, 40.0, np.inf)
-#: At most this many offers of a band per student set the bar (any k of them give a valid bar).
-_BAR_OFFERS = 48
 #: Slack of the screen against rounding (utilities are within a few hundred of 0).
 _SCREEN_SLACK = 1e-6
+#: Bars below a row's best systematic utility, tried in turn (the last one takes every offer).
+_DROPS = (0.0, 2.0, 8.0, 40.0, np.inf)
+#: Offers per segment of a row whose largest noise screens them (the last segment takes the rest):
+#: the largest of 128 noises is about 5.4, of 3,800 about 8.8.
+_SEGMENT = 128
+#: Steps per unit of utility of _UNIFORM_BOUND.
+_STEPS = 16
+#: exp(-i / _STEPS), a little raised against rounding: the largest uniform whose Gumbel noise can
+#: reach i / _STEPS (``gumbel(u) <= -log(u)``; numpy's noise never exceeds 36.8, from the
+#: smallest uniform above 0, 2**-53).
+_UNIFORM_BOUND = np.exp(-np.arange(40 * _STEPS) / _STEPS + 1e-6)
 
 
 @dataclass(frozen=True)
@@ -244,10 +272,12 @@ class _UtilityTerms:
 
     ``base`` (p,) appeal plus fixed terms, ``slope`` (p,) merit slope, ``indifferent`` (p,) the
     share choosing the offer whatever their grades, ``near`` (s, p) the distance term per
-    compulsory school, ``last_lowest`` (p,) last year's lowest admitted merit value (NaN: none),
-    ``reach`` the utility per point short of it, ``extra`` (patterns, p) the eligibility or
-    introductory term per pattern of a student's eligibility (bit 0: a vocational programme, bit
-    1 + r: requirement r), ``pattern`` (n,) each student's.
+    compulsory school, ``last_lowest`` (p,) last year's lowest admitted merit value (-inf: none,
+    so that the shortfall is 0 there, as the plain computation's NaN made 0), ``reach`` the utility
+    per point short of it, ``extra`` (patterns, p) the eligibility or introductory term per pattern
+    of a student's eligibility (bit 0: a vocational programme, bit 1 + r: requirement r),
+    ``pattern`` (n,) each student's. ``indifferent_columns`` are the offers with a share above 0,
+    ``extra_columns[q]`` the offers where pattern q's term is not 0.
     """
 
     base: np.ndarray
@@ -258,6 +288,8 @@ class _UtilityTerms:
     reach: float
     extra: np.ndarray
     pattern: np.ndarray
+    indifferent_columns: np.ndarray
+    extra_columns: tuple[np.ndarray, ...]
 
     @classmethod
     def build(cls, model, appeal, merit_slope, merit_indifferent, offer_fixed, distance, last_lowest,
@@ -275,28 +307,55 @@ class _UtilityTerms:
             im = np.where(bits[0], model.introductory_for_eligible,
                           np.where(ok, model.introductory_for_ineligible, model.ineligible))
             extra[p] = np.where(introductory, im, np.where(ok, 0.0, model.ineligible))
+        last_lowest = np.asarray(last_lowest, dtype=np.float64)
         return cls(
             base=appeal + offer_fixed,
             slope=merit_slope,
             indifferent=merit_indifferent,
             near=(model.distance_per_10km / 10.0) * distance,
-            last_lowest=last_lowest,
+            last_lowest=np.where(np.isnan(last_lowest), -np.inf, last_lowest),
             reach=model.below_last_lowest / model.merit_scale,
             extra=extra,
             pattern=pattern,
+            indifferent_columns=np.flatnonzero(merit_indifferent > 0),
+            extra_columns=tuple(np.flatnonzero(row != 0.0) for row in extra),
         )
 
     def systematic(self, z: np.ndarray, merit: np.ndarray, indifference: np.ndarray, school: np.ndarray,
-                   pattern: np.ndarray) -> np.ndarray:
-        """(rows, p) utility without the noise."""
-        by_merit = np.where(indifference[:, None] < self.indifferent[None, :], 0.0, z[:, None])
-        utility = self.base[None, :] + by_merit * self.slope[None, :]
-        utility += self.near[school]
+                   pattern: np.ndarray, out: np.ndarray | None = None, scratch: np.ndarray | None = None) -> np.ndarray:
+        """(rows, p) utility without the noise, into ``out`` (``scratch`` (rows, p) is overwritten);
+        fastest with the rows in runs of one pattern.
+
+        Each cell is ``(((base + by_merit * slope) + near) + reach * shortfall) + extra``, the plain
+        computation's operations in its order, so the same doubles; a term that is 0 is not added
+        (adding 0 changes at most the sign of a zero, which no comparison sees).
+        """
+        rows, p = len(z), len(self.base)
+        utility = np.empty((rows, p)) if out is None else out
+        scratch = np.empty((rows, p)) if scratch is None else scratch
+        np.multiply(z[:, None], self.slope[None, :], out=utility)
+        columns = self.indifferent_columns
+        if len(columns):
+            # Below the offer's share the student chooses whatever their grades: no merit term.
+            part = utility[:, columns]
+            part[indifference[:, None] < self.indifferent[columns][None, :]] = 0.0
+            utility[:, columns] = part
+        utility += self.base
+        np.take(self.near, school, axis=0, out=scratch)
+        utility += scratch
         # Students read last year's lowest admitted merit values: an offer beyond reach is less likely.
         if self.reach != 0.0:
-            short = np.nan_to_num(self.last_lowest[None, :] - merit[:, None], nan=0.0)
-            utility += self.reach * np.maximum(short, 0.0)
-        utility += self.extra[pattern]
+            np.subtract(self.last_lowest[None, :], merit[:, None], out=scratch)
+            np.maximum(scratch, 0.0, out=scratch)
+            scratch *= self.reach
+            utility += scratch
+        runs = np.concatenate(([0], np.flatnonzero(np.diff(pattern)) + 1, [rows]))
+        for first, last in zip(runs[:-1], runs[1:]):
+            columns = self.extra_columns[pattern[first]]
+            if 3 * len(columns) > p:
+                utility[first:last] += self.extra[pattern[first]]
+            elif len(columns):
+                utility[first:last, columns] += self.extra[pattern[first], columns]
         return utility
 
 
@@ -312,47 +371,80 @@ def _gumbel(uniform: np.ndarray) -> np.ndarray:
     return -np.log(-np.log(1.0 - uniform))
 
 
-def _top_choices(systematic: np.ndarray, uniform: np.ndarray, k: int) -> np.ndarray:
-    """The k offers of largest ``systematic + gumbel(uniform)`` per row, best first, taking few logarithms.
+def _segment_minima(uniform: np.ndarray) -> np.ndarray:
+    """(rows, segments) the smallest uniform of each _SEGMENT offers of each row (the last segment
+    takes the rest)."""
+    return np.minimum.reduceat(uniform, np.arange(0, uniform.shape[1], _SEGMENT), axis=1)
 
-    1. A bar per row: the k-th largest total utility among (at most _BAR_OFFERS of) the offers
-       within a band of the row's best systematic utility, the band widening for rows with fewer
-       than k offers in it. The row's true k-th largest total is at least this bar.
-    2. The row's largest noise comes from its smallest uniform; an offer whose systematic utility
-       plus that noise stays below the bar cannot be among the k best: its noise is not drawn.
-    3. The total utility of the offers left, and the k largest of those that reach the bar.
+
+def _screen(systematic: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """(rows, p) bool: the systematic utility is at least the floor of its segment (``floor`` (rows,
+    segments), the segments of :func:`_segment_minima`)."""
+    b, p = systematic.shape
+    screened = np.empty((b, p), dtype=bool)
+    whole = p // _SEGMENT
+    if whole:
+        width = whole * _SEGMENT
+        np.greater_equal(systematic[:, :width].reshape(b, whole, _SEGMENT), floor[:, :whole, None],
+                         out=screened[:, :width].reshape(b, whole, _SEGMENT))
+    if whole * _SEGMENT < p:
+        np.greater_equal(systematic[:, whole * _SEGMENT:], floor[:, -1:], out=screened[:, whole * _SEGMENT:])
+    return screened
+
+
+def _top_choices(systematic: np.ndarray, uniform: np.ndarray, k: int, smallest: np.ndarray | None = None,
+                 rows: np.ndarray | None = None) -> np.ndarray:
+    """(b, k) the k offers of largest ``systematic + gumbel(uniform)`` per row, best first, taking
+    few logarithms.
+
+    Row r of ``systematic`` (b, p) has the noise of row ``rows[r]`` of ``uniform`` (both
+    C-contiguous; ``rows`` defaults to the identity); ``smallest`` is :func:`_segment_minima` of
+    the rows of ``systematic``. Equal totals go by offer, as a stable sort of every total would.
+
+    For a bar, the row's best systematic utility less a drop (_DROPS, the next one for the rows
+    where fewer than k offers reach the bar):
+
+    1. A segment's largest noise comes from its smallest uniform: an offer whose systematic
+       utility plus that noise stays below the bar cannot reach it.
+    2. Of the offers left, those whose uniform is small enough for the noise to lift them to the
+       bar (``gumbel(u) <= -log(u)``, looked up in _UNIFORM_BOUND: no logarithm).
+    3. Their total utility: every offer whose total reaches the bar is among them, so where k or
+       more do, the k largest of those are the row's k best.
     """
-    rows = len(systematic)
+    b, p = systematic.shape
+    rows = np.arange(b) if rows is None else rows
+    if smallest is None:
+        smallest = _segment_minima(uniform)[rows]
+    flat_uniform = uniform.reshape(-1)
     best = systematic.max(axis=1)
-    bar = np.empty(rows)
-    todo = np.arange(rows)
-    for band in _BANDS:
-        part = systematic if len(todo) == rows else systematic[todo]
-        near = part >= (best[todo] - band)[:, None]
-        enough = np.count_nonzero(near, axis=1) >= k
-        row, column = np.nonzero(near if enough.all() else near[enough])
-        done = todo[enough]
-        row = done[row]
-        bar[done] = _kth_largest(systematic[row, column] + _gumbel(uniform[row, column]), row, done, k)
+    noise = _gumbel(smallest)
+    top = np.empty((b, k), dtype=np.int64)
+    todo = np.arange(b)
+    for drop in _DROPS:
+        part = systematic if len(todo) == b else systematic[todo]
+        bar = best[todo] - drop
+        cell = np.flatnonzero(_screen(part, bar[:, None] - noise[todo] - _SCREEN_SLACK))
+        row = np.repeat(np.arange(len(todo)), np.diff(np.searchsorted(cell, np.arange(len(todo) + 1) * p)))
+        column = cell - row * p
+        value = part.reshape(-1)[cell]
+        u = flat_uniform[rows[todo[row]] * p + column]
+        # An offer reaches the bar only if u <= exp(-(bar - value)); the bound is taken at the
+        # step below bar - value, so it keeps every such offer.
+        step = np.clip((bar[row] - value) * _STEPS - 1e-3, 0, len(_UNIFORM_BOUND) - 1).astype(np.intp)
+        lifted = u <= _UNIFORM_BOUND[step]
+        row, column, value, u = row[lifted], column[lifted], value[lifted], u[lifted]
+        total = value + _gumbel(u)
+        reach = total >= bar[row]
+        row, column, total = row[reach], column[reach], total[reach]
+        enough = np.bincount(row, minlength=len(todo)) >= k
+        if not enough.all():
+            keep = enough[row]
+            row, column, total = row[keep], column[keep], total[keep]
+        order = np.lexsort((-total, row))
+        done = np.flatnonzero(enough)
+        first = np.searchsorted(row[order], done)
+        top[todo[done]] = column[order[first[:, None] + np.arange(k)[None, :]]]
         todo = todo[~enough]
         if len(todo) == 0:
             break
-    floor = bar - _gumbel(uniform.min(axis=1)) - _SCREEN_SLACK
-    row, column = np.nonzero(systematic >= floor[:, None])
-    total = systematic[row, column] + _gumbel(uniform[row, column])
-    reach = total >= bar[row]
-    row, column, total = row[reach], column[reach], total[reach]
-    order = np.lexsort((-total, row))
-    first = np.searchsorted(row[order], np.arange(rows))
-    return column[order[first[:, None] + np.arange(k)[None, :]]]
-
-
-def _kth_largest(value: np.ndarray, row: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    """(len(rows),) a lower bound of the k-th largest ``value`` of each row of ``rows``: the k-th
-    largest of its first _BAR_OFFERS values (``row`` sorted, each of ``rows`` at least k times)."""
-    start = np.searchsorted(row, rows)
-    position = np.arange(len(row)) - np.repeat(start, np.diff(np.append(start, len(row))))
-    kept = position < _BAR_OFFERS
-    table = np.full((len(rows), _BAR_OFFERS), -np.inf)
-    table[np.searchsorted(rows, row[kept]), position[kept]] = value[kept]
-    return -np.partition(-table, k - 1, axis=1)[:, k - 1]
+    return top
