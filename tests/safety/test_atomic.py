@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,29 +62,30 @@ def assert_complete(out: Path, references: dict[int, dict[str, str]],
     return seed
 
 
-def reference_prints(folder: Path, tmp_path_factory) -> dict[int, dict[str, str]]:
-    """Complete outputs of ``folder`` with seeds 1 and 2: their fingerprints."""
-    prints = {}
+def reference_runs(folder: Path, tmp_path_factory) -> tuple[dict[int, dict[str, str]], dict[int, Path]]:
+    """Complete outputs of ``folder`` with seeds 1 and 2: their fingerprints and their folders (read them only)."""
+    prints, outs = {}, {}
     for seed in (1, 2):
-        out = tmp_path_factory.mktemp(f"reference{seed}") / "out"
+        out = outs[seed] = tmp_path_factory.mktemp(f"reference{seed}") / "out"
         result = run("match", folder, "--out", out, "--seed", seed, "--quiet")
         assert result.exit_code == 0, result.output
         prints[seed] = fingerprint(out)
     assert prints[1]["placements.csv"] != prints[2]["placements.csv"]
-    return prints
+    return prints, outs
 
 
 @pytest.fixture(scope="module")
 def references(tmp_path_factory):
     """The sample's reference fingerprints (the slow tests kill runs of the sample: it takes long enough to write)."""
-    return reference_prints(SAMPLE, tmp_path_factory)
+    return reference_runs(SAMPLE, tmp_path_factory)[0]
 
 
 @pytest.fixture(scope="module")
 def region_references(region, tmp_path_factory):
-    """The small region's reference fingerprints and its (students, applications)."""
+    """The small region's reference fingerprints, its (students, applications) and the reference OUTs."""
     rows = (len(read_text_csv(region / "students.csv")), len(read_text_csv(region / "applications.csv")))
-    return reference_prints(region, tmp_path_factory), rows
+    prints, outs = reference_runs(region, tmp_path_factory)
+    return prints, rows, outs
 
 
 def start_match(out: Path, seed: int) -> subprocess.Popen:
@@ -171,9 +173,9 @@ def test_stale_temporary_folders_of_dead_runs_are_removed(tmp_path):
 
 
 def test_a_full_disk_is_a_clean_error_and_out_is_untouched(region, tmp_path, monkeypatch, region_references):
-    references, rows = region_references
+    references, rows, outs = region_references
     out = tmp_path / "out"
-    assert run("match", region, "--out", out, "--seed", "1", "--quiet").exit_code == 0
+    shutil.copytree(outs[1], out)  # the complete OUT of `match --seed 1`
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "applications.csv")
