@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 #: Rows formatted at a time.
 BLOCK_ROWS = 200_000
+#: Columns up to this long are formatted together with the table's other columns of their kind.
+BATCH_ROWS = 10_000
 
 
 def format_column(values: pd.Series) -> pa.Array:
@@ -32,12 +34,13 @@ def format_columns(columns: list[pd.Series]) -> list[pa.Array]:
     is the same, and a table pays the dozen Arrow calls of a kind once rather than once a column
     (~0.5 ms a column, most of the cost of writing a small round's CSV files).
     """
-    kinds: dict[object, list[tuple[int, object]]] = {}
+    kinds: dict[tuple, list[tuple[int, object]]] = {}
     for i, values in enumerate(columns):
         kind, prepared = _prepare(values)
-        kinds.setdefault(kind, []).append((i, prepared))
+        # A long column is formatted on its own: together they would only take more memory.
+        kinds.setdefault((kind, i if len(values) > BATCH_ROWS else None), []).append((i, prepared))
     out: list[pa.Array] = [pa.array([], pa.string())] * len(columns)
-    for kind, members in kinds.items():
+    for (kind, _), members in kinds.items():
         parts = [prepared for _, prepared in members]
         if kind == "bool" or kind == "float":
             joined = np.concatenate(parts) if len(parts) > 1 else parts[0]

@@ -106,10 +106,13 @@ def _escape_masks(columns: list[pd.Series]) -> list[np.ndarray]:
     The string columns are scanned together, as one Arrow array: a table pays the Arrow and numpy
     calls once rather than once a column (most of the cost of a small round's tables).
     """
+    from admissions.io.csv_format import BATCH_ROWS
+
     masks: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(columns)
     strings = []
     for i, column in enumerate(columns):
-        if column.dtype == object:
+        # An object column, or a long one (together they would only take more memory), on its own.
+        if column.dtype == object or len(column) > BATCH_ROWS:
             masks[i] = _match(column, _NEEDS_ESCAPE_PATTERN)
         else:
             strings.append((i, _string_array(column)))
