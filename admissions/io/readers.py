@@ -163,18 +163,19 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def find_file(folder: Path, spec: FileSpec) -> tuple[Path | None, list[Problem]]:
+def find_file(folder: Path, spec: FileSpec, entries: Iterable[Path] | None = None) -> tuple[Path | None, list[Problem]]:
     """The file of ``spec`` in ``folder``: NAME.csv, NAME.xlsx or NAME.parquet, exactly one.
 
     Names are matched case-insensitively (``Students.CSV`` is found) since Windows users cannot
     tell them apart. Returns the path, or None with a problem when the file is required and
     missing or when more than one candidate exists; None without a problem when an optional file
-    is absent.
+    is absent. ``entries``: the folder's entries when the caller has listed them already (one
+    listing for all the files of a round).
     """
     wanted = {spec.name + suffix: suffix for suffix in FILE_SUFFIXES}
     found = sorted(
         (FILE_SUFFIXES.index(wanted[path.name.lower()]), path)
-        for path in Path(folder).iterdir()
+        for path in (Path(folder).iterdir() if entries is None else entries)
         if path.name.lower() in wanted and path.is_file()
     )
     paths = [path for _, path in found]
@@ -277,7 +278,7 @@ def _size(path: Path) -> int:
 
 def _longest(text: pa.Array) -> int:
     """The most bytes a cell of the column has (its offsets' largest step: no kernel, no copy)."""
-    return int(_lengths(text).max()) if len(text) else 0
+    return int(cell_lengths(text).max()) if len(text) else 0
 
 
 def _offsets(chunk: pa.Array) -> np.ndarray:
@@ -852,7 +853,7 @@ def _tidy(header: list[str], cells: list[pa.Array],
     for i, name in enumerate(header):
         column = cells[i]
         if not name:
-            lengths = _lengths(column)
+            lengths = cell_lengths(column)
             if lengths.any():
                 first = int(np.flatnonzero(lengths > 0)[0])
                 problems.append(Problem(file, 1, None, None,
@@ -868,7 +869,7 @@ def _tidy(header: list[str], cells: list[pa.Array],
     if n_rows and columns:
         filled = np.zeros(n_rows, dtype=bool)
         for column in columns.values():
-            filled |= _lengths(column) > 0
+            filled |= cell_lengths(column) > 0
         last = np.flatnonzero(filled)
         end = int(last[-1]) + 1 if len(last) else 0
         if end < n_rows:
@@ -882,7 +883,7 @@ def _tidy(header: list[str], cells: list[pa.Array],
     return columns, n_rows, empty_rows, problems
 
 
-def _lengths(column: pa.Array) -> np.ndarray:
+def cell_lengths(column: pa.Array) -> np.ndarray:
     """(len(column),) the bytes of each cell (a null cell has none), from the offsets alone."""
     if len(column) == 0:
         return np.zeros(0, dtype=np.int64)

@@ -194,6 +194,21 @@ def test_an_invisible_character_in_a_key_is_named_by_its_code_point(folder, char
     assert "\\u" in problems[0] or "\\x" in problems[0]  # the value shown escaped, never the raw character
 
 
+@pytest.mark.slow  # every code point: ~2 s
+def test_the_byte_scan_before_the_invisible_pattern_misses_no_code_point():
+    # _invisible matches INVISIBLE only in cells with a byte that may start such a character:
+    # over every code point, alone and after "Malmö", it finds what the pattern finds on its own.
+    import pyarrow.compute as pc
+
+    from admissions.io.validate import INVISIBLE, _invisible
+
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for cells in (pa.array(points), pa.array(["Malmö" + p for p in points])):
+        expected = pc.match_substring_regex(cells, INVISIBLE).to_numpy(zero_copy_only=False)
+        assert expected.sum() == 250
+        assert (_invisible(cells) == expected).all()
+
+
 def test_a_right_to_left_override_in_a_school_name_is_a_problem(folder):
     # Issue 13: a right-to-left override in a school name reached the reports unflagged.
     rewrite(folder, "programmes.csv", "Malmö Latinskola", "Malmö \u202eLatinskola")
