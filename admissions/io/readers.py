@@ -440,7 +440,13 @@ def _csv_with_arrow(data: bytes, delimiter: str):
     if table.num_rows == 0 or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
     header = [str(column[0].as_py()) for column in table.columns]
-    return header, [one_array(column) for column in table.slice(1).columns]
+    body = table.slice(1).columns
+    del table
+    # One column at a time: each column's chunks are freed once it is one array, so a big file
+    # is not held twice.
+    for i, column in enumerate(body):
+        body[i] = one_array(column)
+    return header, body
 
 
 def _all_string(data: bytes, delimiter: str) -> dict:
