@@ -35,9 +35,13 @@ def compact_choices(choices: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, 
     width = max(int(position[:, -1].max(initial=-1)) + 1 if position.size else 0, 1)
     compact = np.full((len(choices), width), -1, dtype=np.int64)
     column = np.full((len(choices), width), -1, dtype=np.int64)
-    r, c = np.nonzero(keep)
-    compact[r, position[r, c]] = choices[r, c]
-    column[r, position[r, c]] = c
+    # Flat indices: one division instead of a 2-d index per write.
+    k = keep.shape[1] if keep.ndim == 2 else 0
+    cell = np.flatnonzero(keep)
+    r, c = np.divmod(cell, max(k, 1))
+    to = r * width + position.reshape(-1)[cell]
+    compact.reshape(-1)[to] = choices.reshape(-1)[cell]
+    column.reshape(-1)[to] = c
     return compact, column
 
 

@@ -39,12 +39,50 @@ def merit_from_grades(
     n_grades : (n_students,) int64
         Grade rows per student, the language choice included.
     """
+    level = _grade_levels(grade_points)
+    if level is None:
+        return _merit_by_distinct_points(grade_student, grade_points, grade_language_choice, n_students)
+    # Grades take six values: count each student's grades per value, best value first (the language
+    # choice in a seventh column of its own), and take the 16 best from the counts, in
+    # O(grades + students) instead of sorting every grade.
+    levels = len(GRADE_LEVELS)
+    level[grade_language_choice] = levels
+    counts = np.bincount(grade_student * (levels + 1) + level, minlength=n_students * (levels + 1))
+    counts = counts.reshape(n_students, levels + 1)
+    n_grades = counts.sum(axis=1).astype(np.int64)
+    counts = counts[:, :levels]
+    before = np.cumsum(counts, axis=1) - counts  # grades of better values
+    taken = np.minimum(counts, np.maximum(N_BEST_GRADES - before, 0))
+    merit = taken @ GRADE_LEVELS
+    language = np.flatnonzero(grade_language_choice)
+    merit += np.bincount(grade_student[language], weights=grade_points[language], minlength=n_students)
+    return merit.astype(np.float64), n_grades
+
+
+#: Level (index in GRADE_LEVELS) of twice a grade's points, -1 for a value that is not a grade's.
+_LEVEL_OF_TWICE = np.full(int(2 * GRADE_LEVELS.max()) + 1, -1, dtype=np.int64)
+_LEVEL_OF_TWICE[(2 * GRADE_LEVELS).astype(np.int64)] = np.arange(len(GRADE_LEVELS))
+
+
+def _grade_levels(points: np.ndarray) -> np.ndarray | None:
+    """(g,) int64 each grade's level in GRADE_LEVELS (by a table: twice the points is a whole
+    number), None when some points are not a grade's."""
+    twice = points * 2.0
+    whole = np.clip(np.nan_to_num(twice, nan=-1.0), 0, len(_LEVEL_OF_TWICE) - 1).astype(np.int64)
+    level = _LEVEL_OF_TWICE[whole]
+    if (level < 0).any() or not np.array_equal(whole, twice):
+        return None
+    return level
+
+
+def _merit_by_distinct_points(
+    grade_student: np.ndarray, grade_points: np.ndarray, grade_language_choice: np.ndarray, n_students: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`merit_from_grades` where some points are not a grade's: the levels are the distinct points."""
     ordinary = ~grade_language_choice
     students = grade_student[ordinary]
     points = grade_points[ordinary]
-    # Grades take few values (six letters): count each student's grades per value, best value first,
-    # and take the 16 best from the counts, in O(grades + students) instead of sorting every grade.
-    values = GRADE_LEVELS if np.isin(points, GRADE_LEVELS).all() else np.unique(points)[::-1]
+    values = np.unique(points)[::-1]
     level = np.searchsorted(-values, -points)
     counts = np.bincount(students * len(values) + level, minlength=n_students * len(values))
     counts = counts.reshape(n_students, len(values))
