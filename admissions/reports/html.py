@@ -113,11 +113,16 @@ def _x_axis(x0: float, width: float, top: float, bottom: float, ticks: list[floa
 def demand_chart(programmes: pd.DataFrame, _: Texts) -> str:
     """Horizontal bars per programme code: seats and first-choice applicants."""
     numbers = separators(_)
-    by_code = (programmes.groupby("programme_code", sort=True)[["seats", "first_choice_applicants"]].sum()
-               .sort_values("first_choice_applicants", ascending=False, kind="stable"))
+    # Summed with numpy rather than a groupby: ~1 ms of pandas calls for a small round.
+    code_labels, group = np.unique(np.asarray(programmes["programme_code"].tolist(), dtype=str), return_inverse=True)
+    sums = [np.bincount(group, weights=np.nan_to_num(_numbers(programmes[column])), minlength=len(code_labels))
+            for column in ("seats", "first_choice_applicants")]
+    # Most first-choice applicants first; equal ones in the order of their codes.
+    order = np.argsort(-sums[1], kind="stable")
+    by_code = [(str(code_labels[i]), sums[0][i], sums[1][i]) for i in order.tolist()]
     label_w, plot_w, row_h, top = 70, 560, 26, 34
     height = top + row_h * max(len(by_code), 1) + 30
-    ticks = nice_ticks(0.0, float(by_code.to_numpy().max(initial=0)))
+    ticks = nice_ticks(0.0, float(max([0.0, *sums[0].tolist(), *sums[1].tolist()])))
     maximum = ticks[-1]
     seats_word, demand_word = _("html.seats"), _("html.first_choice_applicants")
     body = [
@@ -127,9 +132,9 @@ def demand_chart(programmes: pd.DataFrame, _: Texts) -> str:
         f'<text x="{label_w + 116}" y="16" fill="{INK}">{escape(demand_word)}</text>'
     ]
     body += _x_axis(label_w, plot_w, top - 4, height - 30, ticks, numbers)
-    for i, (code, row) in enumerate(by_code.iterrows()):
+    for i, (code, seats, demand) in enumerate(by_code):
         y = top + i * row_h
-        seats, demand = int(row["seats"]), int(row["first_choice_applicants"])
+        seats, demand = int(seats), int(demand)
         ws, wd = plot_w * seats / maximum, plot_w * demand / maximum
         shown_demand, shown_seats = format_number(demand, 0, numbers), format_number(seats, 0, numbers)
         tip = escape(f"{code}: {demand_word} {shown_demand}, {seats_word} {shown_seats}")
@@ -150,37 +155,45 @@ def tier_colour(tier: object) -> str:
     return TIER_COLOURS.get(int(tier), MUTED) if tier is not None and not pd.isna(tier) else MUTED
 
 
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A column as float64, NaN where missing or not a number (a numeric column needs no to_numeric)."""
+    if not pd.api.types.is_numeric_dtype(column.dtype):
+        column = pd.to_numeric(column, errors="coerce")
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def cutoff_chart(programmes: pd.DataFrame, _: Texts) -> str:
     """One dot per oversubscribed offer at its cut-off, a row per programme code, coloured by the cut-off's tier."""
     numbers = separators(_)
-    table = programmes.assign(cut=pd.to_numeric(programmes["cutoff_merit"], errors="coerce").astype("float64"),
-                              tier=pd.to_numeric(programmes["cutoff_tier"], errors="coerce"))
-    codes = sorted(table["programme_code"].astype(str).unique().tolist())
+    # Plain lists and numpy rather than frame operations: ~2 ms of pandas calls for a small round.
+    cut, tier = _numbers(programmes["cutoff_merit"]), _numbers(programmes["cutoff_tier"])
+    code_of = [str(code) for code in programmes["programme_code"].tolist()]
+    codes = sorted(set(code_of))
     label_w, plot_w, row_h, top = 70, 560, 22, 30
     height = top + row_h * max(len(codes), 1) + 34
-    scores = table["cut"].dropna()
+    has_cut = ~np.isnan(cut)
     # Merit values run 0-340; test points can take a score above that.
-    ticks = nice_ticks(0.0, max(340.0, float(scores.max()) if len(scores) else 0.0), target=7)
+    ticks = nice_ticks(0.0, max(340.0, float(cut[has_cut].max()) if has_cut.any() else 0.0), target=7)
     maximum = ticks[-1]
-    tiers = sorted(int(t) for t in table["tier"].dropna().unique())
+    tiers = sorted({int(t) for t in tier[~np.isnan(tier)].tolist()})
     body, x = [], label_w
-    for tier in tiers or [1]:
-        word = _(f"tier.{tier}")
-        body.append(f'<circle cx="{x + 6}" cy="12" r="5" fill="{tier_colour(tier)}" fill-opacity="0.8"/>'
+    for tier_shown in tiers or [1]:
+        word = _(f"tier.{tier_shown}")
+        body.append(f'<circle cx="{x + 6}" cy="12" r="5" fill="{tier_colour(tier_shown)}" fill-opacity="0.8"/>'
                     f'<text x="{x + 16}" y="16" fill="{INK}">{escape(_("html.cutoff_of", tier=word))}</text>')
         x += 40 + 7 * len(_("html.cutoff_of", tier=word))
     body += _x_axis(label_w, plot_w, top - 4, height - 34, ticks, numbers)
-    code_of = table["programme_code"].astype(str).to_numpy()
-    open_count = pd.Series(table["cut"].isna().to_numpy()).groupby(code_of).sum()
+    open_count: dict[str, int] = {}
+    for code, with_cut in zip(code_of, has_cut.tolist()):
+        open_count[code] = open_count.get(code, 0) + (not with_cut)
     dots: dict[str, list[tuple[float, str, str]]] = {code: [] for code in codes}
     cutoff_word, axis_label = _("html.cutoff"), _("html.cutoff_axis")
-    with_cut = table[table["cut"].notna()]
-    for pid, school, code, cut, tier in zip(with_cut["programme_id"].tolist(), with_cut["school"].tolist(),
-                                            with_cut["programme_code"].astype(str).tolist(), with_cut["cut"].tolist(),
-                                            with_cut["tier"].tolist()):
-        tier_text = "" if pd.isna(tier) else f" ({_(f'tier.{int(tier)}')})"
-        tip = escape(f"{pid} ({school}): {cutoff_word} {format_number(cut, 2, numbers)}{tier_text}")
-        dots[code].append((label_w + plot_w * cut / maximum, tip, tier_colour(tier)))
+    at = np.flatnonzero(has_cut).tolist()
+    pids, schools = programmes["programme_id"].tolist(), programmes["school"].tolist()
+    for i, value, level in zip(at, cut[has_cut].tolist(), tier[has_cut].tolist()):
+        tier_text = "" if level != level else f" ({_(f'tier.{int(level)}')})"
+        tip = escape(f"{pids[i]} ({schools[i]}): {cutoff_word} {format_number(value, 2, numbers)}{tier_text}")
+        dots[code_of[i]].append((label_w + plot_w * value / maximum, tip, tier_colour(level)))
     for i, code in enumerate(codes):
         y = top + i * row_h + row_h / 2
         body.append(f'<text x="{label_w - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">{escape(code)}</text>'
@@ -194,7 +207,7 @@ def cutoff_chart(programmes: pd.DataFrame, _: Texts) -> str:
     body.append(f'<text x="{label_w + plot_w / 2}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
                 f"{escape(axis_label)}</text>")
     # Room on the right for the longest "N without a cut-off" (about 7 px a character), so no label is cut.
-    labels = [_("html.open", n=int(n)) for n in open_count.tolist() if n]
+    labels = [_("html.open", n=n) for n in open_count.values() if n]
     right = max([90] + [12 + 7 * len(label) for label in labels])
     return svg_chart("chart-cutoffs", label_w + plot_w + right, height, body, _("html.chart_cutoffs"))
 
@@ -336,8 +349,9 @@ def _number_cell(v: float, code: str | None, integer: bool, numbers: tuple[str, 
 
 def _text_cells(column: pd.Series) -> list[str]:
     cells: dict[str, str] = {}
-    return [cells.get(v) or cells.setdefault(v, f"<td>{escape(v)}</td>")
-            for v in column.astype(object).where(column.notna(), "").astype(str).tolist()]
+    # str() of each present value, "" for a missing one (the column's astype(str) in one pass).
+    texts = ["" if missing else str(v) for v, missing in zip(column.tolist(), column.isna().to_numpy().tolist())]
+    return [cells.get(v) or cells.setdefault(v, f"<td>{escape(v)}</td>") for v in texts]
 
 
 def html_table(table_id: str, frame: pd.DataFrame, caption: str, _: Texts,
@@ -347,15 +361,15 @@ def html_table(table_id: str, frame: pd.DataFrame, caption: str, _: Texts,
     Headers and text cells wrap, so every column stays in sight in a 1280-pixel window.
     """
     formats = formats or {}
-    numeric = [pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)
-               for c in frame.columns]
+    values = list(frame.items())
+    numeric = [pd.api.types.is_numeric_dtype(v.dtype) and not pd.api.types.is_bool_dtype(v.dtype) for _c, v in values]
     head = "".join(
         f'<th data-type="{"num" if num else "text"}" scope="col"><button type="button">{escape(str(c))}</button></th>'
-        for c, num in zip(frame.columns, numeric)
+        for (c, _v), num in zip(values, numeric)
     )
     # Cells are formatted a column at a time: the tables of a 55,000-student round have ~50,000 cells.
-    columns = [_number_cells(frame[c], formats.get(c), _) if num else _text_cells(frame[c])
-               for c, num in zip(frame.columns, numeric)]
+    columns = [_number_cells(v, formats.get(c), _) if num else _text_cells(v)
+               for (c, v), num in zip(values, numeric)]
     rows = ["<tr>" + "".join(cells) + "</tr>" for cells in zip(*columns)]
     rows_word, search, filter_rows = _("html.rows"), _("html.search"), _("html.filter_rows")
     return (
