@@ -241,6 +241,12 @@ def _dense_rank(values: np.ndarray) -> tuple[np.ndarray, int]:
             seen[values - low] = True
             table = np.cumsum(seen) - 1
             return table[values - low].astype(np.int64), int(table[-1]) + 1
+    if values.dtype.kind == "f" and len(values) >= 1024:
+        # Scores are merit values (steps of 2.5) plus whole test points: four times each is a whole
+        # number, ranked by the table above instead of a stable argsort of floats.
+        quarters = values * 4.0  # exact: a power of two
+        if np.abs(quarters).max() < 2.0 ** 52 and np.array_equal(np.rint(quarters), quarters):
+            return _dense_rank(quarters.astype(np.int64))
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     new = np.empty(len(values), dtype=bool)
