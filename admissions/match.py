@@ -23,7 +23,7 @@ from admissions.reports.placements import application_outcomes, applications_tab
 from admissions.reports.language import texts
 from admissions.reports.programmes import programmes_table
 from admissions.reports.run_folder import RecordHeading
-from admissions.reports.workbook import Headline, report_workbook
+from admissions.reports.workbook import Headline, document_table, report_workbook
 from admissions.rules.lottery import LOTTERY_SOURCES
 
 @dataclass(frozen=True)
@@ -83,12 +83,15 @@ def write_match_files(r: RoundResult, folder: Path, record: dict, progress: Prog
     with r.timings.step("reports", progress):
         computed["prices"] = round_prices(r)
         write(student_level=False)
-        write_html_report(r, tables, folder / "report.html", record)
+        # The aggregate tables as the documents show them, made once for report.html and report.xlsx.
+        documents = {name: document_table(name, tables[name], texts(r.config.language)) for name in REPORT_SHEETS}
+        write_html_report(r, tables, folder / "report.html", record, documents)
     with r.timings.step("report.xlsx", progress):
         sheets = REPORT_SHEETS + (STUDENT_SHEETS if student_sheets else ())
         workbook, layouts = report_workbook(
             {name: tables[name] for name in sheets}, Headline.of(tables["placements"], tables["programmes"]),
-            RecordHeading(record), texts(r.config.language), __version__, student_level=student_sheets)
+            RecordHeading(record), texts(r.config.language), __version__, student_level=student_sheets,
+            documents=documents)
         write_xlsx(workbook, folder / "report.xlsx", layouts)
     record["report_xlsx_sheets"] = list(sheets)
     record["prices"] = computed["prices"].source
@@ -108,9 +111,10 @@ def rank_counts(choice_rank: pd.Series) -> dict[str, int]:
     }
 
 
-def write_html_report(r: RoundResult, tables: dict, path: Path, record: dict) -> None:
+def write_html_report(r: RoundResult, tables: dict, path: Path, record: dict, documents: dict | None = None) -> None:
     """Write report.html from the round's tables (placements only for the choice-rank counts), in the
-    document language (admissions.toml ``language``), titled by the round kind, run and date."""
+    document language (admissions.toml ``language``), titled by the round kind, run and date
+    (``documents``: the aggregate tables' :func:`document_table`, when already made)."""
     _ = texts(r.config.language)
     heading = RecordHeading(record)
     source = record.get("lottery", "lottery")
@@ -127,6 +131,7 @@ def write_html_report(r: RoundResult, tables: dict, path: Path, record: dict) ->
         heading,
         meta,
         _,
+        documents,
     )
     path.write_text(page, encoding="utf-8")
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from admissions.reports.language import Texts
 from admissions.reports.run_folder import RunHeading
+from admissions.io.xlsx import SheetLayout
 from admissions.reports.workbook import SHEET_KEYS, document_table
 
 #: Charts drawn on the page, in order (their ids).
@@ -506,12 +507,14 @@ def report_html(
     heading: RunHeading,
     meta: str,
     _: Texts,
+    documents: dict[str, tuple[pd.DataFrame, SheetLayout]] | None = None,
 ) -> str:
     """The report page as one HTML string, in the language of ``_``.
 
     ``rank_counts``: students placed on their "1st", "2nd", "3rd", "4th or later" choice and
     "unplaced", in that order; ``heading``: the run (round kind, run, date, seed) for the title;
-    ``meta``: one line naming the input, seed and version.
+    ``meta``: one line naming the input, seed and version; ``documents``: :func:`document_table`
+    of the tables in this language, when already made (for report.xlsx), else made here.
     """
     numbers = separators(_)
     unplaced = rank_counts.get("unplaced", 0)
@@ -554,7 +557,7 @@ def report_html(
     for name, table, caption in (("programmes", programmes, _("html.caption_programmes")),
                                  ("dimensioning", dimensioning, _("html.caption_dimensioning")),
                                  ("flows", flows, _("html.caption_flows"))):
-        shown, layout = document_table(name, table, _)
+        shown, layout = (documents or {}).get(name) or document_table(name, table, _)
         formats = {column: ("sek" if code == _("format.sek_xlsx") else code) for column, code in layout.formats.items()}
         tables += (f'<section id="tables-{name}"><h2>{escape(_(SHEET_KEYS[name]))}</h2>'
                    + html_table(f"table-{name}", shown, caption, _, formats) + "</section>")

@@ -156,16 +156,19 @@ def cover_sheet(heading: RunHeading, headline: Headline, _: Texts, names: list[s
 
 
 def report_workbook(tables: dict[str, pd.DataFrame], headline: Headline, heading: RunHeading, _: Texts,
-                    version: str, student_level: bool = False) -> tuple[dict[str, pd.DataFrame], dict[str, SheetLayout]]:
+                    version: str, student_level: bool = False,
+                    documents: dict[str, tuple[pd.DataFrame, SheetLayout]] | None = None,
+                    ) -> tuple[dict[str, pd.DataFrame], dict[str, SheetLayout]]:
     """The sheets of report.xlsx (the cover first, then ``tables`` in order) and their layouts.
 
-    ``tables``: name (a key of SHEET_KEYS) -> the table as written to its CSV file.
+    ``tables``: name (a key of SHEET_KEYS) -> the table as written to its CSV file; ``documents``:
+    :func:`document_table` of some of them in this language, already made (for report.html).
     """
     footer = f"{_('report.title')} · {heading.heading_line(_)}"
     sheets, layouts = {}, {}
     for name, table in tables.items():
         title = _(SHEET_KEYS[name])
-        sheets[title], layout = document_table(name, table, _)
+        sheets[title], layout = (documents or {}).get(name) or document_table(name, table, _)
         layouts[title] = SheetLayout(formats=layout.formats, autofilter=True, printed=True, footer=footer)
     cover = cover_sheet(heading, headline, _, list(sheets), student_level, version)
     about = _("sheet.report_about")
