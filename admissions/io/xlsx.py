@@ -201,7 +201,8 @@ def _cells(column: pd.Series, style: int = 0) -> tuple[pa.Array, int]:
 
     Numbers get the cell style ``style`` (a number format; :class:`_Styles`).
 
-    Built with Arrow kernels, column at a time: a Python loop over cells is ten times slower.
+    Built with Arrow kernels over whole columns (:func:`_sheet_cells`): a Python loop over cells is
+    ten times slower.
     """
     return _sheet_cells([column], [style])[0]
 
