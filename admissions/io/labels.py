@@ -9,7 +9,15 @@ import pyarrow.compute as pc
 
 
 def _text(values: pd.Series | np.ndarray | list) -> pa.Array:
-    return pa.array(values, type=pa.string()) if not isinstance(values, (pa.Array, pa.ChunkedArray)) else values
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # pandas keeps Arrow strings as large_string: taken as they are, not cast to string and
+        # copied (~50 us a column at any size, and the offsets copied at a million rows). The
+        # hash kernels compare a large_string column with a string value set all the same.
+        column = values.array.__arrow_array__()
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return pa.array(values, type=pa.string())
 
 
 def runs(values: pd.Series | np.ndarray | list | pa.Array) -> tuple[pa.Array, np.ndarray | None]:
