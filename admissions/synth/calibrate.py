@@ -9,15 +9,22 @@ choice model's per-offer attractiveness (``appeal_j``), merit pull (``merit_j``)
 1. generate the students and their random draws once per seed (common random numbers, so the
    outcome moves smoothly with the parameters);
 2. match: the applications the student is eligible for, in order, ranked at every offer by merit
-   value (the lottery breaks ties), by :func:`admissions.matching.deferred_acceptance`;
+   value (the round's lottery at the seed breaks ties, so the outcome is that of
+   ``admissions match`` on the generated folder), by :func:`admissions.matching.deferred_acceptance`;
 3. per offer (see :func:`fit`), averaged over the seeds, in units of ``merit_scale`` times a step
-   that shrinks over the iterations, half the offer's own gap and half its programme code's
-   median gap: ``merit_j`` by the gap of the average admitted merit value; at a full offer
+   that shrinks over the iterations (to FINAL_RATE of the first), half the offer's own gap and
+   half its programme code's: the code's gap as the bounds measure it (at each seed the code's
+   median generated figure less its median published one; over the seeds halfway between the
+   largest and the smallest) plus, over the second half of the iterations (CODE_TERM_FROM), the
+   code's term, that gap summed over the iterations (CODE_GAIN), which keeps pushing the whole
+   code where the offers' own steps leave a gap:
+   ``merit_j`` by the gap of the average admitted merit value; at a full offer
    ``appeal_j`` against the gap of the lowest admitted value (demand sets the cut-off) and
    ``seat_factor_j`` with it within its narrow band; at an offer with seats to spare ``appeal_j``
    toward its intake (its share of the register's students), up where the lowest value is too
    low (it should fill), and ``merit_indifferent_j`` by the gap of the lowest value;
-4. repeat; write the fitted per-offer terms as ``choice_offers.csv`` beside ``choice_model.toml``.
+4. repeat; write the fitted per-offer terms, their mean over the last fifth of the iterations
+   (AVERAGE_FROM), as ``choice_offers.csv`` beside ``choice_model.toml``.
 
 The shipped terms are what the fit writes from no per-offer terms with the defaults (seeds
 DEFAULT_SEEDS, DEFAULT_ITERATIONS iterations), byte for byte on the same numpy::
@@ -39,6 +46,7 @@ applicants placed on their first choice; at most 2 % of eligible applicants unpl
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import sys
 import warnings
@@ -50,11 +58,11 @@ import numpy as np
 import pandas as pd
 
 from admissions.io.register import load_register
-from admissions.matching import deferred_acceptance
+from admissions.matching import deferred_acceptance, lottery_numbers
 from admissions.rules.market import compact_choices
 from admissions.synth.area import DEFAULT_AREA, Area, load_area, offer_seats
 from admissions.synth.choice import MODEL_FILE, NO_OFFER_TERMS, OFFERS_FILE, ChoiceModel, load_choice_model
-from admissions.synth.generate import generate_market, introductory_offers
+from admissions.synth.generate import generate_market, introductory_offers, student_ids
 
 #: The calibration targets of issue 15.
 BOUNDS = {
@@ -81,6 +89,15 @@ APPEAL_CLIP = 8.0
 MERIT_CLIP = 4.0
 #: Largest share of students who choose an offer whatever their grades.
 MAX_INDIFFERENT = 0.95
+#: The fit's rate falls linearly from ``step`` at the first iteration to FINAL_RATE x ``step`` at
+#: the last; the programme code's term sums its gap times the rate times CODE_GAIN.
+FINAL_RATE = 0.3
+CODE_GAIN = 0.5
+#: The fitted terms are their mean over the iterations from this share of them on (the last
+#: fifth): the steps never vanish, and the terms of one iteration swing around the fit.
+AVERAGE_FROM = 0.8
+#: The programme code's term starts at this share of the iterations (before, the code's gap alone).
+CODE_TERM_FROM = 0.5
 
 
 @dataclass(frozen=True)
@@ -180,7 +197,8 @@ def simulate(area: Area, model: ChoiceModel, seed: int, n_students: int | None =
     """Generate the area's students with ``model`` and ``seed``, match them by merit value, compare.
 
     The same ranking as a round with the default settings (eligible applications only, merit value,
-    a lottery for ties), without quotas (the generated area has none).
+    the round's lottery at ``seed`` for ties), without quotas (the generated area has none): the
+    outcome of ``admissions match --seed SEED`` on what :func:`write_region` writes, offer for offer.
     """
     market = generate_market(area, model, n_students, seed)
     choices, merit = market["choices"], market["merit"]
@@ -188,13 +206,27 @@ def simulate(area: Area, model: ChoiceModel, seed: int, n_students: int | None =
     listed = np.arange(k)[None, :] < market["n_choices"][:, None]
     keep = listed & market["eligible"]
     compact, column = compact_choices(choices, keep)
-    lottery = np.random.default_rng([seed, 15]).permutation(n) / n
+    # The round's own lottery (admissions match at ``seed`` on what write_region writes): ties of
+    # merit value are broken as the pipeline breaks them, so the fit sees the tested outcome.
+    lottery = round_lottery_rank(n, seed)
     priority = np.where(compact >= 0, merit[:, None] + 0.001 * lottery[:, None], 0.0)
     result = deferred_acceptance(compact, priority, market["seats"])
     got = result.choice_index >= 0
     first = got & (np.take_along_axis(column, np.maximum(result.choice_index, 0)[:, None], axis=1)[:, 0] == 0)
     can = keep.any(axis=1)
     return compare(area, result.assignment, merit, float(first.mean()), float((can & ~got).sum() / max(can.sum(), 1)))
+
+
+@functools.lru_cache(maxsize=8)
+def round_lottery_rank(n: int, seed: int) -> np.ndarray:
+    """(n,) the generated students' lottery numbers of a round at ``seed`` as ranks over n, 0 to 1
+    (higher wins; equal numbers: the smaller id wins), as :func:`admissions.round.prepare_round`
+    draws them for the ids :func:`admissions.synth.generate.student_ids` gives."""
+    numbers = lottery_numbers(student_ids(n), seed)
+    rank = np.empty(n)
+    rank[np.lexsort((-np.arange(n), numbers))] = np.arange(n) / n
+    rank.flags.writeable = False
+    return rank
 
 
 def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iterations: int = 40,
@@ -218,9 +250,12 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
       widens where it is too high at an offer that draws high merit values (narrows at one that
       draws low ones), and ``seat_factor_j`` falls where it is too low.
 
-    Every step is half the offer's own gap and half its programme code's median gap (in units of
-    ``merit_scale``), times a rate that shrinks over the iterations, and the outcome is averaged
-    over ``seeds``.
+    Every step is half the offer's own gap and half its programme code's gap (:func:`code_gap`,
+    the code's median against the published median at each seed, as the bounds measure it) plus
+    the code's term (that gap summed over the second half of the iterations, times CODE_GAIN),
+    in units of ``merit_scale``, times a rate that shrinks over the iterations; the offers'
+    figures are averaged over ``seeds``. The terms returned are their mean over the iterations
+    from AVERAGE_FROM of them on.
     """
     offers = area.offers
     keys = list(zip(offers["school_unit_code"], offers["programme_code"]))
@@ -236,6 +271,8 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
     introductory = introductory_offers(offers["programme_code"].to_numpy(dtype=object))
     counted = ~np.isnan(students) & ~introductory
     known = ~introductory & (counted | ~np.isnan(published).all(axis=1))
+    code_min, code_avg = np.zeros(len(offers)), np.zeros(len(offers))
+    total, summed = None, 0
     for iteration in range(iterations):
         current = model.with_offers({key: tuple(t) for key, *t in zip(keys, appeal, merit, seat_factor, indifferent)})
         outcomes = [simulate(area, current, seed) for seed in seeds]
@@ -245,15 +282,28 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
             warnings.simplefilter("ignore", RuntimeWarning)
             gen_min = np.nanmean([f["generated_min"].to_numpy() for f in frames], axis=0)
             gen_avg = np.nanmean([f["generated_avg"].to_numpy() for f in frames], axis=0)
-        rate = step * (1 - 0.6 * iteration / max(iterations - 1, 1))
+        rate = step * (1 - (1 - FINAL_RATE) * iteration / max(iterations - 1, 1))
         target = students * admitted[counted].sum() / students[counted].sum()
         raw_min = (gen_min - published[:, 0]) / model.merit_scale
         raw_avg = (published[:, 1] - gen_avg) / model.merit_scale
+        # The programme code's gap as the bounds measure it: at each seed the code's median
+        # generated figure less its median published one, combined over the seeds.
+        gap_min = code_gap(outcomes, "min", codes) / model.merit_scale
+        gap_avg = -code_gap(outcomes, "avg", codes) / model.merit_scale
+        # The programme code's term: its gap summed over the iterations (damped by the rate), so
+        # that a gap the offers' own steps leave (their own gaps pull the other way, or they are
+        # at a bound) keeps pushing the whole code.
+        # It starts halfway (CODE_TERM_FROM), once the offers have settled: summing the large
+        # gaps of the first iterations would wind it up.
+        gain = CODE_GAIN if iteration >= CODE_TERM_FROM * iterations else 0.0
+        code_min = np.clip(code_min + rate * gain * gap_min, -1, 1)
+        code_avg = np.clip(code_avg + rate * gain * gap_avg, -1, 1)
         # drive > 0: the lowest admitted value is too high.
-        drive = 0.5 * np.clip(np.nan_to_num(raw_min), -1, 1) + 0.5 * np.clip(code_median(raw_min, codes), -1, 1)
-        drive_avg = 0.5 * np.nan_to_num(raw_avg) + 0.5 * code_median(raw_avg, codes)
+        drive = 0.5 * np.clip(np.nan_to_num(raw_min), -1, 1) + 0.5 * np.clip(gap_min + code_min, -1, 1)
+        drive_avg = 0.5 * np.nan_to_num(raw_avg) + 0.5 * (gap_avg + code_avg)
         seats = offer_seats(students, model.seats_per_student * seat_factor)
         full = admitted >= 0.97 * seats
+        pull = np.sign(code_merit + merit)
         share_step = np.where(counted, np.clip(np.nan_to_num(np.log((target + 1) / (admitted + 1))), -1, 1), 0.0)
         spare_step = np.where(drive > 0, share_step, np.maximum(share_step, -drive))
         appeal += np.where(known, rate * np.where(full, -drive, spare_step), 0.0)
@@ -265,7 +315,6 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
         appeal, merit = np.clip(appeal, -APPEAL_CLIP, APPEAL_CLIP), np.clip(merit, -MERIT_CLIP, MERIT_CLIP)
         # The pool's low tail: students choosing the offer whatever their grades lower its bottom
         # where the offer draws high merit values, and raise it where it draws low ones.
-        pull = np.sign(code_merit + merit)
         move = np.where(full, 0.0, rate * 0.4 * drive * pull)
         indifferent = np.clip(indifferent + np.where(known, move, 0.0), 0.0, MAX_INDIFFERENT)
         if log is not None:
@@ -275,7 +324,16 @@ def fit(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = (0,), iteration
                 f"|d| {stats['avg_median_abs_diff']:.1f} code {stats['avg_code_median_diff']:.1f}; first choice "
                 f"{stats['first_choice']:.3f}, eligible unplaced {stats['eligible_unplaced']:.3f}; "
                 f"full {int(full[known].sum())}/{int(known.sum())}, seats {int(seats[known].sum())}, "
-                f"admitted {admitted[known].sum():.0f}, merit pull {np.abs(code_merit + merit)[known].max():.1f}")
+                f"admitted {admitted[known].sum():.0f}, merit pull {np.abs(code_merit + merit)[known].max():.1f}; "
+                "worst code min/avg per seed " + " ".join(
+                    f"{o.statistics()['min_code_median_diff']:.1f}/{o.statistics()['avg_code_median_diff']:.1f}"
+                    for o in outcomes))
+        if iteration >= AVERAGE_FROM * iterations:
+            terms = np.column_stack([appeal, merit, seat_factor, indifferent])
+            total = terms if total is None else total + terms
+            summed += 1
+    if total is not None:
+        appeal, merit, seat_factor, indifferent = (total[:, i] / summed for i in range(4))
     fitted = known
     return model.with_offers({
         key: (float(a), float(m), float(f), float(v))
@@ -288,10 +346,14 @@ def offers_csv(model: ChoiceModel) -> str:
     return model.offers_frame().to_csv(index=False, lineterminator="\n")
 
 
-def code_median(gap: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """(p,) each offer's programme code's median of ``gap`` (NaN where unknown) over the code's
-    offers (0 for a code without any)."""
-    return np.nan_to_num(pd.Series(gap).groupby(codes).transform("median").to_numpy())
+def code_gap(outcomes: list[Outcome], figure: str, codes: np.ndarray) -> np.ndarray:
+    """(p,) each offer's programme code's gap as the bounds measure it: per outcome (seed) the
+    code's median generated ``figure`` less its median published one (:meth:`Outcome.by_code`),
+    and over the seeds halfway between the largest and the smallest (the shift that brings the
+    worst seed closest); 0 for a code without any."""
+    table = pd.concat([o.by_code(figure).set_index("programme_code")["difference"] for o in outcomes], axis=1)
+    per_code = (table.max(axis=1) + table.min(axis=1)) / 2
+    return np.nan_to_num(pd.Series(codes).map(per_code).to_numpy(dtype=np.float64))
 
 
 def scatter_svg(outcome: Outcome, figure: str = "min", size: int = 480) -> str:
@@ -364,7 +426,8 @@ def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> 
                "Not every bound holds yet (min: lowest, avg: average admitted merit value):\n\n"
                + "\n".join(f"- {problem}" for problem in broken) + "\n\nThe others hold.")
     text = PAGE.format(stats="\n".join(rows), table="\n".join(table), n=len(area.offers), verdict=verdict,
-                       seats="\n".join(seat_rows), students=f"{area.cohort:,}", max_factor=MAX_SEAT_FACTOR)
+                       seats="\n".join(seat_rows), students=f"{area.cohort:,}", max_factor=MAX_SEAT_FACTOR,
+                       code_gain=CODE_GAIN)
     (folder / "real-region.md").write_text(text, encoding="utf-8")
 
 
@@ -423,6 +486,18 @@ value and seldom list an offer far beyond their reach (`below_last_lowest`), so 
 apply where such values were admitted; the fit brings such an offer's demand down to its seats
 (`appeal` in `choice_offers.csv`), and at an offer that draws high merit values a fitted share of
 students choose it whatever their grades (`merit_indifferent`).
+
+The fit (`admissions/synth/calibrate.py`) matches the generated students of seeds 0, 1 and 2 at
+every step exactly as `admissions match` does (the round's own lottery breaks ties) and moves each
+offer's terms by half its own gap and half its programme code's. The code's gap is measured as the
+bounds measure it: at each seed the median of the code's generated figures less the median of its
+published ones, and over the seeds halfway between the largest and the smallest; from halfway
+through the fit the code's term adds that gap up over the iterations (damped by the shrinking
+step, CODE_GAIN {code_gain:g}), so a gap that the offers' own steps leave keeps pushing the whole
+code. The code's term acts through
+the offers' terms, so `choice_offers.csv` holds all that is fitted: each offer's terms averaged
+over the last fifth of the iterations (the steps shrink but never vanish, and one iteration's
+terms swing around the fit).
 
 Not in the model: the number of choices does not depend on the student; the applicants of the
 final admission who are not in year 9 are only stood in for; late applications to vacant seats;

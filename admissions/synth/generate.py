@@ -173,13 +173,18 @@ def introductory_offers(code: np.ndarray) -> np.ndarray:
     return np.array([types[c].kind in INTRODUCTORY_KINDS for c in code], dtype=bool)
 
 
+def student_ids(n: int) -> np.ndarray:
+    """(n,) object the generated students' ids: S000001, S000002, ... (at least 6 digits)."""
+    width = max(6, len(str(n)))
+    return np.array([f"S{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
 def market_frames(area: Area, market: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
     """The contract frames of a generated market."""
     offers, schools = area.offers, area.schools
     n = len(market["merit"])
     k = market["choices"].shape[1]
-    width = max(6, len(str(n)))
-    student_id = np.array([f"S{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    student_id = student_ids(n)
     rank = np.arange(1, k + 1)[None, :]
     taken = rank <= market["n_choices"][:, None]
     app_student = np.nonzero(taken)[0]
