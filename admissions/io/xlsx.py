@@ -204,19 +204,22 @@ def _cells(column: pd.Series, style: int = 0) -> tuple[pa.Array, int]:
     Built with Arrow kernels over whole columns (:func:`_sheet_cells`): a Python loop over cells is
     ten times slower.
     """
-    return _sheet_cells([column], [style])[0]
+    cells, width, _numbers = _sheet_cells([column], [style])[0]
+    return cells, width
 
 
-def _sheet_cells(columns: list[pd.Series], styles: list[int]) -> list[tuple[pa.Array, int]]:
-    """:func:`_cells` of each column (``styles[j]`` for column j).
+def _sheet_cells(columns: list[pd.Series], styles: list[int]) -> list[tuple[pa.Array, int, np.ndarray | None]]:
+    """:func:`_cells` of each column (``styles[j]`` for column j), and a numeric column's values as
+    float64 (None for any other column), for :func:`_formatted_width`.
 
     The columns of one kind (numbers of one Arrow type and style, text) are made into cells together,
     as one array cut back into columns afterwards: every cell is made from its own value, so the XML
     is the same, and a sheet pays the Arrow calls of a kind once rather than once a column (~1 ms a
     column, most of the cost of a small round's workbook).
     """
-    out: list[tuple[pa.Array, int]] = [(pa.array([], pa.string()), 0)] * len(columns)
+    out: list[tuple[pa.Array, int, np.ndarray | None]] = [(pa.array([], pa.string()), 0, None)] * len(columns)
     groups: dict[tuple, list[tuple[int, pa.Array]]] = {}
+    floats: dict[int, np.ndarray] = {}
     for j, (column, style) in enumerate(zip(columns, styles)):
         dtype = column.dtype
         if dtype == object:
@@ -226,15 +229,17 @@ def _sheet_cells(columns: list[pd.Series], styles: list[int]) -> list[tuple[pa.A
             if numeric.any():
                 numbers, number_width = _cells(pd.Series(np.where(numeric, column, np.nan).astype(np.float64)), style)
                 words, word_width = _cells(column.where(~numeric, None))
-                out[j] = pc.if_else(pa.array(numeric), numbers, words), max(number_width, word_width)
+                out[j] = pc.if_else(pa.array(numeric), numbers, words), max(number_width, word_width), None
                 continue
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             if pd.api.types.is_integer_dtype(dtype):
-                values = pa.array(column.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+                floats[j] = column.to_numpy(dtype="float64", na_value=np.nan)
+                values = pa.array(floats[j], from_pandas=True)
                 values = pc.cast(values, pa.int64(), safe=False) if values.null_count < len(values) else values
             else:
                 number = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
                 number[~np.isfinite(number)] = np.nan  # inf is not a number a spreadsheet can hold
+                floats[j] = number
                 values = pa.array(number, from_pandas=True)
             key: tuple = ("number", str(values.type), style)
         else:
@@ -250,7 +255,7 @@ def _sheet_cells(columns: list[pd.Series], styles: list[int]) -> list[tuple[pa.A
         start = 0
         for (j, _), values in zip(members, arrays):
             end = start + len(values)
-            out[j] = cells.slice(start, len(values)), int(lengths[start:end].max(initial=0))
+            out[j] = cells.slice(start, len(values)), int(lengths[start:end].max(initial=0)), floats.get(j)
             start = end
     return out
 
@@ -337,9 +342,9 @@ def _sheet_xml(frame: pd.DataFrame, layout: SheetLayout | None = None, styles: _
     made = _sheet_cells(values, [styles.of(code) for code in codes])
     for j, name in enumerate(frame.columns):
         code = codes[j]
-        column, width = made[j]
+        column, width, numbers = made[j]
         if code is not None:
-            width = _formatted_width(values[j], code, width)
+            width = _formatted_width(values[j] if numbers is None else numbers, code, width)
         if layout.printed and width > XLSX_PRINT_WIDTH and name not in layout.widths:
             # A long text wraps inside its column rather than widening the page; its row is made as
             # tall as the lines need (readers do not all size rows themselves).
@@ -400,11 +405,15 @@ def _wrapped_lines(text: str, width: float) -> int:
     return lines
 
 
-def _formatted_width(column: pd.Series, code: str, raw_width: int) -> int:
-    """About the number of characters the widest number of a column takes in format ``code``."""
-    # A numeric column is its own to_numeric (which costs ~0.3 ms a column).
-    numeric = column if pd.api.types.is_numeric_dtype(column.dtype) else pd.to_numeric(column, errors="coerce")
-    values = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+def _formatted_width(column: pd.Series | np.ndarray, code: str, raw_width: int) -> int:
+    """About the number of characters the widest number of a column takes in format ``code``
+    (``column``: the column, or its numbers as float64 when already taken out)."""
+    if isinstance(column, np.ndarray):
+        values = column
+    else:
+        # A numeric column is its own to_numeric (which costs ~0.3 ms a column).
+        numeric = column if pd.api.types.is_numeric_dtype(column.dtype) else pd.to_numeric(column, errors="coerce")
+        values = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     values = values[np.isfinite(values)]
     if not len(values):
         return 0
