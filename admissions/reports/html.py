@@ -94,11 +94,6 @@ def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
     return [round(first + i * step, 10) + 0.0 for i in range(count + 1)]
 
 
-def nice_max(value: float) -> float:
-    """A round axis maximum at or above value (the last of :func:`nice_ticks` from 0)."""
-    return nice_ticks(0.0, value)[-1] if value > 0 else 1.0
-
-
 def _x_axis(x0: float, width: float, top: float, bottom: float, ticks: list[float],
             numbers: tuple[str, str] = PLAIN) -> list[str]:
     parts = []
