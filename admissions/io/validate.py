@@ -286,7 +286,7 @@ class _File:
 
 
 def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: ProblemLog,
-                          entries: list[Path] | None = None) -> _File:
+                          entries: list[Path]) -> _File:
     path, problems = find_file(folder, spec, entries)
     f = _File(spec, rank, path.name if path is not None else f"{spec.name}.csv",
               present=path is not None or (bool(problems) and not spec.required))
