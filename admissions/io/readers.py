@@ -323,6 +323,9 @@ def _long_cells(header: list[str], cells: list[pa.Array], file: str) -> list[Pro
 
 def _read_csv(data: bytes, file: str):
     """(header, columns) or None, problems, encoding, delimiter."""
+    fast = _utf8_csv(data)
+    if fast is not None:
+        return fast
     text, encoding, problem = decode_text(data, file)
     if problem is not None:
         return None, [problem], None, None
@@ -354,6 +357,63 @@ def _read_csv(data: bytes, file: str):
     # again record by record, which can say exactly which row is wrong.
     rows, problems = _csv_by_record(text, delimiter, file)
     return rows, problems, encoding, delimiter
+
+
+def _utf8_csv(data: bytes):
+    """(header, columns), [], encoding, delimiter of a well-formed UTF-8 CSV file; None for any other file.
+
+    The common case read from the bytes themselves, never decoded to one Python string (for a
+    330 MB grades.csv that string cost 0.2 s and 330 MB, and the control-byte scan of it 0.5 s):
+    the file is UTF-8 (ASCII, checked in 0.04 s, or decoded and dropped), its lines end in LF,
+    its first byte that is not a space is an ASCII character, its quotes pair up, and no cell
+    holds a byte below 0x20 or DEL (each column's smallest byte, after Arrow parsed it without
+    checking UTF-8 again; DEL and NUL found by ``memchr``). Anything else, even a tab inside a
+    cell, returns None, and :func:`_read_csv` reads the file as before, problems and all.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04", b"PAR1")) or b"\x7f" in data or b"\x00" in data:
+        return None
+    encoding = "utf-8-sig" if data.startswith(_UTF8_BOM) else "utf-8"
+    body = memoryview(data)[len(_UTF8_BOM):] if encoding == "utf-8-sig" else data
+    if not data.isascii():
+        try:
+            str(body, "utf-8")
+        except UnicodeDecodeError:
+            return None
+    if b"\r" in data and b"\n" not in data:
+        return None
+    start = re.search(rb"\S", body)
+    if start is None or not 0x20 < body[start.start()] < 0x80:
+        return None  # empty, or starting with a byte that may be Unicode white space: the text decides
+    end = bytes(body[:4096]).find(b"\n")
+    if end < 0:
+        return None
+    first_line = bytes(body[:end]).decode("utf-8", "replace")
+    if not first_line.strip(" \t\r,;"):
+        return None
+    quoted = b'"' in data
+    if quoted and data.count(b'"') % 2:
+        return None
+    delimiter = sniff_delimiter(first_line)
+    if re.sub(r'"[^"]*"', "", first_line).count(delimiter) + 1 > MAX_COLUMNS:
+        return None
+    rows = _csv_with_arrow(body, delimiter, check_utf8=False, quoted=quoted)
+    if rows is None or any(_has_control_byte(column) for column in rows[1]):
+        return None
+    header, columns = rows
+    if any(_has_control_byte(pa.array([name], pa.string())) for name in header):
+        return None
+    return rows, [], encoding, delimiter
+
+
+def _has_control_byte(column: pa.Array) -> bool:
+    """A cell of the column holds a byte below 0x20 (tab and line ends included; DEL is found before)."""
+    data = column.buffers()[2]
+    if data is None or len(column) == 0:
+        return False
+    offsets = _offsets(column)
+    if offsets[-1] == offsets[0]:
+        return False
+    return bool(np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].min() < 0x20)
 
 
 def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
@@ -416,23 +476,29 @@ def sniff_delimiter(text: str) -> str:
     return _DELIMITERS[best] if counts[best] else ","
 
 
-def _csv_with_arrow(data: bytes, delimiter: str):
+def _csv_with_arrow(data: bytes | memoryview, delimiter: str, check_utf8: bool = True, quoted: bool | None = None):
     """(header, columns) read by pyarrow's CSV parser, or None when it refuses the file.
 
     ``columns`` are the body's Arrow string columns (the rows after the header), in file order.
+    ``check_utf8=False`` when the caller has checked that ``data`` is UTF-8 (Arrow's own check
+    took half the parse); ``quoted``: whether ``data`` has a quote, when the caller knows.
     """
+    if quoted is None:
+        quoted = b'"' in data
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data)),
             # One thread: faster on the small machines this runs on, and the cores are shared.
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+            # Blocks of 64 MB: fewer chunks to join than the default 1 MB (a third less CPU at 330 MB).
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False, block_size=1 << 26),
             # Line breaks inside quoted values cost a slower parse; without any quote there are none.
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=_all_string(data, delimiter),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=check_utf8,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -454,8 +520,11 @@ def _all_string(data: bytes, delimiter: str) -> dict:
     # pyarrow would guess a type (and "0012" would become 12). The header line gives the number
     # of columns (more when it has quoted separators); the caller checks every column came out
     # text, and reads the file record by record when not (a header with a quoted line break).
-    end = data.find(b"\n")
-    n = (data if end < 0 else data[:end]).count(delimiter.encode()) + 1
+    head = bytes(data[:MAX_COLUMNS * 64])  # the header line, without copying a memoryview's whole data
+    end = head.find(b"\n")
+    if end < 0:
+        head, end = bytes(data), bytes(data).find(b"\n")
+    n = (head if end < 0 else head[:end]).count(delimiter.encode()) + 1
     return {f"f{i}": pa.string() for i in range(n)}
 
 
