@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,19 @@ def _built_once(build):
 # (40-60 CPU ms; some 300 invokes in the quick set). The command built once behaves the same: the
 # callbacks are the registered functions and every option is read at each invoke.
 typer.testing._get_command = _built_once(typer.main.get_command)
+
+
+def pytest_sessionstart(session):
+    """No garbage collection while the test modules are imported: they make few cycles, and the
+    collector's full passes over everything imported so far took 1.1-1.4 CPU s of the quick set."""
+    gc.disable()
+
+
+def pytest_collection_finish(session):
+    """What collection made (modules, functions, the test items) lives to the end of the session:
+    frozen, the collector's full passes during the tests skip it (0.9 -> 0.3 CPU s), then on again."""
+    gc.freeze()
+    gc.enable()
 
 
 def pytest_collection_modifyitems(config, items):
