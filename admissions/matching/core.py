@@ -94,7 +94,10 @@ class PreparedMarket:
     n_programmes_min: int  # 1 + the largest programme index chosen
     programme: np.ndarray  # (n_students, k + 1) copy of choices, -1 at padding (always in the last column)
     key: np.ndarray  # (n_students, k + 1) offset[p] + rank within p (0 = best); A at padding
-    key_priority: np.ndarray | None  # (A,) float64 priority at each key; None in rank form (end[p] - 1 - key)
+    # The priority at each key, for the cut-offs: application_priority[key_application[key]]; both None in
+    # rank form (the priority there is end[p] - 1 - key).
+    key_application: np.ndarray | None  # (A,) int64 index into application_priority of the application at each key
+    application_priority: np.ndarray | None  # (A,) float64 the priorities of the applications, row by row
     n_apps: int  # A
     offset: np.ndarray  # (n_programmes_min + 1,) int64 first key of each programme
 
@@ -172,7 +175,7 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
     -----
     When ``priority`` already is the rank form that :func:`admissions.matching.build_priority`
     returns (at each programme, the integers 0 .. m-1 for its m applications) the keys follow in
-    O(A); otherwise two sorts are needed (a float argsort and a stable programme sort).
+    O(A); otherwise one sort of packed integers ranks them (:func:`_keys_by_sorting`).
     """
     choices = check_choices(choices)
     return _prepare(choices, check_priority(priority, choices))
@@ -181,27 +184,30 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
 def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     """:func:`prepare` on validated arrays."""
     n_students, k = choices.shape
+    top = int(choices.max()) if choices.size else -1
+    n_programmes_min = top + 1
     # int32 halves the memory the market keeps and the bytes every round gathers.
-    small = max(choices.size, int(choices.max(initial=0)) + 1) < _INT32_LIMIT
+    small = max(choices.size, n_programmes_min) < _INT32_LIMIT
     index = np.int32 if small else np.int64
     # A copy (the market must not change with the caller's array) with one more padding column,
     # so that every row ends in padding and scans along a row need no bounds check.
     programme = np.full((n_students, k + 1), -1, dtype=index)
     programme[:, :k] = choices
-    # Padding (-1) lands in slot 0, programme p in slot p + 1.
-    counts = np.bincount(choices.ravel().astype(np.int64) + 1)[1:]
-    n_programmes_min = len(counts)
-    n_apps = int(counts.sum())
-    offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
-    np.cumsum(counts, out=offset[1:])
 
-    key = np.full(programme.shape, n_apps, dtype=index)  # padding: key n_apps, one past the last
-    if _keys_from_ranks(programme[:, :k], priority, offset, n_apps, key[:, :k]):
-        key_priority = None
-    else:
-        key_priority = _keys_by_sorting(programme[:, :k], priority, n_programmes_min, key[:, :k])
+    key_application = application_priority = None
+    ranked = None
+    if _may_be_rank_form(programme[:_PROBE_ROWS, :k], priority[:_PROBE_ROWS]):
+        # Padding (-1) lands in slot 0, programme p in slot p + 1.
+        counts = np.bincount(choices.astype(np.int64, copy=False).ravel() + 1, minlength=n_programmes_min + 1)[1:]
+        n_apps = int(counts.sum())
+        offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
+        np.cumsum(counts, out=offset[1:])
+        key = np.full(programme.shape, n_apps, dtype=index)  # padding: key n_apps, one past the last
+        ranked = _keys_from_ranks(programme[:, :k], priority, offset, n_apps, key[:, :k])
+    if not ranked:
+        key, offset, key_application, application_priority = _keys_by_sorting(programme, priority, n_programmes_min)
     # Read-only: one market serves many matchings, none of which may change it.
-    for array in (programme, key, key_priority, offset):
+    for array in (programme, key, key_application, application_priority, offset):
         if array is not None:
             array.flags.writeable = False
     return PreparedMarket(
@@ -210,8 +216,9 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
         n_programmes_min=n_programmes_min,
         programme=programme,
         key=key,
-        key_priority=key_priority,
-        n_apps=n_apps,
+        key_application=key_application,
+        application_priority=application_priority,
+        n_apps=len(key_application) if key_application is not None else n_apps,
         offset=offset,
     )
 
@@ -291,109 +298,163 @@ def _keys_from_ranks(
     return bool(seen.all())
 
 
-def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: int, out: np.ndarray) -> np.ndarray:
-    """Write the (n, k) keys into ``out`` by sorting; return the priorities in key order (A,).
+def _may_be_rank_form(programme: np.ndarray, priority: np.ndarray) -> bool:
+    """Whether the first rows' priorities (at their choices) are whole numbers >= 0, as ranks are.
 
-    Best priority first, then (stably) by programme. Raises on a tie within a programme.
-
-    The priority sort sorts values, not indices: each application's priority, as an unsigned
-    integer in the same order, keeps its top bits and carries the application's index in the
-    others (numpy sorts plain integers several times faster than it argsorts floats). Two
-    priorities of one programme equal in their top bits may come out in the wrong order; the
-    check that they are strictly decreasing sees it, and then (or on a tie) :func:`_sort_exactly`
-    ranks them.
+    A cheap test on a few rows before :func:`_keys_from_ranks` checks them all: real-valued
+    priorities go straight to sorting.
     """
-    n_columns = programme.shape[1]
-    listed = programme >= 0
-    app_programme = programme[listed]
-    app_priority = priority[listed].astype(np.float64)
-    n_apps = len(app_programme)
+    rank = priority[programme >= 0]
+    return bool((rank >= 0).all() and (np.floor(rank) == rank).all())
+
+
+def _keys_by_sorting(
+    programme: np.ndarray, priority: np.ndarray, n_programmes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The (n, k + 1) keys of ``programme``'s applications by sorting ``priority`` (n, k) within each programme.
+
+    Returns the keys (A at padding), the offsets (n_programmes + 1,), and for the cut-offs the
+    application at each key (an index into the next) and the priorities of the applications (A,),
+    row by row. Raises on a tie within a programme.
+
+    One sort of plain integers (numpy sorts them several times faster than it argsorts floats)
+    ranks all applications: each is packed into a uint64 of its programme (top bits), its
+    priority's level (:func:`_levels`: as many bits as are left, in descending order of
+    priority) and its index (low bits). Priorities of a programme that share a level are put in
+    exact order by a lexsort of those runs alone; where there are many, :func:`_sort_twice` ranks.
+    """
+    n_students, width = programme.shape
+    listed = np.flatnonzero(programme.ravel() >= 0)  # positions in the (n, k + 1) matrices, row by row
+    n_apps = len(listed)
+    # The same entries of the (n, k) priority: one position less per row above.
+    app_priority = np.ravel(priority)[listed - listed // width].astype(np.float64, copy=False)
+    app_programme = programme.ravel()[listed]
     index_bits = max(1, (n_apps - 1).bit_length())
-    order = _order_in_one_sort(app_programme, app_priority, n_programmes, index_bits)
-    if order is not None:
-        sorted_priority = app_priority[order]
-        sorted_programme = app_programme[order]
-        same = sorted_programme[1:] == sorted_programme[:-1]
-        if (same & (sorted_priority[1:] >= sorted_priority[:-1])).any():
-            return _sort_exactly(programme, priority, n_programmes, out)
-        key = np.empty(n_apps, dtype=out.dtype)
-        key[order] = np.arange(n_apps, dtype=out.dtype)
-        out[listed] = key
-        return sorted_priority
-    flat = np.flatnonzero(listed.ravel())
-    packed = _descending_bits(app_priority)
-    packed >>= index_bits
-    packed <<= index_bits
-    packed |= np.arange(n_apps, dtype=np.uint64)
-    packed.sort()
-    packed &= np.uint64((1 << index_bits) - 1)
-    order = packed.view(np.int64)
-    order = order[_by_programme(app_programme[order], n_programmes)]
-    sorted_priority = app_priority[order]
-    sorted_programme = app_programme[order]
-    same = sorted_programme[1:] == sorted_programme[:-1]
-    if (same & (sorted_priority[1:] >= sorted_priority[:-1])).any():
-        return _sort_exactly(programme, priority, n_programmes, out)
-    _write_keys(order, flat, n_columns, out)
-    return sorted_priority
-
-
-#: Fewer bits of the priority than this, and runs of equal kept bits are the rule (a million
-#: applications leave about 30 for priorities a millionth apart): rank by two sorts straight away.
-_ONE_SORT_MIN_BITS = 34
-
-
-def _order_in_one_sort(app_programme: np.ndarray, app_priority: np.ndarray, n_programmes: int,
-                       index_bits: int) -> np.ndarray | None:
-    """The applications by programme, best priority first, by one sort of packed integers; or None.
-
-    Each application's programme (top bits), its priority's top bits in descending order and its
-    index (low bits) in one uint64: one sort of plain integers puts the applications in programme
-    order and nearly in priority order, with no second (programme) sort. Priorities of a programme
-    equal in the bits kept are put in exact order by a lexsort of those runs alone; when there are
-    many (large markets, where the index leaves few bits for the priority) this returns None and the
-    caller sorts twice. The caller checks the order, so a rounding here can never go unnoticed.
-    """
-    n_apps = len(app_programme)
     programme_bits = max(1, (n_programmes - 1).bit_length())
     priority_bits = 64 - index_bits - programme_bits
-    if priority_bits < _ONE_SORT_MIN_BITS:
-        return None
-    packed = _descending_bits(app_priority)
-    packed >>= np.uint64(64 - priority_bits)
+    ranked = None
+    if priority_bits >= _ONE_SORT_MIN_BITS:
+        ranked = _rank_in_one_sort(app_programme, app_priority, n_programmes, priority_bits, index_bits)
+    if ranked is None:
+        ranked = _sort_twice(app_programme, app_priority, n_programmes, index_bits)
+    if ranked is None:
+        # A tie within a programme, or many priorities equal in their levels in the two sorts.
+        ranked = _sort_exactly(programme[:, :-1], priority, app_programme, app_priority, n_programmes)
+    order, offset = ranked
+    key_of = np.empty(n_apps, dtype=programme.dtype)
+    key_of[order] = np.arange(n_apps, dtype=programme.dtype)
+    key = np.full(programme.shape, n_apps, dtype=programme.dtype)  # padding: key n_apps, one past the last
+    key.ravel()[listed] = key_of
+    return key, offset, order, app_priority
+
+
+#: Fewer bits than this for the priority's level in the one sort, and runs of equal levels are the
+#: rule: rank by two sorts straight away.
+_ONE_SORT_MIN_BITS = 16
+#: Rows whose priorities are tested for the rank form before the whole matrix is.
+_PROBE_ROWS = 64
+
+
+def _rank_in_one_sort(app_programme: np.ndarray, app_priority: np.ndarray, n_programmes: int, priority_bits: int,
+                      index_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The applications by programme, best priority first (A,), and the offsets; or None.
+
+    None when more than one application in 64 shares its programme and level with the next (the
+    lexsort of those runs would cost more than two sorts), or when two priorities of a programme
+    are equal (a tie).
+    """
+    n_apps = len(app_programme)
+    packed = _levels(app_priority, priority_bits)
     packed |= app_programme.astype(np.uint64) << np.uint64(priority_bits)
     packed <<= np.uint64(index_bits)
     packed |= np.arange(n_apps, dtype=np.uint64)
     packed.sort()
+    offset = np.empty(n_programmes + 1, dtype=np.int64)
+    first = np.arange(n_programmes, dtype=np.uint64) << np.uint64(priority_bits + index_bits)
+    offset[:-1] = np.searchsorted(packed, first)
+    offset[-1] = n_apps
     high = packed >> np.uint64(index_bits)
     packed &= np.uint64((1 << index_bits) - 1)
     order = packed.view(np.int64)
     collide = np.flatnonzero(high[1:] == high[:-1])
     if len(collide) == 0:
-        return order
+        return order, offset
     if len(collide) > n_apps // 64:
         return None
-    # The runs of equal top bits, each put in order by the exact priority (best first).
+    # The runs of equal programme and level (a programme's priorities within a level's width of
+    # each other), each put in order by the exact priority, best first.
     members = np.union1d(collide, collide + 1)
     start = np.ones(len(members), dtype=bool)
     start[1:] = members[1:] != members[:-1] + 1
     start[1:] |= high[members[1:]] != high[members[:-1]]
     run = np.cumsum(start)
     at = order[members]
-    order[members] = at[np.lexsort((-app_priority[at], run))]
-    return order
+    at = at[np.lexsort((-app_priority[at], run))]
+    if (~start[1:] & (app_priority[at[1:]] == app_priority[at[:-1]])).any():
+        return None  # a tie: ranked again by _sort_exactly, which names it
+    order[members] = at
+    return order, offset
 
 
-def _descending_bits(value: np.ndarray) -> np.ndarray:
-    """(A,) uint64 that sort ascending as ``value`` (float64) sorts descending."""
-    # The order-preserving map of -value (negative: all bits flipped, else the sign bit set), as one
-    # XOR of value's bits: with all but the sign bit when value's sign bit is 0, with nothing when 1.
-    bits = np.ascontiguousarray(value, dtype=np.float64).view(np.uint64)
-    flip = bits >> np.uint64(63)
+def _levels(value: np.ndarray, bits: int) -> np.ndarray:
+    """(A,) uint64 below 2**bits that never increase as ``value`` (float64) increases; equal values, equal levels.
+
+    Linear between the largest value (level 0) and the smallest, so that the bits resolve the
+    values' own range: every rounding step of ``(largest - value) * scale`` is monotone, so the
+    levels keep the order of the values, merging only values closer than the range / 2**bits. When
+    the range is too wide or too narrow to scale (it overflows, or its scale does), the levels are
+    the top bits of the values' order-preserving integers.
+    """
+    if len(value) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    largest = value.max()
+    with np.errstate(over="ignore", divide="ignore"):
+        spread = largest - value.min()
+        # 2**bits shrunk by 2**-40: the rounding of the scale and the product (< 2**-51 relative)
+        # never takes (largest - smallest) * scale up to 2**bits.
+        scale = np.ldexp(1.0 - 2.0**-40, bits) / spread if spread > 0 else 0.0
+    if np.isfinite(spread) and np.isfinite(scale):
+        level = largest - value
+        level *= scale
+        return level.astype(np.int64).view(np.uint64)
+    # +0.0 for -0.0 (equal values, other bits), then the order-preserving map of -value (negative:
+    # all bits flipped, else the sign bit set), as one XOR of value's bits: with all but the sign bit
+    # when value's sign bit is 0, with nothing when 1.
+    bits_of = (value + 0.0).view(np.uint64)
+    flip = bits_of >> np.uint64(63)
     flip -= np.uint64(1)
     flip >>= np.uint64(1)
-    flip ^= bits
+    flip ^= bits_of
+    flip >>= np.uint64(64 - bits)
     return flip
+
+
+def _sort_twice(app_programme: np.ndarray, app_priority: np.ndarray, n_programmes: int,
+                index_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_rank_in_one_sort` by two sorts: by level (with the index), then stably by programme; or None.
+
+    None when the order is not strictly decreasing within a programme (two priorities equal in
+    their levels came out in the wrong order, or a tie).
+    """
+    n_apps = len(app_programme)
+    packed = _levels(app_priority, 64 - index_bits)
+    packed <<= np.uint64(index_bits)
+    packed |= np.arange(n_apps, dtype=np.uint64)
+    packed.sort()
+    packed &= np.uint64((1 << index_bits) - 1)
+    order = packed.view(np.int64)
+    order = order[_by_programme(app_programme[order], n_programmes)]
+    sorted_programme = app_programme[order]
+    sorted_priority = app_priority[order]
+    same = sorted_programme[1:] == sorted_programme[:-1]
+    if (same & (sorted_priority[1:] >= sorted_priority[:-1])).any():
+        return None
+    return order, _offsets(sorted_programme, n_programmes)
+
+
+def _offsets(sorted_programme: np.ndarray, n_programmes: int) -> np.ndarray:
+    """(n_programmes + 1,) first position of each programme in ``sorted_programme``, then its length."""
+    return np.searchsorted(sorted_programme, np.arange(n_programmes + 1)).astype(np.int64)
 
 
 def _by_programme(app_programme: np.ndarray, n_programmes: int) -> np.ndarray:
@@ -403,20 +464,15 @@ def _by_programme(app_programme: np.ndarray, n_programmes: int) -> np.ndarray:
     return np.argsort(app_programme, kind="stable")
 
 
-def _write_keys(order: np.ndarray, flat: np.ndarray, n_columns: int, out: np.ndarray) -> None:
-    """Key ``i`` to the application ``order[i]`` (a position in ``flat``) of the (n, k) ``out``."""
-    key = np.empty(len(order), dtype=out.dtype)
-    key[order] = np.arange(len(order), dtype=out.dtype)
-    rows, columns = np.divmod(flat, n_columns)
-    out[rows, columns] = key
+def _sort_exactly(
+    programme: np.ndarray, priority: np.ndarray, app_programme: np.ndarray, app_priority: np.ndarray, n_programmes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_rank_in_one_sort` by a float argsort of the whole priorities (slower, never rounds); raises on a tie.
 
-
-def _sort_exactly(programme: np.ndarray, priority: np.ndarray, n_programmes: int, out: np.ndarray) -> np.ndarray:
-    """:func:`_keys_by_sorting` with a float argsort of the whole priorities (slower, never rounds)."""
+    ``programme`` and ``priority`` are the (n, k) matrices, ``app_programme`` and ``app_priority``
+    their entries at the choices, row by row.
+    """
     n_columns = programme.shape[1]
-    flat = np.flatnonzero(programme.ravel() >= 0)
-    app_programme = programme.ravel()[flat]
-    app_priority = priority.ravel()[flat].astype(np.float64)
     # Ties across programmes may come out in any order here: the stable programme sort below
     # separates them, and within a programme priorities are unique.
     order = np.argsort(-app_priority)
@@ -426,13 +482,13 @@ def _sort_exactly(programme: np.ndarray, priority: np.ndarray, n_programmes: int
     tie = (sorted_priority[1:] == sorted_priority[:-1]) & (sorted_programme[1:] == sorted_programme[:-1])
     if tie.any():
         at = int(np.flatnonzero(tie)[0])
+        flat = np.flatnonzero(programme.ravel() >= 0)
         (s1, j1), (s2, j2) = sorted(divmod(int(flat[a]), n_columns) for a in order[at : at + 2])
         raise InvalidArgument(
             f"priority[{s2}, {j2}] == {app_priority[order[at]]} ties with priority[{s1}, {j1}] at programme "
             f"{int(sorted_programme[at])}, must be unique within each programme"
         )
-    _write_keys(order, flat, n_columns, out)
-    return sorted_priority
+    return order, _offsets(sorted_programme, n_programmes)
 
 
 def _match(market: PreparedMarket, seats: np.ndarray, choice_rules: ChoiceRules | None = None) -> MatchResult:
@@ -520,7 +576,7 @@ def _match(market: PreparedMarket, seats: np.ndarray, choice_rules: ChoiceRules 
         assignment=assignment,
         choice_index=column,
         admitted=count,
-        cutoff=_cutoffs(held, count, market.key_priority, offset),
+        cutoff=_cutoffs(held, count, market, offset),
     )
 
 
@@ -616,7 +672,7 @@ def _reject_dense(
     return np.flatnonzero(zone & held), last + 1
 
 
-def _cutoffs(held: np.ndarray, admitted: np.ndarray, key_priority: np.ndarray | None, offset: np.ndarray) -> np.ndarray:
+def _cutoffs(held: np.ndarray, admitted: np.ndarray, market: PreparedMarket, offset: np.ndarray) -> np.ndarray:
     """(n_programmes,) priority of the last held key of each programme, NaN where none is held.
 
     Keys are programme-major, so the sorted held keys list each programme's holders together, in
@@ -626,5 +682,8 @@ def _cutoffs(held: np.ndarray, admitted: np.ndarray, key_priority: np.ndarray | 
     held_key = np.flatnonzero(held)
     some = np.flatnonzero(admitted > 0)
     last = held_key[np.cumsum(admitted)[some] - 1]
-    cutoff[some] = key_priority[last] if key_priority is not None else offset[some + 1] - 1 - last
+    if market.key_application is None:
+        cutoff[some] = offset[some + 1] - 1 - last
+    else:
+        cutoff[some] = market.application_priority[market.key_application[last]]
     return cutoff

@@ -221,3 +221,111 @@ def test_accepts_non_contiguous_inputs():
     wide[:, ::2] = choices  # a strided view, not a copy
     assert_same(deferred_acceptance(wide[:, ::2], np.asfortranarray(priority), seats[::-1][::-1]), expected)
     assert_same(deferred_acceptance(np.asfortranarray(choices), priority * 1.0 + 0.0, seats), expected)
+
+
+def _spy_on_rankings(monkeypatch):
+    """Record which of the core's float rankings ran and whether each gave an order (True) or not (False)."""
+    import admissions.matching.core as core
+
+    ran = []
+    for name in ("_rank_in_one_sort", "_sort_twice", "_sort_exactly"):
+        def spy(*args, _rank=getattr(core, name), _name=name):
+            ranked = _rank(*args)
+            ran.append((_name, ranked is not None))
+            return ranked
+        monkeypatch.setattr(core, name, spy)
+    return ran
+
+
+def _near_priorities(seed, spread_out):
+    """An instance whose priorities at a choice are 1 + i * 2**-52 (distinct, in the order of a random
+    instance's), except at ``spread_out`` (rows, columns), which get 1e15: one level is then about 2**-3
+    wide, so all the others fall into a handful of levels and only the exact priority orders them."""
+    choices, priority, seats = random_instance(seed, 400, 12, 6, max_seats=30)
+    applied = choices >= 0
+    rank = np.zeros(choices.shape)
+    rank[applied] = np.argsort(np.argsort(priority[applied]))
+    near = np.where(applied, 1.0 + rank * 2.0**-52, -np.inf)
+    near[spread_out] = np.where(applied[spread_out], 1e15, -np.inf)
+    return choices, near, seats
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_float_ranking_equals_the_reference(monkeypatch, seed):
+    # Priorities far apart: one sort, no run of equal levels. One outlier: the others share a few
+    # levels, too many for the one sort's lexsort of runs; the two sorts then meet them out of
+    # order and the exact argsort ranks. A few close pairs among spread priorities: the one sort
+    # puts those runs in order itself.
+    ran = _spy_on_rankings(monkeypatch)
+    choices, priority, seats = random_instance(seed, 400, 12, 6, max_seats=30)
+    first_column = (np.arange(len(choices)), np.zeros(len(choices), dtype=int))
+    near_choices, near, near_seats = _near_priorities(seed, first_column[0][:1])
+    rng = np.random.default_rng(seed)
+    spread = np.where(choices >= 0, rng.permutation(choices.size).reshape(choices.shape) * 1.0, np.nan)
+    close = spread.copy()
+    for programme in range(3):  # at three programmes, two applications within a level of each other
+        one, other = np.argwhere(choices == programme)[:2]
+        close[tuple(other)] = close[tuple(one)] + 2.0**-40
+    cases = {
+        "spread": ((choices, spread, seats), [("_rank_in_one_sort", True)]),
+        "outlier": ((near_choices, near, near_seats),
+                    [("_rank_in_one_sort", False), ("_sort_twice", False), ("_sort_exactly", True)]),
+        "close pairs": ((choices, close, seats), [("_rank_in_one_sort", True)]),
+    }
+    for name, (args, path) in cases.items():
+        ran.clear()
+        result = deferred_acceptance(*args)
+        assert ran == path, name
+        assert_same(result, reference_deferred_acceptance(*args))
+        assert_stable_and_optimal(*args, result)
+
+
+def test_two_sorts_when_the_levels_leave_few_bits(monkeypatch):
+    import admissions.matching.core as core
+
+    ran = _spy_on_rankings(monkeypatch)
+    monkeypatch.setattr(core, "_ONE_SORT_MIN_BITS", 64)
+    for seed in range(4):
+        choices, priority, seats = random_instance(seed, 400, 12, 6, max_seats=30)
+        ran.clear()
+        result = deferred_acceptance(choices, priority, seats)
+        assert ran == [("_sort_twice", True)]
+        assert_same(result, reference_deferred_acceptance(choices, priority, seats))
+
+
+@pytest.mark.parametrize(
+    "scale", [1.0, 1e300, 1e-310], ids=["ordinary", "range overflows: top bits", "subnormal: scale overflows"]
+)
+def test_float_priorities_of_any_range(scale):
+    # Negative and positive, with programmes nobody applies to (every third), students without a
+    # choice and NaN or -inf at padding: the same result as the reference at every magnitude.
+    rng = np.random.default_rng(4)
+    choices, priority, seats = random_instance(4, 300, 10, 5, max_seats=20)
+    choices = np.where(choices >= 0, choices * 3, -1)
+    seats = np.zeros(30, dtype=np.int64)
+    seats[::3] = rng.integers(0, 20, 10)
+    choices[::7] = -1
+    signed = np.where(choices >= 0, (priority - 1.5) * scale, np.where(rng.random(choices.shape) < 0.5, np.nan, -np.inf))
+    result = deferred_acceptance(choices, signed, seats)
+    assert_same(result, reference_deferred_acceptance(choices, signed, seats))
+    assert result.assignment[::7].tolist() == [-1] * len(choices[::7])
+    assert result.admitted[1::3].tolist() == [0] * 10 and np.isnan(result.cutoff[1::3]).all()
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "outlier", "named"),
+    [(3.25, 3.25, 0.0, "3.25"), (0.0, -0.0, 0.0, "0.0"), (0.0, -0.0, 1e308, "-0.0"), (1.0, 1.0, 1e15, "1.0"),
+     (5.0, 5.0, -1e308, "5.0")],
+    ids=["equal", "signed zeros", "signed zeros, range overflows", "equal among many close", "equal, range overflows"],
+)
+def test_a_tie_is_named_by_every_float_ranking(one, other, outlier, named):
+    # Whichever ranking meets the tie first (the one sort's runs, the two sorts, the levels of a
+    # range that overflows), the exact argsort names it: the later entry, with the value of the one
+    # of the two that its argsort put first (of signed zeros, either).
+    choices = np.array([[0, 1], [1, 0], [0, -1], [2, -1]])
+    priority = np.array([[one, 2.0], [7.0, other], [9.0, np.nan], [outlier, np.nan]])
+    with pytest.raises(InvalidArgument) as error:
+        deferred_acceptance(choices, priority, np.array([1, 1, 1]))
+    assert str(error.value) == (
+        f"priority[1, 1] == {named} ties with priority[0, 0] at programme 0, must be unique within each programme"
+    )
