@@ -157,6 +157,7 @@ def prepare_round(
         types = data.programme_types  # load_round has checked every code against it
     with timings.step("encode", progress):
         encoded = encode_round(data, config.max_choices)
+        data = data.without_lookups()  # what validation computed for encoding: not needed after it
     with timings.step("selection rules", progress):
         selection = apply_rules(encoded, *programme_requirements(types, encoded.programme_code))
         rule_warnings = tuple(merit_warnings(data, encoded, selection))

@@ -94,8 +94,8 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
     municipality_names = municipalities["municipality"]
 
     n = len(students)
-    app_student = index_of(applications["student_id"], student_ids)
-    app_programme = index_of(applications["programme_id"], programme_ids)
+    app_student = _rows_of(data, "applications", "student_id", "students", student_ids)
+    app_programme = _rows_of(data, "applications", "programme_id", "programmes", programme_ids)
     app_column = applications["choice_rank"].to_numpy(dtype=np.int64) - 1
     keep = np.ones(len(applications), dtype=bool)
     if max_choices is not None:
@@ -127,13 +127,13 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
 
     if data.grades is not None and len(data.grades):
         grades = data.grades
-        grade_student = index_of(grades["student_id"], student_ids)
+        grade_student = _rows_of(data, "grades", "student_id", "students", student_ids)
         # Few distinct subjects: map each distinct spelling to its code once, then index.
-        given_codes, given = factorize(grades["subject"])
+        given_codes, given = _codes_of(data, "grades", "subject")
         subjects, canonical = np.unique(np.array([subject_code(g) for g in given], dtype=object),
                                         return_inverse=True)
         grade_subject = canonical.astype(np.int64)[given_codes]
-        grade_codes, grade_letters = factorize(grades["grade"])
+        grade_codes, grade_letters = _codes_of(data, "grades", "grade")
         grade_points = np.array([GRADE_POINTS[g] for g in grade_letters], dtype=np.float64)[grade_codes]
         grade_language_choice = grades["language_choice"].to_numpy(dtype=bool)
     else:
@@ -157,11 +157,11 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
         eligible_override=eligible_override,
         merit_given=students["merit_value"].to_numpy(dtype=np.float64, na_value=np.nan),
         lottery_given=lottery_given,
-        home=index_of(students["home_municipality"], municipality_names),
+        home=_rows_of(data, "students", "home_municipality", "municipalities", municipality_names),
         late=late,
         free_quota_rank=students["free_quota_rank"].to_numpy(dtype=np.float64, na_value=np.nan),
         seats=programmes["seats"].to_numpy(dtype=np.int64),
-        host=index_of(programmes["municipality"], municipality_names),
+        host=_rows_of(data, "programmes", "municipality", "municipalities", municipality_names),
         programme_code=labels_array(programmes["programme_code"]),
         independent=(programmes["principal"] == "independent").to_numpy(dtype=bool),
         national_recruitment=programmes["national_recruitment"].to_numpy(dtype=bool),
@@ -176,3 +176,16 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
         grade_language_choice=grade_language_choice,
         n_dropped_choices=n_dropped,
     )
+
+
+def _rows_of(data: RoundInput, file: str, column: str, target: str, labels) -> np.ndarray:
+    """(rows,) int64 row of ``target`` (whose key column is ``labels``) holding each cell of ``column``:
+    as the validator found it (``data.rows_of``), else looked up."""
+    rows = data.rows_of.get((file, column, target))
+    return rows if rows is not None else index_of(getattr(data, file)[column], labels)
+
+
+def _codes_of(data: RoundInput, file: str, column: str) -> tuple[np.ndarray, np.ndarray | list]:
+    """Integer codes of a column and its labels: as the validator made them (``data.codes_of``), else factorized."""
+    coded = data.codes_of.get((file, column))
+    return coded if coded is not None else factorize(getattr(data, file)[column])

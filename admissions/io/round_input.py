@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from admissions.io.problems import Problem
 from admissions.io.programme_types import ProgrammeTypes
+
+#: Columns whose integer codes the validator hands to encoding (besides every reference's rows):
+#: grades.csv's subjects as written and its grades, 16 rows a student.
+CODED_COLUMNS = (("grades", "subject"), ("grades", "grade"))
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,19 @@ class RoundInput:
     given_columns: dict[str, frozenset[str]] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     programme_types: ProgrammeTypes | None = None  # the folder's own table, or the shipped one
+    #: What validation computed that encoding needs again, so that no id column is hashed twice:
+    #: ``(file, column, target)`` -> (rows,) int64, for each column the contract checks against another
+    #: file's key (applications' student_id and programme_id, grades' student_id, municipalities),
+    #: the row of ``target`` holding each cell's value. Encoding computes what is not here.
+    rows_of: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    #: ``(file, column)`` -> ((rows,) int64 codes, labels) for CODED_COLUMNS: each cell's position in
+    #: ``labels`` (text columns: the distinct cells as read; grades: the contract's letters).
+    codes_of: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = field(default_factory=dict, repr=False,
+                                                                         compare=False)
+
+    def without_lookups(self) -> "RoundInput":
+        """The same input without ``rows_of`` and ``codes_of`` (once encoded: hundreds of MB at a million students)."""
+        return replace(self, rows_of={}, codes_of={})
 
     def has_column(self, file: str, column: str) -> bool:
         """Whether the input file really had this column (not just its default)."""

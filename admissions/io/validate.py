@@ -74,7 +74,7 @@ from admissions.io.labels import arrow_factorize, expand, runs
 from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog, values_at
 from admissions.io.programme_types import ProgrammeTypes
 from admissions.io.readers import Table, cell_lengths, find_file, read_table, text_array
-from admissions.io.round_input import RoundInput, SourceFile
+from admissions.io.round_input import CODED_COLUMNS, RoundInput, SourceFile
 
 #: Files that must have at least one data row.
 FILES_NEEDING_ROWS = frozenset({PROGRAMMES.name, STUDENTS.name, MUNICIPALITIES.name})
@@ -129,6 +129,7 @@ def load_round(folder: Path) -> RoundInput:
         for name, f in files.items()
         if not f.spec.required and name in fields
     }
+    rows_of, codes_of = _lookups(files)
     return RoundInput(
         folder=folder,
         programmes=files[PROGRAMMES.name].typed_frame(),
@@ -143,8 +144,27 @@ def load_round(folder: Path) -> RoundInput:
         },
         warnings=tuple(problems),
         programme_types=types,
+        rows_of=rows_of,
+        codes_of=codes_of,
         **optional,
     )
+
+
+def _lookups(files: dict[str, _File]) -> tuple[dict, dict]:
+    """RoundInput's ``rows_of`` and ``codes_of`` from what the checks computed (see RoundInput)."""
+    rows_of = {(f.spec.name, column, target): rows
+               for f in files.values() for (column, target, _), rows in f.rows_in.items()}
+    codes_of = {}
+    for name, column in CODED_COLUMNS:
+        f = files.get(name)
+        if f is None or f.table is None or column not in f.valid:
+            continue
+        if column in f.positions:
+            codes_of[name, column] = (f.positions[column], list(_words(f.spec.column(column))))
+        elif f.spec.column(column).kind == "text":
+            codes, labels = f.dictionary(column)
+            codes_of[name, column] = (codes, labels.to_pylist())
+    return rows_of, codes_of
 
 
 def load_table(path: Path, spec: FileSpec) -> pd.DataFrame:
@@ -227,7 +247,12 @@ class _File:
     empty: dict[str, np.ndarray] = field(default_factory=dict)
     #: Rows that are checked (empty rows inside the file are reported once by the reader).
     checked: np.ndarray | None = None
+    #: Per choice or grade column: each cell's position in the column's words (-1 where none).
+    positions: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Per (column, target file, target column): :func:`_rows_in` (a reference, then encoding).
+    rows_in: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
     _codes: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
+    _dictionaries: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
 
     def has(self, *columns: str) -> bool:
         return self.table is not None and all(c in self.valid for c in columns)
@@ -243,6 +268,22 @@ class _File:
         """The column's cells at ``rows`` (positions), as read, as Python strings."""
         return values_at(self.table.columns[column], rows)
 
+    def dictionary(self, column: str) -> tuple[np.ndarray, pa.Array]:
+        """The column's cells as read: integer codes (rows,) int64 and the distinct cells (Arrow, first-seen order).
+
+        Hashed once per column (each run of equal neighbouring cells once: admissions.io.labels),
+        then shared by the key, the references, the checks on the distinct values and encoding.
+        """
+        if column not in self._dictionaries:
+            self._dictionaries[column] = arrow_factorize(self.text(column))
+        return self._dictionaries[column]
+
+    def isin(self, column: str, values: pa.Array | list[str]) -> np.ndarray:
+        """(rows,) bool: the column's cell is one of ``values`` (its distinct cells looked up, not every cell)."""
+        codes, labels = self.dictionary(column)
+        value_set = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+        return (_positions(labels, value_set) >= 0)[codes]
+
     def codes(self, column: str, rows: np.ndarray) -> tuple[np.ndarray, int]:
         """Integer codes of the column's values at ``rows`` and the number of distinct codes.
 
@@ -252,20 +293,22 @@ class _File:
         if column not in self._codes:
             if self.spec.column(column).kind == "text":
                 # Arrow's hash of the runs of equal cells (-1 at a missing cell, as pd.factorize).
-                codes, labels = arrow_factorize(self.text(column))
-                uniques = labels.to_pylist()
+                codes, uniques = self.dictionary(column)
                 if self.spec.name == GRADES.name and column == "subject":
-                    same, uniques = pd.factorize(np.array([subject_code(name) for name in uniques], dtype=object))
-                    codes = np.where(codes >= 0, same[np.maximum(codes, 0)], -1)
+                    same, uniques = pd.factorize(np.array([subject_code(name) for name in uniques.to_pylist()],
+                                                          dtype=object))
+                    if len(uniques) < len(same):  # spellings of one subject (EN, Engelska): one code
+                        codes = np.where(codes >= 0, same[np.maximum(codes, 0)], -1)
             elif isinstance(self.values[column], np.ndarray):
-                # Numbers and bools: a sort, several times faster than hashing millions of floats.
-                uniques, codes = np.unique(self.values[column], return_inverse=True)
+                codes, uniques = _number_codes(np.asarray(self.values[column]))
             else:
                 # Choices: Arrow strings (first-seen order, as pd.factorize).
                 codes, uniques = arrow_factorize(self.values[column])
             self._codes[column] = (codes.astype(np.int64, copy=False), len(uniques))
         codes, cardinality = self._codes[column]
-        return codes[rows], cardinality
+        # Every row (the common case): the codes as they are, not a copy of 16 million.
+        return (codes if len(rows) == len(codes) else codes[rows]), cardinality
+
 
     def typed_frame(self) -> pd.DataFrame:
         """The file as typed columns (see RoundInput); only called when there was no error.
@@ -283,6 +326,25 @@ class _File:
             if column.name not in columns:
                 columns[column.name] = _absent(column, n)
         return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+
+
+def _number_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | range]:
+    """Integer codes of numbers or bools (equal values, equal codes; NaN one code) and their range.
+
+    Whole numbers in a range not much wider than the column (choice ranks, counts) are their own
+    codes less the smallest; anything else is sorted (several times faster than hashing millions
+    of floats).
+    """
+    if values.dtype != bool and len(values):
+        finite = np.isfinite(values)
+        whole = values[finite]
+        if len(whole) and np.array_equal(whole, np.floor(whole)):
+            low, high = whole.min(), whole.max()
+            if high - low <= 2 * len(values) + 1024:
+                codes = np.where(finite, values - low, high - low + 1).astype(np.int64)
+                return codes, range(int(high - low) + 2)
+    uniques, codes = np.unique(values, return_inverse=True)
+    return codes, uniques
 
 
 def _read_and_check_cells(folder: Path, spec: FileSpec, rank: int, report: ProblemLog,
@@ -415,8 +477,9 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
         values = (position >= 0) & (position < len(TRUE_WORDS))
         wrong = (position < 0) & ~empty
     else:
-        allowed = column.choices if kind == "choice" else tuple(GRADE_POINTS)
+        allowed = _words(column)
         position = _word_index(text, empty, list(allowed))
+        f.positions[column.name] = position
         wrong = (position < 0) & ~empty
         canonical = pc.take(pa.array(allowed, pa.string()), pa.array(np.maximum(position, 0)))
         values = pc.if_else(pa.array(position >= 0), canonical, "")
@@ -496,6 +559,11 @@ def _invisible_rule(value: str) -> str:
             if code not in found:
                 found.append(code)
     return f"holds {', '.join(found)}, an invisible or formatting character; remove it"
+
+
+def _words(column: ColumnSpec) -> tuple[str, ...]:
+    """The words a choice or grade column allows, in the contract's spelling."""
+    return column.choices if column.kind == "choice" else tuple(GRADE_POINTS)
 
 
 def _word_index(text: pa.ChunkedArray, empty: np.ndarray, words: list[str]) -> np.ndarray:
@@ -628,16 +696,28 @@ def _absent(column: ColumnSpec, n: int):
 # --- keys and references -----------------------------------------------------------------------
 
 
-def _first_seen(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """For each row, the position of the first row with the same key (itself when it is the first).
+def _first_seen(parts: list[tuple[np.ndarray, int]]) -> np.ndarray | None:
+    """For each row, the position of the first row with the same key (itself when it is the first);
+    None when every key is there once.
 
     ``parts`` are the key's columns as integer codes (>= 0) with the number of distinct codes.
-    A stable sort of the combined codes (rows of a file are mostly in key order, so it is nearly
-    linear) finds the groups: 16 million grade rows take 0.1 s where hashing them took 6 s.
+    When the keys are few enough to mark (at most 8 a row), one mark per key tells whether any is
+    there twice, the common case, without sorting; otherwise, and to find the first rows of the
+    repeated ones, a stable sort of the combined codes (rows of a file are mostly in key order, so
+    it is nearly linear) finds the groups: 16 million grade rows take 0.1 s where hashing them took 6 s.
     """
-    codes = np.zeros(len(parts[0][0]), dtype=np.int64)
-    for part, cardinality in parts:
-        codes = codes * cardinality + part
+    codes = parts[0][0].astype(np.int64, copy=True)
+    space = parts[0][1]
+    for part, cardinality in parts[1:]:
+        codes *= cardinality
+        codes += part
+        space *= cardinality
+    if space <= 8 * len(codes) + 1024:
+        seen = np.zeros(space, dtype=bool)
+        seen[codes] = True
+        if np.count_nonzero(seen) == len(codes):
+            return None
+        del seen
     order = np.argsort(codes, kind="stable")
     ordered = codes[order]
     same = ordered[1:] == ordered[:-1]
@@ -649,6 +729,41 @@ def _first_seen(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
     result = np.empty(len(codes), dtype=np.int64)
     result[order] = first
     return result
+
+
+def _rows_in(f: _File, column: str, target: _File, target_column: str) -> np.ndarray:
+    """(rows,) int64: for each cell of ``column`` the first row of ``target`` whose ``target_column``
+    holds the same text and is valid, -1 where there is none.
+
+    The distinct cells are looked up (a hash of the target's column), and the answer is kept: it
+    is the row index encoding needs (:class:`admissions.io.round_input.RoundInput` ``rows_of``).
+    A text column's validity follows from its text alone, fixed once its cells are checked.
+    """
+    key = (column, target.spec.name, target_column)
+    if key not in f.rows_in:
+        codes, labels = f.dictionary(column)
+        known = target.valid[target_column]
+        values = target.text(target_column)
+        everything = bool(known.all())
+        if not everything:
+            values = values.filter(pa.array(known))
+        at = _positions(labels, values)
+        if not everything:
+            at = np.where(at >= 0, np.flatnonzero(known)[np.maximum(at, 0)], -1)
+        f.rows_in[key] = at[codes]
+    return f.rows_in[key]
+
+
+def _positions(labels: pa.Array, values: pa.Array) -> np.ndarray:
+    """(len(labels),) int64: the first position of each label in ``values``, -1 where it is not there.
+
+    Where the labels are the values themselves, in order (the students of applications.csv and
+    grades.csv as students.csv lists them), nothing is hashed: comparing them is a memcmp.
+    """
+    if len(labels) == len(values) and labels.type == values.type and labels.equals(values):
+        return np.arange(len(labels), dtype=np.int64)
+    found = pc.fill_null(pc.index_in(labels, value_set=values), -1)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _isin(cells: pa.Array, values: pa.Array | list[str]) -> np.ndarray:
@@ -671,7 +786,10 @@ def _check_keys(files: dict[str, _File], report: ProblemLog) -> None:
         rows = np.flatnonzero(np.logical_and.reduce([f.valid[c] for c in key]) & f.checked)
         if len(rows) == 0:
             continue
-        first = rows[_first_seen([f.codes(c, rows) for c in key])]
+        first = _first_seen([f.codes(c, rows) for c in key])
+        if first is None:
+            continue
+        first = rows[first]
         duplicate = first != rows
         at, was = rows[duplicate], first[duplicate]
         last = key[-1]
@@ -735,16 +853,15 @@ def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog
         return
     if check.where is not None and check.where not in f.valid:
         return
-    cells = f.text(key)
     known = target.valid[check.target_column]
-    found = _isin(cells, target.text(check.target_column).filter(pa.array(known)))
+    found = _rows_in(f, key, target, check.target_column) >= 0
     mask = f.valid[key] if check.where is None else f.valid[key] & f.valid[check.where]
     if check.target_where is None:
         flagged = mask & ~found
     else:
         # Values not in the target at all are the plain reference's problem.
         chosen = target.text(check.target_column).filter(pa.array(known & _true(target, check.target_where)))
-        flagged = mask & found & ~_isin(cells, chosen)
+        flagged = mask & found & ~f.isin(key, chosen)
     rows = f.rows_where(flagged)
     if "{value}" in check.rule:
         values = f.cells(key, rows[:MAX_PER_RULE])
@@ -758,7 +875,8 @@ def _referenced(check: Referenced, f: _File, context: _Context, report: ProblemL
     by = context.files[check.by]
     if not f.has(check.column) or not by.has(check.by_column):
         return
-    used = _isin(f.text(check.column), by.text(check.by_column))
+    codes, labels = f.dictionary(check.column)
+    used = (_positions(labels, by.dictionary(check.by_column)[1]) >= 0)[codes]
     _rows(report, f, check.column, f.rows_where(f.valid[check.column] & ~used), check.rule.format(by=by.file),
           severity=check.severity, check=check.id)
 
@@ -777,7 +895,10 @@ def _unique(check: Unique, f: _File, context: _Context, report: ProblemLog) -> N
         return
     # With ``where`` the column's value is the same on every row kept: the group alone is the key.
     key = ([group] if group is not None else []) + ([check.column] if check.where is None else [])
-    first = rows[_first_seen([f.codes(c, rows) for c in key])]
+    first = _first_seen([f.codes(c, rows) for c in key])
+    if first is None:
+        return
+    first = rows[first]
     again = first != rows
     at, was = rows[again], first[again]
     shown = at[:MAX_PER_RULE]
@@ -807,10 +928,17 @@ def _consecutive(check: Consecutive, f: _File, context: _Context, report: Proble
     keep = ~bad_group[codes]
     rows, codes = rows[keep], codes[keep]
     numbers = f.values[column][rows].astype(np.int64)
-    order = np.lexsort((rows, numbers, codes))
-    r_rows, r_codes, r_numbers = rows[order], codes[order], numbers[order]
+    # A file listing each group's rows together, numbers rising (as applications.csv usually does), is
+    # in order already: checked in one pass instead of sorting millions of rows.
+    same = codes[1:] == codes[:-1]
+    if np.all((codes[1:] > codes[:-1]) | (same & (numbers[1:] > numbers[:-1]))):
+        r_rows, r_codes, r_numbers = rows, codes, numbers
+    else:
+        order = np.lexsort((rows, numbers, codes))
+        r_rows, r_codes, r_numbers = rows[order], codes[order], numbers[order]
+    del same
     # Repeated numbers are reported as duplicate keys; the gap check sees each number once.
-    repeat = np.zeros(len(order), dtype=bool)
+    repeat = np.zeros(len(r_rows), dtype=bool)
     repeat[1:] = (r_codes[1:] == r_codes[:-1]) & (r_numbers[1:] == r_numbers[:-1])
     u_rows, u_codes, u_numbers = r_rows[~repeat], r_codes[~repeat], r_numbers[~repeat]
     # Within each group (sorted by number) the j-th number must be j.
@@ -899,7 +1027,7 @@ def _needed_unless(check: NeededUnless, f: _File, context: _Context, report: Pro
         # The few rows that need the other file are looked up in it (not its millions of rows hashed).
         rows = np.flatnonzero(needed)
         wanted = f.text(check.key).take(pa.array(rows))
-        there = other.text(check.key).filter(pa.array(other.valid[check.key] & _isin(other.text(check.key), wanted)))
+        there = other.text(check.key).filter(pa.array(other.valid[check.key] & other.isin(check.key, wanted)))
         given = np.zeros(len(needed), dtype=bool)
         given[rows] = _isin(wanted, there)
         _rows(report, f, check.column, f.rows_where(needed & ~given), check.rule.format(file=other.file),
@@ -912,11 +1040,11 @@ def _known(check: Known, f: _File, context: _Context, report: ProblemLog) -> Non
     cells = f.text(check.column)
     if check.vocabulary == "subjects":
         # The distinct spellings only (a few dozen in millions of grades) are looked up.
-        uniques = pc.unique(cells).drop_null().to_pylist()
+        uniques = f.dictionary(check.column)[1].drop_null().to_pylist()
         unknown = [s for s in uniques if s.strip() and subject_code(s) not in SUBJECTS]
         if not unknown:
             return
-        wrong = f.valid[check.column] & _isin(cells, unknown)
+        wrong = f.valid[check.column] & f.isin(check.column, unknown)
         rows = f.rows_where(wrong)
         values = f.cells(check.column, rows[:MAX_PER_RULE])
         _rows(report, f, check.column, rows,
