@@ -11,6 +11,8 @@ import typer.testing
 
 #: The hand-computed worked examples (tests/data/rules/README.md).
 WORKED_EXAMPLES = Path(__file__).resolve().parent / "data" / "rules"
+#: The municipalities of the small generated region: 60 offers instead of the default area's 506.
+SMALL_AREA = "Lund,Lomma,Staffanstorp"
 
 
 def _built_once(build):
@@ -72,3 +74,16 @@ def worked_example_outs(tmp_path_factory) -> WorkedExampleOutputs:
     """The worked examples matched with seed 0, each once for every directory's tests (tests/rules,
     tests/reports, tests/cli): shared, so read them only."""
     return WorkedExampleOutputs(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def generated_small_region(tmp_path_factory) -> Path:
+    """``write_region(folder, 400, seed=5, area=SMALL_AREA)``, generated once for the directories whose small
+    region it is (tests/reports, tests/season, tests/safety, tests/cli/test_match.py): never change it,
+    copy it (each directory cuts the seats its own way)."""
+    from admissions.synth import write_region
+
+    folder = tmp_path_factory.mktemp("generated-small-region") / "region"
+    write_region(folder, 400, seed=5, area=SMALL_AREA)
+    return folder
+

@@ -21,16 +21,13 @@ def run(*args: str):
 
 
 @pytest.fixture(scope="module", params=["small", pytest.param("sample", marks=pytest.mark.slow)])
-def region(request, tmp_path_factory) -> Path:
+def region(request) -> Path:
     """The round matched end to end: a generated one of 400 students of Lund, Lomma and Staffanstorp
-    (60 offers; quick) and the 2,000-student sample (slow)."""
+    (60 offers; quick; tests/conftest.py, generated_small_region, read only) and the 2,000-student
+    sample (slow)."""
     if request.param == "sample":
         return SAMPLE
-    from admissions.synth import write_region
-
-    folder = tmp_path_factory.mktemp("small-region") / "region"
-    write_region(folder, 400, seed=5, area="Lund,Lomma,Staffanstorp")
-    return folder
+    return request.getfixturevalue("generated_small_region")
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ match and seconds per test: the tests on it are marked slow, and each also runs 
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,6 @@ import pandas as pd
 import pytest
 
 from admissions.match import run_match
-from admissions.synth import write_region
 
 # render_tools (the outside renderers) sits beside the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "tests" / "data" / "rules"
 SAMPLE = ROOT / "data" / "samples" / "skane-2000"
 SMALL_REGION = "small-region"
-#: The small region: generated, 400 students of Lund, Lomma and Staffanstorp (60 offers), seed 5,
-#: with a third of the seats.
-SMALL_AREA = "Lund,Lomma,Staffanstorp"
+#: The small region: the generated 400 students of Lund, Lomma and Staffanstorp (60 offers), seed 5
+#: (tests/conftest.py, generated_small_region), with a third of the seats.
 #: The regions (the generated ones; the worked examples are hand-made): the sample is slow.
 REGIONS = [SMALL_REGION, pytest.param("skane-2000", marks=pytest.mark.slow)]
 ROUNDS = [*sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()), *REGIONS]
@@ -67,10 +66,11 @@ class MatchedRounds(dict):
     """Round name -> Matched; a round is matched when it is first looked up (a worked example's OUT is
     the one every directory shares: tests/conftest.py, worked_example_outs)."""
 
-    def __init__(self, tmp_path_factory, worked_example_outs):
+    def __init__(self, tmp_path_factory, worked_example_outs, generated_small_region):
         super().__init__()
         self._tmp = tmp_path_factory
         self._worked = worked_example_outs
+        self._generated = generated_small_region
 
     def __missing__(self, name: str) -> Matched:
         if name not in ("skane-2000", SMALL_REGION):
@@ -80,7 +80,7 @@ class MatchedRounds(dict):
             folder = SAMPLE
         else:
             folder = self._tmp.mktemp("reports-input") / name
-            write_region(folder, 400, seed=5, area=SMALL_AREA)
+            shutil.copytree(self._generated, folder)
             # A third of the seats: cut-offs and reserves at most offers, as in the sample.
             programmes = read(folder / "programmes.csv")
             programmes["seats"] = [str(max(1, int(s) // 3)) for s in programmes["seats"]]
@@ -92,8 +92,8 @@ class MatchedRounds(dict):
 
 
 @pytest.fixture(scope="session")
-def matched_rounds(tmp_path_factory, worked_example_outs) -> MatchedRounds:
-    return MatchedRounds(tmp_path_factory, worked_example_outs)
+def matched_rounds(tmp_path_factory, worked_example_outs, generated_small_region) -> MatchedRounds:
+    return MatchedRounds(tmp_path_factory, worked_example_outs, generated_small_region)
 
 
 @pytest.fixture(params=ROUNDS)

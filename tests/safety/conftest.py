@@ -10,13 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from admissions.cli import app
-from admissions.synth import write_region
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "skane-2000"
 FUZZ_CORPUS = ROOT / "tests" / "data" / "fuzz"
-#: The municipalities of the small generated region (60 offers instead of the default area's 506).
-SMALL_AREA = "Lund,Lomma,Staffanstorp"
 
 #: A 32-byte key for the pseudonym tests; real keys are kept secret, never in a repository.
 KEY = "test-key-0123456789abcdef-0123456"
@@ -46,12 +43,13 @@ def write_text_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def region(tmp_path_factory) -> Path:
-    """A generated region of 400 students of Lund, Lomma and Staffanstorp (60 offers) with half of the
-    seats, so that seeds place students differently. Quick rounds; shared, so never written: copy it
-    (``region_copy``) to change it. The tests that need the sample's size use SAMPLE."""
+def region(generated_small_region, tmp_path_factory) -> Path:
+    """A generated region of 400 students of Lund, Lomma and Staffanstorp (60 offers; tests/conftest.py,
+    generated_small_region) with half of the seats, so that seeds place students differently. Quick
+    rounds; shared, so never written: copy it (``region_copy``) to change it. The tests that need the
+    sample's size use SAMPLE."""
     folder = tmp_path_factory.mktemp("safety-region") / "region"
-    write_region(folder, 400, seed=5, area=SMALL_AREA)
+    shutil.copytree(generated_small_region, folder)
     programmes = read_text_csv(folder / "programmes.csv")
     programmes["seats"] = [str(max(1, int(s) // 2)) for s in programmes["seats"]]
     write_text_csv(programmes, folder / "programmes.csv")

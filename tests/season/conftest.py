@@ -18,14 +18,14 @@ def write(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-#: The municipalities of the small region: 60 offers instead of the default area's 506, so that a
-#: round (whose reports are written per offer) takes a third of a second instead of two thirds.
-SMALL_AREA = "Lund,Lomma,Staffanstorp"
-
-
 def scarce_region(folder: Path, n_students: int, seed: int, area: str = "default") -> Path:
     """A generated region with a quarter of the seats (quotas at most half of them): competition and reserves."""
     write_region(folder, n_students, seed=seed, area=area)
+    return quarter_of_the_seats(folder)
+
+
+def quarter_of_the_seats(folder: Path) -> Path:
+    """The region in ``folder`` with a quarter of its seats (quotas at most half of them)."""
     programmes = read(folder / "programmes.csv")
     seats = [max(1, int(s) // 4) for s in programmes["seats"]]
     programmes["seats"] = [str(s) for s in seats]
@@ -37,10 +37,13 @@ def scarce_region(folder: Path, n_students: int, seed: int, area: str = "default
 
 
 @pytest.fixture(scope="session")
-def small_region(tmp_path_factory) -> Path:
-    """A generated 400-student region of three municipalities (60 offers) with a quarter of the seats
-    (131 seats, every one filled in a final admission): competition and reserves, fast rounds."""
-    return scarce_region(tmp_path_factory.mktemp("season-region") / "region-400", 400, seed=5, area=SMALL_AREA)
+def small_region(generated_small_region, tmp_path_factory) -> Path:
+    """A generated 400-student region of three municipalities (60 offers; tests/conftest.py,
+    generated_small_region) with a quarter of the seats (131 seats, every one filled in a final
+    admission): competition and reserves, fast rounds."""
+    folder = tmp_path_factory.mktemp("season-region") / "region-400"
+    shutil.copytree(generated_small_region, folder)
+    return quarter_of_the_seats(folder)
 
 
 @dataclass(frozen=True)
