@@ -38,8 +38,10 @@ def check_choices(choices: object) -> np.ndarray:
         raise InvalidArgument(
             f"choices[{i}, {j}] == {choices[i, j]}, must be -1 (padding) or a programme index >= 0"
         )
-    # Column-major copy: every check below is then on contiguous columns, much faster than on rows.
-    column = np.ascontiguousarray(choices.T)
+    # Column-major copy: every check below is then on contiguous columns, much faster than on rows;
+    # in the narrowest signed integers that hold every programme index (fewer bytes to compare).
+    column = np.empty(choices.shape[::-1], dtype=_narrow_signed(int(choices.max())))
+    column[...] = choices.T
     present = column >= 0
     # A choice after padding: padding must be the suffix of each row.
     gap = ~present[:-1] & present[1:]
@@ -52,16 +54,25 @@ def check_choices(choices: object) -> np.ndarray:
     return choices
 
 
+def _narrow_signed(largest: int) -> type:
+    """The narrowest of int16, int32 and int64 that holds -1 .. ``largest`` (uint64 above int64)."""
+    for dtype in (np.int16, np.int32, np.int64):
+        if largest <= np.iinfo(dtype).max:
+            return dtype
+    return np.uint64
+
+
 def _check_no_repeat(choices: np.ndarray, column: np.ndarray, present: np.ndarray) -> None:
     k = choices.shape[1]
     if k <= _PAIRWISE_MAX_COLUMNS:
         # k (k - 1) / 2 comparisons of contiguous columns beat sorting short rows. Two paddings
         # compare equal, so only a present later column counts.
         has = np.zeros(choices.shape[0], dtype=bool)
+        same, equal = np.empty_like(has), np.empty_like(has)
         for later in range(1, k):
-            same = column[0] == column[later]
+            np.equal(column[0], column[later], out=same)
             for earlier in range(1, later):
-                same |= column[earlier] == column[later]
+                same |= np.equal(column[earlier], column[later], out=equal)
             same &= present[later]
             has |= same
     else:
@@ -106,6 +117,8 @@ def check_seats(seats: object) -> np.ndarray:
 
 def check_choice_range(choices: np.ndarray, n_programmes: int) -> None:
     """Every choice is a programme index below ``n_programmes`` (the length of seats)."""
+    if choices.size == 0 or choices.max() < n_programmes:
+        return
     high = choices >= n_programmes
     if high.any():
         i, j = np.argwhere(high)[0]

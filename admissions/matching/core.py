@@ -44,8 +44,9 @@ from admissions.matching._validate import check_choice_range, check_choices, che
 
 #: Matrices of indices are int32 below this size (and programme count).
 _INT32_LIMIT = 2**31 - 1
-#: Rows per block where a whole-matrix temporary would be needed.
-_BLOCK_ROWS = 1 << 14
+#: Rows per block where a whole-matrix temporary would be needed (small: a temporary alive at the
+#: call's peak is memory paged in afresh at every call).
+_BLOCK_ROWS = 1 << 12
 #: First scan window of an over-full programme: this many times the expected span, plus the slack.
 _WINDOW_MARGIN = 2
 _WINDOW_SLACK = 32
@@ -94,10 +95,10 @@ class PreparedMarket:
     n_programmes_min: int  # 1 + the largest programme index chosen
     programme: np.ndarray  # (n_students, k + 1) copy of choices, -1 at padding (always in the last column)
     key: np.ndarray  # (n_students, k + 1) offset[p] + rank within p (0 = best); A at padding
-    # The priority at each key, for the cut-offs: application_priority[key_application[key]]; both None in
-    # rank form (the priority there is end[p] - 1 - key).
-    key_application: np.ndarray | None  # (A,) int64 index into application_priority of the application at each key
-    application_priority: np.ndarray | None  # (A,) float64 the priorities of the applications, row by row
+    # (n, k) the priorities, for the cut-offs (the priority of a programme's last holder); None in rank
+    # form (there it is end[p] - 1 - key). A read-only float64 copy, or within deferred_acceptance the
+    # caller's validated array itself (the market lives no longer than the call).
+    priority: np.ndarray | None
     n_apps: int  # A
     offset: np.ndarray  # (n_programmes_min + 1,) int64 first key of each programme
 
@@ -178,11 +179,11 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
     O(A); otherwise one sort of packed integers ranks them (:func:`_keys_by_sorting`).
     """
     choices = check_choices(choices)
-    return _prepare(choices, check_priority(priority, choices))
+    return _prepare(choices, check_priority(priority, choices), keep=True)
 
 
-def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
-    """:func:`prepare` on validated arrays."""
+def _prepare(choices: np.ndarray, priority: np.ndarray, keep: bool) -> PreparedMarket:
+    """:func:`prepare` on validated arrays; ``keep``: the market keeps a copy of ``priority`` (else the array itself)."""
     n_students, k = choices.shape
     top = int(choices.max()) if choices.size else -1
     n_programmes_min = top + 1
@@ -194,20 +195,24 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
     programme = np.full((n_students, k + 1), -1, dtype=index)
     programme[:, :k] = choices
 
-    key_application = application_priority = None
     ranked = None
     if _may_be_rank_form(programme[:_PROBE_ROWS, :k], priority[:_PROBE_ROWS]):
-        # Padding (-1) lands in slot 0, programme p in slot p + 1.
-        counts = np.bincount(choices.astype(np.int64, copy=False).ravel() + 1, minlength=n_programmes_min + 1)[1:]
-        n_apps = int(counts.sum())
+        # Padding (-1) lands in slot 0, programme p in slot p + 1; a block of rows at a time.
+        counts = np.zeros(n_programmes_min + 1, dtype=np.int64)
+        for first in range(0, n_students, _BLOCK_ROWS):
+            counts += np.bincount(programme[first : first + _BLOCK_ROWS, :k].ravel() + 1, minlength=len(counts))
+        n_apps = int(counts[1:].sum())
         offset = np.zeros(n_programmes_min + 1, dtype=np.int64)
-        np.cumsum(counts, out=offset[1:])
+        np.cumsum(counts[1:], out=offset[1:])
         key = np.full(programme.shape, n_apps, dtype=index)  # padding: key n_apps, one past the last
         ranked = _keys_from_ranks(programme[:, :k], priority, offset, n_apps, key[:, :k])
+    kept = None
     if not ranked:
-        key, offset, key_application, application_priority = _keys_by_sorting(programme, priority, n_programmes_min)
+        key, offset = _keys_by_sorting(programme, priority, n_programmes_min)
+        n_apps = int(offset[-1])
+        kept = np.array(priority, dtype=np.float64) if keep else priority
     # Read-only: one market serves many matchings, none of which may change it.
-    for array in (programme, key, key_application, application_priority, offset):
+    for array in (programme, key, kept if keep else None, offset):
         if array is not None:
             array.flags.writeable = False
     return PreparedMarket(
@@ -216,9 +221,8 @@ def _prepare(choices: np.ndarray, priority: np.ndarray) -> PreparedMarket:
         n_programmes_min=n_programmes_min,
         programme=programme,
         key=key,
-        key_application=key_application,
-        application_priority=application_priority,
-        n_apps=len(key_application) if key_application is not None else n_apps,
+        priority=kept,
+        n_apps=n_apps,
         offset=offset,
     )
 
@@ -257,7 +261,7 @@ def deferred_acceptance(choices: object, priority: object, seats: object) -> Mat
     choices = check_choices(choices)
     check_choice_range(choices, len(seats))
     priority = check_priority(priority, choices)
-    return _match(_prepare(choices, priority), seats.astype(np.int64))
+    return _match(_prepare(choices, priority, keep=False), seats.astype(np.int64))
 
 
 def _keys_from_ranks(
@@ -308,44 +312,45 @@ def _may_be_rank_form(programme: np.ndarray, priority: np.ndarray) -> bool:
     return bool((rank >= 0).all() and (np.floor(rank) == rank).all())
 
 
-def _keys_by_sorting(
-    programme: np.ndarray, priority: np.ndarray, n_programmes: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: int) -> tuple[np.ndarray, np.ndarray]:
     """The (n, k + 1) keys of ``programme``'s applications by sorting ``priority`` (n, k) within each programme.
 
-    Returns the keys (A at padding), the offsets (n_programmes + 1,), and for the cut-offs the
-    application at each key (an index into the next) and the priorities of the applications (A,),
-    row by row. Raises on a tie within a programme.
+    Returns the keys (A at padding) and the offsets (n_programmes + 1,). Raises on a tie within a
+    programme.
 
     One sort of plain integers (numpy sorts them several times faster than it argsorts floats)
     ranks all applications: each is packed into a uint64 of its programme (top bits), its
     priority's level (:func:`_levels`: as many bits as are left, in descending order of
     priority) and its index (low bits). Priorities of a programme that share a level are put in
     exact order by a lexsort of those runs alone; where there are many, :func:`_sort_twice` ranks.
+    Temporaries are freed or reused as soon as they are spent: every megabyte the call holds at
+    its peak is a fresh megabyte of pages to fault in at the next call, once glibc has trimmed the
+    heap (about 3 microseconds a page here, the cost of a numpy pass over some 20,000 values).
     """
-    n_students, width = programme.shape
     listed = np.flatnonzero(programme.ravel() >= 0)  # positions in the (n, k + 1) matrices, row by row
     n_apps = len(listed)
-    # The same entries of the (n, k) priority: one position less per row above.
-    app_priority = np.ravel(priority)[listed - listed // width].astype(np.float64, copy=False)
-    app_programme = programme.ravel()[listed]
     index_bits = max(1, (n_apps - 1).bit_length())
     programme_bits = max(1, (n_programmes - 1).bit_length())
     priority_bits = 64 - index_bits - programme_bits
     ranked = None
     if priority_bits >= _ONE_SORT_MIN_BITS:
-        ranked = _rank_in_one_sort(app_programme, app_priority, n_programmes, priority_bits, index_bits)
+        ranked = _rank_in_one_sort(programme, priority, listed, n_programmes, priority_bits, index_bits)
     if ranked is None:
+        app_programme, app_priority = _applications(programme, priority, listed)
         ranked = _sort_twice(app_programme, app_priority, n_programmes, index_bits)
-    if ranked is None:
-        # A tie within a programme, or many priorities equal in their levels in the two sorts.
-        ranked = _sort_exactly(programme[:, :-1], priority, app_programme, app_priority, n_programmes)
+        if ranked is None:
+            # A tie within a programme, or many priorities equal in their levels in the two sorts.
+            ranked = _sort_exactly(programme[:, :-1], priority, app_programme, app_priority, n_programmes)
+        del app_programme, app_priority
     order, offset = ranked
+    del ranked
     key_of = np.empty(n_apps, dtype=programme.dtype)
-    key_of[order] = np.arange(n_apps, dtype=programme.dtype)
+    for first in range(0, n_apps, _BLOCK):
+        key_of[order[first : first + _BLOCK]] = np.arange(first, min(first + _BLOCK, n_apps), dtype=programme.dtype)
+    del order
     key = np.full(programme.shape, n_apps, dtype=programme.dtype)  # padding: key n_apps, one past the last
     key.ravel()[listed] = key_of
-    return key, offset, order, app_priority
+    return key, offset
 
 
 #: Fewer bits than this for the priority's level in the one sort, and runs of equal levels are the
@@ -353,41 +358,74 @@ def _keys_by_sorting(
 _ONE_SORT_MIN_BITS = 16
 #: Rows whose priorities are tested for the rank form before the whole matrix is.
 _PROBE_ROWS = 64
+#: Applications per block where a temporary as long as all of them would only be needed briefly.
+_BLOCK = 1 << 16
 
 
-def _rank_in_one_sort(app_programme: np.ndarray, app_priority: np.ndarray, n_programmes: int, priority_bits: int,
-                      index_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The applications by programme, best priority first (A,), and the offsets; or None.
+def _applications(programme: np.ndarray, priority: np.ndarray, listed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The programme and the priority (a float64 array of its own) of each application, row by row (A,)."""
+    return programme.ravel()[listed], _application_priority(priority, listed, programme.shape[1])
+
+
+def _application_priority(priority: np.ndarray, listed: np.ndarray, width: int) -> np.ndarray:
+    """(A,) float64 the priority at each of the ``listed`` positions of the (n, width) matrices.
+
+    The same entries of the (n, width - 1) priority lie one position before per row above; the
+    positions are worked out a block at a time (no temporary as long as ``listed``).
+    """
+    flat = np.ravel(priority)
+    value = np.empty(len(listed), dtype=np.float64)
+    for first in range(0, len(listed), _BLOCK):
+        at = listed[first : first + _BLOCK]
+        value[first : first + _BLOCK] = flat[at - at // width]
+    return value
+
+
+def _rank_in_one_sort(programme: np.ndarray, priority: np.ndarray, listed: np.ndarray, n_programmes: int,
+                      priority_bits: int, index_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The applications (indices into ``listed``) by programme, best priority first (A,), and the offsets; or None.
 
     None when more than one application in 64 shares its programme and level with the next (the
     lexsort of those runs would cost more than two sorts), or when two priorities of a programme
     are equal (a tie).
     """
-    n_apps = len(app_programme)
-    packed = _levels(app_priority, priority_bits)
-    packed |= app_programme.astype(np.uint64) << np.uint64(priority_bits)
-    packed <<= np.uint64(index_bits)
-    packed |= np.arange(n_apps, dtype=np.uint64)
+    n_apps = len(listed)
+    # The priorities' own buffer turned into their levels, then packed in place a block at a time.
+    packed = _levels(_application_priority(priority, listed, programme.shape[1]), priority_bits)
+    flat = programme.ravel()
+    programme_shift, index_shift = np.uint64(priority_bits + index_bits), np.uint64(index_bits)
+    for first in range(0, n_apps, _BLOCK):
+        block = packed[first : first + _BLOCK]
+        block <<= index_shift
+        block |= flat[listed[first : first + _BLOCK]].astype(np.uint64) << programme_shift
+        block |= np.arange(first, first + len(block), dtype=np.uint64)
     packed.sort()
     offset = np.empty(n_programmes + 1, dtype=np.int64)
-    first = np.arange(n_programmes, dtype=np.uint64) << np.uint64(priority_bits + index_bits)
-    offset[:-1] = np.searchsorted(packed, first)
+    offset[:-1] = np.searchsorted(packed, np.arange(n_programmes, dtype=np.uint64) << programme_shift)
     offset[-1] = n_apps
-    high = packed >> np.uint64(index_bits)
-    packed &= np.uint64((1 << index_bits) - 1)
-    order = packed.view(np.int64)
-    collide = np.flatnonzero(high[1:] == high[:-1])
-    if len(collide) == 0:
-        return order, offset
+    # Neighbours of equal programme and level: equal above the index bits.
+    collide = [np.zeros(0, dtype=np.int64)]
+    for first in range(0, n_apps - 1, _BLOCK):
+        last = min(first + _BLOCK, n_apps - 1)
+        same = (packed[first + 1 : last + 1] >> index_shift) == (packed[first:last] >> index_shift)
+        collide.append(np.flatnonzero(same) + first)
+    collide = np.concatenate(collide)
     if len(collide) > n_apps // 64:
         return None
-    # The runs of equal programme and level (a programme's priorities within a level's width of
-    # each other), each put in order by the exact priority, best first.
-    members = np.union1d(collide, collide + 1)
-    start = np.ones(len(members), dtype=bool)
-    start[1:] = members[1:] != members[:-1] + 1
-    start[1:] |= high[members[1:]] != high[members[:-1]]
+    if len(collide):
+        # The runs of equal programme and level (a programme's priorities within a level's width of
+        # each other), to be put in order by the exact priority, best first.
+        members = np.union1d(collide, collide + 1)
+        high = packed[members] >> index_shift
+        start = np.ones(len(members), dtype=bool)
+        start[1:] = members[1:] != members[:-1] + 1
+        start[1:] |= high[1:] != high[:-1]
+    packed &= np.uint64((1 << index_bits) - 1)
+    order = packed.view(np.int64)
+    if len(collide) == 0:
+        return order, offset
     run = np.cumsum(start)
+    app_priority = _application_priority(priority, listed, programme.shape[1])
     at = order[members]
     at = at[np.lexsort((-app_priority[at], run))]
     if (~start[1:] & (app_priority[at[1:]] == app_priority[at[:-1]])).any():
@@ -396,37 +434,48 @@ def _rank_in_one_sort(app_programme: np.ndarray, app_priority: np.ndarray, n_pro
     return order, offset
 
 
-def _levels(value: np.ndarray, bits: int) -> np.ndarray:
-    """(A,) uint64 below 2**bits that never increase as ``value`` (float64) increases; equal values, equal levels.
+#: Levels of up to this many bits fit the 52 bits of a float64's fraction (:func:`_levels`).
+_LEVEL_MAX_BITS = 52
 
-    Linear between the largest value (level 0) and the smallest, so that the bits resolve the
-    values' own range: every rounding step of ``(largest - value) * scale`` is monotone, so the
-    levels keep the order of the values, merging only values closer than the range / 2**bits. When
-    the range is too wide or too narrow to scale (it overflows, or its scale does), the levels are
-    the top bits of the values' order-preserving integers.
+
+def _levels(value: np.ndarray, bits: int) -> np.ndarray:
+    """``value`` (float64, overwritten) as uint64 levels below 2**bits that never increase as the value increases.
+
+    Equal values get equal levels. Linear between the largest value (level 0) and the smallest
+    (level 2**min(bits, 52) - 1 or just below), so that the bits resolve the values' own range:
+    every rounding step of ``(largest - value) * scale + 2**52`` is monotone, and the low 52 bits
+    of that float64 are its rounded level (in place, no temporary). Levels merge only values closer
+    than the range / 2**bits. When the range is too wide or too narrow to scale (it overflows, or
+    its scale does), the levels are the top bits of the values' order-preserving integers.
     """
+    level_bits = min(bits, _LEVEL_MAX_BITS)
     if len(value) == 0:
-        return np.zeros(0, dtype=np.uint64)
+        return value.view(np.uint64)
     largest = value.max()
     with np.errstate(over="ignore", divide="ignore"):
         spread = largest - value.min()
-        # 2**bits shrunk by 2**-40: the rounding of the scale and the product (< 2**-51 relative)
-        # never takes (largest - smallest) * scale up to 2**bits.
-        scale = np.ldexp(1.0 - 2.0**-40, bits) / spread if spread > 0 else 0.0
+        # (2**bits - 1) shrunk by 2**-40: the rounding of the scale and the product (< 2**-51
+        # relative) never takes (largest - smallest) * scale past 2**bits - 1 + 1/2, so that the
+        # rounding to a whole number stays below 2**bits.
+        scale = np.ldexp(1.0, level_bits) - 1.0
+        scale = scale * (1.0 - 2.0**-40) / spread if spread > 0 else 0.0
+    bits_of = value.view(np.uint64)
     if np.isfinite(spread) and np.isfinite(scale):
-        level = largest - value
-        level *= scale
-        return level.astype(np.int64).view(np.uint64)
+        np.subtract(largest, value, out=value)
+        value *= scale
+        value += 2.0**52  # in [2**52, 2**53): the float's fraction is the whole number nearest the level
+        bits_of &= np.uint64((1 << 52) - 1)
+        return bits_of
     # +0.0 for -0.0 (equal values, other bits), then the order-preserving map of -value (negative:
     # all bits flipped, else the sign bit set), as one XOR of value's bits: with all but the sign bit
     # when value's sign bit is 0, with nothing when 1.
-    bits_of = (value + 0.0).view(np.uint64)
+    value += 0.0
     flip = bits_of >> np.uint64(63)
     flip -= np.uint64(1)
     flip >>= np.uint64(1)
-    flip ^= bits_of
-    flip >>= np.uint64(64 - bits)
-    return flip
+    bits_of ^= flip
+    bits_of >>= np.uint64(64 - bits)
+    return bits_of
 
 
 def _sort_twice(app_programme: np.ndarray, app_priority: np.ndarray, n_programmes: int,
@@ -437,7 +486,7 @@ def _sort_twice(app_programme: np.ndarray, app_priority: np.ndarray, n_programme
     their levels came out in the wrong order, or a tie).
     """
     n_apps = len(app_programme)
-    packed = _levels(app_priority, 64 - index_bits)
+    packed = _levels(app_priority.copy(), 64 - index_bits)
     packed <<= np.uint64(index_bits)
     packed |= np.arange(n_apps, dtype=np.uint64)
     packed.sort()
@@ -522,16 +571,17 @@ def _match(market: PreparedMarket, seats: np.ndarray, choice_rules: ChoiceRules 
     # Positions in the flattened (n, k + 1) matrices: student * width + column.
     width = market.programme.shape[1]
     programme, key = market.programme.ravel(), market.key.ravel()
-    start = np.arange(0, n_students * width, width, dtype=np.int64)
     if (seats > 0).all():
         # Every first choice clears its (lowest) cut-off.
-        at = start[market.programme[:, 0] >= 0]
+        student = np.flatnonzero(market.programme[:, 0] >= 0)
+        at = student * width
+        column[student] = 0
     else:
-        at = _first_cleared(start, programme, key, thr)
-    turned_away = at[:0]
-    while len(at):
+        at = _first_cleared(np.arange(0, n_students * width, width, dtype=np.int64), programme, key, thr)
         student = at // width
         column[student] = at - student * width
+    turned_away = at[:0]
+    while len(at):
         if ruled is not None:
             at_rule = ruled[programme[at]]
             if at_rule.any():
@@ -540,10 +590,9 @@ def _match(market: PreparedMarket, seats: np.ndarray, choice_rules: ChoiceRules 
                 for moved in (kept, turned_away):
                     who = moved // width
                     column[who] = moved - who * width
-        held_key = key[at]
-        held[held_key] = True
-        holder[held_key] = student if ruled is None else at // width
-        count += np.bincount(programme[at], minlength=n_programmes)
+        _hold(at, student if ruled is None else at // width, key, programme, held, holder, count)
+        # Spent: arrays alive at the call's peak are pages faulted in afresh at every call.
+        del at, student
         over = np.flatnonzero(count > seats)
         if len(over) == 0 and len(turned_away) == 0:
             break
@@ -562,22 +611,36 @@ def _match(market: PreparedMarket, seats: np.ndarray, choice_rules: ChoiceRules 
             turned_away = turned_away[:0]
         at = _first_cleared(resume, programme, key, thr)
         column[student] = -1
+        student = at // width
+        column[student] = at - student * width
 
     if ruled is not None:
         final = choice_round.holders()
         held[key[final]] = True
+        holder[key[final]] = final // width
         count[ruled[:-1]] = 0
         count += np.bincount(programme[final], minlength=n_programmes)
 
-    placed = np.flatnonzero(column >= 0)
-    assignment = np.full(n_students, -1, dtype=np.int64)
-    assignment[placed] = programme[placed * width + column[placed]]
+    # Unplaced (column -1): the entry just before the row, the previous row's padding (for the first
+    # row, the last entry of all: padding too).
+    at = np.arange(0, n_students * width, width, dtype=np.int64)
+    at += column
+    assignment = programme[at].astype(np.int64)
     return MatchResult(
         assignment=assignment,
         choice_index=column,
         admitted=count,
-        cutoff=_cutoffs(held, count, market, offset),
+        cutoff=_cutoffs(held, count, offset, market.priority, holder, column),
     )
+
+
+def _hold(at: np.ndarray, student: np.ndarray, key: np.ndarray, programme: np.ndarray, held: np.ndarray,
+          holder: np.ndarray, count: np.ndarray) -> None:
+    """The proposals at the positions ``at`` (by ``student``) are held: their flags, holders and counts."""
+    held_key = key[at]
+    held[held_key] = True
+    holder[held_key] = student
+    count += np.bincount(programme[at], minlength=len(count))
 
 
 def _first_cleared(at: np.ndarray, programme: np.ndarray, key: np.ndarray, thr: np.ndarray) -> np.ndarray:
@@ -672,18 +735,22 @@ def _reject_dense(
     return np.flatnonzero(zone & held), last + 1
 
 
-def _cutoffs(held: np.ndarray, admitted: np.ndarray, market: PreparedMarket, offset: np.ndarray) -> np.ndarray:
+def _cutoffs(held: np.ndarray, admitted: np.ndarray, offset: np.ndarray, priority: np.ndarray | None,
+             holder: np.ndarray, column: np.ndarray) -> np.ndarray:
     """(n_programmes,) priority of the last held key of each programme, NaN where none is held.
 
     Keys are programme-major, so the sorted held keys list each programme's holders together, in
-    programme order: the last holder of p sits at ``cumsum(admitted)[p] - 1``.
+    programme order: the last holder of p sits at ``cumsum(admitted)[p] - 1``. Its priority is
+    ``priority[student, column]`` of the student holding it, or in rank form (``priority`` None)
+    follows from the key.
     """
     cutoff = np.full(len(admitted), np.nan)
     held_key = np.flatnonzero(held)
     some = np.flatnonzero(admitted > 0)
     last = held_key[np.cumsum(admitted)[some] - 1]
-    if market.key_application is None:
+    if priority is None:
         cutoff[some] = offset[some + 1] - 1 - last
     else:
-        cutoff[some] = market.application_priority[market.key_application[last]]
+        student = holder[last]
+        cutoff[some] = priority[student, column[student]]
     return cutoff
