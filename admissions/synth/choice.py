@@ -68,9 +68,19 @@ OFFER_COLUMNS = ("school_unit_code", "programme_code", "appeal", "merit", "seat_
 NO_OFFER_TERMS = (0.0, 0.0, 1.0, 0.0)
 #: Students per chunk of the noise: a uniform of 0 (redrawn by numpy's Gumbel draw) redraws its chunk.
 CHUNK = 512
-#: Cells (students x offers) per block of the utility computation: three (rows, offers) buffers of
-#: this many floats stay within the processor's cache.
-BLOCK_CELLS = 1 << 18
+#: (student, offer) cells per block of the computation on the offers a student can choose: a
+#: block's arrays of this many values stay within the processor's cache.
+BLOCK_CELLS = 1 << 15
+#: Cells per block of the computation of every offer (three (rows, offers) buffers of this many).
+DENSE_BLOCK_CELLS = 1 << 18
+#: The share of a chunk's cells above which the cut does not pay: a cell left after the cut costs
+#: about three times a cell of the computation of every offer.
+CUT_SHARE = 0.3
+#: Width of the bins of the bound (_SchoolBounds), in utility (10 km of distance is 1).
+BIN_WIDTH = 0.25
+#: Offers per student whose total utility is computed first: the ones of the largest bound at the
+#: student's compulsory school (_SchoolBounds). Their k-th best total is the bar.
+PROBES = 128
 
 
 @dataclass(frozen=True)
@@ -219,28 +229,25 @@ def draw_choices(
     # whatever their grades (the lower a student's draw, the more offers they are indifferent at).
     indifference = rng.random(n)
     p = len(appeal)
-    # Blocks of a few hundred thousand cells: the passes over a block stay in the processor's cache.
-    block = max(1, min(CHUNK, BLOCK_CELLS // max(p, 1)))
-    uniform_buffer, utility_buffer, scratch_buffer = (np.empty((block, p)) for _ in range(3))
+    bounds = _SchoolBounds.build(terms, z, merit, school)
+    uniform_buffer = np.empty((min(CHUNK, n), p))
+    cut = True
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
         state = rng.bit_generator.state
-        for low in range(start, stop, block):
-            high = min(stop, low + block)
-            b = high - low
-            # The same doubles as one (CHUNK, p) draw: the stream runs row after row.
-            uniform = uniform_buffer[:b]
-            rng.random(out=uniform)
-            smallest = _segment_minima(uniform)
-            if smallest.min() == 0.0:
-                break
-            # The block's students by eligibility pattern: a pattern's term applies to a run of rows.
-            order = np.argsort(terms.pattern[low:high], kind="stable")
-            student = low + order
-            utility = terms.systematic(z[student], merit[student], indifference[student], school[student],
-                                       terms.pattern[student], out=utility_buffer[:b], scratch=scratch_buffer[:b])
-            out[student] = _top_choices(utility, uniform, k, smallest[order], order)
-        else:
+        # The same doubles as one (CHUNK, p) draw: the stream runs row after row.
+        uniform = uniform_buffer[: stop - start]
+        rng.random(out=uniform)
+        smallest = uniform.min(axis=1)
+        if smallest.min() > 0.0:
+            rows = slice(start, stop)
+            students = (z[rows], merit[rows], indifference[rows], school[rows], terms.pattern[rows])
+            top = _chunk_choices(terms, bounds, uniform, smallest, k, *students) if cut else None
+            if top is None:
+                # Where most offers are near every student, computing them all is cheaper.
+                cut = False
+                top = _dense_choices(terms, uniform, k, *students)
+            out[rows] = top
             continue
         # numpy's Gumbel draw rejects u == 0 and draws again, shifting the stream: draw the chunk so.
         rows = slice(start, stop)
@@ -264,6 +271,12 @@ _STEPS = 16
 #: reach i / _STEPS (``gumbel(u) <= -log(u)``; numpy's noise never exceeds 36.8, from the
 #: smallest uniform above 0, 2**-53).
 _UNIFORM_BOUND = np.exp(-np.arange(40 * _STEPS) / _STEPS + 1e-6)
+#: Steps of the uniform of _NOISE_BELOW.
+_NOISE_STEPS = 1024
+#: The noise at the top of each step of the uniform: numpy's Gumbel noise falls as the uniform
+#: rises, so ``_NOISE_BELOW[int(u * _NOISE_STEPS)] <= gumbel(u)`` (-inf in the last step).
+with np.errstate(divide="ignore"):
+    _NOISE_BELOW = -np.log(-np.log(1.0 - np.arange(1, _NOISE_STEPS + 1) / _NOISE_STEPS))
 
 
 @dataclass(frozen=True)
@@ -357,6 +370,185 @@ class _UtilityTerms:
             elif len(columns):
                 utility[first:last, columns] += self.extra[pattern[first], columns]
         return utility
+
+    def cells(self, row: np.ndarray, column: np.ndarray, near: np.ndarray, z: np.ndarray, merit: np.ndarray,
+              indifference: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+        """(cells,) the utility without the noise of the students ``row`` at the offers ``column``,
+        ``near`` (cells,) their distance terms (``z`` ... ``pattern`` per student): the same doubles
+        as :meth:`systematic`."""
+        utility = z[row] * self.slope[column]
+        np.putmask(utility, indifference[row] < self.indifferent[column], 0.0)
+        utility += self.base[column]
+        utility += near
+        if self.reach != 0.0:
+            short = self.last_lowest[column] - merit[row]
+            np.maximum(short, 0.0, out=short)
+            short *= self.reach
+            utility += short
+        utility += self.extra.reshape(-1)[pattern[row] * len(self.base) + column]
+        return utility
+
+
+@dataclass(frozen=True)
+class _SchoolBounds:
+    """An upper bound of the systematic utility per compulsory school and offer, each school's offers
+    in order of it (largest first), in bins of BIN_WIDTH.
+
+    The bound takes each term at its largest over the school's students (the merit term over their
+    merit values, 0 where a share is indifferent; the shortfall at their highest merit value; the
+    eligibility term over their patterns) and adds them in the order of :meth:`_UtilityTerms.systematic`:
+    rounding is monotone, so no student's computed utility exceeds it. An offer's bin is
+    ``floor((top - bound) / BIN_WIDTH)``; ``order`` (s, p) the offers by bin (by offer within
+    one), ``near`` (s, p) their distance terms in that order (read in order, not gathered from a
+    row of 30 KB), ``within`` (s, bins) how many of the school's offers are in bin ``b`` or above.
+    """
+
+    order: np.ndarray
+    near: np.ndarray
+    within: np.ndarray
+    top: float
+
+    @classmethod
+    def build(cls, terms: _UtilityTerms, z: np.ndarray, merit: np.ndarray, school: np.ndarray) -> _SchoolBounds:
+        s, p = terms.near.shape
+        present = np.bincount(school, minlength=s) > 0
+        z_low, z_high = np.full(s, np.inf), np.full(s, -np.inf)
+        np.minimum.at(z_low, school, z)
+        np.maximum.at(z_high, school, z)
+        m_low, m_high = np.full(s, np.inf), np.full(s, -np.inf)
+        np.minimum.at(m_low, school, merit)
+        np.maximum.at(m_high, school, merit)
+        z_low, z_high = np.where(present, z_low, 0.0), np.where(present, z_high, 0.0)
+        m_low, m_high = np.where(present, m_low, 0.0), np.where(present, m_high, 0.0)
+        bound = np.multiply(z_low[:, None], terms.slope[None, :])
+        np.maximum(bound, z_high[:, None] * terms.slope[None, :], out=bound)
+        indifferent = terms.indifferent > 0
+        bound[:, indifferent] = np.maximum(bound[:, indifferent], 0.0)
+        bound += terms.base
+        bound += terms.near
+        if terms.reach != 0.0:
+            fewest = m_high if terms.reach < 0 else m_low
+            short = np.maximum(terms.last_lowest[None, :] - fewest[:, None], 0.0)
+            short *= terms.reach
+            bound += short
+            del short
+        # The eligibility term at its largest over the patterns of the school's students.
+        patterns = np.zeros((s, len(terms.extra)), dtype=bool)
+        patterns[school, terms.pattern] = True
+        sets, inverse = np.unique(patterns, axis=0, return_inverse=True)
+        largest = np.stack([terms.extra[used].max(axis=0) if used.any() else np.zeros(p) for used in sets])
+        bound += largest[inverse.reshape(-1)]
+        top = float(bound.max())
+        bins = np.minimum((top - bound) / BIN_WIDTH, np.iinfo(np.int16).max - 1).astype(np.int16)
+        del bound
+        order = np.argsort(bins, axis=1, kind="stable")
+        n_bins = int(bins.max()) + 1
+        within = np.bincount((bins.astype(np.int64) + (np.arange(s) * n_bins)[:, None]).reshape(-1),
+                             minlength=s * n_bins).reshape(s, n_bins).cumsum(axis=1)
+        near = np.take_along_axis(terms.near, order, axis=1)
+        return cls(order=order, near=near, within=within, top=top)
+
+    def reaching(self, school: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """(rows,) how many offers of the order of each row's school to take so that every offer
+        whose bound is ``floor`` or more is among them (whole bins; raised a little against rounding)."""
+        p, n_bins = self.order.shape[1], self.within.shape[1]
+        last = np.floor((self.top - floor) / BIN_WIDTH + 1e-6)
+        count = self.within[school, np.clip(last, 0, n_bins - 1).astype(np.intp)]
+        return np.where(last >= n_bins - 1, p, count)
+
+
+def _chunk_choices(terms: _UtilityTerms, bounds: _SchoolBounds, uniform: np.ndarray, smallest: np.ndarray, k: int,
+                   z: np.ndarray, merit: np.ndarray, indifference: np.ndarray, school: np.ndarray,
+                   pattern: np.ndarray) -> np.ndarray:
+    """(b, k) the k offers of largest ``systematic + gumbel(uniform)`` of each of b students, best
+    first, computing the systematic utility only of the offers that can reach the k-th.
+
+    ``uniform`` (b, p) the students' uniforms, ``smallest`` (b,) each row's smallest (above 0), so
+    ``gumbel(smallest)`` is the row's largest noise. Each student's offers are taken in the order of
+    their school's bound (:class:`_SchoolBounds`):
+
+    1. The first PROBES offers' totals: their k-th largest is a bar that at least k offers reach.
+    2. The offers whose bound plus the row's largest noise reaches the bar (a prefix of the order):
+       no other offer can reach it.
+    3. Of those, the ones whose uniform is small enough for the noise to lift them to the bar
+       (``gumbel(u) <= -log(u)``, looked up in _UNIFORM_BOUND: no logarithm), and their totals:
+       every offer whose total reaches the bar is among them, so the k largest are the row's k best.
+    """
+    b, p = uniform.shape
+    noise = _gumbel(smallest)
+    probes = min(PROBES, p)
+    row = np.repeat(np.arange(b), probes)
+    position = (np.repeat(school * p, probes).reshape(b, probes) + np.arange(probes)).reshape(-1)
+    column = bounds.order.reshape(-1)[position]
+    total = terms.cells(row, column, bounds.near.reshape(-1)[position], z, merit, indifference, pattern)
+    # A total of at most the true one (_NOISE_BELOW): the bar is a little lower, no logarithm taken.
+    total += _NOISE_BELOW[(uniform.reshape(-1)[row * p + column] * _NOISE_STEPS).astype(np.intp)]
+    bar = np.partition(total.reshape(b, probes), probes - k, axis=1)[:, probes - k]
+    count = np.maximum(bounds.reaching(school, bar - noise - _SCREEN_SLACK), probes)
+    if count.sum() > CUT_SHARE * b * p:
+        return None
+    top = np.empty((b, k), dtype=np.int64)
+    first = 0
+    ends = np.cumsum(count)
+    while first < b:
+        # Rows whose cells fill a block (at least one row).
+        last = max(first + 1, int(np.searchsorted(ends, ends[first] - count[first] + BLOCK_CELLS, side="right")))
+        rows = np.arange(first, last)
+        top[rows] = _block_choices(terms, bounds, uniform, noise, bar, k, rows, count[rows], z, merit, indifference,
+                                   school, pattern)
+        first = last
+    return top
+
+
+def _dense_choices(terms: _UtilityTerms, uniform: np.ndarray, k: int, z: np.ndarray, merit: np.ndarray,
+                   indifference: np.ndarray, school: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+    """(b, k) as :func:`_chunk_choices`, from the systematic utility of every offer (:func:`_top_choices`),
+    in blocks of DENSE_BLOCK_CELLS."""
+    b, p = uniform.shape
+    block = max(1, min(b, DENSE_BLOCK_CELLS // p))
+    utility_buffer, scratch_buffer = np.empty((block, p)), np.empty((block, p))
+    top = np.empty((b, k), dtype=np.int64)
+    for low in range(0, b, block):
+        high = min(b, low + block)
+        # The block's students by eligibility pattern: a pattern's term applies to a run of rows.
+        order = low + np.argsort(pattern[low:high], kind="stable")
+        utility = terms.systematic(z[order], merit[order], indifference[order], school[order], pattern[order],
+                                   out=utility_buffer[: high - low], scratch=scratch_buffer[: high - low])
+        top[order] = _top_choices(utility, uniform, k, _segment_minima(uniform[low:high])[order - low], order)
+    return top
+
+
+def _block_choices(terms, bounds, uniform, noise, bar, k, rows, count, z, merit, indifference, school, pattern):
+    """(len(rows), k) the top k of ``rows`` (of the chunk) from the first ``count`` offers of each
+    row's school order, steps 2 and 3 of :func:`_chunk_choices`."""
+    b, p = len(rows), uniform.shape[1]
+    starts = np.concatenate(([0], np.cumsum(count)))
+    cells = int(starts[-1])
+    local = np.repeat(np.arange(b), count)
+    row = rows[local]
+    position = np.arange(cells)
+    position += np.repeat(school[rows] * p - starts[:-1], count)
+    column = bounds.order.reshape(-1)[position]
+    value = terms.cells(row, column, bounds.near.reshape(-1)[position], z, merit, indifference, pattern)
+    bar = bar[rows]
+    cell = np.flatnonzero(value >= (bar - noise[rows] - _SCREEN_SLACK)[local])
+    cell_row, value = local[cell], value[cell]
+    u = uniform.reshape(-1)[row[cell] * p + column[cell]]
+    # An offer reaches the bar only if u <= exp(-(bar - value)); the bound is taken at the step
+    # below bar - value, so it keeps every such offer.
+    step = np.clip((bar[cell_row] - value) * _STEPS - 1e-3, 0, len(_UNIFORM_BOUND) - 1).astype(np.intp)
+    lifted = u <= _UNIFORM_BOUND[step]
+    cell, cell_row, value, u = cell[lifted], cell_row[lifted], value[lifted], u[lifted]
+    total = value + _gumbel(u)
+    reach = total >= bar[cell_row]
+    cell_column, cell_row, total = column[cell[reach]], cell_row[reach], total[reach]
+    order = np.lexsort((-total, cell_row))
+    in_order_total, in_order_row = total[order], cell_row[order]
+    if np.any((in_order_total[1:] == in_order_total[:-1]) & (in_order_row[1:] == in_order_row[:-1])):
+        # Equal totals go by offer, as a stable sort of every total would.
+        order = np.lexsort((cell_column, -total, cell_row))
+    first = np.searchsorted(cell_row[order], np.arange(b))
+    return cell_column[order[first[:, None] + np.arange(k)[None, :]]]
 
 
 def _sorted_top(utility: np.ndarray, k: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from admissions.synth import choice
 from admissions.synth.choice import _gumbel, _sorted_top, _top_choices, draw_choices, load_choice_model
 
 
@@ -27,10 +28,19 @@ def plain_draw(model, appeal, slope, indifferent, fixed, distance, school, merit
     return _sorted_top(utility, k)
 
 
+#: The draw's ways: the cut by the bound per compulsory school (with the usual probes, and with as
+#: few as the student has choices), and the computation of every offer.
+WAYS = {"cut": {"CUT_SHARE": 1.0}, "cut, k probes": {"CUT_SHARE": 1.0, "PROBES": 8}, "every offer": {"CUT_SHARE": 0.0}}
+
+
+@pytest.mark.parametrize("way", list(WAYS))
 @pytest.mark.parametrize("seed", range(12))
-def test_draw_equals_plain_draw(seed):
+def test_draw_equals_plain_draw(seed, way, monkeypatch):
     """Students spread over 600 km, offers with strong and weak appeal, some ineligible, some out of
-    reach by last year's lowest merit, some chosen whatever the grades: same choices, same stream."""
+    reach by last year's lowest merit, some chosen whatever the grades: same choices, same stream,
+    whichever way the draw takes."""
+    for name, value in WAYS[way].items():
+        monkeypatch.setattr(choice, name, value)
     model = load_choice_model()
     rng = np.random.default_rng(seed)
     n, p, s = 300, 150 + 40 * seed, 30
