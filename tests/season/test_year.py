@@ -1,4 +1,4 @@
-"""A whole admission year: preliminary, changes, final, three reserve rounds.
+"""A whole admission year: preliminary, changes, final, reserve rounds (each based on the one before).
 
 Checks the guarantee for every student in every round after the final admission, that each round
 is stable in the market it matched, and what history and diff print. The year is run on the small
@@ -89,14 +89,17 @@ class Year:
     name: str
     students: int
     #: Fewer students than this checked by the guarantee in a reserve round (placed, and no answer
-    #: that gives the seat up) would make the check hollow. The small region checks 71, 71 and 70
-    #: students in the three rounds, the sample 1854, 1807 and 1763 (2 December 2026, seats of one
-    #: intake; 154, 141, 125 and 1888, 1830, 1770 with the seats of two).
+    #: that gives the seat up) would make the check hollow. The small region checks 71 and 71
+    #: students in its two rounds, the sample 1854, 1807 and 1763 in its three (2 December 2026, seats
+    #: of one intake; 154, 141, 125 and 1888, 1830, 1770 with the seats of two).
     min_checked: int
+    #: Reserve rounds after the final admission, each based on the one before: two are a reserve
+    #: round based on a reserve round (the quick set's small year), the sample runs three.
+    reserves: int
 
 
-SMALL_YEAR = Year("small", 400, 60)
-SAMPLE_YEAR = Year("sample", 2000, 1000)
+SMALL_YEAR = Year("small", 400, 60, reserves=2)
+SAMPLE_YEAR = Year("sample", 2000, 1000, reserves=3)
 
 
 @pytest.fixture(scope="module", params=[SMALL_YEAR, pytest.param(SAMPLE_YEAR, marks=pytest.mark.slow)],
@@ -113,7 +116,7 @@ def year(request, small_region, tmp_path_factory):
     _, runs["final"] = run_round("final", final_input, season, out=base / "out-final", seed=3)
     outs = [base / "out-final"]
     answer_frames = []
-    for k in range(3):
+    for k in range(expected.reserves):
         answers_path = base / f"answers-{k}.csv"
         answer_frames.append(answers_for(read(outs[-1] / "placements.csv"), answers_path, seed=100 + k))
         out = base / f"out-reserve-{k}"
@@ -126,17 +129,18 @@ def year(request, small_region, tmp_path_factory):
 def test_every_round_is_recorded_with_its_base(year):
     connection = store.connect(year["season"])
     history = store.history(connection)
-    assert [r.kind for r in history] == ["preliminary", "final", "reserve", "reserve", "reserve"]
-    assert [r.run_id for r in history] == [1, 2, 3, 4, 5]
-    assert [r.base_run_id for r in history] == [None, None, 2, 3, 4]
+    reserves = year["expected"].reserves
+    assert [r.kind for r in history] == ["preliminary", "final"] + ["reserve"] * reserves
+    assert [r.run_id for r in history] == list(range(1, 3 + reserves))
+    assert [r.base_run_id for r in history] == [None, None] + list(range(2, 2 + reserves))
     counts = connection.execute("SELECT run_id, COUNT(*) FROM placements GROUP BY run_id").fetchall()
-    assert counts == [(i, year["expected"].students) for i in range(1, 6)]
+    assert counts == [(i, year["expected"].students) for i in range(1, 3 + reserves)]
 
 
 def test_the_guarantee_holds_for_every_student_in_every_reserve_round(year):
     apps = read(year["final_input"] / "applications.csv")
     outs = year["outs"]
-    for k in range(3):
+    for k in range(year["expected"].reserves):
         before, after = read(outs[k] / "placements.csv"), read(outs[k + 1] / "placements.csv")
         checked = assert_guarantee(before, after, year["answers"][k], apps)
         assert checked > year["expected"].min_checked
@@ -144,7 +148,7 @@ def test_the_guarantee_holds_for_every_student_in_every_reserve_round(year):
 
 def test_declined_and_withdrawn_seats_are_freed_and_refilled(year):
     outs = year["outs"]
-    for k in range(3):
+    for k in range(year["expected"].reserves):
         after = read(outs[k + 1] / "placements.csv").set_index("student_id")
         answers = year["answers"][k].set_index("student_id")["answer"]
         withdrawn = answers.index[answers == "withdraw"]
@@ -169,7 +173,7 @@ def test_history_command_lists_the_runs(year):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if line.strip().startswith("│")]
     kinds = [line.split("│")[2].strip() for line in lines]
-    assert kinds == ["preliminary", "final", "reserve", "reserve", "reserve"]
+    assert kinds == ["preliminary", "final"] + ["reserve"] * year["expected"].reserves
 
 
 def test_diff_explains_why_students_moved(year, tmp_path):
@@ -227,8 +231,9 @@ def test_an_interrupted_write_leaves_the_season_unchanged(year, tmp_path, monkey
         run_round("reserve", year["final_input"], season)
     connection = sqlite3.connect(season / store.DB_NAME)
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert connection.execute("SELECT COUNT(*) FROM runs").fetchone() == (5,)
-    assert connection.execute("SELECT COUNT(*) FROM applications WHERE run_id > 5").fetchone() == (0,)
+    runs = 2 + year["expected"].reserves
+    assert connection.execute("SELECT COUNT(*) FROM runs").fetchone() == (runs,)
+    assert connection.execute("SELECT COUNT(*) FROM applications WHERE run_id > ?", (runs,)).fetchone() == (0,)
     connection.close()
     assert (season / store.DB_NAME).read_bytes() == before
 
