@@ -331,7 +331,7 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     n_apps = len(listed)
     index_bits = max(1, (n_apps - 1).bit_length())
     programme_bits = max(1, (n_programmes - 1).bit_length())
-    priority_bits = 64 - index_bits - programme_bits
+    priority_bits = _PACKED_BITS - index_bits - programme_bits
     ranked = None
     if priority_bits >= _ONE_SORT_MIN_BITS:
         ranked = _rank_in_one_sort(programme, priority, listed, n_programmes, priority_bits, index_bits)
@@ -360,6 +360,8 @@ _ONE_SORT_MIN_BITS = 16
 _PROBE_ROWS = 64
 #: Applications per block where a temporary as long as all of them would only be needed briefly.
 _BLOCK = 1 << 16
+#: Bits of the one sort's packed integers: below 2**62 they sort as positive finite float64 do.
+_PACKED_BITS = 62
 
 
 def _applications(programme: np.ndarray, priority: np.ndarray, listed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -399,7 +401,9 @@ def _rank_in_one_sort(programme: np.ndarray, priority: np.ndarray, listed: np.nd
         block <<= index_shift
         block |= flat[listed[first : first + _BLOCK]].astype(np.uint64) << programme_shift
         block |= np.arange(first, first + len(block), dtype=np.uint64)
-    packed.sort()
+    # Below 2**62 the bits of a uint64 are those of a positive finite float64 of the same order;
+    # numpy sorts float64 about a fifth faster than uint64.
+    packed.view(np.float64).sort()
     offset = np.empty(n_programmes + 1, dtype=np.int64)
     offset[:-1] = np.searchsorted(packed, np.arange(n_programmes, dtype=np.uint64) << programme_shift)
     offset[-1] = n_apps

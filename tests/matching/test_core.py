@@ -329,3 +329,17 @@ def test_a_tie_is_named_by_every_float_ranking(one, other, outlier, named):
     assert str(error.value) == (
         f"priority[1, 1] == {named} ties with priority[0, 0] at programme 0, must be unique within each programme"
     )
+
+
+def test_a_prepared_market_keeps_its_own_float_priorities():
+    # The cut-offs come from the priority matrix: a market keeps a copy, so a caller who changes
+    # the array afterwards changes nothing; the one-off call reads the caller's array itself and
+    # leaves it writeable.
+    choices, priority, seats = random_instance(8, 300, 10, 5, max_seats=20)
+    expected = reference_deferred_acceptance(choices, priority, seats)
+    market = prepare(choices, priority)
+    priority[:] = 0.0
+    assert_same(market.match(seats), expected)
+    choices, priority, seats = random_instance(8, 300, 10, 5, max_seats=20)
+    assert_same(deferred_acceptance(choices, priority, seats), expected)
+    assert priority.flags.writeable
