@@ -2,7 +2,8 @@
 
 ``python -m benchmarks.measure [SIZES...]`` (default 20000 55000 200000 1000000, then the real
 region at 55,000 students and the whole country; ``--no-region`` leaves those out, ``--region``
-measures only them). The implementations are timed in turns, round after round, and the best
+measures only them; ``--before TREE`` adds the float call of another source tree's core, e.g. a
+``git archive`` of an earlier commit unpacked, timed in the same turns). The implementations are timed in turns, round after round, and the best
 round of each is kept: on a shared machine the best is the least disturbed, and taking turns
 exposes all of them to the same load. Times are CPU seconds of this process (all contenders are
 single-threaded; time spent waiting for a core is not theirs). Prints one Markdown table row per
@@ -15,9 +16,11 @@ students, 506 offers; Sweden at its year-9 cohort, about 120,000 students at 3,8
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 from admissions.matching import deferred_acceptance, prepare, reference_deferred_acceptance
 from benchmarks.instances import Instance, make_instance, region_instance
@@ -28,7 +31,19 @@ REFERENCE_MAX = 200_000
 REGIONS = (("real region", 55_000, "default"), ("whole country", None, "sweden"))
 
 
-def measure(inst: Instance, rounds: int) -> dict[str, float]:
+def load_core(tree: str):
+    """The matching core of another source tree (its core.py with its own _validate.py), as a module of its own."""
+    modules = {}
+    for name in ("_validate", "core"):
+        path = Path(tree, "admissions", "matching", f"{name}.py")
+        source = path.read_text().replace("from admissions.matching._validate import", "from before_validate import")
+        module = importlib.util.module_from_spec(importlib.util.spec_from_loader(f"before{name}", loader=None))
+        sys.modules[module.__name__] = modules[name] = module
+        exec(compile(source, str(path), "exec"), module.__dict__)
+    return modules["core"]
+
+
+def measure(inst: Instance, rounds: int, before=None) -> dict[str, float]:
     args = (inst.choices, inst.priority, inst.seats)
     market = prepare(inst.choices, inst.priority)
     contenders = {
@@ -37,6 +52,8 @@ def measure(inst: Instance, rounds: int) -> dict[str, float]:
         "prepared": lambda: market.match(inst.seats),
         "numba": lambda: numba_deferred_acceptance(*args),
     }
+    if before is not None:
+        contenders["before"] = lambda: before.deferred_acceptance(inst.choices, inst.float_priority, inst.seats)
     best = dict.fromkeys(contenders, float("inf"))
     for _ in range(rounds):
         for name, run in contenders.items():
@@ -55,29 +72,33 @@ def measure(inst: Instance, rounds: int) -> dict[str, float]:
     return best
 
 
-def row(label: str, inst: Instance) -> str:
-    r = measure(inst, rounds=15 if inst.n_students <= 55_000 else 5)
+def row(label: str, inst: Instance, before=None) -> str:
+    r = measure(inst, rounds=15 if inst.n_students <= 55_000 else 5, before=before)
     reference = f"{r['reference'] * 1e3:,.0f} ms" if "reference" in r else "-"
     speedup = f"{r['reference'] / r['core']:.0f}x" if "reference" in r else "-"
+    earlier = f" {r['before'] * 1e3:,.1f} ms | {r['before'] / r['numba']:.1f} |" if before is not None else ""
     return (
         f"| {label} | {inst.n_students:,} | {r['core'] * 1e3:,.1f} ms | {r['float'] * 1e3:,.1f} ms | "
         f"{r['prepared'] * 1e3:,.1f} ms | {r['numba'] * 1e3:,.1f} ms | {r['core'] / r['numba']:.1f} | "
-        f"{r['float'] / r['numba']:.1f} | {reference} | {speedup} | {r['peak_ratio']:.2f} ({r['input_mb']:.0f} MB in) |"
+        f"{r['float'] / r['numba']:.1f} |{earlier} {reference} | {speedup} | {r['peak_ratio']:.2f} "
+        f"({r['input_mb']:.0f} MB in) |"
     )
 
 
 def main(argv: list[str]) -> None:
     warm_up()
+    before = load_core(argv[argv.index("--before") + 1]) if "--before" in argv else None
+    earlier = " float, before | before / numba |" if before is not None else ""
     print("| market | students | core | core, float priorities | core, prepared | numba | core / numba "
-          "| float / numba | reference | reference / core | peak memory / input |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    sizes = [int(a) for a in argv if not a.startswith("--")]
+          f"| float / numba |{earlier} reference | reference / core | peak memory / input |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|---:|" * (before is not None) + "---:|---:|---:|")
+    sizes = [int(a) for i, a in enumerate(argv) if not a.startswith("--") and (i == 0 or argv[i - 1] != "--before")]
     if "--region" not in argv:
         for n in sizes or [20_000, 55_000, 200_000, 1_000_000]:
-            print(row("synthetic", make_instance(n, seed=1)), flush=True)
+            print(row("synthetic", make_instance(n, seed=1), before), flush=True)
     if "--no-region" not in argv:
         for label, n, area in REGIONS:
-            print(row(label, region_instance(n, area)), flush=True)
+            print(row(label, region_instance(n, area), before), flush=True)
 
 
 if __name__ == "__main__":
