@@ -154,7 +154,9 @@ def run_match(
     (ConfigError); ``out`` is replaced whole only when every file was written.
     """
     job = start_job("match", folder, out)
-    r = prepare_round(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, progress=progress)
+    # The outputs need nothing of the grades once the selection rules have run.
+    r = prepare_round(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, progress=progress,
+                      keep_grades=False)
     record = run_record(r, job.command, job.started_at)
     job.write(record, lambda staging: write_match_files(r, staging, record, progress, student_sheets))
     return r, record

@@ -137,6 +137,7 @@ def prepare_round(
     free_quota: bool = True,
     guarantee: Callable[[EncodedRound], Guarantee] | None = None,
     recorded_lottery: Mapping[str, float] | None = None,
+    keep_grades: bool = True,
 ) -> RoundResult:
     """Load and validate a round's input folder and compute its matching (nothing is written).
 
@@ -144,7 +145,10 @@ def prepare_round(
     ``guarantee``, given the encoded round, returns the placements the round must honour and the
     students' answers (reserve rounds). ``recorded_lottery``: lottery numbers a season recorded
     earlier, kept for those students (a lottery column in students.csv still wins); everyone else
-    gets the number of the seed. Raises InvalidInput with every problem when the input breaks the
+    gets the number of the seed. ``keep_grades`` False: the grade rows are dropped once the selection
+    rules have used them (``encoded``'s grade arrays empty, ``data.grades`` without columns, its
+    number of rows kept), for a caller that only writes the result (at a million students 16
+    million rows, about 1 GB). Raises InvalidInput with every problem when the input breaks the
     contract, and ConfigError when a setting is not allowed.
     """
     timings = Timings()
@@ -161,6 +165,8 @@ def prepare_round(
     with timings.step("selection rules", progress):
         selection = apply_rules(encoded, *programme_requirements(types, encoded.programme_code))
         rule_warnings = tuple(merit_warnings(data, encoded, selection))
+        if not keep_grades:
+            encoded, data = encoded.without_grade_rows(), data.without_grade_rows()
         lottery, lottery_source = round_lottery(encoded, config.seed, recorded_lottery)
         own_tier = selection.tier
         if guarantee is not None:

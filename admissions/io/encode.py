@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,6 +54,11 @@ class EncodedRound:
     grade_points: np.ndarray  # (g,) float64 points of each grade (A=20 ... F=0)
     grade_language_choice: np.ndarray  # (g,) bool: the modern language taken as språkval
     n_dropped_choices: int = 0  # applications beyond max_choices, not considered
+
+    def without_grade_rows(self) -> EncodedRound:
+        """The same round without its grade rows (``grade_*`` empty), once the merit values are computed."""
+        return replace(self, grade_student=np.empty(0, dtype=np.int64), grade_subject=np.empty(0, dtype=np.int64),
+                       grade_points=np.empty(0, dtype=np.float64), grade_language_choice=np.empty(0, dtype=bool))
 
     @property
     def n_students(self) -> int:

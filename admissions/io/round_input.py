@@ -59,7 +59,11 @@ class RoundInput:
     codes_of: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = field(default_factory=dict, repr=False,
                                                                          compare=False)
 
-    def without_lookups(self) -> "RoundInput":
+    def without_grade_rows(self) -> RoundInput:
+        """The same input with ``grades`` reduced to its number of rows (no columns), once it is encoded."""
+        return self if self.grades is None else replace(self, grades=self.grades.iloc[:, :0])
+
+    def without_lookups(self) -> RoundInput:
         """The same input without ``rows_of`` and ``codes_of`` (once encoded: hundreds of MB at a million students)."""
         return replace(self, rows_of={}, codes_of={})
 
