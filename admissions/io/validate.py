@@ -455,7 +455,7 @@ def _check_school_unit_codes(f: _File, report: ProblemLog) -> None:
 
 def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
     cells = text = f.text(column.name)
-    empty = (cell_lengths(text) == 0) | _mask(pc.utf8_is_space(text))
+    empty = _empty_cells(text)
     kind = column.kind
     check = lambda rule: column_check(f.spec.name, column.name, rule)  # noqa: E731
     outside = None  # numbers outside the column's bounds
@@ -465,7 +465,7 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
         _rows(report, f, column.name, flagged, lambda i: _invisible_rule(cells[int(flagged[i])].as_py()),
               summary="holds an invisible or formatting character", check=check("invisible"))
     elif kind in ("int", "number"):
-        values, wrong = _parse_number(pc.utf8_trim_whitespace(text), empty, integer=kind == "int")
+        values, wrong = _parse_number(text, empty, integer=kind == "int")
         outside = np.zeros(len(cells), dtype=bool)
         if column.minimum is not None:
             outside |= values < column.minimum  # NaN compares False
@@ -601,6 +601,40 @@ def _invisible(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return found
 
 
+def _cell_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The column's offsets (rows + 1,) int64 from its first cell's, and its cells' bytes (uint8), without a copy."""
+    width = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(column.buffers()[1], dtype=width)[column.offset:column.offset + len(column) + 1]
+    data = column.buffers()[2]
+    if data is None or len(column) == 0 or offsets[-1] == offsets[0]:
+        return offsets.astype(np.int64), np.zeros(0, dtype=np.uint8)
+    return offsets.astype(np.int64), np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+
+
+def _digits_only(column: pa.Array) -> bool:
+    """Every byte of the column's cells is a digit 0-9 (so every non-empty cell is a plain whole number)."""
+    _, data = _cell_bytes(column)
+    return len(data) > 0 and bool(data.min() >= 0x30) and bool(data.max() <= 0x39)
+
+
+def _empty_cells(text: pa.Array) -> np.ndarray:
+    """(rows,) bool: the cell is empty or holds only white space.
+
+    Only a cell that starts with a space, a control byte or a non-ASCII byte can be all white
+    space: Arrow's Unicode test runs on those alone (most columns have none).
+    """
+    offsets, data = _cell_bytes(text)
+    lengths = np.diff(offsets)
+    empty = lengths == 0
+    if len(data) == 0:
+        return empty
+    first = data[np.minimum(offsets[:-1] - offsets[0], len(data) - 1)]
+    maybe = np.flatnonzero(~empty & ((first <= 0x20) | (first >= 0x7F)))
+    if len(maybe):
+        empty[maybe] = _mask(pc.utf8_is_space(text.take(pa.array(maybe))))
+    return empty
+
+
 def _non_plain_cells(chunk: pa.Array) -> np.ndarray:
     """(len(chunk),) bool: the cell has a byte that may start a character of INVISIBLE.
 
@@ -620,6 +654,8 @@ def _non_plain_cells(chunk: pa.Array) -> np.ndarray:
     if buffers[2] is None or offsets[-1] == offsets[0]:
         return rows
     data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if data.min() >= 0x20 and data.max() < 0x7F:  # printable ASCII (ids, codes): nothing to look at
+        return rows
     odd = ((data < 0x20) & (data != 0x09) & (data != 0x0A) & (data != 0x0D)) | (data == 0x7F) | (data == 0xC2) \
         | (data >= 0xD8)
     at = np.flatnonzero(odd) + offsets[0]
@@ -648,11 +684,20 @@ def _fill(column: ColumnSpec, values, empty: np.ndarray):
     return pc.if_else(pa.array(empty), str(column.default), values)
 
 
-def _parse_number(stripped: pa.ChunkedArray, empty: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(values as float64 with NaN where empty or not a number, mask of cells that are not a number)."""
-    pattern = _INT if integer else _NUMBER
-    ok = _mask(pc.match_substring_regex(stripped, f"^(?:{pattern})$"))
-    points = pc.replace_substring(pc.if_else(pa.array(ok), stripped, "0"), ",", ".")
+def _parse_number(text: pa.Array, empty: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(values as float64 with NaN where empty or not a number, mask of cells that are not a number).
+
+    A column of digits only (choice ranks, seats), every cell filled, is cast as it is; anything
+    else is trimmed and matched against the pattern of its kind first.
+    """
+    if len(text) and not empty.any() and _digits_only(text):
+        ok = np.ones(len(text), dtype=bool)
+        points = text
+    else:
+        stripped = pc.utf8_trim_whitespace(text)
+        pattern = _INT if integer else _NUMBER
+        ok = _mask(pc.match_substring_regex(stripped, f"^(?:{pattern})$"))
+        points = pc.replace_substring(pc.if_else(pa.array(ok), stripped, "0"), ",", ".")
     values = pc.cast(points, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
     with np.errstate(invalid="ignore"):
         fine = ok & np.isfinite(values)
