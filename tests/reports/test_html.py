@@ -65,10 +65,19 @@ class Page(HTMLParser):
             self._card = None
 
 
+#: Pages parsed, by path: the shared rounds' report.html is read by four tests each. Read them only.
+_PAGES: dict = {}
+
+
 def parse(path) -> Page:
-    page = Page()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
+    """report.html at ``path`` parsed (once per file as it is on disk: shared, so read it only)."""
+    stat = path.stat()
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _PAGES:
+        page = Page()
+        page.feed(path.read_text(encoding="utf-8"))
+        _PAGES[key] = page
+    return _PAGES[key]
 
 
 def plain(text: str) -> str:
