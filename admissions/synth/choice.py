@@ -68,9 +68,8 @@ OFFER_COLUMNS = ("school_unit_code", "programme_code", "appeal", "merit", "seat_
 NO_OFFER_TERMS = (0.0, 0.0, 1.0, 0.0)
 #: Students per chunk of the noise: a uniform of 0 (redrawn by numpy's Gumbel draw) redraws its chunk.
 CHUNK = 512
-#: (student, offer) cells per block of the computation on the offers a student can choose: a
-#: block's arrays of this many values stay within the processor's cache.
-BLOCK_CELLS = 1 << 15
+#: Students per block of the cut (_cut_choices): their uniforms are read soon after they are drawn.
+CUT_ROWS = 64
 #: Cells per block of the computation of every offer (three (rows, offers) buffers of this many).
 DENSE_BLOCK_CELLS = 1 << 18
 #: The share of a chunk's cells above which the cut does not pay: a cell left after the cut costs
@@ -230,24 +229,33 @@ def draw_choices(
     indifference = rng.random(n)
     p = len(appeal)
     bounds = _SchoolBounds.build(terms, z, merit, school)
-    uniform_buffer = np.empty((min(CHUNK, n), p))
     cut = True
+    # Students per block: the cut's block of uniforms is still near the processor when its cells
+    # read them; the computation of every offer keeps three (rows, p) buffers within the cache.
+    cut_rows, dense_rows = CUT_ROWS, max(1, min(CHUNK, DENSE_BLOCK_CELLS // p))
+    uniform_buffer = np.empty((min(n, max(cut_rows, dense_rows)), p))
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
         state = rng.bit_generator.state
-        # The same doubles as one (CHUNK, p) draw: the stream runs row after row.
-        uniform = uniform_buffer[: stop - start]
-        rng.random(out=uniform)
-        smallest = uniform.min(axis=1)
-        if smallest.min() > 0.0:
-            rows = slice(start, stop)
+        low = start
+        while low < stop:
+            high = min(stop, low + (cut_rows if cut else dense_rows))
+            # The same doubles as one (CHUNK, p) draw: the stream runs row after row.
+            uniform = uniform_buffer[: high - low]
+            rng.random(out=uniform)
+            smallest = uniform.min(axis=1)
+            if smallest.min() == 0.0:
+                break
+            rows = slice(low, high)
             students = (z[rows], merit[rows], indifference[rows], school[rows], terms.pattern[rows])
-            top = _chunk_choices(terms, bounds, uniform, smallest, k, *students) if cut else None
+            top = _cut_choices(terms, bounds, uniform, smallest, k, *students) if cut else None
             if top is None:
                 # Where most offers are near every student, computing them all is cheaper.
                 cut = False
                 top = _dense_choices(terms, uniform, k, *students)
             out[rows] = top
+            low = high
+        else:
             continue
         # numpy's Gumbel draw rejects u == 0 and draws again, shifting the stream: draw the chunk so.
         rows = slice(start, stop)
@@ -371,21 +379,27 @@ class _UtilityTerms:
                 utility[first:last, columns] += self.extra[pattern[first], columns]
         return utility
 
-    def cells(self, row: np.ndarray, column: np.ndarray, near: np.ndarray, z: np.ndarray, merit: np.ndarray,
+    def cells(self, count: np.ndarray, column: np.ndarray, near: np.ndarray, z: np.ndarray, merit: np.ndarray,
               indifference: np.ndarray, pattern: np.ndarray) -> np.ndarray:
-        """(cells,) the utility without the noise of the students ``row`` at the offers ``column``,
-        ``near`` (cells,) their distance terms (``z`` ... ``pattern`` per student): the same doubles
-        as :meth:`systematic`."""
-        utility = z[row] * self.slope[column]
-        np.putmask(utility, indifference[row] < self.indifferent[column], 0.0)
-        utility += self.base[column]
+        """(cells,) the utility without the noise of b students at ``count`` (b,) offers each, in
+        turn: ``column`` (cells,) the offers, ``near`` (cells,) their distance terms, ``z`` ...
+        ``pattern`` (b,) per student. The same doubles as :meth:`systematic` (per-student values
+        repeated and offer terms taken, not indexed: a third of the time)."""
+        p = len(self.base)
+        utility = np.repeat(z, count)
+        utility *= np.take(self.slope, column)
+        np.putmask(utility, np.repeat(indifference, count) < np.take(self.indifferent, column), 0.0)
+        utility += np.take(self.base, column)
         utility += near
         if self.reach != 0.0:
-            short = self.last_lowest[column] - merit[row]
+            short = np.take(self.last_lowest, column)
+            short -= np.repeat(merit, count)
             np.maximum(short, 0.0, out=short)
             short *= self.reach
             utility += short
-        utility += self.extra.reshape(-1)[pattern[row] * len(self.base) + column]
+        index = np.repeat(pattern * p, count)
+        index += column
+        utility += np.take(self.extra.reshape(-1), index)
         return utility
 
 
@@ -457,7 +471,7 @@ class _SchoolBounds:
         return np.where(last >= n_bins - 1, p, count)
 
 
-def _chunk_choices(terms: _UtilityTerms, bounds: _SchoolBounds, uniform: np.ndarray, smallest: np.ndarray, k: int,
+def _cut_choices(terms: _UtilityTerms, bounds: _SchoolBounds, uniform: np.ndarray, smallest: np.ndarray, k: int,
                    z: np.ndarray, merit: np.ndarray, indifference: np.ndarray, school: np.ndarray,
                    pattern: np.ndarray) -> np.ndarray:
     """(b, k) the k offers of largest ``systematic + gumbel(uniform)`` of each of b students, best
@@ -477,32 +491,26 @@ def _chunk_choices(terms: _UtilityTerms, bounds: _SchoolBounds, uniform: np.ndar
     b, p = uniform.shape
     noise = _gumbel(smallest)
     probes = min(PROBES, p)
-    row = np.repeat(np.arange(b), probes)
+    each = np.full(b, probes)
     position = (np.repeat(school * p, probes).reshape(b, probes) + np.arange(probes)).reshape(-1)
-    column = bounds.order.reshape(-1)[position]
-    total = terms.cells(row, column, bounds.near.reshape(-1)[position], z, merit, indifference, pattern)
+    column = np.take(bounds.order.reshape(-1), position)
+    total = terms.cells(each, column, np.take(bounds.near.reshape(-1), position), z, merit, indifference, pattern)
     # A total of at most the true one (_NOISE_BELOW): the bar is a little lower, no logarithm taken.
-    total += _NOISE_BELOW[(uniform.reshape(-1)[row * p + column] * _NOISE_STEPS).astype(np.intp)]
+    index = np.repeat(np.arange(b) * p, probes)
+    index += column
+    step = np.take(uniform.reshape(-1), index)
+    step *= _NOISE_STEPS
+    total += np.take(_NOISE_BELOW, step.astype(np.intp))
     bar = np.partition(total.reshape(b, probes), probes - k, axis=1)[:, probes - k]
     count = np.maximum(bounds.reaching(school, bar - noise - _SCREEN_SLACK), probes)
     if count.sum() > CUT_SHARE * b * p:
         return None
-    top = np.empty((b, k), dtype=np.int64)
-    first = 0
-    ends = np.cumsum(count)
-    while first < b:
-        # Rows whose cells fill a block (at least one row).
-        last = max(first + 1, int(np.searchsorted(ends, ends[first] - count[first] + BLOCK_CELLS, side="right")))
-        rows = np.arange(first, last)
-        top[rows] = _block_choices(terms, bounds, uniform, noise, bar, k, rows, count[rows], z, merit, indifference,
-                                   school, pattern)
-        first = last
-    return top
+    return _block_choices(terms, bounds, uniform, noise, bar, k, count, z, merit, indifference, school, pattern)
 
 
 def _dense_choices(terms: _UtilityTerms, uniform: np.ndarray, k: int, z: np.ndarray, merit: np.ndarray,
                    indifference: np.ndarray, school: np.ndarray, pattern: np.ndarray) -> np.ndarray:
-    """(b, k) as :func:`_chunk_choices`, from the systematic utility of every offer (:func:`_top_choices`),
+    """(b, k) as :func:`_cut_choices`, from the systematic utility of every offer (:func:`_top_choices`),
     in blocks of DENSE_BLOCK_CELLS."""
     b, p = uniform.shape
     block = max(1, min(b, DENSE_BLOCK_CELLS // p))
@@ -518,37 +526,41 @@ def _dense_choices(terms: _UtilityTerms, uniform: np.ndarray, k: int, z: np.ndar
     return top
 
 
-def _block_choices(terms, bounds, uniform, noise, bar, k, rows, count, z, merit, indifference, school, pattern):
-    """(len(rows), k) the top k of ``rows`` (of the chunk) from the first ``count`` offers of each
-    row's school order, steps 2 and 3 of :func:`_chunk_choices`."""
-    b, p = len(rows), uniform.shape[1]
+def _block_choices(terms, bounds, uniform, noise, bar, k, count, z, merit, indifference, school, pattern):
+    """(b, k) the top k of each row from the first ``count`` offers of its school's order, steps 2
+    and 3 of :func:`_cut_choices`."""
+    b, p = uniform.shape
     starts = np.concatenate(([0], np.cumsum(count)))
-    cells = int(starts[-1])
-    local = np.repeat(np.arange(b), count)
-    row = rows[local]
-    position = np.arange(cells)
-    position += np.repeat(school[rows] * p - starts[:-1], count)
-    column = bounds.order.reshape(-1)[position]
-    value = terms.cells(row, column, bounds.near.reshape(-1)[position], z, merit, indifference, pattern)
-    bar = bar[rows]
-    cell = np.flatnonzero(value >= (bar - noise[rows] - _SCREEN_SLACK)[local])
-    cell_row, value = local[cell], value[cell]
-    u = uniform.reshape(-1)[row[cell] * p + column[cell]]
+    position = np.arange(starts[-1])
+    position += np.repeat(school * p - starts[:-1], count)
+    column = np.take(bounds.order.reshape(-1), position)
+    value = terms.cells(count, column, np.take(bounds.near.reshape(-1), position), z, merit, indifference, pattern)
+    cell = np.flatnonzero(value >= np.repeat(bar - noise - _SCREEN_SLACK, count))
+    cell_row = np.take(np.repeat(np.arange(b), count), cell)
+    value, column = np.take(value, cell), np.take(column, cell)
+    index = cell_row * p
+    index += column
+    u = np.take(uniform.reshape(-1), index)
     # An offer reaches the bar only if u <= exp(-(bar - value)); the bound is taken at the step
     # below bar - value, so it keeps every such offer.
-    step = np.clip((bar[cell_row] - value) * _STEPS - 1e-3, 0, len(_UNIFORM_BOUND) - 1).astype(np.intp)
-    lifted = u <= _UNIFORM_BOUND[step]
-    cell, cell_row, value, u = cell[lifted], cell_row[lifted], value[lifted], u[lifted]
+    step = np.take(bar, cell_row)
+    step -= value
+    step *= _STEPS
+    step -= 1e-3
+    np.clip(step, 0, len(_UNIFORM_BOUND) - 1, out=step)
+    lifted = np.flatnonzero(u <= np.take(_UNIFORM_BOUND, step.astype(np.intp)))
+    cell_row, value, column, u = (np.take(a, lifted) for a in (cell_row, value, column, u))
     total = value + _gumbel(u)
-    reach = total >= bar[cell_row]
-    cell_column, cell_row, total = column[cell[reach]], cell_row[reach], total[reach]
+    reach = np.flatnonzero(total >= np.take(bar, cell_row))
+    column, cell_row, total = (np.take(a, reach) for a in (column, cell_row, total))
     order = np.lexsort((-total, cell_row))
     in_order_total, in_order_row = total[order], cell_row[order]
     if np.any((in_order_total[1:] == in_order_total[:-1]) & (in_order_row[1:] == in_order_row[:-1])):
         # Equal totals go by offer, as a stable sort of every total would.
-        order = np.lexsort((cell_column, -total, cell_row))
-    first = np.searchsorted(cell_row[order], np.arange(b))
-    return cell_column[order[first[:, None] + np.arange(k)[None, :]]]
+        order = np.lexsort((column, -total, cell_row))
+    # Rows in order, each with k or more offers reaching its bar.
+    first = np.cumsum(np.bincount(cell_row, minlength=b)) - np.bincount(cell_row, minlength=b)
+    return np.take(column, np.take(order, first[:, None] + np.arange(k)[None, :]))
 
 
 def _sorted_top(utility: np.ndarray, k: int) -> np.ndarray:
