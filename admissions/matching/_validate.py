@@ -90,12 +90,16 @@ def _check_no_repeat(choices: np.ndarray, column: np.ndarray, present: np.ndarra
         seen.add(p)
 
 
-def check_priority(priority: object, choices: np.ndarray) -> np.ndarray:
-    """(n, k) real priority of the same shape as choices, a finite number at every choice."""
+def check_priority(priority: object, choices: np.ndarray, finite: bool = True) -> np.ndarray:
+    """(n, k) real priority of the same shape as choices, a finite number at every choice.
+
+    ``finite`` False leaves the last rule to the caller (the matching core tests it where it reads
+    the priorities at the choices anyway, and calls this to name the first that breaks it).
+    """
     priority = as_array("priority", priority, 2, "fiu", "a real number dtype")
     if priority.shape != choices.shape:
         raise InvalidArgument(f"priority.shape == {priority.shape}, must equal choices.shape == {choices.shape}")
-    if priority.dtype.kind == "f":
+    if finite and priority.dtype.kind == "f":
         bad = ~np.isfinite(priority) & (choices >= 0)
         if bad.any():
             i, j = np.argwhere(bad)[0]

@@ -179,7 +179,8 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
     O(A); otherwise one sort of packed integers ranks them (:func:`_keys_by_sorting`).
     """
     choices = check_choices(choices)
-    return _prepare(choices, check_priority(priority, choices), keep=True)
+    # Finite at every choice: tested where the priorities are read (_keys_from_ranks, _keys_by_sorting).
+    return _prepare(choices, check_priority(priority, choices, finite=False), keep=True)
 
 
 def _prepare(choices: np.ndarray, priority: np.ndarray, keep: bool) -> PreparedMarket:
@@ -192,8 +193,9 @@ def _prepare(choices: np.ndarray, priority: np.ndarray, keep: bool) -> PreparedM
     index = np.int32 if small else np.int64
     # A copy (the market must not change with the caller's array) with one more padding column,
     # so that every row ends in padding and scans along a row need no bounds check.
-    programme = np.full((n_students, k + 1), -1, dtype=index)
+    programme = np.empty((n_students, k + 1), dtype=index)
     programme[:, :k] = choices
+    programme[:, k] = -1
 
     ranked = None
     if _may_be_rank_form(programme[:_PROBE_ROWS, :k], priority[:_PROBE_ROWS]):
@@ -260,7 +262,8 @@ def deferred_acceptance(choices: object, priority: object, seats: object) -> Mat
     seats = check_seats(seats)
     choices = check_choices(choices)
     check_choice_range(choices, len(seats))
-    priority = check_priority(priority, choices)
+    # Finite at every choice: tested where the priorities are read (_keys_from_ranks, _keys_by_sorting).
+    priority = check_priority(priority, choices, finite=False)
     return _match(_prepare(choices, priority, keep=False), seats.astype(np.int64))
 
 
@@ -274,7 +277,8 @@ def _keys_from_ranks(
     of 0 .. A-1 then also proves each rank below its programme's size (keys can only fall below
     their own programme's range, the last range can only be filled by its own applications, and so
     on downwards) and no two equal within a programme. Returns False (``out`` then holds garbage)
-    when ``priority`` is not in rank form. Works in blocks of rows to bound the temporaries.
+    when ``priority`` is not in rank form, as when a priority at a choice is NaN or infinite (the
+    sorting path then names it). Works in blocks of rows to bound the temporaries.
     """
     # int64 inside a block (numpy converts narrower index arrays before every gather or scatter);
     # the result is narrowed once, when written to ``out``.
@@ -316,7 +320,7 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     """The (n, k + 1) keys of ``programme``'s applications by sorting ``priority`` (n, k) within each programme.
 
     Returns the keys (A at padding) and the offsets (n_programmes + 1,). Raises on a tie within a
-    programme.
+    programme, or on a priority at a choice that is not a finite number.
 
     One sort of plain integers (numpy sorts them several times faster than it argsorts floats)
     ranks all applications: each is packed into a uint64 of its programme (top bits), its
@@ -329,12 +333,17 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     """
     listed = np.flatnonzero(programme.ravel() >= 0)  # positions in the (n, k + 1) matrices, row by row
     n_apps = len(listed)
+    value = _application_priority(priority, listed, programme.shape[1])
+    extremes = _extremes(value)
+    if not np.isfinite(extremes).all():  # NaN anywhere makes both NaN
+        check_priority(priority, programme[:, :-1])  # names the first priority at a choice that is not finite
     index_bits = max(1, (n_apps - 1).bit_length())
     programme_bits = max(1, (n_programmes - 1).bit_length())
     priority_bits = _PACKED_BITS - index_bits - programme_bits
     ranked = None
     if priority_bits >= _ONE_SORT_MIN_BITS:
-        ranked = _rank_in_one_sort(programme, priority, listed, n_programmes, priority_bits, index_bits)
+        ranked = _rank_in_one_sort(programme, priority, listed, value, extremes, n_programmes, priority_bits, index_bits)
+    del value
     if ranked is None:
         app_programme, app_priority = _applications(programme, priority, listed)
         ranked = _sort_twice(app_programme, app_priority, n_programmes, index_bits)
@@ -369,6 +378,11 @@ def _applications(programme: np.ndarray, priority: np.ndarray, listed: np.ndarra
     return programme.ravel()[listed], _application_priority(priority, listed, programme.shape[1])
 
 
+def _extremes(value: np.ndarray) -> tuple[float, float]:
+    """The smallest and the largest of ``value`` (0, 0 when empty; NaN, NaN when any is NaN)."""
+    return (value.min(), value.max()) if len(value) else (0.0, 0.0)
+
+
 def _application_priority(priority: np.ndarray, listed: np.ndarray, width: int) -> np.ndarray:
     """(A,) float64 the priority at each of the ``listed`` positions of the (n, width) matrices.
 
@@ -383,9 +397,12 @@ def _application_priority(priority: np.ndarray, listed: np.ndarray, width: int) 
     return value
 
 
-def _rank_in_one_sort(programme: np.ndarray, priority: np.ndarray, listed: np.ndarray, n_programmes: int,
-                      priority_bits: int, index_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _rank_in_one_sort(programme: np.ndarray, priority: np.ndarray, listed: np.ndarray, value: np.ndarray,
+                      extremes: tuple[float, float], n_programmes: int, priority_bits: int,
+                      index_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
     """The applications (indices into ``listed``) by programme, best priority first (A,), and the offsets; or None.
+
+    ``value`` are the priorities at ``listed`` (overwritten), ``extremes`` their smallest and largest.
 
     None when more than one application in 64 shares its programme and level with the next (the
     lexsort of those runs would cost more than two sorts), or when two priorities of a programme
@@ -393,7 +410,7 @@ def _rank_in_one_sort(programme: np.ndarray, priority: np.ndarray, listed: np.nd
     """
     n_apps = len(listed)
     # The priorities' own buffer turned into their levels, then packed in place a block at a time.
-    packed = _levels(_application_priority(priority, listed, programme.shape[1]), priority_bits)
+    packed = _levels(value, priority_bits, *extremes)
     flat = programme.ravel()
     programme_shift, index_shift = np.uint64(priority_bits + index_bits), np.uint64(index_bits)
     for first in range(0, n_apps, _BLOCK):
@@ -442,8 +459,9 @@ def _rank_in_one_sort(programme: np.ndarray, priority: np.ndarray, listed: np.nd
 _LEVEL_MAX_BITS = 52
 
 
-def _levels(value: np.ndarray, bits: int) -> np.ndarray:
-    """``value`` (float64, overwritten) as uint64 levels below 2**bits that never increase as the value increases.
+def _levels(value: np.ndarray, bits: int, smallest: float, largest: float) -> np.ndarray:
+    """``value`` (float64, overwritten; finite, from ``smallest`` to ``largest``) as uint64 levels below 2**bits
+    that never increase as the value increases.
 
     Equal values get equal levels. Linear between the largest value (level 0) and the smallest
     (level 2**min(bits, 52) - 1 or just below), so that the bits resolve the values' own range:
@@ -455,9 +473,8 @@ def _levels(value: np.ndarray, bits: int) -> np.ndarray:
     level_bits = min(bits, _LEVEL_MAX_BITS)
     if len(value) == 0:
         return value.view(np.uint64)
-    largest = value.max()
     with np.errstate(over="ignore", divide="ignore"):
-        spread = largest - value.min()
+        spread = largest - smallest
         # (2**bits - 1) shrunk by 2**-40: the rounding of the scale and the product (< 2**-51
         # relative) never takes (largest - smallest) * scale past 2**bits - 1 + 1/2, so that the
         # rounding to a whole number stays below 2**bits.
@@ -490,7 +507,7 @@ def _sort_twice(app_programme: np.ndarray, app_priority: np.ndarray, n_programme
     their levels came out in the wrong order, or a tie).
     """
     n_apps = len(app_programme)
-    packed = _levels(app_priority.copy(), 64 - index_bits)
+    packed = _levels(app_priority.copy(), 64 - index_bits, *_extremes(app_priority))
     packed <<= np.uint64(index_bits)
     packed |= np.arange(n_apps, dtype=np.uint64)
     packed.sort()

@@ -343,3 +343,22 @@ def test_a_prepared_market_keeps_its_own_float_priorities():
     choices, priority, seats = random_instance(8, 300, 10, 5, max_seats=20)
     assert_same(deferred_acceptance(choices, priority, seats), expected)
     assert priority.flags.writeable
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("rank_form", [True, False], ids=["rank form", "real-valued"])
+def test_a_priority_that_is_not_finite_is_named_on_either_path(bad, rank_form):
+    # The core tests finiteness where it reads the priorities (the rank test, the sort's gather),
+    # and names the first one in row order, ahead of any tie, as the validation did up front.
+    choices, priority, seats = random_instance(9, 200, 8, 5, max_seats=20, rank_form=rank_form)
+    rows, columns = np.nonzero(choices >= 0)
+    priority = priority.astype(np.float64)
+    priority[rows[150], columns[150]] = bad
+    priority[rows[-1], columns[-1]] = bad
+    priority[rows[120], columns[120]] = priority[rows[100], columns[100]]  # a tie, if at one programme
+    priority[choices < 0] = np.nan  # padding: ignored
+    message = f"priority[{rows[150]}, {columns[150]}] == {bad}, must be a finite number at a choice"
+    for call in (lambda: deferred_acceptance(choices, priority, seats), lambda: prepare(choices, priority)):
+        with pytest.raises(InvalidArgument) as error:
+            call()
+        assert str(error.value) == message
