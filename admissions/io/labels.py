@@ -34,6 +34,12 @@ def runs(values: pd.Series | np.ndarray | list | pa.Array) -> tuple[pa.Array, np
     n = len(text)
     if n < 1024:
         return text, None
+    # A column whose first thousands of cells are mostly not runs (subjects, programmes) is taken
+    # as it is without comparing every cell: the answer is the same either way, only slower.
+    m = min(4096, n - 1)
+    sample = pc.equal(text.slice(1, m), text.slice(0, m))
+    if 2 * (len(sample) - pc.sum(pc.fill_null(sample, False)).as_py()) > len(sample) + 1:
+        return text, None
     same = pc.fill_null(pc.equal(text.slice(1), text.slice(0, n - 1)), False).to_numpy(zero_copy_only=False)
     start = np.empty(n, dtype=bool)
     start[0] = True
@@ -67,7 +73,11 @@ def factorize(values: pd.Series | np.ndarray | list) -> tuple[np.ndarray, np.nda
 
 def arrow_factorize(values: pd.Series | np.ndarray | list) -> tuple[np.ndarray, pa.Array]:
     """Integer codes (len(values),) int64 (-1 at a null) and the distinct labels (Arrow, first-seen order)."""
-    heads, lengths = runs(values)
+    return encode_runs(*runs(values))
+
+
+def encode_runs(heads: pa.Array, lengths: np.ndarray | None) -> tuple[np.ndarray, pa.Array]:
+    """:func:`arrow_factorize` of a column given as its :func:`runs`."""
     encoded = pc.dictionary_encode(heads)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()

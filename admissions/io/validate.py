@@ -70,7 +70,7 @@ from admissions.io.contract import (
     file_check,
     subject_code,
 )
-from admissions.io.labels import arrow_factorize, expand, runs
+from admissions.io.labels import arrow_factorize, encode_runs, expand, runs
 from admissions.io.problems import FIRST_DATA_ROW, MAX_PER_RULE, Problem, ProblemLog, values_at
 from admissions.io.programme_types import ProgrammeTypes
 from admissions.io.readers import Table, cell_lengths, find_file, read_table, text_array
@@ -118,6 +118,10 @@ def load_round(folder: Path) -> RoundInput:
     for rank, spec in enumerate(ROUND_FILES):
         files[spec.name] = _read_and_check_cells(folder, spec, rank, report, entries)
     types = _check_settings(folder, report)
+    for f in files.values():
+        for check in f.spec.checks:
+            if isinstance(check, Reference) and check.key is None and check.where is None and check.target in files:
+                f.refers[check.column] = (files[check.target], check.target_column)
     _check_keys(files, report)
     _run_checks(files, types, report)
     problems = report.sorted()
@@ -251,6 +255,8 @@ class _File:
     positions: dict[str, np.ndarray] = field(default_factory=dict)
     #: Per (column, target file, target column): :func:`_rows_in` (a reference, then encoding).
     rows_in: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
+    #: Per column that refers to another file's key: that file and column (set by :func:`load_round`).
+    refers: dict[str, tuple[_File, str]] = field(default_factory=dict)
     _codes: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
     _dictionaries: dict[str, tuple[np.ndarray, pa.Array]] = field(default_factory=dict)
 
@@ -275,8 +281,27 @@ class _File:
         then shared by the key, the references, the checks on the distinct values and encoding.
         """
         if column not in self._dictionaries:
-            self._dictionaries[column] = arrow_factorize(self.text(column))
+            heads, lengths = runs(self.text(column))
+            self._dictionaries[column] = (self._referred_dictionary(column, heads, lengths)
+                                          or encode_runs(heads, lengths))
         return self._dictionaries[column]
+
+    def _referred_dictionary(self, column: str, heads: pa.Array, lengths: np.ndarray | None
+                             ) -> tuple[np.ndarray, pa.Array] | None:
+        """The dictionary of a column whose runs of equal cells are the referred key column itself, in
+        order and every key once (applications.csv and grades.csv listing students.csv's students in
+        its order): the runs are then distinct, numbered in order, with nothing hashed."""
+        if column not in self.refers:
+            return None
+        target, target_column = self.refers[column]
+        if target.table is None or target_column not in target.table.columns:
+            return None
+        keys = target.text(target_column)
+        if len(heads) != len(keys) or heads.type != keys.type or not heads.equals(keys):
+            return None
+        if len(target.dictionary(target_column)[1]) != len(keys):  # a key there twice: hashed as usual
+            return None
+        return expand(np.arange(len(heads), dtype=np.int64), lengths), heads
 
     def isin(self, column: str, values: pa.Array | list[str]) -> np.ndarray:
         """(rows,) bool: the column's cell is one of ``values`` (its distinct cells looked up, not every cell)."""
@@ -473,16 +498,19 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
             outside |= values > column.maximum
         values = np.where(wrong | outside, np.nan, values)
     elif kind == "bool":
-        position = _word_index(text, empty, sorted(TRUE_WORDS) + sorted(FALSE_WORDS))
+        position, _ = _word_index(text, empty, sorted(TRUE_WORDS) + sorted(FALSE_WORDS))
         values = (position >= 0) & (position < len(TRUE_WORDS))
         wrong = (position < 0) & ~empty
     else:
         allowed = _words(column)
-        position = _word_index(text, empty, list(allowed))
+        position, as_written = _word_index(text, empty, list(allowed))
         f.positions[column.name] = position
         wrong = (position < 0) & ~empty
-        canonical = pc.take(pa.array(allowed, pa.string()), pa.array(np.maximum(position, 0)))
-        values = pc.if_else(pa.array(position >= 0), canonical, "")
+        if as_written and not empty.any():
+            values = text  # every cell is a word as the contract spells it (grades: 16 million)
+        else:
+            canonical = pc.take(pa.array(allowed, pa.string()), pa.array(np.maximum(position, 0)))
+            values = pc.if_else(pa.array(position >= 0), canonical, "")
     invalid = wrong if outside is None else wrong | outside
     if _defaults_empty(column):
         values = _fill(column, values, empty)
@@ -566,8 +594,9 @@ def _words(column: ColumnSpec) -> tuple[str, ...]:
     return column.choices if column.kind == "choice" else tuple(GRADE_POINTS)
 
 
-def _word_index(text: pa.ChunkedArray, empty: np.ndarray, words: list[str]) -> np.ndarray:
-    """(n,) int64: index of each cell in ``words``, compared without case and surrounding spaces; -1 if none.
+def _word_index(text: pa.ChunkedArray, empty: np.ndarray, words: list[str]) -> tuple[np.ndarray, bool]:
+    """(n,) int64: index of each cell in ``words``, compared without case and surrounding spaces; -1 if none;
+    and whether every cell but the empty ones is written exactly as its word.
 
     Most cells are written exactly as the word: those are matched first, and only the others are
     trimmed and lower-cased (ASCII only: the words are ASCII).
@@ -580,7 +609,7 @@ def _word_index(text: pa.ChunkedArray, empty: np.ndarray, words: list[str]) -> n
         cells = pc.ascii_lower(pc.utf8_trim_whitespace(pc.take(text, pa.array(retry))))
         again = pc.fill_null(pc.index_in(cells, value_set=folded), -1)
         position[retry] = again.to_numpy(zero_copy_only=False)
-    return position
+    return position, len(retry) == 0
 
 
 def _invisible(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -602,13 +631,13 @@ def _invisible(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def _cell_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The column's offsets (rows + 1,) int64 from its first cell's, and its cells' bytes (uint8), without a copy."""
+    """The column's offsets (rows + 1,) into its data buffer, and its cells' bytes (uint8), as views."""
     width = np.int64 if pa.types.is_large_string(column.type) else np.int32
     offsets = np.frombuffer(column.buffers()[1], dtype=width)[column.offset:column.offset + len(column) + 1]
     data = column.buffers()[2]
     if data is None or len(column) == 0 or offsets[-1] == offsets[0]:
-        return offsets.astype(np.int64), np.zeros(0, dtype=np.uint8)
-    return offsets.astype(np.int64), np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+        return offsets, np.zeros(0, dtype=np.uint8)
+    return offsets, np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
 
 
 def _digits_only(column: pa.Array) -> bool:
@@ -620,19 +649,14 @@ def _digits_only(column: pa.Array) -> bool:
 def _empty_cells(text: pa.Array) -> np.ndarray:
     """(rows,) bool: the cell is empty or holds only white space.
 
-    Only a cell that starts with a space, a control byte or a non-ASCII byte can be all white
-    space: Arrow's Unicode test runs on those alone (most columns have none).
+    A column of printable ASCII without a space (ids, codes, numbers; its smallest and largest byte
+    tell) has no cell of white space: Arrow's Unicode test runs only on the other columns.
     """
-    offsets, data = _cell_bytes(text)
-    lengths = np.diff(offsets)
-    empty = lengths == 0
-    if len(data) == 0:
+    _, data = _cell_bytes(text)
+    empty = cell_lengths(text) == 0
+    if len(data) == 0 or (data.min() > 0x20 and data.max() < 0x7F):
         return empty
-    first = data[np.minimum(offsets[:-1] - offsets[0], len(data) - 1)]
-    maybe = np.flatnonzero(~empty & ((first <= 0x20) | (first >= 0x7F)))
-    if len(maybe):
-        empty[maybe] = _mask(pc.utf8_is_space(text.take(pa.array(maybe))))
-    return empty
+    return empty | _mask(pc.utf8_is_space(text))
 
 
 def _non_plain_cells(chunk: pa.Array) -> np.ndarray:
