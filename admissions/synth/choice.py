@@ -494,18 +494,20 @@ def _cut_choices(terms: _UtilityTerms, bounds: _SchoolBounds, uniform: np.ndarra
     each = np.full(b, probes)
     position = (np.repeat(school * p, probes).reshape(b, probes) + np.arange(probes)).reshape(-1)
     column = np.take(bounds.order.reshape(-1), position)
-    total = terms.cells(each, column, np.take(bounds.near.reshape(-1), position), z, merit, indifference, pattern)
+    value = terms.cells(each, column, np.take(bounds.near.reshape(-1), position), z, merit, indifference, pattern)
     # A total of at most the true one (_NOISE_BELOW): the bar is a little lower, no logarithm taken.
     index = np.repeat(np.arange(b) * p, probes)
     index += column
     step = np.take(uniform.reshape(-1), index)
     step *= _NOISE_STEPS
-    total += np.take(_NOISE_BELOW, step.astype(np.intp))
+    total = np.take(_NOISE_BELOW, step.astype(np.intp))
+    total += value
     bar = np.partition(total.reshape(b, probes), probes - k, axis=1)[:, probes - k]
     count = np.maximum(bounds.reaching(school, bar - noise - _SCREEN_SLACK), probes)
     if count.sum() > CUT_SHARE * b * p:
         return None
-    return _block_choices(terms, bounds, uniform, noise, bar, k, count, z, merit, indifference, school, pattern)
+    return _block_choices(terms, bounds, uniform, noise, bar, k, count, z, merit, indifference, school, pattern,
+                          value, column)
 
 
 def _dense_choices(terms: _UtilityTerms, uniform: np.ndarray, k: int, z: np.ndarray, merit: np.ndarray,
@@ -526,18 +528,26 @@ def _dense_choices(terms: _UtilityTerms, uniform: np.ndarray, k: int, z: np.ndar
     return top
 
 
-def _block_choices(terms, bounds, uniform, noise, bar, k, count, z, merit, indifference, school, pattern):
+def _block_choices(terms, bounds, uniform, noise, bar, k, count, z, merit, indifference, school, pattern,
+                   probe_value, probe_column):
     """(b, k) the top k of each row from the first ``count`` offers of its school's order, steps 2
-    and 3 of :func:`_cut_choices`."""
+    and 3 of :func:`_cut_choices`; ``probe_value`` and ``probe_column`` (b * PROBES,) the
+    systematic utility of the first PROBES, already computed."""
     b, p = uniform.shape
-    starts = np.concatenate(([0], np.cumsum(count)))
+    probes = len(probe_value) // b
+    # The offers after the probes, row after row.
+    rest = count - probes
+    starts = np.concatenate(([0], np.cumsum(rest)))
     position = np.arange(starts[-1])
-    position += np.repeat(school * p - starts[:-1], count)
+    position += np.repeat(school * p + probes - starts[:-1], rest)
     column = np.take(bounds.order.reshape(-1), position)
-    value = terms.cells(count, column, np.take(bounds.near.reshape(-1), position), z, merit, indifference, pattern)
-    cell = np.flatnonzero(value >= np.repeat(bar - noise - _SCREEN_SLACK, count))
-    cell_row = np.take(np.repeat(np.arange(b), count), cell)
-    value, column = np.take(value, cell), np.take(column, cell)
+    value = terms.cells(rest, column, np.take(bounds.near.reshape(-1), position), z, merit, indifference, pattern)
+    floor = bar - noise - _SCREEN_SLACK
+    near = np.flatnonzero(probe_value >= np.repeat(floor, probes))
+    cell = np.flatnonzero(value >= np.repeat(floor, rest))
+    cell_row = np.concatenate((near // probes, np.take(np.repeat(np.arange(b), rest), cell)))
+    value = np.concatenate((np.take(probe_value, near), np.take(value, cell)))
+    column = np.concatenate((np.take(probe_column, near), np.take(column, cell)))
     index = cell_row * p
     index += column
     u = np.take(uniform.reshape(-1), index)
