@@ -113,18 +113,21 @@ def encode_round(data: RoundInput, max_choices: int | None = None) -> EncodedRou
     test_points = np.full((n, k), np.nan, dtype=np.float64)
     eligible_override = np.full((n, k), -1, dtype=np.int8)
     rows = np.flatnonzero(keep)
-    s, c = app_student[keep], app_column[keep]
-    choices[s, c] = app_programme[keep]
-    application_row[s, c] = rows
-    test_points[s, c] = applications["test_points"].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
+    # Each application's cell of the (n, k) arrays as one flat index, computed once for all of them.
+    cell = app_student[keep] * k + app_column[keep]
+    choices.ravel()[cell] = app_programme[keep]
+    application_row.ravel()[cell] = rows
+    test_points.ravel()[cell] = applications["test_points"].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
     override = applications["eligible"].astype("boolean")
     override_codes = np.where(override.isna().to_numpy(), -1, override.fillna(False).to_numpy(dtype=bool))
-    eligible_override[s, c] = override_codes[keep].astype(np.int8)
-    # Lateness per choice: applications.csv's application_group where given, else the student's.
+    eligible_override.ravel()[cell] = override_codes[keep].astype(np.int8)
+    # Lateness per choice: applications.csv's application_group where given, else the student's
+    # (compared by Arrow, not as millions of Python strings).
     late = np.repeat((students["application_group"] == "late").to_numpy(dtype=bool)[:, None], k, axis=1)
-    group = applications["application_group"].astype(str).to_numpy()[keep]
-    given = (group == "late") | (group == "on_time")
-    late[s[given], c[given]] = group[given] == "late"
+    group = applications["application_group"]
+    is_late = (group == "late").to_numpy(dtype=bool)[keep]
+    given = is_late | (group == "on_time").to_numpy(dtype=bool)[keep]
+    late.ravel()[cell[given]] = is_late[given]
 
     lottery_given = None
     if data.has_column("students", "lottery"):
