@@ -147,6 +147,13 @@ def meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.ndar
     Returns ``ok`` (n,) bool and ``reason`` (n,) object: "" where ok, else the unmet parts joined by
     "; ". Students without grades meet every requirement.
     """
+    ok, codes, texts = _meets(passes, requirement)
+    return ok, np.array([""] + texts, dtype=object)[codes]
+
+
+def _meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`meets` with the reasons as codes: ``ok`` (n,) bool, (n,) int64 0 where ok, else 1 + the
+    index of the student's reason in the list of distinct reasons returned."""
     n = len(passes.n_passed)
     swedish, english, maths = passes.swedish, passes.subject("EN"), passes.subject("MA")
     others = passes.others
@@ -165,7 +172,7 @@ def meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.ndar
         ok = swedish & ((english & maths & (others >= 3)) | ((english | maths) & (others >= 4)))
         failures.append((~ok, reason_text("imv")))
     elif kind == "not_vocational":
-        vocational, _ = meets(passes, Requirement("vocational", others=5))
+        vocational, _, _ = _meets(passes, Requirement("vocational", others=5))
         ok = ~vocational
         failures.append((vocational, reason_text("not_vocational")))
     elif kind == "open":
@@ -174,16 +181,17 @@ def meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"kind == {kind!r}, must be one of vocational, preparatory, imv, not_vocational, open")
 
     ok = ok | ~passes.has_grades
-    return ok, _reasons(~ok, failures, others, requirement.others)
+    return ok, *_reasons(~ok, failures, others, requirement.others)
 
 
 def _reasons(failing: np.ndarray, failures: list[tuple[np.ndarray, str | None]], others: np.ndarray,
-             needed: int) -> np.ndarray:
-    """The reason text of every failing student, built once per distinct pattern of unmet parts."""
-    reason = np.full(len(failing), "", dtype=object)
+             needed: int) -> tuple[np.ndarray, list[str]]:
+    """The reason of every failing student, built once per distinct pattern of unmet parts: (n,) int64
+    codes (0 where not failing, else 1 + the index of the text) and the texts."""
+    reason = np.zeros(len(failing), dtype=np.int64)
     students = np.flatnonzero(failing)
     if len(students) == 0:
-        return reason
+        return reason, []
     # One bit per unmet part, plus the count of other passes where that part is about the count.
     bits = np.zeros(len(students), dtype=np.int64)
     count = np.zeros(len(students), dtype=np.int64)
@@ -202,8 +210,8 @@ def _reasons(failing: np.ndarray, failures: list[tuple[np.ndarray, str | None]],
             if pattern >> bit & 1
         ]
         texts[p] = REASON_SEPARATOR.join(parts)
-    reason[students] = texts[inverse.ravel()]
-    return reason
+    reason[students] = 1 + inverse.ravel()
+    return reason, list(texts)
 
 
 def application_eligibility(
@@ -234,15 +242,19 @@ def application_eligibility(
     n, k = choices.shape
     present = choices >= 0
     ok = np.zeros((n, len(requirements)), dtype=bool)
-    why = np.empty((n, len(requirements)), dtype=object)
+    # Reasons as codes into one list of texts (0: ""): integers are gathered, and the (n, k) object
+    # array is made by one take at the end.
+    why = np.zeros((n, len(requirements)), dtype=np.int64)
+    texts = [""]
     for r, requirement in enumerate(requirements):
-        ok[:, r], why[:, r] = meets(passes, requirement)
+        ok[:, r], codes, more = _meets(passes, requirement)
+        why[:, r] = np.where(codes > 0, codes + (len(texts) - 1), 0)
+        texts += more
 
     programme = np.maximum(choices, 0)
-    req = programme_requirement[programme]
-    rows = np.arange(n)[:, None]
-    eligible = ok[rows, req] & present
-    reason = np.where(present, why[rows, req], "").astype(object)
+    cell = np.arange(n)[:, None] * len(requirements) + programme_requirement[programme]
+    eligible = ok.ravel()[cell] & present
+    reason = np.array(texts, dtype=object)[np.where(present, why.ravel()[cell], 0)]
 
     tested = present & has_test[programme]
     missing = tested & np.isnan(test_points)
