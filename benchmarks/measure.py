@@ -3,11 +3,11 @@
 ``python -m benchmarks.measure [SIZES...]`` (default 20000 55000 200000 1000000, then the real
 region at 55,000 students and the whole country; ``--no-region`` leaves those out, ``--region``
 measures only them; ``--before TREE`` adds the float call of another source tree's core, e.g. a
-``git archive`` of an earlier commit unpacked, timed in the same turns). The implementations are timed in turns, round after round, and the best
-round of each is kept: on a shared machine the best is the least disturbed, and taking turns
-exposes all of them to the same load. Times are CPU seconds of this process (all contenders are
-single-threaded; time spent waiting for a core is not theirs). Prints one Markdown table row per
-market. Needs numba (benchmark extra).
+``git archive`` of an earlier commit unpacked, timed in the same turns). The implementations are
+timed in turns, round after round, and the best round of each is kept: on a shared machine the
+best is the least disturbed, and taking turns exposes all of them to the same load. Times are CPU
+seconds of this process (all contenders are single-threaded; time spent waiting for a core is not
+theirs). Prints one Markdown table row per market. Needs numba (benchmark extra).
 
 Markets: the synthetic instances of :func:`benchmarks.instances.make_instance` and the generated
 real region (:func:`benchmarks.instances.region_instance`: Skåne and western Blekinge at 55,000

@@ -184,7 +184,7 @@ def prepare(choices: object, priority: object) -> PreparedMarket:
 
 
 def _prepare(choices: np.ndarray, priority: np.ndarray, keep: bool) -> PreparedMarket:
-    """:func:`prepare` on validated arrays; ``keep``: the market keeps a copy of ``priority`` (else the array itself)."""
+    """:func:`prepare` on validated arrays; ``keep``: the market keeps a copy of ``priority`` (else the array)."""
     n_students, k = choices.shape
     top = int(choices.max()) if choices.size else -1
     n_programmes_min = top + 1
@@ -342,7 +342,8 @@ def _keys_by_sorting(programme: np.ndarray, priority: np.ndarray, n_programmes: 
     priority_bits = _PACKED_BITS - index_bits - programme_bits
     ranked = None
     if priority_bits >= _ONE_SORT_MIN_BITS:
-        ranked = _rank_in_one_sort(programme, priority, listed, value, extremes, n_programmes, priority_bits, index_bits)
+        ranked = _rank_in_one_sort(programme, priority, listed, value, extremes, n_programmes, priority_bits,
+                                   index_bits)
     del value
     if ranked is None:
         app_programme, app_priority = _applications(programme, priority, listed)

@@ -305,7 +305,8 @@ def test_float_priorities_of_any_range(scale):
     seats = np.zeros(30, dtype=np.int64)
     seats[::3] = rng.integers(0, 20, 10)
     choices[::7] = -1
-    signed = np.where(choices >= 0, (priority - 1.5) * scale, np.where(rng.random(choices.shape) < 0.5, np.nan, -np.inf))
+    padding = np.where(rng.random(choices.shape) < 0.5, np.nan, -np.inf)
+    signed = np.where(choices >= 0, (priority - 1.5) * scale, padding)
     result = deferred_acceptance(choices, signed, seats)
     assert_same(result, reference_deferred_acceptance(choices, signed, seats))
     assert result.assignment[::7].tolist() == [-1] * len(choices[::7])
