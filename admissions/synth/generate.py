@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from admissions.arguments import check_count, check_seed
 from admissions.errors import OutputError
@@ -51,6 +52,7 @@ from admissions.synth.grades import (
     passes_of,
     school_ability,
     summer_school,
+    text_column,
     vocational_eligible,
 )
 
@@ -184,7 +186,8 @@ def market_frames(area: Area, market: dict[str, np.ndarray]) -> dict[str, pd.Dat
     offers, schools = area.offers, area.schools
     n = len(market["merit"])
     k = market["choices"].shape[1]
-    student_id = student_ids(n)
+    # Text columns as Arrow takes from their values, not arrays of Python strings.
+    student_id = pa.array(student_ids(n), type=pa.large_string())
     rank = np.arange(1, k + 1)[None, :]
     taken = rank <= market["n_choices"][:, None]
     app_student = np.nonzero(taken)[0]
@@ -206,14 +209,14 @@ def market_frames(area: Area, market: dict[str, np.ndarray]) -> dict[str, pd.Dat
             "longitude": offers["longitude"],
         }),
         "students": pd.DataFrame({
-            "student_id": student_id,
-            "home_municipality": schools["municipality"].to_numpy(dtype=object)[market["school"]],
+            "student_id": text_column(student_id),
+            "home_municipality": text_column(_arrow_text(schools["municipality"]).take(market["school"])),
             "merit_value": market["merit"],
         }),
         "applications": pd.DataFrame({
-            "student_id": student_id[app_student],
+            "student_id": text_column(student_id.take(app_student)),
             "choice_rank": app_rank.astype(np.int64),
-            "programme_id": offers["programme_id"].to_numpy(dtype=object)[app_offer],
+            "programme_id": text_column(_arrow_text(offers["programme_id"]).take(app_offer)),
         }),
         "municipalities": pd.DataFrame({
             "municipality": area.municipalities["municipality"],
@@ -228,6 +231,11 @@ def market_frames(area: Area, market: dict[str, np.ndarray]) -> dict[str, pd.Dat
         order = [c for c in specs[name].column_names if c in frame.columns]
         frames[name] = frame[order + [c for c in frame.columns if c not in order]]
     return frames
+
+
+def _arrow_text(column: pd.Series) -> pa.Array:
+    """A frame's text column as one Arrow array."""
+    return pa.array(column.to_numpy(dtype=object), type=pa.large_string())
 
 
 def write_region(

@@ -19,6 +19,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from admissions.io.contract import GRADE_POINTS
 from admissions.rules.eligibility import KEY_SUBJECTS, Passes, Requirement, meets
@@ -211,23 +212,31 @@ def school_ability(mean_merit: np.ndarray, share_eligible: np.ndarray) -> tuple[
     return mean_out, spread_out
 
 
-def grades_frame(student_id: np.ndarray, grade, sva, language, language_grade) -> pd.DataFrame:
-    """grades.csv: per student the 16 subjects in SUBJECTS order, then the språkval language."""
+def grades_frame(student_id: np.ndarray | pa.Array, grade, sva, language, language_grade) -> pd.DataFrame:
+    """grades.csv: per student the 16 subjects in SUBJECTS order, then the språkval language.
+
+    The text columns are taken from their few values (ids, subject codes, letters) as Arrow
+    arrays, not built as 1.9 million Python strings in the whole country.
+    """
     n, k = grade.shape
-    subject = np.broadcast_to(np.array(SUBJECTS, dtype=object), (n, k)).copy()
-    subject[sva, 0] = "SVA"
-    has_language = language >= 0
-    graded = grade.ravel() >= 0
-    ids = np.concatenate([np.repeat(student_id, k)[graded], student_id[has_language]])
-    subjects = np.concatenate([subject.ravel()[graded], np.array(LANGUAGES, dtype=object)[language[has_language]]])
-    letters = np.concatenate([GRADE_LETTERS[grade.ravel()[graded]], GRADE_LETTERS[language_grade[has_language]]])
-    language_choice = np.concatenate([np.zeros(int(graded.sum()), dtype=bool), np.ones(int(has_language.sum()), dtype=bool)])
-    row = np.concatenate([(np.arange(n).repeat(k) * (k + 1) + np.tile(np.arange(k), n))[graded],
-                          np.flatnonzero(has_language) * (k + 1) + k])
-    order = np.argsort(row, kind="stable")
+    # A student's row of k subjects and the language: the cells with a grade, in that order.
+    present = np.column_stack((grade >= 0, language >= 0)).ravel()
+    cell = np.flatnonzero(present)
+    student, slot = np.divmod(cell, k + 1)
+    is_language = slot == k
+    subject_slot = np.minimum(slot, k - 1)
+    # Subject codes: SUBJECTS, then SVA, then LANGUAGES.
+    subject = np.where(is_language, k + 1 + language[student], subject_slot)
+    subject[(subject_slot == 0) & ~is_language & sva[student]] = k
+    letter = np.where(is_language, language_grade[student], grade[student, subject_slot])
     return pd.DataFrame({
-        "student_id": ids[order],
-        "subject": subjects[order],
-        "grade": letters[order].astype(object),
-        "language_choice": language_choice[order],
+        "student_id": text_column(pa.array(student_id, type=pa.large_string()).take(student)),
+        "subject": text_column(pa.array(SUBJECTS + ("SVA",) + LANGUAGES, type=pa.large_string()).take(subject)),
+        "grade": text_column(pa.array(GRADE_LETTERS, type=pa.large_string()).take(letter)),
+        "language_choice": is_language,
     })
+
+
+def text_column(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """pandas' default text column (what a column of Python strings becomes) over Arrow ``values``."""
+    return pd.array(values, dtype=pd.StringDtype(na_value=np.nan))
