@@ -113,6 +113,21 @@ def test_every_other_bound_of_the_issue_holds(all_stats, seed):
     assert broken == []
 
 
+#: A seed the fit never matched (it fits DEFAULT_SEEDS): the model, not the fit's tuning to the
+#: tested seeds' noise, has to hold the bounds there too.
+UNSEEN_SEED = 3
+
+
+def test_every_other_bound_holds_at_a_seed_the_fit_never_saw(area):
+    """At seed 3 (simulate: the round's outcome, as test_the_fit_sees_the_outcome_of_the_round
+    shows) every bound but the per-code ones holds, as at the tested seeds; the per-code gaps
+    there are in docs/real-region.md (17.5 and 12.3 points)."""
+    assert UNSEEN_SEED not in DEFAULT_SEEDS
+    stats = simulate(area, load_choice_model(), UNSEEN_SEED).statistics()
+    assert [b for b in check_bounds(stats) if "programme code's median" not in b] == []
+    assert (round(stats["min_code_median_diff"], 2), round(stats["avg_code_median_diff"], 2)) == (17.5, 12.27)
+
+
 def test_the_published_figures_are_read_from_the_package_data(area):
     published = area.offers.set_index("programme_id")
     assert published.loc["65722876-NA", ["admission_points_min", "admission_points_avg"]].tolist() == [305.0, 326.0]
