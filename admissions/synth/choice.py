@@ -212,11 +212,14 @@ def draw_choices(
 
     Notes
     -----
-    The noise of every (student, offer) is drawn, but its two logarithms are taken only where the
-    offer can still make the student's top ``k`` (:func:`_top_choices`): in the whole country
-    (3,800 offers) nearly all offers are hundreds of km away. The noise is numpy's Gumbel draw
-    itself (``-log(-log(1 - u))`` of the same uniform ``u``), so the choices are those of drawing
-    every ``e_ij`` and sorting every utility, bit for bit.
+    The uniform of every (student, offer) is drawn, in the stream's order, but the systematic
+    utility is computed only for the offers whose bound at the student's compulsory school can
+    still reach the student's top ``k`` (:func:`_cut_choices`; in the whole country about 600 of
+    3,800 offers: the others are hundreds of km away), or for every offer where the cut would
+    leave most of them (:func:`_dense_choices`), and the noise's two logarithms only where the
+    uniform can lift the offer to the bar. The noise is numpy's Gumbel draw itself
+    (``-log(-log(1 - u))`` of the same uniform ``u``), so the choices are those of drawing every
+    ``e_ij`` and sorting every utility, bit for bit.
     """
     n = len(school)
     k = min(model.max_choices, len(appeal))
