@@ -79,3 +79,34 @@ def test_top_choices_on_ties_of_systematic_utility(seed):
 def test_gumbel_is_numpys_draw():
     a, b = np.random.default_rng(7), np.random.default_rng(7)
     np.testing.assert_array_equal(_gumbel(a.random(100_000)), b.gumbel(size=100_000))
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+@pytest.mark.parametrize("seed", range(3))
+def test_draw_over_a_country_equals_plain_draw(seed, way, monkeypatch):
+    """Schools and 1,200 offers along 1,500 km, a quarter of the offers in one town: most offers are
+    far from most students, so the cut leaves out most of each row."""
+    for name, value in WAYS[way].items():
+        monkeypatch.setattr(choice, name, value)
+    model = load_choice_model()
+    rng = np.random.default_rng(seed)
+    n, p, s = 1000, 1200, 80
+    appeal = rng.normal(0, 2, p)
+    slope = rng.normal(0, 3, p)
+    indifferent = np.where(rng.random(p) < 0.3, rng.uniform(0, 0.8, p), 0.0)
+    fixed = np.where(rng.random(p) < 0.2, 0.5, 0.0)
+    school_at = rng.uniform(0, 1500, s)
+    offer_at = np.concatenate([rng.uniform(0, 1500, p - p // 4), rng.normal(200, 10, p // 4)])
+    distance = np.abs(school_at[:, None] - offer_at[None, :]) + rng.uniform(0, 5, (s, p))
+    school = rng.integers(0, s, n)
+    merit = rng.uniform(0, 340, n)
+    last_lowest = np.where(rng.random(p) < 0.8, rng.uniform(80, 320, p), np.nan)
+    meets_requirement = rng.random((n, 5)) < 0.8
+    offer_requirement = rng.integers(0, 5, p)
+    vocational = rng.random(n) < 0.8
+    introductory = rng.random(p) < 0.01
+    args = (model, appeal, slope, indifferent, fixed, distance, school, merit, last_lowest, meets_requirement,
+            offer_requirement, vocational, introductory)
+    screened_rng, plain_rng = np.random.default_rng(seed + 7), np.random.default_rng(seed + 7)
+    np.testing.assert_array_equal(draw_choices(*args, screened_rng), plain_draw(*args, plain_rng))
+    assert screened_rng.random() == plain_rng.random()
