@@ -21,6 +21,7 @@ from admissions.config import RoundConfig, load_config
 from admissions.io.encode import EncodedRound, encode_round, ids_in_errors
 from admissions.io.problems import Problem
 from admissions.io.programme_types import ProgrammeTypes
+from admissions.io.readers import release_freed_memory
 from admissions.io.round_input import RoundInput
 from admissions.io.validate import load_round
 from admissions.matching import MatchingCheck, MatchResult, PreparedMarket, prepare
@@ -167,6 +168,7 @@ def prepare_round(
         rule_warnings = tuple(merit_warnings(data, encoded, selection))
         if not keep_grades:
             encoded, data = encoded.without_grade_rows(), data.without_grade_rows()
+            release_freed_memory()
         lottery, lottery_source = round_lottery(encoded, config.seed, recorded_lottery)
         own_tier = selection.tier
         if guarantee is not None:

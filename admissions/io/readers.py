@@ -253,6 +253,16 @@ def _read_table(path: Path, name: str) -> ReadResult:
     return ReadResult(table, problems)
 
 
+def release_freed_memory() -> None:
+    """Hand back to the system the memory Arrow's pool still holds from buffers already freed.
+
+    Its allocator (mimalloc) keeps freed pages for a while for reuse; after a million students'
+    files are parsed and checked that is several hundred MB, resident while the next steps grow
+    (``match`` at 1,000,000 students peaked at 2.6-2.9 GB without this, 2.6 GB with it).
+    """
+    pa.default_memory_pool().release_unused()
+
+
 def max_file_bytes() -> int:
     """The size limit of an input file: MAX_INPUT_ENV (in MB) when set, else MAX_FILE_BYTES."""
     value = os.environ.get(MAX_INPUT_ENV, "").strip()
