@@ -830,8 +830,9 @@ def _rows_in(f: _File, column: str, target: _File, target_column: str) -> np.nda
         if not everything:
             values = values.filter(pa.array(known))
         at = _positions(labels, values)
-        if not everything:
-            at = np.where(at >= 0, np.flatnonzero(known)[np.maximum(at, 0)], -1)
+        if not everything:  # positions among the valid rows, made rows of the target
+            found = at >= 0
+            at[found] = np.flatnonzero(known)[at[found]]
         f.rows_in[key] = at[codes]
     return f.rows_in[key]
 

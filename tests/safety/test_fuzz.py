@@ -200,6 +200,13 @@ def test_load_round_with_a_broken_students_xlsx(tmp_path, data):
     load_safely(tiny_round(tmp_path / "round", "students.xlsx", students=data))
 
 
+def test_a_students_file_whose_only_id_is_blank_is_refused_with_its_problem(tmp_path):
+    # Found by hypothesis: the references into a key column without one valid cell raised IndexError.
+    with pytest.raises(InvalidInput) as caught:
+        load_round(tiny_round(tmp_path / "round", students=b"student_id\n "))
+    assert any(p.file == "students.csv" and p.row == 2 and p.column == "student_id" for p in caught.value.problems)
+
+
 def test_the_tiny_round_is_valid(tmp_path):
     data = load_round(tiny_round(tmp_path / "round"))
     assert data.students["student_id"].tolist() == ["S1", "S2", "S3"]
