@@ -1008,22 +1008,23 @@ def _consecutive(check: Consecutive, f: _File, context: _Context, report: Proble
     # A group with an unreadable number is left out: that cell is reported already.
     bad_group = np.zeros(n_groups, dtype=bool)
     bad_group[codes[~f.valid[column][rows]]] = True
-    keep = ~bad_group[codes]
-    rows, codes = rows[keep], codes[keep]
+    if bad_group.any():
+        keep = ~bad_group[codes]
+        rows, codes = rows[keep], codes[keep]
     numbers = f.values[column][rows].astype(np.int64)
     # A file listing each group's rows together, numbers rising (as applications.csv usually does), is
-    # in order already: checked in one pass instead of sorting millions of rows.
+    # in order already, with no number repeated: checked in one pass instead of sorting millions of rows.
     same = codes[1:] == codes[:-1]
     if np.all((codes[1:] > codes[:-1]) | (same & (numbers[1:] > numbers[:-1]))):
-        r_rows, r_codes, r_numbers = rows, codes, numbers
+        u_rows, u_codes, u_numbers = rows, codes, numbers
     else:
         order = np.lexsort((rows, numbers, codes))
         r_rows, r_codes, r_numbers = rows[order], codes[order], numbers[order]
+        # Repeated numbers are reported as duplicate keys; the gap check sees each number once.
+        repeat = np.zeros(len(r_rows), dtype=bool)
+        repeat[1:] = (r_codes[1:] == r_codes[:-1]) & (r_numbers[1:] == r_numbers[:-1])
+        u_rows, u_codes, u_numbers = r_rows[~repeat], r_codes[~repeat], r_numbers[~repeat]
     del same
-    # Repeated numbers are reported as duplicate keys; the gap check sees each number once.
-    repeat = np.zeros(len(r_rows), dtype=bool)
-    repeat[1:] = (r_codes[1:] == r_codes[:-1]) & (r_numbers[1:] == r_numbers[:-1])
-    u_rows, u_codes, u_numbers = r_rows[~repeat], r_codes[~repeat], r_numbers[~repeat]
     # Within each group (sorted by number) the j-th number must be j.
     start = np.r_[True, u_codes[1:] != u_codes[:-1]]
     group_start = np.maximum.accumulate(np.where(start, np.arange(len(u_codes)), 0))
