@@ -48,7 +48,7 @@ import pandas as pd
 
 from admissions.arguments import check_seed, check_share
 from admissions.analysis import choice_model as cm
-from admissions.errors import InvalidInput, Step
+from admissions.errors import InvalidArgument, InvalidInput, Step
 from admissions.io.write import write_csv, write_json
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
@@ -58,6 +58,8 @@ from admissions.round import Progress, RoundResult, prepare_round
 #: Files of MODEL_DIR.
 MODEL_FILES = ("parameters.csv", "fit.json", "demand_fit.csv", "offers.csv", "model.json", "run.json")
 PARAMETER_COLUMNS = ("parameter", "estimate", "std_error")
+#: Offers the estimation sample's lists must name between them: fewer identify no parameter.
+MIN_OFFERS_LISTED = 2
 DEMAND_FIT_COLUMNS = (
     "programme_id", "programme_code", "municipality", "observed_first_choices", "predicted_first_choices",
     "observed_applicants", "predicted_applicants", "baseline_predicted_applicants", "z",
@@ -345,6 +347,7 @@ def estimate(r: RoundResult, *, holdout: float = DEFAULT_HOLDOUT, seed: int = 0,
     rng = np.random.default_rng(seed)
     held = rng.random(enc.n_students) < holdout
     train, test = data.subset(np.flatnonzero(~held)), data.subset(np.flatnonzero(held))
+    _check_estimable(train, data, enc.programme_ids.astype(str), holdout)
     timings["model arrays"] = round(time.perf_counter() - start, 4)
     if progress is not None:
         progress(f"fit the model on {train.n_students:,} students")
@@ -405,6 +408,29 @@ def estimate(r: RoundResult, *, holdout: float = DEFAULT_HOLDOUT, seed: int = 0,
     model = DemandModel(enc.programme_ids.astype(str), coef, codes, scale, effects, offers)
     parameters = _parameters(enc.programme_ids.astype(str), codes, fit, np.round(attractiveness, 6), effects)
     return DemandResult(model, parameters, fit_record, demand_fit, timings)
+
+
+def _check_estimable(train: cm.ChoiceData, data: cm.ChoiceData, programme_ids: np.ndarray, holdout: float) -> None:
+    """Refuse an estimation sample whose lists choose among fewer than two offers.
+
+    The model compares offers: with every list naming the same single offer (or no list at all:
+    no applications, one student with one choice, everyone applying to one offer) no parameter is
+    identified. Raises InvalidArgument naming the offers listed, in the round and in the sample,
+    and the holdout when it is what leaves the sample short.
+    """
+    listed = np.unique(train.choices[train.choices >= 0])
+    if len(listed) >= MIN_OFFERS_LISTED:
+        return
+    everywhere = np.unique(data.choices[data.choices >= 0])
+    named = ", ".join(programme_ids[listed]) if len(listed) else "none"
+    message = (f"the estimation sample ({train.n_students} of {data.n_students} students) lists "
+               f"{len(listed)} offer(s) ({named}), must list at least {MIN_OFFERS_LISTED}: the demand model "
+               "compares the offers students choose among")
+    message += f"; the round's applications name {len(everywhere)} offer(s) in all"
+    if len(everywhere) >= MIN_OFFERS_LISTED and holdout > 0:
+        raise InvalidArgument(f"holdout == {holdout:g}: {message}, so a smaller holdout (0: none) may do",
+                              parameters=("holdout",))
+    raise InvalidArgument(message)
 
 
 def _holdout_fit(r: RoundResult, test: cm.ChoiceData, coef: cm.Coefficients, base: cm.Coefficients,

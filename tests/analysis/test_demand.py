@@ -187,3 +187,50 @@ def test_student_coordinates_are_used_when_given(small_round, tmp_path):
     assert result.exit_code == 0, result.output
     fit = json.loads((out / "fit.json").read_text())
     assert fit["coordinates"]["students"] == "students.csv latitude, longitude; home municipality centre where empty"
+
+
+def _with_applications(small_round, tmp_path, rows):
+    """The small round with only these applications (student_id, choice_rank, programme_id)."""
+    import shutil
+
+    folder = tmp_path / "round"
+    shutil.copytree(small_round, folder)
+    pd.DataFrame(rows, columns=["student_id", "choice_rank", "programme_id"]).to_csv(
+        folder / "applications.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("rows, listed", [
+    ([], "0 offer(s) (none)"),
+    ([("S00000", 1, "S4-SA")], "1 offer(s) (S4-SA)"),
+    ([("S00000", 1, "S4-SA"), ("S00001", 1, "S4-SA"), ("S00002", 1, "S4-SA")], "1 offer(s) (S4-SA)"),
+])
+def test_demand_refuses_lists_that_choose_among_fewer_than_two_offers(small_round, tmp_path, rows, listed):
+    """No applications, one choice, or everyone listing one offer identify no parameter: one line,
+    exit 1, no MODEL_DIR (it was a traceback from the optimiser, with a zero-size array)."""
+    folder = _with_applications(small_round, tmp_path, rows)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(app, ["demand", str(folder), "--out", str(out), "--holdout", "0"])
+    assert result.exit_code == 1
+    n = len({row[0] for row in rows})
+    assert result.output.splitlines()[-1] == (
+        f"Error: the estimation sample (400 of 400 students) lists {listed}, must list at least 2: the demand "
+        f"model compares the offers students choose among; the round's applications name {min(n, 1)} offer(s) in all")
+    assert not out.exists()
+
+
+def test_demand_names_the_holdout_when_it_leaves_one_offer(small_round, tmp_path):
+    # Seed 0 holds out S00001 (and not S00000), so the estimation sample lists S4-SA only.
+    folder = _with_applications(small_round, tmp_path, [("S00000", 1, "S4-SA"), ("S00001", 1, "S1-NA")])
+    held = np.random.default_rng(0).random(400) < 0.5
+    assert (held[0], held[1]) == (False, True)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(app, ["demand", str(folder), "--out", str(out), "--holdout", "0.5", "--seed", "0"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: --holdout == 0.5: the estimation sample ({int((~held).sum())} of 400 students) lists 1 "
+        "offer(s) (S4-SA), must list at least 2: the demand model compares the offers students choose among; "
+        "the round's applications name 2 offer(s) in all, so a smaller --holdout (0: none) may do")
+    assert not out.exists()
+    again = CliRunner().invoke(app, ["demand", str(folder), "--out", str(out), "--holdout", "0"])
+    assert again.exit_code == 0, again.output
