@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from admissions.errors import ConfigError
 from admissions.io.contract import CONFIG_FILE, SEED_LIMIT
 from admissions.io.problems import Problem
+from admissions.io.settings_errors import settings_messages
 from admissions.io.readers import decode_text
 from admissions.matching.priority import TieBreakKey  # the keys of the one tie-break table
 
@@ -31,14 +32,16 @@ class RoundConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Numbers and dates are strict (admissions.io.settings_errors): ``seed = true``, ``seed = "7"``,
+    # ``seed = 7.0``, ``answer_by = "2027-07-01"`` are problems, never read as another value.
     tie_break: tuple[TieBreakKey, ...] = ("lottery",)
-    max_choices: int | None = Field(default=None, ge=1)
-    seed: int = Field(default=0, ge=0, lt=SEED_LIMIT)
+    max_choices: int | None = Field(default=None, ge=1, strict=True)
+    seed: int = Field(default=0, ge=0, lt=SEED_LIMIT, strict=True)
     #: What a holder's silence means in a reserve round: keep the seat (and stay a reserve on higher
     #: choices), or "accept" as in Stockholm (recorded as an acceptance of the held seat).
     no_answer: Literal["keep", "accept"] = "keep"
     language: Language = "sv"
-    answer_by: dt.date | None = None
+    answer_by: dt.date | None = Field(default=None, strict=True)
 
 
 def read_settings(folder: Path) -> tuple[dict, list[Problem]]:
@@ -61,7 +64,7 @@ def read_settings(folder: Path) -> tuple[dict, list[Problem]]:
     try:
         RoundConfig.model_validate(settings)
     except ValidationError as exc:
-        return {}, [Problem(path.name, None, None, None, message) for message in _messages(exc)]
+        return {}, [Problem(path.name, None, None, None, message) for message in settings_messages(exc)]
     return settings, []
 
 
@@ -79,13 +82,4 @@ def load_config(folder: Path, **overrides: object) -> RoundConfig:
     try:
         return RoundConfig.model_validate(settings)
     except ValidationError as exc:
-        raise ConfigError("the options: " + "; ".join(_messages(exc))) from exc
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    """'seed == 9223372036854775808, input should be less than 9223372036854775808', one per error."""
-    messages = []
-    for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"])
-        messages.append(f"{name} == {error.get('input')!r}, {error['msg'].lower()}")
-    return messages
+        raise ConfigError("the options: " + "; ".join(settings_messages(exc))) from exc

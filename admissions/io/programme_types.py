@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from admissions.errors import ConfigError
 from admissions.io.problems import Problem
+from admissions.io.settings_errors import settings_messages
 from admissions.io.readers import decode_text
 
 ProgrammeKind = Literal["vocational", "preparatory", "imv", "not_vocational", "open"]
@@ -29,10 +30,13 @@ class ProgrammeType(BaseModel):
 
     name: str
     kind: ProgrammeKind
-    others: int = Field(default=0, ge=0, description="Passes needed besides Swedish/SvA, English, mathematics.")
+    # Numbers are strict, as in admissions.toml (admissions.io.settings_errors): ``others = true``
+    # or ``others = "5"`` is a problem, never read as 1 or 5.
+    others: int = Field(default=0, ge=0, strict=True,
+                        description="Passes needed besides Swedish/SvA, English, mathematics.")
     required: tuple[str, ...] = ()
-    valid_from: int | None = None
-    valid_until: int | None = None
+    valid_from: int | None = Field(default=None, strict=True)
+    valid_until: int | None = Field(default=None, strict=True)
     replaced_by: str | None = None
 
 
@@ -74,8 +78,11 @@ def read_programme_types(folder: Path | None = None) -> tuple[ProgrammeTypes | N
             parsed, source = _shipped_toml(), "admissions (shipped)"
         # A new model each call (the parsed TOML is only read): callers may not share one table.
         table = ProgrammeTypes.model_validate({**parsed, "source": source})
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+    except tomllib.TOMLDecodeError as exc:
         return None, [Problem(TABLE_FILE, None, None, None, f"not a valid programme-type table: {exc}")]
+    except ValidationError as exc:
+        return None, [Problem(TABLE_FILE, None, None, None, f"not a valid programme-type table: {message}")
+                      for message in settings_messages(exc)]
     return table, []
 
 
