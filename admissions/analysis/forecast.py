@@ -221,36 +221,38 @@ def _added_offers(r: RoundResult, model: DemandModel, scenario: Scenario, scenar
         code = str(given.get("programme_code", ""))
         principal = str(given.get("principal", at_school["principal"].iloc[0] if known_school else "municipal"))
         where = f"added offer {pid} of scenario {scenario.name}"
+        row = scenario.added_rows.get(pid)
+        # Every problem of the row together: a row may lack its code and name an unknown municipality.
+        found = []
         if not code:
-            problems.append(Problem(scenarios_file, None, "programme_code", pid,
-                                    f"{where} has no programme_code, must have one to draw from the demand model"))
-            continue
-        if code not in r.programme_types.types:
-            problems.append(Problem(scenarios_file, None, "programme_code", code,
-                                    f"{where}: programme code not in the programme-type table"))
-            continue
+            found.append(Problem(scenarios_file, row, "programme_code", "",
+                                 f"{where} has no programme_code, must have one to draw from the demand model"))
+        elif code not in r.programme_types.types:
+            found.append(Problem(scenarios_file, row, "programme_code", code,
+                                 f"{where}: programme code not in the programme-type table"))
         if not municipality:
-            problems.append(Problem(scenarios_file, None, "municipality", pid,
-                                    f"{where} names no school of the round, must give municipality"))
-            continue
-        if municipality not in municipalities:
-            problems.append(Problem(scenarios_file, None, "municipality", municipality,
-                                    f"{where}: not in municipalities.csv of the round"))
-            continue
+            found.append(Problem(scenarios_file, row, "municipality", "",
+                                 f"{where} names no school of the round"
+                                 + (f" ('{school}' is not one)" if school else "") + ", must give municipality"))
+        elif municipality not in municipalities:
+            found.append(Problem(scenarios_file, row, "municipality", municipality,
+                                 f"{where}: not in municipalities.csv of the round"))
         if principal not in ("municipal", "independent"):
-            problems.append(Problem(scenarios_file, None, "principal", principal,
-                                    f"{where}: must be municipal or independent"))
-            continue
+            found.append(Problem(scenarios_file, row, "principal", principal,
+                                 f"{where}: must be municipal or independent"))
         lat, lon = given.get("latitude"), given.get("longitude")
         if lat is None or lon is None:
             if known_school:
                 lat, lon = float(at_school["latitude"].iloc[0]), float(at_school["longitude"].iloc[0])
             elif municipality in centres:
                 lat, lon = centres[municipality]
-            else:
-                problems.append(Problem(scenarios_file, None, "latitude", pid,
-                                        f"{where}: {municipality} has no known centre, must give latitude and longitude"))
-                continue
+            elif municipality in municipalities:
+                column = "longitude" if lat is not None else "latitude"
+                found.append(Problem(scenarios_file, row, column, "",
+                                     f"{where}: {municipality} has no known centre, must give latitude and longitude"))
+        if found:
+            problems += found
+            continue
         alpha, rule = model.effects.predict(code, school, municipality, principal == "independent")
         result.append(AddedOffer(pid, int(seats), school or f"{pid} (new school)", municipality, code,
                                  str(given.get("orientation", "")), principal, float(lat), float(lon), alpha, rule))
@@ -299,7 +301,7 @@ def build_context(r: RoundResult, model: DemandModel, scenarios: list[Scenario],
         plans.append(ScenarioPlan(scenario.name, scenario.seats, added, factor, scenario.n_changes,
                                   _group_utilities(model, data, added, host_index, code_slope, group_lat, group_lon)))
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(sorted(problems, key=lambda p: p.row or 0))  # in file order
     del merit_scale
     prices = round_prices(r)
     price_of, offer_price = prices.price_of, prices.per_offer(enc.programme_code)

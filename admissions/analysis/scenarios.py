@@ -114,6 +114,8 @@ class Scenario:
     added_attributes: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
     #: The cohort growth factor the scenario gives (None: the cohort as it is).
     growth: float | None = None
+    #: Per added offer, its row in the scenarios file (as a spreadsheet numbers it), for its problems.
+    added_rows: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def added_seats(self) -> int:
@@ -172,6 +174,7 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
     seats = np.asarray(seats, dtype=np.int64)
 
     changes: dict[str, tuple[np.ndarray, dict[str, int], list[int]]] = {}
+    added_rows: dict[str, dict[str, int]] = {}
     first_seen: dict[tuple[str, str], int] = {}
     attributes_of: dict[str, dict[str, dict[str, object]]] = {}
     names = frame["scenario"].astype(str).tolist()
@@ -231,6 +234,7 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
         if is_added:
             scenario_added[pid] = value
             attributes_of.setdefault(name, {})[pid] = attributes[i]
+            added_rows.setdefault(name, {})[pid] = row
         else:
             scenario_seats[p] = value
     if len(frame) == 0:
@@ -238,6 +242,6 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
     if problems:
         raise InvalidInput(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
     return [Scenario(name, s, a, len(rows), attributes_of.get(name, {}),
-                     growths[name][0] if name in growths else None)
+                     growths[name][0] if name in growths else None, added_rows.get(name, {}))
             for name, (s, a, rows) in changes.items()]
 

@@ -214,3 +214,35 @@ def test_added_offer_without_programme_code_is_reported(known, tmp_path):
     assert result.exit_code == 1
     assert "added offer X of scenario new has no programme_code, must have one to draw from the demand model" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_every_problem_of_the_added_offers_is_reported_with_its_row(known, tmp_path):
+    """Added offers' problems named no row (and a missing municipality showed the offer's id as its
+    value), and only the first problem of a row was reported: now each with its row, in file order."""
+    folder, model_dir = known
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text(
+        "scenario,programme_id,seats,added,programme_code,municipality,school,principal\n"
+        "a,X-1,4,true,NA,Atlantis,,\n"
+        "b,X-2,4,true,XX,Lund,,\n"
+        "c,X-3,4,true,NA,,,\n"
+        "d,X-4,4,true,,,No such school,private\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["whatif", str(folder), "--scenarios", str(scenarios), "--model", str(model_dir),
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if not line.startswith("...")] == [
+        f"6 problems in {scenarios} (6 errors)",
+        "error: scenarios.csv, row 2, column municipality: value 'Atlantis': added offer X-1 of scenario a: "
+        "not in municipalities.csv of the round",
+        "error: scenarios.csv, row 3, column programme_code: value 'XX': added offer X-2 of scenario b: "
+        "programme code not in the programme-type table",
+        "error: scenarios.csv, row 4, column municipality: value '': added offer X-3 of scenario c names no school "
+        "of the round, must give municipality",
+        "error: scenarios.csv, row 5, column programme_code: value '': added offer X-4 of scenario d has no "
+        "programme_code, must have one to draw from the demand model",
+        "error: scenarios.csv, row 5, column municipality: value '': added offer X-4 of scenario d names no school "
+        "of the round ('No such school' is not one), must give municipality",
+        "error: scenarios.csv, row 5, column principal: value 'private': added offer X-4 of scenario d: "
+        "must be municipal or independent",
+    ]
+    assert not (tmp_path / "o").exists()
