@@ -258,10 +258,8 @@ def _cost_text(row: dict, _: Texts) -> str:
     a_year = _("html.a_year")
     amount = f'{_.sek(float(row["cost_sek"]))} {a_year}'
     unpriced = int(row.get("students_without_price", 0) or 0)
-    if unpriced == 1:
-        return _("html.cost_at_least_one", amount=amount)
     if unpriced:
-        return _("html.cost_at_least", amount=amount, students=_.number(unpriced, decimals=0))
+        return _("html.cost_at_least", count=unpriced, amount=amount, students=_.number(unpriced, decimals=0))
     return amount
 
 
@@ -277,7 +275,7 @@ def flow_chart(flows: pd.DataFrame, _: Texts) -> str:
     maximum = float(flows["students"].max()) if len(flows) else 1.0
     home_at = {name: i for i, name in enumerate(homes)}
     host_at = {name: j for j, name in enumerate(hosts)}
-    legend, students_word = _("html.flows_legend"), _("html.students")
+    legend = _("html.flows_legend")
     body = [f'<text x="{left}" y="14" fill="{INK}">{escape(legend)}</text>']
     steps = [step for step in FLOW_STEPS if step < maximum] + [int(maximum)]
     for k, step in enumerate(steps):
@@ -301,8 +299,8 @@ def flow_chart(flows: pd.DataFrame, _: Texts) -> str:
         students = int(row["students"])
         shade = _flow_shade(students, maximum)
         cost = f", {_cost_text(row, _)}" if cost_known and not pd.isna(row["cost_sek"]) else ""
-        tip = escape(f"{row['home_municipality']} → {row['host_municipality']}: "
-                     f"{format_number(students, 0, numbers)} {students_word}{cost}")
+        how_many = _("html.n_students", count=students, n=format_number(students, 0, numbers))
+        tip = escape(f"{row['home_municipality']} → {row['host_municipality']}: {how_many}{cost}")
         ink = "#ffffff" if shade > 0.6 else INK
         shown = format_number(students, 0, numbers) if students < 10_000 else f"{students // 1000}k"
         body.append(f'<g class="mark"><title>{tip}</title><rect x="{left + j * cell}" y="{top + i * cell}" '
@@ -525,12 +523,12 @@ def report_html(
     cards = [
         ("students", _("report.students"), count(n_students), _("html.card_students")),
         ("placed", _("report.placed"), count(placed), _("html.card_share", share=_pct(placed, n_students, _))),
-        ("first choice", _("report.first_choice"), _pct(first, n_students, _), _("html.card_first", n=count(first))),
+        ("first choice", _("report.first_choice"), _pct(first, n_students, _), _("html.card_first", count=first, n=count(first))),
         ("unplaced", _("report.unplaced"), count(unplaced), _("html.card_share", share=_pct(unplaced, n_students, _))),
         ("vacant seats", _("report.vacant_seats"), count(vacant),
          _("html.card_vacant", seats=count(seats), share=_pct(vacant, seats, _))),
         ("oversubscribed", _("html.oversubscribed"), count(with_cutoff),
-         _("html.card_cutoff", n=count(len(programmes)))),
+         _("html.card_cutoff", count=len(programmes), n=count(len(programmes)))),
     ]
     card_html = "".join(
         f'<div class="card" data-figure="{escape(key)}"><div class="label">{escape(label)}</div>'

@@ -36,6 +36,11 @@ DEFAULT_LANGUAGE: Language = LANGUAGES[0]
 LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 #: gettext domain: admissions/locale/LANG/LC_MESSAGES/DOMAIN.po
 DOMAIN = "admissions"
+#: Messages about a count of something: each has a singular twin ``KEY_one`` ("1 elev", "1 student"),
+#: which ``_(KEY, count=n)`` gives when n is 1 (Swedish and English both use the plural for 0 and 2.5).
+COUNTED = ("html.n_students", "html.card_first", "html.card_cutoff", "html.cost_at_least", "reason.others",
+           "letter.reserve_below")
+ONE = "_one"
 
 
 def catalogue_path(language: str):
@@ -78,8 +83,14 @@ class Texts:
         # One decimal: 78,8 % rather than 79 %.
         self._percent_pattern = _last_zero_decimal(pattern)
 
-    def __call__(self, key: str, /, **values: object) -> str:
-        """The message ``key`` in this language with its ``{placeholders}`` filled from ``values``."""
+    def __call__(self, key: str, /, count: float | None = None, **values: object) -> str:
+        """The message ``key`` in this language with its ``{placeholders}`` filled from ``values``.
+
+        ``count``: the number a COUNTED message is about; when it is 1 the message is the key's
+        singular twin ``KEY_one``.
+        """
+        if count == 1 and key in COUNTED:
+            key += ONE
         text = self._messages[key]
         return text.format(**values) if values else text
 

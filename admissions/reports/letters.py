@@ -43,8 +43,16 @@ def _tier(tier: int | None, _: Texts) -> str:
 def reason_text(reason: str, _: Texts) -> str:
     """The ineligibility reason of applications.csv in the document's language, part by part: each
     declared reason (admissions.rules.eligibility.REASONS) as its catalogue message ``reason.CODE``."""
-    return "; ".join(part if code is None else _(f"reason.{code}", **part)  # unknown: as the run wrote it
-                     for code, part in parse_reasons(reason))
+    return "; ".join(part if code is None else _(f"reason.{code}", count=_number(part.get("have")), **part)
+                     for code, part in parse_reasons(reason))  # unknown: as the run wrote it
+
+
+def _number(text: str | None) -> float | None:
+    """The number a reason's count field holds (``have`` of ``others``), None when it holds none."""
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
 
 
 def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:
@@ -61,8 +69,9 @@ def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:
         body = " ".join([_("outcome.admitted"), score, cutoff])
     elif c.outcome == "reserve":
         reason = reserve_reason(c)
-        why = "" if reason is None else _(f"letter.reserve_{reason}", tier=_tier(c.cutoff_tier, _),
-                                          gap=_.number((c.cutoff_merit or 0) - (c.score or 0)))
+        gap = (c.cutoff_merit or 0) - (c.score or 0)
+        why = "" if reason is None else _(f"letter.reserve_{reason}", count=gap, tier=_tier(c.cutoff_tier, _),
+                                          gap=_.number(gap))
         position = (_("outcome.reserve_position", position=c.reserve_position) if c.reserve_position
                     else _("outcome.reserve"))
         body = " ".join([position, score, cutoff, why])

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from admissions.reports.language import LANGUAGES, catalogue, texts
+from admissions.reports.language import COUNTED, LANGUAGES, ONE, catalogue, texts
 from admissions.reports.run_folder import ROUND_KINDS
 from admissions.reports.workbook import LEVELS, REPORT_COLUMNS, SHEET_KEYS, header_key
 from admissions.rules.eligibility import REASONS
@@ -32,6 +32,7 @@ DYNAMIC = (
     | {"format.sek_xlsx"}
     | {f"html.rank_{label}" for label in ("1st", "2nd", "3rd", "4th_or_later", "unplaced")}  # report.html's bars
     | {f"lottery_source.{key}" for key in LOTTERY_SOURCES}  # report.html's line under the title
+    | {key + ONE for key in COUNTED}  # the singular twins, chosen by _(KEY, count=1)
 )
 
 
@@ -119,3 +120,29 @@ def test_every_ineligibility_reason_reads_back_and_has_its_words_in_every_langua
     assert parse_reasons("no pass in English (EN); 4 other passed subjects, needs 5; something new") == [
         ("no_pass", {"subject": "English", "codes": "EN"}), ("others", {"have": "4", "need": "5"}),
         (None, "something new")]
+
+
+@pytest.mark.parametrize("language, key, values, plural, one", [
+    # "1 elever", "1 students": every count took the plural form.
+    ("sv", "html.n_students", {"n": "1"}, "2 elever", "1 elev"),
+    ("en", "html.n_students", {"n": "1"}, "2 students", "1 student"),
+    ("sv", "html.card_first", {"n": "1"}, "2 elever fick sitt förstahandsval", "1 elev fick sitt förstahandsval"),
+    ("en", "html.card_cutoff", {"n": "1"}, "of 2 offers have more eligible applicants than seats",
+     "of 1 offer has more eligible applicants than seats"),
+    ("sv", "reason.others", {"have": "1", "need": "5"}, "godkänt i 2 andra ämnen, kravet är 5",
+     "godkänt i 1 annat ämne, kravet är 5"),
+    ("en", "letter.reserve_below", {"gap": "1"}, "Your score was 2 points below the cut-off.",
+     "Your score was 1 point below the cut-off."),
+])
+def test_a_count_of_one_takes_the_singular(language, key, values, plural, one):
+    _ = texts(language)
+    assert _(key, count=1, **values) == one
+    two = {name: ("2" if value == "1" else value) for name, value in values.items()}
+    assert _(key, count=2, **two) == plural
+    assert _(key, count=0, **values) != one and _(key, count=2.5, **values) != one
+
+
+def test_every_counted_message_has_its_singular_in_both_languages():
+    for language in LANGUAGES:
+        keys = texts(language).keys
+        assert [key for key in COUNTED if key not in keys or key + ONE not in keys] == []
