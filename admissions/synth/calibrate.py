@@ -416,6 +416,90 @@ def seed_noise_table(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = NO
     return "\n".join(lines)
 
 
+#: Permutations of the seeds per offer behind the code medians' spread under independent noise.
+PERMUTATIONS = 200
+
+
+def noise_floor_tables(area: Area, model: ChoiceModel, outcomes: dict[int, Outcome]) -> str:
+    """Markdown: where the seed noise of the per-code bound comes from, over the seeds of ``outcomes``.
+
+    Per offer with a published lowest value, the standard deviation over the seeds of its generated
+    lowest admitted value, by how often demand reached its seats (admitted at its seats of
+    ``model``) and by seats and published average less published lowest; per programme code the
+    mean and standard deviation over the seeds of its gap (median generated less median published),
+    the standard deviation the gap would have if the offers' noise were independent (each offer's
+    seeds shuffled on its own, PERMUTATIONS times) and, for a normal gap of that mean and deviation,
+    the probability that the code is within the bound at three seeds.
+    """
+    from scipy.stats import norm  # as in Outcome.statistics: only the docs need it
+
+    seeds = sorted(outcomes)
+    offers = area.offers
+    factor = model.offer_terms(offers["school_unit_code"].to_numpy(dtype=object),
+                               offers["programme_code"].to_numpy(dtype=object))[2]
+    seats = offer_seats(offers["students"].to_numpy(dtype=np.float64), model.seats_per_student * factor)
+    frame = outcomes[seeds[0]].offers
+    published = frame["published_min"].to_numpy()
+    has = ~np.isnan(published)
+    lowest = np.array([outcomes[s].offers["generated_min"].to_numpy() for s in seeds])
+    full = np.mean([outcomes[s].offers["admitted"].to_numpy() >= seats for s in seeds], axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanstd(lowest, axis=0, ddof=1)
+    per_offer = pd.DataFrame({"seats": seats, "gap": frame["published_avg"].to_numpy() - published,
+                              "sd": spread, "full": full})[has & ~np.isnan(spread)]
+    bound = BOUNDS["code_median_diff"]
+    lines = ["| demand reached the seats | offers | sd of the lowest admitted value (mean) |", "|---|---|---|"]
+    for label, rows in (("at every seed", per_offer["full"] == 1),
+                        ("at some seeds", (per_offer["full"] > 0) & (per_offer["full"] < 1)),
+                        ("at no seed", per_offer["full"] == 0), ("all", per_offer["full"] >= 0)):
+        lines.append(f"| {label} | {int(rows.sum())} | {per_offer['sd'][rows].mean():.1f} |")
+    lines += ["", "| seats \\ published average less lowest | 0-30 | 30-60 | 60-90 | over 90 |",
+              "|---|---|---|---|---|"]
+    seat_bins, gap_bins = [0, 10, 20, 40, 80, np.inf], [-np.inf, 30, 60, 90, np.inf]
+    cells = per_offer.groupby([pd.cut(per_offer["seats"], seat_bins), pd.cut(per_offer["gap"], gap_bins)],
+                              observed=False)["sd"].agg(["mean", "size"])
+    for (low, high) in zip(seat_bins[:-1], seat_bins[1:]):
+        row = cells.xs(pd.Interval(low, high), level=0)
+        name = f"{low + 1:g}-{high:g}" if np.isfinite(high) else f"over {low:g}"
+        lines.append(f"| {name} | " + " | ".join(
+            f"{m:.1f} ({int(n)})" if n else "-" for m, n in zip(row["mean"], row["size"])) + " |")
+    rng = np.random.default_rng(0)
+    codes = frame["programme_code"].to_numpy(dtype=object)
+    lines += ["", f"| code | offers | lowest: mean gap | sd | sd if independent | within {bound:g} at three seeds "
+              f"| average: mean gap | sd | within {bound:g} at three seeds |", "|---|---|---|---|---|---|---|---|---|"]
+    together = {"min": 1.0, "avg": 1.0}
+    for code in sorted(set(codes[has])):
+        members = np.flatnonzero(has & (codes == code))
+        values = lowest[:, members]
+        gaps = {figure: np.array([outcomes[s].by_code(figure).set_index("programme_code").loc[code, "difference"]
+                                  for s in seeds]) for figure in FIGURES}
+        shuffled = []
+        for _ in range(PERMUTATIONS):
+            mixed = np.take_along_axis(values, np.argsort(rng.random(values.shape), axis=0), axis=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                shuffled.append(np.std(np.nanmedian(mixed, axis=1), ddof=1))
+        cells = [f"| {code} | {len(members)}"]
+        for figure in FIGURES:
+            mean, sd = gaps[figure].mean(), gaps[figure].std(ddof=1)
+            within = norm.cdf((bound - mean) / sd) - norm.cdf((-bound - mean) / sd) if sd > 0 else float(abs(mean) <= bound)
+            three = within ** 3
+            together[figure] *= three
+            cells.append(f"{mean:+.1f} | {sd:.1f}" + (f" | {np.nanmean(shuffled):.1f}" if figure == "min" else "")
+                         + f" | {100 * three:.0f} %")
+        lines.append(" | ".join(cells) + " |")
+    n_codes = len(set(codes[has]))
+    needed = bound / norm.ppf((1 + 0.5 ** (1 / (3 * n_codes))) / 2)
+    def share(p: float) -> str:
+        return f"{100 * p:.1f} %" if p >= 0.001 else "under 0.1 %"
+
+    lines += ["", f"Every code within {bound:g} at three seeds, if the codes' gaps are independent: lowest "
+              f"{share(together['min'])},", f"average {share(together['avg'])}. For an even chance with every "
+              f"code unbiased, each code's gap may have a standard", f"deviation of at most {needed:.1f} points.", ""]
+    return "\n".join(lines)
+
+
 def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> None:
     """docs/real-region.md and its scatter plot: the shipped model's generated area, matched by the
     full pipeline at ``seeds``, against the published 2025 figures, and the seed noise of the
@@ -455,10 +539,15 @@ def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> 
     verdict = ("Every bound holds at every seed." if not broken else
                "Not every bound holds yet (min: lowest, avg: average admitted merit value):\n\n"
                + "\n".join(f"- {problem}" for problem in broken) + "\n\nThe others hold.")
+    model = load_choice_model()
+    for seed in NOISE_SEEDS:
+        if seed not in outcomes:
+            outcomes[seed] = simulate(area, model, seed)
     text = PAGE.format(stats="\n".join(rows), table="\n".join(table), n=len(area.offers), verdict=verdict,
                        seats="\n".join(seat_rows), students=f"{area.cohort:,}", max_factor=MAX_SEAT_FACTOR,
                        code_gain=CODE_GAIN,
-                       noise=seed_noise_table(area, load_choice_model(), outcomes=outcomes))
+                       noise=seed_noise_table(area, model, outcomes=outcomes),
+                       floor=noise_floor_tables(area, model, outcomes))
     (folder / "real-region.md").write_text(text, encoding="utf-8")
 
 
@@ -545,6 +634,22 @@ the code as a whole can hold the bound at every seed; the worst code per seed is
 reads.
 
 {noise}
+## Where the seed noise comes from
+
+Over the same seeds 0-9: per offer with a published lowest value, how much its generated lowest
+admitted value moves with the seed, by how often demand reached its seats (the knife edge where
+the offer fills or not) and by its size and the gap between its published average and lowest:
+
+{floor}
+The noise is the offers' own: shuffling each offer's seeds independently (which keeps every
+offer's noise and removes anything the seed shares between offers, such as the number of weak
+eligible students drawn) leaves the spread of the code medians about as it is. So it is the
+sampling of each offer's weakest applicants, not a quantity of the cohort, and sampling the cohort
+more evenly (stratified schools, merit values or summer-school counts) would remove little. The
+lowest value of a small offer whose published lowest lies far below its average is one weak
+applicant among strong ones: a model that makes it stable needs several weak applicants there,
+which lowers the offer's average.
+
 ## Lowest admitted merit value per offer (seed 0)
 
 ![generated against published lowest admitted merit value](real-region-lowest-merit.svg)
