@@ -176,17 +176,19 @@ def fail(message: str) -> NoReturn:
 
 
 @contextmanager
-def failures_reported(folder: Path, other: Path | None = None) -> Iterator[None]:
+def failures_reported(folder: Path, *others: Path | None) -> Iterator[None]:
     """Turn the library's errors into what a command prints, with exit status 1.
 
-    Invalid input: the problem report, headed by ``other`` (e.g. scenarios.csv) when every problem
-    is in that file, else by ``folder``. Any other AdmissionsError passes on to
-    :func:`one_line_errors` (one "Error: ..." line naming the command's options).
+    Invalid input: the problem report, headed by the one of ``others`` (a file given beside the
+    input folder: scenarios.csv, cohorts.csv, answers.csv, max-seats) that every problem is in,
+    else by ``folder``. Any other AdmissionsError passes on to :func:`one_line_errors` (one
+    "Error: ..." line naming the command's options).
     """
     try:
         yield
     except InvalidInput as exc:
-        where = other if other is not None and all(p.file == other.name for p in exc.problems) else folder
+        files = {p.file for p in exc.problems}
+        where = next((other for other in others if other is not None and files == {Path(other).name}), folder)
         print_problems(problems_as_said(exc), where)
         raise typer.Exit(1) from None
 

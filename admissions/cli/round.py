@@ -59,7 +59,7 @@ def round_(
     """
     from admissions.season.rounds import run_round
 
-    with failures_reported(folder), output_options(pseudonymise, pseudonym_key_file, shared_output):
+    with failures_reported(folder, answers), output_options(pseudonymise, pseudonym_key_file, shared_output):
         r, record = run_round(kind.value, folder, season, answers=answers, out=out, base=base, seed=seed,
                               tie_break=parse_tie_break(tie_break), max_choices=max_choices,
                               progress=None if quiet else progress_printer())

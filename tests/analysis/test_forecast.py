@@ -133,6 +133,15 @@ def test_cohorts_file_with_unknown_municipality_is_refused(known, prepared, tmp_
         cohort_factors(path, r)
     assert caught.value.problems[0].describe() == (
         "cohorts.csv, row 2, column municipality: value 'Atlantis': not in municipalities.csv of the round")
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("scenario,programme_id,seats\nmore,S2-NA,+10\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["whatif", str(folder), "--scenarios", str(scenarios), "--model",
+                                      str(known[1]), "--cohorts", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    # Headed by the cohorts file its problem is in, not by the input folder.
+    assert [line for line in result.stderr.splitlines() if not line.startswith("...")] == [
+        f"1 problem in {path} (1 error)",
+        "error: cohorts.csv, row 2, column municipality: value 'Atlantis': not in municipalities.csv of the round"]
 
 
 SCENARIOS = (

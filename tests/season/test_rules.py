@@ -132,6 +132,13 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path, after
         "only a holder can accept or decline (a reserve may withdraw)",
     ]
     assert [r.kind for r in store.history(store.connect(season))] == ["final"]
+    # The report is headed by the answers file its problems are in (it was headed by the input folder).
+    result = runner.invoke(app, ["round", "reserve", str(small_region), "--season", str(season),
+                                 "--answers", str(tmp_path / "a.csv")])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("...")]
+    assert lines[0] == f"3 problems in {tmp_path / 'a.csv'} (3 errors)"
+    assert lines[1:] == ["error: " + line for line in described]
 
 
 def test_a_missing_holder_is_an_error_unless_they_withdraw(region_copy, tmp_path, after_final):
