@@ -29,6 +29,7 @@ def answers(
     from admissions.io.atomic import output_file
     from admissions.io.write import write_csv
     from admissions.season.rounds import base_holders
+    from admissions.season.store import season_path
     from admissions.synth.answers import draw_answers
 
     if accept + decline + withdraw > 1:
@@ -36,7 +37,7 @@ def answers(
     with failures_reported(season):
         base, holders = base_holders(season)
         frame = draw_answers(holders, accept=accept, decline=decline, withdraw=withdraw, seed=seed)
-        with output_file(out) as temporary:
+        with output_file(out, reads=(season_path(season),)) as temporary:  # never over the season database
             write_csv(frame, temporary)
     counts = frame["answer"].value_counts()
     typer.echo(f"{len(frame)} answers for the {len(holders)} holders of run {base} written to {out}: "

@@ -62,7 +62,7 @@ def diff(
             console.print(table)
         if csv is not None:
             try:
-                with output_file(csv) as temporary:
+                with output_file(csv, reads=(store.season_path(season),)) as temporary:  # never over the season database
                     write_csv(moves, temporary)  # pseudonymised there, under the policy
             except AdmissionsError as exc:
                 fail(with_commands(str(exc), exc.steps))

@@ -33,7 +33,7 @@ def validate(
     try:
         data = load_round(folder)
     except InvalidInput as exc:
-        _write_problems(exc.problems, problems_csv)
+        _write_problems(exc.problems, problems_csv, folder)
         print_problems(exc.problems, folder)
         raise typer.Exit(1) from None
     except AdmissionsError as exc:
@@ -41,7 +41,7 @@ def validate(
     from admissions.rules.warnings import input_warnings
 
     warnings = list(data.warnings) + input_warnings(data)
-    _write_problems(warnings, problems_csv)
+    _write_problems(warnings, problems_csv, folder)
     if warnings:
         print_problems(warnings, folder)
     typer.echo(summary_line(data))
@@ -54,14 +54,14 @@ def summary_line(data: RoundInput) -> str:
             f"{len(data.programmes)} programmes, {len(data.municipalities)} municipalities, {grades}")
 
 
-def _write_problems(problems: list[Problem], path: Path | None) -> None:
+def _write_problems(problems: list[Problem], path: Path | None, folder: Path) -> None:
     if path is None:
         return
     from admissions.io.atomic import output_file
     from admissions.io.write import write_csv
 
     try:
-        with output_file(path) as temporary:
+        with output_file(path, reads=(folder,)) as temporary:  # never over a file of the input folder
             write_csv(problems_frame(problems), temporary)
     except AdmissionsError as exc:
         fail(with_commands(str(exc), exc.steps))

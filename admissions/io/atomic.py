@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -163,18 +163,46 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None 
         raise
 
 
+#: Files SQLite keeps beside a database (its journal): part of the database as much as the file itself.
+DATABASE_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def check_output_file(path: Path, reads: Iterable[Path | None] = ()) -> None:
+    """Refuse a single output file that would replace something the command reads.
+
+    ``reads`` are the command's inputs: a folder (the round's input folder: no file already in it
+    may be replaced; a new file beside them may be written) or a file (the season database: neither
+    it nor its journal). Compared after resolving symlinks. Raises OutputError naming both.
+    """
+    given = Path(path)
+    target = given.resolve()
+    for read in reads:
+        if read is None:
+            continue
+        source = Path(read).resolve()
+        if source.is_dir():
+            if source in target.parents and target.exists():
+                raise OutputError(f"{given}: is a file of the input folder {source}, which is only read; "
+                                  "nothing was changed. Give another file name")
+        elif target == source or target in {source.with_name(source.name + end) for end in DATABASE_COMPANIONS}:
+            raise OutputError(f"{given}: is {source.name if target == source else 'the journal of ' + source.name}"
+                              f" ({source}), which this command reads; nothing was changed. Give another file name")
+
+
 @contextmanager
-def output_file(path: Path, *, shared: bool | None = None) -> Iterator[Path]:
+def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path | None] = ()) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` for a single output file; on success it replaces ``path``.
 
     The same guarantees as :func:`output_folder` for one file (``--csv`` of diff, ``--problems-csv``
-    of validate): the file is private (0600) unless ``shared`` (default: the output policy's), and
-    ``path`` is never half-written.
+    of validate, ``--out`` of answers): the file is private (0600) unless ``shared`` (default: the
+    output policy's), ``path`` is never half-written, and it never replaces what the command
+    reads (``reads``: :func:`check_output_file`).
     """
     shared = current_policy().shared if shared is None else shared
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")
+    check_output_file(path, reads)
     try:
         make_folders(path.resolve().parent, shared)
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.resolve().parent)

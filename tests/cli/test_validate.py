@@ -114,3 +114,16 @@ def test_print_problems_never_reads_values_as_markup():
         "1 problem in dir (1 error)",
         "error: students.csv, row 2, column student_id: value '[bold]x[/bold]': must not be empty",
     ]
+
+
+def test_problems_csv_never_replaces_a_file_of_the_input_folder(folder):
+    """`validate DIR --problems-csv DIR/students.csv` wrote the problem table over the input's students."""
+    before = (folder / "students.csv").read_bytes()
+    result = run("validate", folder, "--problems-csv", folder / "students.csv")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {folder / 'students.csv'}: is a file of the input folder {folder.resolve()}, "
+                             "which is only read; nothing was changed. Give another file name\n")
+    assert (folder / "students.csv").read_bytes() == before
+    # A new file beside the inputs is no input: written (validate . --problems-csv problems.csv).
+    assert run("validate", folder, "--problems-csv", folder / "problems.csv").exit_code == 0
+    assert (folder / "problems.csv").read_text(encoding="utf-8") == "file,row,column,value,rule,severity,check\n"

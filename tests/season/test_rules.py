@@ -333,3 +333,22 @@ def test_reserve_rounds_read_right(small_region, final_admission, after_final, t
             assert float(row["cutoff_merit"]) in set(newcomers["score"].astype(float)), offer
         elif int(row["reserves"]) > 0:
             assert newcomers.empty, offer
+
+
+@pytest.mark.parametrize("command", [["answers", "--out"], ["diff", "1", "1", "--csv"]])
+@pytest.mark.parametrize("name", ["season.sqlite", "season.sqlite-wal"])
+def test_a_single_output_file_never_replaces_the_season_database(after_final, command, name):
+    """`answers --out S/season.sqlite` and `diff --csv S/season.sqlite` wrote over the season's
+    database (its every run lost; `history` then said 'not a season database')."""
+    season = after_final
+    database = season / "season.sqlite"
+    before = database.read_bytes()
+    *args, option = command
+    result = runner.invoke(app, [*args, "--season", str(season), option, str(season / name)])
+    assert result.exit_code == 1
+    what = "season.sqlite" if name == "season.sqlite" else "the journal of season.sqlite"
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {season / name}: is {what} ({database.resolve()}), which this command reads; nothing was "
+        "changed. Give another file name")
+    assert database.read_bytes() == before
+    assert [r.kind for r in store.history(store.connect(season))] == ["final"]
