@@ -28,7 +28,7 @@ from benchmarks.numba_da import numba_deferred_acceptance, warm_up
 
 #: Sizes above this skip the pure-Python reference (about 3 s at 200,000, 15 s or more at 1,000,000).
 REFERENCE_MAX = 200_000
-REGIONS = (("real region", 55_000, "default"), ("whole country", None, "sweden"))
+REGIONS = (("real region", 55_000, "default"), ("whole country", None, "sweden"), ("real region", 1_000_000, "default"))
 
 
 def load_core(tree: str):

@@ -1,8 +1,12 @@
 """pytest-benchmark benchmarks: the core against the pure-Python reference and the compiled (numba) one.
 
-Run ``pytest benchmarks --benchmark-only`` (55,000 and 20,000 students) or add ``--full`` for
-200,000 and 1,000,000. The pure-Python reference is benchmarked up to 200,000 students only (about
-ten seconds a round at 1,000,000). numba is an optional extra: its benchmarks are skipped without it.
+Markets: the synthetic instances of :func:`benchmarks.instances.make_instance` at 20,000 and 55,000
+students and the real region at 55,000 (:func:`benchmarks.instances.region_instance`: the default
+area of ``admissions generate``, 506 offers); ``--full`` adds the synthetic 200,000 and 1,000,000,
+the whole country (``--area sweden``, about 120,000 students) and the real region at 1,000,000.
+Run ``pytest benchmarks/test_core.py``. The pure-Python reference is benchmarked up to 200,000
+students only (about ten seconds a round at 1,000,000). numba is an optional extra: its benchmarks
+are skipped without it.
 """
 
 from __future__ import annotations
@@ -14,19 +18,34 @@ import numpy as np
 import pytest
 
 from admissions.matching import check_matching, deferred_acceptance, prepare, reference_deferred_acceptance
-from benchmarks.instances import make_instance
+from benchmarks.instances import make_instance, region_instance
 
+#: (market, students): "synthetic" sizes, the real region ("region") and the whole country ("sweden").
 SIZES = [
-    pytest.param(20_000, id="20k"),
-    pytest.param(55_000, id="55k"),
-    pytest.param(200_000, id="200k", marks=pytest.mark.full),
-    pytest.param(1_000_000, id="1M", marks=pytest.mark.full),
+    pytest.param(("synthetic", 20_000), id="20k"),
+    pytest.param(("synthetic", 55_000), id="55k"),
+    pytest.param(("region", 55_000), id="region-55k"),
+    pytest.param(("synthetic", 200_000), id="200k", marks=pytest.mark.full),
+    pytest.param(("sweden", None), id="country", marks=pytest.mark.full),
+    pytest.param(("synthetic", 1_000_000), id="1M", marks=pytest.mark.full),
+    pytest.param(("region", 1_000_000), id="region-1M", marks=pytest.mark.full),
 ]
+#: Markets the pure-Python reference is timed on (a round takes ten seconds or more above these).
+REFERENCE_SIZES = [size for size in SIZES if (size.values[0][1] or 0) <= 200_000]
 
 
 @functools.cache
-def instance(n_students: int):
-    return make_instance(n_students, seed=1)
+def instance(market: tuple[str, int | None]):
+    kind, n_students = market
+    if kind == "synthetic":
+        return make_instance(n_students, seed=1)
+    return region_instance(n_students, "sweden" if kind == "sweden" else "default")
+
+
+def group(market: tuple[str, int | None]) -> str:
+    kind, n_students = market
+    return {"synthetic": f"{n_students} students", "region": f"real region, {n_students} students",
+            "sweden": "whole country"}[kind]
 
 
 def numba_solver():
@@ -37,50 +56,59 @@ def numba_solver():
     return numba_deferred_acceptance
 
 
-@pytest.mark.parametrize("n_students", SIZES)
-def test_core(benchmark, n_students):
-    inst = instance(n_students)
-    benchmark.group = f"{n_students} students"
+@pytest.mark.parametrize("market", SIZES)
+def test_core(benchmark, market):
+    inst = instance(market)
+    benchmark.group = group(market)
     result = benchmark(deferred_acceptance, inst.choices, inst.priority, inst.seats)
     assert check_matching(inst.choices, inst.priority, inst.seats, result.assignment, optimality="core").is_stable
 
 
-@pytest.mark.parametrize("n_students", SIZES)
-def test_core_prepared(benchmark, n_students):
+@pytest.mark.parametrize("market", SIZES)
+def test_core_float(benchmark, market):
+    """The public call with float priorities (not in rank form): the core ranks by sorting."""
+    inst = instance(market)
+    benchmark.group = group(market)
+    result = benchmark(deferred_acceptance, inst.choices, inst.float_priority, inst.seats)
+    np.testing.assert_array_equal(result.assignment, deferred_acceptance(inst.choices, inst.priority, inst.seats).assignment)
+
+
+@pytest.mark.parametrize("market", SIZES)
+def test_core_prepared(benchmark, market):
     """A what-if re-run: the same applications, other seats, ranks reused."""
-    inst = instance(n_students)
-    market = prepare(inst.choices, inst.priority)
-    benchmark.group = f"{n_students} students"
-    benchmark(market.match, inst.seats)
+    inst = instance(market)
+    prepared = prepare(inst.choices, inst.priority)
+    benchmark.group = group(market)
+    benchmark(prepared.match, inst.seats)
 
 
-@pytest.mark.parametrize("n_students", SIZES)
-def test_numba(benchmark, n_students):
+@pytest.mark.parametrize("market", SIZES)
+def test_numba(benchmark, market):
     solve = numba_solver()
-    inst = instance(n_students)
-    benchmark.group = f"{n_students} students"
+    inst = instance(market)
+    benchmark.group = group(market)
     assignment, _ = benchmark(solve, inst.choices, inst.priority, inst.seats)
     np.testing.assert_array_equal(assignment, deferred_acceptance(inst.choices, inst.priority, inst.seats).assignment)
 
 
-@pytest.mark.parametrize("n_students", SIZES[:3])
-def test_reference(benchmark, n_students):
-    inst = instance(n_students)
-    benchmark.group = f"{n_students} students"
+@pytest.mark.parametrize("market", REFERENCE_SIZES)
+def test_reference(benchmark, market):
+    inst = instance(market)
+    benchmark.group = group(market)
     benchmark.pedantic(reference_deferred_acceptance, args=(inst.choices, inst.priority, inst.seats),
-                       rounds=3 if n_students <= 55_000 else 1, iterations=1)
+                       rounds=3 if inst.n_students <= 55_000 else 1, iterations=1)
 
 
-@pytest.mark.parametrize("n_students", SIZES)
-def test_peak_memory(n_students):
+@pytest.mark.parametrize("market", SIZES)
+def test_peak_memory(market):
     """Peak memory allocated by the core stays under 3 times the size of its input arrays."""
-    inst = instance(n_students)
+    inst = instance(market)
     tracemalloc.start()
     deferred_acceptance(inst.choices, inst.priority, inst.seats)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     ratio = peak / inst.nbytes
-    print(f"\n{n_students} students: input {inst.nbytes / 1e6:.1f} MB, peak {peak / 1e6:.1f} MB, ratio {ratio:.2f}")
+    print(f"\n{group(market)}: input {inst.nbytes / 1e6:.1f} MB, peak {peak / 1e6:.1f} MB, ratio {ratio:.2f}")
     assert ratio < 3.0
 
 
