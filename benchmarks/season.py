@@ -8,7 +8,7 @@ void and a redo, history, explain, export). Each tree runs them in a folder of i
 ``python -m admissions`` with the tree first on ``PYTHONPATH``, one command of BEFORE then the same
 command of AFTER, so that both meet the same load; the CPU time (user + system) and peak resident
 memory of each come from the operating system (``os.wait4``). At the end the files under ``out/`` of
-the two are compared (run.json without its timings and started_at, as in
+the two are compared (run.json without its timings, started_at and the folder written, as in
 :mod:`benchmarks.side_by_side`). Prints a Markdown table, one row per command and round.
 """
 
@@ -68,8 +68,9 @@ def main(argv: list[str]) -> None:
                 (b, bp), (a, ap) = figures["before"], figures["after"]
                 label = " ".join(arguments[:2]) if arguments[0] == "round" else arguments[0]
                 print(f"| {label} | {r + 1} | {b:.2f} ({bp:,.0f}) | {a:.2f} ({ap:,.0f}) | {a / b:.2f} |", flush=True)
+            # run.json's "out" is the folder written, which differs by tree (work/before, work/after).
             differ = [f"{sub.name}: {', '.join(d)}" for sub in sorted((work / "after" / "out").iterdir())
-                      if (d := same_outputs(work / "before" / "out" / sub.name, sub))]
+                      if (d := [x for x in same_outputs(work / "before" / "out" / sub.name, sub) if x != "run.json (out)"])]
             print(f"| all {len(commands)} commands | {r + 1} | {totals['before']:.1f} | {totals['after']:.1f} | "
                   f"{totals['after'] / totals['before']:.2f} |")
             print(f"\nout/ of the two: {'same' if not differ else 'differ: ' + '; '.join(differ)}\n", flush=True)
