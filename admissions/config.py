@@ -78,8 +78,11 @@ def load_config(folder: Path, **overrides: object) -> RoundConfig:
     settings, problems = read_settings(folder)
     if problems:
         raise ConfigError(problems[0].describe())
-    settings.update({key: value for key, value in overrides.items() if value is not None})
+    given = {key: value for key, value in overrides.items() if value is not None}
+    settings.update(given)
     try:
         return RoundConfig.model_validate(settings)
     except ValidationError as exc:
-        raise ConfigError("the options: " + "; ".join(settings_messages(exc))) from exc
+        # The file's settings are valid (above): the fault is in the overrides, named as the
+        # parameters they are (a command names them as its options: --max-choices == 0, ...).
+        raise ConfigError("; ".join(settings_messages(exc, whole=True)), parameters=tuple(given)) from exc

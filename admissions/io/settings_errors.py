@@ -33,11 +33,15 @@ def shown(value: object) -> str:
     return repr(value)
 
 
-def settings_messages(exc: ValidationError) -> list[str]:
-    """One message per error: 'seed == true, input should be a whole number, written without quotes (seed = 7)'."""
+def settings_messages(exc: ValidationError, *, whole: bool = False) -> list[str]:
+    """One message per error: 'seed == true, input should be a whole number, written without quotes (seed = 7)'.
+
+    ``whole``: name a setting by itself, not the element of it at fault (``tie_break == 'birthday'``,
+    not ``tie_break.0 == 'birthday'``), as a command-line option is named.
+    """
     messages = []
     for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"])
+        name = ".".join(str(part) for part in (error["loc"][:1] if whole else error["loc"]))
         key = str(error["loc"][-1]) if error["loc"] else name
         if error["type"] == "missing":
             messages.append(f"{name} is missing, must be given")

@@ -106,3 +106,23 @@ def test_a_missing_demand_model_names_the_call_and_the_command_that_writes_it(tm
         f"missing from {tmp_path}, must be there (write it with run_demand(out='{tmp_path}'))"] * 3
     assert [p.rule for p in problems_as_said(error.value)] == [
         f"missing from {tmp_path}, must be there (write it with admissions demand --out {tmp_path})"] * 3
+
+
+def test_a_wrong_setting_option_is_named_as_the_option(tmp_path):
+    """`match --max-choices 0` said 'the options: max_choices == 0, ...' and `--tie-break birthday`
+    'tie_break.0 == ...': the library's names, not the options the user typed."""
+    from admissions.config import load_config
+    from admissions.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path, max_choices=0, tie_break=("birthday",), seed=None)
+    assert str(error.value) == ("tie_break == 'birthday', input should be 'choice_rank', 'grade_value', 'n_grades' "
+                                "or 'lottery'; max_choices == 0, input should be greater than or equal to 1")
+    for command in (["match", str(SMALL), "--out", str(tmp_path / "out")],
+                    ["round", "simulation", str(SMALL), "--season", str(tmp_path / "season")]):
+        result = CliRunner().invoke(app, [*command, "--max-choices", "0", "--tie-break", "birthday"])
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[-1] == (
+            "Error: --tie-break == 'birthday', input should be 'choice_rank', 'grade_value', 'n_grades' or "
+            "'lottery'; --max-choices == 0, input should be greater than or equal to 1")
+    assert not (tmp_path / "out").exists()
