@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from admissions.errors import InvalidInput
-from admissions.io.contract import ColumnSpec, FileSpec
+from admissions.io.contract import MAX_WHOLE_NUMBER, ColumnSpec, FileSpec
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.io.validate import load_table
@@ -131,15 +131,13 @@ def parse_seats(text: str, current: int | None) -> tuple[int | None, str | None]
     if match is None:
         return None, SEATS_RULE
     sign, number = match.group(1), int(match.group(2))
-    if current is None:
-        if sign:
-            return None, "must be a whole number >= 0 for an added offer (it has no current seats to change)"
-        return number, None
-    if not sign:
-        return number, None
-    seats = current + number if sign == "+" else current - number
+    if current is None and sign:
+        return None, "must be a whole number >= 0 for an added offer (it has no current seats to change)"
+    seats = number if current is None or not sign else current + number if sign == "+" else current - number
     if seats < 0:
         return None, f"leaves {seats} seats, must leave >= 0 (the offer has {current})"
+    if seats > MAX_WHOLE_NUMBER:
+        return None, f"gives {seats} seats, must give at most {MAX_WHOLE_NUMBER:,}"
     return seats, None
 
 

@@ -24,6 +24,7 @@ from admissions.analysis.executors import TaskProgress, check_workers, executor_
 from admissions.analysis.market import MarketContext, Outcome, build_context, evaluate
 from admissions.analysis.scenarios import load_scenarios
 from admissions.errors import InvalidArgument
+from admissions.io.contract import MAX_WHOLE_NUMBER
 from admissions.io.write import write_csv
 from admissions.job import Job, start_job
 from admissions.round import Progress, RoundResult, prepare_round
@@ -138,7 +139,8 @@ def parse_seat_range(text: str) -> list[int]:
 
     ``0:200:10`` gives 0, 10, ..., 200; ``5:12:5`` gives 5, 10.
     """
-    rule = "must be START:STOP:STEP, START:STOP or N with whole numbers, 0 <= START <= STOP and STEP >= 1"
+    rule = (f"must be START:STOP:STEP, START:STOP or N with whole numbers, 0 <= START <= STOP <= "
+            f"{MAX_WHOLE_NUMBER:,} and STEP >= 1")
     parts = text.strip().split(":")
     try:
         numbers = [int(part) for part in parts]
@@ -151,12 +153,12 @@ def parse_seat_range(text: str) -> list[int]:
     if len(numbers) != 3:
         raise InvalidArgument(f"seats == {text!r}, {rule}")
     start, stop, step = numbers
-    if start < 0 or stop < start or step < 1:
+    if start < 0 or stop < start or step < 1 or stop > MAX_WHOLE_NUMBER:
         raise InvalidArgument(f"seats == {text!r}, {rule}")
-    values = list(range(start, stop + 1, step))
+    values = range(start, stop + 1, step)  # counted before it is listed: 0:10**12 is refused, not built
     if len(values) > MAX_SWEEP_VALUES:
         raise InvalidArgument(f"seats == {text!r} gives {len(values):,} values, must give at most {MAX_SWEEP_VALUES:,}")
-    return values
+    return list(values)
 
 
 def run_sweep(

@@ -34,6 +34,9 @@ ColumnKind = Literal["text", "int", "number", "bool", "choice", "grade"]
 
 GRADE_POINTS: dict[str, float] = {"A": 20.0, "B": 17.5, "C": 15.0, "D": 12.5, "E": 10.0, "F": 0.0}
 MAX_MERIT = 340.0
+#: The largest whole number a count may be (seats in programmes.csv, scenarios.csv, sweep's --seats):
+#: numbers are read as float64, exact up to here; beyond it a cell would lose digits.
+MAX_WHOLE_NUMBER = 2**53 - 1
 FILE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 

@@ -46,6 +46,7 @@ from admissions.io.contract import (
     FALSE_WORDS,
     GRADE_POINTS,
     GRADES,
+    MAX_WHOLE_NUMBER,
     MUNICIPALITIES,
     PROGRAMMES,
     ROUND_FILES,
@@ -82,7 +83,7 @@ FILES_NEEDING_ROWS = frozenset({PROGRAMMES.name, STUDENTS.name, MUNICIPALITIES.n
 _INT = r"[+-]?\d+"
 _NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
 #: Whole numbers beyond this are refused: they would lose digits as floats.
-_LARGEST_INT = 2.0**53
+_LARGEST_INT = float(MAX_WHOLE_NUMBER + 1)
 
 
 def load_round(folder: Path) -> RoundInput:

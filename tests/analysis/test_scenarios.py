@@ -40,6 +40,15 @@ def test_parse_seats_refuses_a_result_below_zero_and_a_change_of_an_added_offer(
     assert value is None and rule.startswith("must be a whole number >= 0 for an added offer")
 
 
+def test_parse_seats_refuses_more_seats_than_a_count_holds():
+    """Seats beyond int64 were an OverflowError traceback of whatif (numpy could not hold them)."""
+    too_many = "gives {} seats, must give at most 9,007,199,254,740,991"
+    assert parse_seats("99999999999999999999", 10) == (None, too_many.format(99999999999999999999))
+    assert parse_seats("99999999999999999999", None) == (None, too_many.format(99999999999999999999))
+    assert parse_seats("+9007199254740991", 10) == (None, too_many.format(9007199254741001))
+    assert parse_seats("9007199254740991", 10) == (9007199254740991, None)
+
+
 def test_scenarios_group_rows_by_name_in_file_order(tmp_path):
     scenarios = load(tmp_path, "scenario,programme_id,seats,added\n"
                                "more,A,+1,\nclose,B,0,\nmore,C,-1,false\nmore,X,30,true\n")

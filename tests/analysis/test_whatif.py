@@ -114,6 +114,19 @@ def test_parse_seat_range_refuses(text):
         parse_seat_range(text)
 
 
+@pytest.mark.parametrize("text, message", [
+    # Above int64 this was an OverflowError traceback from numpy; 0:10**12 built a list of 10**12 ints first.
+    ("99999999999999999999", "seats == '99999999999999999999', must be START:STOP:STEP, START:STOP or N with whole "
+                             "numbers, 0 <= START <= STOP <= 9,007,199,254,740,991 and STEP >= 1"),
+    ("0:1000000000000", "seats == '0:1000000000000' gives 1,000,000,000,001 values, must give at most 10,000"),
+])
+def test_parse_seat_range_refuses_numbers_beyond_a_count(text, message):
+    with pytest.raises(InvalidArgument) as error:
+        parse_seat_range(text)
+    assert str(error.value) == message
+    assert parse_seat_range("9007199254740991") == [9007199254740991]
+
+
 def test_baseline_cutoffs_are_those_of_programmes_csv(region, prepared):
     r = prepared(region)
     baseline = evaluate(build_context(r), r.encoded.seats)
