@@ -420,6 +420,15 @@ def seed_noise_table(area: Area, model: ChoiceModel, seeds: tuple[int, ...] = NO
 PERMUTATIONS = 200
 
 
+def crossing(values: np.ndarray) -> tuple[float, float]:
+    """How far the median of ``values`` (at least two) moves when its smallest value moves above
+    all the others, and when its largest moves below all (up, down)."""
+    values = np.sort(values)
+    middle = np.median(values)
+    return (float(np.median(np.append(values[1:], np.inf)) - middle),
+            float(np.median(np.append(-np.inf, values[:-1])) - middle))
+
+
 def noise_floor_tables(area: Area, model: ChoiceModel, outcomes: dict[int, Outcome]) -> str:
     """Markdown: where the seed noise of the per-code bound comes from, over the seeds of ``outcomes``.
 
@@ -466,9 +475,11 @@ def noise_floor_tables(area: Area, model: ChoiceModel, outcomes: dict[int, Outco
             f"{m:.1f} ({int(n)})" if n else "-" for m, n in zip(row["mean"], row["size"])) + " |")
     rng = np.random.default_rng(0)
     codes = frame["programme_code"].to_numpy(dtype=object)
-    lines += ["", f"| code | offers | lowest: mean gap | sd | sd if independent | within {bound:g} at three seeds "
-              f"| average: mean gap | sd | within {bound:g} at three seeds |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", f"| code | offers | published median moves if one offer crosses it | lowest: mean gap | sd "
+              f"| sd if independent | within {bound:g} at three seeds | average: mean gap | sd "
+              f"| within {bound:g} at three seeds |", "|---|---|---|---|---|---|---|---|---|---|"]
     together = {"min": 1.0, "avg": 1.0}
+    fragile = []
     for code in sorted(set(codes[has])):
         members = np.flatnonzero(has & (codes == code))
         values = lowest[:, members]
@@ -480,10 +491,14 @@ def noise_floor_tables(area: Area, model: ChoiceModel, outcomes: dict[int, Outco
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 shuffled.append(np.std(np.nanmedian(mixed, axis=1), ddof=1))
-        cells = [f"| {code} | {len(members)}"]
+        moves = crossing(published[members]) if len(members) > 1 else None
+        if moves is not None and max(abs(m) for m in moves) >= bound:
+            fragile.append(code)
+        cells = [f"| {code} | {len(members)}", "-" if moves is None else f"{moves[0]:+.1f} / {moves[1]:+.1f}"]
         for figure in FIGURES:
             mean, sd = gaps[figure].mean(), gaps[figure].std(ddof=1)
-            within = norm.cdf((bound - mean) / sd) - norm.cdf((-bound - mean) / sd) if sd > 0 else float(abs(mean) <= bound)
+            within = (norm.cdf((bound - mean) / sd) - norm.cdf((-bound - mean) / sd) if sd > 0
+                      else float(abs(mean) <= bound))
             three = within ** 3
             together[figure] *= three
             cells.append(f"{mean:+.1f} | {sd:.1f}" + (f" | {np.nanmean(shuffled):.1f}" if figure == "min" else "")
@@ -491,12 +506,15 @@ def noise_floor_tables(area: Area, model: ChoiceModel, outcomes: dict[int, Outco
         lines.append(" | ".join(cells) + " |")
     n_codes = len(set(codes[has]))
     needed = bound / norm.ppf((1 + 0.5 ** (1 / (3 * n_codes))) / 2)
+
     def share(p: float) -> str:
         return f"{100 * p:.1f} %" if p >= 0.001 else "under 0.1 %"
 
     lines += ["", f"Every code within {bound:g} at three seeds, if the codes' gaps are independent: lowest "
               f"{share(together['min'])},", f"average {share(together['avg'])}. For an even chance with every "
-              f"code unbiased, each code's gap may have a standard", f"deviation of at most {needed:.1f} points.", ""]
+              f"code unbiased, each code's gap may have a standard", f"deviation of at most {needed:.1f} points.",
+              "", f"Codes whose published median moves by {bound:g} or more when one offer crosses it: "
+              f"{', '.join(fragile) or 'none'}.", ""]
     return "\n".join(lines)
 
 
@@ -641,6 +659,10 @@ admitted value moves with the seed, by how often demand reached its seats (the k
 the offer fills or not) and by its size and the gap between its published average and lowest:
 
 {floor}
+A code's median is as fragile as its published values are sparse around it: where the published
+lowest values next to the median lie far from it, one offer crossing the median moves the code's
+median by that distance, whatever the fit does.
+
 The noise is the offers' own: shuffling each offer's seeds independently (which keeps every
 offer's noise and removes anything the seed shares between offers, such as the number of weak
 eligible students drawn) leaves the spread of the code medians about as it is. So it is the

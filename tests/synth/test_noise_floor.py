@@ -44,10 +44,12 @@ def test_noise_floor_tables():
                            "| over 80 | - | - | - | - |"]
     # AA's median is A2's 120 at every seed, however the seeds are shuffled; BB's gap is 0, +10,
     # -10: within 10 at a seed with probability 68.3 % for a normal gap, 31.8 % at three.
-    assert lines[17:19] == ["| AA | 3 | +0.0 | 0.0 | 0.0 | 100 % | +0.0 | 0.0 | 100 % |",
-                            "| BB | 1 | +0.0 | 10.0 | 10.0 | 32 % | +0.0 | 0.0 | 100 % |"]
+    # AA's published 100, 120, 140: one offer crossing the median moves it to 140 or 100.
+    assert lines[17:19] == ["| AA | 3 | +20.0 / -20.0 | +0.0 | 0.0 | 0.0 | 100 % | +0.0 | 0.0 | 100 % |",
+                            "| BB | 1 | - | +0.0 | 10.0 | 10.0 | 32 % | +0.0 | 0.0 | 100 % |"]
     # Two codes at three seeds: each within 10 with probability 0.5 ** (1 / 6) for an even chance.
     assert " ".join(lines[20:23]) == (
         "Every code within 10 at three seeds, if the codes' gaps are independent: lowest 31.8 %, "
         "average 100.0 %. For an even chance with every code unbiased, each code's gap may have a "
         "standard deviation of at most 6.2 points.")
+    assert lines[24] == "Codes whose published median moves by 10 or more when one offer crosses it: AA."
