@@ -25,6 +25,7 @@ from admissions.analysis.market import MarketContext, Outcome, build_context, ev
 from admissions.analysis.scenarios import load_scenarios
 from admissions.errors import InvalidArgument
 from admissions.io.contract import MAX_WHOLE_NUMBER
+from admissions.io.readers import as_read
 from admissions.io.write import write_csv
 from admissions.job import Job, start_job
 from admissions.round import Progress, RoundResult, prepare_round
@@ -183,7 +184,7 @@ def run_sweep(
     job = start_job("sweep", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
     r = prepare_round(folder, seed=seed, progress=progress)
-    where = np.flatnonzero(r.encoded.programme_ids.astype(str) == programme_id)
+    where = np.flatnonzero(r.encoded.programme_ids.astype(str) == as_read(programme_id))
     if len(where) == 0:
         raise InvalidArgument(f"programme_id == {programme_id!r}, must be a programme_id of programmes.csv")
     p = int(where[0])

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from admissions.errors import ConfigError
+from admissions.io.readers import as_read
 
 #: Environment variable holding the pseudonym key.
 KEY_ENV = "ADMISSIONS_PSEUDONYM_KEY"
@@ -41,8 +42,9 @@ class Pseudonymiser:
         return "Pseudonymiser(key=<hidden>)"  # the key must never reach a log or an output
 
     def pseudonym(self, student_id: str) -> str:
-        """The pseudonym of one id."""
-        digest = hmac.new(self._key, str(student_id).encode("utf-8"), hashlib.sha256).hexdigest()
+        """The pseudonym of one id (in NFC, as every id of the files is read: the same for an id typed
+        with a combining character)."""
+        digest = hmac.new(self._key, as_read(student_id).encode("utf-8"), hashlib.sha256).hexdigest()
         return PSEUDONYM_PREFIX + digest[:PSEUDONYM_HEX]
 
     def ids(self, values: pd.Series) -> pd.Series:

@@ -904,6 +904,13 @@ def _not_utf8_rows(text: pa.ChunkedArray) -> list[int]:
 # --- shared ------------------------------------------------------------------------------------
 
 
+def as_read(text: str) -> str:
+    """An id a person gives (a command-line argument, a library call's parameter) as the readers read
+    every cell: in Unicode NFC, so ``Ö000001`` typed as ``O`` and a combining diaeresis (as macOS
+    writes it) finds the student whose id the files hold."""
+    return unicodedata.normalize("NFC", str(text))
+
+
 def _nfc(column: pa.Array) -> pa.Array:
     """The column with every cell in Unicode NFC (the column itself when it is all ASCII, as most are)."""
     if len(column) == 0 or _ascii(column):

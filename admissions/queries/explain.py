@@ -13,6 +13,7 @@ import pandas as pd
 
 from admissions.errors import InvalidArgument, Step
 from admissions.io.formulas import unescape_frame
+from admissions.io.readers import as_read
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.selection import TIER_NAMES
 
@@ -198,6 +199,7 @@ def explain_facts(
     not in it.
     """
     folder = Path(folder)
+    student_id = as_read(student_id)  # as the files' ids were read
     if tables is None:
         tables = read_explain_tables(folder)
     placed = tables.placed.get(student_id)
@@ -239,6 +241,7 @@ def explain_student(folder: Path, student_id: str,
     trial round of a season) started. Raises InvalidArgument when ``folder`` is not a match
     output or the student is not in it.
     """
+    student_id = as_read(student_id)  # named as the files name them
     rank, choices = explain_facts(folder, student_id)
     offer = None
     if rank is not None:

@@ -24,6 +24,7 @@ from admissions.errors import Blank, InvalidInput, Step
 from admissions.io.answers import read_answers
 from admissions.io.encode import EncodedRound
 from admissions.io.problems import FIRST_DATA_ROW, Problem
+from admissions.io.readers import as_read
 from admissions.job import run_record, start_job
 from admissions.match import MATCH_FILES, write_match_files
 from admissions.round import Progress, RoundResult, prepare_round
@@ -428,7 +429,7 @@ def held_seat(season: Path, run_id: int, student_id: str) -> tuple[int, str, str
         base = store.run(connection, run_id).base_run_id
         if base is None:
             return None
-        offer = store.held_seats(connection, base).get(student_id)
+        offer = store.held_seats(connection, base).get(as_read(student_id))
         return None if offer is None else (int(base), store.run_kind(connection, base), offer)
     finally:
         connection.close()

@@ -100,3 +100,30 @@ def test_help_says_dir_is_the_output_folder():
     text = " ".join(result.output.split())
     assert "OUTPUT folder of `admissions match`" in text
     assert "Example: admissions explain results S000123" in text
+
+
+def test_an_id_typed_in_decomposed_unicode_finds_its_student(tmp_path):
+    """The files' ids are read in NFC; an id typed on a Mac (O and a combining diaeresis) was 'not a
+    student', a programme id likewise for sweep, and --pseudonymise gave it another pseudonym."""
+    import shutil
+    import unicodedata
+
+    from admissions.io.pseudonyms import Pseudonymiser
+
+    folder = tmp_path / "round"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "io" / "minimal", folder)
+    for name in ("students.csv", "applications.csv", "grades.csv", "programmes.csv"):
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace("S2", "Ö2").replace("P1", "PÅ1"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("match", folder, "--out", out, "--quiet").exit_code == 0
+    typed = unicodedata.normalize("NFD", "Ö2")
+    assert typed != "Ö2"
+    result = run("explain", out, typed)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Student Ö2 has no place in this round.\n")
+    swept = run("sweep", folder, "--programme", unicodedata.normalize("NFD", "PÅ1"), "--seats", "1:2",
+                "--out", tmp_path / "sweep", "--quiet")
+    assert swept.exit_code == 0, swept.output
+    key = b"k" * 16
+    assert Pseudonymiser(key).pseudonym(typed) == Pseudonymiser(key).pseudonym("Ö2")
