@@ -19,7 +19,7 @@ from admissions.analysis.executors import run_all
 from admissions.reports import pdf
 from admissions.queries.explain import ChoiceExplained, explain_facts, reserve_reason
 from admissions.reports.language import Texts
-from admissions.reports.lists import slug, tier_text
+from admissions.reports.lists import slug, tier_text, unique_names
 from admissions.reports.run_folder import RunFolder
 from admissions.rules.eligibility import parse_reasons
 
@@ -146,12 +146,14 @@ def write_letters(run: RunFolder, _: Texts, out: Path, workers: int | None = Non
     (out / "municipalities").mkdir()
     by_home: dict[str, list[Letter]] = {}
     students: list[tuple[str, list[Letter]]] = []
-    for student_id in run.placements["student_id"]:
+    ids = list(run.placements["student_id"])
+    for student_id, name in zip(ids, unique_names(file_name(student_id) for student_id in ids)):
         one = letter(run, student_id, _)
-        students.append((str(out / "students" / f"{file_name(student_id)}.pdf"), [one]))
+        students.append((str(out / "students" / f"{name}.pdf"), [one]))
         by_home.setdefault(one.home_municipality, []).append(one)
-    merged = [(str(out / "municipalities" / f"{slug(home) if home else 'unknown'}.pdf"), letters)
-              for home, letters in sorted(by_home.items())]
+    homes = sorted(by_home.items())
+    merged = [(str(out / "municipalities" / f"{name}.pdf"), letters) for (_home, letters), name
+              in zip(homes, unique_names(slug(home) if home else "unknown" for home, _letters in homes))]
     # The largest files first, so that no worker is left with a long file at the end.
     tasks = sorted(([m] for m in merged), key=lambda t: -len(t[0][1]))
     tasks += [students[i:i + LETTERS_PER_TASK] for i in range(0, len(students), LETTERS_PER_TASK)]

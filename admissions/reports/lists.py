@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,22 @@ def slug(text: str) -> str:
     """A file name from a school or office name: 'Malmö Latinskola' -> 'malmo-latinskola'."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "x"
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """File names made unique in their order: a name already taken (compared without case, as Windows
+    and macOS compare file names) gets ``-2``, ``-3``, ... So two names that reduce to one file name
+    (the students Ö1 and Ä1 both as ``_1``; Malmö and Malmo both as ``malmo``) never share a file,
+    where the later one would replace the earlier."""
+    taken: set[str] = set()
+    result = []
+    for name in names:
+        candidate, k = name, 2
+        while candidate.lower() in taken:
+            candidate, k = f"{name}-{k}", k + 1
+        taken.add(candidate.lower())
+        result.append(candidate)
+    return result
 
 
 def _int(text: str) -> int | None:
@@ -123,13 +140,9 @@ def write_lists(run: RunFolder, _: Texts, out: Path) -> dict[str, int]:
     (out / "schools").mkdir()
     (out / "offices").mkdir()
     schools = programmes[["school", "municipality"]].drop_duplicates().sort_values(["municipality", "school"])
-    used: set[str] = set()
+    school_names = unique_names(slug(f"{municipality}-{school}") for school, municipality in schools.itertuples(index=False))
     school_rows = []
-    for school, municipality in schools.itertuples(index=False):
-        name = slug(f"{municipality}-{school}")
-        while name in used:
-            name += "-2"
-        used.add(name)
+    for (school, municipality), name in zip(schools.itertuples(index=False), school_names):
         offers = programmes[(programmes["school"] == school) & (programmes["municipality"] == municipality)]
         ids = set(offers["programme_id"])
         mine_admitted = admitted[admitted["programme_id"].isin(ids)]
@@ -153,9 +166,10 @@ def write_lists(run: RunFolder, _: Texts, out: Path) -> dict[str, int]:
         })
     summary = pd.DataFrame(school_rows)
     n_offices = 0
-    for office, rows in summary.groupby("office", sort=True):
+    groups = list(summary.groupby("office", sort=True))
+    office_names = unique_names(slug(office) if office else "other" for office, _rows in groups)
+    for (office, rows), name in zip(groups, office_names):
         title = _("lists.office_title", office=office) if office else _("lists.office_none")
-        name = slug(office) if office else "other"
         offers = programmes[programmes["municipality"].isin(set(rows["municipality"]))]
         table = pd.DataFrame({
             _("col.school"): rows["school"], _("col.municipality"): rows["municipality"],

@@ -361,3 +361,25 @@ def test_lists_take_the_input_folders_own_admission_offices(tmp_path):
     assert result.output.startswith(f"Error: {folder / 'admission_offices.csv'}: is not the admission_offices file "
                                     "this run read (sha256 ")
     assert not (tmp_path / "other").exists()
+
+
+def test_unique_names_never_give_two_files_one_name():
+    from admissions.reports.lists import unique_names
+
+    assert unique_names(["_1", "_1", "s1a", "S1A", "_1", "_1-2"]) == ["_1", "_1-2", "s1a", "S1A-2", "_1-3", "_1-2-2"]
+
+
+def test_two_ids_with_one_file_name_get_two_letters(tmp_path):
+    """Ö1 and Ä1 both became students/_1.pdf: one letter replaced the other (60 letters said, 59 written)."""
+    folder = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "second_hand_loses", folder)
+    for path in folder.glob("*.csv"):
+        path.write_text(path.read_text(encoding="utf-8").replace("S1", "Ö1").replace("S2", "Ä1"), encoding="utf-8")
+    out = tmp_path / "out"
+    run_match(folder, out)
+    result = runner.invoke(app, ["letters", str(out), "--out", str(tmp_path / "letters")])
+    assert result.exit_code == 0, result.output
+    students = tmp_path / "letters" / "students"
+    assert sorted(p.name for p in students.iterdir()) == ["_1-2.pdf", "_1.pdf"]
+    assert "Elev-id: Ö1" in pdf_text(students / "_1.pdf")
+    assert "Elev-id: Ä1" in pdf_text(students / "_1-2.pdf")
