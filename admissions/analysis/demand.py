@@ -535,6 +535,55 @@ def run_demand(folder: Path, out: Path, *, holdout: float = DEFAULT_HOLDOUT, see
     return result
 
 
+#: The slopes every model has (parameters.csv rows besides the offers' and codes' terms).
+MODEL_SLOPES = ("distance_per_km", "home_municipality")
+#: model.json's settings that load_model reads, and the JSON type each has.
+MODEL_META = {"codes": list, "merit_mean": (int, float), "merit_sd": (int, float)}
+
+
+def _model_table(path: Path, columns: tuple[str, ...], numbers: tuple[str, ...], problems: list[Problem],
+                 write: Step, text: set[str] | None = None) -> pd.DataFrame | None:
+    """A CSV of MODEL_DIR as run_demand wrote it, or None with a problem for each way it is not
+    (unreadable, a column missing, a cell that is not a number): a file edited or cut short is
+    named, never a traceback."""
+    try:
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""],
+                            dtype={c: str for c in (text or ())})
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        problems.append(Problem(str(path), None, None, None,
+                                f"cannot be read as CSV ({' '.join(str(exc).split())}), must be as {write} wrote it"))
+        return None
+    missing = [c for c in columns if c not in frame.columns]
+    for column in missing:
+        problems.append(Problem(str(path), 1, column, None, f"required column missing (written by {write})"))
+    for column in numbers:
+        if column in missing or pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        cells = pd.to_numeric(frame[column], errors="coerce")
+        for row in np.flatnonzero(cells.isna() & frame[column].notna())[:1]:  # the first is enough to say it
+            problems.append(Problem(str(path), int(row) + FIRST_DATA_ROW, column, str(frame[column].iloc[row]),
+                                    f"must be a number (written by {write})"))
+    return None if missing or any(p.file == str(path) for p in problems) else frame
+
+
+def _model_meta(path: Path, problems: list[Problem], write: Step) -> dict:
+    """model.json's settings (MODEL_META), with a problem for bad JSON or a setting missing or of another type."""
+    import json
+
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), None, None, None, f"not valid JSON ({exc}), must be as {write} wrote it"))
+        return {}
+    if not isinstance(meta, dict):
+        meta = {"": meta}
+    for key, kind in MODEL_META.items():
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            problems.append(Problem(str(path), None, key, None if key not in meta else str(meta[key]),
+                                    f"must be a {'list' if kind is list else 'number'} (written by {write})"))
+    return meta
+
+
 def load_model(folder: Path, programme_ids: np.ndarray | None = None) -> DemandModel:
     """Read a MODEL_DIR written by :func:`run_demand`.
 
@@ -543,22 +592,28 @@ def load_model(folder: Path, programme_ids: np.ndarray | None = None) -> DemandM
     attributes imply only through :func:`admissions.analysis.forecast` (it is an error here).
     Raises InvalidInput naming the file and what is wrong.
     """
-    import json
-
     folder = Path(folder)
     problems: list[Problem] = []
     write = Step.call("run_demand", out=folder)
     for name in ("parameters.csv", "offers.csv", "model.json"):
         if not (folder / name).is_file():
-            problems.append(Problem(name, None, None, None, f"missing from {folder}, must be there (write it with {write})"))
+            problems.append(Problem(str(folder / name), None, None, None,
+                                    f"missing from {folder}, must be there (write it with {write})"))
     if problems:
         raise InvalidInput(problems, steps=(write,))
-    params = pd.read_csv(folder / "parameters.csv", keep_default_na=False, na_values=[""])
-    offers = pd.read_csv(folder / "offers.csv", keep_default_na=False, na_values=[""],
-                         dtype={"programme_id": str, "school": str, "municipality": str, "programme_code": str,
-                                "orientation": str, "principal": str})
+    params = _model_table(folder / "parameters.csv", PARAMETER_COLUMNS, ("estimate", "std_error"), problems, write)
+    offers = _model_table(folder / "offers.csv", OFFER_COLUMNS, ("latitude", "longitude", "attractiveness"),
+                          problems, write, text={"programme_id", "school", "municipality", "programme_code",
+                                                 "orientation", "principal"})
+    meta = _model_meta(folder / "model.json", problems, write)
+    if params is not None:
+        for name in MODEL_SLOPES:
+            if name not in set(params["parameter"].astype(str)):
+                problems.append(Problem(str(folder / "parameters.csv"), None, "parameter", name,
+                                        f"has no row {name}, must have one (written by {write})"))
+    if problems:
+        raise InvalidInput(problems, steps=(write,))
     offers["orientation"] = offers["orientation"].fillna("")
-    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     value = dict(zip(params["parameter"].astype(str), params["estimate"].astype(float)))
     se = dict(zip(params["parameter"].astype(str), params["std_error"].astype(float)))
     codes = list(meta["codes"])
@@ -568,9 +623,9 @@ def load_model(folder: Path, programme_ids: np.ndarray | None = None) -> DemandM
         missing = [str(pid) for pid in programme_ids if str(pid) not in known]
         fit = Step.call("run_demand")
         for pid in missing[:20]:
-            problems.append(Problem("offers.csv", None, "programme_id", pid,
-                                    f"offer of the round is not in the model, must be: fit the model on this "
-                                    f"round's offers ({fit})"))
+            problems.append(Problem(str(folder / "offers.csv"), None, "programme_id", pid,
+                                    f"offer of the round is not in the model, must be in it: fit the model on "
+                                    f"this round's offers ({fit})"))
         if problems:
             raise InvalidInput(problems, steps=(fit,))
         order = {pid: i for i, pid in enumerate(ids)}

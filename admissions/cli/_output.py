@@ -180,15 +180,20 @@ def failures_reported(folder: Path, *others: Path | None) -> Iterator[None]:
     """Turn the library's errors into what a command prints, with exit status 1.
 
     Invalid input: the problem report, headed by the one of ``others`` (a file given beside the
-    input folder: scenarios.csv, cohorts.csv, answers.csv, max-seats) that every problem is in,
-    else by ``folder``. Any other AdmissionsError passes on to :func:`one_line_errors` (one
-    "Error: ..." line naming the command's options).
+    input folder: scenarios.csv, cohorts.csv, answers.csv, max-seats; or a folder such as the
+    demand model's, whose problems name its files by their path) that every problem is in, else by
+    ``folder``. Any other AdmissionsError passes on to :func:`one_line_errors` (one "Error: ..."
+    line naming the command's options).
     """
     try:
         yield
     except InvalidInput as exc:
         files = {p.file for p in exc.problems}
-        where = next((other for other in others if other is not None and files == {Path(other).name}), folder)
+
+        def holds(other: Path) -> bool:
+            return files == {other.name} or all(Path(file).parent == other for file in files)
+
+        where = next((other for other in others if other is not None and holds(Path(other))), folder)
         print_problems(problems_as_said(exc), where)
         raise typer.Exit(1) from None
 

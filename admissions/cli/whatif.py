@@ -87,7 +87,7 @@ def _whatif_with_model(folder: Path, scenarios: Path, out: Path, model: Path, dr
                        quiet: bool, shared_output: bool) -> None:
     from admissions.analysis.forecast import run_forecast
 
-    with failures_reported(folder, scenarios, cohorts), output_options(False, None, shared_output), \
+    with failures_reported(folder, scenarios, cohorts, model), output_options(False, None, shared_output), \
             task_bar(quiet, "draws") as (steps, tasks):
         summary, _ = run_forecast(folder, scenarios, model, out, draws=draws, seed=seed, cohorts=cohorts,
                                   growth=growth, workers=workers, scheduler=scheduler, progress=steps,

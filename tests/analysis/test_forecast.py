@@ -255,3 +255,38 @@ def test_every_problem_of_the_added_offers_is_reported_with_its_row(known, tmp_p
         "must be municipal or independent",
     ]
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("broken, expected", [
+    # Each was a traceback: JSONDecodeError, KeyError 'estimate', EmptyDataError, or a float of 'abc'.
+    (("model.json", "{\n"), ["{model}/model.json: not valid JSON (Expecting property name enclosed in double quotes: "
+                             "line 2 column 1 (char 2)), must be as admissions demand --out {model} wrote it"]),
+    (("parameters.csv", "parameter,value\nx,1\n"),
+     ["{model}/parameters.csv, row 1, column estimate: required column missing (written by admissions demand "
+      "--out {model})",
+      "{model}/parameters.csv, row 1, column std_error: required column missing (written by admissions demand "
+      "--out {model})"]),
+    (("parameters.csv", ""), ["{model}/parameters.csv: cannot be read as CSV (No columns to parse from file), "
+                              "must be as admissions demand --out {model} wrote it"]),
+    (("parameters.csv", "parameter,estimate,std_error\ndistance_per_km,-0.05,0.01\n"),
+     ["{model}/parameters.csv, column parameter: value 'home_municipality': has no row home_municipality, must "
+      "have one (written by admissions demand --out {model})"]),
+])
+def test_a_broken_model_folder_is_a_problem_report_not_a_traceback(known, tmp_path, broken, expected):
+    import shutil
+
+    folder, model_dir = known
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    name, text = broken
+    (model / name).write_text(text, encoding="utf-8")
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("scenario,programme_id,seats\nmore,S2-NA,+10\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["whatif", str(folder), "--scenarios", str(scenarios), "--model", str(model),
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("...")]
+    n = len(expected)
+    assert lines == [f"{n} problem{'s' if n > 1 else ''} in {model} ({n} error{'s' if n > 1 else ''})",
+                     *("error: " + line.format(model=model) for line in expected)]
+    assert not (tmp_path / "o").exists()
