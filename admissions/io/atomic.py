@@ -100,6 +100,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def changed_since_written(folder: Path, name: str) -> bool:
+    """The file ``name`` of an output folder differs from what its MANIFEST lists (it was edited,
+    or cut short, since this tool wrote it). False when there is no manifest (a folder of an earlier
+    version) or it does not list the file: then nothing says what the file held."""
+    try:
+        listed = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))["files"]
+        recorded = listed[name] if isinstance(listed, dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return isinstance(recorded, str) and _sha256(Path(folder) / name) != recorded
+
+
 def write_manifest(folder: Path) -> None:
     """Write MANIFEST into ``folder``: every file in it (relative path -> sha256), flushed to disk."""
     files = {}

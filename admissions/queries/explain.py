@@ -12,12 +12,23 @@ from pathlib import Path
 import pandas as pd
 
 from admissions.errors import InvalidArgument, Step
+from admissions.io.atomic import MANIFEST, changed_since_written
 from admissions.io.formulas import unescape_frame
 from admissions.io.readers import as_read
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.selection import TIER_NAMES
 
 EXPLAIN_FILES = ("placements.csv", "applications.csv", "programmes.csv")
+#: The columns of a run's output files that explain, the lists and the letters read: a file without
+#: one of them (of another tool, or cut down by hand) is refused by name, not met as a KeyError.
+OUTPUT_COLUMNS = {
+    "placements.csv": ("student_id", "programme_id", "choice_rank"),
+    "applications.csv": ("student_id", "choice_rank", "programme_id", "eligible", "ineligible_reason", "tier",
+                         "score", "outcome", "reserve_position"),
+    "programmes.csv": ("programme_id", "school", "municipality", "programme_code", "orientation", "seats",
+                       "first_choice_applicants", "applicants", "eligible_applicants", "admitted", "reserves",
+                       "vacant_seats", "cutoff_merit", "cutoff_tier", "median_admitted_merit"),
+}
 
 
 @dataclass(frozen=True)
@@ -140,12 +151,32 @@ def read_output(folder: Path, name: str, *, writers: tuple[Step, ...] = (Step.ca
     """One CSV file of a run's output folder, every cell as text; InvalidArgument naming ``writers``
     (the calls that write such a folder) and the files it ``holds`` when the file is not there."""
     path = folder / name
+    source = " or ".join(f"`{step}`" for step in writers)
     if not path.is_file():
-        source = " or ".join(f"`{step}`" for step in writers)
         raise InvalidArgument(f"{folder}: has no {name}; give the output folder of {source} (it holds {holds})",
                               steps=writers)
+    check_as_written(folder, name, writers)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise InvalidArgument(f"{path}: cannot be read as CSV ({' '.join(str(exc).split())}); give the output "
+                              f"folder as {source} wrote it", steps=writers) from exc
+    missing = [column for column in OUTPUT_COLUMNS.get(name, ()) if column not in frame.columns]
+    if missing:
+        raise InvalidArgument(f"{path}: has no column {', '.join(missing)}; give the output folder as {source} "
+                              "wrote it", steps=writers)
     # The CSV escapes cells a spreadsheet would run as formulas ('=...): give back the exact values.
-    return unescape_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
+    return unescape_frame(frame)
+
+
+def check_as_written(folder: Path, name: str, writers: tuple[Step, ...] = (Step.call("run_match"),)) -> None:
+    """Raise InvalidArgument when the file ``name`` of a run's output folder is not what its
+    manifest.json says was written (saved from Excel, edited, cut short): what is read from it would
+    not be what the run computed."""
+    if changed_since_written(folder, name):
+        source = " or ".join(f"`{step}`" for step in writers)
+        raise InvalidArgument(f"{Path(folder) / name}: changed since it was written (its sha256 is not the one "
+                              f"{MANIFEST} lists); give the output folder as {source} wrote it", steps=writers)
 
 
 def _number(text: str) -> float | None:

@@ -24,7 +24,7 @@ from admissions.io.contract import ADDRESS_COLUMNS, ADMISSION_OFFICES, STUDENTS,
 from admissions.io.write import RUN_RECORD
 from admissions.io.readers import find_file, read_table
 from admissions.io.validate import load_table
-from admissions.queries.explain import EXPLAIN_FILES, ExplainTables, read_output
+from admissions.queries.explain import EXPLAIN_FILES, ExplainTables, check_as_written, read_output
 from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
 from admissions.season.kinds import RUN_KINDS
 
@@ -138,7 +138,15 @@ def read_run_folder(folder: Path, inputs: Path | None = None, language: str | No
     record_path = folder / RUN_RECORD
     if not record_path.is_file():
         _read_output(folder, RUN_RECORD)
-    record = json.loads(record_path.read_text(encoding="utf-8"))
+    check_as_written(folder, RUN_RECORD, _WRITERS)
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        source = " or ".join(f"`{step}`" for step in _WRITERS)
+        raise InvalidArgument(f"{record_path}: not a run record ({exc}); give the output folder as {source} "
+                              "wrote it", steps=_WRITERS) from exc
     placements = _read_output(folder, "placements.csv")
     applications = _read_output(folder, "applications.csv")
     programmes = _read_output(folder, "programmes.csv")

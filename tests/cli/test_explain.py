@@ -127,3 +127,33 @@ def test_an_id_typed_in_decomposed_unicode_finds_its_student(tmp_path):
     assert swept.exit_code == 0, swept.output
     key = b"k" * 16
     assert Pseudonymiser(key).pseudonym(typed) == Pseudonymiser(key).pseudonym("Ö2")
+
+
+@pytest.mark.parametrize("name, text, manifest, expected", [
+    # Each was a traceback of explain, lists and letters: EmptyDataError, KeyError, JSONDecodeError.
+    ("placements.csv", "", True, "{out}/placements.csv: changed since it was written (its sha256 is not the one "
+                                 "manifest.json lists); give the output folder as {writers} wrote it"),
+    ("placements.csv", "", False, "{out}/placements.csv: cannot be read as CSV (No columns to parse from file); "
+                                  "give the output folder as {writers} wrote it"),
+    ("placements.csv", "student_id,programme\nS1,X\n", False,
+     "{out}/placements.csv: has no column programme_id, choice_rank; give the output folder as {writers} wrote it"),
+    ("run.json", "{\n", False, "{out}/run.json: not a run record (Expecting property name enclosed in double "
+                               "quotes: line 2 column 1 (char 2)); give the output folder as {writers} wrote it"),
+])
+def test_an_edited_or_broken_output_folder_is_one_error_line(outputs, tmp_path, name, text, manifest, expected):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(outputs["second_hand_loses"], out)
+    (out / name).write_text(text, encoding="utf-8")
+    if not manifest:
+        (out / "manifest.json").unlink()
+    commands = [("lists", ["lists", out, "--out", tmp_path / "lists"], "`admissions match` or `admissions round --out OUT`"),
+                ("letters", ["letters", out, "--out", tmp_path / "letters"], "`admissions match` or `admissions round --out OUT`")]
+    if name != "run.json":  # explain reads the tables only
+        commands.append(("explain", ["explain", out, "S1"], "`admissions match`"))
+    for _, args, writers in commands:
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert result.stderr == "Error: " + expected.format(out=out, writers=writers) + "\n", args
+    assert not (tmp_path / "lists").exists() and not (tmp_path / "letters").exists()
