@@ -100,9 +100,11 @@ def letter(run: RunFolder, student_id: str, _: Texts) -> Letter:
         paragraphs.append(_("letter.result_reserves", offers=", ".join(reserve_on)))
     if not choices:
         paragraphs.append(_("letter.no_choices"))
-    heading_at = len(paragraphs)
-    paragraphs.append(_("letter.choices_heading"))
-    paragraphs += [choice_paragraph(c, _) for c in choices]
+    heading_at = -1
+    if choices:  # no heading over nothing: "Du gjorde inga val." says it
+        heading_at = len(paragraphs)
+        paragraphs.append(_("letter.choices_heading"))
+        paragraphs += [choice_paragraph(c, _) for c in choices]
     answer_by = run.answer_by
     paragraphs.append(_("letter.answer_by", date=_.date(answer_by)) if answer_by and placed is not None
                       else _("letter.answer_none") if placed is not None else _("letter.next_unplaced"))

@@ -383,3 +383,18 @@ def test_two_ids_with_one_file_name_get_two_letters(tmp_path):
     assert sorted(p.name for p in students.iterdir()) == ["_1-2.pdf", "_1.pdf"]
     assert "Elev-id: Ö1" in pdf_text(students / "_1.pdf")
     assert "Elev-id: Ä1" in pdf_text(students / "_1-2.pdf")
+
+
+def test_a_letter_without_choices_has_no_heading_over_nothing(tmp_path):
+    """'Dina val' / 'Your choices' headed an empty section under 'Du gjorde inga val.'"""
+    folder = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "second_hand_loses", folder)
+    with open(folder / "students.csv", "a", encoding="utf-8") as handle:
+        handle.write("S9,Malmö,200,0.5\n")
+    out = tmp_path / "out"
+    run_match(folder, out)
+    run, _ = read_run_folder(out)
+    for language, none, heading in (("sv", "Du gjorde inga val.", "Dina val"), ("en", "You made no choices.", "Your choices")):
+        one = letter(run, "S9", texts(language))
+        assert none in one.paragraphs and heading not in one.paragraphs and one.heading_at == -1
+        assert heading in letter(run, "S1", texts(language)).paragraphs
