@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+
+def percent(part: float, whole: float | None = None, decimals: int = 1) -> str:
+    """``part`` of ``whole`` (or a share 0-1 when ``whole`` is None) as the documents print it:
+    halves rounded up, as report.html and report.xlsx round them ('96.4 %' for 1,927 of 2,000,
+    where Python's float formatting gives 96.3 %). Counts are divided exactly; a share is taken
+    as the decimal it prints as."""
+    exact = Fraction(part) / Fraction(whole) if whole is not None else Fraction(decimal.Decimal(repr(float(part))))
+    with decimal.localcontext(prec=50):
+        value = decimal.Decimal(exact.numerator * 100) / decimal.Decimal(exact.denominator)
+        shown = value.quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
+    return f"{shown:,} %"
 
 
 def progress_printer(console: Console | None = None) -> Callable[[str], None]:
@@ -32,7 +46,7 @@ def print_summary(record: dict, out: Path | str, console: Console | None = None)
     table.add_column("value", justify="right")
 
     def share(value: int) -> str:
-        return f"{value:,}" + (f" ({100 * value / students:.1f} %)" if students else "")
+        return f"{value:,}" + (f" ({percent(value, students)})" if students else "")
 
     table.add_row("students", f"{students:,}")
     table.add_row("placed", share(counts["placed"]))

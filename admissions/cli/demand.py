@@ -11,7 +11,7 @@ from rich.table import Table
 
 from admissions.cli._options import FolderArgument, QuietOption, SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import progress_printer
+from admissions.cli._summary import percent, progress_printer
 from admissions.io.contract import SEED_LIMIT
 
 #: Parameters printed on the terminal besides the offers' attractiveness (parameters.csv has all).
@@ -58,10 +58,10 @@ def demand(
     if fit["holdout_loglik_per_student"] is not None:
         table.add_row("held-out log-likelihood per student", f"{fit['holdout_loglik_per_student']:.3f}",
                       f"{fit['baseline_loglik_per_student']:.3f}")
-        table.add_row("held-out first choice predicted", f"{100 * fit['holdout_first_choice_share']:.1f} %",
-                      f"{100 * fit['baseline_first_choice_share']:.1f} %")
-        table.add_row("applicants per offer, absolute error", f"{100 * fit['holdout_applicants_abs_error_share']:.1f} %",
-                      f"{100 * fit['baseline_applicants_abs_error_share']:.1f} %")
+        table.add_row("held-out first choice predicted", percent(fit['holdout_first_choice_share']),
+                      percent(fit['baseline_first_choice_share']))
+        table.add_row("applicants per offer, absolute error", percent(fit['holdout_applicants_abs_error_share']),
+                      percent(fit['baseline_applicants_abs_error_share']))
     for name in SHOWN:
         table.add_row(name, f"{params.loc[name, 'estimate']:.4f} ± {params.loc[name, 'std_error']:.4f}", "")
     out_console = Console(highlight=False)

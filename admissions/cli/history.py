@@ -7,6 +7,7 @@ from rich.table import Table
 
 from admissions.cli._options import SeasonOption
 from admissions.cli._output import fail, with_commands
+from admissions.cli._summary import percent
 from admissions.errors import AdmissionsError
 
 
@@ -45,7 +46,7 @@ def history(
         table.add_column(column, justify="right" if column in ("run", "seed", "students", "placed", "moved up",
                                                               "newly placed", "lost") else "left")
     for run in runs:
-        share = f"{100 * run.placed_first_choice / run.students:.1f} %" if run.students else "-"
+        share = percent(run.placed_first_choice, run.students) if run.students else "-"
         moved = run.season
         answers = moved.get("answers", {})
         table.add_row(str(run.run_id), run.kind, run.started_at, str(run.seed),

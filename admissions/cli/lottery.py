@@ -12,7 +12,7 @@ from rich.table import Table
 
 from admissions.cli._options import FolderArgument, KeyFileOption, PseudonymiseOption, QuietOption, SchedulerOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import task_bar
+from admissions.cli._summary import percent, task_bar
 from admissions.io.contract import SEED_LIMIT
 
 
@@ -78,7 +78,7 @@ def lottery(
             for row in decided.itertuples(index=False):
                 cut = ["" if pd.isna(v) else f"{v:g}" for v in (row.cutoff_min, row.cutoff_median, row.cutoff_max)]
                 offers.add_row(str(row.programme_id), f"{row.uncertain_students:,}", *cut,
-                               f"{100 * row.oversubscribed_share:.0f} %")
+                               percent(row.oversubscribed_share, decimals=0))
             console.print(offers)
         if out is None:
             console.print("Add --out OUT for lottery_students.csv and lottery_programmes.csv.")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from admissions.cli._options import FolderArgument, OutOption, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import task_bar
+from admissions.cli._summary import percent, task_bar
 
 #: Scenarios listed on the terminal (the file has them all).
 SUMMARY_ROWS = 20
@@ -75,7 +75,7 @@ def whatif(
         for name in ("scenario", "placed", "first choice", "unplaced", "vacant seats", "better", "worse"):
             table.add_column(name, justify="left" if name == "scenario" else "right")
         for row in summary.head(SUMMARY_ROWS).itertuples(index=False):
-            table.add_row(str(row.scenario), f"{row.placed:,}", f"{100 * row.first_choice_share:.1f} %",
+            table.add_row(str(row.scenario), f"{row.placed:,}", percent(row.first_choice_share),
                           f"{row.unplaced:,}", f"{row.vacant_seats:,}", f"{row.better:,}", f"{row.worse:,}")
         if len(summary) > SUMMARY_ROWS:
             table.caption = f"first {SUMMARY_ROWS} of {len(summary)} rows; all of them in scenarios.csv"
