@@ -24,10 +24,11 @@ import gc
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from admissions.arguments import check_count
-from admissions.errors import ConfigError
+from admissions.errors import AdmissionsError, ConfigError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -124,14 +125,24 @@ def _call_with_shared(function: Callable[[Any, T], R], task: T) -> R:
     return function(_SHARED, task)
 
 
+#: What a worker process that stopped mid-task means, in words (it leaves no exception of its own).
+WORKER_STOPPED = ("a worker process stopped before its task was done, most often because the system ran out of "
+                  "memory (a task too large for it); workers == {workers}: try fewer, or a smaller task")
+
+
 def _run_pool(function, shared, tasks, n_workers: int, progress: TaskProgress | None) -> list:
     results: list = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=n_workers, initializer=_init_worker, initargs=(shared,)) as pool:
-        futures = {pool.submit(_call_with_shared, function, task): i for i, task in enumerate(tasks)}
-        for done, future in enumerate(as_completed(futures), 1):
-            results[futures[future]] = future.result()
-            if progress is not None:
-                progress(done, len(tasks))
+    try:
+        with ProcessPoolExecutor(max_workers=n_workers, initializer=_init_worker, initargs=(shared,)) as pool:
+            futures = {pool.submit(_call_with_shared, function, task): i for i, task in enumerate(tasks)}
+            for done, future in enumerate(as_completed(futures), 1):
+                results[futures[future]] = future.result()
+                if progress is not None:
+                    progress(done, len(tasks))
+    except BrokenProcessPool:
+        # A worker killed (the kernel's out-of-memory killer, a signal) breaks the whole pool:
+        # one line for the command, not the pool's traceback.
+        raise AdmissionsError(WORKER_STOPPED.format(workers=n_workers), parameters=("workers",)) from None
     return results
 
 

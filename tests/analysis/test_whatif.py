@@ -231,3 +231,27 @@ def test_cli_sweep_without_out_prints_the_table_only(tmp_path, monkeypatch):
     assert "Sweep of A (add --out OUT for sweep.csv and the charts)" in result.stdout
     assert "280" in result.stdout and "300" in result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def _die_on_three(shared, task):
+    import os
+    import signal
+
+    if task == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer stops a worker
+    return task
+
+
+def test_a_worker_killed_mid_task_is_one_error_not_the_pools_traceback():
+    """cohorts.csv growing a municipality a million times over ended in BrokenProcessPool's traceback."""
+    from admissions.analysis.executors import run_all
+    from admissions.cli._output import error_line
+    from admissions.cli.whatif import whatif
+    from admissions.errors import AdmissionsError
+
+    with pytest.raises(AdmissionsError) as error:
+        run_all(_die_on_three, None, [1, 2, 3, 4], workers=2)
+    message = ("a worker process stopped before its task was done, most often because the system ran out of memory "
+               "(a task too large for it); {} == 2: try fewer, or a smaller task")
+    assert str(error.value) == message.format("workers")
+    assert error_line(error.value, whatif) == message.format("--workers")
