@@ -53,7 +53,7 @@ from admissions.errors import InvalidInput
 from admissions.io.contract import MAX_WHOLE_NUMBER, ColumnSpec, FileSpec
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import load_table
+from admissions.io.validate import check_table
 
 #: The name of the unchanged round in every output.
 BASELINE = "baseline"
@@ -164,10 +164,13 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
         With every problem found in the file.
     """
     path = Path(path)
-    # The key is checked below with the other rules, so every problem is reported together.
-    frame = load_table(path, dataclasses.replace(SCENARIOS, key=()))
+    # The key is checked below with the other rules, and the cells' problems are reported with the
+    # rows' (a row with a cell problem is not looked at further), so every problem comes together.
+    frame, problems = check_table(path, dataclasses.replace(SCENARIOS, key=()))
+    if frame is None:
+        raise InvalidInput(problems)
+    bad_rows = {p.row for p in problems if p.severity == "error"}
     file = path.name
-    problems: list[Problem] = []
     index = {str(pid): p for p, pid in enumerate(programme_ids)}
     seats = np.asarray(seats, dtype=np.int64)
 
@@ -186,8 +189,8 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
     growths: dict[str, tuple[float, int]] = {}
     for i, (name, pid, cell, is_added) in enumerate(zip(names, ids, cells, added)):
         row = i + FIRST_DATA_ROW
-        if not (name.strip() or pid.strip() or cell.strip()):
-            continue  # an empty row inside the file: the reader reports it
+        if row in bad_rows or not (name.strip() or pid.strip() or cell.strip()):
+            continue  # a cell of the row has a problem, or an empty row inside the file: both reported
         if not np.isnan(growth_cells[i]):
             known = growths.get(name)
             if known is not None and known[0] != growth_cells[i]:
@@ -237,7 +240,7 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
             scenario_seats[p] = value
     if len(frame) == 0:
         problems.append(Problem(file, None, None, None, "file has no rows, must list at least one change"))
-    if problems:
+    if any(p.severity == "error" for p in problems):
         raise InvalidInput(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
     return [Scenario(name, s, a, len(rows), attributes_of.get(name, {}),
                      growths[name][0] if name in growths else None, added_rows.get(name, {}))

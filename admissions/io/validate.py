@@ -185,17 +185,33 @@ def load_table(path: Path, spec: FileSpec) -> pd.DataFrame:
     For files read on their own, such as the answers of a reserve round. Returns the typed frame
     (see :class:`RoundInput` for the types); raises InvalidInput with every problem found.
     """
+    frame, problems = check_table(path, spec)
+    if frame is None or any(p.severity == "error" for p in problems):
+        raise InvalidInput(problems)
+    return frame
+
+
+def check_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one file against ``spec`` alone and return its typed frame with every problem found.
+
+    For a caller with rules of its own over the rows (scenarios.csv), so that its problems are
+    reported together with the cells': the frame is None when the file or its header could not be
+    read (no row can be looked at); else a cell with a problem holds no meaningful value, and its
+    row is named in the problems (the caller skips such rows).
+    """
     path = Path(path)
     report = ProblemLog()
     f = _File(spec, 0, path.name, present=path.is_file())
     if not path.is_file():
-        raise InvalidInput([Problem(path.name, None, None, None, "file not found", check=file_check(spec.name, "file"))])
+        return None, [Problem(path.name, None, None, None, "file not found", check=file_check(spec.name, "file"))]
     _check_file(f, path, report)
     _check_keys({spec.name: f}, report)
     problems = report.sorted()
-    if any(p.severity == "error" for p in problems):
-        raise InvalidInput(problems)
-    return f.typed_frame()
+    errors = [p for p in problems if p.severity == "error"]
+    if f.table is None or any(p.row is None or p.row == 1 for p in errors):
+        return None, problems
+    with np.errstate(invalid="ignore"):  # a whole-number cell with a problem holds no number to cast
+        return f.typed_frame(), problems
 
 
 def kind_rule(column: ColumnSpec) -> str:

@@ -96,3 +96,20 @@ def test_missing_column_and_empty_file(tmp_path):
     assert ("scenarios.csv", 1, "seats", None, "required column missing") in found
     found = problems(tmp_path, "scenario,programme_id,seats\n")
     assert found == [("scenarios.csv", None, None, None, "file has no rows, must list at least one change")]
+
+
+def test_cell_problems_and_row_problems_are_reported_together(tmp_path):
+    """A cell problem (an empty scenario name, added 'maybe') stopped the file there: the rows'
+    problems (an unknown offer, a 'baseline' scenario, bad seats) came only on the next run."""
+    found = problems(tmp_path, "scenario,programme_id,seats,added,growth\n"
+                               ",A,+1,,\nb,A,+2,maybe,\nc,NOPE,3,,\n Baseline ,A,+1,,\nd,A,+1,,-2\ne,A,1.5,,\n")
+    assert found == [
+        ("scenarios.csv", 2, "scenario", "", "must not be empty"),
+        ("scenarios.csv", 3, "added", "maybe", "must be true or false (or yes/no, ja/nej, 1/0)"),
+        ("scenarios.csv", 4, "programme_id", "NOPE", "programme_id not found in programmes.csv (a new offer needs "
+                                                     "added = true)"),
+        ("scenarios.csv", 5, "scenario", " Baseline ", "'baseline' is reserved for the round as it is, must be "
+                                                       "another name"),
+        ("scenarios.csv", 6, "growth", "-2", "must be a number >= 0"),
+        ("scenarios.csv", 7, "seats", "1.5", SEATS_RULE),
+    ]
