@@ -13,6 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count with its noun in the number it takes: '1 letter', '2 letters', '1 municipality file'
+    (``many``: the plural when it is not ``one`` + 's')."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def percent(part: float, whole: float | None = None, decimals: int = 1) -> str:
     """``part`` of ``whole`` (or a share 0-1 when ``whole`` is None) as the documents print it:
     halves rounded up, as report.html and report.xlsx round them ('96.4 %' for 1,927 of 2,000,

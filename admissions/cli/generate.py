@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._summary import counted
 from admissions.cli._options import SharedOutputOption, output_options
 from admissions.cli._output import error_line, fail
 from admissions.errors import AdmissionsError
@@ -45,7 +46,7 @@ def generate(
     except AdmissionsError as exc:
         fail(error_line(exc, generate))
     typer.echo(
-        f"Wrote {counts['students']:,} students, {counts['programmes']:,} programmes at "
-        f"{counts['schools']:,} school units, {counts['seats']:,} seats to {out}: programmes.csv, "
+        f"Wrote {counted(counts['students'], 'student')}, {counted(counts['programmes'], 'programme')} at "
+        f"{counted(counts['schools'], 'school unit')}, {counted(counts['seats'], 'seat')} to {out}: programmes.csv, "
         "students.csv, applications.csv, municipalities.csv, grades.csv"
     )

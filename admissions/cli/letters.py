@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._summary import counted
 from admissions.cli._options import InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
 from admissions.cli._documents import write_documents
 
@@ -35,4 +36,5 @@ def letters(
     Example: admissions letters results --input data/samples/skane-2000 --out letters
     """
     counts = write_documents("letters", folder, out, inputs, language, shared_output, season, run_id)
-    typer.echo(f"Wrote {counts['letters']} letters ({counts['municipalities']} municipality files) to {out}")
+    typer.echo(f"Wrote {counted(counts['letters'], 'letter')} ({counted(counts['municipalities'], 'municipality file')}) "
+               f"to {out}")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._summary import counted
 from admissions.cli._options import InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
 from admissions.cli._documents import write_documents
 
@@ -35,4 +36,5 @@ def lists(
     Example: admissions lists results --input data/samples/skane-2000 --out lists
     """
     counts = write_documents("lists", folder, out, inputs, language, shared_output, season, run_id)
-    typer.echo(f"Wrote lists for {counts['schools']} schools and {counts['offices']} admission offices to {out}")
+    typer.echo(f"Wrote lists for {counted(counts['schools'], 'school')} and "
+               f"{counted(counts['offices'], 'admission office')} to {out}")

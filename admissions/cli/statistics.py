@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from admissions.cli._summary import counted
 from admissions.cli._options import LanguageOption, SharedOutputOption
 from admissions.cli._output import failures_reported
 from admissions.io.policy import output_policy
@@ -36,4 +37,4 @@ def statistics(
     with failures_reported(season), output_policy(None, shared_output):
         record = run_statistics(season, out, language)
     runs = ", ".join(f"{kind} {run}" for kind, run in record["runs"].items() if run is not None)
-    typer.echo(f"Wrote statistics for {record['counts']['offers']} offers ({runs}) to {out}")
+    typer.echo(f"Wrote statistics for {counted(record['counts']['offers'], 'offer')} ({runs}) to {out}")

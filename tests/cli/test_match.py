@@ -194,3 +194,11 @@ def test_the_terminal_rounds_percentages_as_the_documents_do(tmp_path):
     assert "│ 1,927 (96.4 %) │" in result.stdout and "│     73 (3.7 %) │" in result.stdout
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "96,4\u00a0%" in page and "3,7\u00a0%" in page
+
+
+def test_counts_in_the_terminal_take_the_noun_in_their_number():
+    """'Wrote 1 letters (1 municipality files)': every count took the plural."""
+    from admissions.cli._summary import counted
+
+    assert [counted(1, "letter"), counted(2000, "letter"), counted(1, "municipality file"), counted(0, "offer")] == [
+        "1 letter", "2,000 letters", "1 municipality file", "0 offers"]

@@ -197,7 +197,7 @@ def test_lists_command_writes_schools_and_offices(small, tmp_path):
     folder, out = small
     result = runner.invoke(app, ["lists", str(out), "--input", str(folder), "--out", str(tmp_path / "lists")])
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote lists for 2 schools and 1 admission offices to {tmp_path / 'lists'}\n"
+    assert result.output == f"Wrote lists for 2 schools and 1 admission office to {tmp_path / 'lists'}\n"
     lists = tmp_path / "lists"
     assert sorted(p.name for p in (lists / "schools").iterdir()) == [
         "malmo-malmo-borgarskola.pdf", "malmo-malmo-borgarskola.xlsx",
@@ -259,7 +259,7 @@ def test_lists_and_letters_of_a_season_run(tmp_path):
     assert about["Körning"] == "1"
     result = runner.invoke(app, ["letters", "--season", str(season), "--out", str(tmp_path / "letters")])
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote 2 letters (1 municipality files) to {tmp_path / 'letters'}\n"
+    assert result.output == f"Wrote 2 letters (1 municipality file) to {tmp_path / 'letters'}\n"
     text = " ".join(pdf_text(tmp_path / "letters" / "students" / "S2.pdf").split())
     assert "Omgång: Preliminär antagning · Körning: 1" in text
 
