@@ -31,13 +31,14 @@ def merit_warnings(data: RoundInput, encoded: EncodedRound, selection: Selection
     return log.problems
 
 
-def seat_warnings(encoded: EncodedRound, effective: np.ndarray) -> list[Problem]:
+def seat_warnings(encoded: EncodedRound, effective: np.ndarray, file: str = "programmes.csv") -> list[Problem]:
     """A warning per offer whose seats in the input are below the holders it keeps (reserve rounds).
 
-    ``effective`` (p,) int64 the seats each offer has in the round.
+    ``effective`` (p,) int64 the seats each offer has in the round; ``file`` the programmes file as
+    the folder has it. Offers are encoded in the file's order, so offer p is on row p + 2.
     """
     return [
-        Problem("programmes.csv", None, "seats", str(int(encoded.seats[p])),
+        Problem(file, int(p) + FIRST_DATA_ROW, "seats", str(int(encoded.seats[p])),
                 f"offer {encoded.programme_ids[p]} has seats {int(encoded.seats[p])} below its "
                 f"{int(effective[p])} holders, who keep their seats: effective seats {int(effective[p])}",
                 severity="warning")

@@ -185,8 +185,10 @@ def test_seats_below_holders_are_effective_seats_with_a_warning(region_copy, tmp
     result = runner.invoke(app, ["round", "reserve", str(region_copy), "--season", str(season),
                                  "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert (f"offer {offer} has seats 0 below its {count} holders, who keep their seats: effective seats {count}"
-            in " ".join(result.output.split()))
+    # Named by its row (it named none): the offer's row in programmes.csv.
+    row = int(at.to_numpy().nonzero()[0][0]) + 2
+    assert (f"warning: programmes.csv, row {row}, column seats: value '0': offer {offer} has seats 0 below its "
+            f"{count} holders, who keep their seats: effective seats {count}") in " ".join(result.output.split())
     table = read(tmp_path / "out" / "programmes.csv").set_index("programme_id")
     assert table.loc[offer, "seats"] == str(count)
     assert table.loc[offer, "admitted"] == str(count)
