@@ -412,7 +412,10 @@ def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int
         if run_id is None:
             run_id = store.latest_valid_run(connection, BINDING_KINDS)
             if run_id is None:
-                raise SeasonError(f"{season}: no valid preliminary, final or reserve run to explain")
+                # Said for explain, lists and letters alike (they all read the newest binding run).
+                history = Step.call("history", season=season)
+                raise SeasonError(f"{season}: no valid preliminary, final or reserve run yet (see {history})",
+                                  steps=(history,))
         files = store.run_files(connection, run_id)
     finally:
         connection.close()

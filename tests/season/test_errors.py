@@ -70,9 +70,13 @@ def test_a_void_needs_a_reason(simulated):
     assert store.run(store.connect(simulated), 1).void_at is None
 
 
-def test_explain_from_a_season_with_no_binding_run(simulated):
-    assert fails("explain", "--season", simulated, "S0001") == (
-        f"Error: {simulated}: no valid preliminary, final or reserve run to explain")
+def test_explain_from_a_season_with_no_binding_run(simulated, tmp_path):
+    # The same words for explain, lists and letters (lists said 'no ... run to explain').
+    expected = (f"Error: {simulated}: no valid preliminary, final or reserve run yet (see admissions history "
+                f"--season {simulated})")
+    assert fails("explain", "--season", simulated, "S0001") == expected
+    assert fails("lists", "--season", simulated, "--out", tmp_path / "lists") == expected
+    assert fails("letters", "--season", simulated, "--out", tmp_path / "letters") == expected
 
 
 def test_answers_of_a_season_where_nobody_holds_a_seat(simulated, tmp_path):
