@@ -83,10 +83,16 @@ def option_name(hint: object) -> str | None:
 
 
 def option_names(command: Callable) -> dict[str, str]:
-    """Each parameter of a command function that is an option -> the option's name (``--class-size``)."""
+    """Each parameter of a command function that is an option -> the option's name (``--class-size``).
+
+    An option declared without a name is named as typer names it, from the parameter (``seed``:
+    ``--seed``, ``pseudonym_key_file``: ``--pseudonym-key-file``).
+    """
     names = {}
     for name, hint in typing.get_type_hints(command, include_extras=True).items():
         option = option_name(hint)
+        if option is None and any(isinstance(info, OptionInfo) for info in getattr(hint, "__metadata__", ())):
+            option = "--" + name.replace("_", "-")
         if option is not None:
             names[name] = option
     return names

@@ -124,8 +124,9 @@ def run_round(
             own_seed = state.seed is not None and seed is not None and seed != state.seed
             if own_seed and (policy.binding or policy.guarantee):
                 raise SeasonError(
-                    f"seed == {seed}, but the season's lottery seed is {state.seed} (its first run); "
-                    "leave seed out: every round of a season uses the season's seed", parameters=("seed",)
+                    # "seed" only as the parameter: the command names it as its option (--seed).
+                    f"seed == {seed} differs from the season's, {state.seed} (set by its first run); leave seed "
+                    "out: every round of a season draws its lottery with the season's", parameters=("seed",)
                 )
             answer_rows: list[tuple[str, str, str | None, str]] = []
             guarantee = None

@@ -126,3 +126,14 @@ def test_a_wrong_setting_option_is_named_as_the_option(tmp_path):
             "Error: --tie-break == 'birthday', input should be 'choice_rank', 'grade_value', 'n_grades' or "
             "'lottery'; --max-choices == 0, input should be greater than or equal to 1")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_option_declared_without_a_name_is_named_as_typer_names_it():
+    """--seed (declared without a name) was missing from option_names: library messages about
+    seed kept the parameter's name on the command line."""
+    from admissions.cli.answers import answers
+    from admissions.cli.match import match
+
+    assert option_names(match)["seed"] == "--seed"
+    assert option_names(answers)["withdraw"] == "--withdraw"
+    assert option_names(plan)["class_size"] == "--class-size"

@@ -261,8 +261,16 @@ def test_the_lottery_number_stays_with_the_student(small_region, region_copy, tm
     second = {s: l for s, _, _, _, l in store.placements(connection, 2)}
     assert all(second[s] == first[s] for s in first)
     assert len(second) == len(first) + 20
-    with pytest.raises(store.SeasonError, match="seed == 5, but the season's lottery seed is 9"):
+    with pytest.raises(store.SeasonError) as error:
         run_round("reserve", region_copy, season, seed=5)
+    assert str(error.value) == ("seed == 5 differs from the season's, 9 (set by its first run); leave seed out: "
+                                "every round of a season draws its lottery with the season's")
+    # The command names its option (it said 'seed == 5': --seed is declared without a name).
+    result = runner.invoke(app, ["round", "reserve", str(region_copy), "--season", str(season), "--seed", "5"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: --seed == 5 differs from the season's, 9 (set by its first run); leave --seed out: every round of "
+        "a season draws its lottery with the season's")
 
 
 def test_a_lottery_column_wins_and_is_recorded(small_region, region_copy, tmp_path):
