@@ -28,7 +28,8 @@ def explain(
     output folder is needed. Prints plain sentences an admissions officer can read out. Exit
     status 1 when the student is not in the round or DIR is not a match output. With
     --pseudonymise (DIR written by `match --pseudonymise` with the same key) STUDENT_ID is the
-    real id, looked up and shown by its pseudonym.
+    real id, looked up and shown by its pseudonym; with --season it is looked up in the season (which
+    keeps the real ids) and shown by its pseudonym.
 
     Example: admissions explain results S000123; admissions explain --season season-2027 S000123
     """
@@ -47,16 +48,20 @@ def explain(
         folder, student = None, folder_or_student
     try:
         chosen = pseudonymiser(pseudonymise, pseudonym_key_file)
-        wanted = chosen.pseudonym(student) if chosen else student
         if folder is not None:
-            text = explain_text(folder, wanted)
+            # A pseudonymised DIR holds the pseudonyms: the real id is looked up by its own.
+            text = explain_text(folder, chosen.pseudonym(student) if chosen else student)
         else:
             from admissions.season.rounds import held_seat, run_files_for_explain
 
+            # The season keeps the real ids: the student is looked up by the id given, and shown
+            # by its pseudonym with --pseudonymise; a student not in the run is named by the run.
             with tempfile.TemporaryDirectory(prefix=".admissions-explain-") as temporary:
                 run_id = run_files_for_explain(season, run, Path(temporary))
                 held = held_seat(season, run_id, student)
-                text = f"Run {run_id} of {season}\n" + explain_text(Path(temporary), wanted, held)
+                text = f"Run {run_id} of {season}\n" + explain_text(
+                    Path(temporary), student, held, source=f"run {run_id} of {season}",
+                    shown_as=chosen.pseudonym(student) if chosen else None)
     except AdmissionsError as exc:
         fail(error_line(exc, explain))
     # Ids and names come from input files: never raw control characters on the terminal.

@@ -221,7 +221,7 @@ def read_explain_tables(folder: Path) -> ExplainTables:
 
 
 def explain_facts(
-    folder: Path, student_id: str, tables: ExplainTables | None = None,
+    folder: Path, student_id: str, tables: ExplainTables | None = None, source: str | None = None,
 ) -> tuple[int | None, list[ChoiceExplained]]:
     """The choice rank the student is placed on (None: no place) and each of their choices with its figures.
 
@@ -235,7 +235,7 @@ def explain_facts(
         tables = read_explain_tables(folder)
     placed = tables.placed.get(student_id)
     if placed is None:
-        raise InvalidArgument(f"student_id == {student_id!r}, must be a student of {folder / 'placements.csv'}")
+        raise InvalidArgument(f"student_id == {student_id!r}, must be a student of {source or folder / 'placements.csv'}")
     choices = []
     for app in tables.choices.get(student_id, []):
         offer = tables.offers.get(app["programme_id"])
@@ -264,23 +264,26 @@ def explain_facts(
     return (int(placed["choice_rank"]) if placed["programme_id"] else None), choices
 
 
-def explain_student(folder: Path, student_id: str,
-                    held: tuple[int, str, str] | None = None) -> tuple[str, list[ChoiceExplained]]:
+def explain_student(folder: Path, student_id: str, held: tuple[int, str, str] | None = None, *,
+                    source: str | None = None, shown_as: str | None = None) -> tuple[str, list[ChoiceExplained]]:
     """The student's placement in one sentence, and each of their choices with its figures.
 
     ``held``: (run, kind, programme_id) of the seat the student held when this round (a reserve or
-    trial round of a season) started. Raises InvalidArgument when ``folder`` is not a match
-    output or the student is not in it.
+    trial round of a season) started. ``source``: what ``folder`` holds, for the message when the
+    student is not in it (a season's run, written to a temporary folder); ``shown_as``: the name
+    the summary gives the student (a pseudonym). Raises InvalidArgument when ``folder`` is not a
+    match output or the student is not in it.
     """
     student_id = as_read(student_id)  # named as the files name them
-    rank, choices = explain_facts(folder, student_id)
+    rank, choices = explain_facts(folder, student_id, source=source)
+    shown = shown_as or student_id
     offer = None
     if rank is not None:
         offer = next((c for c in choices if c.choice_rank == rank), None)
         where = f"{offer.programme_id} ({offer.programme})" if offer else "?"
-        summary = f"Student {student_id} is admitted to {where}, their {ordinal(rank)} choice."
+        summary = f"Student {shown} is admitted to {where}, their {ordinal(rank)} choice."
     else:
-        summary = f"Student {student_id} has no place in this round."
+        summary = f"Student {shown} has no place in this round."
     if held is not None:
         run, kind, programme_id = held
         if offer is not None and offer.programme_id == programme_id:
@@ -295,8 +298,9 @@ def explain_student(folder: Path, student_id: str,
     return summary, choices
 
 
-def explain_text(folder: Path, student_id: str, held: tuple[int, str, str] | None = None) -> str:
+def explain_text(folder: Path, student_id: str, held: tuple[int, str, str] | None = None, *,
+                 source: str | None = None, shown_as: str | None = None) -> str:
     """The explanation as text an officer can read out: the summary, then one paragraph per choice
     (``held``: see :func:`explain_student`)."""
-    summary, choices = explain_student(folder, student_id, held)
+    summary, choices = explain_student(folder, student_id, held, source=source, shown_as=shown_as)
     return "\n".join([summary, *(c.sentences() for c in choices)]) + "\n"

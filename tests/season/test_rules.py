@@ -362,3 +362,24 @@ def test_a_single_output_file_never_replaces_the_season_database(after_final, co
         "changed. Give another file name")
     assert database.read_bytes() == before
     assert [r.kind for r in store.history(store.connect(season))] == ["final"]
+
+
+def test_explain_from_a_season_with_pseudonyms_and_an_unknown_student(after_final, tmp_path):
+    """--season with --pseudonymise looked the pseudonym up among the season's real ids ('must be a
+    student of /tmp/.admissions-explain-.../placements.csv'); an unknown id named that temporary folder too."""
+    from admissions.io.pseudonyms import Pseudonymiser
+
+    season = after_final
+    student = sorted(placed(season, 1))[0]
+    key = tmp_path / "key"
+    key.write_bytes(b"k" * 20)
+    result = runner.invoke(app, ["explain", "--season", str(season), "--pseudonymise", "--pseudonym-key-file",
+                                 str(key), student])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Run 1 of {season}"
+    assert lines[1].startswith(f"Student {Pseudonymiser(b'k' * 20).pseudonym(student)} is admitted to ")
+    assert student not in result.stdout
+    unknown = runner.invoke(app, ["explain", "--season", str(season), "NOPE"])
+    assert unknown.exit_code == 1
+    assert unknown.stderr == f"Error: student_id == 'NOPE', must be a student of run 1 of {season}\n"
