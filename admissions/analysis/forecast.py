@@ -186,7 +186,7 @@ def cohort_factors(path: Path | None, r: RoundResult) -> tuple[np.ndarray, list[
         if len(rows) >= 2:
             (_, before, row_before), (year, after, _) = rows[-2], rows[-1]
             if before <= 0:
-                problems.append(Problem(path.name, row_before, "students", str(before),
+                problems.append(Problem(path.name, row_before, "students", f"{before:g}",  # 0, not 0.0
                                         "must be > 0 (the year the growth is measured from)"))
                 continue
             factors[j] = after / before

@@ -194,7 +194,7 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
         if not np.isnan(growth_cells[i]):
             known = growths.get(name)
             if known is not None and known[0] != growth_cells[i]:
-                problems.append(Problem(file, row, "growth", str(growth_cells[i]),
+                problems.append(Problem(file, row, "growth", f"{growth_cells[i]:g}",
                                         f"differs from row {known[1]} of scenario {name} ({known[0]:g}), "
                                         "must be one factor per scenario"))
             elif known is None:

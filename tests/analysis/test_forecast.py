@@ -290,3 +290,16 @@ def test_a_broken_model_folder_is_a_problem_report_not_a_traceback(known, tmp_pa
     assert lines == [f"{n} problem{'s' if n > 1 else ''} in {model} ({n} error{'s' if n > 1 else ''})",
                      *("error: " + line.format(model=model) for line in expected)]
     assert not (tmp_path / "o").exists()
+
+
+def test_a_cohort_growing_from_zero_names_the_count_as_written(known, prepared, tmp_path):
+    """'value '0.0'' for a cell 0: the float's repr, not the value of the file."""
+    from admissions.errors import InvalidInput
+
+    folder, _ = known
+    path = tmp_path / "cohorts.csv"
+    path.write_text("municipality,year,students\nMalmö,2026,0\nMalmö,2027,10\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        cohort_factors(path, prepared(folder))
+    assert [p.describe() for p in caught.value.problems] == [
+        "cohorts.csv, row 2, column students: value '0': must be > 0 (the year the growth is measured from)"]

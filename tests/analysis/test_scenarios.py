@@ -113,3 +113,10 @@ def test_cell_problems_and_row_problems_are_reported_together(tmp_path):
         ("scenarios.csv", 6, "growth", "-2", "must be a number >= 0"),
         ("scenarios.csv", 7, "seats", "1.5", SEATS_RULE),
     ]
+
+
+def test_a_second_growth_of_a_scenario_is_named_as_written(tmp_path):
+    """The value was the float's repr ('1.2' as written showed as 1.2, '2' as '2.0')."""
+    found = problems(tmp_path, "scenario,programme_id,seats,growth\nmore,A,+1,1.5\nmore,B,+1,2\n")
+    assert found == [("scenarios.csv", 3, "growth", "2", "differs from row 2 of scenario more (1.5), must be one "
+                                                        "factor per scenario")]
