@@ -36,7 +36,8 @@ def generate(
     matching each school's published year-9 merit value and share eligible, and 1-8 choices each
     from a random-utility model calibrated to the published 2025 admission figures.
 
-    Example: admissions generate --out data/samples/skane-2000 --students 2000 --seed 1
+    Example: admissions generate --out skane-2000 --students 2000 --seed 1 (the files of the committed
+    sample data/samples/skane-2000)
     """
     from admissions.synth.generate import write_region
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -51,3 +52,13 @@ def test_brackets_and_defaults_survive():
     assert "[default: lottery]" in shown
     listed = plain(runner.invoke(app, ["lottery", "--help"], terminal_width=100).output)
     assert "[default: 1000]" in listed
+
+
+def test_the_examples_write_to_folders_a_checkout_does_not_have():
+    """generate's example wrote to data/samples/skane-2000, which a checkout holds: run from the
+    repository as written, it stopped ('folder ... is not empty; use --force')."""
+    root = Path(__file__).resolve().parents[2]
+    for name in COMMANDS:
+        example = inspect.cleandoc(COMMAND.commands[name].callback.__doc__).split("Example:")[-1]
+        for out in re.findall(r"--out (\S+)", example):
+            assert not (root / out).exists(), (name, out)
