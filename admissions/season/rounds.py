@@ -117,6 +117,7 @@ def run_round(
     job = start_job(f"round {kind}", folder, out)
     answer_frame = read_answers(answers) if answers is not None else None
     no_answer = load_config(folder).no_answer
+    _check_new_season(season, folder)
     connection = store.connect(season, create=True)
     try:
         with store.transaction(connection):
@@ -177,6 +178,24 @@ def run_round(
         return r, record
     finally:
         connection.close()
+
+
+def _check_new_season(season: Path, folder: Path) -> None:
+    """Refuse to create a season's database in the round's input folder or inside it.
+
+    The input folder is only read (as OUT may not lie in it); a season is the officers' record of
+    every round, each of which may read another input folder. A season that already exists is
+    used wherever it is.
+    """
+    database = store.season_path(season)
+    if database.exists():
+        return
+    inputs = Path(folder).resolve()
+    where = database.resolve().parent
+    if where == inputs or inputs in where.parents:
+        # "season" only as the parameter (a command names it --season).
+        raise SeasonError(f"season == {str(season)!r} lies in the input folder {inputs}, which is only read: "
+                          "give a folder beside it for the database (e.g. season-2027)", parameters=("season",))
 
 
 def _guarantee_builder(

@@ -383,3 +383,15 @@ def test_explain_from_a_season_with_pseudonyms_and_an_unknown_student(after_fina
     unknown = runner.invoke(app, ["explain", "--season", str(season), "NOPE"])
     assert unknown.exit_code == 1
     assert unknown.stderr == f"Error: student_id == 'NOPE', must be a student of run 1 of {season}\n"
+
+
+def test_a_new_season_is_not_created_in_the_input_folder(region_copy):
+    """'round final DIR --season DIR' wrote season.sqlite into the input folder, which is only read."""
+    before = sorted(p.name for p in region_copy.iterdir())
+    for season in (region_copy, region_copy / "sub" / "s.sqlite"):
+        result = runner.invoke(app, ["round", "final", str(region_copy), "--season", str(season)])
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[-1] == (
+            f"Error: --season == '{season}' lies in the input folder {region_copy.resolve()}, which is only read: "
+            "give a folder beside it for the database (e.g. season-2027)")
+    assert sorted(p.name for p in region_copy.iterdir()) == before
