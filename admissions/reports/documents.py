@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from admissions.errors import InvalidArgument
+from admissions.io.atomic import check_output_folder
 from admissions.job import start_job
 from admissions.reports.letters import write_letters
 from admissions.reports.lists import write_lists
@@ -52,6 +53,8 @@ def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: P
     """Read the run, write ``command``'s documents with ``write(run, context, folder)`` (which returns
     their counts) and run.json."""
     job = start_job(command, run_folder, out)
+    if inputs is not None:  # the round's input folder is read too: OUT may not be it or lie in it either
+        check_output_folder(out, inputs=inputs)
     run, context = read_run_folder(run_folder, inputs, language)
     source = run.record
     record = job.record(

@@ -398,3 +398,15 @@ def test_a_letter_without_choices_has_no_heading_over_nothing(tmp_path):
         one = letter(run, "S9", texts(language))
         assert none in one.paragraphs and heading not in one.paragraphs and one.heading_at == -1
         assert heading in letter(run, "S1", texts(language)).paragraphs
+
+
+def test_documents_are_not_written_into_the_input_folder(small, tmp_path):
+    """lists and letters wrote OUT inside --input (every other command refuses OUT in its input folder)."""
+    folder, out = small
+    before = sorted(p.name for p in folder.iterdir())
+    for command in ("lists", "letters"):
+        result = runner.invoke(app, [command, str(out), "--input", str(folder), "--out", str(folder / command)])
+        assert result.exit_code == 1
+        assert result.stderr == (f"Error: {folder / command}: the output folder may not be the input folder or "
+                                 f"inside it ({folder.resolve()})\n")
+    assert sorted(p.name for p in folder.iterdir()) == before
