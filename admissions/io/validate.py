@@ -598,6 +598,9 @@ def _number_rule(value: str, integer: bool, rule: str) -> str:
         return f"{rule}, in {what}: {value!r} reads as {' or as '.join(readings)}; write the number you mean"
     if integer and _DECIMAL.fullmatch(value):
         return f"{rule}, in digits only: {value!r} has a decimal mark ({_plain(float(value.replace(',', '.')))})"
+    if integer and re.fullmatch(r"\s*[+-]?\d+\s*", value) and abs(int(value)) > MAX_WHOLE_NUMBER:
+        # A whole number in digits that is refused all the same: say why (it read 'must be a whole number').
+        return f"{rule} and at most {MAX_WHOLE_NUMBER:,}"
     return rule
 
 

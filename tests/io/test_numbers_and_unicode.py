@@ -309,3 +309,14 @@ def test_the_subject_table_is_versioned_data():
     assert SUBJECTS["MA"] == "Matematik"
     assert subject_code("Svenska som andraspråk") == "SVA"
     assert all(subject_code(name) == code for name, code in SUBJECT_NAMES.items())
+
+
+def test_a_whole_number_beyond_the_largest_count_says_why_it_is_refused(folder):
+    """Seats 9223372036854775807 read 'must be a whole number >= 0': true of the value, so the rule
+    did not say what was wrong (numbers are exact only up to 2^53 - 1)."""
+    rewrite(folder, "programmes.csv", "Naturvetenskap,2,", "Naturvetenskap,9223372036854775807,")
+    assert problems_of(folder) == [
+        "programmes.csv, row 2, column seats: value '9223372036854775807': must be a whole number >= 0 and at most "
+        "9,007,199,254,740,991 (check programmes.seats.type)"]
+    rewrite(folder, "programmes.csv", "Naturvetenskap,9223372036854775807,", "Naturvetenskap,9007199254740991,")
+    load_round(folder)
