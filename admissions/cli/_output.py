@@ -174,11 +174,15 @@ def with_option_names(message: str, command: Callable, given: dict | None = None
     return message if option is None else option + message[match.end(1):]
 
 
-def fail(message: str) -> NoReturn:
-    """Print 'Error: message' on stderr and exit with status 1."""
+#: Exit status of a command given wrong arguments or options (as click's own usage errors).
+USAGE_STATUS = 2
+
+
+def fail(message: str, status: int = 1) -> NoReturn:
+    """Print 'Error: message' on stderr and exit with ``status`` (1; USAGE_STATUS for wrong arguments)."""
     sys.stderr.write(f"Error: {terminal_safe(message)}\n")
     sys.stderr.flush()
-    raise typer.Exit(1)
+    raise typer.Exit(status)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import KeyFileOption, PseudonymiseOption, ReadSeasonOption, RunOption
-from admissions.cli._output import error_line, fail, terminal_safe
+from admissions.cli._output import USAGE_STATUS, error_line, fail, terminal_safe
 from admissions.errors import AdmissionsError
 
 
@@ -40,11 +40,11 @@ def explain(
 
     if season is None:
         if student_id is None:
-            fail("give DIR and STUDENT_ID, or --season S STUDENT_ID")
+            fail("give DIR and STUDENT_ID, or --season S STUDENT_ID", USAGE_STATUS)  # wrong arguments: 2
         folder, student = Path(folder_or_student), student_id
     else:
         if student_id is not None:
-            fail(f"with --season give only STUDENT_ID, not {folder_or_student!r} and {student_id!r}")
+            fail(f"with --season give only STUDENT_ID, not {folder_or_student!r} and {student_id!r}", USAGE_STATUS)
         folder, student = None, folder_or_student
     try:
         chosen = pseudonymiser(pseudonymise, pseudonym_key_file)

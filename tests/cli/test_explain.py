@@ -157,3 +157,12 @@ def test_an_edited_or_broken_output_folder_is_one_error_line(outputs, tmp_path, 
         assert result.exit_code == 1, args
         assert result.stderr == "Error: " + expected.format(out=out, writers=writers) + "\n", args
     assert not (tmp_path / "lists").exists() and not (tmp_path / "letters").exists()
+
+
+def test_wrong_arguments_exit_2_as_every_wrong_option(outputs, tmp_path):
+    """'explain DIR' without STUDENT_ID exited 1, as a failure; a wrong argument is a usage error (2)."""
+    result = run("explain", outputs["second_hand_loses"])
+    assert (result.exit_code, result.stderr) == (2, "Error: give DIR and STUDENT_ID, or --season S STUDENT_ID\n")
+    result = run("explain", "--season", tmp_path, outputs["second_hand_loses"], "S1")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: with --season give only STUDENT_ID, not '{outputs['second_hand_loses']}' and 'S1'\n"
