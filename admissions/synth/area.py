@@ -103,11 +103,11 @@ def area_municipalities(area: str, register: Register) -> list[str]:
     lookup = {name.casefold(): name for name in known}
     unknown = [name for name in names if name.casefold() not in lookup]
     if not names:
-        raise InvalidArgument(f"area {area!r}: name {DEFAULT_AREA!r}, {COUNTRY!r} or a comma-separated list of municipalities")
+        raise InvalidArgument(f"area == {area!r}, must be {DEFAULT_AREA!r}, {COUNTRY!r} or a comma-separated list of municipalities")
     if unknown:
         raise InvalidArgument(
-            f"area {area!r}: {', '.join(repr(u) for u in unknown)} is not a municipality of the register "
-            f"(e.g. {', '.join(known[:3])}); give {DEFAULT_AREA!r}, {COUNTRY!r} or municipalities separated by commas"
+            f"area == {area!r}: {', '.join(repr(u) for u in unknown)} is not a municipality of the register "
+            f"(e.g. {', '.join(known[:3])}); must be {DEFAULT_AREA!r}, {COUNTRY!r} or municipalities separated by commas"
         )
     return sorted({lookup[name.casefold()] for name in names})
 
@@ -164,7 +164,7 @@ def load_area(area: str = DEFAULT_AREA, register: Register | None = None) -> Are
     # Vindeln in the 2025 register), has no distance to any offer: its pupils cannot be placed on the map.
     schools = schools[schools["latitude"].notna() & schools["longitude"].notna()]
     if offers.empty or schools.empty:
-        raise InvalidArgument(f"area {area!r} has no upper-secondary programme or no compulsory school with a year-9 result")
+        raise InvalidArgument(f"area == {area!r} has no upper-secondary programme or no compulsory school with a year-9 result")
     region = region_table().set_index("municipality")
     municipalities = pd.DataFrame({
         "municipality": towns,

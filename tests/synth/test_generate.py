@@ -293,7 +293,10 @@ def test_cli_area_of_two_municipalities_and_an_unknown_one(tmp_path):
     assert set(students["home_municipality"]) == {"Ystad", "Tomelilla"}
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "b"), "--area", "Ystad,Atlantis"])
     assert result.exit_code == 1
-    assert "'Atlantis' is not a municipality of the register" in result.output
+    assert result.output == (
+        "Error: --area == 'Ystad,Atlantis': 'Atlantis' is not a municipality of the register (e.g. Ale, "
+        "Alingsås, Alvesta); must be 'default', 'sweden' or municipalities separated by commas\n"
+    )
     assert not (tmp_path / "b").exists()
 
 
