@@ -54,7 +54,7 @@ def whatif(
     and yearly costs per home and host municipality), schools.csv (demand against seats),
     closed_offers.csv (where a closed offer's applicants end up), whatif.html and run.json.
 
-    Example: admissions whatif data/samples/skane-2000 --scenarios scenarios.csv --out whatif
+    Example: admissions whatif data/samples/skane-2000 --scenarios data/samples/scenarios.csv --out whatif
     """
     from admissions.analysis.whatif import run_whatif
 

@@ -62,3 +62,29 @@ def test_the_examples_write_to_folders_a_checkout_does_not_have():
         example = inspect.cleandoc(COMMAND.commands[name].callback.__doc__).split("Example:")[-1]
         for out in re.findall(r"--out (\S+)", example):
             assert not (root / out).exists(), (name, out)
+
+
+def test_the_files_the_examples_read_are_in_a_checkout():
+    """whatif's example read a scenarios.csv that nothing in the repository provided: every file or
+    folder an example reads (data/...: the round, --input, --scenarios) is committed."""
+    root = Path(__file__).resolve().parents[2]
+    read = {}
+    for name in COMMANDS:
+        example = inspect.cleandoc(COMMAND.commands[name].callback.__doc__).split("Example:")[-1]
+        for path in re.findall(r"(?<!\S)(data/\S+)", example):
+            read.setdefault(name, []).append(path.rstrip(")"))
+            assert (root / path.rstrip(")")).exists(), (name, path)
+    assert read["whatif"] == ["data/samples/skane-2000", "data/samples/scenarios.csv"]
+
+
+def test_whatif_runs_its_example_on_the_committed_scenarios(tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    out = tmp_path / "whatif"
+    result = runner.invoke(app, ["whatif", "data/samples/skane-2000", "--scenarios", "data/samples/scenarios.csv",
+                                 "--out", str(out), "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    lines = (out / "scenarios.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in lines] == [
+        "scenario", "baseline", "more-economics-malmo", "close-aesthetics-latinskolan", "new-technology-lund"]
+    assert lines[2].split(",")[1:11] == ["2", "2000", "2196", "0", "1929", "1511", "0.7555", "71", "267", "34"]
