@@ -288,14 +288,15 @@ def remove_stale_staging(out: Path) -> list[Path]:
     pattern = re.compile(re.escape(f".{out.name}.") + r"(?:tmp|old)-(\d+)-")
     for candidate in out.parent.iterdir():
         found = pattern.match(candidate.name)
-        if found is None or not candidate.is_dir() or _running(int(found.group(1))):
+        if found is None or not candidate.is_dir() or process_running(int(found.group(1))):
             continue
         shutil.rmtree(candidate, ignore_errors=True)
         removed.append(candidate)
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (another user's counts as running)."""
     if pid == os.getpid():
         return True
     try:

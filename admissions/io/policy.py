@@ -96,10 +96,11 @@ def set_modes(folder: Path, shared: bool = False) -> None:
     os.chmod(folder, folder_mode)
 
 
-def make_folders(folder: Path, shared: bool | None = None) -> None:
+def make_folders(folder: Path, shared: bool | None = None) -> list[Path]:
     """Create ``folder`` and its missing parents, each private (0700) or, when ``shared``, 0755, whatever the umask.
 
     ``shared`` defaults to the output policy's. Folders that exist already are left as they are.
+    Returns the folders this call created, outermost first.
     """
     shared = current_policy().shared if shared is None else shared
     folder = Path(folder)
@@ -107,9 +108,12 @@ def make_folders(folder: Path, shared: bool | None = None) -> None:
     while not folder.exists() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
+    created = []
     for path in reversed(missing):
         try:
             path.mkdir()
         except FileExistsError:
             continue  # made meanwhile by someone else: theirs, left alone
         os.chmod(path, SHARED_FOLDER if shared else PRIVATE_FOLDER)
+        created.append(path)
+    return created

@@ -118,66 +118,64 @@ def run_round(
     answer_frame = read_answers(answers) if answers is not None else None
     no_answer = load_config(folder).no_answer
     _check_new_season(season, folder)
-    connection = store.connect(season, create=True)
-    try:
-        with store.transaction(connection):
-            state = season_state(connection, kind, season, base)
-            own_seed = state.seed is not None and seed is not None and seed != state.seed
-            if own_seed and (policy.binding or policy.guarantee):
-                raise SeasonError(
-                    # "seed" only as the parameter: the command names it as its option (--seed).
-                    f"seed == {seed} differs from the season's, {state.seed} (set by its first run); leave seed "
-                    "out: every round of a season draws its lottery with the season's", parameters=("seed",)
-                )
-            answer_rows: list[tuple[str, str, str | None, str]] = []
-            guarantee = None
-            if policy.guarantee:
-                guarantee = _guarantee_builder(state, answer_frame, answers, answer_rows, no_answer, season)
-            r = prepare_round(
-                folder,
-                seed=seed if state.seed is None or own_seed else state.seed,
-                tie_break=tie_break,
-                max_choices=max_choices,
-                progress=progress,
-                quotas=policy.quotas,
-                free_quota=policy.free_quota,
-                guarantee=guarantee,
-                # A simulation with a seed of its own draws its own lottery; every other round keeps the season's.
-                recorded_lottery=None if own_seed else state.lottery,
+    with store.recording(season) as (connection, commit):
+        state = season_state(connection, kind, season, base)
+        own_seed = state.seed is not None and seed is not None and seed != state.seed
+        if own_seed and (policy.binding or policy.guarantee):
+            raise SeasonError(
+                # "seed" only as the parameter: the command names it as its option (--seed).
+                f"seed == {seed} differs from the season's, {state.seed} (set by its first run); leave seed "
+                "out: every round of a season draws its lottery with the season's", parameters=("seed",)
             )
-            run_id = store.next_run_id(connection)
-            record = run_record(r, job.command, job.started_at)
-            record["kind"] = kind
-            record["base_run_id"] = state.base_run_id
-            record["run_id"] = run_id
-            # Where OUT was written, so that `history` can tell a run whose OUT is not on disk.
-            record["out"] = None if out is None else str(Path(out).resolve())
-            record["season"] = _movement(connection, state, r, answer_rows)
+        answer_rows: list[tuple[str, str, str | None, str]] = []
+        guarantee = None
+        if policy.guarantee:
+            guarantee = _guarantee_builder(state, answer_frame, answers, answer_rows, no_answer, season)
+        r = prepare_round(
+            folder,
+            seed=seed if state.seed is None or own_seed else state.seed,
+            tie_break=tie_break,
+            max_choices=max_choices,
+            progress=progress,
+            quotas=policy.quotas,
+            free_quota=policy.free_quota,
+            guarantee=guarantee,
+            # A simulation with a seed of its own draws its own lottery; every other round keeps the season's.
+            recorded_lottery=None if own_seed else state.lottery,
+        )
+        run_id = store.next_run_id(connection)
+        record = run_record(r, job.command, job.started_at)
+        record["kind"] = kind
+        record["base_run_id"] = state.base_run_id
+        record["run_id"] = run_id
+        # Where OUT was written, so that `history` can tell a run whose OUT is not on disk.
+        record["out"] = None if out is None else str(Path(out).resolve())
+        record["season"] = _movement(connection, state, r, answer_rows)
 
-            def save(folder_written: Path) -> None:
-                files = [(name, (folder_written / name).read_bytes()) for name in MATCH_FILES
-                         if (folder_written / name).is_file()]
-                store.insert_run(
-                    connection,
-                    run_id=run_id,
-                    kind=kind,
-                    record=record,
-                    input_folder=str(Path(folder).resolve()),
-                    finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    base_run_id=state.base_run_id,
-                    placements=_placement_rows(r),
-                    applications=_application_rows(r),
-                    answers=answer_rows,
-                    files=files,
-                )
+        def save(folder_written: Path) -> None:
+            files = [(name, (folder_written / name).read_bytes()) for name in MATCH_FILES
+                     if (folder_written / name).is_file()]
+            store.insert_run(
+                connection,
+                run_id=run_id,
+                kind=kind,
+                record=record,
+                input_folder=str(Path(folder).resolve()),
+                finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                base_run_id=state.base_run_id,
+                placements=_placement_rows(r),
+                applications=_application_rows(r),
+                answers=answer_rows,
+                files=files,
+            )
+            commit()  # a new season's database takes its place now, before OUT does
 
-            # The files are recorded in the season whether or not OUT is given (without OUT they are
-            # written to a temporary folder); OUT is complete and in place before the run is
-            # committed, and a failure rolls both back.
-            job.write(record, lambda staging: write_match_files(r, staging, record), then=save)
-        return r, record
-    finally:
-        connection.close()
+        # The files are recorded in the season whether or not OUT is given (without OUT they are
+        # written to a temporary folder); OUT is complete and in place before the run is
+        # committed, and a failure rolls both back (a new season is in place before OUT: the
+        # first round of a season that another command started meanwhile writes no OUT).
+        job.write(record, lambda staging: write_match_files(r, staging, record), then=save)
+    return r, record
 
 
 def _check_new_season(season: Path, folder: Path) -> None:

@@ -37,6 +37,9 @@ first (up to ``BUSY_TIMEOUT_S``) instead of interleaving with it. A round reads 
 that transaction, so a second round started at the same time starts from the first one's result.
 The journal mode is the default rollback journal, so after a command ends the season is a single
 file that can be copied and opened with any SQLite tool.
+
+A season is created only by the commit of its first run (:func:`recording`): it is built in a
+temporary file beside it and linked into place then, so a refused first round leaves nothing.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,21 +213,23 @@ def season_path(season: Path) -> Path:
 _FAULTS = [["SQLITE", kind] for kind in ("BUSY", "LOCKED", "FULL", "READONLY", "CANTOPEN", "IOERR", "PERM")]
 
 
-def connect(season: Path, create: bool = False) -> sqlite3.Connection:
-    """Open the season's database (migrating a version-1 season); with ``create`` make it when missing."""
+def connect(season: Path) -> sqlite3.Connection:
+    """Open the season's database (migrating a version-1 season); SeasonError when there is none.
+
+    A round creates a season with :func:`recording`, never here: a command that fails leaves no
+    season behind.
+    """
     path = season_path(season)
     if not path.exists():
-        if not create:
-            raise SeasonError(f"{path}: no season database here (a round command creates it)")
-        # Personal data: the folders, the database (and the journal SQLite makes with the same
-        # mode) are the owner's only, whatever the umask and --shared-output.
-        make_folders(path.parent, shared=False)
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        os.chmod(path, 0o600)
+        raise SeasonError(f"{path}: no season database here (a round command creates it)")
+    return _open(path, path)
+
+
+def _open(file: Path, path: Path, create: bool = False) -> sqlite3.Connection:
+    """Open ``file`` as the season ``path`` (named in messages); with ``create`` give it the schema."""
     try:
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if create and "meta" not in tables:
+        connection = sqlite3.connect(file, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if create:
             with transaction(connection):
                 _create(connection)
         version = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -241,6 +247,98 @@ def connect(season: Path, create: bool = False) -> sqlite3.Connection:
     if kind_check() not in _runs_sql(connection):
         _rebuild_runs(connection, path)
     return connection
+
+
+def _pending_prefix(path: Path) -> str:
+    return f".{path.name}.new-"
+
+
+@contextmanager
+def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], None]]]:
+    """Open the season for a round inside BEGIN IMMEDIATE; yields ``(connection, commit)``.
+
+    The round records its run and calls ``commit()``; an exception before that rolls it back. An
+    existing season is committed when the block ends (``commit()`` does nothing there). A season
+    that does not exist yet is built in a private temporary file beside it
+    (``.season.sqlite.new-PID-XXXX``): ``commit()`` commits the first run there and links the file
+    into place, which fails when the database exists by then (another command started the season
+    meanwhile: that one wins and this one records nothing, SeasonError). A failure before leaves
+    no database and removes the folders made for it: nothing of a season that never started.
+    """
+    path = season_path(season)
+    if path.exists():
+        connection = connect(season)
+        try:
+            with transaction(connection):
+                yield connection, lambda: None
+        finally:
+            connection.close()
+        return
+    # Personal data: the folders, the database (and the journal SQLite makes with the same
+    # mode) are the owner's only, whatever the umask and --shared-output.
+    made = make_folders(path.parent, shared=False)
+    pending: Path | None = None
+    published = False
+
+    def commit() -> None:
+        nonlocal published
+        connection.execute("COMMIT")
+        try:
+            _publish(pending, path)
+        finally:
+            connection.execute("BEGIN IMMEDIATE")  # the block's transaction, now empty, ends as usual
+        published = True
+
+    try:
+        _remove_stale_pending(path)
+        handle, name = tempfile.mkstemp(prefix=f"{_pending_prefix(path)}{os.getpid()}-", dir=path.parent)  # 0600
+        os.close(handle)
+        pending = Path(name)
+        connection = _open(pending, path, create=True)
+        try:
+            with transaction(connection):
+                yield connection, commit
+        finally:
+            connection.close()
+    finally:
+        if pending is not None:
+            for end in ("", "-journal", "-wal", "-shm"):
+                pending.with_name(pending.name + end).unlink(missing_ok=True)
+        if not published:
+            for folder in reversed(made):
+                try:
+                    folder.rmdir()  # only when still empty: anything put there meanwhile is someone else's
+                except OSError:
+                    break
+
+
+def _publish(pending: Path, path: Path) -> None:
+    """Put the committed new season ``pending`` in place as ``path``, never over a database there."""
+    taken = SeasonError(f"{path}: the season was started by another command while this round ran (see "
+                        f"{Step.call('history', season=path)}); nothing was recorded by this one: run it again",
+                        steps=(Step.call("history", season=path),))
+    try:
+        os.link(pending, path)  # atomic, and fails when path exists: exactly one first round wins
+    except FileExistsError:
+        raise taken from None
+    except OSError:
+        # A file system without hard links: claim the name exclusively, then replace the empty claim.
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise taken from None
+        os.replace(pending, path)
+
+
+def _remove_stale_pending(path: Path) -> None:
+    """Remove the temporary new seasons of first rounds that were killed (their PID no longer runs)."""
+    from admissions.io.atomic import process_running
+
+    prefix = _pending_prefix(path)
+    for candidate in path.parent.glob(f"{prefix}*"):
+        pid = candidate.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and not process_running(int(pid)):
+            candidate.unlink(missing_ok=True)
 
 
 def _runs_sql(connection: sqlite3.Connection) -> str:

@@ -83,3 +83,75 @@ def test_answers_of_a_season_where_nobody_holds_a_seat(simulated, tmp_path):
     assert fails("answers", "--season", simulated, "--out", tmp_path / "answers.csv") == (
         f"Error: {simulated}: no valid final or reserve run yet, so nobody holds a seat")
     assert not (tmp_path / "answers.csv").exists()
+
+
+def broken_copy(small_region: Path, folder: Path) -> Path:
+    """The small region with one seat count that is not a number."""
+    import shutil
+
+    shutil.copytree(small_region, folder)
+    lines = (folder / "programmes.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = lines[1].rstrip("\n").split(",")
+    row[header.index("seats")] = "many"
+    lines[1] = ",".join(row) + "\n"
+    (folder / "programmes.csv").write_text("".join(lines), encoding="utf-8")
+    return folder
+
+
+def test_a_refused_first_round_leaves_no_season_and_the_next_one_starts_it(small_region, tmp_path):
+    broken = broken_copy(small_region, tmp_path / "broken")
+    season = tmp_path / "new" / "season-2027"
+    result = runner.invoke(app, ["round", "preliminary", str(broken), "--season", str(season), "--quiet"])
+    assert result.exit_code == 1 and "programmes.csv" in result.stderr and "'many'" in result.stderr
+    assert not (tmp_path / "new").exists()  # neither the database nor the folders made for it
+    assert fails("round", "reserve", small_region, "--season", season, "--quiet") == (
+        "Error: a reserve round needs a final admission in the season first (a valid final run)")
+    assert not (tmp_path / "new").exists()
+    assert fails("history", "--season", season) == (
+        f"Error: {season / 'season.sqlite'}: no season database here (a round command creates it)")
+    result = runner.invoke(app, ["round", "preliminary", str(small_region), "--season", str(season), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert [(r.run_id, r.kind) for r in store.history(store.connect(season))] == [(1, "preliminary")]
+    assert sorted(p.name for p in season.iterdir()) == ["season.sqlite"]  # no temporary file left
+    assert (season / "season.sqlite").stat().st_mode & 0o777 == 0o600
+    assert season.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_refused_later_round_leaves_the_database_byte_identical(small_region, simulated, tmp_path):
+    broken = broken_copy(small_region, tmp_path / "broken")
+    before = store.season_path(simulated).read_bytes()
+    result = runner.invoke(app, ["round", "preliminary", str(broken), "--season", str(simulated), "--quiet"])
+    assert result.exit_code == 1 and "'many'" in result.stderr
+    assert fails("round", "reserve", small_region, "--season", simulated, "--quiet") == (
+        "Error: a reserve round needs a final admission in the season first (a valid final run)")
+    assert store.season_path(simulated).read_bytes() == before
+    assert sorted(p.name for p in simulated.iterdir()) == ["season.sqlite"]
+
+
+def test_two_first_rounds_at_once_one_starts_the_season_the_other_is_refused(tmp_path):
+    season = tmp_path / "season"
+    with store.recording(season) as (first, commit_first):
+        with store.recording(season) as (second, commit_second):
+            first.execute("INSERT INTO meta VALUES ('started_by', 'first')")
+            second.execute("INSERT INTO meta VALUES ('started_by', 'second')")
+            commit_first()
+            with pytest.raises(store.SeasonError) as refused:
+                commit_second()
+    path = season / "season.sqlite"
+    assert str(refused.value) == (
+        f"{path}: the season was started by another command while this round ran (see "
+        f"history(season={str(path)!r})); nothing was recorded by this one: run it again")
+    connection = store.connect(season)
+    assert connection.execute("SELECT value FROM meta WHERE key = 'started_by'").fetchone() == ("first",)
+    assert sorted(p.name for p in season.iterdir()) == ["season.sqlite"]
+
+
+def test_a_first_round_killed_before_its_commit_leaves_only_a_temporary_file_the_next_removes(tmp_path):
+    season = tmp_path / "season"
+    season.mkdir()
+    stale = season / ".season.sqlite.new-999999999-abcd"  # a process id that does not run
+    stale.write_bytes(b"")
+    with store.recording(season) as (_, commit):
+        commit()
+    assert sorted(p.name for p in season.iterdir()) == ["season.sqlite"]

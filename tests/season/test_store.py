@@ -49,17 +49,17 @@ def documented_schema() -> dict[str, list[str]]:
 
 
 def test_docs_schema_matches_the_database(tmp_path):
-    connection = store.connect(tmp_path / "season", create=True)
-    assert documented_schema() == store.table_columns(connection)
-    assert connection.execute("SELECT value FROM meta").fetchone() == (str(store.SCHEMA_VERSION),)
+    with store.recording(tmp_path / "season") as (connection, _):
+        assert documented_schema() == store.table_columns(connection)
+        assert connection.execute("SELECT value FROM meta").fetchone() == (str(store.SCHEMA_VERSION),)
 
 
 def test_the_kind_constraint_cli_choices_and_type_come_from_one_table(tmp_path):
     from admissions.cli.round import RoundKind
 
     assert [k.value for k in RoundKind] == list(ROUND_KINDS) == list(RUN_KINDS)
-    connection = store.connect(tmp_path / "season", create=True)
-    sql = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
+    with store.recording(tmp_path / "season") as (connection, _):
+        sql = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'").fetchone()[0]
     assert "CHECK (kind IN ('preliminary', 'final', 'reserve', 'trial', 'simulation'))" in sql
 
 

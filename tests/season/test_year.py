@@ -245,15 +245,15 @@ def test_two_rounds_at_once_are_both_recorded_whole(tmp_path):
 
     season = tmp_path / "season"
     command = [sys.executable, "-m", "admissions", "round", "simulation", str(SAMPLE), "--season", str(season), "-q"]
-    store.connect(season, create=True).close()
+    assert subprocess.run(command, capture_output=True).returncode == 0  # the season exists: both wait their turn
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     for process in processes:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err.decode()
     connection = store.connect(season)
-    assert [r.kind for r in store.history(connection)] == ["simulation", "simulation"]
+    assert [r.kind for r in store.history(connection)] == ["simulation", "simulation", "simulation"]
     counts = connection.execute("SELECT run_id, COUNT(*) FROM placements GROUP BY run_id").fetchall()
-    assert counts == [(1, 2000), (2, 2000)]
+    assert counts == [(1, 2000), (2, 2000), (3, 2000)]
 
 
 def test_the_database_opens_with_plain_sqlite(year):
