@@ -35,6 +35,9 @@ ReadSeasonOption = Annotated[Path | None, typer.Option(
     "--season", help="Read a run recorded in this season instead of an output folder.")]
 RunOption = Annotated[int | None, typer.Option(
     "--run", help="With --season: the run [default: the newest valid preliminary, final or reserve run].")]
+AllowVoidOption = Annotated[bool, typer.Option(
+    "--allow-void", help="With --season --run N: write the documents of a void run too, each marked VOID RUN "
+    "(OGILTIG KÖRNING) with when and why it was voided; refused without.")]
 RunFolderArgument = Annotated[Path | None, typer.Argument(
     help="Output folder of `admissions match` or `admissions round --out` (or --season instead).")]
 

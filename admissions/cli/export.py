@@ -18,10 +18,16 @@ def export(
 ) -> None:
     """Write the output folder of a recorded run, byte for byte as written when it ran.
 
+    A void run is written too, as recorded (its files are the record of what it gave); the line
+    printed says that it is void, since when and why.
+
     Example: admissions export --season season-2027 3 --out out/reserve-1
     """
-    from admissions.season.rounds import export_run
+    from admissions.season.rounds import export_run, run_void
 
     with failures_reported(season):
         names = export_run(season, run_id, out)
-    typer.echo(f"Run {run_id} written to {out}: {', '.join(names)}")
+        void = run_void(season, run_id)
+    # The files are the record, byte for byte as written: a void run is exported as it was, and said so here.
+    state = "" if void is None else f" (void since {void[0]}: {void[1]})"
+    typer.echo(f"Run {run_id}{state} written to {out}: {', '.join(names)}")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._summary import counted
-from admissions.cli._options import InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
+from admissions.cli._options import AllowVoidOption, InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
 from admissions.cli._documents import write_documents
 
 
@@ -20,6 +20,7 @@ def letters(
     shared_output: SharedOutputOption = False,
     season: ReadSeasonOption = None,
     run_id: RunOption = None,
+    allow_void: AllowVoidOption = False,
 ) -> None:
     """Write a decision letter (antagningsbesked) for every student of a run, as PDF.
 
@@ -31,10 +32,12 @@ def letters(
     (students.csv name, address, postal_code, city) head the letter and letters are merged by home
     municipality. Files are readable by you only unless --shared-output.
 
-    With --season S [--run N] the run recorded in the season is read instead of FOLDER.
+    With --season S [--run N] the run recorded in the season is read instead of FOLDER; a void
+    run is refused unless --allow-void (then every document is marked VOID RUN / OGILTIG KÖRNING).
 
     Example: admissions letters results --input data/samples/skane-2000 --out letters
     """
-    counts = write_documents("letters", folder, out, inputs, language, shared_output, season, run_id)
+    counts = write_documents("letters", folder, out, inputs, language, shared_output, season, run_id,
+                             allow_void)
     typer.echo(f"Wrote {counted(counts['letters'], 'letter')} ({counted(counts['municipalities'], 'municipality file')}) "
                f"to {out}")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._summary import counted
-from admissions.cli._options import InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
+from admissions.cli._options import AllowVoidOption, InputOption, LanguageOption, ReadSeasonOption, RunFolderArgument, RunOption, SharedOutputOption
 from admissions.cli._documents import write_documents
 
 
@@ -20,6 +20,7 @@ def lists(
     shared_output: SharedOutputOption = False,
     season: ReadSeasonOption = None,
     run_id: RunOption = None,
+    allow_void: AllowVoidOption = False,
 ) -> None:
     """Write every school's admitted and reserve lists and every admission office's summary.
 
@@ -31,10 +32,12 @@ def lists(
     schools and offers. Every file names the round, run, date and seed. The school lists are personal data:
     files are readable by you only unless --shared-output.
 
-    With --season S [--run N] the run recorded in the season is read instead of FOLDER.
+    With --season S [--run N] the run recorded in the season is read instead of FOLDER; a void
+    run is refused unless --allow-void (then every document is marked VOID RUN / OGILTIG KÖRNING).
 
     Example: admissions lists results --input data/samples/skane-2000 --out lists
     """
-    counts = write_documents("lists", folder, out, inputs, language, shared_output, season, run_id)
+    counts = write_documents("lists", folder, out, inputs, language, shared_output, season, run_id,
+                             allow_void)
     typer.echo(f"Wrote lists for {counted(counts['schools'], 'school')} and "
                f"{counted(counts['offices'], 'admission office')} to {out}")

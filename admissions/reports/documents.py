@@ -16,52 +16,64 @@ from admissions.reports.run_folder import read_run_folder
 
 
 @contextmanager
-def run_source(run_folder: Path | None, season: Path | None = None, run_id: int | None = None) -> Iterator[Path]:
-    """The output folder to read: RUN_FOLDER itself, or a season run's recorded files (default: the
-    newest valid preliminary, final or reserve run) in a private temporary folder."""
+def run_source(run_folder: Path | None, season: Path | None = None, run_id: int | None = None,
+               allow_void: bool = False) -> Iterator[tuple[Path, tuple[str, str] | None]]:
+    """The output folder to read and the run's (void_at, void_reason) when it is void: RUN_FOLDER
+    itself, or a season run's recorded files (default: the newest valid preliminary, final or
+    reserve run) in a private temporary folder.
+
+    A void run of the season is refused unless ``allow_void``: its documents would tell schools and
+    students a result that no longer holds (with ``allow_void`` they are marked void).
+    """
     if (run_folder is None) == (season is None):
         raise InvalidArgument("give the output folder of a run, or season S [run_id N], not both",
                               parameters=("season", "run_id"))
     if season is None:
         if run_id is not None:
             raise InvalidArgument("run_id needs season", parameters=("run_id", "season"))
-        yield Path(run_folder)
+        yield Path(run_folder), None
         return
-    from admissions.season.rounds import run_files_for_explain
+    from admissions.season.rounds import recorded_run_files
+    from admissions.season.store import SeasonError
 
     with tempfile.TemporaryDirectory(prefix="admissions-run-") as temporary:
-        run_files_for_explain(Path(season), run_id, Path(temporary))
-        yield Path(temporary)
+        row = recorded_run_files(Path(season), run_id, Path(temporary))
+        if row.void_at is not None and not allow_void:
+            raise SeasonError(f"run {row.run_id} is void since {row.void_at}: {row.void_reason}; documents of a "
+                              "void run are written only with allow_void (each marked as a void run)",
+                              parameters=("allow_void",))
+        yield Path(temporary), None if row.void_at is None else (row.void_at, row.void_reason)
 
 
 def run_lists(run_folder: Path | None, out: Path, inputs: Path | None = None, language: str | None = None,
-              season: Path | None = None, run_id: int | None = None) -> dict:
+              season: Path | None = None, run_id: int | None = None, allow_void: bool = False) -> dict:
     """Write the lists per school and the summaries per admission office of a run to ``out`` (replaced whole)."""
-    with run_source(run_folder, season, run_id) as source:
-        return _write_documents("lists", write_lists, source, out, inputs, language)
+    with run_source(run_folder, season, run_id, allow_void) as (source, void):
+        return _write_documents("lists", write_lists, source, out, inputs, language, void)
 
 
 def run_letters(run_folder: Path | None, out: Path, inputs: Path | None = None, language: str | None = None,
-                season: Path | None = None, run_id: int | None = None) -> dict:
+                season: Path | None = None, run_id: int | None = None, allow_void: bool = False) -> dict:
     """Write one decision letter per student and one merged file per home municipality to ``out``."""
-    with run_source(run_folder, season, run_id) as source:
-        return _write_documents("letters", write_letters, source, out, inputs, language)
+    with run_source(run_folder, season, run_id, allow_void) as (source, void):
+        return _write_documents("letters", write_letters, source, out, inputs, language, void)
 
 
 def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: Path | None,
-                     language: str | None) -> dict:
+                     language: str | None, void: tuple[str, str] | None = None) -> dict:
     """Read the run, write ``command``'s documents with ``write(run, context, folder)`` (which returns
-    their counts) and run.json."""
+    their counts) and run.json; ``void``: the run's (void_at, void_reason), marked in every document."""
     job = start_job(command, run_folder, out)
     if inputs is not None:  # the round's input folder is read too: OUT may not be it or lie in it either
         check_output_folder(out, inputs=inputs)
-    run, context = read_run_folder(run_folder, inputs, language)
+    run, context = read_run_folder(run_folder, inputs, language, void)
     source = run.record
     record = job.record(
         None,
         language=context.language,
-        run={key: source.get(key) for key in ("command", "kind", "run_id", "seed", "started_at")
-             if source.get(key) is not None},
+        run={**{key: source.get(key) for key in ("command", "kind", "run_id", "seed", "started_at")
+                if source.get(key) is not None},
+             **({} if void is None else {"void_at": void[0], "void_reason": void[1]})},
         run_folder=str(Path(run.folder).resolve()) if "run_id" not in source else None,
         counts=None,
         student_level=True,

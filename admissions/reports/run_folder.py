@@ -69,9 +69,15 @@ class RunHeading:
         value = self.record.get("config", {}).get("answer_by")
         return dt.date.fromisoformat(value) if value else None
 
+    #: (void_at, void_reason) when the run is void (a season's run, given with allow_void), else None.
+    void: tuple[str, str] | None = None
+
     def heading(self, _: Texts) -> list[tuple[str, str]]:
-        """What every document names: round, run, date, seed (label, value) in the document's language."""
-        return [
+        """What every document names: round, run, date, seed (label, value) in the document's
+        language; first of all, when the run is void, that it is, since when and why."""
+        marked = [] if self.void is None else [
+            (_("doc.void"), _("doc.void_since", at=self.void[0], reason=self.void[1]))]
+        return marked + [
             (_("doc.round"), _(f"round.{self.round_kind}")),
             (_("doc.run"), str(self.run_id) if self.run_id is not None else _("doc.run_single")),
             (_("doc.date"), _.date(self.date)),
@@ -107,6 +113,7 @@ class RunFolder(RunHeading):
     programmes: pd.DataFrame
     students: pd.DataFrame
     admission_offices: pd.DataFrame | None = None
+    void: tuple[str, str] | None = None
 
     @cached_property
     def explain_tables(self) -> ExplainTables:
@@ -127,8 +134,11 @@ def _read_output(folder: Path, name: str) -> pd.DataFrame:
     return read_output(folder, name, writers=_WRITERS, holds=f"{', '.join(EXPLAIN_FILES)} and {RUN_RECORD}")
 
 
-def read_run_folder(folder: Path, inputs: Path | None = None, language: str | None = None) -> tuple[RunFolder, Texts]:
+def read_run_folder(folder: Path, inputs: Path | None = None, language: str | None = None,
+                    void: tuple[str, str] | None = None) -> tuple[RunFolder, Texts]:
     """Read a run's output folder (and, when given, the students file of its input folder).
+
+    ``void``: the run's (void_at, void_reason) when it is a void run of a season (every document marks it).
 
     ``language`` overrides the run's (admissions.toml ``language``, default Swedish). Raises
     InvalidArgument when ``folder`` is not a run's output or ``inputs`` holds a students file other
@@ -163,7 +173,7 @@ def read_run_folder(folder: Path, inputs: Path | None = None, language: str | No
     for column in PERSON_COLUMNS:
         students[column] = students[column].fillna("") if column in students else ""
     run = RunFolder(folder, record, placements, applications, programmes,
-                    students.set_index("student_id")[list(PERSON_COLUMNS)], offices)
+                    students.set_index("student_id")[list(PERSON_COLUMNS)], offices, void)
     chosen = language or run.language
     check_language(chosen)
     return run, texts(chosen)

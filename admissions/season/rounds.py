@@ -409,7 +409,10 @@ def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -
 
 
 def export_run(season: Path, run_id: int, out: Path) -> list[str]:
-    """Write the output folder of a recorded run to OUT, byte for byte as it was written when it ran."""
+    """Write the output folder of a recorded run to OUT, byte for byte as it was written when it ran.
+
+    A void run is written too (the record of what it gave; :func:`run_void` says whether it is).
+    """
     from admissions.io.atomic import output_folder as folder_of
 
     connection = store.connect(season)
@@ -423,8 +426,24 @@ def export_run(season: Path, run_id: int, out: Path) -> list[str]:
     return [name for name, _ in files]
 
 
+def run_void(season: Path, run_id: int) -> tuple[str, str] | None:
+    """(void_at, void_reason) of a void run, None for a valid one."""
+    connection = store.connect(season)
+    try:
+        row = store.run(connection, run_id)
+    finally:
+        connection.close()
+    return None if row.void_at is None else (row.void_at, row.void_reason)
+
+
 def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int:
     """Write the recorded files of a run (default: the newest valid binding run) into ``folder``; its id."""
+    return recorded_run_files(season, run_id, folder).run_id
+
+
+def recorded_run_files(season: Path, run_id: int | None, folder: Path) -> store.RunRow:
+    """Write the recorded files of a run (default: the newest valid binding run) into ``folder``; the
+    run as recorded (its void state included)."""
     connection = store.connect(season)
     try:
         if run_id is None:
@@ -434,12 +453,13 @@ def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int
                 history = Step.call("history", season=season)
                 raise SeasonError(f"{season}: no valid preliminary, final or reserve run yet (see {history})",
                                   steps=(history,))
+        row = store.run(connection, run_id)
         files = store.run_files(connection, run_id)
     finally:
         connection.close()
     for name, content in files:
         (folder / name).write_bytes(content)
-    return run_id
+    return row
 
 
 def held_seat(season: Path, run_id: int, student_id: str) -> tuple[int, str, str] | None:

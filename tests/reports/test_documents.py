@@ -410,3 +410,67 @@ def test_documents_are_not_written_into_the_input_folder(small, tmp_path):
         assert result.stderr == (f"Error: {folder / command}: the output folder may not be the input folder or "
                                  f"inside it ({folder.resolve()})\n")
     assert sorted(p.name for p in folder.iterdir()) == before
+
+
+@pytest.fixture(scope="module")
+def void_season(tmp_path_factory):
+    """A season of two preliminary runs of which run 2 is void; (season, run 2's void_at)."""
+    from admissions.season import store
+
+    season = tmp_path_factory.mktemp("void-season") / "season"
+    for _ in range(2):
+        result = runner.invoke(app, ["round", "preliminary", str(EXAMPLES / "second_hand_loses"), "--season",
+                                     str(season), "--quiet"])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["void", "2", "--season", str(season), "--reason", "last year's grades"])
+    assert result.exit_code == 0, result.output
+    return season, store.run(store.connect(season), 2).void_at
+
+
+@pytest.mark.parametrize("command", ["lists", "letters"])
+def test_documents_of_a_void_run_are_refused_without_allow_void(void_season, tmp_path, command):
+    season, void_at = void_season
+    result = runner.invoke(app, [command, "--season", str(season), "--run", "2", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: run 2 is void since {void_at}: last year's grades; documents of a void run "
+                             "are written only with --allow-void (each marked as a void run)\n")
+    assert not (tmp_path / "x").exists()
+
+
+def test_documents_of_a_void_run_with_allow_void_are_marked_in_every_document(void_season, tmp_path):
+    import json
+
+    season, void_at = void_season
+    result = runner.invoke(app, ["lists", "--season", str(season), "--run", "2", "--allow-void",
+                                 "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "lists" / "schools" / "malmo-malmo-latinskola.xlsx")
+    rows = list(book["Om listan"].iter_rows(values_only=True))[1:]
+    assert rows[1] == ("OGILTIG KÖRNING", f"ogiltigförklarad {void_at}: last year's grades")  # after "Avser"
+    assert dict(rows)["Körning"] == "2"
+    text = " ".join(pdf_text(tmp_path / "lists" / "schools" / "malmo-malmo-latinskola.pdf").split())
+    assert f"OGILTIG KÖRNING: ogiltigförklarad {void_at}: last year's grades · Omgång: Preliminär antagning" in text
+    record = json.loads((tmp_path / "lists" / "run.json").read_text(encoding="utf-8"))
+    assert (record["run"]["run_id"], record["run"]["void_at"], record["run"]["void_reason"]) == (
+        2, void_at, "last year's grades")
+    result = runner.invoke(app, ["letters", "--season", str(season), "--run", "2", "--allow-void", "--language", "en",
+                                 "--out", str(tmp_path / "letters")])
+    assert result.exit_code == 0, result.output
+    for letter_pdf in sorted((tmp_path / "letters" / "students").glob("*.pdf")):
+        text = " ".join(pdf_text(letter_pdf).split())
+        assert f"VOID RUN: voided {void_at}: last year's grades · Round: " in text
+    # A valid run with --allow-void: no mark.
+    result = runner.invoke(app, ["letters", "--season", str(season), "--run", "1", "--allow-void",
+                                 "--out", str(tmp_path / "valid")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(tmp_path / "valid" / "students" / "S2.pdf").split())
+    assert "OGILTIG" not in text and "Omgång: Preliminär antagning · Körning: 1" in text
+
+
+def test_export_of_a_void_run_writes_it_as_recorded_and_says_it_is_void(void_season, tmp_path):
+    season, void_at = void_season
+    result = runner.invoke(app, ["export", "2", "--season", str(season), "--out", str(tmp_path / "two")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Run 2 (void since {void_at}: last year's grades) written to {tmp_path / 'two'}: ")
+    result = runner.invoke(app, ["export", "1", "--season", str(season), "--out", str(tmp_path / "one")])
+    assert result.output.startswith(f"Run 1 written to {tmp_path / 'one'}: ")
