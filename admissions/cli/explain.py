@@ -52,12 +52,12 @@ def explain(
             # A pseudonymised DIR holds the pseudonyms: the real id is looked up by its own.
             text = explain_text(folder, chosen.pseudonym(student) if chosen else student)
         else:
-            from admissions.season.rounds import held_seat, run_files_for_explain
+            from admissions.season.rounds import held_seat, recorded_run_files
 
             # The season keeps the real ids: the student is looked up by the id given, and shown
             # by its pseudonym with --pseudonymise; a student not in the run is named by the run.
             with tempfile.TemporaryDirectory(prefix=".admissions-explain-") as temporary:
-                run_id = run_files_for_explain(season, run, Path(temporary))
+                run_id = recorded_run_files(season, run, Path(temporary)).run_id
                 held = held_seat(season, run_id, student)
                 text = f"Run {run_id} of {season}\n" + explain_text(
                     Path(temporary), student, held, source=f"run {run_id} of {season}",

@@ -436,11 +436,6 @@ def run_void(season: Path, run_id: int) -> tuple[str, str] | None:
     return None if row.void_at is None else (row.void_at, row.void_reason)
 
 
-def run_files_for_explain(season: Path, run_id: int | None, folder: Path) -> int:
-    """Write the recorded files of a run (default: the newest valid binding run) into ``folder``; its id."""
-    return recorded_run_files(season, run_id, folder).run_id
-
-
 def recorded_run_files(season: Path, run_id: int | None, folder: Path) -> store.RunRow:
     """Write the recorded files of a run (default: the newest valid binding run) into ``folder``; the
     run as recorded (its void state included)."""
