@@ -56,12 +56,20 @@ REASONS: dict[str, str] = {
     "test_failed": "aptitude test failed (0 points)",
     "decision": "not eligible by decision (eligible column)",
 }
+#: The singular twin of a reason about a count (its ``{have}``), written when the count is 1:
+#: "1 other passed subject, needs 5". Runs of earlier versions wrote the plural for 1 as well
+#: ("1 other passed subjects, needs 5"); :func:`parse_reasons` reads both.
+REASONS_ONE: dict[str, str] = {
+    "others": "{have} other passed subject, needs {need}",
+}
 REASON_SEPARATOR = "; "
 
 
 def reason_text(code: str, **fields: object) -> str:
-    """The reason ``code`` as applications.csv writes it: ``no pass in English (EN)``."""
-    return REASONS[code].format(**fields)
+    """The reason ``code`` as applications.csv writes it: ``no pass in English (EN)``; a count of one
+    in the singular (REASONS_ONE)."""
+    template = REASONS_ONE.get(code) if str(fields.get("have")) == "1" else None
+    return (template or REASONS[code]).format(**fields)
 
 
 def _no_pass(code: str) -> str:
@@ -73,7 +81,8 @@ def _reason_pattern(template: str) -> re.Pattern:
     return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(fields)))
 
 
-_REASON_PATTERNS = {code: _reason_pattern(template) for code, template in REASONS.items()}
+_REASON_PATTERNS = [(code, _reason_pattern(template))
+                    for templates in (REASONS, REASONS_ONE) for code, template in templates.items()]
 
 
 def parse_reasons(text: str) -> list[tuple[str | None, dict[str, str] | str]]:
@@ -81,13 +90,15 @@ def parse_reasons(text: str) -> list[tuple[str | None, dict[str, str] | str]]:
     (None, the part as written) for a part no declared reason reads (a run of another version)."""
     parsed: list[tuple[str | None, dict[str, str] | str]] = []
     for part in filter(None, (p.strip() for p in text.split(REASON_SEPARATOR.strip()))):
-        for code, pattern in _REASON_PATTERNS.items():
+        for code, pattern in _REASON_PATTERNS:
             if (match := pattern.fullmatch(part)) is not None:
                 parsed.append((code, match.groupdict()))
                 break
         else:
             parsed.append((None, part))
     return parsed
+
+
 _COL = {code: i for i, code in enumerate(KEY_SUBJECTS)}
 
 

@@ -126,3 +126,28 @@ def test_pass_counts_at_the_edges(n_others, vocational, preparatory):
     s = {"SV": "E", "EN": "E", "MA": "E", **{o: "E" for o in others}}
     assert check(VOCATIONAL, s)[0] == [vocational]
     assert check(AESTHETIC, s)[0] == [preparatory]
+
+
+@pytest.mark.parametrize("n_others, reason", [
+    (0, "0 other passed subjects, needs 5"),
+    (1, "1 other passed subject, needs 5"),  # was "1 other passed subjects"
+    (2, "2 other passed subjects, needs 5"),
+])
+def test_the_count_of_other_passes_takes_its_number(n_others, reason):
+    s = {"SV": "E", "EN": "E", "MA": "E", **{o: "E" for o in ["BL", "HKK"][:n_others]}}
+    assert check(VOCATIONAL, s) == ([False], [reason])
+
+
+@pytest.mark.parametrize("text", [
+    "1 other passed subject, needs 5",
+    "1 other passed subjects, needs 5",  # as runs before the singular wrote it
+])
+def test_a_count_of_one_reads_back_in_either_wording(text):
+    from admissions.reports.language import texts
+    from admissions.reports.letters import reason_text
+    from admissions.rules.eligibility import parse_reasons
+
+    assert parse_reasons(f"no pass in English (EN); {text}") == [
+        ("no_pass", {"subject": "English", "codes": "EN"}), ("others", {"have": "1", "need": "5"})]
+    assert reason_text(text, texts("sv")) == "godkänt i 1 annat ämne, kravet är 5"
+    assert reason_text(text, texts("en")) == "passes in 1 other subject, 5 needed"
