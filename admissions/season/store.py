@@ -50,7 +50,7 @@ import sqlite3
 import zlib
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,7 +222,25 @@ def connect(season: Path) -> sqlite3.Connection:
     path = season_path(season)
     if not path.exists():
         raise SeasonError(f"{path}: no season database here (a round command creates it)")
+    if holds_nothing(path):
+        raise SeasonError(f"{path}: empty, no season yet (a round command starts the season in it)")
     return _open(path, path)
+
+
+def holds_nothing(path: Path) -> bool:
+    """Whether ``path`` is an empty file or a SQLite database without a single table: what a command of
+    an earlier version left when it opened a season that did not exist and then failed. It holds no
+    run, so nothing can be lost: a round starts the season in it (:func:`recording`), and every other
+    command says there is no season yet. Anything else (a table, even empty; not SQLite) is opened as
+    a season and refused when it is not one."""
+    try:
+        if path.stat().st_size == 0:
+            return True
+        # Read-only: looking must never create or change anything.
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    except (OSError, sqlite3.DatabaseError):
+        return False  # unreadable or not SQLite: opening it says why
 
 
 def _open(file: Path, path: Path, create: bool = False) -> sqlite3.Connection:
@@ -266,6 +284,9 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
     no database and removes the folders made for it: nothing of a season that never started.
     """
     path = season_path(season)
+    if path.exists() and holds_nothing(path):
+        yield from _recording_in_empty(path)
+        return
     if path.exists():
         connection = connect(season)
         try:
@@ -312,11 +333,26 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
                     break
 
 
+def _recording_in_empty(path: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], None]]]:
+    """:func:`recording` for a season file that holds nothing (:func:`holds_nothing`): the schema and the
+    first run are written in it in one transaction, under SQLite's write lock, so a round that fails
+    leaves it as empty as it was, and of two first rounds started together exactly one records."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys = ON")
+        with transaction(connection):
+            if connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] != 0:
+                raise _taken(path)
+            os.chmod(path, 0o600)  # personal data, as a season this tool creates
+            _create(connection)
+            yield connection, lambda: None
+    finally:
+        connection.close()
+
+
 def _publish(pending: Path, path: Path) -> None:
     """Put the committed new season ``pending`` in place as ``path``, never over a database there."""
-    taken = SeasonError(f"{path}: the season was started by another command while this round ran (see "
-                        f"{Step.call('history', season=path)}); nothing was recorded by this one: run it again",
-                        steps=(Step.call("history", season=path),))
+    taken = _taken(path)
     try:
         os.link(pending, path)  # atomic, and fails when path exists: exactly one first round wins
     except FileExistsError:
@@ -328,6 +364,13 @@ def _publish(pending: Path, path: Path) -> None:
         except FileExistsError:
             raise taken from None
         os.replace(pending, path)
+
+
+def _taken(path: Path) -> SeasonError:
+    """A first round that lost the race to start the season."""
+    return SeasonError(f"{path}: the season was started by another command while this round ran (see "
+                       f"{Step.call('history', season=path)}); nothing was recorded by this one: run it again",
+                       steps=(Step.call("history", season=path),))
 
 
 def _remove_stale_pending(path: Path) -> None:

@@ -39,6 +39,57 @@ def test_a_season_that_does_not_exist_is_not_created_by_reading_it(tmp_path):
     assert not (tmp_path / "nowhere").exists()
 
 
+def empty_seasons(folder: Path) -> list[Path]:
+    """What a command of an earlier version left when it opened a season that did not exist and failed:
+    an empty file, and a SQLite database without a table (schema_version None)."""
+    (folder / "zero").mkdir()
+    zero = folder / "zero" / "season.sqlite"
+    zero.touch()
+    (folder / "no tables").mkdir()
+    no_tables = folder / "no tables" / "season.sqlite"
+    connection = sqlite3.connect(no_tables)
+    connection.executescript("CREATE TABLE t (x); DROP TABLE t;")
+    connection.close()
+    return [zero, no_tables]
+
+
+def test_an_empty_season_file_is_no_season_yet_to_every_reading_command(tmp_path):
+    for path in empty_seasons(tmp_path):
+        before = path.read_bytes()
+        for args in (["history"], ["explain", "S1"], ["answers", "--out", tmp_path / "a.csv"],
+                     ["void", "1", "--reason", "x"]):
+            line = fails(*args[:1], *args[1:], "--season", path.parent)
+            assert line == f"Error: {path}: empty, no season yet (a round command starts the season in it)"
+        assert path.read_bytes() == before
+        assert not (tmp_path / "a.csv").exists()
+
+
+def test_a_round_starts_the_season_in_an_empty_season_file(small_region, tmp_path):
+    for path in empty_seasons(tmp_path):
+        result = runner.invoke(app, ["round", "preliminary", str(small_region), "--season", str(path.parent)])
+        assert result.exit_code == 0, result.output
+        assert [(r.run_id, r.kind) for r in store.history(store.connect(path))] == [(1, "preliminary")]
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert sorted(p.name for p in path.parent.iterdir()) == ["season.sqlite"]
+
+
+def test_a_refused_round_leaves_an_empty_season_file_as_it_was(small_region, tmp_path):
+    for path in empty_seasons(tmp_path):
+        before = path.read_bytes()
+        line = fails("round", "reserve", small_region, "--season", path.parent)
+        assert line == "Error: a reserve round needs a final admission in the season first (a valid final run)"
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in path.parent.iterdir()) == ["season.sqlite"]
+
+
+def test_a_table_without_rows_is_not_taken_for_an_empty_season(tmp_path):
+    path = tmp_path / "season.sqlite"
+    connection = sqlite3.connect(path)
+    connection.executescript("CREATE TABLE notes (x);")
+    connection.close()
+    assert fails("history", "--season", path) == f"Error: {path}: not a season database: no such table: meta"
+
+
 def test_a_file_that_is_not_a_season_database(tmp_path):
     path = tmp_path / "season.sqlite"
     path.write_bytes(b"placements: not SQLite at all\n" * 10)
