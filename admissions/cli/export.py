@@ -23,11 +23,10 @@ def export(
 
     Example: admissions export --season season-2027 3 --out out/reserve-1
     """
-    from admissions.season.rounds import export_run, run_void
+    from admissions.season.rounds import export_run
 
     with failures_reported(season):
-        names = export_run(season, run_id, out)
-        void = run_void(season, run_id)
+        run, names = export_run(season, run_id, out)
     # The files are the record, byte for byte as written: a void run is exported as it was, and said so here.
-    state = "" if void is None else f" (void since {void[0]}: {void[1]})"
+    state = "" if run.void_at is None else f" (void since {run.void_at}: {run.void_reason})"
     typer.echo(f"Run {run_id}{state} written to {out}: {', '.join(names)}")

@@ -408,32 +408,24 @@ def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -
         connection.close()
 
 
-def export_run(season: Path, run_id: int, out: Path) -> list[str]:
+def export_run(season: Path, run_id: int, out: Path) -> tuple[store.RunRow, list[str]]:
     """Write the output folder of a recorded run to OUT, byte for byte as it was written when it ran.
 
-    A void run is written too (the record of what it gave; :func:`run_void` says whether it is).
+    A void run is written too (the record of what it gave). Returns the run as recorded (its void
+    state included) and the names of the files written, read from the season in one connection.
     """
     from admissions.io.atomic import output_folder as folder_of
 
     connection = store.connect(season)
     try:
+        row = store.run(connection, run_id)
         files = store.run_files(connection, run_id)
     finally:
         connection.close()
     with folder_of(out) as staging:
         for name, content in files:
             (staging / name).write_bytes(content)
-    return [name for name, _ in files]
-
-
-def run_void(season: Path, run_id: int) -> tuple[str, str] | None:
-    """(void_at, void_reason) of a void run, None for a valid one."""
-    connection = store.connect(season)
-    try:
-        row = store.run(connection, run_id)
-    finally:
-        connection.close()
-    return None if row.void_at is None else (row.void_at, row.void_reason)
+    return row, [name for name, _ in files]
 
 
 def recorded_run_files(season: Path, run_id: int | None, folder: Path) -> store.RunRow:

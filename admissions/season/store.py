@@ -492,8 +492,7 @@ def insert_run(
 
 
 def run_files(connection: sqlite3.Connection, run_id: int) -> list[tuple[str, bytes]]:
-    """Every file of the run's output folder, as written when it ran."""
-    run(connection, run_id)
+    """Every file of the run's output folder, as written when it ran (the run exists: :func:`run` first)."""
     rows = connection.execute(
         "SELECT name, content FROM run_files WHERE run_id = ? ORDER BY rowid", (run_id,)
     ).fetchall()

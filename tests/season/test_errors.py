@@ -206,3 +206,9 @@ def test_a_first_round_killed_before_its_commit_leaves_only_a_temporary_file_the
     with store.recording(season) as (_, commit):
         commit()
     assert sorted(p.name for p in season.iterdir()) == ["season.sqlite"]
+
+
+def test_export_of_a_run_the_season_does_not_have_writes_nothing(simulated, tmp_path):
+    assert fails("export", "--season", simulated, "9", "--out", tmp_path / "out") == (
+        "Error: run_id == 9, must be a run of this season (see admissions history)")
+    assert not (tmp_path / "out").exists()

@@ -207,7 +207,7 @@ def test_round_without_out_says_where_it_is_recorded_and_export_writes_it_byte_f
     assert exported.exit_code == 0, exported.output
     for path in sorted((tmp_path / "out").iterdir()):
         assert (tmp_path / "again" / path.name).read_bytes() == path.read_bytes(), path.name
-    assert export_run(season, 2, tmp_path / "second") == [
+    assert export_run(season, 2, tmp_path / "second")[1] == [
         "placements.csv", "applications.csv", "programmes.csv", "dimensioning.csv", "flows.csv",
         "report.xlsx", "report.html", "run.json"]
 
