@@ -605,16 +605,20 @@ def forecast(r: RoundResult, model: DemandModel, scenarios: list[Scenario], *, d
 def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path, *, draws: int = DEFAULT_DRAWS,
                  seed: int | None = None, cohorts: Path | None = None, growth: float | None = None,
                  workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
-                 task_progress: TaskProgress | None = None) -> tuple[pd.DataFrame, dict]:
-    """``admissions whatif --model``: load, draw, match, and write OUT (FORECAST_FILES)."""
-    from admissions.reports.analysis_pages import forecast_html
-    from admissions.analysis.whatif import _meta
+                 task_progress: TaskProgress | None = None,
+                 language: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """``admissions whatif --model``: load, draw, match, and write OUT (FORECAST_FILES); whatif.html in
+    ``language`` (default: admissions.toml's, else Swedish)."""
+    from admissions.reports.analysis_pages import forecast_html, forecast_meta
+    from admissions.analysis.whatif import check_page_language, page_meta, page_texts
 
     job = start_job("whatif", folder, out)
     check_workers(workers)
+    check_page_language(language)
     if growth is not None:
         growth = check_scalar("growth", growth, low=0, low_open=True, note=" (1.05: 5 % more students)")
     r = prepare_round(folder, seed=seed, progress=progress)
+    _ = page_texts(r, language)
     model = load_model(model_dir, r.encoded.programme_ids)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
     cohort, cohort_notes = cohort_factors(cohorts, r)
@@ -631,6 +635,7 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
     price_source = round_prices(r).source
     record = job.record(
         r,
+        language=_.language,
         settings={"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios), "model": str(model_dir),
                   "draws": draws, "draw_seed": draw_seed, "cohorts_file": Path(cohorts).name if cohorts else None,
                   "cohorts": cohort_notes, "growth": growth, "workers": workers, "scheduler": scheduler,
@@ -655,8 +660,8 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
         write_csv(municipalities, staging / "municipalities.csv")
         write_csv(schools, staging / "schools.csv")
         write_csv(closed, staging / "closed_offers.csv")
-        (staging / "whatif.html").write_text(forecast_html(summary, changes, municipalities, closed,
-                                                           f"{_meta(r)}; {draws} draws per scenario, seed {draw_seed}"),
+        meta = forecast_meta(page_meta(r, _), draws, draw_seed, _)
+        (staging / "whatif.html").write_text(forecast_html(summary, changes, municipalities, closed, meta, _),
                                              encoding="utf-8")
 
     return summary, job.write(record, files, progress)

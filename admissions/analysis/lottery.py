@@ -56,6 +56,7 @@ from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.market import tie_break_sources
 from admissions.rules.quota_game import match_quotas
+from admissions.reports.language import Texts
 from admissions.reports.lottery import programmes_table, students_table
 from admissions.rules.quotas import Market
 
@@ -325,10 +326,11 @@ def run_lottery_draws(
     )
 
 
-def _lottery_meta(r: RoundResult, record: dict) -> str:
+def _lottery_meta(r: RoundResult, record: dict, _: Texts) -> str:
+    from admissions.reports.analysis_pages import lottery_meta
+
     folder = Path(r.data.folder).name if getattr(r.data, "folder", None) else "input"
-    return (f"Input {folder}; {record['draws']:,} draws from seed {record['seed']}; admissions {__version__}. "
-            "Aggregate figures only: no student-level data.")
+    return lottery_meta(folder, record["draws"], record["seed"], __version__, _)
 
 
 def run_lottery(
@@ -341,13 +343,19 @@ def run_lottery(
     scheduler: str | None = None,
     progress: Progress | None = None,
     task_progress: TaskProgress | None = None,
+    language: str | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Match the round in ``folder`` under ``draws`` lotteries and write lottery_students.csv,
-    lottery_programmes.csv, lottery.html (the page: admissions.reports.analysis_pages.lottery_html)
-    and run.json to ``out`` (nothing when ``out`` is None). Returns the programmes table and the record."""
+    lottery_programmes.csv, lottery.html (the page: admissions.reports.analysis_pages.lottery_html,
+    in ``language``, default admissions.toml's, else Swedish) and run.json to ``out`` (nothing when
+    ``out`` is None). Returns the programmes table and the record."""
+    from admissions.analysis.whatif import check_page_language, page_texts
+
     job = start_job("lottery", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
+    check_page_language(language)
     r = prepare_round(folder, seed=seed, progress=progress)
+    _ = page_texts(r, language)
     result = run_lottery_draws(r, draws, seed, workers=workers, scheduler=scheduler, progress=progress,
                                task_progress=task_progress)
     programmes = programmes_table(result)
@@ -363,6 +371,7 @@ def run_lottery(
         lottery="drawn per draw; a lottery column in the input is ignored"
                 + (" (the input has one)" if r.lottery_source == "input" else ""),
         executor=result.executor,
+        language=_.language,
         ranking="keys from each draw's order (verified against prepare)" if result.direct else "prepare per draw",
         settings={"workers": workers, "scheduler": scheduler},
         counts={
@@ -381,7 +390,7 @@ def run_lottery(
     def files(staging: Path) -> None:
         write_csv(students_table(result), staging / "lottery_students.csv")
         write_csv(programmes, staging / "lottery_programmes.csv")
-        (staging / "lottery.html").write_text(lottery_html(programmes, record, _lottery_meta(r, record)),
+        (staging / "lottery.html").write_text(lottery_html(programmes, record, _lottery_meta(r, record, _), _),
                                               encoding="utf-8")
 
     from admissions.reports.analysis_pages import lottery_html

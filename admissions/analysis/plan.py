@@ -329,15 +329,19 @@ def _figures(v: Verified) -> dict:
 
 
 def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, max_seats: Path | None = None,
-             seed: int | None = None, progress: Progress | None = None) -> tuple[pd.DataFrame, dict]:
-    """``admissions plan``: find, verify and write a seat plan (PLAN_FILES)."""
+             seed: int | None = None, progress: Progress | None = None,
+             language: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """``admissions plan``: find, verify and write a seat plan (PLAN_FILES); plan.html in ``language``
+    (default: admissions.toml's, else Swedish)."""
     from admissions.reports.analysis_pages import plan_html
-    from admissions.analysis.whatif import _meta
+    from admissions.analysis.whatif import check_page_language, page_meta, page_texts
 
     budget = check_scalar("budget", budget, low=0, note=" (SEK per year)")
     class_size = check_count("class_size", class_size)
     job = start_job("plan", folder, out)
+    check_page_language(language)
     r = prepare_round(folder, seed=seed, progress=progress)
+    _ = page_texts(r, language)
     limits = load_max_seats(max_seats, r)
     start = time.perf_counter()
     plan = make_plan(r, budget=budget, class_size=class_size, max_seats=limits, progress=progress)
@@ -347,6 +351,7 @@ def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, ma
     unpriced = sorted(set(r.encoded.programme_code.astype(str)) - set(prices.price_of))
     record = job.record(
         r,
+        language=_.language,
         settings={"budget_sek": budget, "class_size": class_size,
                   "max_seats_file": Path(max_seats).name if max_seats else None, "prices": prices.source,
                   # No class is proposed where the price is unknown: its cost could not be counted.
@@ -363,6 +368,6 @@ def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, ma
 
     def files(staging: Path) -> None:
         write_csv(table, staging / "plan.csv")
-        (staging / "plan.html").write_text(plan_html(table, record, _meta(r)), encoding="utf-8")
+        (staging / "plan.html").write_text(plan_html(table, record, page_meta(r, _), _), encoding="utf-8")
 
     return table, job.write(record, files, progress)

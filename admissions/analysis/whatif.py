@@ -29,6 +29,7 @@ from admissions.io.readers import as_read
 from admissions.io.write import write_csv
 from admissions.job import Job, start_job
 from admissions.round import Progress, RoundResult, prepare_round
+from admissions.reports.language import Texts, check_language, texts
 from admissions.reports.whatif import programme_changes_table, scenarios_table, sweep_table
 
 #: Files written by ``admissions whatif``.
@@ -80,11 +81,13 @@ def analyse(
     return Analysis(r, baseline, outcomes, executor_name(workers, scheduler), timings)
 
 
-def analysis_record(job: Job, analysis: Analysis, settings: dict, outputs: tuple) -> dict:
-    """run.json of an analysis: what was run, on which input (sha256), where, and how long it took."""
+def analysis_record(job: Job, analysis: Analysis, settings: dict, outputs: tuple, language: str) -> dict:
+    """run.json of an analysis: what was run, on which input (sha256), where, and how long it took,
+    and the language of its page."""
     r = analysis.round
     return job.record(
         r,
+        language=language,
         settings=settings,
         executor=analysis.executor,
         counts={
@@ -107,30 +110,35 @@ def run_whatif(
     scheduler: str | None = None,
     progress: Progress | None = None,
     task_progress: TaskProgress | None = None,
+    language: str | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Run every scenario of ``scenarios_path`` against the round in ``folder`` and write OUT.
 
     Writes scenarios.csv, programme_changes.csv, whatif.html and run.json into ``out`` (replaced
-    whole only when every file was written). Returns the scenarios table and the run record.
+    whole only when every file was written); ``language``: the page's (default: admissions.toml's,
+    else Swedish). Returns the scenarios table and the run record.
     Raises InvalidInput (round or scenarios file) before anything is written.
     """
     from admissions.reports.analysis_pages import whatif_html
 
     job = start_job("whatif", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
+    check_page_language(language)
     r = prepare_round(folder, seed=seed, progress=progress)
+    _ = page_texts(r, language)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
     analysis = analyse(r, [s.seats for s in scenarios], workers=workers, scheduler=scheduler,
                        progress=progress, task_progress=task_progress)
     summary = scenarios_table(analysis, scenarios)
     changes = programme_changes_table(analysis, scenarios)
     record = analysis_record(job, analysis, {"scenarios_file": Path(scenarios_path).name, "scenarios": len(scenarios),
-                                             "workers": workers, "scheduler": scheduler}, WHATIF_FILES)
+                                             "workers": workers, "scheduler": scheduler}, WHATIF_FILES,
+                             _.language)
 
     def files(staging: Path) -> None:
         write_csv(summary, staging / "scenarios.csv")
         write_csv(changes, staging / "programme_changes.csv")
-        (staging / "whatif.html").write_text(whatif_html(summary, changes, _meta(r)), encoding="utf-8")
+        (staging / "whatif.html").write_text(whatif_html(summary, changes, page_meta(r, _), _), encoding="utf-8")
 
     return summary, job.write(record, files, progress)
 
@@ -173,17 +181,21 @@ def run_sweep(
     scheduler: str | None = None,
     progress: Progress | None = None,
     task_progress: TaskProgress | None = None,
+    language: str | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Match the round once per seat value of one offer; write sweep.csv, sweep.html, run.json to ``out``.
 
-    With ``out`` None nothing is written (the caller shows the returned table). Raises
-    InvalidArgument when the offer is not in programmes.csv.
+    With ``out`` None nothing is written (the caller shows the returned table); ``language``: the
+    page's (default: admissions.toml's, else Swedish). Raises InvalidArgument when the offer is not
+    in programmes.csv.
     """
     from admissions.reports.analysis_pages import sweep_html
 
     job = start_job("sweep", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
+    check_page_language(language)
     r = prepare_round(folder, seed=seed, progress=progress)
+    _ = page_texts(r, language)
     where = np.flatnonzero(r.encoded.programme_ids.astype(str) == as_read(programme_id))
     if len(where) == 0:
         raise InvalidArgument(f"programme_id == {programme_id!r}, must be a programme_id of programmes.csv")
@@ -197,12 +209,13 @@ def run_sweep(
     table = sweep_table(analysis, p, seat_values)
     record = analysis_record(job, analysis, {"programme_id": programme_id, "seats": seat_values,
                                              "baseline_seats": int(r.encoded.seats[p]), "workers": workers,
-                                             "scheduler": scheduler}, SWEEP_FILES if out is not None else ())
+                                             "scheduler": scheduler}, SWEEP_FILES if out is not None else (),
+                             _.language)
 
     def files(staging: Path) -> None:
         write_csv(table, staging / "sweep.csv")
         (staging / "sweep.html").write_text(
-            sweep_html(table, int(r.encoded.seats[p]), _programme_label(r, p), _meta(r)), encoding="utf-8")
+            sweep_html(table, int(r.encoded.seats[p]), _programme_label(r, p), page_meta(r, _), _), encoding="utf-8")
 
     return table, job.write(record, files, progress)
 
@@ -212,7 +225,21 @@ def _programme_label(r: RoundResult, p: int) -> str:
     return f"{row['programme_id']} ({row['programme_code']}, {row['school']})"
 
 
-def _meta(r: RoundResult) -> str:
-    lottery = "lottery from the input" if r.lottery_source == "input" else f"lottery seed {r.config.seed}"
-    return f"{r.data.folder.name}: {r.encoded.n_students:,} students, {r.encoded.n_programmes:,} programmes; " \
-           f"{lottery}; admissions {__version__}"
+def check_page_language(language: str | None) -> None:
+    """Refuse a language the documents do not have before any work (ConfigError)."""
+    if language is not None:
+        check_language(language)
+
+
+def page_texts(r: RoundResult, language: str | None) -> Texts:
+    """The texts of an analysis page: ``language``, else the round's (admissions.toml ``language``, Swedish
+    by default)."""
+    return texts(language or r.config.language)
+
+
+def page_meta(r: RoundResult, _: Texts) -> str:
+    """The line under an analysis page's title: the input, its size, the lottery, the version."""
+    from admissions.reports.analysis_pages import analysis_meta
+
+    return analysis_meta(r.data.folder.name, r.encoded.n_students, r.encoded.n_programmes,
+                         r.lottery_source == "input", r.config.seed, __version__, _)

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import FolderArgument, KeyFileOption, PseudonymiseOption, QuietOption, SchedulerOption, SharedOutputOption, WorkersOption, output_options
+from admissions.cli._options import FolderArgument, KeyFileOption, LanguageOption, PseudonymiseOption, QuietOption, SchedulerOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import percent, task_bar
 from admissions.io.contract import SEED_LIMIT
@@ -28,6 +28,7 @@ def lottery(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
+    language: LanguageOption = None,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
     shared_output: SharedOutputOption = False,
@@ -44,7 +45,8 @@ def lottery(
     least one draw; student-level by design), OUT/lottery_programmes.csv (per offer: cut-off min,
     p05, median, p95, max over the draws where it is oversubscribed, admitted min and max, share
     of draws oversubscribed, applicants whose placement there is uncertain), OUT/lottery.html (the
-    same as a page: the draws' figures and a chart of each varying cut-off's spread) and OUT/run.json.
+    same as a page in the document language: the draws' figures and a chart of each varying cut-off's
+    spread) and OUT/run.json.
     Without --out only the summary is printed: how many students the lottery decides for, and the
     offers where it decides most.
 
@@ -55,7 +57,7 @@ def lottery(
     with failures_reported(folder), output_options(pseudonymise, pseudonym_key_file, shared_output), \
             task_bar(quiet, "draws") as (steps, tasks):
         programmes, record = run_lottery(folder, out, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
-                                         progress=steps, task_progress=tasks)
+                                         progress=steps, task_progress=tasks, language=language)
     if not quiet:
         counts = record["counts"]
         where = f" written to {out}" if out is not None else ""

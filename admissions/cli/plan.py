@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import FolderArgument, QuietOption, SeedOption, SharedOutputOption, output_options
+from admissions.cli._options import FolderArgument, LanguageOption, QuietOption, SeedOption, SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import progress_printer
 
@@ -22,6 +22,7 @@ def plan(
     max_seats: Annotated[Path | None, typer.Option("--max-seats", help="CSV of school, max_seats: the most seats each school can have [default: no limit].")] = None,
     seed: SeedOption = None,
     quiet: QuietOption = False,
+    language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
 ) -> None:
     """Propose seats in whole classes that leave the fewest eligible first-hand applicants unplaced.
@@ -33,7 +34,8 @@ def plan(
     choice, then the lowest cost. The plan is verified by the real matching on the proposed seats
     and repaired where the matching differs (a class left empty is removed, a class that helps is
     added while budget remains). Writes OUT/plan.csv (programme_id, seats_before, seats_after,
-    cost_sek per offer that gets classes), OUT/plan.html and OUT/run.json with the verified figures.
+    cost_sek per offer that gets classes), OUT/plan.html (in the document language) and OUT/run.json
+    with the verified figures.
 
     Example: admissions plan data/samples/skane-2000 --budget 20000000 --class-size 32 --out plan
     """
@@ -42,7 +44,7 @@ def plan(
     console = Console(stderr=True, highlight=False)
     with failures_reported(folder, max_seats), output_options(False, None, shared_output):
         table, record = run_plan(folder, out, budget=budget, class_size=class_size, max_seats=max_seats, seed=seed,
-                                 progress=None if quiet else progress_printer(console))
+                                 progress=None if quiet else progress_printer(console), language=language)
     if quiet:
         return
     v = record["verified"]

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import FolderArgument, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
+from admissions.cli._options import FolderArgument, LanguageOption, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import task_bar
 
@@ -24,6 +24,7 @@ def sweep(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
+    language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
 ) -> None:
     """Re-match the round for each number of seats of one offer, everything else as it is.
@@ -32,8 +33,8 @@ def sweep(
     test points of the lowest admitted; empty when every applicant who wants the offer gets it)
     and the unplaced students of the region. With --out, also writes OUT/sweep.csv (those columns
     and the region's placed, placed on first choice, vacant seats and students with a better or
-    worse choice than today; baseline marks today's seats), OUT/sweep.html (the charts) and
-    OUT/run.json. The input is loaded and ranked once; the matchings run in parallel as for whatif.
+    worse choice than today; baseline marks today's seats), OUT/sweep.html (the charts, in the
+    document language) and OUT/run.json. The input is loaded and ranked once; the matchings run in parallel as for whatif.
 
     Example: admissions sweep data/samples/skane-2000 --programme 12926770-NA --seats 0:40:4 --out sweep
     """
@@ -43,7 +44,7 @@ def sweep(
         values = parse_seat_range(seats)
         with output_options(False, None, shared_output), task_bar(quiet, "seat values") as (steps, tasks):
             table, _ = run_sweep(folder, programme_id, values, out, seed=seed, workers=workers, scheduler=scheduler,
-                                 progress=steps, task_progress=tasks)
+                                 progress=steps, task_progress=tasks, language=language)
     if not quiet:
         where = f" written to {out}" if out is not None else " (add --out OUT for sweep.csv and the charts)"
         summary = Table(title=f"Sweep of {programme_id}{where}", title_justify="left")

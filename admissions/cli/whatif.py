@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from admissions.cli._options import FolderArgument, OutOption, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
+from admissions.cli._options import FolderArgument, LanguageOption, OutOption, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import percent, task_bar
 
@@ -25,6 +25,7 @@ def whatif(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
+    language: LanguageOption = None,
     shared_output: SharedOutputOption = False,
     model: Annotated[Path | None, typer.Option("--model", help="MODEL_DIR of admissions demand: draw each scenario's students and lists from the demand model (new offers draw applicants, closed offers' applicants choose again, cohorts scale).")] = None,
     draws: Annotated[int, typer.Option("--draws", help="With --model: draws per scenario.")] = 100,
@@ -41,7 +42,7 @@ def whatif(
     the baseline first: placed, first-choice share, unplaced, vacant seats, students with a
     better, worse or the same choice), OUT/programme_changes.csv (per scenario, the offers whose
     seats, admitted or cut-off changed, before and after), OUT/whatif.html (scenarios side by
-    side with charts) and OUT/run.json. No student ids in any of them. Invalid input or scenarios
+    side with charts, in the document language) and OUT/run.json. No student ids in any of them. Invalid input or scenarios
     are reported, every problem at once, and nothing is written.
 
     With --model MODEL_DIR (from admissions demand) each scenario runs --draws times: an added
@@ -60,7 +61,7 @@ def whatif(
 
     if model is not None:
         _whatif_with_model(folder, scenarios, out, model, draws, cohorts, growth, seed, workers, scheduler,
-                           quiet, shared_output)
+                           quiet, shared_output, language)
         return
     with failures_reported(folder, scenarios), output_options(False, None, shared_output), \
             task_bar(quiet, "scenarios") as (steps, tasks):
@@ -69,7 +70,7 @@ def whatif(
 
             raise InvalidArgument("--draws, --cohorts and --growth need --model MODEL_DIR (admissions demand)")
         summary, record = run_whatif(folder, scenarios, out, seed=seed, workers=workers, scheduler=scheduler,
-                                     progress=steps, task_progress=tasks)
+                                     progress=steps, task_progress=tasks, language=language)
     if not quiet:
         table = Table(title=f"What-ifs written to {out}", title_justify="left")
         for name in ("scenario", "placed", "first choice", "unplaced", "vacant seats", "better", "worse"):
@@ -84,14 +85,14 @@ def whatif(
 
 def _whatif_with_model(folder: Path, scenarios: Path, out: Path, model: Path, draws: int, cohorts: Path | None,
                        growth: float | None, seed: int | None, workers: int | None, scheduler: str | None,
-                       quiet: bool, shared_output: bool) -> None:
+                       quiet: bool, shared_output: bool, language: str | None) -> None:
     from admissions.analysis.forecast import run_forecast
 
     with failures_reported(folder, scenarios, cohorts, model), output_options(False, None, shared_output), \
             task_bar(quiet, "draws") as (steps, tasks):
         summary, _ = run_forecast(folder, scenarios, model, out, draws=draws, seed=seed, cohorts=cohorts,
                                   growth=growth, workers=workers, scheduler=scheduler, progress=steps,
-                                  task_progress=tasks)
+                                  task_progress=tasks, language=language)
     if quiet:
         return
     table = Table(title=f"What-ifs with the demand model written to {out} (expected, 90 % interval)",

@@ -22,6 +22,26 @@ if TYPE_CHECKING:
 LOW, HIGH = 0.05, 0.95
 
 
+def _interval(*names: str) -> tuple[str, ...]:
+    """Each expected value's column and its 90 % interval's (``students``, ``students_low``, ``students_high``)."""
+    return tuple(column for name in names for column in (name, f"{name}_low", f"{name}_high"))
+
+
+#: The columns of scenarios.csv, programme_changes.csv, municipalities.csv and closed_offers.csv.
+SCENARIO_COLUMNS = ("scenario", "changes", "draws", "seats", "added_seats",
+                    *_interval("students", "placed", "unplaced", "eligible_first_hand_unplaced", "vacant_seats"),
+                    "placed_first_choice", "first_choice_share")
+CHANGE_COLUMNS = ("scenario", "programme_id", "added", "seats_before", "seats_after", "applicants_before",
+                  *_interval("applicants"), "first_choices_before", *_interval("first_choices"), "admitted_before",
+                  "admitted_after", "admitted_low", "admitted_high", "vacant_before", "vacant_after", "cutoff_before",
+                  "cutoff_after", "cutoff_low", "cutoff_high", "cutoff_share_of_draws")
+MUNICIPALITY_COLUMNS = ("scenario", "municipality", "cohort_factor", "students_before", *_interval("students"),
+                        "unplaced_before", *_interval("unplaced"), "pays_sek_before", *_interval("pays_sek"),
+                        "receives_sek_before", *_interval("receives_sek"), "students_without_price_before",
+                        "students_without_price")
+CLOSED_COLUMNS = ("scenario", "closed_programme_id", "destination", *_interval("applicants"), "placed_there_before")
+
+
 def _stats(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     values = np.asarray(values, dtype=np.float64)
     return (np.round(values.mean(axis=axis), 2), np.round(np.quantile(values, LOW, axis=axis), 2),
@@ -54,7 +74,7 @@ def scenarios_table(f: Forecast) -> pd.DataFrame:
     for plan, draws in zip(f.context.plans, f.draws):
         added_seats = sum(o.seats for o in plan.added)
         rows.append(row(plan.name, plan.n_changes, draws, int(plan.seats.sum()) + added_seats, added_seats))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(SCENARIO_COLUMNS))
 
 
 def programme_changes_table(f: Forecast) -> pd.DataFrame:
@@ -99,7 +119,7 @@ def programme_changes_table(f: Forecast) -> pd.DataFrame:
             "cutoff_low": _nullable(np.round(cut_low, 2)),
             "cutoff_high": _nullable(np.round(cut_high, 2)),
             "cutoff_share_of_draws": np.round(has_cut.mean(axis=0), 2),
-        }))
+        }, columns=list(CHANGE_COLUMNS)))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -163,7 +183,7 @@ def municipalities_table(f: Forecast) -> pd.DataFrame:
             "receives_sek_high": np.rint(r_high).astype(np.int64),
             "students_without_price_before": base.unpriced.sum(axis=1).astype(np.int64),
             "students_without_price": unpriced,
-        }))
+        }, columns=list(MUNICIPALITY_COLUMNS)))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -202,8 +222,6 @@ def closed_offers_table(f: Forecast) -> pd.DataFrame:
                              "destination": str(ids[dest]), "applicants": float(applied[dest]),
                              "applicants_low": float(a_low[dest]), "applicants_high": float(a_high[dest]),
                              "placed_there_before": float(displaced[dest])})
-    columns = ["scenario", "closed_programme_id", "destination", "applicants", "applicants_low", "applicants_high",
-               "placed_there_before"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=list(CLOSED_COLUMNS))
     return table.sort_values(["scenario", "closed_programme_id", "applicants"], ascending=[True, True, False],
                              kind="stable").reset_index(drop=True) if len(table) else table

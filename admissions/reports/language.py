@@ -39,7 +39,8 @@ DOMAIN = "admissions"
 #: Messages about a count of something: each has a singular twin ``KEY_one`` ("1 elev", "1 student"),
 #: which ``_(KEY, count=n)`` gives when n is 1 (Swedish and English both use the plural for 0 and 2.5).
 COUNTED = ("html.n_students", "html.card_first", "html.card_cutoff", "html.cost_at_least", "reason.others",
-           "letter.reserve_below")
+           "letter.reserve_below", "page.n_offers", "sweep.note_counts", "forecast.meta", "plan.note_classes",
+           "plan.note_verified", "lottery.title", "lottery.meta")
 ONE = "_one"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from admissions.io.xlsx import SheetLayout
@@ -35,6 +36,9 @@ COLUMN_FORMATS = {
     **{c: PERCENT for c in ("share_choice_1", "share_choice_2", "share_choice_3", "share_choice_4_or_later")},
     "lottery": WHOLE,
     "cost_sek": "sek",
+    # The analyses' pages (admissions.reports.analysis_pages) show their tables the same way.
+    **{c: PERCENT for c in ("first_choice_share", "oversubscribed_share", "cutoff_share_of_draws")},
+    **{c: "sek" for c in ("pays_sek", "receives_sek")},
 }
 #: Columns of the CSV files left out of the workbook: map coordinates, not for reading, and the
 #: school unit code, which begins every offer's id already.
@@ -42,7 +46,12 @@ LEFT_OUT = ("latitude", "longitude", "school_unit_code")
 #: The catalogue key of each column's header (``col.NAME`` unless named here).
 HEADER_KEYS = {"programmes": "col.offers"}
 #: The columns whose values are words from the catalogue: column -> key prefix.
-WORD_COLUMNS = {"cutoff_tier": "tier", "tier": "tier", "level": "level"}
+WORD_COLUMNS = {"cutoff_tier": "tier", "tier": "tier", "level": "level", "cutoff_tier_before": "tier",
+                "cutoff_tier_after": "tier", "added": "bool", "baseline": "bool"}
+#: A column derived from another by one of these suffixes has the other's header and format, and the
+#: catalogue's words for the suffix (``seats_before``: "Platser före"; ``applicants_low``: "Sökande, nedre gräns").
+DERIVED_SUFFIXES = {"_before": "col.derived_before", "_after": "col.derived_after", "_low": "col.derived_low",
+                    "_high": "col.derived_high"}
 #: The report's tables (REPORT_SHEETS and STUDENT_SHEETS of admissions.match) -> their sheet title key.
 SHEET_KEYS = {"programmes": "sheet.programmes", "dimensioning": "sheet.dimensioning", "flows": "sheet.flows",
               "placements": "sheet.placements", "applications": "sheet.applications"}
@@ -69,6 +78,42 @@ LEVELS = ("host", "area", "home")
 def header_key(column: str) -> str:
     """The catalogue key of a column's header."""
     return HEADER_KEYS.get(column, f"col.{column}")
+
+
+def _derived(column: str) -> tuple[str, str] | None:
+    """(the column it is derived from, the suffix's key) for a column with a DERIVED_SUFFIXES suffix."""
+    for suffix, key in DERIVED_SUFFIXES.items():
+        if column.endswith(suffix) and len(column) > len(suffix):
+            return column[: -len(suffix)], key
+    return None
+
+
+def header_keys(column: str, _: Texts) -> tuple[str, ...]:
+    """The catalogue keys a column's header is made of: its own (``col.NAME``), else those of the column
+    it is derived from and its suffix's (``seats_before``: ``col.seats``, ``col.derived_before``)."""
+    derived = _derived(column)
+    if header_key(column) in _.keys or derived is None:
+        return (header_key(column),)
+    stem, suffix = derived
+    return (*header_keys(stem, _), suffix)
+
+
+def column_header(column: str, _: Texts) -> str:
+    """A column's header in the document's language; the column's own name when the catalogue has none."""
+    keys = header_keys(column, _)
+    if any(key not in _.keys for key in keys):
+        return column
+    text = _(keys[0])
+    for suffix in keys[1:]:
+        text = _(suffix, column=text)
+    return text
+
+
+def column_format(column: str) -> str | None:
+    """The number format of a column (COLUMN_FORMATS, or that of the column it is derived from)."""
+    while column not in COLUMN_FORMATS and (derived := _derived(column)) is not None:
+        column = derived[0]
+    return COLUMN_FORMATS.get(column)
 
 
 @dataclass(frozen=True)
@@ -107,11 +152,11 @@ def document_table(name: str, table: pd.DataFrame, _: Texts) -> tuple[pd.DataFra
     for column, values in table.items():
         if column in LEFT_OUT:
             continue
-        header = _(header_key(column)) if header_key(column) in _.keys else column
+        header = column_header(column, _)
         if column in WORD_COLUMNS:
             prefix = WORD_COLUMNS[column]
             values = values.map(lambda v, p=prefix: "" if pd.isna(v) or v == "" else _(f"{p}.{_word(v)}"))
-        code = COLUMN_FORMATS.get(column)
+        code = column_format(column)
         if code is None and pd.api.types.is_integer_dtype(values.dtype):
             code = COUNT
         if code is not None:
@@ -123,7 +168,9 @@ def document_table(name: str, table: pd.DataFrame, _: Texts) -> tuple[pd.DataFra
 
 
 def _word(value: object) -> str:
-    """A tier (1, 1.0, '1') or a level ('host') as the tail of its catalogue key."""
+    """A tier (1, 1.0, '1'), a level ('host') or a truth value (True, 'true') as the tail of its catalogue key."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
     try:
         return str(int(float(value)))
     except (TypeError, ValueError):

@@ -191,6 +191,44 @@ def test_whatif_with_model_writes_expected_values_and_intervals(known, tmp_path)
     assert record["added_offers"]["plan"][0]["attractiveness_from"].startswith("new school")
 
 
+def test_whatif_with_model_page_is_swedish_by_default_and_english_on_request(known, tmp_path):
+    """whatif.html of the demand model: headings, headers with their intervals, the draws (one: singular)."""
+    import re
+    from html import unescape
+
+    from admissions import __version__
+
+    folder, model_dir = known
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text(SCENARIOS, encoding="utf-8")
+    pages = {}
+    for language, extra in (("sv", []), ("en", ["--language", "en"])):
+        out = tmp_path / language
+        result = CliRunner().invoke(app, ["whatif", str(folder), "--scenarios", str(scenarios), "--model",
+                                          str(model_dir), "--draws", "1", "--seed", "3", "--out", str(out),
+                                          "--workers", "1", "--quiet", *extra])
+        assert result.exit_code == 0, result.output
+        pages[language] = (out / "whatif.html").read_text(encoding="utf-8")
+        assert json.loads((out / "run.json").read_text())["language"] == language
+    assert (tmp_path / "sv" / "scenarios.csv").read_bytes() == (tmp_path / "en" / "scenarios.csv").read_bytes()
+
+    def headings(text):
+        return [unescape(h) for h in re.findall(r"<h2>([^<]*)</h2>", text)]
+
+    assert "<title>Scenarier med efterfrågemodellen</title>" in pages["sv"]
+    assert (f'<p class="meta">round: 400 elever, 24 utbildningar; lottningens frö 3; admissions {__version__}; '
+            "1 dragning per scenario, frö 3</p>") in pages["sv"]
+    assert headings(pages["sv"]) == ["Scenarierna sida vid sida", "Placeringar och lediga platser", "Per kommun",
+                                     "Vart en nedlagd utbildnings sökande tar vägen",
+                                     "Utbildningar vars platser eller efterfrågan ändrades"]
+    assert ">Oplacerade, nedre gräns</button>" in pages["sv"] and ">Betalar per år, övre gräns</button>" in pages["sv"]
+    assert "<title>What-if scenarios with the demand model</title>" in pages["en"]
+    assert "; 1 draw per scenario, seed 3</p>" in pages["en"]
+    assert headings(pages["en"]) == ["Scenarios side by side", "Placements and vacant seats", "Per municipality",
+                                     "Where a closed offer's applicants end up", "Offers whose seats or demand changed"]
+    assert ">Unplaced, low</button>" in pages["en"] and ">Pays a year, high</button>" in pages["en"]
+
+
 def test_whatif_with_model_is_the_same_on_every_executor(known, tmp_path):
     folder, model_dir = known
     scenarios = tmp_path / "scenarios.csv"

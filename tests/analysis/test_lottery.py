@@ -256,7 +256,7 @@ def test_cli_lottery_without_out_prints_the_summary_only(tmp_path, monkeypatch):
 def test_lottery_writes_a_page_with_the_spread_of_every_cutoff(tmp_path):
     run_lottery(TIES, tmp_path / "out", draws=50, seed=5, workers=1)
     page = (tmp_path / "out" / "lottery.html").read_text(encoding="utf-8")
-    assert "<title>Lottery: 50 draws, seed 5</title>" in page
+    assert "<title>Lottning: 50 dragningar, frö 5</title>" in page  # Swedish by default: tests/cli/test_page_language.py
     assert page.count('id="chart-lottery-cutoffs"') == 1
     rows = re.findall(r"<tr>(.*?)</tr>", page.split('id="table-lottery"')[1])
     assert len(rows) == 1 + len(read(tmp_path / "out" / "lottery_programmes.csv"))  # the header and every offer

@@ -11,7 +11,8 @@ from babel.messages.extract import extract_from_dir
 
 from admissions.reports.language import COUNTED, LANGUAGES, ONE, catalogue, texts
 from admissions.reports.run_folder import ROUND_KINDS
-from admissions.reports.workbook import LEVELS, REPORT_COLUMNS, SHEET_KEYS, header_key
+from admissions.reports.analysis_pages import LOTTERY_FIGURES, PAGE_COLUMNS, PLAN_FIGURES
+from admissions.reports.workbook import LEVELS, REPORT_COLUMNS, SHEET_KEYS, WORD_COLUMNS, column_header, header_key, header_keys
 from admissions.rules.eligibility import REASONS
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.lottery import LOTTERY_SOURCES
@@ -33,6 +34,11 @@ DYNAMIC = (
     | {f"html.rank_{label}" for label in ("1st", "2nd", "3rd", "4th_or_later", "unplaced")}  # report.html's bars
     | {f"lottery_source.{key}" for key in LOTTERY_SOURCES}  # report.html's line under the title
     | {key + ONE for key in COUNTED}  # the singular twins, chosen by _(KEY, count=1)
+    # The analyses' pages: their tables' headers (a column's own, or its stem's and suffix's), truth values,
+    # and the rows of their figure tables.
+    | {key for columns in PAGE_COLUMNS.values() for c in columns for key in header_keys(c, texts("sv"))}
+    | {f"bool.{value}" for value in ("true", "false") if "bool" in WORD_COLUMNS.values()}
+    | set(LOTTERY_FIGURES) | set(PLAN_FIGURES)
 )
 
 
@@ -74,6 +80,26 @@ def test_both_catalogues_have_the_same_keys_and_placeholders():
         return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)
 
     assert {k: fields(v) for k, v in sv.items()} == {k: fields(v) for k, v in en.items()}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_column_of_the_analyses_pages_has_a_header(language):
+    """whatif.html, sweep.html, plan.html and lottery.html head their tables in the page's language: no
+    column falls back to its CSV name."""
+    _ = texts(language)
+    columns = {c for columns in PAGE_COLUMNS.values() for c in columns}
+    assert sorted(c for c in columns if column_header(c, _) == c) == []
+
+
+def test_a_derived_column_is_headed_from_its_stem():
+    sv, en = texts("sv"), texts("en")
+    assert column_header("seats_before", sv) == "Platser före"
+    assert column_header("applicants_low", sv) == "Sökande, nedre gräns"
+    assert column_header("pays_sek_high", sv) == "Betalar per år, övre gräns"
+    assert column_header("seats_before", en) == "Seats before"
+    assert column_header("applicants_low", en) == "Applicants, low"
+    assert header_keys("cutoff_tier_after", sv) == ("col.cutoff_tier", "col.derived_after")
+    assert column_header("no_such_column_before", sv) == "no_such_column_before"
 
 
 def test_swedish_numbers_percentages_dates():
