@@ -20,6 +20,8 @@ left out.
 from __future__ import annotations
 
 import csv
+import difflib
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -99,17 +101,37 @@ def area_municipalities(area: str, register: Register) -> list[str]:
         return sorted(region.loc[region["in_area"], "municipality"])
     if spec.lower() == COUNTRY:
         return known
-    names = [name.strip() for name in spec.split(",") if name.strip()]
+    # NFC: a name typed or pasted in decomposed form (macOS) is the register's name.
+    names = [unicodedata.normalize("NFC", name.strip()) for name in spec.split(",") if name.strip()]
     lookup = {name.casefold(): name for name in known}
     unknown = [name for name in names if name.casefold() not in lookup]
     if not names:
         raise InvalidArgument(f"area == {area!r}, must be {DEFAULT_AREA!r}, {COUNTRY!r} or a comma-separated list of municipalities")
     if unknown:
+        named = ", ".join(f"{name!r}{_did_you_mean(name, known)}" for name in unknown)
+        verb = "is not a municipality" if len(unknown) == 1 else "are not municipalities"
         raise InvalidArgument(
-            f"area == {area!r}: {', '.join(repr(u) for u in unknown)} is not a municipality of the register "
-            f"(e.g. {', '.join(known[:3])}); must be {DEFAULT_AREA!r}, {COUNTRY!r} or municipalities separated by commas"
+            f"area == {area!r}: {named} {verb} of the register; "
+            f"must be {DEFAULT_AREA!r}, {COUNTRY!r} or municipalities separated by commas"
         )
     return sorted({lookup[name.casefold()] for name in names})
+
+
+def _folded(name: str) -> str:
+    """A municipality's name without case, accents or a trailing 'kommun'/'stad': 'Malmo kommun' -> 'malmo'."""
+    letters = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    for suffix in ("s kommun", " kommun", "s stad", " stad"):
+        letters = letters.removesuffix(suffix)
+    return letters.strip()
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    """' (did you mean 'Malmö'?)' for the register's name closest to ``name``, '' when none is close."""
+    if ";" in name:
+        return " (separate municipalities by commas)"
+    folded = {_folded(k): k for k in known}
+    close = difflib.get_close_matches(_folded(name), list(folded), n=1, cutoff=0.8)
+    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
 
 
 def load_area(area: str = DEFAULT_AREA, register: Register | None = None) -> Area:

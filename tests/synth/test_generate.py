@@ -1,6 +1,7 @@
 """The generated real region: determinism, the contract, the register's schools and offers, the
 students at real compulsory schools, the areas, and the generate command."""
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -294,10 +295,29 @@ def test_cli_area_of_two_municipalities_and_an_unknown_one(tmp_path):
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "b"), "--area", "Ystad,Atlantis"])
     assert result.exit_code == 1
     assert result.output == (
-        "Error: --area == 'Ystad,Atlantis': 'Atlantis' is not a municipality of the register (e.g. Ale, "
-        "Alingsås, Alvesta); must be 'default', 'sweden' or municipalities separated by commas\n"
+        "Error: --area == 'Ystad,Atlantis': 'Atlantis' is not a municipality of the register; "
+        "must be 'default', 'sweden' or municipalities separated by commas\n"
     )
     assert not (tmp_path / "b").exists()
+
+
+def test_an_area_typed_in_decomposed_unicode_is_the_registers():
+    typed = unicodedata.normalize("NFD", "Höör, malmö")
+    assert sorted(load_area(typed).municipalities["municipality"]) == ["Höör", "Malmö"]
+
+
+@pytest.mark.parametrize("area, message", [
+    ("Malmo,Lund", "'Malmo' (did you mean 'Malmö'?) is not a municipality"),
+    ("Lunds kommun, Helsingborgs stad",
+     "'Lunds kommun' (did you mean 'Lund'?), 'Helsingborgs stad' (did you mean 'Helsingborg'?) are not municipalities"),
+    ("Malmö;Lund", "'Malmö;Lund' (separate municipalities by commas) is not a municipality"),
+    ("Ystad,Atlantis,Gothenburg", "'Atlantis', 'Gothenburg' are not municipalities"),
+])
+def test_an_unknown_municipality_is_named_with_the_registers_closest_name(area, message):
+    with pytest.raises(InvalidArgument) as raised:
+        load_area(area)
+    assert str(raised.value) == (f"area == {area!r}: {message} of the register; "
+                                 "must be 'default', 'sweden' or municipalities separated by commas")
 
 
 def test_cli_refuses_a_folder_that_is_not_empty(tmp_path):
