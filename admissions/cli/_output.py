@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import inspect
 import re
+import shlex
 import sqlite3
 import sys
 import typing
@@ -113,6 +114,16 @@ STEP_COMMANDS = {"void_run": "void", "history": "history", "run_demand": "demand
                  "run_round": "round"}
 
 
+#: Characters a POSIX shell reads as something other than part of a word.
+_SHELL_SPECIAL = re.compile(r"[\s'\"\\$`!*?\[\]{}()<>|&;~#]")
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one word of a command line to copy into a shell: as it is when the shell reads it
+    so (``season-2027``, ``säsong``), else quoted (``'säsong 2027'``, ``'O'\"'\"'Brien'``)."""
+    return text if text and not _SHELL_SPECIAL.search(text) else shlex.quote(text)
+
+
 def step_command(step: Step) -> str:
     """The command line that takes ``step``: ``admissions void 3 --season S --reason TEXT --with-later``.
 
@@ -131,7 +142,8 @@ def step_command(step: Step) -> str:
             continue
         option = option_name(hints[parameter])
         value = given[parameter]
-        words += [str(value)] if option is None else [option] if value is True else [option, str(value)]
+        word = shell_word(str(value))
+        words += [word] if option is None else [option] if value is True else [option, word]
     return " ".join(words)
 
 

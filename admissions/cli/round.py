@@ -21,7 +21,7 @@ from admissions.cli._options import (
     output_options,
     parse_tie_break,
 )
-from admissions.cli._output import failures_reported, print_problems
+from admissions.cli._output import failures_reported, print_problems, shell_word
 from admissions.cli._summary import print_summary, progress_printer
 from admissions.season.kinds import ROUND_KINDS, RUN_KINDS
 
@@ -67,5 +67,8 @@ def round_(
         if r.warnings:
             print_problems(list(r.warnings), folder)
         typer.echo(f"{kind.value.capitalize()} round recorded as run {record['run_id']} in {season}")
-        print_summary(record, out if out is not None else f"Recorded as run {record['run_id']} in {season} "
-                      f"(no --out; `admissions export --season {season} {record['run_id']} --out OUT` writes its files)")
+        if out is None:
+            # A line of its own, never wrapped by the table: a command to copy into a shell.
+            typer.echo(f"No --out: admissions export --season {shell_word(str(season))} {record['run_id']} "
+                       "--out OUT writes its files")
+        print_summary(record, out if out is not None else f"Run {record['run_id']}")

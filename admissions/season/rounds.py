@@ -54,7 +54,9 @@ def season_state(connection, kind: str, season: Path, base: int | None) -> Seaso
     """Check that a round of ``kind`` may run now and read what it starts from."""
     policy = round_kind(kind)
     if kind == "preliminary":
-        later = store.latest_valid_run(connection, BASE_KINDS)  # a final or a reserve run
+        # The final, root of every reserve run: voiding it with its later runs clears the way at once
+        # (voiding the newest reserve run would leave the final in the way).
+        later = store.latest_valid_run(connection, ("final",)) or store.latest_valid_run(connection, BASE_KINDS)
         if later is not None:
             raise SeasonError(
                 f"a preliminary round after the final admission is refused: run {later} "

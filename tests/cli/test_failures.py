@@ -298,3 +298,13 @@ def test_history_shows_runs_whose_out_is_not_on_disk(work):
     shutil.rmtree(out)
     shown = invoke(["history", "--season", work / "season"])
     assert "(not on disk: admissions export 3)" in " ".join(shown.stdout.split())
+
+
+@pytest.mark.parametrize("text, word", [
+    ("season-2027", "season-2027"), ("säsong/2027.sqlite", "säsong/2027.sqlite"), ("TEXT", "TEXT"),
+    ("säsong 2027", "'säsong 2027'"), ("it's", "'it'\"'\"'s'"), ("a;b", "'a;b'"), ("$HOME", "'$HOME'"), ("", "''"),
+])
+def test_a_word_of_a_suggested_command_is_quoted_only_where_a_shell_needs_it(text, word):
+    from admissions.cli._output import shell_word
+
+    assert shell_word(text) == word

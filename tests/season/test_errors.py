@@ -212,3 +212,17 @@ def test_export_of_a_run_the_season_does_not_have_writes_nothing(simulated, tmp_
     assert fails("export", "--season", simulated, "9", "--out", tmp_path / "out") == (
         "Error: run_id == 9, must be a run of this season (see admissions history)")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_command_a_message_names_can_be_pasted_into_a_shell(small_region, tmp_path):
+    season = tmp_path / "säsong 2027"
+    run_round("final", small_region, season)
+    line = fails("round", "preliminary", small_region, "--season", season)
+    assert line == ("Error: a preliminary round after the final admission is refused: run 1 (final) is in the way; "
+                    "to start again, void it and every run based on it: "
+                    f"admissions void 1 --season '{season}' --reason TEXT --with-later")
+    result = runner.invoke(app, ["round", "simulation", str(small_region), "--season", str(season)])
+    assert [line.rstrip() for line in result.stdout.splitlines()[:3]] == [
+        f"Simulation round recorded as run 2 in {season}",
+        f"No --out: admissions export --season '{season}' 2 --out OUT writes its files",
+        "Run 2"]
