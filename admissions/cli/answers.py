@@ -9,6 +9,7 @@ import typer
 
 from admissions.cli._options import SeasonOption
 from admissions.cli._output import fail, failures_reported
+from admissions.cli._summary import counted
 
 
 def answers(
@@ -40,5 +41,5 @@ def answers(
         with output_file(out, reads=(season_path(season),)) as temporary:  # never over the season database
             write_csv(frame, temporary)
     counts = frame["answer"].value_counts()
-    typer.echo(f"{len(frame)} answers for the {len(holders)} holders of run {base} written to {out}: "
+    typer.echo(f"{counted(len(frame), 'answer')} for the {counted(len(holders), 'holder')} of run {base} written to {out}: "
                + ", ".join(f"{counts.get(a, 0)} {a}" for a in ("accept", "decline", "withdraw")))

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from admissions.cli._options import KeyFileOption, PseudonymiseOption, SeasonOption, SharedOutputOption, output_options
 from admissions.cli._output import fail, with_commands
+from admissions.cli._summary import counted
 from admissions.errors import AdmissionsError
 
 
@@ -50,7 +51,7 @@ def diff(
             fail(with_commands(str(exc), exc.steps))
         shown = moves if chosen is None else chosen.frame(moves)
         console = Console(width=200, highlight=False)
-        console.print(f"{len(moves)} students placed differently in run {run_b} than in run {run_a}")
+        console.print(f"{counted(len(moves), 'student')} placed differently in run {run_b} than in run {run_a}")
         for reason, count in moves["reason"].value_counts().sort_index().items():
             console.print(f"  {count:6d}  {reason}")
         table = Table(show_header=True)

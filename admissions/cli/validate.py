@@ -9,6 +9,7 @@ import typer
 
 from admissions.cli._options import FolderArgument
 from admissions.cli._output import fail, print_problems, with_commands
+from admissions.cli._summary import counted
 from admissions.errors import AdmissionsError, InvalidInput
 from admissions.io.problems import Problem, problems_frame
 from admissions.io.round_input import RoundInput
@@ -48,10 +49,12 @@ def validate(
 
 
 def summary_line(data: RoundInput) -> str:
-    """'valid: 2000 students, 9431 applications, 180 programmes, 41 municipalities, 32000 grades'."""
-    grades = "no grades file" if data.grades is None else f"{len(data.grades)} grades"
-    return (f"valid: {len(data.students)} students, {len(data.applications)} applications, "
-            f"{len(data.programmes)} programmes, {len(data.municipalities)} municipalities, {grades}")
+    """'valid: 2,000 students, 9,431 applications, 180 programmes, 41 municipalities, 32,000 grades'; a count
+    of one in the singular."""
+    grades = "no grades file" if data.grades is None else counted(len(data.grades), "grade")
+    return (f"valid: {counted(len(data.students), 'student')}, {counted(len(data.applications), 'application')}, "
+            f"{counted(len(data.programmes), 'programme')}, "
+            f"{counted(len(data.municipalities), 'municipality', 'municipalities')}, {grades}")
 
 
 def _write_problems(problems: list[Problem], path: Path | None, folder: Path) -> None:
