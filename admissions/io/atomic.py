@@ -38,6 +38,7 @@ def check_output_folder(out: Path, inputs: Path | None = None) -> None:
                               "replacing it would delete the input")
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise OutputError(f"{given}: exists and is not a folder")
+    check_writable(given)
     if out.exists():
         try:
             foreign = foreign_entry(out)
@@ -48,6 +49,23 @@ def check_output_folder(out: Path, inputs: Path | None = None) -> None:
                 f"{given}: holds {foreign}; nothing was changed. Choose a new folder "
                 "(only a folder this tool wrote, unchanged, is replaced)"
             )
+
+
+def check_writable(out: Path) -> None:
+    """Refuse, before any work, an OUT whose temporary folder cannot be made beside it (a read-only
+    folder or file system, no permission): the command would compute everything and then fail.
+
+    Tried for real (a folder made in OUT's nearest existing parent and removed at once): the
+    permission bits do not tell a read-only mount, an immutable folder or an ACL.
+    """
+    target = Path(out).resolve()
+    nearest = target.parent
+    while not nearest.exists() and nearest != nearest.parent:
+        nearest = nearest.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=nearest))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from exc
 
 
 def foreign_entry(folder: Path) -> str | None:

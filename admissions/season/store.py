@@ -297,7 +297,10 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
         return
     # Personal data: the folders, the database (and the journal SQLite makes with the same
     # mode) are the owner's only, whatever the umask and --shared-output.
-    made = make_folders(path.parent, shared=False)
+    try:
+        made = make_folders(path.parent, shared=False)
+    except OSError as exc:
+        raise SeasonError(f"{path}: cannot create the season's folder: {exc.strerror or exc}") from exc
     pending: Path | None = None
     published = False
 
@@ -312,7 +315,10 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
 
     try:
         _remove_stale_pending(path)
-        handle, name = tempfile.mkstemp(prefix=f"{_pending_prefix(path)}{os.getpid()}-", dir=path.parent)  # 0600
+        try:
+            handle, name = tempfile.mkstemp(prefix=f"{_pending_prefix(path)}{os.getpid()}-", dir=path.parent)  # 0600
+        except OSError as exc:
+            raise SeasonError(f"{path}: cannot create the season: {exc.strerror or exc}") from exc
         os.close(handle)
         pending = Path(name)
         connection = _open(pending, path, create=True)

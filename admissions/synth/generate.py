@@ -272,9 +272,11 @@ def write_region(
         raise OutputError(f"{out} is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise OutputError(f"folder {out} is not empty; use force to write into it", parameters=("force",))
+    from admissions.io.atomic import check_writable, output_files
+
+    check_writable(out)  # before the work, not after it
     frames = generate_region(n_students, seed, area)
     # Written beside OUT first, so an interrupted run leaves no half-written file.
-    from admissions.io.atomic import output_files
 
     with output_files(out) as staging:
         for name, frame in frames.items():

@@ -226,7 +226,9 @@ def test_a_season_folder_that_cannot_be_created_is_one_line(work, monkeypatch):
         with monkeypatch.context() as patch:
             inject(patch, "os.mkdir", code)
             result = invoke(commands(work)["round (new season)"])
-        assert_one_line(result, FAULTS[code], "new-season")
+        assert_one_line(result)
+        assert result.stderr == (f"Error: {work / 'new-season' / 'season.sqlite'}: cannot create the season's "
+                                 f"folder: {FAULTS[code]}\n")
         assert not (work / "new-season").exists()
 
 
@@ -308,3 +310,18 @@ def test_a_word_of_a_suggested_command_is_quoted_only_where_a_shell_needs_it(tex
     from admissions.cli._output import shell_word
 
     assert shell_word(text) == word
+
+
+@pytest.mark.parametrize("command", ["match", "round --out", "whatif", "sweep", "lottery", "generate", "demand"])
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(work, monkeypatch, command):
+    # demand, whatif, generate computed everything and then failed at the write ('... write' and then
+    # the error): the folder beside OUT is tried first. Without --quiet, one line on stderr is also
+    # proof that no step started (each prints '... STEP').
+    args = (["demand", work / "input", "--out", work / "out-demand"] if command == "demand"
+            else [a for a in commands(work)[command] if a != "--quiet"])
+    inject(monkeypatch, "tempfile.mkdtemp", errno.EROFS)
+    result = invoke(args)
+    out = args[args.index("--out") + 1]
+    assert_one_line(result)
+    assert result.stderr == f"Error: {out}: cannot create the output folder: Read-only file system\n"
+    assert not Path(out).exists()
