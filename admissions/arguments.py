@@ -51,7 +51,9 @@ def check_scalar(
         ):
             fits = False
     if not fits:
-        raise InvalidArgument(f"{name} == {value!r}, must be {scalar_rule(whole, low, high, low_open, high_open)}"
+        # A number option reaches here as a float: '--budget -5' is shown as typed, -5, not -5.0.
+        shown = (int(value) if not whole and isinstance(value, float) and value.is_integer() else value)
+        raise InvalidArgument(f"{name} == {shown!r}, must be {scalar_rule(whole, low, high, low_open, high_open)}"
                               f"{note}", parameter=name)
     return int(value) if whole else float(value)
 

@@ -22,6 +22,9 @@ from admissions.errors import InvalidArgument
     (lambda: check_scalar("growth", 0, low=0, low_open=True, note=" (1.05: 5 % more students)"),
      "growth == 0, must be a number > 0 (1.05: 5 % more students)"),
     (lambda: check_scalar("budget", -1.5, low=0), "budget == -1.5, must be a number >= 0"),
+    # A number option arrives as a float: shown as typed (--budget -5), not as the float's repr (-5.0).
+    (lambda: check_scalar("budget", -5.0, low=0), "budget == -5, must be a number >= 0"),
+    (lambda: check_share("holdout", 1.0, high=0.9), "holdout == 1, must be a number from 0 to 0.9"),
     (lambda: check_seed(-1), "seed == -1, must be a whole number >= 0 and < 2**63"),
     (lambda: check_seed(SEED_LIMIT), f"seed == {SEED_LIMIT}, must be a whole number >= 0 and < 2**63"),
     (lambda: check_seed("1"), "seed == '1', must be a whole number >= 0 and < 2**63"),
