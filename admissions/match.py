@@ -145,10 +145,12 @@ def run_match(
     max_choices: int | None = None,
     progress: Progress | None = None,
     student_sheets: bool = False,
+    language: str | None = None,
 ) -> tuple[RoundResult, dict]:
     """Validate, match and write the outputs of the round in ``folder`` to ``out``.
 
-    ``student_sheets``: see :func:`write_match_files`.
+    ``student_sheets``: see :func:`write_match_files`; ``language``: of report.xlsx and report.html
+    (default: admissions.toml's, else Swedish).
 
     Nothing is written when the input is invalid (InvalidInput) or a setting is wrong
     (ConfigError); ``out`` is replaced whole only when every file was written.
@@ -156,7 +158,7 @@ def run_match(
     job = start_job("match", folder, out)
     # The outputs need nothing of the grades once the selection rules have run.
     r = prepare_round(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, progress=progress,
-                      keep_grades=False)
+                      keep_grades=False, language=language)
     record = run_record(r, job.command, job.started_at)
     job.write(record, lambda staging: write_match_files(r, staging, record, progress, student_sheets))
     return r, record

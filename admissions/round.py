@@ -139,6 +139,7 @@ def prepare_round(
     guarantee: Callable[[EncodedRound], Guarantee] | None = None,
     recorded_lottery: Mapping[str, float] | None = None,
     keep_grades: bool = True,
+    language: str | None = None,
 ) -> RoundResult:
     """Load and validate a round's input folder and compute its matching (nothing is written).
 
@@ -150,7 +151,8 @@ def prepare_round(
     rules have used them (``encoded``'s grade arrays empty, ``data.grades`` without columns, its
     number of rows kept), for a caller that only writes the result (at a million students 16
     million rows, about 1 GB). Raises InvalidInput with every problem when the input breaks the
-    contract, and ConfigError when a setting is not allowed.
+    contract, and ConfigError when a setting is not allowed. ``language``: the documents' language
+    (admissions.toml ``language`` when None; recorded in run.json's config).
     """
     timings = Timings()
     folder = Path(folder)
@@ -158,7 +160,7 @@ def prepare_round(
         # One entry point (shared with `validate`): every problem of the files, admissions.toml and
         # the programme-type table together; then the options on top of the file's settings.
         data = load_round(folder)
-        config = load_config(folder, seed=seed, tie_break=tie_break, max_choices=max_choices)
+        config = load_config(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, language=language)
         types = data.programme_types  # load_round has checked every code against it
     with timings.step("encode", progress):
         encoded = encode_round(data, config.max_choices)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._options import FolderArgument, MaxChoicesOption, OutOption, QuietOption, SeedOption, TieBreakOption
+from admissions.cli._options import FolderArgument, LanguageOption, MaxChoicesOption, OutOption, QuietOption, SeedOption, TieBreakOption
 from admissions.cli._options import (
     KeyFileOption,
     PseudonymiseOption,
@@ -26,6 +26,7 @@ def match(
     max_choices: MaxChoicesOption = None,
     quiet: QuietOption = False,
     student_sheets: Annotated[bool, typer.Option("--student-sheets", help="Also put placements and applications in report.xlsx (then the workbook is student-level data).")] = False,
+    language: LanguageOption = None,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
     shared_output: SharedOutputOption = False,
@@ -35,7 +36,8 @@ def match(
     Writes OUT/placements.csv (one row per student), OUT/applications.csv (one row per
     application, with outcome and reserve position), the aggregate reports OUT/programmes.csv,
     OUT/dimensioning.csv, OUT/flows.csv, OUT/report.xlsx (those three as sheets; with
-    --student-sheets also placements and applications) and OUT/report.html, and OUT/run.json
+    --student-sheets also placements and applications) and OUT/report.html (both in the document
+    language), and OUT/run.json
     (version, seed, settings, sha256 of every input file, counts, checks, timings). Invalid input
     is reported, every problem at once, and nothing is written. Files are readable by you only unless --shared-output;
     --pseudonymise writes keyed pseudonyms instead of student ids.
@@ -53,6 +55,7 @@ def match(
             max_choices=max_choices,
             progress=None if quiet else progress_printer(),
             student_sheets=student_sheets,
+            language=language,
         )
     if not quiet:
         if r.warnings:

@@ -11,6 +11,7 @@ import typer
 from admissions.cli._options import (
     FolderArgument,
     KeyFileOption,
+    LanguageOption,
     MaxChoicesOption,
     PseudonymiseOption,
     QuietOption,
@@ -39,6 +40,7 @@ def round_(
     seed: RoundSeedOption = None,
     tie_break: TieBreakOption = None,
     max_choices: MaxChoicesOption = None,
+    language: LanguageOption = None,
     quiet: QuietOption = False,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
@@ -62,7 +64,7 @@ def round_(
     with failures_reported(folder, answers), output_options(pseudonymise, pseudonym_key_file, shared_output):
         r, record = run_round(kind.value, folder, season, answers=answers, out=out, base=base, seed=seed,
                               tie_break=parse_tie_break(tie_break), max_choices=max_choices,
-                              progress=None if quiet else progress_printer())
+                              progress=None if quiet else progress_printer(), language=language)
     if not quiet:
         if r.warnings:
             print_problems(list(r.warnings), folder)

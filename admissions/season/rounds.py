@@ -105,8 +105,12 @@ def run_round(
     tie_break: tuple[str, ...] | None = None,
     max_choices: int | None = None,
     progress: Progress | None = None,
+    language: str | None = None,
 ) -> tuple[RoundResult, dict]:
     """Run one round on the input ``folder``, record it in ``season`` and write OUT when given.
+
+    ``language``: of the run's report.xlsx and report.html, and the default of its lists and letters
+    (admissions.toml ``language`` when None, else Swedish).
 
     Returns the round's result and its run record (with ``run_id``). Nothing is recorded or written
     when the input, the answers or the order of the season is wrong. The run's output files are
@@ -139,6 +143,7 @@ def run_round(
             tie_break=tie_break,
             max_choices=max_choices,
             progress=progress,
+            language=language,
             quotas=policy.quotas,
             free_quota=policy.free_quota,
             guarantee=guarantee,

@@ -247,7 +247,7 @@ def test_admissions_toml_sets_the_page_language(pages, tmp_path):
         assert f"<title>{title}</title>" in (out / "sweep.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("command", [*COMMANDS, "match", "round_"])
 def test_the_language_option_is_the_one_of_lists_letters_and_statistics(command):
     """One option, declared once (admissions/cli/_options.py): same name, same help."""
     import importlib
@@ -256,5 +256,61 @@ def test_the_language_option_is_the_one_of_lists_letters_and_statistics(command)
     from admissions.cli._options import LanguageOption
 
     for name in (command, "lists", "letters", "statistics"):
-        function = getattr(importlib.import_module(f"admissions.cli.{name}"), name)
+        function = getattr(importlib.import_module(f"admissions.cli.{name.rstrip('_')}"), name)
         assert get_type_hints(function, include_extras=True)["language"] == LanguageOption
+
+
+@pytest.fixture(scope="module")
+def reports(pages, tmp_path_factory) -> dict[str, Path]:
+    """match's OUT without --language (admissions.toml has none: Swedish), with --language en, and a
+    season's preliminary round written with --language en."""
+    base = tmp_path_factory.mktemp("reports")
+    folder = pages["lottery", "sv"].parent / "round"
+    outs = {"sv": base / "sv", "en": base / "en", "round-en": base / "round-en"}
+    for arguments in (["match", str(folder), "--out", str(outs["sv"])],
+                      ["match", str(folder), "--out", str(outs["en"]), "--language", "en"],
+                      ["round", "preliminary", str(folder), "--season", str(base / "season"), "--out",
+                       str(outs["round-en"]), "--language", "en"]):
+        result = runner.invoke(app, [*arguments, "--quiet"])
+        assert result.exit_code == 0, result.output
+    return outs
+
+
+def test_match_report_is_swedish_by_default_and_english_with_the_option(reports):
+    import datetime as dt
+    import json
+
+    import openpyxl
+
+    from admissions.reports.language import texts
+
+    sv, en = (json.loads((reports[language] / "run.json").read_text()) for language in ("sv", "en"))
+    assert (sv["config"]["language"], en["config"]["language"]) == ("sv", "en")
+    day = dt.datetime.fromisoformat(en["started_at"]).date()
+    assert (f"<title>Antagningsrapport: Antagningsomgång, enskild körning (match), {texts('sv').date(day)}</title>"
+            in (reports["sv"] / "report.html").read_text(encoding="utf-8"))
+    assert (f"<title>Admission report: Admission round, single run (match), {texts('en').date(day)}</title>"
+            in (reports["en"] / "report.html").read_text(encoding="utf-8"))
+    assert openpyxl.load_workbook(reports["sv"] / "report.xlsx", read_only=True).sheetnames == [
+        "Om rapporten", "Utbildningar", "Dimensionering", "Flöden och kostnader"]
+    assert openpyxl.load_workbook(reports["en"] / "report.xlsx", read_only=True).sheetnames == [
+        "About the report", "Offers", "Dimensioning", "Flows and costs"]
+    csv = sorted(p.name for p in reports["sv"].glob("*.csv"))
+    assert [(reports["sv"] / n).read_bytes() for n in csv] == [(reports["en"] / n).read_bytes() for n in csv]
+
+
+def test_a_round_with_language_en_writes_its_report_in_english_and_records_it(reports):
+    import json
+
+    record = json.loads((reports["round-en"] / "run.json").read_text())
+    assert record["config"]["language"] == "en"
+    assert "<title>Admission report: Preliminary admission, run 1, " in (
+        reports["round-en"] / "report.html").read_text(encoding="utf-8")
+
+
+def test_match_refuses_an_unknown_language(pages, tmp_path):
+    folder = pages["lottery", "sv"].parent / "round"
+    result = runner.invoke(app, ["match", str(folder), "--out", str(tmp_path / "out"), "--language", "de"])
+    assert result.exit_code == 1
+    assert "--language == 'de', input should be 'sv' or 'en'" in result.output
+    assert not (tmp_path / "out").exists()
