@@ -36,6 +36,7 @@ from admissions.reports.html import (
     tier_colour,
     svg_chart,
 )
+from admissions.analysis.scenarios import BASELINE
 from admissions.reports import forecast as forecast_tables
 from admissions.reports import lottery as lottery_tables
 from admissions.reports import plan as plan_tables
@@ -60,6 +61,13 @@ def _table(table_id: str, frame: pd.DataFrame, caption: str, _: Texts) -> str:
     shown, layout = document_table(table_id, frame, _)
     formats = {column: ("sek" if code == _("format.sek_xlsx") else code) for column, code in layout.formats.items()}
     return html_table(table_id, shown, caption, _, formats)
+
+
+def _in_words(frame: pd.DataFrame, column: str, value: str, word: str) -> pd.DataFrame:
+    """``frame`` with ``value`` of ``column`` shown as the page's ``word`` (the CSV file keeps the value)."""
+    if column not in frame.columns or not (frame[column] == value).any():
+        return frame
+    return frame.assign(**{column: frame[column].where(frame[column] != value, word)})
 
 
 def analysis_meta(folder: str, n_students: int, n_programmes: int, lottery_from_input: bool, seed: int,
@@ -292,9 +300,10 @@ def whatif_html(summary: pd.DataFrame, changes: pd.DataFrame, meta: str, _: Text
           first=format_number(int(base["placed_first_choice"]), 0, numbers),
           vacant=format_number(int(base["vacant_seats"]), 0, numbers)), _,
     )
+    shown = _in_words(summary, "scenario", BASELINE, _("page.baseline"))
     sections = [
         ("scenarios", _("page.section_scenarios"),
-         _table("table-scenarios", summary, _("whatif.caption_scenarios"), _), _("whatif.note_scenarios")),
+         _table("table-scenarios", shown, _("whatif.caption_scenarios"), _), _("whatif.note_scenarios")),
         ("students", _("whatif.section_students"), students, ""),
         ("places", _("page.section_places"), places, ""),
         ("cutoffs", _("whatif.section_cutoffs"), shift_chart(changes, _), _("whatif.note_cutoffs", n=MAX_SHIFTS)),
@@ -358,9 +367,11 @@ def forecast_html(summary: pd.DataFrame, changes: pd.DataFrame, municipalities: 
     )
     moved = changes[(changes["added"]) | (changes["seats_after"] != changes["seats_before"])
                     | ((changes["applicants"] - changes["applicants_before"]).abs() >= 1)]
+    shown = _in_words(summary, "scenario", BASELINE, _("page.baseline"))
+    closed = _in_words(closed, "destination", forecast_tables.UNPLACED, _("page.unplaced"))
     sections = [
         ("scenarios", _("page.section_scenarios"),
-         _table("table-scenarios", summary, _("forecast.caption_scenarios"), _), _("forecast.note_scenarios")),
+         _table("table-scenarios", shown, _("forecast.caption_scenarios"), _), _("forecast.note_scenarios")),
         ("places", _("page.section_places"), places, ""),
         ("municipalities", _("forecast.section_municipalities"),
          _table("table-municipalities", municipalities, _("forecast.caption_municipalities"), _), ""),

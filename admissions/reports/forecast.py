@@ -27,6 +27,8 @@ def _interval(*names: str) -> tuple[str, ...]:
     return tuple(column for name in names for column in (name, f"{name}_low", f"{name}_high"))
 
 
+#: closed_offers.csv's destination of the applicants who end up without a place.
+UNPLACED = "unplaced"
 #: The columns of scenarios.csv, programme_changes.csv, municipalities.csv and closed_offers.csv.
 SCENARIO_COLUMNS = ("scenario", "changes", "draws", "seats", "added_seats",
                     *_interval("students", "placed", "unplaced", "eligible_first_hand_unplaced", "vacant_seats"),
@@ -213,7 +215,7 @@ def closed_offers_table(f: Forecast) -> pd.DataFrame:
     enc = f.round.encoded
     rows = []
     for plan, draws in zip(f.context.plans, f.draws):
-        ids = np.concatenate([enc.programme_ids.astype(str), [o.programme_id for o in plan.added], ["unplaced"]])
+        ids = np.concatenate([enc.programme_ids.astype(str), [o.programme_id for o in plan.added], [UNPLACED]])
         for j in plan.closed:
             applied, a_low, a_high = _stats([d.closed_destinations[int(j)][0] for d in draws])
             displaced, _, _ = _stats([d.closed_destinations[int(j)][1] for d in draws])

@@ -221,6 +221,7 @@ def test_whatif_with_model_page_is_swedish_by_default_and_english_on_request(kno
     assert headings(pages["sv"]) == ["Scenarierna sida vid sida", "Placeringar och lediga platser", "Per kommun",
                                      "Vart en nedlagd utbildnings sökande tar vägen",
                                      "Utbildningar vars platser eller efterfrågan ändrades"]
+    assert "<tr><td>utgångsläge</td>" in pages["sv"] and "<tr><td>baseline</td>" in pages["en"]
     assert ">Oplacerade, nedre gräns</button>" in pages["sv"] and ">Betalar per år, övre gräns</button>" in pages["sv"]
     assert "<title>What-if scenarios with the demand model</title>" in pages["en"]
     assert "; 1 draw per scenario, seed 3</p>" in pages["en"]

@@ -175,6 +175,8 @@ def test_whatif_page_is_swedish_by_default(pages):
     assert f'<td class="num" data-v="0.4">40,0{NBSP}%</td>' in text
     assert '<td class="num" data-v="262.5">262,5</td>' in text
     assert "utgångsläge: 4 placerade, 2 på förstahandsval, 0 lediga platser" in text
+    # The round as it is, named in words (scenarios.csv keeps "baseline").
+    assert '<tr><td>utgångsläge</td><td class="num" data-v="0.0">0</td>' in text
     assert "more_b: B: antagningspoäng 262,5 (förstahandssökande) → inget" in text
 
 
@@ -186,6 +188,7 @@ def test_whatif_page_in_english(pages):
     assert header_row(text, "table-changes")[2:6] == ["Added offer", "Seats before", "Seats after", "Admitted before"]
     assert '<td class="num" data-v="0.4">40.0%</td>' in text
     assert "baseline: 4 placed, 2 on first choice, 0 vacant seats" in text
+    assert '<tr><td>baseline</td><td class="num" data-v="0.0">0</td>' in text
     assert "more_b: B: cut-off 262.5 (first-hand applicant) → none" in text
 
 

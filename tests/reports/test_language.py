@@ -67,6 +67,16 @@ def test_every_key_is_translated(language):
     assert missing == []
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_declared_once(language):
+    """A key twice in a catalogue is read as the last one, silently (col.orientation was there twice)."""
+    from admissions.reports.language import catalogue_path
+
+    keys = [line for line in catalogue_path(language).read_text(encoding="utf-8").splitlines()
+            if line.startswith("msgid ")]
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []
+
+
 def test_both_catalogues_have_the_same_keys_and_placeholders():
     import string
 
