@@ -12,7 +12,7 @@ from admissions.io.atomic import check_output_folder
 from admissions.job import start_job
 from admissions.reports.letters import write_letters
 from admissions.reports.lists import write_lists
-from admissions.reports.run_folder import read_run_folder
+from admissions.reports.run_folder import read_run_folder, season_label
 
 
 @contextmanager
@@ -49,24 +49,25 @@ def run_lists(run_folder: Path | None, out: Path, inputs: Path | None = None, la
               season: Path | None = None, run_id: int | None = None, allow_void: bool = False) -> dict:
     """Write the lists per school and the summaries per admission office of a run to ``out`` (replaced whole)."""
     with run_source(run_folder, season, run_id, allow_void) as (source, void):
-        return _write_documents("lists", write_lists, source, out, inputs, language, void)
+        return _write_documents("lists", write_lists, source, out, inputs, language, void, season)
 
 
 def run_letters(run_folder: Path | None, out: Path, inputs: Path | None = None, language: str | None = None,
                 season: Path | None = None, run_id: int | None = None, allow_void: bool = False) -> dict:
     """Write one decision letter per student and one merged file per home municipality to ``out``."""
     with run_source(run_folder, season, run_id, allow_void) as (source, void):
-        return _write_documents("letters", write_letters, source, out, inputs, language, void)
+        return _write_documents("letters", write_letters, source, out, inputs, language, void, season)
 
 
 def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: Path | None,
-                     language: str | None, void: tuple[str, str] | None = None) -> dict:
+                     language: str | None, void: tuple[str, str] | None = None, season: Path | None = None) -> dict:
     """Read the run, write ``command``'s documents with ``write(run, context, folder)`` (which returns
     their counts) and run.json; ``void``: the run's (void_at, void_reason), marked in every document."""
     job = start_job(command, run_folder, out)
     if inputs is not None:  # the round's input folder is read too: OUT may not be it or lie in it either
         check_output_folder(out, inputs=inputs)
-    run, context = read_run_folder(run_folder, inputs, language, void)
+    run, context = read_run_folder(run_folder, inputs, language, void,
+                                   season_label(season) if season is not None else None)
     source = run.record
     record = job.record(
         None,

@@ -118,7 +118,9 @@ def _people(frame: pd.DataFrame, _: Texts, reserve: bool) -> pd.DataFrame:
 
 
 def _about(run: RunFolder, _: Texts, subject: str) -> pd.DataFrame:
-    rows = [(_("doc.subject"), subject), *run.heading(_), (_("doc.source"), str(run.folder.name))]
+    # Where the run was read from: its output folder, or the season (its recorded files sit in a temporary folder).
+    source = (_("doc.season"), run.season) if run.season is not None else (_("doc.source"), str(run.folder.name))
+    rows = [(_("doc.subject"), subject), *run.heading(_), source]
     return pd.DataFrame(rows, columns=[_("col.field"), _("col.value")])
 
 

@@ -114,6 +114,8 @@ class RunFolder(RunHeading):
     students: pd.DataFrame
     admission_offices: pd.DataFrame | None = None
     void: tuple[str, str] | None = None
+    #: The season the run was read from (:func:`season_label`), None for a run's output folder.
+    season: str | None = None
 
     @cached_property
     def explain_tables(self) -> ExplainTables:
@@ -134,11 +136,19 @@ def _read_output(folder: Path, name: str) -> pd.DataFrame:
     return read_output(folder, name, writers=_WRITERS, holds=f"{', '.join(EXPLAIN_FILES)} and {RUN_RECORD}")
 
 
+def season_label(season: Path) -> str:
+    """How the documents name a season: its folder's name, or the database file's name without .sqlite."""
+    season = Path(season)
+    return season.resolve().name if season.suffix != ".sqlite" else season.stem
+
+
 def read_run_folder(folder: Path, inputs: Path | None = None, language: str | None = None,
-                    void: tuple[str, str] | None = None) -> tuple[RunFolder, Texts]:
+                    void: tuple[str, str] | None = None, season: str | None = None) -> tuple[RunFolder, Texts]:
     """Read a run's output folder (and, when given, the students file of its input folder).
 
-    ``void``: the run's (void_at, void_reason) when it is a void run of a season (every document marks it).
+    ``void``: the run's (void_at, void_reason) when it is a void run of a season (every document marks it);
+    ``season``: the season's :func:`season_label` when ``folder`` holds a season run's recorded files (the
+    documents name the season, not the temporary folder).
 
     ``language`` overrides the run's (admissions.toml ``language``, default Swedish). Raises
     InvalidArgument when ``folder`` is not a run's output or ``inputs`` holds a students file other
@@ -173,7 +183,7 @@ def read_run_folder(folder: Path, inputs: Path | None = None, language: str | No
     for column in PERSON_COLUMNS:
         students[column] = students[column].fillna("") if column in students else ""
     run = RunFolder(folder, record, placements, applications, programmes,
-                    students.set_index("student_id")[list(PERSON_COLUMNS)], offices, void)
+                    students.set_index("student_id")[list(PERSON_COLUMNS)], offices, void, season)
     chosen = language or run.language
     check_language(chosen)
     return run, texts(chosen)

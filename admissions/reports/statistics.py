@@ -54,6 +54,7 @@ from admissions.io.write import write_csv, write_json
 from admissions.io.xlsx import write_xlsx
 from admissions.io.programme_types import load_programme_types
 from admissions.reports.language import DEFAULT_LANGUAGE, Texts, check_language, texts
+from admissions.reports.run_folder import season_label
 
 #: The rounds the region publishes, in order: the season's run kind of each.
 ROUNDS = ("preliminary", "final", "reserve")
@@ -342,7 +343,7 @@ def run_statistics(season: Path, out: Path, language: str | None = None) -> dict
     _ = texts(chosen)
     rounds = read_season_rounds(season)
     table = statistics_table(rounds)
-    season_name = Path(season).resolve().name if Path(season).suffix != ".sqlite" else Path(season).stem
+    season_name = season_label(season)
     record = job.record(
         None, language=chosen, season=str(Path(season).resolve()),
         runs={kind: (None if r is None else r.run_id) for kind, r in rounds.items()},

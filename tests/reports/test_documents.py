@@ -257,6 +257,8 @@ def test_lists_and_letters_of_a_season_run(tmp_path):
     about = dict(list(book["Om listan"].iter_rows(values_only=True))[1:])
     assert about["Omgång"] == "Preliminär antagning"
     assert about["Körning"] == "1"
+    # The season is named, not the temporary folder its recorded files were read from ("admissions-run-...").
+    assert about["Säsong"] == "season" and "Resultatmapp" not in about
     result = runner.invoke(app, ["letters", "--season", str(season), "--out", str(tmp_path / "letters")])
     assert result.exit_code == 0, result.output
     assert result.output == f"Wrote 2 letters (1 municipality file) to {tmp_path / 'letters'}\n"
