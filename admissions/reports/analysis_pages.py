@@ -87,14 +87,16 @@ SWEEP_CHARTS = ("chart-sweep-cutoff", "chart-sweep-seats", "chart-sweep-unplaced
 MAX_SHIFTS = 40
 
 
-def _legend(series: list[tuple[str, list[float], str]], x: float) -> list[str]:
-    """SVG legend entries (a coloured square and the name) for each series, left to right from ``x``."""
+def _legend(series: list[tuple[str, list[float], str]], x: float) -> tuple[list[str], float]:
+    """SVG legend entries (a coloured square and the name) for each series, left to right from ``x``,
+    and where they end (about 7 px a character: the chart is made wide enough for its words in either
+    language)."""
     body = []
     for name, _values, colour in series:
         body.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>'
                     f'<text x="{x + 16}" y="16" fill="{INK}">{escape(name)}</text>')
         x += 30 + 7 * len(name)
-    return body
+    return body, x
 
 
 def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[float], str]], title: str,
@@ -113,7 +115,7 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
     def x_of(value: float) -> float:
         return label_w + plot_w * (value - low_axis) / width_range
 
-    body = _legend(series, label_w)
+    body, legend_end = _legend(series, label_w)
     for value in ticks:
         xv = x_of(value)
         body.append(f'<line x1="{xv:.1f}" y1="{top - 4}" x2="{xv:.1f}" y2="{height - 34}" stroke="{GRID}"/>'
@@ -139,7 +141,7 @@ def bar_chart(chart_id: str, labels: list[str], series: list[tuple[str, list[flo
                         f'fill="{colour}"/>{text}</g>')
     if note:
         body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">{escape(note)}</text>')
-    return svg_chart(chart_id, label_w + plot_w + 80, height, body, title)
+    return svg_chart(chart_id, max(label_w + plot_w + 80, legend_end, label_w + 7 * len(note)), height, body, title)
 
 
 def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float], str]], title: str,
@@ -169,7 +171,7 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
     def py(value: float) -> float:
         return top + plot_h - plot_h * (value - y_low) / ((y_high - y_low) or 1.0)
 
-    body = _legend(series, left)
+    body, legend_end = _legend(series, left)
     for value in y_ticks:
         y = py(value)
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
@@ -205,7 +207,7 @@ def line_chart(chart_id: str, x: list[float], series: list[tuple[str, list[float
                 f"{escape(x_label)}</text>")
     body.append(f'<text x="14" y="{top + plot_h / 2}" transform="rotate(-90 14 {top + plot_h / 2})" '
                 f'text-anchor="middle" fill="{MUTED}">{escape(y_label)}</text>')
-    return svg_chart(chart_id, left + plot_w + 30, top + plot_h + 44, body, title)
+    return svg_chart(chart_id, max(left + plot_w + 30, legend_end), top + plot_h + 44, body, title)
 
 
 def shift_chart(changes: pd.DataFrame, _: Texts) -> str:
@@ -253,7 +255,8 @@ def shift_chart(changes: pd.DataFrame, _: Texts) -> str:
         body.append(f'<text x="{label_w}" y="{top + 12}" fill="{MUTED}">{escape(nothing)}</text>')
     axis = _("html.cutoff_axis")
     body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">{escape(axis)}</text>')
-    return svg_chart("chart-cutoff-shifts", label_w + plot_w + 30, height, body, _("page.chart_cutoffs_moved"))
+    width = max(label_w + plot_w + 30, after_at + 20 + 7 * len(after_word), label_w + 7 * len(axis))
+    return svg_chart("chart-cutoff-shifts", width, height, body, _("page.chart_cutoffs_moved"))
 
 
 def _with_tier(cutoff: float, tier: object, _: Texts) -> str:
@@ -320,7 +323,7 @@ def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str, 
     tiers = pd.to_numeric(table["cutoff_tier"], errors="coerce") if "cutoff_tier" in table else pd.Series(1.0, index=table.index)
     # One line per tier of the last admitted: where the tier changes, the line breaks and changes colour
     # (a cut-off among second-hand applicants is not comparable with one among first-hand applicants).
-    by_tier = [(_("html.cutoff_of", tier=_(f"tier.{int(t)}")), cutoff.where(tiers == t).tolist(), tier_colour(t))
+    by_tier = [(_("sweep.cutoff_tier", tier=_(f"tier.{int(t)}")), cutoff.where(tiers == t).tolist(), tier_colour(t))
                for t in sorted(tiers.dropna().unique())] or [(_("html.cutoff"), cutoff.tolist(), ACCENT)]
     seats_word = _("html.seats")
     cut = line_chart("chart-sweep-cutoff", seats, by_tier, _("sweep.chart_cutoff", offer=label), seats_word,
@@ -479,8 +482,8 @@ def spread_chart(programmes: pd.DataFrame, _: Texts) -> str:
         body.append(f'<text x="{label_w}" y="{top + 12}" fill="{MUTED}">{escape(nothing)}</text>')
     axis = _("lottery.axis")
     body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">{escape(axis)}</text>')
-    return svg_chart("chart-lottery-cutoffs", max(label_w + plot_w + 30, median_at + 20 + 7 * len(median_word)),
-                     height, body, _("lottery.chart"))
+    width = max(label_w + plot_w + 30, median_at + 20 + 7 * len(median_word), label_w + 7 * len(axis))
+    return svg_chart("chart-lottery-cutoffs", width, height, body, _("lottery.chart"))
 
 
 #: The figures of lottery.html's first table: catalogue key of the row -> run.json's count (draws: the record's).

@@ -317,3 +317,21 @@ def test_match_refuses_an_unknown_language(pages, tmp_path):
     assert result.exit_code == 1
     assert "--language == 'de', input should be 'sv' or 'en'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_chart_is_wide_enough_for_its_words(pages, command, language):
+    """Swedish words are longer than English ones: a legend or note drawn from the left (text-anchor
+    start) ends inside its chart (at least 6 px a character of the 12 px font), else the page cuts it."""
+    text = page(pages, command, language)
+    cut = []
+    for chart in re.findall(r'<svg class="chart".*?</svg>', text, flags=re.S):
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', chart).group(1))
+        for attributes, words in re.findall(r"<text ([^>]*)>([^<]+)</text>", chart):
+            if "text-anchor" in attributes or "rotate" in attributes:
+                continue
+            x = float(re.search(r'x="([\d.]+)"', attributes).group(1))
+            if x + 6 * len(unescape(words)) > width:
+                cut.append(unescape(words))
+    assert cut == []
