@@ -971,7 +971,27 @@ def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog
         rule = lambda k: check.rule.format(target=target.file, value=values[k])  # noqa: E731
     else:
         rule = check.rule.format(target=target.file)
-    _rows(report, f, check.column, rows, rule, severity=check.severity, summary=check.summary, check=check.id)
+    summary = check.summary
+    near = near_misses(f.cells(key, rows[:MAX_PER_RULE]), target.dictionary(check.target_column)[1]) \
+        if check.target_where is None and len(rows) else []
+    if any(near):
+        plain, summary = rule, summary or (rule if isinstance(rule, str) else None)
+        rule = lambda k: ((plain(k) if callable(plain) else plain)  # noqa: E731
+                          + (f"; did you mean {near[k]!r}?" if near[k] is not None else ""))
+    _rows(report, f, check.column, rows, rule, severity=check.severity, summary=summary, check=check.id)
+
+
+def near_misses(values: Sequence[str], known: pa.Array | Sequence[str]) -> list[str | None]:
+    """For each value a reference did not find, the value of ``known`` it differs from only by spaces
+    at either end, letter case or Unicode form ('Malmö ' for 'Malmö', as spreadsheets leave them),
+    else None. For the problems shown only: ``known`` is folded whole, so call it on the error path."""
+    def folded(array: pa.Array) -> pa.Array:
+        return pc.utf8_lower(pc.utf8_normalize(pc.utf8_trim_whitespace(array), form="NFC"))
+
+    known = known if isinstance(known, pa.Array) else pa.array(list(known), type=pa.string())
+    known = known.filter(pc.invert(pc.is_null(known)))
+    found = pc.index_in(folded(pa.array(values, type=pa.string())), value_set=folded(known)).to_pylist()
+    return [None if i is None else known[i].as_py() for i in found]
 
 
 def _referenced(check: Referenced, f: _File, context: _Context, report: ProblemLog) -> None:

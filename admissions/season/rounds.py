@@ -12,6 +12,8 @@ same time run one after the other, the second from the first one's result.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -203,6 +205,25 @@ def _check_new_season(season: Path, folder: Path) -> None:
                           "give a folder beside it for the database (e.g. season-2027)", parameters=("season",))
 
 
+_UNKNOWN_STUDENT = "student_id not found in students of the round"
+
+
+def _with_near_students(problems: list[Problem], student_ids) -> list[Problem]:
+    """The problems, an unknown student's naming the round's student it differs from only by spaces,
+    case or Unicode form ('S000003 ' for 'S000003'; admissions.io.validate.near_misses)."""
+    from admissions.io.validate import near_misses
+
+    unknown = [k for k, p in enumerate(problems) if p.rule == _UNKNOWN_STUDENT]
+    if not unknown:
+        return problems
+    near = near_misses([problems[k].value for k in unknown], [str(s) for s in student_ids])
+    problems = list(problems)
+    for k, meant in zip(unknown, near):
+        if meant is not None:
+            problems[k] = dataclasses.replace(problems[k], rule=f"{_UNKNOWN_STUDENT}; did you mean {meant!r}?")
+    return problems
+
+
 def _guarantee_builder(
     state: SeasonState,
     frame: pd.DataFrame | None,
@@ -237,8 +258,7 @@ def _guarantee_builder(
                     if answer == "withdraw" and seat is not None:  # a holder who left the admission
                         answer_rows.append((student, answer, None, "file"))
                         continue
-                    problems.append(Problem(name, row, "student_id", student,
-                                            "student_id not found in students of the round"))
+                    problems.append(Problem(name, row, "student_id", student, _UNKNOWN_STUDENT))
                     continue
                 for before, before_seat, run_id in earlier_by_student.get(student, []):
                     if before == "withdraw":
@@ -288,7 +308,7 @@ def _guarantee_builder(
                         "not among their applications (or not an offer of the round); a holder keeps the seat "
                         "unless they decline it or withdraw"))
         if problems:
-            raise InvalidInput(problems, steps)
+            raise InvalidInput(_with_near_students(problems, encoded.student_ids), steps)
         if no_answer == "accept":
             answered = {s for s, *_ in answer_rows}
             accepted_before = {s for s, rows in earlier_by_student.items() if any(a == "accept" for a, _, _ in rows)}

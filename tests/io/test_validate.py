@@ -153,6 +153,22 @@ def test_unknown_municipality(folder):
         "students.csv", 5, "home_municipality", "Malmo", "home_municipality not found in municipalities.csv")
 
 
+def test_a_reference_off_by_spaces_case_or_unicode_form_names_the_value_meant(folder):
+    # Spreadsheets leave spaces at the ends of cells; ids get typed in another case.
+    replace(folder, "students.csv", "S4,Malmö,", "S4,malmö ,")
+    append(folder, "applications.csv", "s3,1,p1\nS3,4,P9\n")
+    append(folder, "grades.csv", "S2 ,BI,A,false\n")
+    assert problems_of(folder) == [
+        Problem("students.csv", 5, "home_municipality", "malmö ",
+                "home_municipality not found in municipalities.csv; did you mean 'Malmö'?"),
+        Problem("applications.csv", 9, "student_id", "s3", "student_id not found in students.csv; did you mean 'S3'?"),
+        Problem("applications.csv", 9, "programme_id", "p1",
+                "programme_id not found in programmes.csv; did you mean 'P1'?"),
+        Problem("applications.csv", 10, "programme_id", "P9", "programme_id not found in programmes.csv"),
+        Problem("grades.csv", 6, "student_id", "S2 ", "student_id not found in students.csv; did you mean 'S2'?"),
+    ]
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 

@@ -123,7 +123,9 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path, after
     connection = store.connect(season)
     everyone = [row[0] for row in store.placements(connection, 1)]
     unplaced = sorted(set(everyone) - set(holders))
-    rows = [("NOBODY", "accept"), (unplaced[0], "accept"), (unplaced[1], "decline"), (unplaced[2], "withdraw")]
+    holder = sorted(holders)[0]
+    rows = [("NOBODY", "accept"), (unplaced[0], "accept"), (unplaced[1], "decline"), (unplaced[2], "withdraw"),
+            (f"{holder.lower()} ", "accept")]  # a spreadsheet's space, another case
     with pytest.raises(InvalidInput) as error:
         run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", rows))
     described = [p.describe() for p in error.value.problems]
@@ -133,6 +135,8 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path, after
         "only a holder can accept or decline (a reserve may withdraw)",
         f"a.csv, row 4, column answer: value 'decline': student {unplaced[1]} holds no seat in the base run 1: "
         "only a holder can accept or decline (a reserve may withdraw)",
+        f"a.csv, row 6, column student_id: value '{holder.lower()} ': student_id not found in students of the "
+        f"round; did you mean '{holder}'?",
     ]
     assert [r.kind for r in store.history(store.connect(season))] == ["final"]
     # The report is headed by the answers file its problems are in (it was headed by the input folder).
@@ -140,7 +144,7 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path, after
                                  "--answers", str(tmp_path / "a.csv")])
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if not line.startswith("...")]
-    assert lines[0] == f"3 problems in {tmp_path / 'a.csv'} (3 errors)"
+    assert lines[0] == f"4 problems in {tmp_path / 'a.csv'} (4 errors)"
     assert lines[1:] == ["error: " + line for line in described]
 
 
