@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -82,6 +83,17 @@ def test_unknown_student_is_a_clear_error(outputs):
     assert result.exit_code == 1
     assert result.output == (
         f"Error: student_id == 'NOBODY', must be a student of {outputs['second_hand_loses'] / 'placements.csv'}\n"
+    )
+
+
+def test_an_id_typed_with_a_space_or_in_another_case_names_the_student_meant(outputs):
+    placements = pd.read_csv(outputs["second_hand_loses"] / "placements.csv", dtype=str)
+    student = placements["student_id"].iloc[0]
+    result = run("explain", outputs["second_hand_loses"], f" {student.lower()}")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: student_id == ' {student.lower()}', must be a student of "
+        f"{outputs['second_hand_loses'] / 'placements.csv'}; did you mean {student!r}?\n"
     )
 
 
