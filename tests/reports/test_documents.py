@@ -259,6 +259,13 @@ def test_lists_and_letters_of_a_season_run(tmp_path):
     assert about["Körning"] == "1"
     # The season is named, not the temporary folder its recorded files were read from ("admissions-run-...").
     assert about["Säsong"] == "season" and "Resultatmapp" not in about
+    # That folder's name changed on every run: the same command twice gives the same bytes.
+    result = runner.invoke(app, ["lists", "--season", str(season), "--run", "1", "--out", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.output
+    for path in sorted((tmp_path / "lists").rglob("*")):
+        if path.is_file() and path.name not in ("run.json", "manifest.json"):
+            again = tmp_path / "again" / path.relative_to(tmp_path / "lists")
+            assert again.read_bytes() == path.read_bytes(), path.name
     result = runner.invoke(app, ["letters", "--season", str(season), "--out", str(tmp_path / "letters")])
     assert result.exit_code == 0, result.output
     assert result.output == f"Wrote 2 letters (1 municipality file) to {tmp_path / 'letters'}\n"
