@@ -57,9 +57,12 @@ def explain(
             # The season keeps the real ids: the student is looked up by the id given, and shown
             # by its pseudonym with --pseudonymise; a student not in the run is named by the run.
             with tempfile.TemporaryDirectory(prefix=".admissions-explain-") as temporary:
-                run_id = recorded_run_files(season, run, Path(temporary)).run_id
+                row = recorded_run_files(season, run, Path(temporary))
+                run_id = row.run_id
                 held = held_seat(season, run_id, student)
-                text = f"Run {run_id} of {season}\n" + explain_text(
+                # A void run is explained too (what it gave), never as if its result held.
+                void = "" if row.void_at is None else f" (void since {row.void_at}: {row.void_reason})"
+                text = f"Run {run_id} of {season}{void}\n" + explain_text(
                     Path(temporary), student, held, source=f"run {run_id} of {season}",
                     shown_as=chosen.pseudonym(student) if chosen else None)
     except AdmissionsError as exc:

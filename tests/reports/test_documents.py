@@ -483,3 +483,13 @@ def test_export_of_a_void_run_writes_it_as_recorded_and_says_it_is_void(void_sea
     assert result.output.startswith(f"Run 2 (void since {void_at}: last year's grades) written to {tmp_path / 'two'}: ")
     result = runner.invoke(app, ["export", "1", "--season", str(season), "--out", str(tmp_path / "one")])
     assert result.output.startswith(f"Run 1 written to {tmp_path / 'one'}: ")
+
+
+def test_explain_of_a_void_run_says_it_is_void(void_season):
+    # It was headed 'Run 2 of S' alone, as if its result held.
+    season, void_at = void_season
+    result = runner.invoke(app, ["explain", "--season", str(season), "--run", "2", "S2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"Run 2 of {season} (void since {void_at}: last year's grades)"
+    result = runner.invoke(app, ["explain", "--season", str(season), "--run", "1", "S2"])
+    assert result.output.splitlines()[0] == f"Run 1 of {season}"
