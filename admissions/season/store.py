@@ -200,6 +200,19 @@ class RunRow:
     record: dict
 
 
+class SeasonConnection(sqlite3.Connection):
+    """A connection to a season's database that knows the season's path (as given), for messages
+    that name a next step on it (``admissions history --season S``) even where only the connection
+    is at hand. A first round's connection opens a temporary file but names the season's path."""
+
+    season: Path | None = None
+
+
+def _history_step(connection: sqlite3.Connection) -> Step:
+    season = getattr(connection, "season", None)
+    return Step.call("history") if season is None else Step.call("history", season=season)
+
+
 def season_path(season: Path) -> Path:
     """The database file of a season given as a folder (created on first use) or as the file itself."""
     season = Path(season)
@@ -224,7 +237,9 @@ def connect(season: Path) -> sqlite3.Connection:
         raise SeasonError(f"{path}: no season database here (a round command creates it)")
     if holds_nothing(path):
         raise SeasonError(f"{path}: empty, no season yet (a round command starts the season in it)")
-    return _open(path, path)
+    connection = _open(path, path)
+    connection.season = Path(season)  # as given: the folder, or the file
+    return connection
 
 
 def holds_nothing(path: Path) -> bool:
@@ -246,7 +261,8 @@ def holds_nothing(path: Path) -> bool:
 def _open(file: Path, path: Path, create: bool = False) -> sqlite3.Connection:
     """Open ``file`` as the season ``path`` (named in messages); with ``create`` give it the schema."""
     try:
-        connection = sqlite3.connect(file, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        connection = sqlite3.connect(file, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=SeasonConnection)
+        connection.season = path  # the caller gives the season as named
         if create:
             with transaction(connection):
                 _create(connection)
@@ -285,7 +301,7 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
     """
     path = season_path(season)
     if path.exists() and holds_nothing(path):
-        yield from _recording_in_empty(path)
+        yield from _recording_in_empty(path, Path(season))
         return
     if path.exists():
         connection = connect(season)
@@ -322,6 +338,7 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
         os.close(handle)
         pending = Path(name)
         connection = _open(pending, path, create=True)
+        connection.season = Path(season)
         try:
             with transaction(connection):
                 yield connection, commit
@@ -339,11 +356,12 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
                     break
 
 
-def _recording_in_empty(path: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], None]]]:
+def _recording_in_empty(path: Path, season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], None]]]:
     """:func:`recording` for a season file that holds nothing (:func:`holds_nothing`): the schema and the
     first run are written in it in one transaction, under SQLite's write lock, so a round that fails
     leaves it as empty as it was, and of two first rounds started together exactly one records."""
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=SeasonConnection)
+    connection.season = season
     try:
         connection.execute("PRAGMA foreign_keys = ON")
         with transaction(connection):
@@ -530,8 +548,8 @@ def run(connection: sqlite3.Connection, run_id: int) -> RunRow:
         (run_id,),
     ).fetchone()
     if row is None:
-        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see {Step.call('history')})",
-                          steps=(Step.call("history"),))
+        history = _history_step(connection)
+        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see {history})", steps=(history,))
     return RunRow(*row[:6], json.loads(row[6]))
 
 

@@ -210,7 +210,7 @@ def test_a_first_round_killed_before_its_commit_leaves_only_a_temporary_file_the
 
 def test_export_of_a_run_the_season_does_not_have_writes_nothing(simulated, tmp_path):
     assert fails("export", "--season", simulated, "9", "--out", tmp_path / "out") == (
-        "Error: run_id == 9, must be a run of this season (see admissions history)")
+        f"Error: run_id == 9, must be a run of this season (see admissions history --season {simulated})")
     assert not (tmp_path / "out").exists()
 
 
