@@ -51,11 +51,21 @@ NO_GRADE = -1
 #: the lowest of any eligible applicant (80 for 8 passes at E: the published lowest admitted value
 #: of 37 of the default area's offers is below 90). Set so that the lowest admitted values of the
 #: default area's vocational offers are reproduced (docs/real-region.md).
-SUMMER_SCHOOL_SHARE = 0.35
+SUMMER_SCHOOL_SHARE = 0.5
+#: Share of the summer school's students who pass every failed subject that the higher-education
+#: preparatory programmes need (nine further passes, not five): they stand in for the students of the
+#: introductory programmes' preparatory education (preparandutbildning) who become eligible for a
+#: preparatory programme and apply with merit values of 120-140. Set so that the lowest admitted
+#: values of the default area's ES offers (published 127.5-140 at 12 of its 21 offers, beside averages
+#: of 215-240) are reproduced (docs/real-region.md).
+PREPARATORY_SHARE = 0.6
 
 #: The vocational requirement (8 passes with SV/SVA, EN, MA), against which the ability fit
 #: matches each school's published share eligible.
 VOCATIONAL = Requirement("vocational", others=5)
+#: The higher-education preparatory requirement without named subjects (ES: 12 passes), which
+#: PREPARATORY_SHARE of the summer school's students reach.
+PREPARATORY = Requirement("preparatory", others=9)
 
 #: Grid of the ability distribution searched per school: mean and standard deviation.
 _MEANS = np.arange(-3.5, 2.5001, 0.02)
@@ -103,13 +113,15 @@ def draw_grades(ability: np.ndarray, rng: np.random.Generator):
 
 
 def summer_school(grade: np.ndarray, sva: np.ndarray, language_grade: np.ndarray, rng: np.random.Generator,
-                  share: float = SUMMER_SCHOOL_SHARE) -> np.ndarray:
+                  share: float = SUMMER_SCHOOL_SHARE, preparatory: float = PREPARATORY_SHARE) -> np.ndarray:
     """Grades after the summer school: ``share`` of the students with grades who are not eligible
     for a vocational programme (and can be: enough subjects graded) pass the subjects they lack.
 
     Each student's failed SV/SVA, EN and MA become E, and as many failed other subjects (in a random
-    order) as the five further passes need. Draws ``rng.random`` for every student, then a random
-    order of the other subjects for every student.
+    order) as the five further passes need; for a share ``preparatory`` of them, as many as the nine
+    further passes of a preparatory programme need, where they have that many subjects graded.
+    Draws ``rng.random`` for every student, then a random order of the other subjects for every
+    student, then ``rng.random`` for every student (who aims at a preparatory programme).
 
     Returns
     -------
@@ -124,8 +136,12 @@ def summer_school(grade: np.ndarray, sva: np.ndarray, language_grade: np.ndarray
     passes = passes_of(grade, sva, language_grade)
     others = grade[:, 3:]
     failed = others == 0
-    need = np.maximum(0, VOCATIONAL.others - (others > 0).sum(axis=1) - (language_grade > 0))
+    passed_others = (others > 0).sum(axis=1) + (language_grade > 0)
+    need = np.maximum(0, VOCATIONAL.others - passed_others)
     chosen &= passes.has_grades & ~vocational_eligible(passes) & (failed.sum(axis=1) >= need)
+    need_preparatory = np.maximum(0, PREPARATORY.others - passed_others)
+    aims_higher = (rng.random(n) < preparatory) & (failed.sum(axis=1) >= need_preparatory)
+    need = np.where(aims_higher, need_preparatory, need)
     rank = np.argsort(np.argsort(np.where(failed, key, 2.0), axis=1), axis=1)
     out = grade.copy()
     out[:, :3] = np.where(chosen[:, None] & (grade[:, :3] == 0), 1, grade[:, :3])

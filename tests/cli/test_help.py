@@ -87,4 +87,4 @@ def test_whatif_runs_its_example_on_the_committed_scenarios(tmp_path, monkeypatc
     lines = (out / "scenarios.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[0] for line in lines] == [
         "scenario", "baseline", "more-economics-malmo", "close-aesthetics-latinskolan", "new-technology-lund"]
-    assert lines[2].split(",")[1:11] == ["2", "2000", "2196", "0", "1929", "1511", "0.7555", "71", "267", "34"]
+    assert lines[2].split(",")[1:11] == ["2", "2000", "2158", "0", "1930", "1471", "0.7355", "70", "228", "30"]

@@ -14,8 +14,12 @@ from admissions.synth.calibrate import (
     BOUNDS,
     DEFAULT_ITERATIONS,
     DEFAULT_SEEDS,
+    DRAWS,
+    FIT_SEED,
+    MODEL_SEEDS,
     check_bounds,
     fit,
+    model_code_gaps,
     offers_csv,
     round_outcome,
     simulate,
@@ -30,19 +34,25 @@ def area():
     return load_area()
 
 
-SEEDS = (0, 1, 2)
-#: The bounds the shipped model does not meet yet, per seed (docs/real-region.md has the figures):
-#: a programme code's median lowest and average admitted merit value within 10 points.
+SEEDS = DEFAULT_SEEDS
+#: The bounds one draw (one seed) of the shipped model does not meet, as the issue words them: a
+#: programme code's median lowest and average admitted merit value within 10 points at a seed. A
+#: code's median moves with the seed by more than that (docs/real-region.md, "Where the seed noise
+#: comes from"); the model's own median per code is held to the bound below
+#: (test_the_models_median_per_programme_code_is_within_10_points).
 NOT_YET = {
-    "min_code": {0: "20.0", 1: "20.0", 2: "17.5"},
-    "avg_code": {0: "12.4"},
+    "min_code": {0: "20.0", 1: "15.0", 2: "18.8"},
+    "avg_code": {0: "11.2", 1: "11.7", 2: "11.9"},
 }
+#: The model's largest per-code gaps over the offers of seeds 0-9 pooled, and of seeds 0-2 alone.
+MODEL_GAPS = {"min_code_pooled_diff": 10.0, "avg_code_pooled_diff": 8.2}
+TESTED_GAPS = {"min_code_pooled_diff": 20.0, "avg_code_pooled_diff": 11.68}
 
 
 def seeds(bound: str):
     """SEEDS as parameters, each a strict xfail where NOT_YET says ``bound`` is not met there."""
     return [pytest.param(seed, marks=pytest.mark.xfail(
-        strict=True, reason=f"{bound}: {NOT_YET[bound][seed]} points off at seed {seed} (bound 10)"))
+        strict=True, reason=f"{bound}: {NOT_YET[bound][seed]} points off at seed {seed} (bound 10): one draw"))
         if seed in NOT_YET.get(bound, {}) else seed for seed in SEEDS]
 
 
@@ -113,19 +123,37 @@ def test_every_other_bound_of_the_issue_holds(all_stats, seed):
     assert broken == []
 
 
-#: A seed the fit never matched (it fits DEFAULT_SEEDS): the model, not the fit's tuning to the
-#: tested seeds' noise, has to hold the bounds there too.
-UNSEEN_SEED = 3
+@pytest.fixture(scope="module")
+def model_outcomes(area, outcomes):
+    """The outcomes at MODEL_SEEDS: the tested seeds' rounds, the others simulated (the same
+    outcome, as test_the_fit_sees_the_outcome_of_the_round shows)."""
+    model = load_choice_model()
+    return {seed: outcomes[seed] if seed in outcomes else simulate(area, model, seed) for seed in MODEL_SEEDS}
 
 
-def test_every_other_bound_holds_at_a_seed_the_fit_never_saw(area):
-    """At seed 3 (simulate: the round's outcome, as test_the_fit_sees_the_outcome_of_the_round
-    shows) every bound but the per-code ones holds, as at the tested seeds; the per-code gaps
-    there are in docs/real-region.md (17.5 and 12.3 points)."""
-    assert UNSEEN_SEED not in DEFAULT_SEEDS
-    stats = simulate(area, load_choice_model(), UNSEEN_SEED).statistics()
-    assert [b for b in check_bounds(stats) if "programme code's median" not in b] == []
-    assert (round(stats["min_code_median_diff"], 2), round(stats["avg_code_median_diff"], 2)) == (17.5, 12.27)
+def test_the_models_median_per_programme_code_is_within_10_points(model_outcomes):
+    """The issue's per-code bound on the model rather than one draw: over the offers of seeds 0-9
+    pooled, every programme code's median lowest and average admitted merit value is within 10
+    points of its published median. Over the tested seeds 0-2 alone (three draws) the pooled gaps are
+    recorded, not bounded: three draws still scatter by more than the bound."""
+    assert MODEL_SEEDS == tuple(range(10)) and BOUNDS["code_median_diff"] == 10.0
+    gaps = model_code_gaps(list(model_outcomes.values()))
+    tested = model_code_gaps([model_outcomes[seed] for seed in SEEDS])
+    assert {figure: round(gap, 2) for figure, gap in gaps.items()} == MODEL_GAPS
+    assert {figure: round(gap, 2) for figure, gap in tested.items()} == TESTED_GAPS
+    assert max(gaps.values()) <= 10.0
+
+
+def test_every_other_bound_holds_at_every_seed_0_to_9(model_outcomes):
+    """One draw at each of seeds 0-9 holds every bound but the per-code one (the fit saw none)."""
+    broken = {seed: [b for b in check_bounds(o.statistics()) if "programme code's median" not in b]
+              for seed, o in model_outcomes.items()}
+    assert broken == {seed: [] for seed in MODEL_SEEDS}
+
+
+def test_the_fit_never_sees_the_tested_seeds():
+    """The fit draws its own cohorts, DRAWS at each of DEFAULT_ITERATIONS steps from FIT_SEED on."""
+    assert FIT_SEED > max(MODEL_SEEDS) and (DRAWS, FIT_SEED) == (3, 1000)
 
 
 def test_the_published_figures_are_read_from_the_package_data(area):
@@ -138,17 +166,17 @@ def test_fitting_moves_the_figures_toward_the_published(area):
     """Two steps of the calibration from the shipped model without its per-offer terms, one seed."""
     start = load_choice_model().with_offers({})
     before = simulate(area, start, 7).statistics()
-    after = simulate(area, fit(area, start, seeds=(7,), iterations=2), 7).statistics()
+    after = simulate(area, fit(area, start, draws=1, iterations=2, first_seed=7), 7).statistics()
     assert after["avg_median_abs_diff"] < before["avg_median_abs_diff"]
     assert after["avg_spearman"] > before["avg_spearman"]
     assert np.isfinite(after["min_spearman"])
 
 
 def test_the_shipped_per_offer_terms_are_what_the_documented_fit_writes(area):
-    """`python -m admissions.synth.calibrate --out admissions/data --fresh` (seeds DEFAULT_SEEDS,
-    DEFAULT_ITERATIONS iterations) from no per-offer terms writes the shipped choice_offers.csv,
+    """`python -m admissions.synth.calibrate --out admissions/data --fresh` (DRAWS cohorts at each
+    of DEFAULT_ITERATIONS steps) from no per-offer terms writes the shipped choice_offers.csv,
     byte for byte. The whole fit, not a fixed-point check: the steps shrink but never vanish, so
     only re-running it proves the shipped file is its output (about 3 CPU minutes)."""
     shipped = resources.files("admissions").joinpath("data", OFFERS_FILE).read_text(encoding="utf-8")
-    fitted = fit(area, load_choice_model().with_offers({}), DEFAULT_SEEDS, DEFAULT_ITERATIONS)
+    fitted = fit(area, load_choice_model().with_offers({}), DRAWS, DEFAULT_ITERATIONS)
     assert offers_csv(fitted) == shipped
