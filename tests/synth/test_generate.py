@@ -355,3 +355,25 @@ def test_bytes_do_not_depend_on_hash_randomisation(tmp_path):
                         "--students", "200", "--seed", "4"], check=True, env=env, capture_output=True)
     for name in FILES:
         assert (tmp_path / "1" / f"{name}.csv").read_bytes() == (tmp_path / "2" / f"{name}.csv").read_bytes()
+
+
+def test_the_summer_school_passes_what_a_vocational_or_a_preparatory_programme_needs():
+    """Student 0: SV, EN, MA and 3 other subjects at E, 10 failed; student 1 the same with only 4
+    failed and 6 ungraded (too few graded for nine further passes). Everyone goes to the summer
+    school; with PREPARATORY_SHARE 0 each passes the 2 subjects a vocational programme lacks (merit
+    value 80), with 1 student 0 passes the 6 a preparatory one lacks (120) and student 1 still 2."""
+    from admissions.rules.eligibility import meets
+    from admissions.synth.grades import NO_GRADE, PREPARATORY, passes_of, summer_school, vocational_eligible
+
+    grade = np.zeros((2, 16), dtype=np.int64)
+    grade[:, :6] = 1
+    grade[1, 10:] = NO_GRADE
+    sva, language = np.zeros(2, dtype=bool), np.full(2, -1)
+    for preparatory, merits, higher in ((0.0, [80, 80], [False, False]), (1.0, [120, 80], [True, False])):
+        out, chosen = summer_school(grade, sva, language, np.random.default_rng(0), share=1.0,
+                                    preparatory=preparatory)
+        passes = passes_of(out, sva, language)
+        assert chosen.tolist() == [True, True] and vocational_eligible(passes).tolist() == [True, True]
+        assert (np.where(out > 0, 10, 0).sum(axis=1)).tolist() == merits
+        assert meets(passes, PREPARATORY)[0].tolist() == higher
+    assert (grade[:, 6:10] == 0).all()  # the input is not modified
