@@ -88,11 +88,12 @@ class Job:
                 yield staging
 
 
-def start_job(command: str, inputs: Path, out: Path | None) -> Job:
-    """Begin a job: note the time and check OUT before any work (a wrong OUT fails fast)."""
+def start_job(command: str, inputs: Path, out: Path | None, season_database: Path | None = None) -> Job:
+    """Begin a job: note the time and check OUT before any work (a wrong OUT fails fast); OUT may
+    not hold ``season_database``, the season the command reads or records into."""
     started_at = datetime.now(timezone.utc)
     if out is not None:
-        check_output_folder(out, inputs=inputs)
+        check_output_folder(out, inputs=inputs, season_database=season_database)
     return Job(command, Path(inputs), None if out is None else Path(out), started_at)
 
 

@@ -63,7 +63,9 @@ def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: P
                      language: str | None, void: tuple[str, str] | None = None, season: Path | None = None) -> dict:
     """Read the run, write ``command``'s documents with ``write(run, context, folder)`` (which returns
     their counts) and run.json; ``void``: the run's (void_at, void_reason), marked in every document."""
-    job = start_job(command, run_folder, out)
+    from admissions.season.store import season_path
+
+    job = start_job(command, run_folder, out, None if season is None else season_path(season))
     if inputs is not None:  # the round's input folder is read too: OUT may not be it or lie in it either
         check_output_folder(out, inputs=inputs)
     run, context = read_run_folder(run_folder, inputs, language, void,

@@ -337,7 +337,7 @@ def run_statistics(season: Path, out: Path, language: str | None = None) -> dict
     from admissions.season.store import season_path
 
     # The input is the season's database: OUT may not be it or hold it (replacing OUT would delete it).
-    job = start_job("statistics", season_path(season), out)
+    job = start_job("statistics", season_path(season), out, season_database=season_path(season))
     chosen = language or _season_language(season) or DEFAULT_LANGUAGE
     check_language(chosen)
     _ = texts(chosen)

@@ -122,7 +122,7 @@ def run_round(
     if answers is not None and not policy.accepts_answers:
         raise SeasonError(f"answers is for reserve and trial rounds; a {kind} round applies no answers",
                           parameters=("answers",))
-    job = start_job(f"round {kind}", folder, out)
+    job = start_job(f"round {kind}", folder, out, season_database=store.season_path(season))
     answer_frame = read_answers(answers) if answers is not None else None
     no_answer = load_config(folder).no_answer
     _check_new_season(season, folder)
@@ -441,8 +441,9 @@ def export_run(season: Path, run_id: int, out: Path) -> tuple[store.RunRow, list
     A void run is written too (the record of what it gave). Returns the run as recorded (its void
     state included) and the names of the files written, read from the season in one connection.
     """
-    from admissions.io.atomic import output_folder as folder_of
+    from admissions.io.atomic import check_output_folder, output_folder as folder_of
 
+    check_output_folder(out, season_database=store.season_path(season))
     connection = store.connect(season)
     try:
         row = store.run(connection, run_id)

@@ -202,8 +202,8 @@ def test_an_out_that_holds_the_season_database_is_refused_before_any_work(season
     before = database.read_bytes()
     result = runner.invoke(app, ["statistics", "--season", str(database), "--out", str(season["season"])])
     assert result.exit_code == 1
-    assert result.output == (f"Error: {season['season']}: the output folder may not hold the input folder "
-                             f"({database.resolve()}); replacing it would delete the input\n")
+    assert result.output == (f"Error: {season['season']}: the output folder may not hold the season database "
+                             f"({database}); replacing it would delete the season. Give another folder\n")
     assert database.read_bytes() == before
 
 

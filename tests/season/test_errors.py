@@ -226,3 +226,23 @@ def test_a_command_a_message_names_can_be_pasted_into_a_shell(small_region, tmp_
         f"Simulation round recorded as run 2 in {season}",
         f"No --out: admissions export --season '{season}' 2 --out OUT writes its files",
         "Run 2"]
+
+
+def test_an_output_folder_that_holds_the_season_is_refused_before_anything(small_region, tmp_path):
+    # round --season S --out S on a new season named its temporary file ('holds .season.sqlite.new-PID-X');
+    # on an existing one, and export, lists, letters and statistics, 'holds season.sqlite, and no
+    # manifest.json says this tool wrote it'.
+    new = tmp_path / "new"
+    assert fails("round", "final", small_region, "--season", new, "--out", new) == (
+        f"Error: {new}: the output folder may not hold the season database ({new / 'season.sqlite'}); "
+        "replacing it would delete the season. Give another folder")
+    assert not new.exists()
+    season = tmp_path / "season"
+    run_round("preliminary", small_region, season)
+    before = (season / "season.sqlite").read_bytes()
+    for args in (["round", "simulation", small_region], ["export", "1"], ["statistics"], ["lists"], ["letters"]):
+        assert fails(*args, "--season", season, "--out", season) == (
+            f"Error: {season}: the output folder may not hold the season database ({season / 'season.sqlite'}); "
+            "replacing it would delete the season. Give another folder"), args
+    assert (season / "season.sqlite").read_bytes() == before
+    assert sorted(p.name for p in season.iterdir()) == ["season.sqlite"]
