@@ -48,7 +48,7 @@ from admissions.io.encode import EncodedRound, ids_in_errors
 from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import load_table
+from admissions.io.validate import did_you_mean, load_table
 from admissions.matching import build_priority, prepare
 from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
@@ -177,7 +177,8 @@ def cohort_factors(path: Path | None, r: RoundResult) -> tuple[np.ndarray, list[
     for i, (m, year, students) in enumerate(zip(frame["municipality"].astype(str), frame["year"], frame["students"])):
         row = i + FIRST_DATA_ROW
         if m not in index:
-            problems.append(Problem(path.name, row, "municipality", m, "not in municipalities.csv of the round"))
+            problems.append(Problem(path.name, row, "municipality", m,
+                                    "not in municipalities.csv of the round" + did_you_mean(m, list(index))))
             continue
         rows_of.setdefault(m, []).append((int(year), float(students), row))
     for m, rows in rows_of.items():
@@ -236,7 +237,8 @@ def _added_offers(r: RoundResult, model: DemandModel, scenario: Scenario, scenar
                                  + (f" ('{school}' is not one)" if school else "") + ", must give municipality"))
         elif municipality not in municipalities:
             found.append(Problem(scenarios_file, row, "municipality", municipality,
-                                 f"{where}: not in municipalities.csv of the round"))
+                                 f"{where}: not in municipalities.csv of the round"
+                                 + did_you_mean(municipality, sorted(municipalities))))
         if principal not in ("municipal", "independent"):
             found.append(Problem(scenarios_file, row, "principal", principal,
                                  f"{where}: must be municipal or independent"))

@@ -39,7 +39,7 @@ from admissions.io.contract import ColumnSpec, FileSpec
 from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import load_table
+from admissions.io.validate import did_you_mean, load_table
 from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.quota_game import match_quotas, quota_sizes
@@ -117,7 +117,8 @@ def load_max_seats(path: Path | None, r: RoundResult) -> np.ndarray:
     for i, (school, most) in enumerate(zip(frame["school"].astype(str), frame["max_seats"])):
         row = i + FIRST_DATA_ROW
         if school not in seats_of.index:
-            problems.append(Problem(path.name, row, "school", school, "not a school of programmes.csv"))
+            problems.append(Problem(path.name, row, "school", school,
+                                    "not a school of programmes.csv" + did_you_mean(school, list(seats_of.index))))
         elif int(most) < int(seats_of[school]):
             problems.append(Problem(path.name, row, "max_seats", str(most),
                                     f"is below the school's seats today ({int(seats_of[school])}), must be >= them"))

@@ -981,6 +981,13 @@ def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog
     _rows(report, f, check.column, rows, rule, severity=check.severity, summary=summary, check=check.id)
 
 
+def did_you_mean(value: str, known: pa.Array | Sequence[str]) -> str:
+    """"; did you mean 'Malmö'?" for the value of ``known`` that ``value`` differs from only by spaces,
+    case or Unicode form (:func:`near_misses`), "" when none does: the end of a problem's rule."""
+    meant = near_misses([value], known)[0]
+    return "" if meant is None else f"; did you mean {meant!r}?"
+
+
 def near_misses(values: Sequence[str], known: pa.Array | Sequence[str]) -> list[str | None]:
     """For each value a reference did not find, the value of ``known`` it differs from only by spaces
     at either end, letter case or Unicode form ('Malmö ' for 'Malmö', as spreadsheets leave them),

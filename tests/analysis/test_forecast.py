@@ -133,6 +133,14 @@ def test_cohorts_file_with_unknown_municipality_is_refused(known, prepared, tmp_
         cohort_factors(path, r)
     assert caught.value.problems[0].describe() == (
         "cohorts.csv, row 2, column municipality: value 'Atlantis': not in municipalities.csv of the round")
+    known_one = str(r.encoded.municipalities[0])
+    typed = tmp_path / "typed.csv"
+    typed.write_text(f"municipality,year,students\n{known_one.upper()} ,2027,50\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        cohort_factors(typed, r)
+    assert caught.value.problems[0].describe() == (
+        f"typed.csv, row 2, column municipality: value '{known_one.upper()} ': not in municipalities.csv of the "
+        f"round; did you mean {known_one!r}?")
     scenarios = tmp_path / "scenarios.csv"
     scenarios.write_text("scenario,programme_id,seats\nmore,S2-NA,+10\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["whatif", str(folder), "--scenarios", str(scenarios), "--model",

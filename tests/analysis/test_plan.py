@@ -81,12 +81,15 @@ def test_plan_with_no_budget_changes_nothing(crowded, tmp_path):
 
 def test_max_seats_below_today_is_refused(crowded, tmp_path):
     limits = tmp_path / "max_seats.csv"
-    limits.write_text("school,max_seats\nSchool 0,10\nNowhere,50\n", encoding="utf-8")
+    limits.write_text("school,max_seats\nSchool 0,10\nNowhere,50\nschool 1 ,50\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["plan", str(crowded), "--budget", "1000000", "--max-seats", str(limits),
                                       "--out", str(tmp_path / "p")])
     assert result.exit_code == 1
     assert "max_seats.csv, row 2, column max_seats: value '10': is below the school's seats today (36), must be >= them" in result.output
-    assert "max_seats.csv, row 3, column school: value 'Nowhere': not a school of programmes.csv" in result.output
+    assert "max_seats.csv, row 3, column school: value 'Nowhere': not a school of programmes.csv\n" in result.output
+    # A spreadsheet's space, another case: the school meant is named.
+    assert ("max_seats.csv, row 4, column school: value 'school 1 ': not a school of programmes.csv; "
+            "did you mean 'School 1'?") in result.output
     assert not (tmp_path / "p").exists()
 
 
