@@ -619,8 +619,8 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
     check_page_language(language)
     if growth is not None:
         growth = check_scalar("growth", growth, low=0, low_open=True, note=" (1.05: 5 % more students)")
-    r = prepare_round(folder, seed=seed, progress=progress)
-    _ = page_texts(r, language)
+    r = prepare_round(folder, seed=seed, progress=progress, language=language)
+    _ = page_texts(r)
     model = load_model(model_dir, r.encoded.programme_ids)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
     cohort, cohort_notes = cohort_factors(cohorts, r)

@@ -354,8 +354,8 @@ def run_lottery(
     job = start_job("lottery", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
     check_page_language(language)
-    r = prepare_round(folder, seed=seed, progress=progress)
-    _ = page_texts(r, language)
+    r = prepare_round(folder, seed=seed, progress=progress, language=language)
+    _ = page_texts(r)
     result = run_lottery_draws(r, draws, seed, workers=workers, scheduler=scheduler, progress=progress,
                                task_progress=task_progress)
     programmes = programmes_table(result)

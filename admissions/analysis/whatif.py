@@ -124,8 +124,8 @@ def run_whatif(
     job = start_job("whatif", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
     check_page_language(language)
-    r = prepare_round(folder, seed=seed, progress=progress)
-    _ = page_texts(r, language)
+    r = prepare_round(folder, seed=seed, progress=progress, language=language)
+    _ = page_texts(r)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
     analysis = analyse(r, [s.seats for s in scenarios], workers=workers, scheduler=scheduler,
                        progress=progress, task_progress=task_progress)
@@ -194,8 +194,8 @@ def run_sweep(
     job = start_job("sweep", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
     check_page_language(language)
-    r = prepare_round(folder, seed=seed, progress=progress)
-    _ = page_texts(r, language)
+    r = prepare_round(folder, seed=seed, progress=progress, language=language)
+    _ = page_texts(r)
     where = np.flatnonzero(r.encoded.programme_ids.astype(str) == as_read(programme_id))
     if len(where) == 0:
         raise InvalidArgument(f"programme_id == {programme_id!r}, must be a programme_id of programmes.csv")
@@ -231,10 +231,10 @@ def check_page_language(language: str | None) -> None:
         check_language(language)
 
 
-def page_texts(r: RoundResult, language: str | None) -> Texts:
-    """The texts of an analysis page: ``language``, else the round's (admissions.toml ``language``, Swedish
-    by default)."""
-    return texts(language or r.config.language)
+def page_texts(r: RoundResult) -> Texts:
+    """The texts of an analysis page: the round's language (``language`` given to prepare_round, else
+    admissions.toml's, else Swedish), which run.json's config records."""
+    return texts(r.config.language)
 
 
 def page_meta(r: RoundResult, _: Texts) -> str:

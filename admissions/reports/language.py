@@ -58,9 +58,9 @@ def catalogue(language: str) -> Catalog:
 
 
 def check_language(language: str) -> None:
-    """Raise ConfigError unless ``language`` is one of LANGUAGES."""
+    """Raise ConfigError unless ``language`` is one of LANGUAGES (the parameter named: a command says its option)."""
     if language not in LANGUAGES:
-        raise ConfigError(f"language == {language!r}, must be one of {', '.join(LANGUAGES)}")
+        raise ConfigError(f"language == {language!r}, must be one of {', '.join(LANGUAGES)}", parameters=("language",))
 
 
 class Texts:

@@ -29,6 +29,7 @@ from admissions.io.problems import FIRST_DATA_ROW, Problem
 from admissions.io.readers import as_read
 from admissions.job import run_record, start_job
 from admissions.match import MATCH_FILES, write_match_files
+from admissions.reports.language import check_language
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.guarantee import Guarantee
 from admissions.season import store
@@ -123,6 +124,8 @@ def run_round(
         raise SeasonError(f"answers is for reserve and trial rounds; a {kind} round applies no answers",
                           parameters=("answers",))
     job = start_job(f"round {kind}", folder, out, season_database=store.season_path(season))
+    if language is not None:
+        check_language(language)  # before any work, as every command with documents says it
     answer_frame = read_answers(answers) if answers is not None else None
     no_answer = load_config(folder).no_answer
     _check_new_season(season, folder)

@@ -225,13 +225,13 @@ def test_plan_page_in_english(pages):
 def test_the_page_language_is_recorded_and_an_unknown_one_refused(pages, command, tmp_path):
     import json
 
-    assert [json.loads((pages[command, language] / "run.json").read_text())["language"]
-            for language in ("sv", "en")] == ["sv", "en"]
+    records = [json.loads((pages[command, language] / "run.json").read_text()) for language in ("sv", "en")]
+    assert [(r["language"], r["config"]["language"]) for r in records] == [("sv", "sv"), ("en", "en")]
     folder = pages[command, "sv"].parent / "round"
     arguments = [a.format(scenarios=folder.parent / "scenarios.csv") for a in COMMANDS[command]]
     result = runner.invoke(app, [command, str(folder), *arguments, "--out", str(tmp_path / "out"), "--language", "de"])
     assert result.exit_code == 1
-    assert "language == 'de', must be one of sv, en" in result.output
+    assert "Error: --language == 'de', must be one of sv, en\n" in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -315,7 +315,7 @@ def test_match_refuses_an_unknown_language(pages, tmp_path):
     folder = pages["lottery", "sv"].parent / "round"
     result = runner.invoke(app, ["match", str(folder), "--out", str(tmp_path / "out"), "--language", "de"])
     assert result.exit_code == 1
-    assert "--language == 'de', input should be 'sv' or 'en'" in result.output
+    assert result.output == "Error: --language == 'de', must be one of sv, en\n"
     assert not (tmp_path / "out").exists()
 
 

@@ -190,7 +190,7 @@ def test_unknown_language_is_a_clean_error(small, tmp_path):
     _folder, out = small
     result = runner.invoke(app, ["lists", str(out), "--language", "de", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1
-    assert result.output == "Error: language == 'de', must be one of sv, en\n"
+    assert result.output == "Error: --language == 'de', must be one of sv, en\n"
 
 
 def test_lists_command_writes_schools_and_offices(small, tmp_path):
