@@ -238,6 +238,27 @@ def _arrow_text(column: pd.Series) -> pa.Array:
     return pa.array(column.to_numpy(dtype=object), type=pa.large_string())
 
 
+#: The files write_region writes, each as NAME.csv.
+WRITTEN = ("programmes", "students", "applications", "municipalities", "grades")
+
+
+def _check_no_other_format(out: Path) -> None:
+    """Refuse a folder holding one of WRITTEN as another file (students.xlsx, Students.CSV): the
+    generated NAME.csv would stand beside it, and a round reads exactly one file of each."""
+    from admissions.io.contract import FILE_SUFFIXES
+
+    if not out.is_dir():
+        return
+    others = {name + suffix for name in WRITTEN for suffix in FILE_SUFFIXES} - {f"{name}.csv" for name in WRITTEN}
+    clash = sorted(p.name for p in out.iterdir()
+                   if p.name.lower() in others or (p.name.lower() != p.name and p.name.lower() in
+                                                    {f"{name}.csv" for name in WRITTEN}))
+    if clash:
+        raise OutputError(f"{out}: holds {', '.join(clash)}, beside which the generated CSV files would stand (a "
+                          "round reads exactly one file of each); nothing was written. Remove them or choose "
+                          "another folder")
+
+
 def write_region(
     out_dir: str | os.PathLike,
     n_students: int | None = None,
@@ -272,6 +293,7 @@ def write_region(
         raise OutputError(f"{out} is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise OutputError(f"folder {out} is not empty; use force to write into it", parameters=("force",))
+    _check_no_other_format(out)
     from admissions.io.atomic import check_writable, output_files
 
     check_writable(out)  # before the work, not after it

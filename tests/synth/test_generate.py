@@ -377,3 +377,17 @@ def test_the_summer_school_passes_what_a_vocational_or_a_preparatory_programme_n
         assert (np.where(out > 0, 10, 0).sum(axis=1)).tolist() == merits
         assert meets(passes, PREPARATORY)[0].tolist() == higher
     assert (grade[:, 6:10] == 0).all()  # the input is not modified
+
+
+def test_force_refuses_a_folder_holding_a_written_file_in_another_format(tmp_path):
+    # generate --force wrote students.csv beside students.xlsx: the folder then failed validate
+    # ('found students.csv and students.xlsx; keep exactly one file').
+    (tmp_path / "students.xlsx").write_bytes(b"a workbook")
+    (tmp_path / "Grades.CSV").write_text("x")
+    (tmp_path / "prices.csv").write_text("kept")
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--students", "5", "--force"])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {tmp_path}: holds Grades.CSV, students.xlsx, beside which the generated CSV files would stand "
+        "(a round reads exactly one file of each); nothing was written. Remove them or choose another folder\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Grades.CSV", "prices.csv", "students.xlsx"]
