@@ -223,8 +223,11 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
                                     "is in programmes.csv, must be a new id when added is true"))
             continue
         if not is_added and p is None:
+            from admissions.io.validate import did_you_mean
+
             problems.append(Problem(file, row, "programme_id", pid,
-                                    "programme_id not found in programmes.csv (a new offer needs added = true)"))
+                                    "programme_id not found in programmes.csv (a new offer needs added = true)"
+                                    + did_you_mean(pid, list(index))))
             continue
         value, rule = parse_seats(cell, None if is_added else int(seats[p]))
         if rule is not None:

@@ -198,7 +198,10 @@ def run_sweep(
     _ = page_texts(r)
     where = np.flatnonzero(r.encoded.programme_ids.astype(str) == as_read(programme_id))
     if len(where) == 0:
-        raise InvalidArgument(f"programme_id == {programme_id!r}, must be a programme_id of programmes.csv")
+        from admissions.io.validate import did_you_mean
+
+        raise InvalidArgument(f"programme_id == {programme_id!r}, must be a programme_id of programmes.csv"
+                              + did_you_mean(programme_id, r.encoded.programme_ids.astype(str).tolist()))
     p = int(where[0])
     tasks = []
     for value in seat_values:

@@ -183,18 +183,21 @@ def test_cli_whatif_writes_and_summarises(tmp_path):
 
 
 def test_cli_whatif_reports_every_problem_and_writes_nothing(tmp_path):
-    scenarios = write_scenarios(tmp_path / "scenarios.csv", "scenario,programme_id,seats\nbaseline,A,+x\ns,Z,1\n")
+    scenarios = write_scenarios(tmp_path / "scenarios.csv",
+                                "scenario,programme_id,seats\nbaseline,A,+x\ns,Z,1\nt, b,2\n")
     out = tmp_path / "out"
     result = run("whatif", SMALL, "--scenarios", scenarios, "--out", out, "--workers", "1", "--quiet")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"3 problems in {scenarios} (3 errors)",
+        f"4 problems in {scenarios} (4 errors)",
         "error: scenarios.csv, row 2, column scenario: value 'baseline': 'baseline' is reserved for the round as "
         "it is, must be another name",
         "error: scenarios.csv, row 2, column seats: value '+x': must be a whole number >= 0 (the new seats) or "
         "+N / -N (a change of the current seats)",
         "error: scenarios.csv, row 3, column programme_id: value 'Z': programme_id not found in programmes.csv "
         "(a new offer needs added = true)",
+        "error: scenarios.csv, row 4, column programme_id: value ' b': programme_id not found in programmes.csv "
+        "(a new offer needs added = true); did you mean 'B'?",
     ]
     assert not out.exists()
     assert not any(p.name.startswith(".out") for p in tmp_path.iterdir())
@@ -204,6 +207,8 @@ def test_cli_sweep_errors(tmp_path):
     result = run("sweep", SMALL, "--programme", "Z", "--seats", "0:3", "--out", tmp_path / "o", "--workers", "1", "-q")
     assert result.exit_code == 1
     assert result.stderr == "Error: --programme == 'Z', must be a programme_id of programmes.csv\n"
+    result = run("sweep", SMALL, "--programme", "a ", "--seats", "0:3", "--out", tmp_path / "o", "--workers", "1", "-q")
+    assert result.stderr == "Error: --programme == 'a ', must be a programme_id of programmes.csv; did you mean 'A'?\n"
     result = run("sweep", SMALL, "--programme", "A", "--seats", "3:0", "--out", tmp_path / "o", "--workers", "1")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: --seats == '3:0', must be START:STOP:STEP")
