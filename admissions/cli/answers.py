@@ -42,4 +42,4 @@ def answers(
             write_csv(frame, temporary)
     counts = frame["answer"].value_counts()
     typer.echo(f"{counted(len(frame), 'answer')} for the {counted(len(holders), 'holder')} of run {base} written to {out}: "
-               + ", ".join(f"{counts.get(a, 0)} {a}" for a in ("accept", "decline", "withdraw")))
+               + ", ".join(f"{counts.get(a, 0):,} {a}" for a in ("accept", "decline", "withdraw")))
