@@ -6,16 +6,27 @@ from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import SeasonOption
-from admissions.cli._output import fail, with_commands
+from admissions.cli._output import fail, shell_word, with_commands
 from admissions.cli._summary import percent
 from admissions.errors import AdmissionsError
 
 
 def _out_cell(run) -> str:
-    """The OUT of a run, and 'not on disk' when that folder no longer holds the run (admissions export writes it)."""
+    """The OUT of a run, and 'not on disk' when that folder no longer holds the run."""
     if run.out is None:
         return ""
-    return run.out if run.out_on_disk else f"{run.out} (not on disk: admissions export {run.run_id})"
+    return run.out if run.out_on_disk else f"{run.out} (not on disk)"
+
+
+def _export_line(run, season) -> str:
+    """The command that writes a run's OUT again, on a line of its own (never wrapped in a cell)."""
+    return (f"Run {run.run_id}'s OUT is not on disk: admissions export --season {shell_word(str(season))} "
+            f"{run.run_id} --out {shell_word(run.out)} writes it again")
+
+
+def _count(value) -> str:
+    """A count as the other tables print it (19,717); '' where the run has none."""
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def history(
@@ -52,8 +63,12 @@ def history(
         table.add_row(str(run.run_id), run.kind, run.started_at, str(run.seed),
                       "" if run.base_run_id is None else str(run.base_run_id),
                       "" if run.void_at is None else f"void {run.void_at}: {run.void_reason}",
-                      f"{run.students}", f"{run.placed}", share,
-                      "/".join(str(answers.get(a, 0)) for a in ("accept", "decline", "withdraw")),
-                      str(moved.get("moved_up", "")), str(moved.get("newly_placed", "")), str(moved.get("lost", "")),
-                      run.input_folder, _out_cell(run))
-    Console(width=260, highlight=False).print(table)
+                      _count(run.students), _count(run.placed), share,
+                      "/".join(_count(answers.get(a, 0)) for a in ("accept", "decline", "withdraw")),
+                      _count(moved.get("moved_up", "")), _count(moved.get("newly_placed", "")),
+                      _count(moved.get("lost", "")), run.input_folder, _out_cell(run))
+    console = Console(width=260, highlight=False)
+    console.print(table)
+    for run in runs:
+        if run.out is not None and not run.out_on_disk:
+            console.print(_export_line(run, season), soft_wrap=True)

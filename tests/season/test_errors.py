@@ -246,3 +246,16 @@ def test_an_output_folder_that_holds_the_season_is_refused_before_anything(small
             "replacing it would delete the season. Give another folder"), args
     assert (season / "season.sqlite").read_bytes() == before
     assert sorted(p.name for p in season.iterdir()) == ["season.sqlite"]
+
+
+def test_history_counts_with_thousands_separators(tmp_path):
+    # '20000', '19717' and '5990/997/193' beside '82.0 %': the other tables print 2,000.
+    sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "skane-2000"
+    season = tmp_path / "season"
+    run_round("preliminary", sample, season)
+    result = runner.invoke(app, ["history", "--season", str(season)])
+    row = next(line for line in result.stdout.splitlines() if "preliminary" in line)
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[7] == "2,000"
+    placed = store.history(store.connect(season))[0].placed
+    assert cells[8] == f"{placed:,}" and "," in cells[8]
