@@ -21,7 +21,7 @@ from admissions.queries.explain import ChoiceExplained, explain_facts, reserve_r
 from admissions.reports.language import Texts
 from admissions.reports.lists import slug, tier_text, unique_names
 from admissions.reports.run_folder import RunFolder
-from admissions.rules.eligibility import parse_reasons
+from admissions.reports.reasons import reason_text
 
 
 @dataclass(frozen=True)
@@ -38,21 +38,6 @@ class Letter:
 
 def _tier(tier: int | None, _: Texts) -> str:
     return "" if tier is None else tier_text(str(tier), _)
-
-
-def reason_text(reason: str, _: Texts) -> str:
-    """The ineligibility reason of applications.csv in the document's language, part by part: each
-    declared reason (admissions.rules.eligibility.REASONS) as its catalogue message ``reason.CODE``."""
-    return "; ".join(part if code is None else _(f"reason.{code}", count=_number(part.get("have")), **part)
-                     for code, part in parse_reasons(reason))  # unknown: as the run wrote it
-
-
-def _number(text: str | None) -> float | None:
-    """The number a reason's count field holds (``have`` of ``others``), None when it holds none."""
-    try:
-        return float(text) if text is not None else None
-    except ValueError:
-        return None
 
 
 def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 from admissions.io.xlsx import SheetLayout
 from admissions.io.policy import current_policy
 from admissions.reports.language import Texts
+from admissions.reports.reasons import reason_text
 from admissions.reports.run_folder import RunHeading
 
 #: Number formats by kind of column (Excel codes; the reader's locale sets the separators).
@@ -47,7 +48,10 @@ LEFT_OUT = ("latitude", "longitude", "school_unit_code")
 HEADER_KEYS = {"programmes": "col.offers"}
 #: The columns whose values are words from the catalogue: column -> key prefix.
 WORD_COLUMNS = {"cutoff_tier": "tier", "tier": "tier", "level": "level", "cutoff_tier_before": "tier",
-                "cutoff_tier_after": "tier", "added": "bool", "baseline": "bool"}
+                "cutoff_tier_after": "tier", "added": "bool", "baseline": "bool", "eligible": "bool",
+                "outcome": "outcome_word"}
+#: The columns whose texts are said in the document's language part by part (the applications sheet).
+TEXT_COLUMNS = {"ineligible_reason": reason_text}
 #: A column derived from another by one of these suffixes has the other's header and format, and the
 #: catalogue's words for the suffix (``seats_before``: "Platser före"; ``applicants_low``: "Sökande, nedre gräns").
 DERIVED_SUFFIXES = {"_before": "col.derived_before", "_after": "col.derived_after", "_low": "col.derived_low",
@@ -156,6 +160,10 @@ def document_table(name: str, table: pd.DataFrame, _: Texts) -> tuple[pd.DataFra
         if column in WORD_COLUMNS:
             prefix = WORD_COLUMNS[column]
             values = values.map(lambda v, p=prefix: "" if pd.isna(v) or v == "" else _(f"{p}.{_word(v)}"))
+        elif column in TEXT_COLUMNS:
+            # Each distinct text once: an applications sheet has a row per application, few distinct reasons.
+            said = {v: TEXT_COLUMNS[column](v, _) for v in values.dropna().unique() if v != ""}
+            values = values.map(lambda v: said.get(v, v))
         code = column_format(column)
         if code is None and pd.api.types.is_integer_dtype(values.dtype):
             code = COUNT

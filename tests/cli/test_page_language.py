@@ -335,3 +335,30 @@ def test_every_chart_is_wide_enough_for_its_words(pages, command, language):
             if x + 6 * len(unescape(words)) > width:
                 cut.append(unescape(words))
     assert cut == []
+
+
+def test_the_applications_sheet_says_its_words_in_the_language(tmp_path):
+    """report.xlsx with --student-sheets: eligibility, ineligibility reason and outcome in words of the
+    workbook's language (they were applications.csv's English codes on a Swedish sheet); the worked example
+    eligibility_and_merit: E1 lacks passes for NA and is admitted to BA, E3 is NA's first reserve."""
+    import openpyxl
+
+    example = Path(__file__).resolve().parents[1] / "data" / "rules" / "eligibility_and_merit"
+    sheets = {}
+    for language, sheet in (("sv", "Ansökningar"), ("en", "Applications")):
+        out = tmp_path / language
+        result = runner.invoke(app, ["match", str(example), "--out", str(out), "--student-sheets", "--quiet",
+                                     "--language", language])
+        assert result.exit_code == 0, result.output
+        rows = list(openpyxl.load_workbook(out / "report.xlsx", read_only=True)[sheet].iter_rows(values_only=True))
+        sheets[language] = {(r[0], r[1]): (r[3], r[4], r[7], r[8]) for r in rows[1:]}
+    assert sheets["sv"] == {
+        ("E1", 1): ("nej", "godkänt i 7 andra ämnen, kravet är 9", "ej behörig", None),
+        ("E1", 2): ("ja", None, "antagen", None),
+        ("E2", 1): ("ja", None, "antagen", None),
+        ("E3", 1): ("ja", None, "reserv", 1),
+        ("E4", 1): ("ja", None, "antagen", None),
+    }
+    assert sheets["en"][("E1", 1)] == ("no", "passes in 7 other subjects, 9 needed", "ineligible", None)
+    assert sheets["en"][("E3", 1)] == ("yes", None, "reserve", 1)
+    assert (tmp_path / "sv" / "applications.csv").read_bytes() == (tmp_path / "en" / "applications.csv").read_bytes()

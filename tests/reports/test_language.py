@@ -11,6 +11,7 @@ from babel.messages.extract import extract_from_dir
 
 from admissions.reports.language import COUNTED, LANGUAGES, ONE, catalogue, texts
 from admissions.reports.run_folder import ROUND_KINDS
+from admissions.reports.placements import OUTCOMES
 from admissions.reports.analysis_pages import LOTTERY_FIGURES, PAGE_COLUMNS, PLAN_FIGURES
 from admissions.reports.workbook import LEVELS, REPORT_COLUMNS, SHEET_KEYS, WORD_COLUMNS, column_header, header_key, header_keys
 from admissions.rules.eligibility import REASONS
@@ -39,6 +40,7 @@ DYNAMIC = (
     | {key for columns in PAGE_COLUMNS.values() for c in columns for key in header_keys(c, texts("sv"))}
     | {f"bool.{value}" for value in ("true", "false") if "bool" in WORD_COLUMNS.values()}
     | set(LOTTERY_FIGURES) | set(PLAN_FIGURES)
+    | {f"outcome_word.{o}" for o in OUTCOMES}  # report.xlsx's applications sheet
 )
 
 
