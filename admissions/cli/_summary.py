@@ -13,6 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 
+def data_console(**options) -> Console:
+    """A console for text that holds data (ids, names, paths, void reasons): printed as it is, never
+    read as rich markup ('[red]' in a folder's name, '[b]' in a reason were styles and vanished)."""
+    return Console(highlight=False, markup=False, **options)
+
+
 def counted(n: int, one: str, many: str | None = None) -> str:
     """A count with its noun in the number it takes: '1 letter', '2 letters', '1 municipality file'
     (``many``: the plural when it is not ``one`` + 's')."""
@@ -43,7 +49,7 @@ def progress_printer(console: Console | None = None) -> Callable[[str], None]:
 
 def print_summary(record: dict, out: Path | str, console: Console | None = None) -> None:
     """Print the headline counts of a run (from its run.json record) as a small table on stdout."""
-    console = console or Console(highlight=False)
+    console = console or data_console()
     counts = record["counts"]
     students = counts["students"]
     title = out if isinstance(out, str) else f"Matching written to {out}"

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from admissions.cli._options import FolderArgument, QuietOption, SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import percent, progress_printer
+from admissions.cli._summary import data_console, percent, progress_printer
 from admissions.io.contract import SEED_LIMIT
 
 #: Parameters printed on the terminal besides the offers' attractiveness (parameters.csv has all).
@@ -64,7 +64,7 @@ def demand(
                       percent(fit['baseline_applicants_abs_error_share']))
     for name in SHOWN:
         table.add_row(name, f"{params.loc[name, 'estimate']:.4f} ± {params.loc[name, 'std_error']:.4f}", "")
-    out_console = Console(highlight=False)
+    out_console = data_console()
     out_console.print(table)
     bad = fit.get("fits_badly", {})
     if bad.get("offers_count"):

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import KeyFileOption, PseudonymiseOption, SeasonOption, SharedOutputOption, output_options
 from admissions.cli._output import fail, with_commands
-from admissions.cli._summary import counted
+from admissions.cli._summary import data_console, counted
 from admissions.errors import AdmissionsError
 
 
@@ -50,7 +49,7 @@ def diff(
         except AdmissionsError as exc:
             fail(with_commands(str(exc), exc.steps))
         shown = moves if chosen is None else chosen.frame(moves)
-        console = Console(width=200, highlight=False)
+        console = data_console(width=200)
         console.print(f"{counted(len(moves), 'student')} placed differently in run {run_b} than in run {run_a}")
         for reason, count in moves["reason"].value_counts().sort_index().items():
             console.print(f"  {count:6d}  {reason}")

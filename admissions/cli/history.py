@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import SeasonOption
-from admissions.cli._output import fail, shell_word, with_commands
-from admissions.cli._summary import percent
+from admissions.cli._output import fail, shell_word, terminal_safe, with_commands
+from admissions.cli._summary import data_console, percent
 from admissions.errors import AdmissionsError
 
 
@@ -54,20 +53,23 @@ def history(
     columns = ("run", "kind", "started (UTC)", "seed", "base run", "void", "students", "placed", "first choice",
                "answers a/d/w", "moved up", "newly placed", "lost", "input", "OUT")
     for column in columns:
+        # A long path is folded over lines, never cut short with '…'.
         table.add_column(column, justify="right" if column in ("run", "seed", "students", "placed", "moved up",
-                                                              "newly placed", "lost") else "left")
+                                                              "newly placed", "lost") else "left",
+                         overflow="fold")
     for run in runs:
         share = percent(run.placed_first_choice, run.students) if run.students else "-"
         moved = run.season
         answers = moved.get("answers", {})
         table.add_row(str(run.run_id), run.kind, run.started_at, str(run.seed),
                       "" if run.base_run_id is None else str(run.base_run_id),
-                      "" if run.void_at is None else f"void {run.void_at}: {run.void_reason}",
+                      # A reason recorded before reasons were checked may hold control characters.
+                      "" if run.void_at is None else terminal_safe(f"void {run.void_at}: {run.void_reason}"),
                       _count(run.students), _count(run.placed), share,
                       "/".join(_count(answers.get(a, 0)) for a in ("accept", "decline", "withdraw")),
                       _count(moved.get("moved_up", "")), _count(moved.get("newly_placed", "")),
                       _count(moved.get("lost", "")), run.input_folder, _out_cell(run))
-    console = Console(width=260, highlight=False)
+    console = data_console(width=260)
     console.print(table)
     for run in runs:
         if run.out is not None and not run.out_on_disk:

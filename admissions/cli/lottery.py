@@ -7,12 +7,11 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import FolderArgument, KeyFileOption, LanguageOption, PseudonymiseOption, QuietOption, SchedulerOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import percent, task_bar
+from admissions.cli._summary import data_console, percent, task_bar
 from admissions.io.contract import SEED_LIMIT
 
 
@@ -69,7 +68,7 @@ def lottery(
         table.add_row("placement decided by the lottery", f"{counts['students_uncertain']:,}")
         table.add_row("unplaced in some draws only", f"{counts['students_sometimes_unplaced']:,}")
         table.add_row("programmes whose cut-off varies", f"{counts['programmes_cutoff_varies']:,}")
-        console = Console(highlight=False)
+        console = data_console()
         console.print(table)
         decided = programmes[programmes["uncertain_students"] > 0].sort_values(
             "uncertain_students", ascending=False, kind="stable").head(SUMMARY_ROWS)

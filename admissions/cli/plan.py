@@ -11,7 +11,7 @@ from rich.table import Table
 
 from admissions.cli._options import FolderArgument, LanguageOption, QuietOption, SeedOption, SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import progress_printer
+from admissions.cli._summary import data_console, progress_printer
 
 
 def plan(
@@ -56,4 +56,4 @@ def plan(
         summary.add_row(label, f"{v['before'][key]:,}", f"{v['after'][key]:,}")
     summary.caption = (f"{v['classes_added']} classes at {len(table)} offers, {v['cost_sek']:,} SEK a year "
                        f"(budget {record['settings']['budget_sek']:,.0f})")
-    Console(highlight=False).print(summary)
+    data_console().print(summary)

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import FolderArgument, LanguageOption, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import task_bar
+from admissions.cli._summary import data_console, task_bar
 
 
 def sweep(
@@ -53,4 +52,4 @@ def sweep(
         for row in table.itertuples(index=False):
             cut = "" if pd.isna(row.cutoff) else f"{row.cutoff:g}"
             summary.add_row(f"{row.seats:,}", f"{row.admitted:,}", f"{row.vacant_seats:,}", cut, f"{row.unplaced:,}")
-        Console(highlight=False).print(summary)
+        data_console().print(summary)

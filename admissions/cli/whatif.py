@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from admissions.cli._options import FolderArgument, LanguageOption, OutOption, QuietOption, SchedulerOption, SeedOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import percent, task_bar
+from admissions.cli._summary import data_console, percent, task_bar
 
 #: Scenarios listed on the terminal (the file has them all).
 SUMMARY_ROWS = 20
@@ -80,7 +79,7 @@ def whatif(
                           f"{row.unplaced:,}", f"{row.vacant_seats:,}", f"{row.better:,}", f"{row.worse:,}")
         if len(summary) > SUMMARY_ROWS:
             table.caption = f"first {SUMMARY_ROWS} of {len(summary)} rows; all of them in scenarios.csv"
-        Console(highlight=False).print(table)
+        data_console().print(table)
 
 
 def _whatif_with_model(folder: Path, scenarios: Path, out: Path, model: Path, draws: int, cohorts: Path | None,
@@ -107,4 +106,4 @@ def _whatif_with_model(folder: Path, scenarios: Path, out: Path, model: Path, dr
     for row in summary.head(SUMMARY_ROWS).itertuples(index=False):
         table.add_row(str(row.scenario), cell(row, "students"), cell(row, "placed"), cell(row, "unplaced"),
                       cell(row, "eligible_first_hand_unplaced"), cell(row, "vacant_seats"))
-    Console(highlight=False).print(table)
+    data_console().print(table)

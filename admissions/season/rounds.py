@@ -13,6 +13,7 @@ same time run one after the other, the second from the first one's result.
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -413,6 +414,11 @@ def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -
     """
     if not reason.strip():
         raise SeasonError("reason must say why the run is voided (it is kept in the history)", parameters=("reason",))
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in reason):
+        # Printed in the history and at the head of every document of the run: a line break, an
+        # escape sequence or a direction override would break or restyle them.
+        raise SeasonError(f"reason == {reason!r}, must be one line of text without control or formatting "
+                          "characters", parameters=("reason",))
     connection = store.connect(season)
     try:
         with store.transaction(connection):

@@ -1,5 +1,6 @@
 """The season's error paths from the command line: one 'Error: ...' line naming what is wrong, exit 1, nothing changed."""
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -259,3 +260,28 @@ def test_history_counts_with_thousands_separators(tmp_path):
     assert cells[7] == "2,000"
     placed = store.history(store.connect(season))[0].placed
     assert cells[8] == f"{placed:,}" and "," in cells[8]
+
+
+@pytest.mark.parametrize("reason, shown", [
+    ("wrong\nfile", "'wrong\\nfile'"),  # printed in the history's cell and on every document of the run
+    ("\x1b[31mred", "'\\x1b[31mred'"),  # an escape sequence reached the terminal in history
+    ("abc\u202edef", "'abc\\u202edef'"),  # a right-to-left override
+])
+def test_a_void_reason_is_one_line_of_plain_text(simulated, reason, shown):
+    assert fails("void", "1", "--season", simulated, "--reason", reason) == (
+        f"Error: --reason == {shown}, must be one line of text without control or formatting characters")
+    assert store.run(store.connect(simulated), 1).void_at is None
+
+
+def test_brackets_in_a_folder_or_a_reason_are_printed_not_read_as_styles(small_region, tmp_path):
+    # rich read '[red]' in the input folder's name and '[b]...[/b]' in a void reason as styles: both vanished.
+    region = tmp_path / "in [red]x"
+    shutil.copytree(small_region, region)
+    season = tmp_path / "s [b]"
+    run_round("simulation", region, season)
+    reason = "answers [b]2026[/b] [red]"
+    assert runner.invoke(app, ["void", "1", "--season", str(season), "--reason", reason]).exit_code == 0
+    shown = runner.invoke(app, ["history", "--season", str(season)]).stdout
+    assert shown.splitlines()[0].rstrip() == f"Runs in {season}"
+    assert "[b]2026[/b] [red]" in shown and "[red]x" in shown
+    assert "…" not in shown  # the long input path is folded, not cut
