@@ -33,14 +33,22 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "x"
 
 
+#: The longest file name stem the documents write: file systems take 255 bytes a name, and the
+#: stems (slug, letters.file_name) are ASCII, so this leaves room for '-N' and the extension.
+MAX_STEM = 120
+
+
 def unique_names(names: Iterable[str]) -> list[str]:
     """File names made unique in their order: a name already taken (compared without case, as Windows
     and macOS compare file names) gets ``-2``, ``-3``, ... So two names that reduce to one file name
     (the students Ö1 and Ä1 both as ``_1``; Malmö and Malmo both as ``malmo``) never share a file,
-    where the later one would replace the earlier."""
+    where the later one would replace the earlier. A name is cut at MAX_STEM characters first (a
+    300-character id failed the whole command with 'File name too long')."""
     taken: set[str] = set()
     result = []
     for name in names:
+        if len(name) > MAX_STEM:
+            name = name[:MAX_STEM].rstrip("-_") or name[:MAX_STEM]  # no dangling separator where it was cut
         candidate, k = name, 2
         while candidate.lower() in taken:
             candidate, k = f"{name}-{k}", k + 1

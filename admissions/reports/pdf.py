@@ -83,7 +83,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence
     col_widths = fit_widths(header, rows, widths, width)
     data = [[Paragraph(f"<b>{escape(h)}</b>", STYLES["cell"]) for h in header]]
     data += [[Paragraph(escape(str(c)), STYLES["cell"]) for c in row] for row in rows]
-    result = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
+    result = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
     result.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE4EE")),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#8899AA")),

@@ -493,3 +493,26 @@ def test_explain_of_a_void_run_says_it_is_void(void_season):
     assert result.output.splitlines()[0] == f"Run 2 of {season} (void since {void_at}: last year's grades)"
     result = runner.invoke(app, ["explain", "--season", str(season), "--run", "1", "S2"])
     assert result.output.splitlines()[0] == f"Run 1 of {season}"
+
+
+def test_a_long_id_or_school_name_still_gives_its_documents(tmp_path):
+    # A 300-character id failed letters ('File name too long': 255 bytes a name); a 360-character
+    # school name made a table row taller than a page (reportlab's LayoutError, a traceback).
+    folder = tmp_path / "in"
+    folder.mkdir()
+    student, school = "S" * 300, "Skola " * 60
+    (folder / "programmes.csv").write_text(
+        "programme_id,school,municipality,programme_code,orientation,seats,principal,national_recruitment\n"
+        f"P1,{school},Malmö,NA,,1,municipal,false\n", encoding="utf-8")
+    (folder / "students.csv").write_text(f"student_id,home_municipality,merit_value\n{student},Malmö,200\n",
+                                         encoding="utf-8")
+    (folder / "applications.csv").write_text(f"student_id,choice_rank,programme_id\n{student},1,P1\n", encoding="utf-8")
+    (folder / "municipalities.csv").write_text("municipality,in_area,population\nMalmö,true,350000\n", encoding="utf-8")
+    run_match(folder, tmp_path / "out")
+    for command in ("letters", "lists"):
+        result = runner.invoke(app, [command, str(tmp_path / "out"), "--out", str(tmp_path / command)])
+        assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "letters" / "students").iterdir()] == ["S" * 120 + ".pdf"]
+    assert sorted(p.name for p in (tmp_path / "lists" / "schools").iterdir()) == [
+        f"malmo-{'skola-' * 18}skola.{ext}" for ext in ("pdf", "xlsx")]
+    assert "Skola Skola" in pdf_text(tmp_path / "lists" / "offices" / "malmo.pdf")
