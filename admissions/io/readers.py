@@ -331,8 +331,19 @@ def _long_cells(header: list[str], cells: list[pa.Array], file: str) -> list[Pro
 # --- CSV ---------------------------------------------------------------------------------------
 
 
+#: Excel's separator line ('sep=;'), which some exports put above the header for Excel to read.
+_SEPARATOR_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*sep=(.?)\s*(?:\r\n|\r|\n|$)", re.IGNORECASE)
+
+
 def _read_csv(data: bytes, file: str):
     """(header, columns) or None, problems, encoding, delimiter."""
+    if (found := _SEPARATOR_LINE.match(data[:64])) is not None:
+        # Read as the header it would be six confusing problems (a column without a name, every
+        # required column missing, every row too wide): one problem saying what the line is.
+        line = found.group().decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")
+        return None, [Problem(file, 1, None, line,
+                              "Excel's separator line, not the header: remove the line (the separator is found "
+                              "from the header, the column names)")], None, None
     fast = _utf8_csv(data)
     if fast is not None:
         return fast

@@ -243,3 +243,16 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_not_garbled(tmp_path):
         "municipalities.csv", 2, None, None,
         "file is not UTF-8 or Windows-1252 text: it mixes both (line 2 has 'ö' in UTF-8, other lines are not "
         "UTF-8); save it again as CSV UTF-8")]
+
+
+@pytest.mark.parametrize("first", [b"sep=;", b"\xef\xbb\xbfsep=;", b"SEP=,", b"sep=\t"])
+def test_excels_separator_line_is_one_problem_saying_what_it_is(tmp_path, first):
+    # Read as the header it gave six problems: a column without a name, every column missing, rows too wide.
+    path = tmp_path / "students.csv"
+    path.write_bytes(first + b"\r\nstudent_id;home_municipality;merit_value\r\nS1;Malm\xf6;215,5\r\n")
+    result = read_table(path)
+    shown = first.decode("utf-8").lstrip("\ufeff")
+    assert result.table is None
+    assert result.problems == [Problem("students.csv", 1, None, shown,
+                                       "Excel's separator line, not the header: remove the line (the separator is "
+                                       "found from the header, the column names)")]
