@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from admissions.io.programme_types import ProgrammeTypes
+    from admissions.io.programme_types import ProgrammeType, ProgrammeTypes
 
 PASS_POINTS = 10.0  # grade E
 #: Subjects the requirements name; the columns of the pass matrix.
@@ -111,6 +111,12 @@ class Requirement:
     required: tuple[str, ...] = ()
 
 
+#: The requirement of a vocational programme (skollagen 16 ch. 30 §: Swedish or Swedish as a second
+#: language, English, mathematics and five more passes), against which IMY and IMA are defined
+#: (eligible only when not eligible for a vocational programme, kind ``not_vocational``).
+VOCATIONAL = Requirement("vocational", others=5)
+
+
 @dataclass(frozen=True)
 class Passes:
     """Which students passed what (n students)."""
@@ -183,7 +189,7 @@ def _meets(passes: Passes, requirement: Requirement) -> tuple[np.ndarray, np.nda
         ok = swedish & ((english & maths & (others >= 3)) | ((english | maths) & (others >= 4)))
         failures.append((~ok, reason_text("imv")))
     elif kind == "not_vocational":
-        vocational, _, _ = _meets(passes, Requirement("vocational", others=5))
+        vocational, _, _ = _meets(passes, VOCATIONAL)
         ok = ~vocational
         failures.append((vocational, reason_text("not_vocational")))
     elif kind == "open":
@@ -282,6 +288,11 @@ def application_eligibility(
     return eligible, reason
 
 
+def requirement_of(programme_type: ProgrammeType) -> Requirement:
+    """The eligibility requirement of one row of the programme-type table."""
+    return Requirement(programme_type.kind, programme_type.others, tuple(programme_type.required))
+
+
 def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[list[Requirement], np.ndarray]:
     """The distinct eligibility requirements of the offers and, per offer, the index of its own.
 
@@ -292,8 +303,7 @@ def programme_requirements(types: ProgrammeTypes, codes: np.ndarray) -> tuple[li
     index: dict[Requirement, int] = {}
     programme_requirement = np.empty(len(codes), dtype=np.int64)
     for p, code in enumerate(codes):
-        t = types.types[code]
-        requirement = Requirement(t.kind, t.others, tuple(t.required))
+        requirement = requirement_of(types.types[code])
         if requirement not in index:
             index[requirement] = len(requirements)
             requirements.append(requirement)

@@ -357,12 +357,21 @@ def offers_csv(model: ChoiceModel) -> str:
 
 
 def pooled_by_code(outcomes: list[Outcome], figure: str = "min") -> pd.DataFrame:
-    """:meth:`Outcome.by_code` over the offers of every outcome (seed) pooled: per programme code
-    the offers compared (over all the outcomes), the median generated and published figure, and
-    their difference. That is the model's own gap, which one seed's draw scatters around
-    (docs/real-region.md, "Where the seed noise comes from")."""
-    offers = pd.concat([o.offers for o in outcomes], ignore_index=True)
-    return Outcome(offers, float("nan"), float("nan")).by_code(figure)
+    """Per programme code over the outcomes (seeds) pooled: ``offers`` with a published figure,
+    the median ``generated`` figure over those offers' rows of every outcome where the offer admitted
+    anyone, the median ``published`` figure over the offers each counted once, and the
+    ``difference``. That is the model's own gap, which one seed's draw scatters around
+    (docs/real-region.md, "Where the seed noise comes from"). A code none of whose offers admitted
+    anyone in any outcome is left out, as :meth:`Outcome.by_code` leaves it out."""
+    offers = outcomes[0].offers.dropna(subset=[f"published_{figure}"])
+    published = offers.groupby("programme_code").agg(
+        offers=("programme_id", "size"), published=(f"published_{figure}", "median"))
+    pooled = pd.concat([o.offers for o in outcomes], ignore_index=True).dropna(
+        subset=[f"generated_{figure}", f"published_{figure}"])
+    generated = pooled.groupby("programme_code")[f"generated_{figure}"].median()
+    table = published.join(generated.rename("generated"), how="inner")[["offers", "generated", "published"]]
+    table["difference"] = table["generated"] - table["published"]
+    return table.reset_index()
 
 
 def code_gap(outcomes: list[Outcome], figure: str, codes: np.ndarray) -> np.ndarray:
@@ -545,7 +554,7 @@ def noise_floor_tables(area: Area, model: ChoiceModel, outcomes: dict[int, Outco
     return "\n".join(lines)
 
 
-def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = DEFAULT_SEEDS) -> None:
     """docs/real-region.md and its scatter plot: the shipped model's generated area, matched by the
     full pipeline at ``seeds``, against the published 2025 figures, and the seed noise of the
     per-code gaps (:func:`seed_noise_table`)."""
@@ -584,12 +593,10 @@ def write_docs(folder: Path, area: Area, seeds: tuple[int, ...] = (0, 1, 2)) -> 
     pooled = [outcomes[seed] for seed in MODEL_SEEDS]
     gaps, tested = model_code_gaps(pooled), model_code_gaps([outcomes[seed] for seed in seeds])
     low, avg = pooled_by_code(pooled, "min"), pooled_by_code(pooled, "avg").set_index("programme_code")
-    one_low, one_avg = (first.by_code(f).set_index("programme_code") for f in FIGURES)
     table = [
-        f"| {r.programme_code} | {one_low.loc[r.programme_code, 'offers']} | {r.published:g} | "
-        f"{one_low.loc[r.programme_code, 'generated']:g} | {r.generated:g} | {r.difference:+g} | "
-        f"{avg.loc[r.programme_code, 'published']:.1f} | {one_avg.loc[r.programme_code, 'generated']:.1f} | "
-        f"{avg.loc[r.programme_code, 'generated']:.1f} | {avg.loc[r.programme_code, 'difference']:+.1f} |"
+        f"| {r.programme_code} | {r.offers} | {r.published:g} | {r.generated:g} | {r.difference:+g} | "
+        f"{avg.loc[r.programme_code, 'published']:.1f} | {avg.loc[r.programme_code, 'generated']:.1f} | "
+        f"{avg.loc[r.programme_code, 'difference']:+.1f} |"
         for r in low.itertuples()
     ]
     text = PAGE.format(stats="\n".join(rows), table="\n".join(table), n=len(area.offers), verdict=verdict,
@@ -632,14 +639,18 @@ unplaced <= 2 % (eligible: for at least one of the offers the student applied to
 
 **The per-code bound, judged on the model.** One seed is one draw of about 19,400 students, and a
 programme code's median of one draw moves with the seed by more than the bound allows (the
-sections on seed noise below: for a code to stay within 10 points at three seeds with an even
-chance, its median's spread over the seeds would have to be at most about 4 points; it is 4-15).
-The published figures are one draw of the real year too. What the calibration can reproduce is
-the model's own median per code: over the offers of seeds 0-9 pooled, every programme code's
-median lowest admitted value is within **{model_min:.1f}** points of the published median and its
-median average admitted value within **{model_avg:.1f}** (over seeds 0-2 pooled: {tested_min:.1f} and
-{tested_avg:.1f}). The fit never sees these seeds (it draws its own, from seed {first_seed:,}), so
-these are the figures any seed gives, not a fit to the tested draws.
+sections on seed noise below). The published figures are one draw of the real year too. What the
+calibration can reproduce is the model's own median per code: over the offers of seeds 0-9
+pooled, every programme code's median lowest admitted value is within **{model_min:.1f}** points of
+the published median and its median average admitted value within **{model_avg:.1f}** (over seeds
+0-2 alone: {tested_min:.1f} and {tested_avg:.1f}, three draws scatter by more than the bound). These
+are the model's expected per-code gaps, which each seed's draw scatters around. The fit never
+matches these seeds (it draws its own, from seed {first_seed:,}); the two shares of the summer
+school (`admissions/synth/grades.py`) were chosen among four fitted variants judged over seeds 0-8,
+so for those two numbers these seeds are not unseen. The margin is small, and the largest gaps
+are not noise: the table per programme code at the end of this page shows the lowest admitted
+values of the vocational codes too high and the averages too low by a few points each (the
+generated applicants of a vocational offer are less spread than the real ones).
 
 ## Seats
 
@@ -664,10 +675,10 @@ met its seats, and weak eligible students had applied. The model reproduces that
 not spare seats: a share of the students not eligible at the end of year 9 pass the subjects
 they lack over the summer (`admissions/synth/grades.py`, SUMMER_SCHOOL_SHARE; they stand in for
 introductory-programme students who become eligible too) and are the weakest eligible
-applicants, with merit values of 80-130; a share of them (PREPARATORY_SHARE) pass all that a
-preparatory programme needs (twelve passes: they stand in for the introductory programmes'
-preparatory education), the weakest applicants the ES, SA and NA offers that admitted 120-140 can
-have; students read last year's published lowest admitted
+applicants (those who lacked several subjects, from a merit value of 80); a share of them
+(PREPARATORY_SHARE) pass all that a preparatory programme needs (twelve passes: they stand in
+for the introductory programmes' preparatory education), the weakest applicants the ES, SA and
+NA offers that admitted 120-140 can have; students read last year's published lowest admitted
 value and seldom list an offer far beyond their reach (`below_last_lowest`), so the weak ones
 apply where such values were admitted; the fit brings such an offer's demand down to its seats
 (`appeal` in `choice_offers.csv`), and at an offer that draws high merit values a fitted share of
@@ -728,11 +739,11 @@ Average admitted merit value: [real-region-average-merit.svg](real-region-averag
 
 ## Per programme code: median over the offers
 
-Generated at seed 0 (one draw), and over the offers of seeds 0-9 pooled (the model); the
-difference is the model's.
+Offers with a published figure; generated over their rows of seeds 0-9 pooled (the model: each
+seed's own gaps are in the tables of seed noise above).
 
-| code | offers | lowest, published | lowest, seed 0 | lowest, seeds 0-9 | difference | average, published | average, seed 0 | average, seeds 0-9 | difference |
-|---|---|---|---|---|---|---|---|---|---|
+| code | offers | lowest, published | lowest, generated | difference | average, published | average, generated | difference |
+|---|---|---|---|---|---|---|---|
 {table}
 """
 
@@ -760,6 +771,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.out is None:
         parser.error("give --out (fit) or --docs (write the comparison page)")
+    if args.first_seed <= max(MODEL_SEEDS):
+        parser.error(f"--first-seed == {args.first_seed}: must be above {max(MODEL_SEEDS)}, the seeds the "
+                     "model is judged at (MODEL_SEEDS), which the fit must not see")
     start = model.with_offers({}) if args.fresh else model
     fitted = fit(area, start, args.draws, args.iterations, first_seed=args.first_seed,
                  log=lambda line: print(line, file=sys.stderr))
@@ -769,10 +783,14 @@ def main(argv: list[str] | None = None) -> int:
     target = args.out / MODEL_FILE
     if not target.exists() or not target.samefile(str(source)):
         shutil.copyfile(str(source), target)
-    for seed in (0, 1, 2):
-        stats = simulate(area, fitted, seed).statistics()
-        broken = check_bounds(stats)
+    outcomes = [simulate(area, fitted, seed) for seed in MODEL_SEEDS]
+    for seed in DEFAULT_SEEDS:
+        broken = check_bounds(outcomes[MODEL_SEEDS.index(seed)].statistics())
         print(f"seed {seed}: " + ("every bound holds" if not broken else "; ".join(broken)), file=sys.stderr)
+    gaps = model_code_gaps(outcomes)
+    print(f"seeds {MODEL_SEEDS[0]}-{MODEL_SEEDS[-1]} pooled: worst programme code's median lowest "
+          f"{gaps['min_code_pooled_diff']:.1f}, average {gaps['avg_code_pooled_diff']:.1f} "
+          f"points off (bound {BOUNDS['code_median_diff']:g})", file=sys.stderr)
     return 0
 
 

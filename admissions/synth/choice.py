@@ -34,9 +34,9 @@ Where the published lowest admitted value is far below the average (a vocational
 admitted a merit value of 80, an ES or NA offer at 130 beside an average of 225), the offer's
 cut-off fell to the bottom of its applicants: demand just about met its seats, and weak eligible
 students had applied. The model reproduces it through demand, not through spare seats: the
-weakest eligible applicants are the students who became eligible over the summer
-(:func:`admissions.synth.grades.summer_school`: merit values of 80-130, eligible for vocational
-programmes only), who read last year's lowest admitted values (``below_last_lowest``) and so list
+weakest eligible applicants are students who became eligible over the summer
+(:func:`admissions.synth.grades.summer_school`: those who lacked several subjects have merit
+values from 80; some reach a preparatory programme's requirement, from 120), who read last year's lowest admitted values (``below_last_lowest``) and so list
 the offers that admitted such values, where their few alternatives are; ``appeal_j`` brings such
 an offer's demand down to its seats; ``merit_indifferent_j`` lets some students with low merit
 values choose an offer that otherwise draws high ones. What the model does not have: the number

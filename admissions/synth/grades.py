@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 
 from admissions.io.contract import GRADE_POINTS
-from admissions.rules.eligibility import KEY_SUBJECTS, Passes, Requirement, meets
+from admissions.io.programme_types import load_programme_types
+from admissions.rules.eligibility import KEY_SUBJECTS, VOCATIONAL, Passes, meets, requirement_of
 
 SUBJECTS = ("SV", "EN", "MA", "BI", "FY", "KE", "TK", "GE", "HI", "RE", "SH", "BL", "HKK", "IDH", "MU", "SL")
 #: Mean shift of each subject's latent grade: practical subjects are graded higher, sciences lower.
@@ -47,25 +48,21 @@ NO_GRADE = -1
 #: Share of the students not eligible for a vocational programme at the end of year 9 who become
 #: eligible before the final admission: the summer school (lovskola) the municipality must offer
 #: them, and, standing in for them, students of an introductory programme who become eligible and
-#: apply again. They pass (E) the failed subjects they lack and no more, so their merit values are
-#: the lowest of any eligible applicant (80 for 8 passes at E: the published lowest admitted value
-#: of 37 of the default area's offers is below 90). Set so that the lowest admitted values of the
-#: default area's vocational offers are reproduced (docs/real-region.md).
+#: apply again. They pass (E) the failed subjects they lack and no more. Many lacked only one of
+#: SV, EN and MA, so their merit values spread widely (seed 0 of the default area: 5th, 25th and
+#: 50th percentile 82.5, 122.5 and 157.5); those who lacked several are the weakest eligible
+#: applicants (80 for 8 passes at E: the published lowest admitted value of 37 of the default area's
+#: offers is below 90). Chosen, with PREPARATORY_SHARE, among four fitted variants judged over
+#: seeds 0-8 (docs/real-region.md), for the lowest admitted values of the vocational offers.
 SUMMER_SCHOOL_SHARE = 0.5
-#: Share of the summer school's students who pass every failed subject that the higher-education
-#: preparatory programmes need (nine further passes, not five): they stand in for the students of the
+#: Share of the summer school's students who pass every failed subject a preparatory programme
+#: without named subjects needs (ES in the programme-type table: nine further passes, not five),
+#: where they lack any and have that many subjects graded. They stand in for the students of the
 #: introductory programmes' preparatory education (preparandutbildning) who become eligible for a
-#: preparatory programme and apply with merit values of 120-140. Set so that the lowest admitted
-#: values of the default area's ES offers (published 127.5-140 at 12 of its 21 offers, beside averages
-#: of 215-240) are reproduced (docs/real-region.md).
+#: preparatory programme; those who lacked many subjects have merit values of 120-140, as 11 of
+#: the default area's 22 ES offers with a published lowest admitted value admitted (127.5-140,
+#: beside averages of 214-238). Chosen as SUMMER_SCHOOL_SHARE is.
 PREPARATORY_SHARE = 0.6
-
-#: The vocational requirement (8 passes with SV/SVA, EN, MA), against which the ability fit
-#: matches each school's published share eligible.
-VOCATIONAL = Requirement("vocational", others=5)
-#: The higher-education preparatory requirement without named subjects (ES: 12 passes), which
-#: PREPARATORY_SHARE of the summer school's students reach.
-PREPARATORY = Requirement("preparatory", others=9)
 
 #: Grid of the ability distribution searched per school: mean and standard deviation.
 _MEANS = np.arange(-3.5, 2.5001, 0.02)
@@ -112,8 +109,15 @@ def draw_grades(ability: np.ndarray, rng: np.random.Generator):
     return grade, sva, language, language_grade
 
 
+def preparatory_requirement():
+    """The requirement PREPARATORY_SHARE of the summer school's students reach: the shipped
+    programme-type table's ES (a preparatory programme without named subjects)."""
+    return requirement_of(load_programme_types().types["ES"])
+
+
 def summer_school(grade: np.ndarray, sva: np.ndarray, language_grade: np.ndarray, rng: np.random.Generator,
-                  share: float = SUMMER_SCHOOL_SHARE, preparatory: float = PREPARATORY_SHARE) -> np.ndarray:
+                  share: float = SUMMER_SCHOOL_SHARE,
+                  preparatory: float = PREPARATORY_SHARE) -> tuple[np.ndarray, np.ndarray]:
     """Grades after the summer school: ``share`` of the students with grades who are not eligible
     for a vocational programme (and can be: enough subjects graded) pass the subjects they lack.
 
@@ -139,7 +143,7 @@ def summer_school(grade: np.ndarray, sva: np.ndarray, language_grade: np.ndarray
     passed_others = (others > 0).sum(axis=1) + (language_grade > 0)
     need = np.maximum(0, VOCATIONAL.others - passed_others)
     chosen &= passes.has_grades & ~vocational_eligible(passes) & (failed.sum(axis=1) >= need)
-    need_preparatory = np.maximum(0, PREPARATORY.others - passed_others)
+    need_preparatory = np.maximum(0, preparatory_requirement().others - passed_others)
     aims_higher = (rng.random(n) < preparatory) & (failed.sum(axis=1) >= need_preparatory)
     need = np.where(aims_higher, need_preparatory, need)
     rank = np.argsort(np.argsort(np.where(failed, key, 2.0), axis=1), axis=1)

@@ -87,4 +87,26 @@ def test_whatif_runs_its_example_on_the_committed_scenarios(tmp_path, monkeypatc
     lines = (out / "scenarios.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[0] for line in lines] == [
         "scenario", "baseline", "more-economics-malmo", "close-aesthetics-latinskolan", "new-technology-lund"]
-    assert lines[2].split(",")[1:11] == ["2", "2000", "2158", "0", "1930", "1471", "0.7355", "70", "228", "30"]
+    assert lines[2].split(",")[1:11] == ["2", "2000", "2159", "0", "1936", "1482", "0.741", "64", "223", "28"]
+
+
+@pytest.mark.slow
+def test_the_committed_scenarios_run_with_the_demand_model_too(tmp_path, monkeypatch):
+    """data/samples/scenarios.csv gives its new offer a municipality and a programme code, which
+    whatif --model needs to draw applicants for it (without them it refused the file)."""
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    assert runner.invoke(app, ["demand", "data/samples/skane-2000", "--out", str(tmp_path / "model"),
+                               "--quiet"]).exit_code == 0
+    result = runner.invoke(app, ["whatif", "data/samples/skane-2000", "--scenarios", "data/samples/scenarios.csv",
+                                 "--model", str(tmp_path / "model"), "--draws", "5", "--workers", "1",
+                                 "--out", str(tmp_path / "whatif"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in (tmp_path / "whatif" / "programme_changes.csv").read_text(
+        encoding="utf-8").splitlines() if ",NEW-LUND-TE," in line]
+    assert [row[:6] for row in rows] == [["new-technology-lund", "NEW-LUND-TE", "true", "0", "32", "0"]]
+    assert rows[0][6] == NEW_OFFER_APPLICANTS
+
+
+#: Applicants the new TE offer in Lund draws, mean of 5 draws of the demand model fitted on the sample.
+NEW_OFFER_APPLICANTS = "30.4"

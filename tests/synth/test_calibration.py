@@ -42,11 +42,11 @@ SEEDS = DEFAULT_SEEDS
 #: (test_the_models_median_per_programme_code_is_within_10_points).
 NOT_YET = {
     "min_code": {0: "20.0", 1: "15.0", 2: "18.8"},
-    "avg_code": {0: "11.2", 1: "11.7", 2: "11.9"},
+    "avg_code": {0: "11.0", 2: "18.0"},
 }
 #: The model's largest per-code gaps over the offers of seeds 0-9 pooled, and of seeds 0-2 alone.
-MODEL_GAPS = {"min_code_pooled_diff": 10.0, "avg_code_pooled_diff": 8.2}
-TESTED_GAPS = {"min_code_pooled_diff": 20.0, "avg_code_pooled_diff": 11.68}
+MODEL_GAPS = {"min_code_pooled_diff": 10.0, "avg_code_pooled_diff": 8.27}
+TESTED_GAPS = {"min_code_pooled_diff": 17.5, "avg_code_pooled_diff": 10.7}
 
 
 def seeds(bound: str):
@@ -151,9 +151,20 @@ def test_every_other_bound_holds_at_every_seed_0_to_9(model_outcomes):
     assert broken == {seed: [] for seed in MODEL_SEEDS}
 
 
-def test_the_fit_never_sees_the_tested_seeds():
-    """The fit draws its own cohorts, DRAWS at each of DEFAULT_ITERATIONS steps from FIT_SEED on."""
-    assert FIT_SEED > max(MODEL_SEEDS) and (DRAWS, FIT_SEED) == (3, 1000)
+def test_the_fit_never_sees_the_tested_seeds(area, monkeypatch):
+    """The fit draws its own cohorts, ``draws`` at every step from ``first_seed`` on, each step
+    new ones: the seeds simulate is called with, recorded over two steps of two draws."""
+    import admissions.synth.calibrate as calibrate
+
+    seen = []
+
+    def recording(area, model, seed, n_students=None):
+        seen.append(seed)
+        return simulate(area, model, seed, n_students)
+
+    monkeypatch.setattr(calibrate, "simulate", recording)
+    fit(area, load_choice_model().with_offers({}), draws=2, iterations=2)
+    assert seen == [1000, 1001, 1002, 1003] and FIT_SEED == 1000 > max(MODEL_SEEDS) and DRAWS == 3
 
 
 def test_the_published_figures_are_read_from_the_package_data(area):
@@ -163,10 +174,11 @@ def test_the_published_figures_are_read_from_the_package_data(area):
 
 
 def test_fitting_moves_the_figures_toward_the_published(area):
-    """Two steps of the calibration from the shipped model without its per-offer terms, one seed."""
+    """Two steps of the calibration (one draw each, at its own seeds) from the shipped model without
+    its per-offer terms, judged at seed 7."""
     start = load_choice_model().with_offers({})
     before = simulate(area, start, 7).statistics()
-    after = simulate(area, fit(area, start, draws=1, iterations=2, first_seed=7), 7).statistics()
+    after = simulate(area, fit(area, start, draws=1, iterations=2), 7).statistics()
     assert after["avg_median_abs_diff"] < before["avg_median_abs_diff"]
     assert after["avg_spearman"] > before["avg_spearman"]
     assert np.isfinite(after["min_spearman"])
@@ -180,3 +192,14 @@ def test_the_shipped_per_offer_terms_are_what_the_documented_fit_writes(area):
     shipped = resources.files("admissions").joinpath("data", OFFERS_FILE).read_text(encoding="utf-8")
     fitted = fit(area, load_choice_model().with_offers({}), DRAWS, DEFAULT_ITERATIONS)
     assert offers_csv(fitted) == shipped
+
+
+def test_the_fit_refuses_a_first_seed_among_the_judged_ones(tmp_path, capsys):
+    from admissions.synth.calibrate import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--out", str(tmp_path / "fit"), "--first-seed", "9"])
+    assert exit_.value.code == 2
+    assert ("--first-seed == 9: must be above 9, the seeds the model is judged at (MODEL_SEEDS), which the fit "
+            "must not see") in capsys.readouterr().err
+    assert not (tmp_path / "fit").exists()

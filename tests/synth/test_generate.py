@@ -359,24 +359,31 @@ def test_bytes_do_not_depend_on_hash_randomisation(tmp_path):
 
 def test_the_summer_school_passes_what_a_vocational_or_a_preparatory_programme_needs():
     """Student 0: SV, EN, MA and 3 other subjects at E, 10 failed; student 1 the same with only 4
-    failed and 6 ungraded (too few graded for nine further passes). Everyone goes to the summer
-    school; with PREPARATORY_SHARE 0 each passes the 2 subjects a vocational programme lacks (merit
-    value 80), with 1 student 0 passes the 6 a preparatory one lacks (120) and student 1 still 2."""
+    failed and 6 ungraded (too few graded for nine further passes); student 2 eligible for a
+    vocational programme already (SV, EN, MA and 6 others at E, 7 failed), so never at the summer
+    school. With PREPARATORY_SHARE 0 students 0 and 1 pass the 2 subjects a vocational programme
+    lacks (merit value 80); with 1 student 0 passes the 6 a preparatory one (ES) lacks (120),
+    student 1 still 2, and student 2 nothing, whether or not drawn to aim higher."""
     from admissions.rules.eligibility import meets
-    from admissions.synth.grades import NO_GRADE, PREPARATORY, passes_of, summer_school, vocational_eligible
+    from admissions.synth.grades import NO_GRADE, passes_of, preparatory_requirement, summer_school, vocational_eligible
 
-    grade = np.zeros((2, 16), dtype=np.int64)
+    grade = np.zeros((3, 16), dtype=np.int64)
     grade[:, :6] = 1
     grade[1, 10:] = NO_GRADE
-    sva, language = np.zeros(2, dtype=bool), np.full(2, -1)
-    for preparatory, merits, higher in ((0.0, [80, 80], [False, False]), (1.0, [120, 80], [True, False])):
+    grade[2, 6:9] = 1
+    before = grade.copy()
+    sva, language = np.zeros(3, dtype=bool), np.full(3, -1)
+    assert preparatory_requirement().others == 9
+    for preparatory, merits, higher in ((0.0, [80, 80, 90], [False, False, False]),
+                                        (1.0, [120, 80, 90], [True, False, False])):
         out, chosen = summer_school(grade, sva, language, np.random.default_rng(0), share=1.0,
                                     preparatory=preparatory)
         passes = passes_of(out, sva, language)
-        assert chosen.tolist() == [True, True] and vocational_eligible(passes).tolist() == [True, True]
+        assert chosen.tolist() == [True, True, False] and vocational_eligible(passes).tolist() == [True] * 3
         assert (np.where(out > 0, 10, 0).sum(axis=1)).tolist() == merits
-        assert meets(passes, PREPARATORY)[0].tolist() == higher
-    assert (grade[:, 6:10] == 0).all()  # the input is not modified
+        assert meets(passes, preparatory_requirement())[0].tolist() == higher
+        assert (out[2] == before[2]).all()
+    assert (grade == before).all()  # the input is not modified
 
 
 def test_force_refuses_a_folder_holding_a_written_file_in_another_format(tmp_path):
