@@ -228,6 +228,18 @@ def _with_near_students(problems: list[Problem], student_ids) -> list[Problem]:
     return problems
 
 
+def _applied_before(given: dict[str, str], earlier: list[tuple[str, str, str | None, int]]) -> int | None:
+    """The run whose recorded answers hold every answer of ``given`` (student -> answer), when one does
+    and ``given`` declines or withdraws (accepts alone are harmless again); else None."""
+    if not given or not any(answer in ("decline", "withdraw") for answer in given.values()):
+        return None
+    by_run: dict[int, dict[str, str]] = {}
+    for student, answer, _programme, run_id in earlier:
+        by_run.setdefault(run_id, {})[student] = answer
+    return next((run_id for run_id, recorded in sorted(by_run.items(), reverse=True)
+                 if all(recorded.get(student) == answer for student, answer in given.items())), None)
+
+
 def _guarantee_builder(
     state: SeasonState,
     frame: pd.DataFrame | None,
@@ -311,6 +323,14 @@ def _guarantee_builder(
                         f"student {student} holds {state.held[student]} from run {state.base_run_id} but it is "
                         "not among their applications (or not an offer of the round); a holder keeps the seat "
                         "unless they decline it or withdraw"))
+        if problems and (again := _applied_before(given, state.earlier)) is not None:
+            # The same file given again: one line for the cause, not one per decline it repeats.
+            problems = [Problem(name, None, None, None,
+                                f"every answer in it was applied by run {again} already ({len(given)} answers): "
+                                "a reserve round takes the answers given since the round before; give the new "
+                                "answers (run the same round again only after voiding run "
+                                f"{again}: {void_step(again, season)})")]
+            steps = [void_step(again, season)]
         if problems:
             raise InvalidInput(_with_near_students(problems, encoded.student_ids), steps)
         if no_answer == "accept":

@@ -402,3 +402,22 @@ def test_a_new_season_is_not_created_in_the_input_folder(region_copy):
             f"Error: --season == '{season}' lies in the input folder {region_copy.resolve()}, which is only read: "
             "give a folder beside it for the database (e.g. season-2027)")
     assert sorted(p.name for p in region_copy.iterdir()) == before
+
+
+def test_the_same_answers_file_twice_is_one_problem_naming_the_run_that_applied_it(small_region, after_final,
+                                                                                  tmp_path):
+    # It gave one 'contradicts the answer decline of ... given in run 2' per decline of the file.
+    season = after_final
+    holders = sorted(placed(season, 1))
+    path = answers_file(tmp_path / "a.csv", [(holders[0], "decline"), (holders[1], "accept"),
+                                             (holders[2], "decline")])
+    _, record = run_round("reserve", small_region, season, answers=path)
+    assert record["run_id"] == 2
+    result = runner.invoke(app, ["round", "reserve", str(small_region), "--season", str(season), "--answers", str(path)])
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if not line.startswith("...")] == [
+        f"1 problem in {path} (1 error)",
+        "error: a.csv: every answer in it was applied by run 2 already (3 answers): a reserve round takes the "
+        "answers given since the round before; give the new answers (run the same round again only after voiding "
+        f"run 2: admissions void 2 --season {season} --reason TEXT --with-later)"]
+    assert [r.kind for r in store.history(store.connect(season))] == ["final", "reserve"]
