@@ -445,8 +445,10 @@ def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
     line ends: that is what binary files (and UTF-16 text) look like.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "", "", Problem(file, None, None, None,
-                               f"{NOT_TEXT}: it is UTF-16 (Excel's 'Unicode text'); save it as CSV UTF-8")
+        # Advice by the file's kind: a settings file comes from a text editor (Notepad's 'Unicode'), not Excel.
+        advice = ("it is UTF-16 (Excel's 'Unicode text'); save it as CSV UTF-8" if file.lower().endswith(".csv")
+                  else "it is UTF-16 (a text editor's 'Unicode'); save it as UTF-8")
+        return "", "", Problem(file, None, None, None, f"{NOT_TEXT}: {advice}")
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PAR1"):
         kind = "a zip archive or Excel workbook" if data.startswith(b"PK") else "a Parquet file"
         return "", "", Problem(file, None, None, None,

@@ -84,3 +84,12 @@ def test_programme_type_table_problems_are_one_line_each_in_toml_words(tmp_path)
         prefix + "types.XX.valid_from == '2020', input should be a whole number, written without quotes "
                  "(valid_from = 7)",
     ]
+
+
+def test_a_settings_file_saved_as_utf16_is_told_to_be_saved_as_utf8_not_as_csv(tmp_path):
+    # Notepad's 'Unicode': the advice was Excel's ('save it as CSV UTF-8').
+    (tmp_path / "admissions.toml").write_bytes("seed = 7\r\n".encode("utf-16"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert str(raised.value) == ("admissions.toml: file is not UTF-8 or Windows-1252 text: it is UTF-16 "
+                                 "(a text editor's 'Unicode'); save it as UTF-8")
