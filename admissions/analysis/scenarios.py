@@ -129,7 +129,9 @@ def parse_seats(text: str, current: int | None) -> tuple[int | None, str | None]
     """
     match = _SEATS.fullmatch(text)
     if match is None:
-        return None, SEATS_RULE
+        from admissions.io.validate import number_rule
+
+        return None, number_rule(text, True, SEATS_RULE)  # with what the cell reads as: '8,0' has a decimal mark
     sign, number = match.group(1), int(match.group(2))
     if current is None and sign:
         return None, "must be a whole number >= 0 for an added offer (it has no current seats to change)"

@@ -564,7 +564,7 @@ def _check_cells(f: _File, column: ColumnSpec, report: ProblemLog) -> None:
         if len(rows):
             # '400.000' is a number above 340 or a thousands separator: the rule says both readings.
             shown = pc.utf8_trim_whitespace(f.text(column.name).take(pa.array(rows[:MAX_PER_RULE]))).to_pylist()
-            _rows(report, f, column.name, rows, lambda i, shown=shown: _number_rule(shown[i], kind == "int", rule),
+            _rows(report, f, column.name, rows, lambda i, shown=shown: number_rule(shown[i], kind == "int", rule),
                   summary=rule, check=check(what))
 
 
@@ -580,12 +580,17 @@ _GROUPED = re.compile(r"([+-]?)(\d{1,3})((?:[.,\u00a0\u202f ]\d{3})+)")
 _DECIMAL = re.compile(r"[+-]?\d*[.,]\d+")
 
 
-def _number_rule(value: str, integer: bool, rule: str) -> str:
+def number_rule(value: str, integer: bool, rule: str) -> str:
     """The rule broken by a cell that is not a plain number, with the readings it could have.
 
     ``1.000`` in an integer column: "reads as 1000 with '.' as thousands separator or 1 with '.'
     as decimal mark". Nothing is guessed: the user writes the number they mean in digits.
     """
+    if "\u2212" in value and _GROUPED.fullmatch(value.replace("\u2212", "-")) is None:
+        plain = value.replace("\u2212", "-")
+        if re.fullmatch(r"\s*[+-]?\d+([.,]\d+)?\s*", plain):
+            # A spreadsheet's typographic minus (Numbers, some locales): it looks like '-'.
+            return f"{rule}: {value!r} has the minus sign U+2212 (−), where numbers take '-' (hyphen-minus)"
     grouped = _GROUPED.fullmatch(value)
     if grouped is not None:
         sign, head, groups = grouped.groups()

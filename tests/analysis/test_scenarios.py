@@ -29,9 +29,20 @@ def test_parse_seats(text, current, expected):
     assert parse_seats(text, current) == (expected, None)
 
 
-@pytest.mark.parametrize("text", ["+x", "-", "", "1.5", "1e3", "+ 3", "ten"])
+@pytest.mark.parametrize("text", ["+x", "-", "", "1e3", "+ 3", "ten"])
 def test_parse_seats_refuses_bad_syntax(text):
     assert parse_seats(text, 10) == (None, SEATS_RULE)
+
+
+@pytest.mark.parametrize("text, reading", [
+    ("1.5", "in digits only: '1.5' has a decimal mark (1.5)"),
+    ("+8,0", "in digits only: '+8,0' has a decimal mark (8)"),
+    ("1 000", "in digits only: '1 000' reads as 1000 with ' ' as thousands separator; write the number you mean"),
+    ("\u22122", "'\u22122' has the minus sign U+2212 (\u2212), where numbers take '-' (hyphen-minus)"),
+])
+def test_parse_seats_says_what_a_spreadsheets_number_reads_as(text, reading):
+    separator = ": " if reading.startswith("'") else ", "
+    assert parse_seats(text, 10) == (None, f"{SEATS_RULE}{separator}{reading}")
 
 
 def test_parse_seats_refuses_a_result_below_zero_and_a_change_of_an_added_offer():
@@ -111,7 +122,7 @@ def test_cell_problems_and_row_problems_are_reported_together(tmp_path):
         ("scenarios.csv", 5, "scenario", " Baseline ", "'baseline' is reserved for the round as it is, must be "
                                                        "another name"),
         ("scenarios.csv", 6, "growth", "-2", "must be a number >= 0"),
-        ("scenarios.csv", 7, "seats", "1.5", SEATS_RULE),
+        ("scenarios.csv", 7, "seats", "1.5", f"{SEATS_RULE}, in digits only: '1.5' has a decimal mark (1.5)"),
     ]
 
 

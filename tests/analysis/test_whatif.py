@@ -184,12 +184,12 @@ def test_cli_whatif_writes_and_summarises(tmp_path):
 
 def test_cli_whatif_reports_every_problem_and_writes_nothing(tmp_path):
     scenarios = write_scenarios(tmp_path / "scenarios.csv",
-                                "scenario,programme_id,seats\nbaseline,A,+x\ns,Z,1\nt, b,2\n")
+                                "scenario;programme_id;seats\nbaseline;A;+x\ns;Z;1\nt; b;2\nu;A;8,0\n")
     out = tmp_path / "out"
     result = run("whatif", SMALL, "--scenarios", scenarios, "--out", out, "--workers", "1", "--quiet")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"4 problems in {scenarios} (4 errors)",
+        f"5 problems in {scenarios} (5 errors)",
         "error: scenarios.csv, row 2, column scenario: value 'baseline': 'baseline' is reserved for the round as "
         "it is, must be another name",
         "error: scenarios.csv, row 2, column seats: value '+x': must be a whole number >= 0 (the new seats) or "
@@ -198,6 +198,8 @@ def test_cli_whatif_reports_every_problem_and_writes_nothing(tmp_path):
         "(a new offer needs added = true)",
         "error: scenarios.csv, row 4, column programme_id: value ' b': programme_id not found in programmes.csv "
         "(a new offer needs added = true); did you mean 'B'?",
+        "error: scenarios.csv, row 5, column seats: value '8,0': must be a whole number >= 0 (the new seats) or "
+        "+N / -N (a change of the current seats), in digits only: '8,0' has a decimal mark (8)",
     ]
     assert not out.exists()
     assert not any(p.name.startswith(".out") for p in tmp_path.iterdir())

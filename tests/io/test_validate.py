@@ -489,3 +489,10 @@ def test_rows_are_counted_as_a_spreadsheet_shows_them_even_with_line_breaks_in_c
     replace(folder, "programmes.csv", "Malmö Latinskola", '"Malmö\nLatinskola"')
     replace(folder, "programmes.csv", "Lund,TE,,3,", "Lund,TE,,-3,")
     assert only_problem(folder) == Problem("programmes.csv", 4, "seats", "-3", "must be a whole number >= 0")
+
+
+def test_a_typographic_minus_is_named(folder):
+    # Numbers and some locales write U+2212: it read 'must be a whole number >= 0' and nothing more.
+    replace(folder, "programmes.csv", "P3,Lund Tekniska,Lund,TE,,3,", "P3,Lund Tekniska,Lund,TE,,\u22123,")
+    assert [p.rule for p in problems_of(folder)] == [
+        "must be a whole number >= 0: '\u22123' has the minus sign U+2212 (\u2212), where numbers take '-' (hyphen-minus)"]
