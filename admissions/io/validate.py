@@ -203,7 +203,8 @@ def check_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
     report = ProblemLog()
     f = _File(spec, 0, path.name, present=path.is_file())
     if not path.is_file():
-        return None, [Problem(path.name, None, None, None, "file not found", check=file_check(spec.name, "file"))]
+        found = "is a folder; give the file" if path.is_dir() else "file not found"
+        return None, [Problem(path.name, None, None, None, found, check=file_check(spec.name, "file"))]
     _check_file(f, path, report)
     _check_keys({spec.name: f}, report)
     problems = report.sorted()

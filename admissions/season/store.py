@@ -216,8 +216,8 @@ def _history_step(connection: sqlite3.Connection) -> Step:
 def season_path(season: Path) -> Path:
     """The database file of a season given as a folder (created on first use) or as the file itself."""
     season = Path(season)
-    if season.suffix in (".sqlite", ".db", ".sqlite3"):
-        return season
+    if season.suffix in (".sqlite", ".db", ".sqlite3") or season.is_file():
+        return season  # a file given is the database, whatever its name: never a folder below a file
     return season / DB_NAME
 
 

@@ -131,3 +131,10 @@ def test_a_second_growth_of_a_scenario_is_named_as_written(tmp_path):
     found = problems(tmp_path, "scenario,programme_id,seats,growth\nmore,A,+1,1.5\nmore,B,+1,2\n")
     assert found == [("scenarios.csv", 3, "growth", "2", "differs from row 2 of scenario more (1.5), must be one "
                                                         "factor per scenario")]
+
+
+def test_a_folder_given_for_the_scenarios_file_is_named_a_folder(tmp_path):
+    # It read 'file not found' for a folder that is there.
+    with pytest.raises(InvalidInput) as info:
+        load_scenarios(tmp_path, np.array(["A"], dtype=object), np.array([3]))
+    assert [(p.file, p.rule) for p in info.value.problems] == [(tmp_path.name, "is a folder; give the file")]

@@ -285,3 +285,16 @@ def test_brackets_in_a_folder_or_a_reason_are_printed_not_read_as_styles(small_r
     assert shown.splitlines()[0].rstrip() == f"Runs in {season}"
     assert "[b]2026[/b] [red]" in shown and "[red]x" in shown
     assert "…" not in shown  # the long input path is folded, not cut
+
+
+def test_a_season_given_as_a_file_is_that_file_whatever_its_name(simulated, tmp_path):
+    # '--season notes.txt' was read as the folder notes.txt/ ('notes.txt/season.sqlite: no season
+    # database here'), and a copy of the database named season.db3 could not be opened.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("notes\n")
+    assert fails("history", "--season", notes) == f"Error: {notes}: not a season database: file is not a database"
+    assert notes.read_text() == "notes\n"
+    copy = tmp_path / "season.db3"
+    shutil.copy(simulated / "season.sqlite", copy)
+    result = runner.invoke(app, ["history", "--season", str(copy)])
+    assert result.exit_code == 0 and result.stdout.startswith(f"Runs in {copy}")
