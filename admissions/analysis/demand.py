@@ -423,10 +423,13 @@ def _check_estimable(train: cm.ChoiceData, data: cm.ChoiceData, programme_ids: n
         return
     everywhere = np.unique(data.choices[data.choices >= 0])
     named = ", ".join(programme_ids[listed]) if len(listed) else "none"
+    def offers(n: int) -> str:
+        return f"{n} offer" if n == 1 else f"{n} offers"
+
     message = (f"the estimation sample ({train.n_students} of {data.n_students} students) lists "
-               f"{len(listed)} offer(s) ({named}), must list at least {MIN_OFFERS_LISTED}: the demand model "
+               f"{offers(len(listed))} ({named}), must list at least {MIN_OFFERS_LISTED}: the demand model "
                "compares the offers students choose among")
-    message += f"; the round's applications name {len(everywhere)} offer(s) in all"
+    message += f"; the round's applications name {offers(len(everywhere))} in all"
     if len(everywhere) >= MIN_OFFERS_LISTED and holdout > 0:
         raise InvalidArgument(f"holdout == {holdout:g}: {message}, so a smaller holdout (0: none) may do",
                               parameters=("holdout",))
