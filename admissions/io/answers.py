@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from admissions.io.contract import ANSWERS
-from admissions.io.validate import load_table
+from admissions.io.problems import Problem
+from admissions.io.validate import check_table
 
 
-def read_answers(path: Path) -> pd.DataFrame:
-    """The answers file validated on its own: student_id (unique), answer (accept, decline, withdraw).
+def check_answers(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The answers file checked on its own, and every problem found: the frame is None when no row
+    can be read (no file, no header); else a row with a problem holds no meaningful value (skip it),
+    so that the round reports these problems together with those only the round can find."""
+    return check_table(path, ANSWERS)
 
-    Raises InvalidInput with every problem found. Whether each student belongs to the round is
-    checked when the round is matched.
-    """
-    return load_table(path, ANSWERS)

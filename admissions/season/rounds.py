@@ -24,7 +24,7 @@ import pandas as pd
 
 from admissions.config import load_config
 from admissions.errors import Blank, InvalidInput, Step
-from admissions.io.answers import read_answers
+from admissions.io.answers import check_answers
 from admissions.io.encode import EncodedRound
 from admissions.io.problems import FIRST_DATA_ROW, Problem
 from admissions.io.readers import as_read
@@ -127,7 +127,9 @@ def run_round(
     job = start_job(f"round {kind}", folder, out, season_database=store.season_path(season))
     if language is not None:
         check_language(language)  # before any work, as every command with documents says it
-    answer_frame = read_answers(answers) if answers is not None else None
+    answer_frame, answer_problems = check_answers(answers) if answers is not None else (None, [])
+    if answers is not None and answer_frame is None:
+        raise InvalidInput(answer_problems)  # no row to look at
     no_answer = load_config(folder).no_answer
     _check_new_season(season, folder)
     with store.recording(season) as (connection, commit):
@@ -142,7 +144,8 @@ def run_round(
         answer_rows: list[tuple[str, str, str | None, str]] = []
         guarantee = None
         if policy.guarantee:
-            guarantee = _guarantee_builder(state, answer_frame, answers, answer_rows, no_answer, season)
+            guarantee = _guarantee_builder(state, answer_frame, answers, answer_rows, no_answer, season,
+                                           answer_problems)
         r = prepare_round(
             folder,
             seed=seed if state.seed is None or own_seed else state.seed,
@@ -247,6 +250,7 @@ def _guarantee_builder(
     answer_rows: list,
     no_answer: str,
     season: Path,
+    file_problems: list[Problem] = (),
 ):
     """The guarantee callback for prepare_round: checks every answer and holder, then base seats and answers.
 
@@ -265,8 +269,12 @@ def _guarantee_builder(
         for student, answer, programme, run_id in state.earlier:
             earlier_by_student.setdefault(student, []).append((answer, programme, run_id))
         given: dict[str, str] = {}
+        # Rows the file's own check found wrong hold no meaningful value: reported with the rest, not read.
+        bad_rows = {p.row for p in file_problems if p.severity == "error"}
         if frame is not None:
             for row, (student, answer) in enumerate(zip(frame["student_id"], frame["answer"]), start=2):
+                if row in bad_rows:
+                    continue
                 student, answer = str(student), str(answer)
                 given[student] = answer
                 seat = state.held.get(student)
@@ -323,7 +331,7 @@ def _guarantee_builder(
                         f"student {student} holds {state.held[student]} from run {state.base_run_id} but it is "
                         "not among their applications (or not an offer of the round); a holder keeps the seat "
                         "unless they decline it or withdraw"))
-        if problems and (again := _applied_before(given, state.earlier)) is not None:
+        if problems and not bad_rows and (again := _applied_before(given, state.earlier)) is not None:
             # The same file given again: one line for the cause, not one per decline it repeats.
             problems = [Problem(name, None, None, None,
                                 f"every answer in it was applied by run {again} already ({len(given)} answers): "
@@ -331,8 +339,10 @@ def _guarantee_builder(
                                 "answers (run the same round again only after voiding run "
                                 f"{again}: {void_step(again, season)})")]
             steps = [void_step(again, season)]
-        if problems:
-            raise InvalidInput(_with_near_students(problems, encoded.student_ids), steps)
+        problems = sorted([*file_problems, *_with_near_students(problems, encoded.student_ids)],
+                          key=lambda p: (p.file != name, p.row or 0))
+        if any(p.severity == "error" for p in problems):
+            raise InvalidInput(problems, steps)
         if no_answer == "accept":
             answered = {s for s, *_ in answer_rows}
             accepted_before = {s for s, rows in earlier_by_student.items() if any(a == "accept" for a, _, _ in rows)}

@@ -125,7 +125,8 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path, after
     unplaced = sorted(set(everyone) - set(holders))
     holder = sorted(holders)[0]
     rows = [("NOBODY", "accept"), (unplaced[0], "accept"), (unplaced[1], "decline"), (unplaced[2], "withdraw"),
-            (f"{holder.lower()} ", "accept")]  # a spreadsheet's space, another case
+            (f"{holder.lower()} ", "accept"),  # a spreadsheet's space, another case
+            (holder, "yes")]  # the file's own problem: it was reported alone, before the round's
     with pytest.raises(InvalidInput) as error:
         run_round("reserve", small_region, season, answers=answers_file(tmp_path / "a.csv", rows))
     described = [p.describe() for p in error.value.problems]
@@ -137,6 +138,7 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path, after
         "only a holder can accept or decline (a reserve may withdraw)",
         f"a.csv, row 6, column student_id: value '{holder.lower()} ': student_id not found in students of the "
         f"round; did you mean '{holder}'?",
+        "a.csv, row 7, column answer: value 'yes': must be one of accept, decline, withdraw (check answers.answer.type)",
     ]
     assert [r.kind for r in store.history(store.connect(season))] == ["final"]
     # The report is headed by the answers file its problems are in (it was headed by the input folder).
@@ -144,7 +146,7 @@ def test_every_answer_problem_is_reported_together(small_region, tmp_path, after
                                  "--answers", str(tmp_path / "a.csv")])
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if not line.startswith("...")]
-    assert lines[0] == f"4 problems in {tmp_path / 'a.csv'} (4 errors)"
+    assert lines[0] == f"5 problems in {tmp_path / 'a.csv'} (5 errors)"
     assert lines[1:] == ["error: " + line for line in described]
 
 
