@@ -48,7 +48,7 @@ from admissions.io.encode import EncodedRound, ids_in_errors
 from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import did_you_mean, load_table
+from admissions.io.validate import check_table, did_you_mean
 from admissions.matching import build_priority, prepare
 from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
@@ -168,20 +168,32 @@ def cohort_factors(path: Path | None, r: RoundResult) -> tuple[np.ndarray, list[
     if path is None:
         return factors, []
     path = Path(path)
-    frame = load_table(path, COHORTS)
+    # The file's own problems (a number '3 500', a year missing) with the round's, all together.
+    frame, problems = check_table(path, COHORTS)
+    if frame is None:
+        raise InvalidInput(problems)
+    bad_cells = {(p.row, p.column) for p in problems if p.severity == "error"}
+    bad_rows = {row for row, _ in bad_cells}
     index = {str(m): i for i, m in enumerate(enc.municipalities.astype(str))}
     applicants = np.bincount(enc.home, minlength=len(factors))
-    problems: list[Problem] = []
     notes: list[str] = []
     rows_of: dict[str, list[tuple[int, float, int]]] = {}
+    unsure: set[str] = set()  # municipalities with a row that cannot be read: not judged on the others
     for i, (m, year, students) in enumerate(zip(frame["municipality"].astype(str), frame["year"], frame["students"])):
         row = i + FIRST_DATA_ROW
+        if (row, "municipality") in bad_cells:
+            continue
         if m not in index:
             problems.append(Problem(path.name, row, "municipality", m,
                                     "not in municipalities.csv of the round" + did_you_mean(m, list(index))))
             continue
+        if row in bad_rows:
+            unsure.add(m)
+            continue
         rows_of.setdefault(m, []).append((int(year), float(students), row))
     for m, rows in rows_of.items():
+        if m in unsure:
+            continue
         rows.sort()
         j = index[m]
         if len(rows) >= 2:
@@ -200,8 +212,8 @@ def cohort_factors(path: Path | None, r: RoundResult) -> tuple[np.ndarray, list[
                 continue
             factors[j] = students / applicants[j]
             notes.append(f"{m}: {students:g} / {applicants[j]} applicants in the round ({year})")
-    if problems:
-        raise InvalidInput(problems)
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(sorted(problems, key=lambda p: p.row or 0))
     return factors, notes
 
 

@@ -39,7 +39,7 @@ from admissions.io.contract import ColumnSpec, FileSpec
 from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import did_you_mean, load_table
+from admissions.io.validate import check_table, did_you_mean
 from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.quota_game import match_quotas, quota_sizes
@@ -111,21 +111,29 @@ def load_max_seats(path: Path | None, r: RoundResult) -> np.ndarray:
     if path is None:
         return limit
     path = Path(path)
-    frame = load_table(path, MAX_SEATS)
+    # The file's own problems (a count '1 000', an empty cell) with the round's, all together.
+    frame, problems = check_table(path, MAX_SEATS)
+    if frame is None:
+        raise InvalidInput(problems)
+    bad_cells = {(p.row, p.column) for p in problems if p.severity == "error"}
+    bad_rows = {row for row, _ in bad_cells}
     seats_of = pd.Series(r.encoded.seats).groupby(schools).sum()
-    problems = []
     for i, (school, most) in enumerate(zip(frame["school"].astype(str), frame["max_seats"])):
         row = i + FIRST_DATA_ROW
+        if (row, "school") in bad_cells:
+            continue
         if school not in seats_of.index:
             problems.append(Problem(path.name, row, "school", school,
                                     "not a school of programmes.csv" + did_you_mean(school, list(seats_of.index))))
+        elif row in bad_rows:
+            continue
         elif int(most) < int(seats_of[school]):
             problems.append(Problem(path.name, row, "max_seats", str(most),
                                     f"is below the school's seats today ({int(seats_of[school])}), must be >= them"))
         else:
             limit[schools == school] = float(most)
-    if problems:
-        raise InvalidInput(problems)
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(sorted(problems, key=lambda p: p.row or 0))
     return limit
 
 

@@ -135,12 +135,15 @@ def test_cohorts_file_with_unknown_municipality_is_refused(known, prepared, tmp_
         "cohorts.csv, row 2, column municipality: value 'Atlantis': not in municipalities.csv of the round")
     known_one = str(r.encoded.municipalities[0])
     typed = tmp_path / "typed.csv"
-    typed.write_text(f"municipality,year,students\n{known_one.upper()} ,2027,50\n", encoding="utf-8")
+    typed.write_text(f"municipality,year,students\n{known_one.upper()} ,2027,50\n{known_one},2026,x\n",
+                     encoding="utf-8")
     with pytest.raises(InvalidInput) as caught:
         cohort_factors(typed, r)
-    assert caught.value.problems[0].describe() == (
+    # The file's own problem (row 3) with the round's (row 2), together: it was reported alone first.
+    assert [p.describe() for p in caught.value.problems] == [
         f"typed.csv, row 2, column municipality: value '{known_one.upper()} ': not in municipalities.csv of the "
-        f"round; did you mean {known_one!r}?")
+        f"round; did you mean {known_one!r}?",
+        "typed.csv, row 3, column students: value 'x': must be a number >= 0 (check cohorts.students.type)"]
     scenarios = tmp_path / "scenarios.csv"
     scenarios.write_text("scenario,programme_id,seats\nmore,S2-NA,+10\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["whatif", str(folder), "--scenarios", str(scenarios), "--model",

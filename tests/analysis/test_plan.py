@@ -81,7 +81,7 @@ def test_plan_with_no_budget_changes_nothing(crowded, tmp_path):
 
 def test_max_seats_below_today_is_refused(crowded, tmp_path):
     limits = tmp_path / "max_seats.csv"
-    limits.write_text("school,max_seats\nSchool 0,10\nNowhere,50\nschool 1 ,50\n", encoding="utf-8")
+    limits.write_text("school,max_seats\nSchool 0,10\nNowhere,50\nschool 1 ,50\nSchool 1,1 000\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["plan", str(crowded), "--budget", "1000000", "--max-seats", str(limits),
                                       "--out", str(tmp_path / "p")])
     assert result.exit_code == 1
@@ -90,6 +90,9 @@ def test_max_seats_below_today_is_refused(crowded, tmp_path):
     # A spreadsheet's space, another case: the school meant is named.
     assert ("max_seats.csv, row 4, column school: value 'school 1 ': not a school of programmes.csv; "
             "did you mean 'School 1'?") in result.output
+    # The file's own problem in the same report (it was reported alone, before the others).
+    assert ("max_seats.csv, row 5, column max_seats: value '1 000': must be a whole number >= 0, in digits only: "
+            "'1 000' reads as 1000 with ' ' as thousands separator; write the number you mean") in result.output
     assert not (tmp_path / "p").exists()
 
 
