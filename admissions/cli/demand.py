@@ -11,7 +11,7 @@ from rich.table import Table
 
 from admissions.cli._options import FolderArgument, QuietOption, SharedOutputOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import data_console, percent, progress_printer
+from admissions.cli._summary import counted, data_console, percent, progress_printer
 from admissions.io.contract import SEED_LIMIT
 
 #: Parameters printed on the terminal besides the offers' attractiveness (parameters.csv has all).
@@ -68,8 +68,9 @@ def demand(
     out_console.print(table)
     bad = fit.get("fits_badly", {})
     if bad.get("offers_count"):
-        names = ", ".join(o["programme_id"] for o in bad["offers"][:8])
-        out_console.print(f"Fits badly at {bad['offers_count']} offer(s) ({bad['rule']}): {names}", markup=False)
+        names = ", ".join(o["programme_id"] for o in bad["offers"][:8]) + (", ..." if bad["offers_count"] > 8 else "")
+        out_console.print(f"Fits badly at {counted(bad['offers_count'], 'offer')} ({bad['rule']}): {names}",
+                          markup=False)
     for key, label in (("programme_codes", "programme codes"), ("municipalities", "municipalities")):
         if bad.get(key):
             names = ", ".join(str(next(iter(g.values()))) for g in bad[key][:8])

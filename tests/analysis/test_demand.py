@@ -235,3 +235,17 @@ def test_demand_names_the_holdout_when_it_leaves_one_offer(small_round, tmp_path
     assert not out.exists()
     again = CliRunner().invoke(app, ["demand", str(folder), "--out", str(out), "--holdout", "0"])
     assert again.exit_code == 0, again.output
+
+
+def test_demand_names_the_offers_it_fits_badly_in_words(tmp_path, monkeypatch):
+    """The sample: 'Fits badly at 6 offers' (was 'offer(s)')."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "skane-2000"
+    result = CliRunner().invoke(app, ["demand", str(sample), "--out", str(tmp_path / "model")],
+                                env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("Fits badly"))
+    assert line == ("Fits badly at 6 offers (held-out applicants differ from the model's expectation by more than "
+                    "3 standard deviations (Poisson)): 68748767-BF, 36208931-EK, 70463529-BA, 59849681-BF, "
+                    "43251309-ES, 11275959-EE")
