@@ -59,6 +59,19 @@ def run_letters(run_folder: Path | None, out: Path, inputs: Path | None = None, 
         return _write_documents("letters", write_letters, source, out, inputs, language, void, season)
 
 
+def _check_decides(run) -> None:
+    """Refuse letters of a run that binds nobody (a simulation, a trial): each would be headed
+    'Antagningsbesked', a decision, for a result no student gets."""
+    from admissions.season.kinds import BINDING_KINDS, RUN_KINDS
+
+    kind = run.round_kind
+    if kind in RUN_KINDS and kind not in BINDING_KINDS:
+        where = f"run {run.run_id}" if run.run_id is not None else "the run"
+        raise InvalidArgument(f"{where} is a {kind} round, which binds nobody: its letters would be decisions no "
+                              f"student gets; letters are written for {', '.join(BINDING_KINDS)} runs (a {kind} "
+                              "round's lists and explain show its result)")
+
+
 def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: Path | None,
                      language: str | None, void: tuple[str, str] | None = None, season: Path | None = None) -> dict:
     """Read the run, write ``command``'s documents with ``write(run, context, folder)`` (which returns
@@ -70,6 +83,8 @@ def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: P
         check_output_folder(out, inputs=inputs)
     run, context = read_run_folder(run_folder, inputs, language, void,
                                    season_label(season) if season is not None else None)
+    if command == "letters":
+        _check_decides(run)
     source = run.record
     record = job.record(
         None,

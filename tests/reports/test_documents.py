@@ -516,3 +516,24 @@ def test_a_long_id_or_school_name_still_gives_its_documents(tmp_path):
     assert sorted(p.name for p in (tmp_path / "lists" / "schools").iterdir()) == [
         f"malmo-{'skola-' * 18}skola.{ext}" for ext in ("pdf", "xlsx")]
     assert "Skola Skola" in pdf_text(tmp_path / "lists" / "offices" / "malmo.pdf")
+
+
+def test_letters_of_a_run_that_binds_nobody_are_refused(tmp_path):
+    # A simulation's or a trial's letters were written, each headed 'Antagningsbesked' (a decision).
+    season = tmp_path / "season"
+    for kind in ("simulation", "final", "trial"):
+        args = ["round", kind, str(EXAMPLES / "second_hand_loses"), "--season", str(season), "--quiet"]
+        result = runner.invoke(app, args + (["--out", str(tmp_path / "simulated")] if kind == "simulation" else []))
+        assert result.exit_code == 0, result.output
+    for source, run_id, kind in ((["--season", str(season), "--run", "1"], 1, "simulation"),
+                                 ([str(tmp_path / "simulated")], 1, "simulation"),
+                                 (["--season", str(season), "--run", "3"], 3, "trial")):
+        result = runner.invoke(app, ["letters", *source, "--out", str(tmp_path / "letters")])
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: run {run_id} is a {kind} round, which binds nobody: its letters would be decisions no student "
+            f"gets; letters are written for preliminary, final, reserve runs (a {kind} round's lists and explain "
+            "show its result)\n")
+        assert not (tmp_path / "letters").exists()
+    result = runner.invoke(app, ["lists", "--season", str(season), "--run", "3", "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 0, result.output
