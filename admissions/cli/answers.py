@@ -10,6 +10,7 @@ import typer
 from admissions.cli._options import SeasonOption
 from admissions.cli._output import fail, failures_reported
 from admissions.cli._summary import counted
+from admissions.io.contract import SEED_LIMIT
 
 
 def answers(
@@ -18,7 +19,7 @@ def answers(
     accept: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who accept.")] = 0.3,
     decline: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who decline.")] = 0.05,
     withdraw: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of holders who withdraw.")] = 0.01,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the draw.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_LIMIT - 1, help="Seed of the draw.")] = 0,
 ) -> None:
     """Write synthetic answers (student_id, answer) for the holders of the next reserve round's base: for trying a season.
 

@@ -247,11 +247,12 @@ def test_an_input_folder_that_cannot_be_entered_is_one_line(work, monkeypatch):
         assert_one_line(invoke(commands(work)[command]), "Permission denied", "input")
 
 
-@pytest.mark.parametrize("command", ["match", "round", "whatif", "sweep", "lottery", "generate", "demand"])
+@pytest.mark.parametrize("command", ["match", "round", "whatif", "sweep", "lottery", "generate", "demand", "answers"])
 @pytest.mark.parametrize("seed", ["99999999999999999999", str(2**63), "-1"])
 def test_seed_out_of_range_is_refused_everywhere(work, command, seed):
     # Issue 13: --seed 99999999999999999999 overflowed SQLite in `round`; match accepted it.
     args = (["demand", work / "input", "--out", work / "out-demand", "--quiet"] if command == "demand"
+            else ["answers", "--season", work / "season", "--out", work / "answers.csv"] if command == "answers"
             else commands(work)[command])
     result = invoke(args + ["--seed", seed])
     assert result.exit_code == 2, result.output
