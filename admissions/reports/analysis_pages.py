@@ -250,13 +250,20 @@ def shift_chart(changes: pd.DataFrame, _: Texts) -> str:
             if xv is not None:
                 parts.append(f'<circle cx="{xv:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>')
         body.append(f'<g class="mark">{"".join(parts)}</g>')
-    if len(moved) == 0:
-        nothing = _("page.no_cutoff_moved")
-        body.append(f'<text x="{label_w}" y="{top + 12}" fill="{MUTED}">{escape(nothing)}</text>')
-    axis = _("html.cutoff_axis")
-    body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">{escape(axis)}</text>')
+    axis = _chart_words(body, label_w, top, height, _("page.no_cutoff_moved") if len(moved) == 0 else None,
+                        _("html.cutoff_axis"))
     width = max(label_w + plot_w + 30, after_at + 20 + 7 * len(after_word), label_w + 7 * len(axis))
     return svg_chart("chart-cutoff-shifts", width, height, body, _("page.chart_cutoffs_moved"))
+
+
+def _chart_words(body: list[str], label_w: float, top: float, height: float, nothing: str | None,
+                 axis: str) -> str:
+    """Append to a chart's ``body`` the line saying it has ``nothing`` to show (when it has not) and
+    its ``axis`` caption at the foot; returns the caption (the chart's width must hold it)."""
+    if nothing is not None:
+        body.append(f'<text x="{label_w}" y="{top + 12}" fill="{MUTED}">{escape(nothing)}</text>')
+    body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">{escape(axis)}</text>')
+    return axis
 
 
 def _with_tier(cutoff: float, tier: object, _: Texts) -> str:
@@ -477,11 +484,8 @@ def spread_chart(programmes: pd.DataFrame, _: Texts) -> str:
                     f'<rect x="{x_of(row.cutoff_p05):.1f}" y="{y - 4:.1f}" width="{max(x_of(row.cutoff_p95) - x_of(row.cutoff_p05), 1):.1f}" '
                     f'height="8" fill="{DEMAND}"/>'
                     f'<circle cx="{x_of(row.cutoff_median):.1f}" cy="{y:.1f}" r="4" fill="{ACCENT}"/></g>')
-    if len(table) == 0:
-        nothing = _("lottery.no_spread")
-        body.append(f'<text x="{label_w}" y="{top + 12}" fill="{MUTED}">{escape(nothing)}</text>')
-    axis = _("lottery.axis")
-    body.append(f'<text x="{label_w}" y="{height - 4}" fill="{MUTED}">{escape(axis)}</text>')
+    axis = _chart_words(body, label_w, top, height, _("lottery.no_spread") if len(table) == 0 else None,
+                        _("lottery.axis"))
     width = max(label_w + plot_w + 30, median_at + 20 + 7 * len(median_word), label_w + 7 * len(axis))
     return svg_chart("chart-lottery-cutoffs", width, height, body, _("lottery.chart"))
 
