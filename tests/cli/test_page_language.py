@@ -101,7 +101,7 @@ def test_lottery_page_is_swedish_by_default(pages):
     assert header_row(text, "table-lottery") == [
         "Utbildnings-id", "Platser", "Lägsta antagningspoäng", "Antagningspoäng, 5:e percentilen",
         "Antagningspoäng, median", "Antagningspoäng, 95:e percentilen", "Högsta antagningspoäng", "Antagna, minst",
-        "Antagna, flest", "Andel dragningar med antagningspoäng", "Sökande med osäker placering"]
+        "Antagna, högst", "Andel dragningar med antagningspoäng", "Sökande med osäker placering"]
     # Decimal comma, shares as percentages.
     assert '<td class="num" data-v="262.5">262,5</td>' in text
     assert f'<td class="num" data-v="0.6">60,0{NBSP}%</td>' in text
@@ -144,7 +144,7 @@ def test_sweep_page_is_swedish_by_default(pages):
     assert header_row(text, "table-sweep") == [
         "Utbildnings-id", "Platser", "Antagna", "Lediga platser", "Antagningspoäng", "Placerade",
         "Placerade på förstahandsval", "Oplacerade", "Lediga platser i området", "Bättre val", "Sämre val",
-        "Dagens antal platser", "Antagningspoängens grupp"]
+        "Utgångsläge", "Antagningspoängens grupp"]
     assert '<td class="num" data-v="262.5">262,5</td>' in text
     assert "<td>ja</td><td>förstahandssökande</td>" in text and "<td>nej</td>" in text
     assert ">i dag</text>" in text
@@ -157,7 +157,7 @@ def test_sweep_page_in_english(pages):
     assert headings(text) == ["Cut-off (antagningspoäng)", "Admitted and vacant seats at the offer",
                               "Unplaced students in the region", "Sweep"]
     assert "The dashed line marks today's 1 seat." in notes(text)
-    assert header_row(text, "table-sweep")[-2:] == ["Today's seats", "Cut-off group"]
+    assert header_row(text, "table-sweep")[-2:] == ["Baseline", "Cut-off group"]
     assert "<td>yes</td><td>first-hand applicant</td>" in text and ">now</text>" in text
 
 
@@ -177,7 +177,7 @@ def test_whatif_page_is_swedish_by_default(pages):
     assert "utgångsläge: 4 placerade, 2 på förstahandsval, 0 lediga platser" in text
     # The round as it is, named in words (scenarios.csv keeps "baseline").
     assert '<tr><td>utgångsläge</td><td class="num" data-v="0.0">0</td>' in text
-    assert "more_b: B: antagningspoäng 262,5 (förstahandssökande) → inget" in text
+    assert "more_b: B: antagningspoäng 262,5 (förstahandssökande) → ingen" in text
 
 
 def test_whatif_page_in_english(pages):
@@ -199,7 +199,7 @@ def test_plan_page_is_swedish_by_default(pages):
     assert headings(text) == ["Planens effekt (kontrollerad)", "Klasser per utbildning"]
     assert header_row(text, "table-effect") == ["Uppgift", "I dag", "Med planen"]
     assert notes(text) == [
-        f"Årlig kostnad för de tillagda platserna 382{NBSP}592 kr av en budget på 1{NBSP}000{NBSP}000 kr. "
+        f"Årlig kostnad för de tillagda platserna: 382{NBSP}592 kr av en budget på 1{NBSP}000{NBSP}000 kr. "
         "2 klasser om 2 platser. Siffrorna är kontrollerade med den verkliga matchningen (2 matchningar, "
         "0 reparationssteg)."]
     assert header_row(text, "table-plan") == [
@@ -215,7 +215,7 @@ def test_plan_page_in_english(pages):
     assert headings(text) == ["Effect of the plan (verified)", "Classes per offer"]
     assert header_row(text, "table-effect") == ["Item", "Today", "With the plan"]
     assert notes(text) == [
-        "Yearly cost of the added seats SEK 382,592 of a budget of SEK 1,000,000. 2 classes of 2 seats. "
+        "Yearly cost of the added seats: SEK 382,592 of a budget of SEK 1,000,000. 2 classes of 2 seats. "
         "Figures verified by the real matching (2 matchings, 0 repair steps)."]
     assert '<td class="num" data-v="192200.0">SEK 192,200</td>' in text
     assert "<td>eligible first-hand applicants unplaced</td>" in text
