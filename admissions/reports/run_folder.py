@@ -137,9 +137,13 @@ def _read_output(folder: Path, name: str) -> pd.DataFrame:
 
 
 def season_label(season: Path) -> str:
-    """How the documents name a season: its folder's name, or the database file's name without .sqlite."""
-    season = Path(season)
-    return season.resolve().name if season.suffix != ".sqlite" else season.stem
+    """How the documents name a season, however it was given (``--season S`` or its database file
+    S/season.sqlite alike): the folder's name when the database has the default name, else the
+    database file's name without its suffix (a season kept as 'ht2027.db' is 'ht2027')."""
+    from admissions.season.store import DB_NAME, season_path
+
+    database = season_path(Path(season)).resolve()
+    return database.parent.name if database.name == DB_NAME else database.stem
 
 
 def read_run_folder(folder: Path, inputs: Path | None = None, language: str | None = None,
