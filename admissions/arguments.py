@@ -51,8 +51,10 @@ def check_scalar(
         ):
             fits = False
     if not fits:
-        # A number option reaches here as a float: '--budget -5' is shown as typed, -5, not -5.0.
-        shown = (int(value) if not whole and isinstance(value, float) and value.is_integer() else value)
+        # A number option reaches here as a float: '--budget -5' is shown as typed, -5, not -5.0;
+        # one beyond 2^53 as Python writes it short ('-1e+300'), not as its 301 digits.
+        shown = (int(value) if not whole and isinstance(value, float) and value.is_integer()
+                 and abs(value) < 2 ** 53 else value)
         raise InvalidArgument(f"{name} == {shown!r}, must be {scalar_rule(whole, low, high, low_open, high_open)}"
                               f"{note}", parameter=name)
     return int(value) if whole else float(value)

@@ -25,6 +25,9 @@ from admissions.errors import InvalidArgument
     # A number option arrives as a float: shown as typed (--budget -5), not as the float's repr (-5.0).
     (lambda: check_scalar("budget", -5.0, low=0), "budget == -5, must be a number >= 0"),
     (lambda: check_share("holdout", 1.0, high=0.9), "holdout == 1, must be a number from 0 to 0.9"),
+    # Beyond 2^53 as Python writes the float, not its hundreds of digits.
+    (lambda: check_scalar("budget", -1e300, low=0), "budget == -1e+300, must be a number >= 0"),
+    (lambda: check_share("holdout", 1e20, high=0.9), "holdout == 1e+20, must be a number from 0 to 0.9"),
     (lambda: check_seed(-1), "seed == -1, must be a whole number >= 0 and < 2**63"),
     (lambda: check_seed(SEED_LIMIT), f"seed == {SEED_LIMIT}, must be a whole number >= 0 and < 2**63"),
     (lambda: check_seed("1"), "seed == '1', must be a whole number >= 0 and < 2**63"),
