@@ -54,6 +54,7 @@ from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
 from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
+from admissions.wording import counted
 
 #: Files of MODEL_DIR.
 MODEL_FILES = ("parameters.csv", "fit.json", "demand_fit.csv", "offers.csv", "model.json", "run.json")
@@ -423,13 +424,10 @@ def _check_estimable(train: cm.ChoiceData, data: cm.ChoiceData, programme_ids: n
         return
     everywhere = np.unique(data.choices[data.choices >= 0])
     named = ", ".join(programme_ids[listed]) if len(listed) else "none"
-    def offers(n: int) -> str:
-        return f"{n} offer" if n == 1 else f"{n} offers"
-
     message = (f"the estimation sample ({train.n_students} of {data.n_students} students) lists "
-               f"{offers(len(listed))} ({named}), must list at least {MIN_OFFERS_LISTED}: the demand model "
+               f"{counted(len(listed), 'offer')} ({named}), must list at least {MIN_OFFERS_LISTED}: the demand model "
                "compares the offers students choose among")
-    message += f"; the round's applications name {offers(len(everywhere))} in all"
+    message += f"; the round's applications name {counted(len(everywhere), 'offer')} in all"
     if len(everywhere) >= MIN_OFFERS_LISTED and holdout > 0:
         raise InvalidArgument(f"holdout == {holdout:g}: {message}, so a smaller holdout (0: none) may do",
                               parameters=("holdout",))

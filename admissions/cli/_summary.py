@@ -12,17 +12,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from admissions.wording import counted  # noqa: F401 (the commands import it from here)
+
 
 def data_console(**options) -> Console:
     """A console for text that holds data (ids, names, paths, void reasons): printed as it is, never
     read as rich markup ('[red]' in a folder's name, '[b]' in a reason were styles and vanished)."""
     return Console(highlight=False, markup=False, **options)
-
-
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """A count with its noun in the number it takes: '1 letter', '2 letters', '1 municipality file'
-    (``many``: the plural when it is not ``one`` + 's')."""
-    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def percent(part: float, whole: float | None = None, decimals: int = 1) -> str:

@@ -36,6 +36,7 @@ from admissions.rules.guarantee import Guarantee
 from admissions.season import store
 from admissions.season.kinds import BASE_KINDS, BINDING_KINDS, RunKind, round_kind
 from admissions.season.store import SeasonError
+from admissions.wording import counted
 
 
 @dataclass(frozen=True)
@@ -334,7 +335,7 @@ def _guarantee_builder(
         if problems and not bad_rows and (again := _applied_before(given, state.earlier)) is not None:
             # The same file given again: one line for the cause, not one per decline it repeats.
             problems = [Problem(name, None, None, None,
-                                f"every answer in it was applied by run {again} already ({len(given)} answers): "
+                                f"every answer in it was applied by run {again} already ({counted(len(given), 'answer')}): "
                                 "a reserve round takes the answers given since the round before; give the new "
                                 "answers (run the same round again only after voiding run "
                                 f"{again}: {void_step(again, season)})")]

@@ -423,3 +423,13 @@ def test_the_same_answers_file_twice_is_one_problem_naming_the_run_that_applied_
         "answers given since the round before; give the new answers (run the same round again only after voiding "
         f"run 2: admissions void 2 --season {season} --reason TEXT --with-later)"]
     assert [r.kind for r in store.history(store.connect(season))] == ["final", "reserve"]
+
+
+def test_the_same_one_answer_file_twice_counts_one_answer(small_region, after_final, tmp_path):
+    """'(1 answers)' took the plural; the count is worded as every other count."""
+    season = after_final
+    path = answers_file(tmp_path / "a.csv", [(sorted(placed(season, 1))[0], "decline")])
+    run_round("reserve", small_region, season, answers=path)
+    result = runner.invoke(app, ["round", "reserve", str(small_region), "--season", str(season), "--answers", str(path)])
+    assert result.exit_code == 1
+    assert "error: a.csv: every answer in it was applied by run 2 already (1 answer): " in result.stderr
