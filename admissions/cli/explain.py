@@ -61,7 +61,7 @@ def explain(
                 run_id = row.run_id
                 held = held_seat(season, run_id, student)
                 # A void run is explained too (what it gave), never as if its result held.
-                void = "" if row.void_at is None else f" (void since {row.void_at}: {row.void_reason})"
+                void = row.void_note
                 text = f"Run {run_id} of {season}{void}\n" + explain_text(
                     Path(temporary), student, held, source=f"run {run_id} of {season}",
                     shown_as=chosen.pseudonym(student) if chosen else None)

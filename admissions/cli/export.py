@@ -28,5 +28,5 @@ def export(
     with failures_reported(season):
         run, names = export_run(season, run_id, out)
     # The files are the record, byte for byte as written: a void run is exported as it was, and said so here.
-    state = "" if run.void_at is None else f" (void since {run.void_at}: {run.void_reason})"
+    state = run.void_note
     typer.echo(f"Run {run_id}{state} written to {out}: {', '.join(names)}")

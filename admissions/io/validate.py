@@ -983,14 +983,18 @@ def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog
     if any(near):
         plain, summary = rule, summary or (rule if isinstance(rule, str) else None)
         rule = lambda k: ((plain(k) if callable(plain) else plain)  # noqa: E731
-                          + (f"; did you mean {near[k]!r}?" if near[k] is not None else ""))
+                          + meant_suffix(near[k]))
     _rows(report, f, check.column, rows, rule, severity=check.severity, summary=summary, check=check.id)
 
 
 def did_you_mean(value: str, known: pa.Array | Sequence[str]) -> str:
     """"; did you mean 'Malmö'?" for the value of ``known`` that ``value`` differs from only by spaces,
     case or Unicode form (:func:`near_misses`), "" when none does: the end of a problem's rule."""
-    meant = near_misses([value], known)[0]
+    return meant_suffix(near_misses([value], known)[0])
+
+
+def meant_suffix(meant: str | None) -> str:
+    """"; did you mean 'Malmö'?" for a near miss (:func:`near_misses`), "" for None."""
     return "" if meant is None else f"; did you mean {meant!r}?"
 
 

@@ -235,11 +235,10 @@ def explain_facts(
         tables = read_explain_tables(folder)
     placed = tables.placed.get(student_id)
     if placed is None:
-        from admissions.io.validate import near_misses
+        from admissions.io.validate import did_you_mean
 
-        meant = near_misses([student_id], list(tables.placed))[0]
         raise InvalidArgument(f"student_id == {student_id!r}, must be a student of {source or folder / 'placements.csv'}"
-                              + ("" if meant is None else f"; did you mean {meant!r}?"))
+                              + did_you_mean(student_id, list(tables.placed)))
     choices = []
     for app in tables.choices.get(student_id, []):
         offer = tables.offers.get(app["programme_id"])

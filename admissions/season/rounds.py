@@ -219,7 +219,7 @@ _UNKNOWN_STUDENT = "student_id not found in students of the round"
 def _with_near_students(problems: list[Problem], student_ids) -> list[Problem]:
     """The problems, an unknown student's naming the round's student it differs from only by spaces,
     case or Unicode form ('S000003 ' for 'S000003'; admissions.io.validate.near_misses)."""
-    from admissions.io.validate import near_misses
+    from admissions.io.validate import meant_suffix, near_misses
 
     unknown = [k for k, p in enumerate(problems) if p.rule == _UNKNOWN_STUDENT]
     if not unknown:
@@ -228,7 +228,7 @@ def _with_near_students(problems: list[Problem], student_ids) -> list[Problem]:
     problems = list(problems)
     for k, meant in zip(unknown, near):
         if meant is not None:
-            problems[k] = dataclasses.replace(problems[k], rule=f"{_UNKNOWN_STUDENT}; did you mean {meant!r}?")
+            problems[k] = dataclasses.replace(problems[k], rule=_UNKNOWN_STUDENT + meant_suffix(meant))
     return problems
 
 

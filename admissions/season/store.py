@@ -199,6 +199,11 @@ class RunRow:
     void_reason: str | None
     record: dict
 
+    @property
+    def void_note(self) -> str:
+        """' (void since T: REASON)' after a void run's name in a line of output, '' for a run that holds."""
+        return "" if self.void_at is None else f" (void since {self.void_at}: {self.void_reason})"
+
 
 class SeasonConnection(sqlite3.Connection):
     """A connection to a season's database that knows the season's path (as given), for messages
