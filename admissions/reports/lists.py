@@ -34,8 +34,9 @@ def slug(text: str) -> str:
 
 
 #: The longest file name stem the documents write: file systems take 255 bytes a name, and the
-#: stems (slug, letters.file_name) are ASCII, so this leaves room for '-N' and the extension.
-MAX_STEM = 120
+#: stems (slug, letters.file_name) are ASCII, so this leaves room for '-N' (up to 9 digits) and the
+#: extension ('.xlsx'); every name that fits is written as it was before names were cut.
+MAX_STEM = 240
 
 
 def unique_names(names: Iterable[str]) -> list[str]:
