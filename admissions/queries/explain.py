@@ -101,13 +101,18 @@ RESERVE_REASON_TEXTS = {
     "tie": " Your score equals the cut-off: the tie-break (lottery) put the last admitted before you.",
     "quota": (" Your score is above the ordinary cut-off, but the seat you missed was in a quota "
               "(aptitude test or free quota) with its own order."),
+    "no_seats": (" The programme has no seats in this round: no one is admitted to it, and you stay in line "
+                 "in case seats are added."),
 }
 
 
 def reserve_reason(c: ChoiceExplained) -> str | None:
     """Why a reserve was not admitted, as far as the run shows it: "tier" (a better priority group
     filled the seats), "below" (score below the cut-off), "tie" (equal score, the tie-break decided),
-    "quota" (above the ordinary cut-off, the seat was in a quota); None without a cut-off."""
+    "quota" (above the ordinary cut-off, the seat was in a quota), "no_seats" (the offer has none in
+    this round: no seat can free up); None without a cut-off."""
+    if c.seats == 0:
+        return "no_seats"
     if c.cutoff_merit is None or c.tier is None or c.score is None:
         return None
     if c.cutoff_tier is not None and c.tier > c.cutoff_tier:
@@ -124,8 +129,8 @@ def _outcome_text(c: ChoiceExplained) -> str:
         return f"admitted. {_score_text(c)} {_cutoff_text(c)}".strip()
     if c.outcome == "reserve":
         reason = reserve_reason(c)
-        why = "" if reason is None else RESERVE_REASON_TEXTS[reason].format(
-            tier=tier_name(c.cutoff_tier), gap=points(c.cutoff_merit - c.score))
+        gap = None if c.cutoff_merit is None or c.score is None else points(c.cutoff_merit - c.score)
+        why = "" if reason is None else RESERVE_REASON_TEXTS[reason].format(tier=tier_name(c.cutoff_tier), gap=gap)
         position = f"number {c.reserve_position} in line" if c.reserve_position else "in line"
         return (f"reserve, {position} (a seat that frees up goes to the first in line). "
                 f"{_score_text(c)} {_cutoff_text(c)}{why}").strip()

@@ -538,3 +538,31 @@ def test_letters_of_a_run_that_binds_nobody_are_refused(tmp_path):
         assert not (tmp_path / "letters").exists()
     result = runner.invoke(app, ["lists", "--season", str(season), "--run", "3", "--out", str(tmp_path / "lists")])
     assert result.exit_code == 0, result.output
+
+
+def test_a_reserve_at_an_offer_without_seats_is_told_it_has_none(tmp_path):
+    """'Du är reserv' and nothing more, at an offer of 0 seats, where no seat can free up."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "programmes.csv").write_text(
+        "programme_id,school,municipality,programme_code,orientation,seats,principal,national_recruitment\n"
+        "P0,Skola A,Malmö,NA,,0,municipal,false\nP1,Skola B,Malmö,NA,,1,municipal,false\n", encoding="utf-8")
+    (folder / "students.csv").write_text("student_id,home_municipality,merit_value\nS1,Malmö,200\n", encoding="utf-8")
+    (folder / "applications.csv").write_text("student_id,choice_rank,programme_id\nS1,1,P0\nS1,2,P1\n",
+                                             encoding="utf-8")
+    (folder / "municipalities.csv").write_text("municipality,in_area,population\nMalmö,true,350000\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_match(folder, out)
+    run, _ = read_run_folder(out)
+    sv = letter(run, "S1", texts("sv")).paragraphs
+    assert [p for p in sv if p.startswith("1:a valet") or "P0" in p][-1].endswith(
+        "Utbildningen har inga platser i den här antagningen: ingen antas till den, och du står kvar som reserv om "
+        "platser tillkommer.")
+    en = letter(run, "S1", texts("en")).paragraphs
+    assert [p for p in en if "P0" in p][-1].endswith(
+        "The programme has no seats in this round: no one is admitted to it, and you stay a reserve in case seats "
+        "are added.")
+    result = runner.invoke(app, ["explain", str(out), "S1"])
+    assert result.exit_code == 0, result.output
+    assert ("The programme has no seats in this round: no one is admitted to it, and you stay in line in case "
+            "seats are added.") in " ".join(result.output.split())

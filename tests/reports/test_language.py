@@ -18,13 +18,14 @@ from admissions.rules.eligibility import REASONS
 from admissions.rules.guarantee import GUARANTEED_TIER
 from admissions.rules.lottery import LOTTERY_SOURCES
 from admissions.rules.selection import TIER_NAMES
+from admissions.queries.explain import RESERVE_REASON_TEXTS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "admissions"
 #: Keys the code builds from a vocabulary (f"round.{kind}"), which extraction cannot see.
 DYNAMIC = (
     {f"round.{kind}" for kind in ROUND_KINDS}
     | {f"tier.{tier}" for tier in (GUARANTEED_TIER, *TIER_NAMES)}
-    | {f"letter.reserve_{reason}" for reason in ("tier", "below", "tie", "quota")}
+    | {f"letter.reserve_{reason}" for reason in RESERVE_REASON_TEXTS}  # explain's reasons, declared once
     | {f"outcome.{o}" for o in ("not_reached", "not_considered", "declined", "given_up", "withdrawn")}
     | {f"reason.{code}" for code in REASONS}  # the ineligibility reasons, declared once
     | {"format.date", "format.sek"}  # Texts.date and Texts.sek look them up as self(...)
