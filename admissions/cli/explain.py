@@ -16,7 +16,7 @@ def explain(
     folder_or_student: Annotated[str, typer.Argument(metavar="[DIR] STUDENT_ID", help="OUTPUT folder of `admissions match` (holds placements.csv, applications.csv, programmes.csv; not the input folder), then the student's id; with --season only the student's id.")],
     student_id: Annotated[str | None, typer.Argument(metavar="", help="")] = None,
     season: ReadSeasonOption = None,
-    run: RunOption = None,
+    run_id: RunOption = None,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
 ) -> None:
@@ -57,13 +57,12 @@ def explain(
             # The season keeps the real ids: the student is looked up by the id given, and shown
             # by its pseudonym with --pseudonymise; a student not in the run is named by the run.
             with tempfile.TemporaryDirectory(prefix=".admissions-explain-") as temporary:
-                row = recorded_run_files(season, run, Path(temporary))
-                run_id = row.run_id
-                held = held_seat(season, run_id, student)
+                row = recorded_run_files(season, run_id, Path(temporary))
+                held = held_seat(season, row.run_id, student)
                 # A void run is explained too (what it gave), never as if its result held.
                 void = row.void_note
-                text = f"Run {run_id} of {season}{void}\n" + explain_text(
-                    Path(temporary), student, held, source=f"run {run_id} of {season}",
+                text = f"Run {row.run_id} of {season}{void}\n" + explain_text(
+                    Path(temporary), student, held, source=f"run {row.run_id} of {season}",
                     shown_as=chosen.pseudonym(student) if chosen else None)
     except AdmissionsError as exc:
         fail(error_line(exc, explain))

@@ -554,7 +554,8 @@ def run(connection: sqlite3.Connection, run_id: int) -> RunRow:
     ).fetchone()
     if row is None:
         history = _history_step(connection)
-        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see {history})", steps=(history,))
+        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see {history})", steps=(history,),
+                          parameters=("run_id",))
     return RunRow(*row[:6], json.loads(row[6]))
 
 

@@ -271,6 +271,13 @@ def test_lists_and_letters_of_a_season_run(tmp_path):
     assert result.output == f"Wrote 2 letters (1 municipality file) to {tmp_path / 'letters'}\n"
     text = " ".join(pdf_text(tmp_path / "letters" / "students" / "S2.pdf").split())
     assert "Omgång: Preliminär antagning · Körning: 1" in text
+    # A run the season does not have is named by the option given ('run_id == 9' named the library's parameter).
+    for command in ("lists", "letters"):
+        result = runner.invoke(app, [command, "--season", str(season), "--run", "9", "--out", str(tmp_path / "none")])
+        assert result.exit_code == 1
+        assert result.stderr == (f"Error: --run == 9, must be a run of this season (see admissions history --season "
+                                 f"{season})\n")
+    assert not (tmp_path / "none").exists()
 
 
 @pytest.mark.parametrize("command", ["lists", "letters"])

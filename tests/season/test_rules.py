@@ -230,7 +230,7 @@ def test_explain_from_the_season(final_admission):
     assert from_season.stdout == f"Run 1 of {season}\n" + from_folder.stdout
     other = runner.invoke(app, ["explain", "--season", str(season), "--run", "9", student])
     assert other.exit_code == 1
-    assert "run_id == 9, must be a run of this season" in other.stderr
+    assert "--run == 9, must be a run of this season" in other.stderr
 
 
 def test_explain_in_a_reserve_round_says_the_seat_was_held(small_region, tmp_path, after_final):
