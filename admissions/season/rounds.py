@@ -30,7 +30,7 @@ from admissions.io.problems import FIRST_DATA_ROW, Problem
 from admissions.io.readers import as_read
 from admissions.job import run_record, start_job
 from admissions.match import MATCH_FILES, write_match_files
-from admissions.reports.language import check_language
+from admissions.reports.language import check_chosen_language
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.guarantee import Guarantee
 from admissions.season import store
@@ -126,8 +126,7 @@ def run_round(
         raise SeasonError(f"answers is for reserve and trial rounds; a {kind} round applies no answers",
                           parameters=("answers",))
     job = start_job(f"round {kind}", folder, out, season_database=store.season_path(season))
-    if language is not None:
-        check_language(language)  # before any work, as every command with documents says it
+    check_chosen_language(language)
     answer_frame, answer_problems = check_answers(answers) if answers is not None else (None, [])
     if answers is not None and answer_frame is None:
         raise InvalidInput(answer_problems)  # no row to look at
@@ -484,12 +483,7 @@ def export_run(season: Path, run_id: int, out: Path) -> tuple[store.RunRow, list
     from admissions.io.atomic import check_output_folder, output_folder as folder_of
 
     check_output_folder(out, season_database=store.season_path(season))
-    connection = store.connect(season)
-    try:
-        row = store.run(connection, run_id)
-        files = store.run_files(connection, run_id)
-    finally:
-        connection.close()
+    row, files = _recorded(season, run_id)
     with folder_of(out) as staging:
         for name, content in files:
             (staging / name).write_bytes(content)
@@ -499,6 +493,15 @@ def export_run(season: Path, run_id: int, out: Path) -> tuple[store.RunRow, list
 def recorded_run_files(season: Path, run_id: int | None, folder: Path) -> store.RunRow:
     """Write the recorded files of a run (default: the newest valid binding run) into ``folder``; the
     run as recorded (its void state included)."""
+    row, files = _recorded(season, run_id)
+    for name, content in files:
+        (folder / name).write_bytes(content)
+    return row
+
+
+def _recorded(season: Path, run_id: int | None) -> tuple[store.RunRow, list[tuple[str, bytes]]]:
+    """A run as recorded and the files of its output folder, read in one connection; ``run_id``
+    None: the newest valid binding run."""
     connection = store.connect(season)
     try:
         if run_id is None:
@@ -508,13 +511,9 @@ def recorded_run_files(season: Path, run_id: int | None, folder: Path) -> store.
                 history = Step.call("history", season=season)
                 raise SeasonError(f"{season}: no valid preliminary, final or reserve run yet (see {history})",
                                   steps=(history,))
-        row = store.run(connection, run_id)
-        files = store.run_files(connection, run_id)
+        return store.run(connection, run_id), store.run_files(connection, run_id)
     finally:
         connection.close()
-    for name, content in files:
-        (folder / name).write_bytes(content)
-    return row
 
 
 def held_seat(season: Path, run_id: int, student_id: str) -> tuple[int, str, str] | None:

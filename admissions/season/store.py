@@ -242,9 +242,7 @@ def connect(season: Path) -> sqlite3.Connection:
         raise SeasonError(f"{path}: no season database here (a round command creates it)")
     if holds_nothing(path):
         raise SeasonError(f"{path}: empty, no season yet (a round command starts the season in it)")
-    connection = _open(path, path)
-    connection.season = Path(season)  # as given: the folder, or the file
-    return connection
+    return _open(path, season)
 
 
 def holds_nothing(path: Path) -> bool:
@@ -263,11 +261,13 @@ def holds_nothing(path: Path) -> bool:
         return False  # unreadable or not SQLite: opening it says why
 
 
-def _open(file: Path, path: Path, create: bool = False) -> sqlite3.Connection:
-    """Open ``file`` as the season ``path`` (named in messages); with ``create`` give it the schema."""
+def _open(file: Path, season: Path, create: bool = False) -> sqlite3.Connection:
+    """Open ``file`` as the season ``season`` (as given: the folder, or the file; its database is
+    named in messages); with ``create`` give it the schema."""
+    path = season_path(season)
     try:
         connection = sqlite3.connect(file, timeout=BUSY_TIMEOUT_S, isolation_level=None, factory=SeasonConnection)
-        connection.season = path  # the caller gives the season as named
+        connection.season = Path(season)
         if create:
             with transaction(connection):
                 _create(connection)
@@ -305,11 +305,11 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
     no database and removes the folders made for it: nothing of a season that never started.
     """
     path = season_path(season)
-    if path.exists() and holds_nothing(path):
-        yield from _recording_in_empty(path, Path(season))
-        return
     if path.exists():
-        connection = connect(season)
+        if holds_nothing(path):
+            yield from _recording_in_empty(path, Path(season))
+            return
+        connection = _open(path, season)  # what connect opens, without looking at the file again
         try:
             with transaction(connection):
                 yield connection, lambda: None
@@ -342,8 +342,7 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
             raise SeasonError(f"{path}: cannot create the season: {exc.strerror or exc}") from exc
         os.close(handle)
         pending = Path(name)
-        connection = _open(pending, path, create=True)
-        connection.season = Path(season)
+        connection = _open(pending, season, create=True)
         try:
             with transaction(connection):
                 yield connection, commit
