@@ -88,12 +88,15 @@ class Job:
                 yield staging
 
 
-def start_job(command: str, inputs: Path, out: Path | None, season_database: Path | None = None) -> Job:
+def start_job(command: str, inputs: Path, out: Path | None, season_database: Path | None = None,
+              also_read: Path | None = None) -> Job:
     """Begin a job: note the time and check OUT before any work (a wrong OUT fails fast); OUT may
-    not hold ``season_database``, the season the command reads or records into."""
+    not hold ``season_database``, the season the command reads or records into, nor be or lie in
+    ``also_read``, another folder it reads (lists and letters: the round's input folder)."""
     started_at = datetime.now(timezone.utc)
     if out is not None:
-        check_output_folder(out, inputs=inputs, season_database=season_database)
+        read = (inputs,) if also_read is None else (inputs, also_read)
+        check_output_folder(out, inputs=read, season_database=season_database)
     return Job(command, Path(inputs), None if out is None else Path(out), started_at)
 
 

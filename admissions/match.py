@@ -20,7 +20,7 @@ from admissions.reports.dimensioning import dimensioning_table
 from admissions.reports.flows import flows_table, round_prices
 from admissions.reports.html import report_html
 from admissions.reports.placements import application_outcomes, applications_table, placements_table
-from admissions.reports.language import check_language, texts
+from admissions.reports.language import check_chosen_language, texts
 from admissions.reports.programmes import programmes_table
 from admissions.reports.run_folder import RecordHeading
 from admissions.reports.workbook import Headline, document_table, report_workbook
@@ -156,8 +156,7 @@ def run_match(
     (ConfigError); ``out`` is replaced whole only when every file was written.
     """
     job = start_job("match", folder, out)
-    if language is not None:
-        check_language(language)  # before any work, as every command with documents says it
+    check_chosen_language(language)
     # The outputs need nothing of the grades once the selection rules have run.
     r = prepare_round(folder, seed=seed, tie_break=tie_break, max_choices=max_choices, progress=progress,
                       keep_grades=False, language=language)

@@ -175,8 +175,7 @@ def prepare_round(
         own_tier = selection.tier
         if guarantee is not None:
             selection, seats = guaranteed_selection(encoded.choices, selection, encoded.seats, guarantee(encoded))
-            programmes_file = next((s.path.name for s in data.sources if s.name == "programmes"), "programmes.csv")
-            rule_warnings += tuple(seat_warnings(encoded, seats, programmes_file))
+            rule_warnings += tuple(seat_warnings(encoded, seats, data.file_name("programmes")))
             # An offer keeps every holder: its effective seats are reported, never negative vacancies.
             encoded = replace(encoded, seats=seats)
         market = eligible_market(encoded, selection, encoded.seats, quotas=quotas, free_quota=free_quota)

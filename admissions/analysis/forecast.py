@@ -48,7 +48,7 @@ from admissions.io.encode import EncodedRound, ids_in_errors
 from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import check_table, did_you_mean
+from admissions.io.validate import check_rows, did_you_mean, raise_errors
 from admissions.matching import build_priority, prepare
 from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
@@ -169,10 +169,7 @@ def cohort_factors(path: Path | None, r: RoundResult) -> tuple[np.ndarray, list[
         return factors, []
     path = Path(path)
     # The file's own problems (a number '3 500', a year missing) with the round's, all together.
-    frame, problems = check_table(path, COHORTS)
-    if frame is None:
-        raise InvalidInput(problems)
-    bad_cells = {(p.row, p.column) for p in problems if p.severity == "error"}
+    frame, problems, bad_cells = check_rows(path, COHORTS)
     bad_rows = {row for row, _ in bad_cells}
     index = {str(m): i for i, m in enumerate(enc.municipalities.astype(str))}
     applicants = np.bincount(enc.home, minlength=len(factors))
@@ -212,8 +209,7 @@ def cohort_factors(path: Path | None, r: RoundResult) -> tuple[np.ndarray, list[
                 continue
             factors[j] = students / applicants[j]
             notes.append(f"{m}: {students:g} / {applicants[j]} applicants in the round ({year})")
-    if any(p.severity == "error" for p in problems):
-        raise InvalidInput(sorted(problems, key=lambda p: p.row or 0))
+    raise_errors(problems)
     return factors, notes
 
 
@@ -624,11 +620,12 @@ def run_forecast(folder: Path, scenarios_path: Path, model_dir: Path, out: Path,
     """``admissions whatif --model``: load, draw, match, and write OUT (FORECAST_FILES); whatif.html in
     ``language`` (default: admissions.toml's, else Swedish)."""
     from admissions.reports.analysis_pages import forecast_html, forecast_meta
-    from admissions.analysis.whatif import check_page_language, page_meta, page_texts
+    from admissions.analysis.whatif import page_meta, page_texts
+    from admissions.reports.language import check_chosen_language
 
     job = start_job("whatif", folder, out)
     check_workers(workers)
-    check_page_language(language)
+    check_chosen_language(language)
     if growth is not None:
         growth = check_scalar("growth", growth, low=0, low_open=True, note=" (1.05: 5 % more students)")
     r = prepare_round(folder, seed=seed, progress=progress, language=language)

@@ -56,7 +56,7 @@ from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.market import tie_break_sources
 from admissions.rules.quota_game import match_quotas
-from admissions.reports.language import Texts
+from admissions.reports.language import Texts, check_chosen_language
 from admissions.reports.lottery import programmes_table, students_table
 from admissions.rules.quotas import Market
 
@@ -349,11 +349,11 @@ def run_lottery(
     lottery_programmes.csv, lottery.html (the page: admissions.reports.analysis_pages.lottery_html,
     in ``language``, default admissions.toml's, else Swedish) and run.json to ``out`` (nothing when
     ``out`` is None). Returns the programmes table and the record."""
-    from admissions.analysis.whatif import check_page_language, page_texts
+    from admissions.analysis.whatif import page_texts
 
     job = start_job("lottery", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
-    check_page_language(language)
+    check_chosen_language(language)
     r = prepare_round(folder, seed=seed, progress=progress, language=language)
     _ = page_texts(r)
     result = run_lottery_draws(r, draws, seed, workers=workers, scheduler=scheduler, progress=progress,

@@ -34,12 +34,11 @@ import pandas as pd
 from scipy import optimize, sparse
 
 from admissions.arguments import check_count, check_scalar
-from admissions.errors import InvalidInput
 from admissions.io.contract import ColumnSpec, FileSpec
 from admissions.io.write import write_csv
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import check_table, did_you_mean
+from admissions.io.validate import check_rows, did_you_mean, raise_errors
 from admissions.job import start_job
 from admissions.round import Progress, RoundResult, prepare_round
 from admissions.rules.quota_game import match_quotas, quota_sizes
@@ -112,10 +111,7 @@ def load_max_seats(path: Path | None, r: RoundResult) -> np.ndarray:
         return limit
     path = Path(path)
     # The file's own problems (a count '1 000', an empty cell) with the round's, all together.
-    frame, problems = check_table(path, MAX_SEATS)
-    if frame is None:
-        raise InvalidInput(problems)
-    bad_cells = {(p.row, p.column) for p in problems if p.severity == "error"}
+    frame, problems, bad_cells = check_rows(path, MAX_SEATS)
     bad_rows = {row for row, _ in bad_cells}
     seats_of = pd.Series(r.encoded.seats).groupby(schools).sum()
     for i, (school, most) in enumerate(zip(frame["school"].astype(str), frame["max_seats"])):
@@ -132,8 +128,7 @@ def load_max_seats(path: Path | None, r: RoundResult) -> np.ndarray:
                                     f"is below the school's seats today ({int(seats_of[school])}), must be >= them"))
         else:
             limit[schools == school] = float(most)
-    if any(p.severity == "error" for p in problems):
-        raise InvalidInput(sorted(problems, key=lambda p: p.row or 0))
+    raise_errors(problems)
     return limit
 
 
@@ -343,12 +338,13 @@ def run_plan(folder: Path, out: Path, *, budget: float, class_size: int = 32, ma
     """``admissions plan``: find, verify and write a seat plan (PLAN_FILES); plan.html in ``language``
     (default: admissions.toml's, else Swedish)."""
     from admissions.reports.analysis_pages import plan_html
-    from admissions.analysis.whatif import check_page_language, page_meta, page_texts
+    from admissions.analysis.whatif import page_meta, page_texts
+    from admissions.reports.language import check_chosen_language
 
     budget = check_scalar("budget", budget, low=0, note=" (SEK per year)")
     class_size = check_count("class_size", class_size)
     job = start_job("plan", folder, out)
-    check_page_language(language)
+    check_chosen_language(language)
     r = prepare_round(folder, seed=seed, progress=progress, language=language)
     _ = page_texts(r)
     limits = load_max_seats(max_seats, r)

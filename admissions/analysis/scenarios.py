@@ -49,11 +49,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from admissions.errors import InvalidInput
 from admissions.io.contract import MAX_WHOLE_NUMBER, ColumnSpec, FileSpec
 from admissions.io.problems import Problem
 from admissions.io.readers import FIRST_DATA_ROW
-from admissions.io.validate import check_table
+from admissions.io.validate import check_rows, raise_errors
 
 #: The name of the unchanged round in every output.
 BASELINE = "baseline"
@@ -168,10 +167,8 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
     path = Path(path)
     # The key is checked below with the other rules, and the cells' problems are reported with the
     # rows' (a row with a cell problem is not looked at further), so every problem comes together.
-    frame, problems = check_table(path, dataclasses.replace(SCENARIOS, key=()))
-    if frame is None:
-        raise InvalidInput(problems)
-    bad_rows = {p.row for p in problems if p.severity == "error"}
+    frame, problems, bad_cells = check_rows(path, dataclasses.replace(SCENARIOS, key=()))
+    bad_rows = {row for row, _ in bad_cells}
     file = path.name
     index = {str(pid): p for p, pid in enumerate(programme_ids)}
     seats = np.asarray(seats, dtype=np.int64)
@@ -245,8 +242,7 @@ def load_scenarios(path: Path, programme_ids: np.ndarray, seats: np.ndarray) -> 
             scenario_seats[p] = value
     if len(frame) == 0:
         problems.append(Problem(file, None, None, None, "file has no rows, must list at least one change"))
-    if any(p.severity == "error" for p in problems):
-        raise InvalidInput(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    raise_errors(problems, order=lambda p: (p.row or 0, p.column or ""))
     return [Scenario(name, s, a, len(rows), attributes_of.get(name, {}),
                      growths[name][0] if name in growths else None, added_rows.get(name, {}))
             for name, (s, a, rows) in changes.items()]

@@ -29,7 +29,7 @@ from admissions.io.readers import as_read
 from admissions.io.write import write_csv
 from admissions.job import Job, start_job
 from admissions.round import Progress, RoundResult, prepare_round
-from admissions.reports.language import Texts, check_language, texts
+from admissions.reports.language import Texts, check_chosen_language, texts
 from admissions.reports.whatif import programme_changes_table, scenarios_table, sweep_table
 
 #: Files written by ``admissions whatif``.
@@ -123,7 +123,7 @@ def run_whatif(
 
     job = start_job("whatif", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
-    check_page_language(language)
+    check_chosen_language(language)
     r = prepare_round(folder, seed=seed, progress=progress, language=language)
     _ = page_texts(r)
     scenarios = load_scenarios(scenarios_path, r.encoded.programme_ids, r.encoded.seats)
@@ -193,7 +193,7 @@ def run_sweep(
 
     job = start_job("sweep", folder, out)
     check_workers(workers)  # before the work, so a wrong option fails fast
-    check_page_language(language)
+    check_chosen_language(language)
     r = prepare_round(folder, seed=seed, progress=progress, language=language)
     _ = page_texts(r)
     where = np.flatnonzero(r.encoded.programme_ids.astype(str) == as_read(programme_id))
@@ -226,12 +226,6 @@ def run_sweep(
 def _programme_label(r: RoundResult, p: int) -> str:
     row = r.data.programmes.iloc[p]
     return f"{row['programme_id']} ({row['programme_code']}, {row['school']})"
-
-
-def check_page_language(language: str | None) -> None:
-    """Refuse a language the documents do not have before any work (ConfigError)."""
-    if language is not None:
-        check_language(language)
 
 
 def page_texts(r: RoundResult) -> Texts:

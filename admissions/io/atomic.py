@@ -19,11 +19,12 @@ from admissions.io.policy import PRIVATE_FILE, SHARED_FILE, current_policy, make
 MANIFEST = "manifest.json"
 
 
-def check_output_folder(out: Path, inputs: Path | None = None, season_database: Path | None = None) -> None:
+def check_output_folder(out: Path, inputs: Path | tuple[Path, ...] | None = None,
+                        season_database: Path | None = None) -> None:
     """Refuse an OUT that would lose something the user gave when it is replaced.
 
-    Refused: OUT and the input folder are the same or one holds the other (after resolving
-    symlinks); OUT holds the season database the command reads or records into (or will create:
+    Refused: OUT and an input folder (``inputs``: one, or every folder the command reads) are the
+    same or one holds the other (after resolving symlinks); OUT holds the season database the command reads or records into (or will create:
     ``--out`` given the season's folder); OUT exists and is not a folder; OUT is a non-empty folder that this tool did not
     write whole, as its MANIFEST tells (:func:`foreign_entry`): the message names the first
     entry that is not this tool's.
@@ -33,12 +34,12 @@ def check_output_folder(out: Path, inputs: Path | None = None, season_database: 
     if season_database is not None and out in Path(season_database).resolve().parents:
         raise OutputError(f"{given}: the output folder may not hold the season database ({season_database}); "
                           "replacing it would delete the season. Give another folder")
-    if inputs is not None:
-        inputs = Path(inputs).resolve()
-        if out == inputs or inputs in out.parents:
-            raise OutputError(f"{given}: the output folder may not be the input folder or inside it ({inputs})")
-        if out in inputs.parents:
-            raise OutputError(f"{given}: the output folder may not hold the input folder ({inputs}); "
+    for folder in (() if inputs is None else (inputs,) if isinstance(inputs, (str, os.PathLike)) else inputs):
+        folder = Path(folder).resolve()
+        if out == folder or folder in out.parents:
+            raise OutputError(f"{given}: the output folder may not be the input folder or inside it ({folder})")
+        if out in folder.parents:
+            raise OutputError(f"{given}: the output folder may not hold the input folder ({folder}); "
                               "replacing it would delete the input")
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise OutputError(f"{given}: exists and is not a folder")

@@ -67,6 +67,11 @@ class RoundInput:
         """The same input without ``rows_of`` and ``codes_of`` (once encoded: hundreds of MB at a million students)."""
         return replace(self, rows_of={}, codes_of={})
 
+    def file_name(self, file: str) -> str:
+        """The name of contract file ``file`` as the folder has it (programmes.xlsx, Students.CSV), for
+        messages about its rows; ``{file}.csv`` for one that was not read."""
+        return next((s.path.name for s in self.sources if s.name == file), f"{file}.csv")
+
     def has_column(self, file: str, column: str) -> bool:
         """Whether the input file really had this column (not just its default)."""
         return column in self.given_columns.get(file, frozenset())

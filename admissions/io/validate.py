@@ -215,6 +215,23 @@ def check_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
         return f.typed_frame(), problems
 
 
+def check_rows(path: Path, spec: FileSpec) -> tuple[pd.DataFrame, list[Problem], set[tuple[int | None, str | None]]]:
+    """:func:`check_table` for a caller that checks the rows further by rules of its own and reports
+    every problem together (:func:`raise_errors`): raises InvalidInput when no row can be read; else
+    the frame, the problems so far (the caller adds its own) and the (row, column) of each cell with
+    an error, whose value means nothing (the caller skips it)."""
+    frame, problems = check_table(path, spec)
+    if frame is None:
+        raise InvalidInput(problems)
+    return frame, problems, {(p.row, p.column) for p in problems if p.severity == "error"}
+
+
+def raise_errors(problems: list[Problem], order: Callable[[Problem], object] = lambda p: p.row or 0) -> None:
+    """Raise InvalidInput with every problem, in ``order`` (the file's rows), when one is an error."""
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(sorted(problems, key=order))
+
+
 def kind_rule(column: ColumnSpec) -> str:
     """The rule a cell of ``column`` must follow, in words: 'must be a whole number >= 0'."""
     if column.kind == "text":

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from admissions.errors import InvalidArgument
-from admissions.io.atomic import check_output_folder
 from admissions.job import start_job
 from admissions.reports.letters import write_letters
 from admissions.reports.lists import write_lists
@@ -78,9 +77,7 @@ def _write_documents(command: str, write, run_folder: Path, out: Path, inputs: P
     their counts) and run.json; ``void``: the run's (void_at, void_reason), marked in every document."""
     from admissions.season.store import season_path
 
-    job = start_job(command, run_folder, out, None if season is None else season_path(season))
-    if inputs is not None:  # the round's input folder is read too: OUT may not be it or lie in it either
-        check_output_folder(out, inputs=inputs)
+    job = start_job(command, run_folder, out, None if season is None else season_path(season), also_read=inputs)
     run, context = read_run_folder(run_folder, inputs, language, void,
                                    season_label(season) if season is not None else None)
     if command == "letters":

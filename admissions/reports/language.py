@@ -63,6 +63,13 @@ def check_language(language: str) -> None:
         raise ConfigError(f"language == {language!r}, must be one of {', '.join(LANGUAGES)}", parameters=("language",))
 
 
+def check_chosen_language(language: str | None) -> None:
+    """:func:`check_language` for the language given to a command, None being its default (the run's
+    or admissions.toml's, else Swedish): refused before any work, as every command with documents does."""
+    if language is not None:
+        check_language(language)
+
+
 class Texts:
     """Messages and number formats of one language.
 

@@ -17,7 +17,7 @@ def merit_warnings(data: RoundInput, encoded: EncodedRound, selection: Selection
 
     Grades win; at most MAX_PER_RULE students are listed and one more line counts the rest.
     """
-    file = next((s.path.name for s in data.sources if s.name == "students"), "students.csv")
+    file = data.file_name("students")
     students = selection.merit_mismatch
     log = ProblemLog()
     log.listed(
