@@ -25,6 +25,10 @@ from admissions.io.pseudonyms import KEY_ENV, Pseudonymiser, pseudonymiser
 FolderArgument = Annotated[Path, typer.Argument(
     help="Input folder of the round (programmes, students, applications, municipalities, grades).")]
 OutOption = Annotated[Path, typer.Option("--out", help="Output folder; replaced whole when the run succeeds.")]
+#: A single output file given by an option (answers --out, diff --csv, validate --problems-csv):
+#: an existing one is replaced only with --force (admissions.io.atomic.check_output_file).
+ForceFileOption = Annotated[bool, typer.Option(
+    "--force", help="Replace the file if it exists (never a file the command reads).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 
 SEASON_HELP = "Season folder (its database is season.sqlite there) or the .sqlite file itself."

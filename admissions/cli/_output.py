@@ -100,12 +100,12 @@ def option_names(command: Callable) -> dict[str, str]:
 
 
 def with_named_parameters(message: str, parameters: Iterable[str], options: dict[str, str]) -> str:
-    """``message`` with each of ``parameters`` (a whole word: not part of a longer name or option)
-    that is a key of ``options`` replaced by its option name."""
+    """``message`` with each of ``parameters`` (a whole word: not part of a longer name, an option
+    or a path: ``out/force/a.csv``, ``force.csv``) that is a key of ``options`` replaced by its option name."""
     for parameter in parameters:
         option = options.get(parameter)
         if option is not None:
-            message = re.sub(rf"(?<![\w-]){re.escape(parameter)}(?![\w-])", option, message)
+            message = re.sub(rf"(?<![\w\-/\\.]){re.escape(parameter)}(?![\w\-/\\]|\.\w)", option, message)
     return message
 
 

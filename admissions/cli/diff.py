@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from admissions.cli._options import KeyFileOption, PseudonymiseOption, SeasonOption, SharedOutputOption, output_options
-from admissions.cli._output import fail, with_commands
+from admissions.cli._options import ForceFileOption, KeyFileOption, PseudonymiseOption, SeasonOption, SharedOutputOption, output_options
+from admissions.cli._output import error_line, fail
 from admissions.cli._summary import data_console, counted
 from admissions.errors import AdmissionsError
 
@@ -25,6 +25,7 @@ def diff(
     run_b: Annotated[int, typer.Argument(help="The later run id.")],
     season: SeasonOption,
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write every move to this CSV file.")] = None,
+    force: ForceFileOption = False,
     limit: Annotated[int, typer.Option(help="Rows of moves to print (all are in --csv).")] = 50,
     pseudonymise: PseudonymiseOption = False,
     pseudonym_key_file: KeyFileOption = None,
@@ -32,22 +33,26 @@ def diff(
 ) -> None:
     """Show who moved between two runs of a season and why: new grades, changed choices, a freed seat, an answer.
 
-    --pseudonymise shows and writes keyed pseudonyms instead of student ids.
+    --pseudonymise shows and writes keyed pseudonyms instead of student ids. An existing --csv file
+    is replaced only with --force.
 
     Example: admissions diff 2 3 --season season-2027 --csv moves.csv
     """
-    from admissions.io.atomic import output_file
+    from admissions.io.atomic import check_output_file, output_file
     from admissions.io.write import write_csv
     from admissions.season import store
     from admissions.queries.diff import diff_runs
 
+    reads = (store.season_path(season),)  # never over the season database
     with output_options(pseudonymise, pseudonym_key_file, shared_output) as chosen:
         try:
+            if csv is not None:
+                check_output_file(csv, reads, force)
             connection = store.connect(season)
             moves = diff_runs(connection, run_a, run_b)
             connection.close()
         except AdmissionsError as exc:
-            fail(with_commands(str(exc), exc.steps))
+            fail(error_line(exc, diff))
         shown = moves if chosen is None else chosen.frame(moves)
         console = data_console(width=200)
         console.print(f"{counted(len(moves), 'student')} placed differently in run {run_b} than in run {run_a}")
@@ -62,7 +67,7 @@ def diff(
             console.print(table)
         if csv is not None:
             try:
-                with output_file(csv, reads=(store.season_path(season),)) as temporary:  # never over the season database
+                with output_file(csv, reads=reads, force=force) as temporary:
                     write_csv(moves, temporary)  # pseudonymised there, under the policy
             except AdmissionsError as exc:
-                fail(with_commands(str(exc), exc.steps))
+                fail(error_line(exc, diff))

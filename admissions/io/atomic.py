@@ -202,14 +202,22 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None 
 DATABASE_COMPANIONS = ("-journal", "-wal", "-shm")
 
 
-def check_output_file(path: Path, reads: Iterable[Path | None] = ()) -> None:
-    """Refuse a single output file that would replace something the command reads.
+def check_output_file(path: Path, reads: Iterable[Path | None] = (), force: bool = False) -> None:
+    """Refuse a single output file (``answers --out``, ``diff --csv``, ``validate --problems-csv``)
+    that would replace something the user has; every command writing one calls this before any work.
 
-    ``reads`` are the command's inputs: a folder (the round's input folder: no file already in it
-    may be replaced; a new file beside them may be written) or a file (the season database: neither
-    it nor its journal). Compared after resolving symlinks. Raises OutputError naming both.
+    Refused: a folder; what the command reads (``reads``), even with ``force``: a folder (the round's
+    input folder: no file already in it may be replaced; a new file beside them may be written) or a
+    file (the season database: neither it nor its journal), compared after resolving symlinks; and any
+    other existing file unless ``force``. An output folder is replaced only when its manifest says
+    this tool wrote it, unchanged (:func:`check_output_folder`); a single file carries no manifest,
+    so nothing tells a file this tool wrote from the user's own (an answers.csv of real answers has
+    the same columns as a synthetic one): it is replaced only when asked, as ``generate`` writes
+    into a folder that is not empty only with ``force``. Raises OutputError naming the path.
     """
     given = Path(path)
+    if given.is_dir():
+        raise OutputError(f"{given}: is a folder; give a file name")
     target = given.resolve()
     for read in reads:
         if read is None:
@@ -222,22 +230,25 @@ def check_output_file(path: Path, reads: Iterable[Path | None] = ()) -> None:
         elif target == source or target in {source.with_name(source.name + end) for end in DATABASE_COMPANIONS}:
             raise OutputError(f"{given}: is {source.name if target == source else 'the journal of ' + source.name}"
                               f" ({source}), which this command reads; nothing was changed. Give another file name")
+    if not force and (given.exists() or given.is_symlink()):
+        raise OutputError(f"{given}: exists; nothing was changed. Give a new file name, or force to replace it",
+                          parameters=("force",))
 
 
 @contextmanager
-def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path | None] = ()) -> Iterator[Path]:
+def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path | None] = (),
+                force: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` for a single output file; on success it replaces ``path``.
 
     The same guarantees as :func:`output_folder` for one file (``--csv`` of diff, ``--problems-csv``
     of validate, ``--out`` of answers): the file is private (0600) unless ``shared`` (default: the
-    output policy's), ``path`` is never half-written, and it never replaces what the command
-    reads (``reads``: :func:`check_output_file`).
+    output policy's), ``path`` is never half-written, it never replaces what the command reads
+    (``reads``) and replaces an existing file only with ``force`` (:func:`check_output_file`,
+    checked again when the file is in place, as something may have been put there meanwhile).
     """
     shared = current_policy().shared if shared is None else shared
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; give a file name")
-    check_output_file(path, reads)
+    check_output_file(path, reads, force)
     try:
         make_folders(path.resolve().parent, shared)
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.resolve().parent)
@@ -249,6 +260,7 @@ def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path 
         try:
             yield temporary
             os.chmod(temporary, SHARED_FILE if shared else PRIVATE_FILE)
+            check_output_file(path, reads, force)
             os.replace(temporary, path)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from exc

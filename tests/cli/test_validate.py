@@ -127,3 +127,28 @@ def test_problems_csv_never_replaces_a_file_of_the_input_folder(folder):
     # A new file beside the inputs is no input: written (validate . --problems-csv problems.csv).
     assert run("validate", folder, "--problems-csv", folder / "problems.csv").exit_code == 0
     assert (folder / "problems.csv").read_text(encoding="utf-8") == "file,row,column,value,rule,severity,check\n"
+
+
+def test_problems_csv_replaces_an_existing_file_only_with_force(folder, tmp_path):
+    """`validate --problems-csv notes.csv` wrote over any file at that path without asking."""
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my notes\n", encoding="utf-8")
+    result = run("validate", folder, "--problems-csv", notes)
+    assert result.exit_code == 1
+    assert result.stdout == ""  # refused before any work: no summary line
+    assert result.stderr == f"Error: {notes}: exists; nothing was changed. Give a new file name, or --force to replace it\n"
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+    result = run("validate", folder, "--problems-csv", notes, "--force")
+    assert result.exit_code == 0, result.output
+    assert notes.read_text(encoding="utf-8") == "file,row,column,value,rule,severity,check\n"
+    # Never one of its own inputs, even with --force.
+    result = run("validate", folder, "--problems-csv", folder / "students.csv", "--force")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {folder / 'students.csv'}: is a file of the input folder {folder.resolve()}, "
+                             "which is only read; nothing was changed. Give another file name\n")
+    # A folder named 'force' is a path, not the option: named as given.
+    inside = tmp_path / "force" / "force.csv"
+    inside.parent.mkdir()
+    inside.write_text("x\n", encoding="utf-8")
+    assert run("validate", folder, "--problems-csv", inside).stderr == (
+        f"Error: {inside}: exists; nothing was changed. Give a new file name, or --force to replace it\n")

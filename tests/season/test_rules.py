@@ -373,6 +373,32 @@ def test_a_single_output_file_never_replaces_the_season_database(after_final, co
     assert [r.kind for r in store.history(store.connect(season))] == ["final"]
 
 
+@pytest.mark.parametrize("command", [["answers", "--out"], ["diff", "1", "1", "--csv"]])
+def test_a_single_output_file_replaces_an_existing_file_only_with_force(after_final, tmp_path, command):
+    """`answers --out answers.csv` and `diff --csv moves.csv` wrote over any file there without
+    asking (real answers lost to synthetic ones); refused before any work unless --force."""
+    season = after_final
+    mine = tmp_path / "answers.csv"
+    mine.write_text("student_id,answer\nS1,accept\n", encoding="utf-8")
+    *args, option = command
+    result = runner.invoke(app, [*args, "--season", str(season), option, str(mine)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"Error: {mine}: exists; nothing was changed. Give a new file name, or --force to "
+                             "replace it\n")
+    assert mine.read_text(encoding="utf-8") == "student_id,answer\nS1,accept\n"
+    result = runner.invoke(app, [*args, "--season", str(season), option, str(mine), "--force"])
+    assert result.exit_code == 0, result.output
+    header = "student_id,answer" if args[0] == "answers" else (
+        "student_id,programme_a,choice_rank_a,programme_b,choice_rank_b,change,reason")
+    assert mine.read_text(encoding="utf-8").splitlines()[0] == header
+    # --force never replaces the season database.
+    result = runner.invoke(app, [*args, "--season", str(season), option, str(season / "season.sqlite"), "--force"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {season / 'season.sqlite'}: is season.sqlite ({(season / 'season.sqlite').resolve()}),"
+                             " which this command reads; nothing was changed. Give another file name\n")
+
+
 def test_explain_from_a_season_with_pseudonyms_and_an_unknown_student(after_final, tmp_path):
     """--season with --pseudonymise looked the pseudonym up among the season's real ids ('must be a
     student of /tmp/.admissions-explain-.../placements.csv'); an unknown id named that temporary folder too."""

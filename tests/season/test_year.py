@@ -192,7 +192,7 @@ def test_diff_explains_why_students_moved(year, tmp_path):
     assert (moves.loc[moves["reason"] == "moved up to a freed seat", "change"].isin(["moved up", "placed"])).all()
     assert f"{len(moves)} students placed differently in run 3 than in run 2" in result.stdout
 
-    first = runner.invoke(app, ["diff", "1", "2", "--season", str(year["season"]), "--csv", str(csv)])
+    first = runner.invoke(app, ["diff", "1", "2", "--season", str(year["season"]), "--csv", str(csv), "--force"])
     assert first.exit_code == 0
     reasons = set(read(csv)["reason"])
     assert "changed choices" in reasons
