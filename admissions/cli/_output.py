@@ -17,7 +17,7 @@ from typing import NoReturn, TextIO
 
 import typer
 from rich.console import Console
-from typer.models import OptionInfo
+from typer.models import ArgumentInfo, OptionInfo
 
 from admissions.errors import AdmissionsError, InvalidArgument, InvalidInput, Step
 from admissions.io.problems import Problem
@@ -83,8 +83,20 @@ def option_name(hint: object) -> str | None:
     return None
 
 
-def option_names(command: Callable) -> dict[str, str]:
-    """Each parameter of a command function that is an option -> the option's name (``--class-size``).
+def argument_name(hint: object, parameter: str) -> str | None:
+    """The name a command's help gives an ``Annotated[..., typer.Argument(...)]`` parameter: its
+    metavar (``RUN``), or the parameter upper-cased as typer shows it (``run_a``: ``RUN_A``); None
+    for any other hint, and for an argument whose metavar is not one name (hidden, or ``[DIR] STUDENT_ID``)."""
+    for info in getattr(hint, "__metadata__", ()):
+        if isinstance(info, ArgumentInfo):
+            name = parameter.upper() if info.metavar is None else info.metavar
+            return name if re.fullmatch(r"[A-Z][A-Z0-9_]*", name) else None
+    return None
+
+
+def parameter_names(command: Callable) -> dict[str, str]:
+    """Each parameter of a command function -> the name the user gives it by: an option's name
+    (``--class-size``), an argument's name in the help (``RUN``: :func:`argument_name`).
 
     An option declared without a name is named as typer names it, from the parameter (``seed``:
     ``--seed``, ``pseudonym_key_file``: ``--pseudonym-key-file``).
@@ -94,6 +106,8 @@ def option_names(command: Callable) -> dict[str, str]:
         option = option_name(hint)
         if option is None and any(isinstance(info, OptionInfo) for info in getattr(hint, "__metadata__", ())):
             option = "--" + name.replace("_", "-")
+        if option is None:
+            option = argument_name(hint, name)
         if option is not None:
             names[name] = option
     return names
@@ -164,15 +178,17 @@ def problems_as_said(exc: InvalidInput) -> list[Problem]:
 def error_line(exc: AdmissionsError, command: Callable, given: dict | None = None) -> str:
     """The message of a library error as a command says it: the parameters it names
     (``exc.parameters``; for an InvalidArgument also the one it starts with, :func:`with_option_names`)
-    named as the command's options, and the steps it names (``exc.steps``) as commands."""
+    named as the command's options and arguments (:func:`parameter_names`), and the steps it names
+    (``exc.steps``) as commands."""
     message = with_commands(str(exc), exc.steps)
     if isinstance(exc, InvalidArgument):
         message = with_option_names(message, command, given)
-    return with_named_parameters(message, exc.parameters, option_names(command)) if exc.parameters else message
+    return with_named_parameters(message, exc.parameters, parameter_names(command)) if exc.parameters else message
 
 
 def with_option_names(message: str, command: Callable, given: dict | None = None) -> str:
-    """``message`` with the parameter it starts with named as ``command``'s option.
+    """``message`` with the parameter it starts with named as ``command``'s option or argument
+    (:func:`parameter_names`).
 
     The library names parameters (``class_size == 0, must be a whole number >= 1``); a command
     names its options (``--class-size == 0, ...``). Only a parameter of the command whose value
@@ -182,7 +198,7 @@ def with_option_names(message: str, command: Callable, given: dict | None = None
     match = _PARAMETER.match(message)
     if match is None or (given is not None and given.get(match.group(1)) is None):
         return message
-    option = option_names(command).get(match.group(1))
+    option = parameter_names(command).get(match.group(1))
     return message if option is None else option + message[match.end(1):]
 
 

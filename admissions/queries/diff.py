@@ -41,8 +41,8 @@ def diff_runs(connection: sqlite3.Connection, run_a: int, run_b: int) -> pd.Data
     Columns: student_id, programme_a, choice_rank_a, programme_b, choice_rank_b, change (moved up,
     moved down, placed, unplaced, moved) and reason (see REASONS), sorted by student_id.
     """
-    run_kind(connection, run_a)
-    kind_b = run_kind(connection, run_b)
+    run_kind(connection, run_a, "run_a")
+    kind_b = run_kind(connection, run_b, "run_b")
     a, b = _placements(connection, run_a), _placements(connection, run_b)
     both = a.add_suffix("_a").join(b.add_suffix("_b"), how="outer")
     moved = both[(both["programme_id_a"].fillna("") != both["programme_id_b"].fillna(""))

@@ -545,22 +545,23 @@ def history(connection: sqlite3.Connection) -> list[RunSummary]:
     return summaries
 
 
-def run(connection: sqlite3.Connection, run_id: int) -> RunRow:
-    """One run; SeasonError when the season has no such run."""
+def run(connection: sqlite3.Connection, run_id: int, parameter: str = "run_id") -> RunRow:
+    """One run; SeasonError when the season has no such run, naming it as the caller's ``parameter``
+    (``run_b == 9, must be a run of this season``)."""
     row = connection.execute(
         "SELECT run_id, kind, base_run_id, seed, void_at, void_reason, record FROM runs WHERE run_id = ?",
         (run_id,),
     ).fetchone()
     if row is None:
         history = _history_step(connection)
-        raise SeasonError(f"run_id == {run_id}, must be a run of this season (see {history})", steps=(history,),
-                          parameters=("run_id",))
+        raise SeasonError(f"{parameter} == {run_id}, must be a run of this season (see {history})", steps=(history,),
+                          parameters=(parameter,))
     return RunRow(*row[:6], json.loads(row[6]))
 
 
-def run_kind(connection: sqlite3.Connection, run_id: int) -> str:
-    """The kind of a run; SeasonError when the season has no such run."""
-    return run(connection, run_id).kind
+def run_kind(connection: sqlite3.Connection, run_id: int, parameter: str = "run_id") -> str:
+    """The kind of a run; SeasonError when the season has no such run (:func:`run`)."""
+    return run(connection, run_id, parameter).kind
 
 
 def latest_valid_run(connection: sqlite3.Connection, kinds: tuple[str, ...]) -> int | None:

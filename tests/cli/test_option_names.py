@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from admissions.analysis.plan import run_plan
 from admissions.cli import app
-from admissions.cli._output import option_names, with_option_names
+from admissions.cli._output import parameter_names, with_option_names
 from admissions.cli.plan import plan
 from admissions.cli.sweep import sweep
 from admissions.errors import InvalidArgument
@@ -30,8 +30,8 @@ def test_the_command_names_its_option(tmp_path):
 
 
 def test_only_the_commands_own_parameters_are_renamed():
-    assert option_names(sweep)["programme_id"] == "--programme"
-    assert option_names(plan)["class_size"] == "--class-size"
+    assert parameter_names(sweep)["programme_id"] == "--programme"
+    assert parameter_names(plan)["class_size"] == "--class-size"
     assert with_option_names("programme_id == 'Z', must be a programme_id of programmes.csv", sweep) == \
         "--programme == 'Z', must be a programme_id of programmes.csv"
     assert with_option_names("student_id == 'Z', must be a student", sweep) == "student_id == 'Z', must be a student"
@@ -129,11 +129,28 @@ def test_a_wrong_setting_option_is_named_as_the_option(tmp_path):
 
 
 def test_an_option_declared_without_a_name_is_named_as_typer_names_it():
-    """--seed (declared without a name) was missing from option_names: library messages about
+    """--seed (declared without a name) was missing from option_names (now parameter_names): library messages about
     seed kept the parameter's name on the command line."""
     from admissions.cli.answers import answers
     from admissions.cli.match import match
 
-    assert option_names(match)["seed"] == "--seed"
-    assert option_names(answers)["withdraw"] == "--withdraw"
-    assert option_names(plan)["class_size"] == "--class-size"
+    assert parameter_names(match)["seed"] == "--seed"
+    assert parameter_names(answers)["withdraw"] == "--withdraw"
+    assert parameter_names(plan)["class_size"] == "--class-size"
+
+
+def test_an_argument_is_named_as_the_help_names_it():
+    """export and void said 'run_id == 9' for their RUN argument; diff said run_id for RUN_A and RUN_B."""
+    from admissions.cli.diff import diff
+    from admissions.cli.explain import explain
+    from admissions.cli.export import export
+    from admissions.cli.void import void
+
+    assert parameter_names(export)["run_id"] == "RUN"  # its metavar
+    assert parameter_names(void)["run_id"] == "RUN"
+    assert (parameter_names(diff)["run_a"], parameter_names(diff)["run_b"]) == ("RUN_A", "RUN_B")  # typer's default
+    # An argument without a name of its own (hidden, or two words in one) is not renamed.
+    assert "student_id" not in parameter_names(explain) and "folder_or_student" not in parameter_names(explain)
+    assert parameter_names(explain)["run_id"] == "--run"
+    assert with_option_names("run_id == 9, must be a run of this season", export, {"run_id": 9}) == (
+        "RUN == 9, must be a run of this season")

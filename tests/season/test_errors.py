@@ -211,8 +211,19 @@ def test_a_first_round_killed_before_its_commit_leaves_only_a_temporary_file_the
 
 def test_export_of_a_run_the_season_does_not_have_writes_nothing(simulated, tmp_path):
     assert fails("export", "--season", simulated, "9", "--out", tmp_path / "out") == (
-        f"Error: run_id == 9, must be a run of this season (see admissions history --season {simulated})")
+        f"Error: RUN == 9, must be a run of this season (see admissions history --season {simulated})")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args, named", [(["export", "9", "--out", "out"], "RUN"),
+                                         (["void", "9", "--reason", "wrong file"], "RUN"),
+                                         (["diff", "9", "1"], "RUN_A"), (["diff", "1", "9"], "RUN_B")])
+def test_a_run_the_season_does_not_have_is_named_as_the_argument_given(simulated, tmp_path, args, named):
+    """export, void and diff named the RUN argument by the library's parameter ('run_id == 9'; diff
+    said run_id for either run): named as their help names it, as lists and letters say --run."""
+    assert fails(*args, "--season", simulated) == (
+        f"Error: {named} == 9, must be a run of this season (see admissions history --season {simulated})")
+    assert [r.kind for r in store.history(store.connect(simulated))] == ["simulation"]
 
 
 def test_a_command_a_message_names_can_be_pasted_into_a_shell(small_region, tmp_path):

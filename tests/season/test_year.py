@@ -202,7 +202,8 @@ def test_diff_explains_why_students_moved(year, tmp_path):
 def test_unknown_run_is_a_clear_error(year):
     result = runner.invoke(app, ["diff", "1", "99", "--season", str(year["season"])])
     assert result.exit_code == 1
-    assert "run_id == 99, must be a run of this season" in result.stderr
+    assert result.stderr == (f"Error: RUN_B == 99, must be a run of this season (see admissions history --season "
+                             f"{year['season']})\n")
 
 
 def test_reserve_round_needs_a_final_round(tmp_path):
