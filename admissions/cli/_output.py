@@ -83,14 +83,15 @@ def option_name(hint: object) -> str | None:
     return None
 
 
-def argument_name(hint: object, parameter: str) -> str | None:
+def argument_name(hint: object) -> str | None:
     """The name a command's help gives an ``Annotated[..., typer.Argument(...)]`` parameter: its
-    metavar (``RUN``), or the parameter upper-cased as typer shows it (``run_a``: ``RUN_A``); None
-    for any other hint, and for an argument whose metavar is not one name (hidden, or ``[DIR] STUDENT_ID``)."""
+    metavar (``RUN``). None for any other hint, for an argument without a metavar (the help names it
+    by the parameter, as the message does) and for one whose metavar is not one name (hidden, or
+    ``[DIR] STUDENT_ID``)."""
     for info in getattr(hint, "__metadata__", ()):
         if isinstance(info, ArgumentInfo):
-            name = parameter.upper() if info.metavar is None else info.metavar
-            return name if re.fullmatch(r"[A-Z][A-Z0-9_]*", name) else None
+            name = info.metavar
+            return name if name is not None and re.fullmatch(r"[A-Z][A-Z0-9_]*", name) else None
     return None
 
 
@@ -107,7 +108,7 @@ def parameter_names(command: Callable) -> dict[str, str]:
         if option is None and any(isinstance(info, OptionInfo) for info in getattr(hint, "__metadata__", ())):
             option = "--" + name.replace("_", "-")
         if option is None:
-            option = argument_name(hint, name)
+            option = argument_name(hint)
         if option is not None:
             names[name] = option
     return names

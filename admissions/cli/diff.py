@@ -21,8 +21,8 @@ def _cell(value: object) -> str:
 
 
 def diff(
-    run_a: Annotated[int, typer.Argument(help="The earlier run id.")],
-    run_b: Annotated[int, typer.Argument(help="The later run id.")],
+    run_a: Annotated[int, typer.Argument(metavar="RUN_A", help="The earlier run id.")],
+    run_b: Annotated[int, typer.Argument(metavar="RUN_B", help="The later run id.")],
     season: SeasonOption,
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write every move to this CSV file.")] = None,
     force: ForceFileOption = False,

@@ -140,16 +140,20 @@ def test_an_option_declared_without_a_name_is_named_as_typer_names_it():
 
 
 def test_an_argument_is_named_as_the_help_names_it():
-    """export and void said 'run_id == 9' for their RUN argument; diff said run_id for RUN_A and RUN_B."""
+    """export and void said 'run_id == 9' for their RUN argument; diff said run_id for RUN_A and RUN_B
+    (its help said run_a and run_b, the README RUN_A and RUN_B)."""
     from admissions.cli.diff import diff
     from admissions.cli.explain import explain
     from admissions.cli.export import export
+    from admissions.cli.match import match
     from admissions.cli.void import void
 
     assert parameter_names(export)["run_id"] == "RUN"  # its metavar
     assert parameter_names(void)["run_id"] == "RUN"
-    assert (parameter_names(diff)["run_a"], parameter_names(diff)["run_b"]) == ("RUN_A", "RUN_B")  # typer's default
-    # An argument without a name of its own (hidden, or two words in one) is not renamed.
+    assert (parameter_names(diff)["run_a"], parameter_names(diff)["run_b"]) == ("RUN_A", "RUN_B")
+    # An argument without a name of its own (none: the help names it by the parameter, as the message
+    # does; hidden; two words in one) is not renamed.
+    assert "folder" not in parameter_names(match)
     assert "student_id" not in parameter_names(explain) and "folder_or_student" not in parameter_names(explain)
     assert parameter_names(explain)["run_id"] == "--run"
     assert with_option_names("run_id == 9, must be a run of this season", export, {"run_id": 9}) == (
