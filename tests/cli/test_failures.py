@@ -79,8 +79,9 @@ def commands(work: Path) -> dict[str, list]:
                   "--quiet"],
         "lottery": ["lottery", folder, "--draws", 3, "--out", work / "out-lottery", "--workers", 1, "--quiet"],
         "generate": ["generate", "--out", work / "out-generate", "--students", 30, "--force"],
-        "validate --problems-csv": ["validate", folder, "--problems-csv", work / "problems.csv"],
-        "diff --csv": ["diff", 1, 2, "--season", work / "season", "--csv", work / "moves.csv"],
+        # --force: the tests run a command again on what it wrote (an existing file is refused without).
+        "validate --problems-csv": ["validate", folder, "--problems-csv", work / "problems.csv", "--force"],
+        "diff --csv": ["diff", 1, 2, "--season", work / "season", "--csv", work / "moves.csv", "--force"],
     }
 
 
