@@ -126,7 +126,7 @@ def with_named_parameters(message: str, parameters: Iterable[str], options: dict
 
 #: The command that runs each library function a message names as a next step (:class:`Step`).
 STEP_COMMANDS = {"void_run": "void", "history": "history", "run_demand": "demand", "run_match": "match",
-                 "run_round": "round"}
+                 "run_round": "round", "export_run": "export"}
 
 
 #: Characters a POSIX shell reads as something other than part of a word.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.table import Table
 
 from admissions.cli._options import SeasonOption
-from admissions.cli._output import fail, shell_word, terminal_safe, with_commands
+from admissions.cli._output import fail, step_command, terminal_safe, with_commands
 from admissions.cli._summary import data_console, percent
-from admissions.errors import AdmissionsError
+from admissions.errors import AdmissionsError, Step
 
 
 def _out_cell(run) -> str:
@@ -19,8 +19,8 @@ def _out_cell(run) -> str:
 
 def _export_line(run, season) -> str:
     """The command that writes a run's OUT again, on a line of its own (never wrapped in a cell)."""
-    return (f"Run {run.run_id}'s OUT is not on disk: admissions export --season {shell_word(str(season))} "
-            f"{run.run_id} --out {shell_word(run.out)} writes it again")
+    step = Step.call("export_run", season=season, run_id=run.run_id, out=run.out)
+    return f"Run {run.run_id}'s OUT is not on disk: {step_command(step)} writes it again"
 
 
 def _count(value) -> str:

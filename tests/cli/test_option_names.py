@@ -66,14 +66,15 @@ def test_every_step_names_a_library_function_and_a_command_taking_its_arguments(
 
     functions = {"void_run": "admissions.season.rounds", "history": "admissions.season.store",
                  "run_demand": "admissions.analysis.demand", "run_match": "admissions.match",
-                 "run_round": "admissions.season.rounds"}
+                 "run_round": "admissions.season.rounds", "export_run": "admissions.season.rounds"}
     assert set(STEP_COMMANDS) == set(functions)
     commands = {c.name: c.callback for c in app.registered_commands}
     for function, command in STEP_COMMANDS.items():
         library = inspect.signature(getattr(importlib.import_module(functions[function]), function)).parameters
         said = inspect.signature(commands[command]).parameters
         used = {"void_run": ("season", "run_id", "reason", "with_later"), "history": ("season",),
-                "run_demand": ("out",), "run_match": (), "run_round": ("out",)}[function]
+                "run_demand": ("out",), "run_match": (), "run_round": ("out",),
+                "export_run": ("season", "run_id", "out")}[function]
         for name in used:
             assert name in said, (command, name)
             # history(connection) is reached from the season the command opens.
