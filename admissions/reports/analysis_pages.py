@@ -73,11 +73,9 @@ def _in_words(frame: pd.DataFrame, column: str, value: str, word: str) -> pd.Dat
 def analysis_meta(folder: str, n_students: int, n_programmes: int, lottery_from_input: bool, seed: int,
                   version: str, _: Texts) -> str:
     """The line under a page's title: the input, its size, the lottery and the version."""
-    numbers = separators(_)
     lottery = _("page.lottery_input") if lottery_from_input else _("page.lottery_seed", seed=seed)
     return _("page.meta", folder=folder,
-             students=_("html.n_students", count=n_students, n=format_number(n_students, 0, numbers)),
-             offers=_("page.n_offers", count=n_programmes, n=format_number(n_programmes, 0, numbers)),
+             students=_.counted("html.n_students", n_students), offers=_.counted("page.n_offers", n_programmes),
              lottery=lottery, version=version)
 
 #: Charts on whatif.html and sweep.html (their ids).
@@ -350,7 +348,7 @@ def sweep_html(table: pd.DataFrame, baseline_seats: int, label: str, meta: str, 
     sections = [
         ("cutoff", _("sweep.section_cutoff"), cut, _("sweep.note_cutoff")),
         ("counts", _("sweep.section_counts"), counts,
-         _("sweep.note_counts", count=baseline_seats, n=format_number(baseline_seats, 0, separators(_)))),
+         _.counted("sweep.note_counts", baseline_seats)),
         ("unplaced", _("sweep.section_unplaced"), unplaced, _("page.axis_not_zero")),
     ]
     tables = _tables("tables-sweep", _("sweep.section_table"),
@@ -394,7 +392,7 @@ def forecast_html(summary: pd.DataFrame, changes: pd.DataFrame, municipalities: 
 
 def forecast_meta(meta: str, draws: int, seed: int, _: Texts) -> str:
     """The line under the demand model's what-if page: :func:`analysis_meta`, the draws per scenario and their seed."""
-    return _("forecast.meta", count=draws, meta=meta, draws=format_number(draws, 0, separators(_)), seed=seed)
+    return _.counted("forecast.meta", draws, meta=meta, seed=seed)
 
 
 #: The figures of plan.html's first table: catalogue key of the row -> run.json's verified figure.
@@ -416,10 +414,8 @@ def plan_html(table: pd.DataFrame, record: dict, meta: str, _: Texts) -> str:
     repairs = len(record["repairs"])
     note = " ".join((
         _("plan.note_cost", cost=_.sek(v["cost_sek"]), budget=_.sek(settings["budget_sek"])),
-        _("plan.note_classes", count=classes, n=format_number(classes, 0, numbers),
-          size=format_number(settings["class_size"], 0, numbers)),
-        _("plan.note_verified", count=repairs, matchings=format_number(record["matchings"], 0, numbers),
-          repairs=format_number(repairs, 0, numbers)),
+        _.counted("plan.note_classes", classes, size=format_number(settings["class_size"], 0, numbers)),
+        _.counted("plan.note_verified", repairs, matchings=format_number(record["matchings"], 0, numbers)),
     ))
     unpriced = settings.get("programme_codes_without_price")
     if unpriced:
@@ -502,8 +498,7 @@ LOTTERY_FIGURES = {
 
 def lottery_meta(folder: str, draws: int, seed: int, version: str, _: Texts) -> str:
     """The line under lottery.html's title: the input, the draws and their seed, the version."""
-    return _("lottery.meta", count=draws, folder=folder, draws=format_number(draws, 0, separators(_)), seed=seed,
-             version=version)
+    return _.counted("lottery.meta", draws, folder=folder, seed=seed, version=version)
 
 
 def lottery_html(programmes: pd.DataFrame, record: dict, meta: str, _: Texts) -> str:
@@ -522,6 +517,5 @@ def lottery_html(programmes: pd.DataFrame, record: dict, meta: str, _: Texts) ->
     ]
     tables = _tables("tables-lottery", _("lottery.section_offers"),
                      _table("table-lottery", shown, _("lottery.caption_offers"), _))
-    title = _("lottery.title", count=record["draws"], draws=format_number(record["draws"], 0, separators(_)),
-              seed=record["seed"])
+    title = _.counted("lottery.title", record["draws"], seed=record["seed"])
     return _page(title, meta, sections, tables, _)

@@ -259,7 +259,7 @@ def _cost_text(row: dict, _: Texts) -> str:
     amount = f'{_.sek(float(row["cost_sek"]))} {a_year}'
     unpriced = int(row.get("students_without_price", 0) or 0)
     if unpriced:
-        return _("html.cost_at_least", count=unpriced, amount=amount, students=_.number(unpriced, decimals=0))
+        return _.counted("html.cost_at_least", unpriced, amount=amount)
     return amount
 
 
@@ -299,7 +299,7 @@ def flow_chart(flows: pd.DataFrame, _: Texts) -> str:
         students = int(row["students"])
         shade = _flow_shade(students, maximum)
         cost = f", {_cost_text(row, _)}" if cost_known and not pd.isna(row["cost_sek"]) else ""
-        how_many = _("html.n_students", count=students, n=format_number(students, 0, numbers))
+        how_many = _.counted("html.n_students", students)
         tip = escape(f"{row['home_municipality']} → {row['host_municipality']}: {how_many}{cost}")
         ink = "#ffffff" if shade > 0.6 else INK
         shown = format_number(students, 0, numbers) if students < 10_000 else f"{students // 1000}k"
@@ -523,12 +523,12 @@ def report_html(
     cards = [
         ("students", _("report.students"), count(n_students), _("html.card_students")),
         ("placed", _("report.placed"), count(placed), _("html.card_share", share=_pct(placed, n_students, _))),
-        ("first choice", _("report.first_choice"), _pct(first, n_students, _), _("html.card_first", count=first, n=count(first))),
+        ("first choice", _("report.first_choice"), _pct(first, n_students, _), _.counted("html.card_first", first)),
         ("unplaced", _("report.unplaced"), count(unplaced), _("html.card_share", share=_pct(unplaced, n_students, _))),
         ("vacant seats", _("report.vacant_seats"), count(vacant),
          _("html.card_vacant", seats=count(seats), share=_pct(vacant, seats, _))),
         ("oversubscribed", _("html.oversubscribed"), count(with_cutoff),
-         _("html.card_cutoff", count=len(programmes), n=count(len(programmes)))),
+         _.counted("html.card_cutoff", len(programmes))),
     ]
     card_html = "".join(
         f'<div class="card" data-figure="{escape(key)}"><div class="label">{escape(label)}</div>'

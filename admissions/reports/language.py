@@ -38,6 +38,7 @@ LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 DOMAIN = "admissions"
 #: Messages about a count of something: each has a singular twin ``KEY_one`` ("1 elev", "1 student"),
 #: which ``_(KEY, count=n)`` gives when n is 1 (Swedish and English both use the plural for 0 and 2.5).
+#: A count of whole things is the placeholder ``{n}``, filled by :meth:`Texts.counted`.
 COUNTED = ("html.n_students", "html.card_first", "html.card_cutoff", "html.cost_at_least", "reason.others",
            "letter.reserve_below", "page.n_offers", "sweep.note_counts", "forecast.meta", "plan.note_classes",
            "plan.note_verified", "lottery.title", "lottery.meta")
@@ -101,6 +102,12 @@ class Texts:
             key += ONE
         text = self._messages[key]
         return text.format(**values) if values else text
+
+    def counted(self, key: str, n: int, /, **values: object) -> str:
+        """The COUNTED message ``key`` about ``n`` things, ``{n}`` filled with ``n`` as this language
+        writes a whole number (``12 345 elever``, ``12,345 students``; the singular twin when ``n`` is 1),
+        the other placeholders from ``values``."""
+        return self(key, count=n, n=self.number(n, decimals=0), **values)
 
     def number(self, value: float | int | None, decimals: int = 2) -> str:
         """A count or a merit value without needless decimals (``12 345``, ``237,5``); empty for None."""

@@ -47,10 +47,10 @@ DYNAMIC = (
 
 @functools.cache
 def used_keys() -> frozenset[str]:
-    """Every literal key passed to ``_(...)`` in the package's source (extracted once per session)."""
+    """Every literal key passed to ``_(...)`` or ``_.counted(...)`` in the package's source (extracted once per session)."""
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            PACKAGE, method_map=[("**.py", "python")], keywords={"_": None}):
+            PACKAGE, method_map=[("**.py", "python")], keywords={"_": None, "counted": None}):
         key = message if isinstance(message, str) else message[0]
         if key and "{" not in key:
             found.add(key)
@@ -185,3 +185,16 @@ def test_every_counted_message_has_its_singular_in_both_languages():
     for language in LANGUAGES:
         keys = texts(language).keys
         assert [key for key in COUNTED if key not in keys or key + ONE not in keys] == []
+
+
+def test_a_counted_message_writes_its_count_as_the_language_writes_a_whole_number():
+    """Texts.counted: the one way the pages fill a count, where each wrote
+    _(key, count=n, n=format_number(n, 0, separators(_))) with its own placeholder name."""
+    assert texts("sv").counted("html.n_students", 12345) == "12\xa0345 elever"
+    assert texts("en").counted("html.n_students", 12345) == "12,345 students"
+    assert texts("sv").counted("page.n_offers", 1) == "1 utbildning"
+    assert texts("en").counted("lottery.title", 1, seed=7) == "Lottery: 1 draw, seed 7"
+    assert texts("sv").counted("lottery.title", 1000, seed=7) == "Lottning: 1\xa0000 dragningar, frö 7"
+    assert texts("en").counted("plan.note_verified", 2, matchings="3") == (
+        "Figures verified by the real matching (3 matchings, 2 repair steps).")
+    assert texts("en").counted("html.cost_at_least", 1, amount="SEK 5") == "at least SEK 5; 1 student without a price"
