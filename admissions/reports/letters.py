@@ -9,7 +9,6 @@ admissions.toml; the name and address come from the optional students.csv column
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,8 @@ from admissions.analysis.executors import run_all
 from admissions.reports import pdf
 from admissions.queries.explain import ChoiceExplained, explain_facts, reserve_reason
 from admissions.reports.language import Texts
-from admissions.reports.lists import slug, tier_text, unique_names
+from admissions.reports.file_names import file_stem, slug, unique_names
+from admissions.reports.lists import tier_text
 from admissions.reports.run_folder import RunFolder
 from admissions.reports.reasons import reason_text
 
@@ -110,11 +110,6 @@ def _story(l: Letter) -> list:
     return story
 
 
-def file_name(student_id: str) -> str:
-    """A student's letter file name: the id with anything but letters, digits, - and _ as _."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", student_id) or "_"
-
-
 #: Letters per task of the per-student files: big enough that a worker's start-up and the pickling
 #: of the letters are small beside the layout (about 20 ms a letter), small enough to share out.
 LETTERS_PER_TASK = 100
@@ -134,7 +129,7 @@ def write_letters(run: RunFolder, _: Texts, out: Path, workers: int | None = Non
     by_home: dict[str, list[Letter]] = {}
     students: list[tuple[str, list[Letter]]] = []
     ids = list(run.placements["student_id"])
-    for student_id, name in zip(ids, unique_names(file_name(student_id) for student_id in ids)):
+    for student_id, name in zip(ids, unique_names(file_stem(student_id) for student_id in ids)):
         one = letter(run, student_id, _)
         students.append((str(out / "students" / f"{name}.pdf"), [one]))
         by_home.setdefault(one.home_municipality, []).append(one)

@@ -14,9 +14,6 @@ offices (:mod:`admissions.io.offices`).
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -24,38 +21,9 @@ import pandas as pd
 from admissions.io.offices import office_of
 from admissions.io.xlsx import write_xlsx
 from admissions.reports import pdf
+from admissions.reports.file_names import slug, unique_names
 from admissions.reports.language import Texts
 from admissions.reports.run_folder import RunFolder
-
-def slug(text: str) -> str:
-    """A file name from a school or office name: 'Malmö Latinskola' -> 'malmo-latinskola'."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "x"
-
-
-#: The longest file name stem the documents write: file systems take 255 bytes a name, and the
-#: stems (slug, letters.file_name) are ASCII, so this leaves room for '-N' (up to 9 digits) and the
-#: extension ('.xlsx'); every name that fits is written as it was before names were cut.
-MAX_STEM = 240
-
-
-def unique_names(names: Iterable[str]) -> list[str]:
-    """File names made unique in their order: a name already taken (compared without case, as Windows
-    and macOS compare file names) gets ``-2``, ``-3``, ... So two names that reduce to one file name
-    (the students Ö1 and Ä1 both as ``_1``; Malmö and Malmo both as ``malmo``) never share a file,
-    where the later one would replace the earlier. A name is cut at MAX_STEM characters first (a
-    300-character id failed the whole command with 'File name too long')."""
-    taken: set[str] = set()
-    result = []
-    for name in names:
-        if len(name) > MAX_STEM:
-            name = name[:MAX_STEM].rstrip("-_") or name[:MAX_STEM]  # no dangling separator where it was cut
-        candidate, k = name, 2
-        while candidate.lower() in taken:
-            candidate, k = f"{name}-{k}", k + 1
-        taken.add(candidate.lower())
-        result.append(candidate)
-    return result
 
 
 def _int(text: str) -> int | None:

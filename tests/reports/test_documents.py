@@ -380,25 +380,41 @@ def test_lists_take_the_input_folders_own_admission_offices(tmp_path):
 
 
 def test_unique_names_never_give_two_files_one_name():
-    from admissions.reports.lists import unique_names
+    from admissions.reports.file_names import unique_names
 
     assert unique_names(["_1", "_1", "s1a", "S1A", "_1", "_1-2"]) == ["_1", "_1-2", "s1a", "S1A-2", "_1-3", "_1-2-2"]
 
 
 def test_two_ids_with_one_file_name_get_two_letters(tmp_path):
-    """Ö1 and Ä1 both became students/_1.pdf: one letter replaced the other (60 letters said, 59 written)."""
+    """Ö1 and Ä1 both became students/_1.pdf: one letter replaced the other (60 letters said, 59 written).
+    Letters are named as the municipality files are, transliterated (Ö1.pdf is O1.pdf); Ö1 and O1,
+    one name so, get O1.pdf and O1-2.pdf in the order of placements.csv."""
     folder = tmp_path / "in"
     shutil.copytree(EXAMPLES / "second_hand_loses", folder)
     for path in folder.glob("*.csv"):
-        path.write_text(path.read_text(encoding="utf-8").replace("S1", "Ö1").replace("S2", "Ä1"), encoding="utf-8")
+        path.write_text(path.read_text(encoding="utf-8").replace("S1", "Ö1").replace("S2", "O1"), encoding="utf-8")
     out = tmp_path / "out"
     run_match(folder, out)
     result = runner.invoke(app, ["letters", str(out), "--out", str(tmp_path / "letters")])
     assert result.exit_code == 0, result.output
     students = tmp_path / "letters" / "students"
-    assert sorted(p.name for p in students.iterdir()) == ["_1-2.pdf", "_1.pdf"]
-    assert "Elev-id: Ö1" in pdf_text(students / "_1.pdf")
-    assert "Elev-id: Ä1" in pdf_text(students / "_1-2.pdf")
+    assert sorted(p.name for p in students.iterdir()) == ["O1-2.pdf", "O1.pdf"]
+    assert "Elev-id: Ö1" in pdf_text(students / "O1.pdf")
+    assert "Elev-id: O1" in pdf_text(students / "O1-2.pdf")
+
+
+def test_every_document_file_name_is_transliterated_then_made_safe():
+    """Letters wrote _ for å, ä, ö (Åsa-1.pdf was _sa-1.pdf) where the municipality files transliterate."""
+    from admissions.reports.file_names import file_stem, slug
+
+    assert file_stem("Åsa-Öberg_ä1") == "Asa-Oberg_a1"
+    assert file_stem("Ängelholm") == "Angelholm" and file_stem("Malmö") == "Malmo"
+    assert file_stem("Grüße Øre Æbelø Łódź") == "Grusse_Ore_AEbelo_Lodz"
+    assert file_stem("S 1/2.pdf") == "S_1_2_pdf" and file_stem("../x") == "___x"
+    assert file_stem("Elev 🎓") == "Elev__" and file_stem("") == "_" and file_stem("東京") == "__"
+    assert slug("Malmö Latinskola") == "malmo-latinskola"
+    assert slug("Ängelholm") == "angelholm" and slug("Höganäs") == "hoganas" and slug("Bjärnum Ø") == "bjarnum-o"
+    assert slug("🎓") == "x" and slug("") == "x"
 
 
 def test_a_letter_without_choices_has_no_heading_over_nothing(tmp_path):

@@ -1,0 +1,63 @@
+"""The file names of the documents: every one made by :func:`file_stem`, then made unique.
+
+A name comes from the data (a student id, a school, a municipality, an admission office) and
+must be a name every file system takes: ASCII letters, digits, ``-`` and ``_``, at most
+MAX_STEM characters, and never the name of another file of the same folder (compared without
+case, as Windows and macOS compare names).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+#: Letters that Unicode does not decompose into an ASCII letter and a mark, as they are written in
+#: ASCII (Nordic and other Latin letters a name may hold); the rest of Latin goes through NFKD.
+ASCII_FOR = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D",
+             "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ł": "l", "Ł": "L", "ı": "i"}
+_ASCII_TABLE = str.maketrans(ASCII_FOR)
+
+#: What is left unsafe in a file name after transliteration.
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+#: The longest file name stem the documents write: file systems take 255 bytes a name, and the
+#: stems are ASCII, so this leaves room for '-N' (up to 9 digits) and the extension ('.xlsx');
+#: every name that fits is written as it was before names were cut.
+MAX_STEM = 240
+
+
+def file_stem(text: str) -> str:
+    """``text`` as the stem of a document's file name: transliterated to ASCII (``Ängelholm`` ->
+    ``Angelholm``, ``Malmö`` -> ``Malmo``, ``é`` -> ``e``, ``ß`` -> ``ss``, ``ø`` -> ``o``: NFKD without
+    its marks, and ASCII_FOR), then every character still not a letter, digit, ``-`` or ``_`` as ``_``
+    (``S 1/2`` -> ``S_1_2``, an emoji -> ``_``); ``_`` for an empty text. Two texts may give one stem
+    (``Ö1`` and ``O1``): :func:`unique_names` keeps their files apart."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text.translate(_ASCII_TABLE))
+                    if not unicodedata.combining(ch))
+    return _UNSAFE.sub("_", plain) or "_"
+
+
+def slug(text: str) -> str:
+    """A file name from a school, municipality or office name, lower case with ``-`` between its
+    words: :func:`file_stem`, 'Malmö Latinskola' -> 'malmo-latinskola'; 'x' when nothing is left."""
+    return re.sub(r"[^a-z0-9]+", "-", file_stem(text).lower()).strip("-") or "x"
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """File names made unique in their order: a name already taken (compared without case, as Windows
+    and macOS compare file names) gets ``-2``, ``-3``, ... So two names that reduce to one file name
+    (the students Ö1 and O1 both as ``O1``; Malmö and Malmo both as ``malmo``) never share a file,
+    where the later one would replace the earlier. A name is cut at MAX_STEM characters first (a
+    300-character id failed the whole command with 'File name too long')."""
+    taken: set[str] = set()
+    result = []
+    for name in names:
+        if len(name) > MAX_STEM:
+            name = name[:MAX_STEM].rstrip("-_") or name[:MAX_STEM]  # no dangling separator where it was cut
+        candidate, k = name, 2
+        while candidate.lower() in taken:
+            candidate, k = f"{name}-{k}", k + 1
+        taken.add(candidate.lower())
+        result.append(candidate)
+    return result
