@@ -13,6 +13,12 @@ their licence, the Bitstream Vera licence that allows redistribution with softwa
 machine prints the same bytes without depending on the fonts installed. reportlab sets glyphs
 one by one: scripts that need shaping (Arabic joining, right to left) come out with the right
 characters, which pdftotext and a search find, in their isolated forms.
+
+A character the face cannot draw (Chinese, Japanese, most emoji, a control character) would be set
+as the font's empty glyph and read back as a space; one outside the Basic Multilingual Plane that the
+face has (😀) would read back as another (ὠ: reportlab maps glyphs back to 16-bit characters only).
+Each is printed as REPLACEMENT, �, instead (:func:`drawable`): visible on the page, and read back,
+copied and searched as itself.
 """
 
 from __future__ import annotations
@@ -52,6 +58,20 @@ def register_fonts() -> None:
 
 
 register_fonts()
+
+#: What a character the documents' font cannot draw is printed as: U+FFFD REPLACEMENT CHARACTER (�).
+REPLACEMENT = "\ufffd"
+
+
+def drawable(value: str, font: str = FONT) -> str:
+    """``value`` with every character ``font`` cannot draw, or that would not read back as itself (one
+    outside the Basic Multilingual Plane), as REPLACEMENT; white space is left to the layout."""
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    if all(ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace() for ch in value):
+        return value
+    return "".join(ch if ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace() else REPLACEMENT for ch in value)
+
+
 _BASE = getSampleStyleSheet()
 STYLES = {
     "title": ParagraphStyle("title", parent=_BASE["Title"], fontSize=16, leading=20, alignment=0, spaceAfter=4),
@@ -65,8 +85,8 @@ for _style in STYLES.values():
 
 
 def text(value: str, style: str = "body") -> Paragraph:
-    """A paragraph of plain text (escaped: a name with < or & prints as written)."""
-    return Paragraph(escape(str(value)), STYLES[style])
+    """A paragraph of plain text (escaped: a name with < or & prints as written; :func:`drawable`)."""
+    return Paragraph(escape(drawable(str(value), STYLES[style].fontName)), STYLES[style])
 
 
 def space(height_mm: float = 3) -> Spacer:
@@ -80,9 +100,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence
     into the next one; a column is never narrower than its longest word (header or cell), so no
     word is cut in two: the width it needs is taken from the others' shares.
     """
+    header = [drawable(str(h), BOLD) for h in header]
+    rows = [[drawable(str(c), FONT) for c in row] for row in rows]
     col_widths = fit_widths(header, rows, widths, width)
     data = [[Paragraph(f"<b>{escape(h)}</b>", STYLES["cell"]) for h in header]]
-    data += [[Paragraph(escape(str(c)), STYLES["cell"]) for c in row] for row in rows]
+    data += [[Paragraph(escape(c), STYLES["cell"]) for c in row] for row in rows]
     result = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
     result.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE4EE")),
@@ -146,6 +168,7 @@ class Document:
 def build(path: Path | object, story: list, title: str, footer: str, page_label: str, pagesize=A4) -> None:
     """Lay out ``story`` (flowables; PageBreak between letters) into the PDF file or file object ``path``."""
     width, height = pagesize
+    footer = drawable(footer)
 
     def on_page(canvas, doc) -> None:
         canvas.saveState()

@@ -327,6 +327,37 @@ def test_names_outside_windows_1252_print_exactly(tmp_path):
     assert "DejaVuSans" in fonts and "Helvetica" not in fonts
 
 
+def test_a_character_the_font_cannot_draw_prints_as_the_replacement_character(tmp_path):
+    """An emoji or a Chinese name read back from the PDF as a space (the font's empty glyph), and 😀,
+    which DejaVu Sans has, as ὠ (reportlab maps glyphs back to 16-bit characters): each is printed
+    as �, visible and read back as itself, in the letters' text, the lists' tables and titles and
+    every page's footer."""
+    from admissions.reports.pdf import REPLACEMENT, drawable
+
+    assert REPLACEMENT == "\ufffd"
+    assert drawable("Åsa 🎓 王 😀\x07 Łukasz") == "Åsa � � �� Łukasz"
+    folder = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "second_hand_loses", folder)
+    students = pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
+    students["name"] = ["Åsa 🎓 Öberg", "王芳 😀"]
+    students.to_csv(folder / "students.csv", index=False)
+    programmes = pd.read_csv(folder / "programmes.csv", dtype=str, keep_default_na=False)
+    programmes.loc[programmes["school"] == "Malmö Latinskola", "school"] = "Malmö Latinskola 🏫"
+    programmes.to_csv(folder / "programmes.csv", index=False)
+    out = tmp_path / "out"
+    run_match(folder, out, seed=5)
+    result = runner.invoke(app, ["letters", str(out), "--input", str(folder), "--out", str(tmp_path / "letters")])
+    assert result.exit_code == 0, result.output
+    assert pdf_text(tmp_path / "letters" / "students" / "S1.pdf").splitlines()[0] == "Åsa � Öberg"
+    assert pdf_text(tmp_path / "letters" / "students" / "S2.pdf").splitlines()[0] == "�� �"
+    result = runner.invoke(app, ["lists", str(out), "--input", str(folder), "--out", str(tmp_path / "lists")])
+    assert result.exit_code == 0, result.output
+    lines = pdf_text(tmp_path / "lists" / "schools" / "malmo-malmo-latinskola.pdf").splitlines()
+    assert lines[0] == "Antagna och reserver: Malmö Latinskola �, Malmö"  # the bold title
+    assert "Åsa � Öberg" in lines and "�� �" in lines  # cells of the admitted and reserve lists
+    assert any(line.startswith("Malmö Latinskola �, Malmö · Omgång: ") for line in lines)  # the footer
+
+
 def test_every_name_prints_with_its_own_letters():
     """Every character of the names, Arabic script included, has a glyph in the embedded font."""
     from reportlab.pdfbase import pdfmetrics
