@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -119,6 +120,10 @@ def check_workers(workers: int | None) -> int:
 def _init_worker(shared: Any) -> None:
     global _SHARED
     _SHARED = shared
+    # Ctrl-C reaches every process of the terminal's group: the pool's owner stops the run
+    # (_run_pool); a worker interrupted in its task would hand the pool a KeyboardInterrupt as
+    # that task's result and take the next one, and one interrupted while idle dies with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _call_with_shared(function: Callable[[Any, T], R], task: T) -> R:
@@ -132,18 +137,40 @@ WORKER_STOPPED = ("a worker process stopped before its task was done, most often
 
 def _run_pool(function, shared, tasks, n_workers: int, progress: TaskProgress | None) -> list:
     results: list = [None] * len(tasks)
+    pool = ProcessPoolExecutor(max_workers=n_workers, initializer=_init_worker, initargs=(shared,))
     try:
-        with ProcessPoolExecutor(max_workers=n_workers, initializer=_init_worker, initargs=(shared,)) as pool:
-            futures = {pool.submit(_call_with_shared, function, task): i for i, task in enumerate(tasks)}
-            for done, future in enumerate(as_completed(futures), 1):
-                results[futures[future]] = future.result()
-                if progress is not None:
-                    progress(done, len(tasks))
+        futures = {pool.submit(_call_with_shared, function, task): i for i, task in enumerate(tasks)}
+        for done, future in enumerate(as_completed(futures), 1):
+            results[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(tasks))
     except BrokenProcessPool:
+        _stop(pool)
         # A worker killed (the kernel's out-of-memory killer, a signal) breaks the whole pool:
         # one line for the command, not the pool's traceback.
         raise AdmissionsError(WORKER_STOPPED.format(workers=n_workers), parameters=("workers",)) from None
+    except BaseException:
+        # Ctrl-C or a failed task: the pool's own exit would wait for every task still queued
+        # (a million lottery draws: hours); the results are not wanted any more.
+        _stop(pool)
+        raise
+    pool.shutdown()
     return results
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Drop the pool's queued tasks and end its workers now, without waiting for their tasks."""
+    # No public way before Python 3.14 (terminate_workers); shutdown forgets both, so read them first.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    if manager is not None:
+        manager.join()  # it sees its workers gone and reaps them (joined here too, two threads would race)
+    else:
+        for process in processes:
+            process.join()
 
 
 def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | None) -> list:
