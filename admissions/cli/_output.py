@@ -205,6 +205,8 @@ def with_option_names(message: str, command: Callable, given: dict | None = None
 
 #: Exit status of a command given wrong arguments or options (as click's own usage errors).
 USAGE_STATUS = 2
+#: Exit status after Ctrl-C, as a shell reports a command stopped by SIGINT (128 + 2).
+INTERRUPTED_STATUS = 130
 
 
 def fail(message: str, status: int = 1) -> NoReturn:
@@ -260,7 +262,8 @@ def one_line_errors(command: Callable) -> Callable:
     report; any other AdmissionsError (the parameters the library's message names, named as the
     command's options: :func:`error_line`), every OSError (full disk, read-only file system, permission
     denied) and every SQLite error (database locked too long, disk full) prints one
-    "Error: ..." line. Exits the command chose (typer.Exit) pass through.
+    "Error: ..." line; Ctrl-C prints one line saying what it left (:func:`interrupted_line`), exit
+    status 130. Exits the command chose (typer.Exit) pass through.
     """
 
     @functools.wraps(command)
@@ -279,5 +282,17 @@ def one_line_errors(command: Callable) -> Callable:
             fail(sqlite_error_line(exc, kwargs.get("season")))
         except MemoryError:
             fail("not enough memory for this input")
+        except KeyboardInterrupt:
+            fail(interrupted_line(kwargs.get("season")), INTERRUPTED_STATUS)
 
     return run
+
+
+def interrupted_line(season: object | None) -> str:
+    """What Ctrl-C left: every output is replaced and every run recorded whole or not at all, so
+    nothing is half-written; a command of a season says where to see what the season holds."""
+    line = "interrupted (Ctrl-C); no file was left half-written"
+    if season is None:
+        return line
+    return (f"{line} and no run half-recorded: {step_command(Step.call('history', season=season))} "
+            "shows what the season holds")
