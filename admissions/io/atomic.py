@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from admissions.errors import OutputError
-from admissions.io.policy import PRIVATE_FILE, SHARED_FILE, current_policy, make_folders, set_modes
+from admissions.io.policy import PRIVATE_FILE, SHARED_FILE, current_policy, make_folders, remove_made_folders, set_modes
 
 #: The file that lists every file of an output folder with its sha256: a folder is replaced by a
 #: new run only when it holds exactly what its manifest lists (check_output_folder).
@@ -147,16 +147,20 @@ def write_manifest(folder: Path) -> None:
                                    encoding="utf-8")
 
 
-def _new_staging(out: Path, target: Path, shared: bool) -> Path:
-    """A new private temporary folder beside ``target`` (stale ones of killed runs removed first).
+def _new_staging(out: Path, target: Path, shared: bool) -> tuple[Path, list[Path]]:
+    """A new private temporary folder beside ``target`` (stale ones of killed runs removed first),
+    and the missing parents of ``target`` made for it, outermost first: removed again
+    (:func:`remove_made_folders`) when the command fails or is interrupted, as a refused command makes none.
 
     Missing parents of ``target`` are created 0700 (0755 when ``shared``) whatever the umask.
     """
+    made: list[Path] = []
     try:
-        make_folders(target.parent, shared)
+        made = make_folders(target.parent, shared)
         remove_stale_staging(target)
-        return Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent))
+        return Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent)), made
     except OSError as exc:
+        remove_made_folders(made)
         raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
 
 
@@ -178,7 +182,7 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None 
     out = Path(out)
     check_output_folder(out, inputs)
     target = out.resolve()
-    staging = _new_staging(out, target, shared)
+    staging, made = _new_staging(out, target, shared)
     try:
         try:
             yield staging
@@ -195,6 +199,7 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None 
             ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        remove_made_folders(made)
         raise
 
 
@@ -249,11 +254,13 @@ def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path 
     shared = current_policy().shared if shared is None else shared
     path = Path(path)
     check_output_file(path, reads, force)
+    made: list[Path] = []
     try:
-        make_folders(path.resolve().parent, shared)
+        made = make_folders(path.resolve().parent, shared)
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.resolve().parent)
         os.close(handle)
     except OSError as exc:
+        remove_made_folders(made)
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     temporary = Path(name)
     try:
@@ -266,6 +273,7 @@ def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path 
             raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
+        remove_made_folders(made)
         raise
 
 
@@ -283,7 +291,7 @@ def output_files(out: Path, *, shared: bool | None = None) -> Iterator[Path]:
     target = out.resolve()
     if target.exists() and not target.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
-    staging = _new_staging(out, target, shared)
+    staging, made = _new_staging(out, target, shared)
     try:
         try:
             yield staging
@@ -301,6 +309,7 @@ def output_files(out: Path, *, shared: bool | None = None) -> Iterator[Path]:
             raise OutputError(f"{out}: cannot write the outputs ({where}: {exc.strerror or exc})") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        remove_made_folders(made)
         raise
 
 

@@ -117,3 +117,14 @@ def make_folders(folder: Path, shared: bool | None = None) -> list[Path]:
         os.chmod(path, SHARED_FOLDER if shared else PRIVATE_FOLDER)
         created.append(path)
     return created
+
+
+def remove_made_folders(made: list[Path]) -> None:
+    """Remove the folders :func:`make_folders` made (``made``, outermost first), innermost first, each
+    only while still empty: anything put in one meanwhile is someone else's, and it and the folders
+    around it stay. What a command that failed or was interrupted calls, so it leaves nothing behind."""
+    for folder in reversed(made):
+        try:
+            folder.rmdir()
+        except OSError:
+            break

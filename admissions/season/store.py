@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admissions.errors import AdmissionsError, Step
-from admissions.io.policy import make_folders
+from admissions.io.policy import make_folders, remove_made_folders
 from admissions.season.kinds import BASE_KINDS, BINDING_KINDS, RUN_KINDS, kind_check
 
 SCHEMA_VERSION = 2
@@ -353,11 +353,7 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
             for end in ("", "-journal", "-wal", "-shm"):
                 pending.with_name(pending.name + end).unlink(missing_ok=True)
         if not published:
-            for folder in reversed(made):
-                try:
-                    folder.rmdir()  # only when still empty: anything put there meanwhile is someone else's
-                except OSError:
-                    break
+            remove_made_folders(made)
 
 
 def _recording_in_empty(path: Path, season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], None]]]:

@@ -50,3 +50,26 @@ def test_ctrl_c_in_a_round_says_where_to_see_the_season(tmp_path, monkeypatch):
     assert (season / "season.sqlite").read_bytes() == recorded
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input", "season"]
     assert invoke(["history", "--season", season]).output.count("simulation") == 0
+
+
+def test_folders_made_for_out_are_removed_when_the_command_stops(tmp_path, monkeypatch):
+    """OUT's missing parents, made for its temporary folder, went with neither Ctrl-C nor a failed
+    write: an empty a/b was left where a refused command leaves nothing."""
+    monkeypatch.setattr(os, "fsync", ctrl_c)
+    assert invoke(["match", SMALL, "--out", tmp_path / "a" / "b" / "out", "--quiet"]).exit_code == 130
+    monkeypatch.setattr(os, "replace", ctrl_c)  # a single file is renamed into place, not flushed
+    assert invoke(["validate", SMALL, "--problems-csv", tmp_path / "c" / "problems.csv"]).exit_code == 130
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = invoke(["match", SMALL, "--out", tmp_path / "a" / "b" / "out", "--quiet"])
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {tmp_path / 'a' / 'b' / 'out'}: cannot write")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "mine.txt").write_text("kept")
+    assert invoke(["match", SMALL, "--out", tmp_path / "a" / "b" / "out", "--quiet"]).exit_code == 1
+    assert [p.name for p in tmp_path.rglob("*")] == ["a", "mine.txt"]
