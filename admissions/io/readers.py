@@ -97,6 +97,12 @@ _CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _UTF8_BOM = b"\xef\xbb\xbf"
 # å ä ö Å Ä Ö é ü Ü in UTF-8; as Windows-1252 they read Ã¥ Ã¤ Ã¶ ..., never seen in Swedish text.
 _UTF8_SWEDISH = re.compile(b"\xc3[\xa5\xa4\xb6\x85\x84\x96\xa9\xbc\x9c]")
+# å ä ö Å Ä Ö é ü in Windows-1252, and in Mac Roman (Excel for Mac's "CSV (Macintosh)"), where
+# Windows-1252 reads them as Œ Š š, 0x81 (no character), € … Ž Ÿ: "Malmö" would be "Malmš".
+_CP1252_SWEDISH = b"\xe5\xe4\xf6\xc5\xc4\xd6\xe9\xfc"
+# A Mac Roman å ä ö é ü after a letter, or Å Ä Ö before a lower-case one (Åstorp, Ängelholm, Östra).
+_MAC_ROMAN_SWEDISH = re.compile(b"[A-Za-z][\x8c\x8a\x9a\x8e\x9f]|[\x81\x80\x85][a-z]")
+_CELL_END = re.compile(b'[,;\t\r\n"]')
 _DELIMITERS = (",", ";", "\t")
 #: The dtype of every cell read: pandas' default string type.
 TEXT = pd.StringDtype(na_value=np.nan)
@@ -481,12 +487,39 @@ def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
         return "", "", Problem(file, line, None, None,
                                f"{NOT_TEXT}: it mixes both (line {line} has {mixed.group().decode()!r} in UTF-8, "
                                "other lines are not UTF-8); save it again as CSV UTF-8")
+    mac = _mac_roman(data, file)
+    if mac is not None:
+        return "", "", mac
     try:
         return data.decode("cp1252"), "cp1252", None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return "", "", Problem(file, line, None, None,
                                f"{NOT_TEXT}: byte 0x{data[exc.start]:02x} on line {line} is neither")
+
+
+def _mac_roman(data: bytes, file: str) -> Problem | None:
+    """A problem when a file that is not UTF-8 is Mac Roman, not Windows-1252: Swedish letters as
+    Mac Roman writes them (:data:`_MAC_ROMAN_SWEDISH`) and none as Windows-1252 does. Read as
+    Windows-1252 it would pass with every å, ä, ö changed ("HŠstsportgymnasium"); the file is only
+    refused by a byte Windows-1252 lacks (Å, 0x81), and only when it has one."""
+    if any(data.find(bytes([letter])) >= 0 for letter in _CP1252_SWEDISH):
+        return None
+    found = _MAC_ROMAN_SWEDISH.search(data)
+    if found is None:
+        return None
+    start, end = found.start(), found.end()
+    while start > 0 and not _CELL_END.match(data, start - 1) and found.end() - start < 40:
+        start -= 1
+    following = _CELL_END.search(data, end)
+    end = min(following.start() if following else len(data), end + 40)
+    word = data[start:end]
+    line = data.count(b"\n", 0, found.start()) + 1
+    advice = "save it as CSV UTF-8" if file.lower().endswith(".csv") else "save it as UTF-8"
+    return Problem(file, line, None, None,
+                   f"{NOT_TEXT}: it is Mac Roman (Excel for Mac's 'CSV (Macintosh)'): line {line} has "
+                   f"{word.decode('mac_roman')!r}, which Windows-1252 would read as "
+                   f"{word.decode('cp1252', 'replace')!r}; {advice}")
 
 
 def sniff_delimiter(text: str) -> str:

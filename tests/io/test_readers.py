@@ -245,6 +245,34 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_not_garbled(tmp_path):
         "UTF-8); save it again as CSV UTF-8")]
 
 
+def test_a_mac_roman_file_is_refused_not_read_as_windows_1252(tmp_path):
+    # Excel for Mac's "CSV (Macintosh)": read as Windows-1252, "Hästsport" was "HŠstsport" and the
+    # round valid; only a file with an Å (0x81, no Windows-1252 character) was refused, as "neither".
+    path = tmp_path / "programmes.csv"
+    path.write_bytes("programme_id,school\r1-NA,Spyken\r2-NA,Flyinge Hästsportgymnasium\r".encode("mac_roman"))
+    result = read_table(path)
+    assert result.table is None
+    assert result.problems == [Problem(
+        "programmes.csv", 1, None, None,
+        "file is not UTF-8 or Windows-1252 text: it is Mac Roman (Excel for Mac's 'CSV (Macintosh)'): line 1 has "
+        "'Flyinge Hästsportgymnasium', which Windows-1252 would read as 'Flyinge HŠstsportgymnasium'; "
+        "save it as CSV UTF-8")]
+    path.write_bytes("municipality,in_area\nÅstorp,true\n".encode("mac_roman"))
+    assert read_table(path).problems[0].rule == (
+        "file is not UTF-8 or Windows-1252 text: it is Mac Roman (Excel for Mac's 'CSV (Macintosh)'): line 2 has "
+        "'Åstorp', which Windows-1252 would read as '\ufffdstorp'; save it as CSV UTF-8")
+
+
+def test_windows_1252_with_letters_mac_roman_would_give_is_read_as_windows_1252(tmp_path):
+    # Š, š, Œ, €, … are Windows-1252's own too: a file with Swedish letters as Windows-1252 writes them is that.
+    path = tmp_path / "students.csv"
+    path.write_bytes("student_id,home_municipality,name\nS1,Malmö,Kašpar Œhlenschläger…ok\n".encode("cp1252"))
+    result = read_table(path)
+    assert result.problems == []
+    assert result.table.encoding == "cp1252"
+    assert result.table.frame["name"].tolist() == ["Kašpar Œhlenschläger…ok"]
+
+
 @pytest.mark.parametrize("first", [b"sep=;", b"\xef\xbb\xbfsep=;", b"SEP=,", b"sep=\t"])
 def test_excels_separator_line_is_one_problem_saying_what_it_is(tmp_path, first):
     # Read as the header it gave six problems: a column without a name, every column missing, rows too wide.
