@@ -351,7 +351,7 @@ def estimate(r: RoundResult, *, holdout: float = DEFAULT_HOLDOUT, seed: int = 0,
     _check_estimable(train, data, enc.programme_ids.astype(str), holdout)
     timings["model arrays"] = round(time.perf_counter() - start, 4)
     if progress is not None:
-        progress(f"fit the model on {train.n_students:,} students")
+        progress(f"fit the model on {counted(train.n_students, 'student')}")
     start = time.perf_counter()
     baseline = cm.fit(train, covariates=False, std_errors=False)
     timings["fit baseline"] = round(time.perf_counter() - start, 4)

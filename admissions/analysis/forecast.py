@@ -66,6 +66,7 @@ from admissions.reports.flows import round_prices
 from admissions.rules.compensation import compensated, costs_by_group
 from admissions.rules.quota_game import match_quotas
 from admissions.rules.selection import FIRST_HAND, apply_rules
+from admissions.wording import counted
 
 COHORTS = FileSpec(
     name="cohorts",
@@ -604,7 +605,7 @@ def forecast(r: RoundResult, model: DemandModel, scenarios: list[Scenario], *, d
     timings["model utilities"] = round(time.perf_counter() - start, 4)
     tasks = [(s, d, seed) for s in range(len(scenarios)) for d in range(draws)]
     if progress is not None:
-        progress(f"draw and match {len(tasks):,} rounds ({executor_name(workers, scheduler)})")
+        progress(f"draw and match {counted(len(tasks), 'round')} ({executor_name(workers, scheduler)})")
     start = time.perf_counter()
     results = run_all(run_draw, context, tasks, workers=workers, scheduler=scheduler, progress=task_progress)
     timings["draws"] = round(time.perf_counter() - start, 4)

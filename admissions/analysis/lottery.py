@@ -59,6 +59,7 @@ from admissions.rules.quota_game import match_quotas
 from admissions.reports.language import Texts, check_chosen_language
 from admissions.reports.lottery import programmes_table, students_table
 from admissions.rules.quotas import Market
+from admissions.wording import counted
 
 MAX_DRAWS = 1_000_000
 #: Draws per task: large enough that a task's result (counts per student) is worth sending.
@@ -306,7 +307,7 @@ def run_lottery_draws(
     timings["sort without lottery"] = round(time.perf_counter() - started, 4)
     tasks = [(start, min(start + DRAWS_PER_TASK, draws)) for start in range(0, draws, DRAWS_PER_TASK)]
     if progress is not None:
-        progress(f"match {draws:,} draws ({executor_name(workers, scheduler)})")
+        progress(f"match {counted(draws, 'draw')} ({executor_name(workers, scheduler)})")
     started = time.perf_counter()
     parts = run_all(run_draws, context, tasks, workers=workers, scheduler=scheduler, progress=task_progress)
     timings["match draws"] = round(time.perf_counter() - started, 4)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from admissions.wording import counted  # noqa: F401 (the commands import it from here)
@@ -75,8 +75,10 @@ def task_bar(quiet: bool, label: str) -> Iterator[tuple[Callable[[str], None] | 
         yield None, None
         return
     console = Console(stderr=True, highlight=False)
+    # How long it has taken and, from the tasks done so far, how long it will take yet: a run of a
+    # million lottery draws says at once whether to wait or to stop it (Ctrl-C stops it at once).
     bar = Progress(TextColumn(f"[dim]... {label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=False)
+                   TextColumn("elapsed,"), TimeRemainingColumn(), TextColumn("left"), console=console, transient=False)
     state: dict[str, int | None] = {"task": None}
 
     def tasks(done: int, total: int) -> None:

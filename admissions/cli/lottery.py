@@ -13,6 +13,7 @@ from admissions.cli._options import FolderArgument, KeyFileOption, LanguageOptio
 from admissions.cli._output import failures_reported
 from admissions.cli._summary import data_console, percent, task_bar
 from admissions.io.contract import SEED_LIMIT
+from admissions.wording import counted
 
 
 #: Offers listed on the terminal, those whose placements the lottery decides most first.
@@ -60,7 +61,7 @@ def lottery(
     if not quiet:
         counts = record["counts"]
         where = f" written to {out}" if out is not None else ""
-        table = Table(title=f"{draws:,} lottery draws{where}", show_header=False, title_justify="left")
+        table = Table(title=f"{counted(draws, 'lottery draw')}{where}", show_header=False, title_justify="left")
         table.add_column("figure")
         table.add_column("value", justify="right")
         table.add_row("students", f"{counts['students']:,}")

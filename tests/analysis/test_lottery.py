@@ -253,6 +253,22 @@ def test_cli_lottery_without_out_prints_the_summary_only(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_cli_lottery_counts_one_draw_and_says_how_long_the_draws_take(tmp_path, monkeypatch):
+    """'1 lottery draw' (was '1 lottery draws'); the bar of draws says the time taken and the time
+    left, so a run of a million draws tells at once whether to wait (it had the time taken only)."""
+    from typer.testing import CliRunner
+
+    from admissions.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lottery", str(TIES), "--draws", "1", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].rstrip() == "1 lottery draw"
+    assert "... match 1 draw (in-process)\n" in result.stderr
+    bar = [line for line in result.stderr.splitlines() if line.startswith("... draws")]
+    assert len(bar) == 1 and re.fullmatch(r"\.\.\. draws .* 1/1 \d:\d\d:\d\d elapsed, \d:\d\d:\d\d left", bar[0]), bar
+
+
 def test_lottery_writes_a_page_with_the_spread_of_every_cutoff(tmp_path):
     run_lottery(TIES, tmp_path / "out", draws=50, seed=5, workers=1)
     page = (tmp_path / "out" / "lottery.html").read_text(encoding="utf-8")
