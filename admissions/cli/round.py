@@ -22,8 +22,9 @@ from admissions.cli._options import (
     output_options,
     parse_tie_break,
 )
-from admissions.cli._output import failures_reported, print_problems, shell_word
+from admissions.cli._output import failures_reported, print_problems, step_command
 from admissions.cli._summary import print_summary, progress_printer
+from admissions.errors import Blank, Step
 from admissions.season.kinds import ROUND_KINDS, RUN_KINDS
 
 #: The CLI's choices: the kinds of admissions.season.kinds.
@@ -71,6 +72,6 @@ def round_(
         typer.echo(f"{kind.value.capitalize()} round recorded as run {record['run_id']} in {season}")
         if out is None:
             # A line of its own, never wrapped by the table: a command to copy into a shell.
-            typer.echo(f"No --out: admissions export --season {shell_word(str(season))} {record['run_id']} "
-                       "--out OUT writes its files")
+            export = Step.call("export_run", season=season, run_id=record["run_id"], out=Blank("OUT"))
+            typer.echo(f"No --out: {step_command(export)} writes its files")
         print_summary(record, out if out is not None else f"Run {record['run_id']}")
