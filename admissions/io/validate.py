@@ -1006,7 +1006,7 @@ def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog
 
 def did_you_mean(value: str, known: pa.Array | Sequence[str]) -> str:
     """"; did you mean 'Malmö'?" for the value of ``known`` that ``value`` differs from only by spaces,
-    case or Unicode form (:func:`near_misses`), "" when none does: the end of a problem's rule."""
+    case, Unicode form or leading zeros (:func:`near_misses`), "" when none does: the end of a problem's rule."""
     return meant_suffix(near_misses([value], known)[0])
 
 
@@ -1017,10 +1017,13 @@ def meant_suffix(meant: str | None) -> str:
 
 def near_misses(values: Sequence[str], known: pa.Array | Sequence[str]) -> list[str | None]:
     """For each value a reference did not find, the value of ``known`` it differs from only by spaces
-    at either end, letter case or Unicode form ('Malmö ' for 'Malmö', as spreadsheets leave them),
-    else None. For the problems shown only: ``known`` is folded whole, so call it on the error path."""
+    at either end, letter case, Unicode form or zeros before its first digit ('Malmö ' for 'Malmö',
+    '000123' for '123': a spreadsheet leaves the spaces, and reads an id of digits as a number and
+    drops its zeros), else None. For the problems shown only: ``known`` is folded whole, so call it
+    on the error path."""
     def folded(array: pa.Array) -> pa.Array:
-        return pc.utf8_lower(pc.utf8_normalize(pc.utf8_trim_whitespace(array), form="NFC"))
+        text = pc.utf8_lower(pc.utf8_normalize(pc.utf8_trim_whitespace(array), form="NFC"))
+        return pc.replace_substring_regex(text, pattern="^0+([0-9])", replacement="\\1")
 
     known = known if isinstance(known, pa.Array) else pa.array(list(known), type=pa.string())
     known = known.filter(pc.invert(pc.is_null(known)))

@@ -169,6 +169,14 @@ def test_a_reference_off_by_spaces_case_or_unicode_form_names_the_value_meant(fo
     ]
 
 
+def test_a_reference_that_lost_its_leading_zeros_names_the_value_meant(folder):
+    # A spreadsheet reads the id 0012 as the number 12: an applications file saved from Excel, or a
+    # students.xlsx of ids typed as numbers, gave only 'not found' for every row.
+    append(folder, "applications.csv", "12,1,P2\n")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 9, "student_id", "12", "student_id not found in students.csv; did you mean '0012'?")
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 
