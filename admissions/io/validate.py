@@ -437,6 +437,10 @@ def _check_file(f: _File, path: Path, report: ProblemLog) -> None:
     """Read one file and check its header, its number of rows and every cell."""
     spec, rank = f.spec, f.rank
     result = read_table(path, spec.name)
+    title = None if result.table is None else _title_above_header(spec, result.table, result.problems)
+    if title is not None:
+        report.add(title, rank)
+        return
     for problem in result.problems:
         report.add(problem, rank)
     if result.table is None:
@@ -463,6 +467,35 @@ def _check_file(f: _File, path: Path, report: ProblemLog) -> None:
         _check_decimal_marks(f, report)
     if SCHOOL_UNIT_CODE in present and SCHOOL_UNIT_CODE in f.valid:
         _check_school_unit_codes(f, report)
+
+
+#: How far below row 1 the column names of a file with a title above them are looked for.
+TITLE_ROWS = 10
+
+
+def _title_above_header(spec: FileSpec, table: Table, problems: Sequence[Problem]) -> Problem | None:
+    """One problem when row 1 is a title ('Antagning 2027') and the column names are in a row below
+    it, None otherwise. Read as the header, that title gave a problem for every required column and
+    one for every row wider than it: 59 problems for one title above programmes.xlsx, none saying why.
+
+    Row 1 holds one name and none of the required columns; a row of the first ``TITLE_ROWS`` holds
+    every required column's name, its cells beyond the title's one column read from the problems
+    that dropped them (a CSV of another separator than the title's gives that row as one cell).
+    """
+    named = [name for name in table.header if name]
+    required = [c.name for c in spec.columns if c.required]
+    if len(named) != 1 or not required or any(name in table.header for name in required):
+        return None
+    dropped = {p.row: p.value for p in problems if p.row is not None and p.column is None and p.value}
+    for i in range(min(table.n_rows, TITLE_ROWS)):
+        row = i + FIRST_DATA_ROW
+        cells = [str(column[i].as_py() or "") for column in table.columns.values()] + [dropped.get(row, "")]
+        words = set(re.split(r'[\s,;"]+', " ".join(cells).lower()))
+        if all(name in words for name in required):
+            return Problem(table.file, 1, None, named[0],
+                           f"row 1 is not the header: the column names are in row {row}; remove the rows above "
+                           "them (the first row must hold the column names)", check=file_check(spec.name, "format"))
+    return None
 
 
 def _check_decimal_marks(f: _File, report: ProblemLog) -> None:

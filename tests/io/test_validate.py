@@ -177,6 +177,34 @@ def test_a_reference_that_lost_its_leading_zeros_names_the_value_meant(folder):
         "applications.csv", 9, "student_id", "12", "student_id not found in students.csv; did you mean '0012'?")
 
 
+TITLE_RULE = ("row 1 is not the header: the column names are in row {row}; remove the rows above them "
+              "(the first row must hold the column names)")
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_a_title_above_the_header_is_one_problem(folder, separator):
+    # Read as the header, a title gave a problem for every required column and every row wider than it.
+    path = folder / "students.csv"
+    path.write_text("Elever 2027\n\n" + path.read_text(encoding="utf-8").replace(",", separator), encoding="utf-8")
+    assert only_problem(folder) == Problem("students.csv", 1, None, "Elever 2027", TITLE_RULE.format(row=3))
+
+
+def test_a_title_above_the_header_of_a_workbook_is_one_problem(folder):
+    import csv
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "programmes"
+    sheet.append(["Utbildningar HT 2027"])
+    for row in csv.reader((folder / "programmes.csv").read_text(encoding="utf-8").splitlines()):
+        sheet.append(row)
+    workbook.save(folder / "programmes.xlsx")
+    (folder / "programmes.csv").unlink()
+    assert only_problem(folder) == Problem("programmes.xlsx", 1, None, "Utbildningar HT 2027", TITLE_RULE.format(row=2))
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 
