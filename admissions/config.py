@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from admissions.errors import ConfigError
+from admissions.errors import ConfigError, literal
 from admissions.io.contract import CONFIG_FILE, SEED_LIMIT
 from admissions.io.problems import Problem
 from admissions.io.settings_errors import settings_messages
@@ -85,4 +85,9 @@ def load_config(folder: Path, **overrides: object) -> RoundConfig:
     except ValidationError as exc:
         # The file's settings are valid (above): the fault is in the overrides, named as the
         # parameters they are (a command names them as its options: --max-choices == 0, ...).
-        raise ConfigError("; ".join(settings_messages(exc, whole=True)), parameters=tuple(given)) from exc
+        # Only each message's first word is the parameter: what follows it (the value given) stays as it is.
+        parts = []
+        for message in settings_messages(exc, whole=True):
+            name = message.split(" ", 1)[0]
+            parts.append("{" + name + "}" + literal(message[len(name):]) if name in given else literal(message))
+        raise ConfigError("; ".join(parts), parameters=tuple(given)) from exc

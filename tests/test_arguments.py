@@ -72,13 +72,22 @@ def test_the_cli_names_every_parameter_a_library_error_names_and_only_those():
     ) -> None:
         """A command whose parameters differ from their options' names."""
 
-    error = OutputError("folder force-out is not empty; use force to write into it", parameters=("force",))
-    # Only the whole word: not the "force" inside the folder's name.
+    error = OutputError("folder {out} is not empty; use {force} to write into it", parameters=("force",),
+                        values={"out": "force-out"})
+    assert str(error) == "folder force-out is not empty; use force to write into it"
     assert error_line(error, generate) == "folder force-out is not empty; use --force to write into it"
-    error = InvalidArgument("run_id needs season; a run of the season", parameters=("run_id", "season"))
+    # A value is never renamed, whatever it holds: a folder named as a parameter, braces, a step.
+    error = OutputError("folder {out} is not empty; use {force} to write into it", parameters=("force",),
+                        values={"out": "force"})
+    assert error_line(error, generate) == "folder force is not empty; use --force to write into it"
+    error = OutputError("{path}: exists; use {force}", parameters=("force",), values={"path": "my force {x}.csv"})
+    assert error_line(error, generate) == "my force {x}.csv: exists; use --force"
+    error = InvalidArgument("{run_id} needs {season}; a run of the {season}", parameters=("run_id", "season"))
     assert error_line(error, generate) == "--run needs --season; a run of the --season"  # every mention
     # A parameter the message does not declare stays as it is, and so does one the command lacks.
     assert error_line(OutputError("use force"), generate) == "use force"
-    assert error_line(OutputError("use class_size", parameters=("class_size",)), generate) == "use class_size"
+    assert error_line(OutputError("use {class_size}", parameters=("class_size",)), generate) == "use class_size"
+    # A message without fields is plain text, braces and all.
+    assert str(OutputError("a {b}")) == "a {b}"
     # The leading parameter of an InvalidArgument is named as before.
     assert error_line(InvalidArgument("run_id == 0, must be >= 1"), generate) == "--run == 0, must be >= 1"

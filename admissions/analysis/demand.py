@@ -429,8 +429,8 @@ def _check_estimable(train: cm.ChoiceData, data: cm.ChoiceData, programme_ids: n
                "compares the offers students choose among")
     message += f"; the round's applications name {counted(len(everywhere), 'offer')} in all"
     if len(everywhere) >= MIN_OFFERS_LISTED and holdout > 0:
-        raise InvalidArgument(f"holdout == {holdout:g}: {message}, so a smaller holdout (0: none) may do",
-                              parameters=("holdout",))
+        raise InvalidArgument("{holdout} == {value:g}: {message}, so a smaller {holdout} (0: none) may do",
+                              parameters=("holdout",), values={"value": holdout, "message": message})
     raise InvalidArgument(message)
 
 

@@ -132,7 +132,7 @@ def _call_with_shared(function: Callable[[Any, T], R], task: T) -> R:
 
 #: What a worker process that stopped mid-task means, in words (it leaves no exception of its own).
 WORKER_STOPPED = ("a worker process stopped before its task was done, most often because the system ran out of "
-                  "memory (a task too large for it); workers == {workers}: try fewer, or a smaller task")
+                  "memory (a task too large for it); {workers} == {n}: try fewer, or a smaller task")
 
 
 def _run_pool(function, shared, tasks, n_workers: int, progress: TaskProgress | None) -> list:
@@ -148,7 +148,7 @@ def _run_pool(function, shared, tasks, n_workers: int, progress: TaskProgress | 
         _stop(pool)
         # A worker killed (the kernel's out-of-memory killer, a signal) breaks the whole pool:
         # one line for the command, not the pool's traceback.
-        raise AdmissionsError(WORKER_STOPPED.format(workers=n_workers), parameters=("workers",)) from None
+        raise AdmissionsError(WORKER_STOPPED, parameters=("workers",), values={"n": n_workers}) from None
     except BaseException:
         # Ctrl-C or a failed task: the pool's own exit would wait for every task still queued
         # (a million lottery draws: hours); the results are not wanted any more.
@@ -178,18 +178,18 @@ def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | 
         from distributed import Client, as_completed as dask_as_completed
     except ImportError:
         raise ConfigError(
-            "scheduler needs dask.distributed: pip install 'admissions[cluster]'", parameters=("scheduler",)
+            "{scheduler} needs dask.distributed: pip install 'admissions[cluster]'", parameters=("scheduler",)
         ) from None
     failure = None
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        failure = f"scheduler == {scheduler!r}, cannot connect: {exc}"
+        failure = {"value": scheduler, "error": exc}
     if failure is not None:
         # The half-made Client is closed by its __del__; collected at some later moment, that ran
         # inside the next Client's start and deadlocked on its loop runner. Collect it here.
         gc.collect()
-        raise ConfigError(failure, parameters=("scheduler",))
+        raise ConfigError("{scheduler} == {value!r}, cannot connect: {error}", parameters=("scheduler",), values=failure)
     with client, client.as_current():
         [shared_future] = client.scatter([shared], broadcast=True, hash=False)
         futures = [client.submit(function, shared_future, task, pure=False) for task in tasks]

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._output import fail, option_name, with_named_parameters
+from admissions.cli._output import fail, option_name
 from admissions.errors import AdmissionsError
 from admissions.io.contract import SEED_LIMIT
 from admissions.matching.priority import TIE_BREAK_KEYS
@@ -89,8 +89,8 @@ def output_options(pseudonymise: bool, key_file: Path | None, shared: bool) -> I
     try:
         chosen = pseudonymiser(pseudonymise, key_file)
     except AdmissionsError as exc:
-        fail(with_named_parameters(str(exc), exc.parameters, {
-            "pseudonymise": option_name(PseudonymiseOption), "pseudonym_key_file": option_name(KeyFileOption)}))
+        fail(exc.said({"pseudonymise": option_name(PseudonymiseOption),
+                       "pseudonym_key_file": option_name(KeyFileOption)}))
     with output_policy(chosen, shared):
         yield chosen
 

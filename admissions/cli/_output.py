@@ -114,16 +114,6 @@ def parameter_names(command: Callable) -> dict[str, str]:
     return names
 
 
-def with_named_parameters(message: str, parameters: Iterable[str], options: dict[str, str]) -> str:
-    """``message`` with each of ``parameters`` (a whole word: not part of a longer name, an option
-    or a path: ``out/force/a.csv``, ``force.csv``) that is a key of ``options`` replaced by its option name."""
-    for parameter in parameters:
-        option = options.get(parameter)
-        if option is not None:
-            message = re.sub(rf"(?<![\w\-/\\.]){re.escape(parameter)}(?![\w\-/\\]|\.\w)", option, message)
-    return message
-
-
 #: The command that runs each library function a message names as a next step (:class:`Step`).
 STEP_COMMANDS = {"void_run": "void", "history": "history", "run_demand": "demand", "run_match": "match",
                  "run_round": "round", "export_run": "export"}
@@ -177,14 +167,19 @@ def problems_as_said(exc: InvalidInput) -> list[Problem]:
 
 
 def error_line(exc: AdmissionsError, command: Callable, given: dict | None = None) -> str:
-    """The message of a library error as a command says it: the parameters it names
-    (``exc.parameters``; for an InvalidArgument also the one it starts with, :func:`with_option_names`)
-    named as the command's options and arguments (:func:`parameter_names`), and the steps it names
-    (``exc.steps``) as commands."""
-    message = with_commands(str(exc), exc.steps)
+    """The message of a library error as a command says it: the parameters it names (``exc.parameters``,
+    fields of its template; for an InvalidArgument also the one its message starts with,
+    :func:`with_option_names`) named as the command's options and arguments (:func:`parameter_names`),
+    and the steps it names (``exc.steps``) as commands.
+
+    The parameters are named first and the values and steps filled in after: a value the user gave
+    (a file named ``force``, a season folder ``run_b``) is never renamed."""
+    message = exc.template if exc.parameters or exc.values else str(exc)
     if isinstance(exc, InvalidArgument):
-        message = with_option_names(message, command, given)
-    return with_named_parameters(message, exc.parameters, parameter_names(command)) if exc.parameters else message
+        message = with_option_names(message, command, given)  # a literal start: "class_size == 0"
+    if exc.parameters or exc.values:
+        return exc.said(parameter_names(command), step_command, template=message)
+    return with_commands(message, exc.steps)
 
 
 def with_option_names(message: str, command: Callable, given: dict | None = None) -> str:

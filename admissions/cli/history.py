@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from admissions.cli._options import SeasonOption
-from admissions.cli._output import fail, step_command, terminal_safe, with_commands
+from admissions.cli._output import error_line, fail, step_command, terminal_safe
 from admissions.cli._summary import data_console, percent
 from admissions.errors import AdmissionsError, Step
 
@@ -48,7 +48,7 @@ def history(
         runs = store.history(connection)
         connection.close()
     except AdmissionsError as exc:
-        fail(with_commands(str(exc), exc.steps))
+        fail(error_line(exc, history))
     table = Table(title=f"Runs in {season}", title_justify="left")
     columns = ("run", "kind", "started (UTC)", "seed", "base run", "void", "students", "placed", "first choice",
                "answers a/d/w", "moved up", "newly placed", "lost", "input", "OUT")

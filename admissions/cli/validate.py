@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from admissions.cli._options import FolderArgument, ForceFileOption
-from admissions.cli._output import error_line, fail, print_problems, with_commands
+from admissions.cli._output import error_line, fail, print_problems
 from admissions.cli._summary import counted
 from admissions.errors import AdmissionsError, InvalidInput
 from admissions.io.problems import Problem, problems_frame
@@ -43,7 +43,7 @@ def validate(
         print_problems(exc.problems, folder)
         raise typer.Exit(1) from None
     except AdmissionsError as exc:
-        fail(with_commands(str(exc), exc.steps))
+        fail(error_line(exc, validate))
     from admissions.rules.warnings import input_warnings
 
     warnings = list(data.warnings) + input_warnings(data)

@@ -236,8 +236,8 @@ def check_output_file(path: Path, reads: Iterable[Path | None] = (), force: bool
             raise OutputError(f"{given}: is {source.name if target == source else 'the journal of ' + source.name}"
                               f" ({source}), which this command reads; nothing was changed. Give another file name")
     if not force and (given.exists() or given.is_symlink()):
-        raise OutputError(f"{given}: exists; nothing was changed. Give a new file name, or force to replace it",
-                          parameters=("force",))
+        raise OutputError("{path}: exists; nothing was changed. Give a new file name, or {force} to replace it",
+                          parameters=("force",), values={"path": given})
 
 
 @contextmanager

@@ -84,7 +84,7 @@ def pseudonym_key(pseudonym_key_file: Path | None = None) -> bytes:
         value = os.environ.get(KEY_ENV)
         if value is None or not value.strip():
             raise ConfigError(
-                f"pseudonymise needs a key: set {KEY_ENV} or give pseudonym_key_file FILE "
+                f"{{pseudonymise}} needs a key: set {KEY_ENV} or give {{pseudonym_key_file}} FILE "
                 f"(at least {MIN_KEY_BYTES} bytes, kept secret; there is no default key)",
                 parameters=("pseudonymise", "pseudonym_key_file"),
             )

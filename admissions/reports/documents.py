@@ -25,11 +25,11 @@ def run_source(run_folder: Path | None, season: Path | None = None, run_id: int 
     students a result that no longer holds (with ``allow_void`` they are marked void).
     """
     if (run_folder is None) == (season is None):
-        raise InvalidArgument("give the output folder of a run, or season S [run_id N], not both",
+        raise InvalidArgument("give the output folder of a run, or {season} S [{run_id} N], not both",
                               parameters=("season", "run_id"))
     if season is None:
         if run_id is not None:
-            raise InvalidArgument("run_id needs season", parameters=("run_id", "season"))
+            raise InvalidArgument("{run_id} needs {season}", parameters=("run_id", "season"))
         yield Path(run_folder), None
         return
     from admissions.season.rounds import recorded_run_files
@@ -38,9 +38,9 @@ def run_source(run_folder: Path | None, season: Path | None = None, run_id: int 
     with tempfile.TemporaryDirectory(prefix="admissions-run-") as temporary:
         row = recorded_run_files(Path(season), run_id, Path(temporary))
         if row.void_at is not None and not allow_void:
-            raise SeasonError(f"run {row.run_id} is void since {row.void_at}: {row.void_reason}; documents of a "
-                              "void run are written only with allow_void (each marked as a void run)",
-                              parameters=("allow_void",))
+            raise SeasonError("run {run} is void since {void_at}: {reason}; documents of a void run are written "
+                              "only with {allow_void} (each marked as a void run)", parameters=("allow_void",),
+                              values={"run": row.run_id, "void_at": row.void_at, "reason": row.void_reason})
         yield Path(temporary), None if row.void_at is None else (row.void_at, row.void_reason)
 
 

@@ -61,7 +61,8 @@ def catalogue(language: str) -> Catalog:
 def check_language(language: str) -> None:
     """Raise ConfigError unless ``language`` is one of LANGUAGES (the parameter named: a command says its option)."""
     if language not in LANGUAGES:
-        raise ConfigError(f"language == {language!r}, must be one of {', '.join(LANGUAGES)}", parameters=("language",))
+        raise ConfigError("{language} == {value!r}, must be one of {languages}", parameters=("language",),
+                          values={"value": language, "languages": ", ".join(LANGUAGES)})
 
 
 def check_chosen_language(language: str | None) -> None:

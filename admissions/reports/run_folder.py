@@ -181,9 +181,9 @@ def read_run_folder(folder: Path, inputs: Path | None = None, language: str | No
         offices = _input_offices(Path(inputs), record)
     elif ADMISSION_OFFICES.name in record.get("inputs", {}):
         raise InvalidArgument(
-            f"{folder}: the run read its input folder's own {record['inputs'][ADMISSION_OFFICES.name]['file']}; "
-            "give inputs, the run's input folder, so that the documents use the same admission offices",
-            parameters=("inputs",))
+            "{folder}: the run read its input folder's own {file}; give {inputs}, the run's input folder, so "
+            "that the documents use the same admission offices", parameters=("inputs",),
+            values={"folder": folder, "file": record["inputs"][ADMISSION_OFFICES.name]["file"]})
     for column in PERSON_COLUMNS:
         students[column] = students[column].fillna("") if column in students else ""
     run = RunFolder(folder, record, placements, applications, programmes,

@@ -84,14 +84,14 @@ def season_state(connection, kind: str, season: Path, base: int | None) -> Seaso
             raise SeasonError(f"a {kind} round needs a final admission in the season first (a valid final run)")
         if base is not None and base != base_run_id:
             raise SeasonError(
-                f"base == {base} is not the run a {kind} round starts from now: that is run {base_run_id}, "
-                f"the newest valid final or reserve run (see {Step.call('history', season=season)})",
-                parameters=("base",), steps=(Step.call("history", season=season),)
+                f"{{base}} == {{value}} is not the run a {kind} round starts from now: that is run {base_run_id}, "
+                "the newest valid final or reserve run (see {history})",
+                parameters=("base",), values={"value": base, "history": Step.call("history", season=season)}
             )
         held = store.held_seats(connection, base_run_id)
         earlier = store.season_answers(connection, base_run_id)
     elif base is not None:
-        raise SeasonError(f"base is for reserve and trial rounds; a {kind} round starts from no run",
+        raise SeasonError(f"{{base}} is for reserve and trial rounds; a {kind} round starts from no run",
                           parameters=("base",))
     first = store.season_seed(connection)
     return SeasonState(base_run_id, held, earlier, store.recorded_lottery(connection),
@@ -123,7 +123,7 @@ def run_round(
     """
     policy = round_kind(kind)
     if answers is not None and not policy.accepts_answers:
-        raise SeasonError(f"answers is for reserve and trial rounds; a {kind} round applies no answers",
+        raise SeasonError(f"{{answers}} is for reserve and trial rounds; a {kind} round applies no answers",
                           parameters=("answers",))
     job = start_job(f"round {kind}", folder, out, season_database=store.season_path(season))
     check_chosen_language(language)
@@ -138,7 +138,7 @@ def run_round(
         if own_seed and (policy.binding or policy.guarantee):
             raise SeasonError(
                 # "seed" only as the parameter: the command names it as its option (--seed).
-                f"seed == {seed} differs from the season's, {state.seed} (set by its first run); leave seed "
+                f"{{seed}} == {seed} differs from the season's, {state.seed} (set by its first run); leave {{seed}} "
                 "out: every round of a season draws its lottery with the season's", parameters=("seed",)
             )
         answer_rows: list[tuple[str, str, str | None, str]] = []
@@ -208,8 +208,9 @@ def _check_new_season(season: Path, folder: Path) -> None:
     where = database.resolve().parent
     if where == inputs or inputs in where.parents:
         # "season" only as the parameter (a command names it --season).
-        raise SeasonError(f"season == {str(season)!r} lies in the input folder {inputs}, which is only read: "
-                          "give a folder beside it for the database (e.g. season-2027)", parameters=("season",))
+        raise SeasonError("{season} == {value!r} lies in the input folder {inputs}, which is only read: "
+                          "give a folder beside it for the database (e.g. season-2027)", parameters=("season",),
+                          values={"value": str(season), "inputs": inputs})
 
 
 _UNKNOWN_STUDENT = "student_id not found in students of the round"
@@ -443,12 +444,12 @@ def void_run(season: Path, run_id: int, reason: str, with_later: bool = False) -
     voided, oldest first.
     """
     if not reason.strip():
-        raise SeasonError("reason must say why the run is voided (it is kept in the history)", parameters=("reason",))
+        raise SeasonError("{reason} must say why the run is voided (it is kept in the history)", parameters=("reason",))
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in reason):
         # Printed in the history and at the head of every document of the run: a line break, an
         # escape sequence or a direction override would break or restyle them.
-        raise SeasonError(f"reason == {reason!r}, must be one line of text without control or formatting "
-                          "characters", parameters=("reason",))
+        raise SeasonError("{reason} == {value!r}, must be one line of text without control or formatting "
+                          "characters", parameters=("reason",), values={"value": reason})
     connection = store.connect(season)
     try:
         with store.transaction(connection):

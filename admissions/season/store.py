@@ -550,8 +550,8 @@ def run(connection: sqlite3.Connection, run_id: int, parameter: str = "run_id") 
     ).fetchone()
     if row is None:
         history = _history_step(connection)
-        raise SeasonError(f"{parameter} == {run_id}, must be a run of this season (see {history})", steps=(history,),
-                          parameters=(parameter,))
+        raise SeasonError("{" + parameter + "} == {value}, must be a run of this season (see {history})",
+                          parameters=(parameter,), values={"value": run_id, "history": history})
     return RunRow(*row[:6], json.loads(row[6]))
 
 

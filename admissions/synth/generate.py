@@ -292,7 +292,8 @@ def write_region(
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError(f"folder {out} is not empty; use force to write into it", parameters=("force",))
+        raise OutputError("folder {out} is not empty; use {force} to write into it", parameters=("force",),
+                          values={"out": out})
     _check_no_other_format(out)
     from admissions.io.atomic import check_writable, output_files
 

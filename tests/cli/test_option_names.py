@@ -159,3 +159,25 @@ def test_an_argument_is_named_as_the_help_names_it():
     assert parameter_names(explain)["run_id"] == "--run"
     assert with_option_names("run_id == 9, must be a run of this season", export, {"run_id": 9}) == (
         "RUN == 9, must be a run of this season")
+
+
+def test_a_value_the_user_gave_is_never_renamed_as_an_option(tmp_path, monkeypatch):
+    """The CLI renamed each parameter of the finished message by a regex, the user's values too:
+    'validate S --problems-csv force' printed 'Error: --force: exists; ...', 'my force notes.csv'
+    became 'my --force notes.csv', 'generate --out force' said 'folder --force is not empty'."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for name in ("force", "my force notes.csv", "force dir/force"):
+        Path(name).parent.mkdir(exist_ok=True)
+        Path(name).write_text("mine\n", encoding="utf-8")
+        result = runner.invoke(app, ["validate", str(SMALL), "--problems-csv", name])
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Error: {name}: exists; nothing was changed. Give a new file name, or --force to replace it\n")
+        assert Path(name).read_text(encoding="utf-8") == "mine\n"
+    Path("force").unlink()
+    Path("force").mkdir()
+    (Path("force") / "notes.txt").write_text("mine\n", encoding="utf-8")
+    result = runner.invoke(app, ["generate", "--out", "force", "--students", "10"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: folder force is not empty; use --force to write into it\n"

@@ -309,3 +309,13 @@ def test_a_season_given_as_a_file_is_that_file_whatever_its_name(simulated, tmp_
     shutil.copy(simulated / "season.sqlite", copy)
     result = runner.invoke(app, ["history", "--season", str(copy)])
     assert result.exit_code == 0 and result.stdout.startswith(f"Runs in {copy}")
+
+
+def test_a_season_folder_named_as_a_parameter_is_never_renamed(simulated, tmp_path, monkeypatch):
+    """diff 1 9 --season run_b printed 'RUN_B == 9 ... (see admissions history --season RUN_B)': the
+    CLI renamed every whole word run_b of the finished message, the user's folder too."""
+    (tmp_path / "run_b").mkdir()
+    shutil.copy(store.season_path(simulated), store.season_path(tmp_path / "run_b"))
+    monkeypatch.chdir(tmp_path)
+    assert fails("diff", "1", "9", "--season", "run_b") == (
+        "Error: RUN_B == 9, must be a run of this season (see admissions history --season run_b)")
