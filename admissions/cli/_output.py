@@ -21,6 +21,7 @@ from typer.models import ArgumentInfo, OptionInfo
 
 from admissions.errors import AdmissionsError, InvalidArgument, InvalidInput, Step
 from admissions.io.problems import Problem
+from admissions.wording import counted
 
 
 def terminal_safe(text: str) -> str:
@@ -36,16 +37,17 @@ def terminal_safe(text: str) -> str:
 
 
 def problems_header(problems: Sequence[Problem], folder: Path | str) -> str:
-    """'3 problems in DIR (2 errors, 1 warning)'."""
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
+    """'3 problems in DIR (2 errors, 1 warning)': every problem found, those a line '... and N more'
+    counts too (it said '102 problems' for 19,628 duplicated rows, 100 listed)."""
+    errors = sum(p.count for p in problems if p.severity == "error")
+    total = sum(p.count for p in problems)
+    warnings = total - errors
     counts = []
     if errors:
-        counts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        counts.append(counted(errors, "error"))
     if warnings:
-        counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
-    noun = "problem" if len(problems) == 1 else "problems"
-    return f"{len(problems)} {noun} in {folder} ({', '.join(counts) or 'none'})"
+        counts.append(counted(warnings, "warning"))
+    return f"{counted(total, 'problem')} in {folder} ({', '.join(counts) or 'none'})"
 
 
 def print_problems(problems: Sequence[Problem], folder: Path | str, out: Console | TextIO | None = None) -> None:

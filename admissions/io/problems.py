@@ -44,6 +44,8 @@ class Problem:
     rule: str
     severity: Severity = "error"
     check: str | None = field(default=None, compare=False)
+    #: The problems this one stands for: 1, or N for the line '... and N more rows' counting those not listed.
+    count: int = field(default=1, compare=False)
 
     def describe(self) -> str:
         where = self.file
@@ -108,7 +110,8 @@ class ProblemLog:
             last = next((p.row for p in reversed(shown) if p.row is not None), None)
             # Sorted right after the last row shown.
             row = -1.0 if last is None else last + 0.5
-            line = Problem(file, None, column, None, f"... and {total - MAX_PER_RULE} more {more}", severity, check)
+            line = Problem(file, None, column, None, f"... and {total - MAX_PER_RULE} more {more}", severity, check,
+                           count=total - MAX_PER_RULE)
             self._items.append((rank, row, len(self._items), line))
 
     def rows(self, file: str, column: str | None, positions: np.ndarray, rule: str | Callable[[int], str],

@@ -62,6 +62,19 @@ def test_an_invalid_folder_exits_1_with_every_problem_on_stderr(folder):
     ]
 
 
+def test_the_header_counts_the_problems_a_line_counts_too(folder):
+    # 120 students twice: 120 problems, 50 listed and one line counting 70; the header said 51.
+    with open(folder / "students.csv", "a", encoding="utf-8") as file:
+        file.write("S3,Lund,100\n" * 120)
+    result = run("validate", folder)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"120 problems in {folder} (120 errors)"
+    assert len(lines) == 1 + 50 + 1
+    assert lines[51] == ("error: students.csv, column student_id: ... and 70 more rows with the same problem "
+                         "(duplicate student_id) (check students.key)")
+
+
 def test_problems_csv_holds_the_problem_table(folder, tmp_path):
     (folder / "programmes.csv").write_text(
         (folder / "programmes.csv").read_text(encoding="utf-8").replace("Naturvetenskap,2,", "Naturvetenskap,-2,"),
