@@ -278,6 +278,15 @@ class Fit:
     evaluations: int
     converged: bool
     message: str
+    #: Free parameters the sample leaves undetermined (their variance inflated more than
+    #: MAX_INFLATION times: their standard errors mean nothing); 0 without standard errors.
+    undetermined: int = 0
+
+
+#: A parameter whose variance is this many times 1 / its information is undetermined: the others
+#: explain its score all but exactly. Determined ones stay below 100 (the sample: 30 at most);
+#: undetermined ones, 1e15 and more (12 students' lists for 24 offers, 400 students for 60).
+MAX_INFLATION = 1e8
 
 
 def fit(data: ChoiceData, *, covariates: bool = True, tolerance: float = 1e-6,
@@ -348,17 +357,23 @@ def fit(data: ChoiceData, *, covariates: bool = True, tolerance: float = 1e-6,
     coef = Coefficients.from_vector(np.where(np.isnan(theta), 0.0, theta), p)
     final = evaluate(data, coef, available, scores=std_errors)
     std_error = np.full(len(theta), np.nan)
+    undetermined = 0
     if std_errors:
         info = final.scores_outer[np.ix_(free, free)]
         try:
             covariance = np.linalg.inv(info)
+            # Each parameter's variance against the inverse of its own information (a variance
+            # inflation factor): standard errors of 1e7 and 1e18 were printed with nothing said.
+            inflation = np.diag(covariance) * np.diag(info)
+            undetermined = int((~(inflation <= MAX_INFLATION)).sum())
         except np.linalg.LinAlgError:
             covariance = np.linalg.pinv(info)
+            undetermined = len(info) - int(np.linalg.matrix_rank(info))  # at least these
         std_error[free] = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
     coef = Coefficients.from_vector(theta, p)
     converged = bool(result.success) or float(np.abs(final.gradient[free]).max(initial=0.0)) / n <= 10 * tolerance
     return Fit(coef, std_error, free, available, reference_offer, reference_code, final.loglik,
-               data.n_students, int(result.nit), evaluations, converged, str(result.message))
+               data.n_students, int(result.nit), evaluations, converged, str(result.message), undetermined)
 
 
 def loglik_per_student(data: ChoiceData, coef: Coefficients) -> np.ndarray:

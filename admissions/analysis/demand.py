@@ -17,7 +17,8 @@ parameters.csv     ``parameter``, ``estimate``, ``std_error`` (empty where the p
                    ``school_principal[independent]``, ``school_intercept``.
 fit.json           ``holdout_loglik_per_student``, ``baseline_loglik_per_student``,
                    ``holdout_first_choice_share`` (and the baseline's), students in each sample,
-                   convergence, and ``fits_badly``: the offers, programme codes and
+                   convergence, ``parameters_free`` and ``parameters_undetermined`` (those
+                   the sample cannot tell apart), and ``fits_badly``: the offers, programme codes and
                    municipalities where predicted and observed held-out demand differ most.
 demand_fit.csv     Per offer: observed and predicted first choices and applicants among the
                    held-out students, the baseline's prediction, and a z score.
@@ -389,6 +390,8 @@ def estimate(r: RoundResult, *, holdout: float = DEFAULT_HOLDOUT, seed: int = 0,
         "converged": fit.converged,
         "iterations": fit.iterations,
         "optimizer_message": fit.message,
+        "parameters_free": int(fit.free.sum()),
+        "parameters_undetermined": fit.undetermined,
         "offers_imputed": int(np.isnan(fit.coef.attractiveness).sum()),
         "reference_offer": str(enc.programme_ids[fit.reference_offer]),
         "reference_code": reference_code,

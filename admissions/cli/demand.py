@@ -77,3 +77,8 @@ def demand(
             out_console.print(f"Fits badly for {label}: {names}", markup=False)
     if not fit["converged"]:
         out_console.print(f"Warning: the optimiser did not converge ({fit['optimizer_message']})", markup=False)
+    if fit["parameters_undetermined"]:
+        out_console.print(
+            f"Warning: the estimation sample leaves {counted(fit['parameters_undetermined'], 'parameter')} of the "
+            f"model's {fit['parameters_free']:,} undetermined, so their standard errors mean nothing: it takes more "
+            "students' lists", markup=False)

@@ -249,3 +249,27 @@ def test_demand_names_the_offers_it_fits_badly_in_words(tmp_path, monkeypatch):
     assert line == ("Fits badly at 6 offers (held-out applicants differ from the model's expectation by more than "
                     "3 standard deviations (Poisson)): 68748767-BF, 36208931-EK, 70463529-BA, 59849681-BF, "
                     "43251309-ES, 11275959-EE")
+
+
+PARAMETERS, UNDETERMINED = 22, 6
+
+
+def test_demand_warns_when_the_sample_leaves_parameters_undetermined(small_round, tmp_path):
+    """Twelve students' lists for 24 offers: the information matrix is singular and the standard
+    errors of up to 1e18 it gave were printed with nothing said; the full round determines them all
+    (a variance at most MAX_INFLATION times the inverse of the parameter's information)."""
+    applications = pd.read_csv(small_round / "applications.csv", dtype=str)
+    few = applications[applications["student_id"].isin(applications["student_id"].unique()[:12])]
+    folder = _with_applications(small_round, tmp_path, few.values.tolist())
+    result = CliRunner().invoke(app, ["demand", str(folder), "--out", str(tmp_path / "model"), "--holdout", "0"])
+    assert result.exit_code == 0, result.output
+    fit = json.loads((tmp_path / "model" / "fit.json").read_text())
+    assert (fit["parameters_free"], fit["parameters_undetermined"]) == (PARAMETERS, UNDETERMINED)
+    assert " ".join(result.output.split()).endswith(
+        f"Warning: the estimation sample leaves {UNDETERMINED} parameters of the model's {PARAMETERS} "
+        "undetermined, so their standard errors mean nothing: it takes more students' lists")
+    full = CliRunner().invoke(app, ["demand", str(small_round), "--out", str(tmp_path / "full"), "--seed", "3"])
+    assert "undetermined" not in full.output
+    fit = json.loads((tmp_path / "full" / "fit.json").read_text())
+    assert fit["parameters_undetermined"] == 0
+
