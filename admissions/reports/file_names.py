@@ -44,20 +44,34 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", file_stem(text).lower()).strip("-") or "x"
 
 
-def unique_names(names: Iterable[str]) -> list[str]:
-    """File names made unique in their order: a name already taken (compared without case, as Windows
-    and macOS compare file names) gets ``-2``, ``-3``, ... So two names that reduce to one file name
-    (the students Ö1 and O1 both as ``O1``; Malmö and Malmo both as ``malmo``) never share a file,
-    where the later one would replace the earlier. A name is cut at MAX_STEM characters first (a
-    300-character id failed the whole command with 'File name too long')."""
+def unique_names(names: Iterable[str], texts: Iterable[str] | None = None) -> list[str]:
+    """File names made unique (compared without case, as Windows and macOS compare file names), so
+    that two names that reduce to one file name (the students Ö1 and O1 both as ``O1``; Malmö and
+    Malmo both as ``malmo``) never share a file, where the later one would replace the earlier.
+
+    ``texts``: what each name was made from (a student id). A name equal to its text, which needed
+    no change, always keeps it (``O1`` is ``O1.pdf`` whatever comes before it); then every other name
+    keeps its own where no earlier one took it, in their order; the rest get ``-2``, ``-3``, ...,
+    the first that is no name of the whole set (an id ``O1-2`` keeps ``O1-2.pdf``; ``Ö1`` becomes
+    ``O1-3``). A name is cut at MAX_STEM characters first (a 300-character id failed the whole
+    command with 'File name too long'), which is a change too.
+    """
+    names = [name if len(name) <= MAX_STEM else name[:MAX_STEM].rstrip("-_") or name[:MAX_STEM]
+             for name in names]  # no dangling separator where it was cut
+    texts = list(texts) if texts is not None else [None] * len(names)
+    result: list[str | None] = [None] * len(names)
     taken: set[str] = set()
-    result = []
-    for name in names:
-        if len(name) > MAX_STEM:
-            name = name[:MAX_STEM].rstrip("-_") or name[:MAX_STEM]  # no dangling separator where it was cut
-        candidate, k = name, 2
-        while candidate.lower() in taken:
-            candidate, k = f"{name}-{k}", k + 1
-        taken.add(candidate.lower())
-        result.append(candidate)
+    for unchanged in (True, False):
+        for i, (name, text) in enumerate(zip(names, texts)):
+            if result[i] is None and (name == text) == unchanged and name.lower() not in taken:
+                result[i] = name
+                taken.add(name.lower())
+    everyone = taken | {name.lower() for name in names}
+    for i, name in enumerate(names):
+        if result[i] is None:
+            k = 2
+            while f"{name}-{k}".lower() in everyone:
+                k += 1
+            result[i] = f"{name}-{k}"
+            everyone.add(result[i].lower())
     return result

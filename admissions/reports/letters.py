@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from reportlab.platypus import PageBreak
 
 from admissions.analysis.executors import run_all
+from admissions.io.write import write_csv
 from admissions.reports import pdf
 from admissions.queries.explain import ChoiceExplained, explain_facts, reserve_reason
 from admissions.reports.language import Texts
@@ -115,8 +117,14 @@ def _story(l: Letter) -> list:
 LETTERS_PER_TASK = 100
 
 
+#: The letters' index: each student's id and the file of their letter (``student_id,file``).
+LETTER_INDEX = "index.csv"
+
+
 def write_letters(run: RunFolder, _: Texts, out: Path, workers: int | None = None) -> dict[str, int]:
-    """Write students/ID.pdf for every student and municipalities/SLUG.pdf (their letters merged).
+    """Write students/ID.pdf for every student, municipalities/SLUG.pdf (their letters merged) and
+    index.csv (LETTER_INDEX: each student's file; an id may give another file name, see
+    :func:`admissions.reports.file_names.unique_names`).
 
     The letters are put in words here; laying them out as PDF (nearly all the time: about 20 ms a
     letter, twice, since each municipality file sets its letters again) is shared out over
@@ -129,10 +137,14 @@ def write_letters(run: RunFolder, _: Texts, out: Path, workers: int | None = Non
     by_home: dict[str, list[Letter]] = {}
     students: list[tuple[str, list[Letter]]] = []
     ids = list(run.placements["student_id"])
-    for student_id, name in zip(ids, unique_names(file_stem(student_id) for student_id in ids)):
+    files = [f"students/{name}.pdf" for name in unique_names((file_stem(i) for i in ids), ids)]
+    for student_id, file in zip(ids, files):
         one = letter(run, student_id, _)
-        students.append((str(out / "students" / f"{name}.pdf"), [one]))
+        students.append((str(out / file), [one]))
         by_home.setdefault(one.home_municipality, []).append(one)
+    # A file name is not always the id (Ö1 is students/O1-2.pdf beside a student O1): the index says
+    # which file is whose, so that no student is sent another's letter.
+    write_csv(pd.DataFrame({"student_id": ids, "file": files}, dtype=object), out / LETTER_INDEX)
     homes = sorted(by_home.items())
     merged = [(str(out / "municipalities" / f"{name}.pdf"), letters) for (_home, letters), name
               in zip(homes, unique_names(slug(home) if home else "unknown" for home, _letters in homes))]

@@ -413,25 +413,36 @@ def test_lists_take_the_input_folders_own_admission_offices(tmp_path):
 def test_unique_names_never_give_two_files_one_name():
     from admissions.reports.file_names import unique_names
 
-    assert unique_names(["_1", "_1", "s1a", "S1A", "_1", "_1-2"]) == ["_1", "_1-2", "s1a", "S1A-2", "_1-3", "_1-2-2"]
+    # A suffix is never a name of the set: '_1-2' keeps its own, the second '_1' takes '_1-3'.
+    assert unique_names(["_1", "_1", "s1a", "S1A", "_1", "_1-2"]) == ["_1", "_1-3", "s1a", "S1A-2", "_1-4", "_1-2"]
+    # A name equal to what it was made from always keeps it, wherever it comes.
+    assert unique_names(["O1", "O1", "O1-2"], ["Ö1", "O1", "O1-2"]) == ["O1-3", "O1", "O1-2"]
+    assert unique_names(["a1", "A1"], ["a1", "A1"]) == ["a1", "A1-2"]
 
 
 def test_two_ids_with_one_file_name_get_two_letters(tmp_path):
     """Ö1 and Ä1 both became students/_1.pdf: one letter replaced the other (60 letters said, 59 written).
-    Letters are named as the municipality files are, transliterated (Ö1.pdf is O1.pdf); Ö1 and O1,
-    one name so, get O1.pdf and O1-2.pdf in the order of placements.csv."""
+    Then Ö1 and O1, in that order, got O1.pdf and O1-2.pdf: O1.pdf held Ö1's letter, and a real id O1-2
+    got O1-2-2.pdf, so a wrong student's letter could be sent. An id that needs no change keeps its
+    name; index.csv says whose each file is."""
     folder = tmp_path / "in"
     shutil.copytree(EXAMPLES / "second_hand_loses", folder)
     for path in folder.glob("*.csv"):
         path.write_text(path.read_text(encoding="utf-8").replace("S1", "Ö1").replace("S2", "O1"), encoding="utf-8")
+    with open(folder / "students.csv", "a", encoding="utf-8") as handle:
+        handle.write("O1-2,Malmö,200,0.5\n")
     out = tmp_path / "out"
     run_match(folder, out)
     result = runner.invoke(app, ["letters", str(out), "--out", str(tmp_path / "letters")])
     assert result.exit_code == 0, result.output
     students = tmp_path / "letters" / "students"
-    assert sorted(p.name for p in students.iterdir()) == ["O1-2.pdf", "O1.pdf"]
-    assert "Elev-id: Ö1" in pdf_text(students / "O1.pdf")
-    assert "Elev-id: O1" in pdf_text(students / "O1-2.pdf")
+    assert sorted(p.name for p in students.iterdir()) == ["O1-2.pdf", "O1-3.pdf", "O1.pdf"]
+    for file, student in (("O1.pdf", "O1"), ("O1-2.pdf", "O1-2"), ("O1-3.pdf", "Ö1")):
+        assert f"Elev-id: {student}\n" in pdf_text(students / file)
+    index = tmp_path / "letters" / "index.csv"
+    assert index.read_text(encoding="utf-8") == (
+        "student_id,file\nÖ1,students/O1-3.pdf\nO1,students/O1.pdf\nO1-2,students/O1-2.pdf\n")
+    assert oct(index.stat().st_mode & 0o777) == "0o600"  # personal data, as the letters
 
 
 def test_every_document_file_name_is_transliterated_then_made_safe():
