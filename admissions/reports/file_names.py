@@ -33,15 +33,22 @@ def file_stem(text: str) -> str:
     its marks, and ASCII_FOR), then every character still not a letter, digit, ``-`` or ``_`` as ``_``
     (``S 1/2`` -> ``S_1_2``, an emoji -> ``_``); ``_`` for an empty text. Two texts may give one stem
     (``Ö1`` and ``O1``): :func:`unique_names` keeps their files apart."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text.translate(_ASCII_TABLE))
-                    if not unicodedata.combining(ch))
-    return _UNSAFE.sub("_", plain) or "_"
+    return _UNSAFE.sub("_", _transliterated(text)) or "_"
+
+
+def _transliterated(text: str) -> str:
+    """``text`` with its letters in ASCII where they have an ASCII form (ASCII_FOR, NFKD without its marks)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.translate(_ASCII_TABLE))
+                   if not unicodedata.combining(ch))
 
 
 def slug(text: str) -> str:
     """A file name from a school, municipality or office name, lower case with ``-`` between its
-    words: :func:`file_stem`, 'Malmö Latinskola' -> 'malmo-latinskola'; 'x' when nothing is left."""
-    return re.sub(r"[^a-z0-9]+", "-", file_stem(text).lower()).strip("-") or "x"
+    words: transliterated as :func:`file_stem` does ('Malmö Latinskola' -> 'malmo-latinskola'), then
+    what is still not ASCII dropped, so that it splits no word ('Petri’s skola' -> 'petris-skola', as
+    'Petris'; an emoji -> nothing); 'x' when nothing is left."""
+    plain = _transliterated(text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "x"
 
 
 def unique_names(names: Iterable[str], texts: Iterable[str] | None = None) -> list[str]:

@@ -457,6 +457,10 @@ def test_every_document_file_name_is_transliterated_then_made_safe():
     assert slug("Malmö Latinskola") == "malmo-latinskola"
     assert slug("Ängelholm") == "angelholm" and slug("Höganäs") == "hoganas" and slug("Bjärnum Ø") == "bjarnum-o"
     assert slug("🎓") == "x" and slug("") == "x"
+    # Punctuation that is not ASCII is dropped, as before file_stem: it splits no word (c269515 made
+    # 'Petri’s skola' petri-s-skola); ASCII punctuation separates words, as it always did.
+    assert slug("Petri’s skola") == "petris-skola" and slug("Petri's skola") == "petri-s-skola"
+    assert slug("«Ørestad» gymnasium – Malmö") == "orestad-gymnasium-malmo" and slug("Skola 🎓 Lund") == "skola-lund"
 
 
 def test_a_letter_without_choices_has_no_heading_over_nothing(tmp_path):
