@@ -38,7 +38,9 @@ LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 DOMAIN = "admissions"
 #: Messages about a count of something: each has a singular twin ``KEY_one`` ("1 elev", "1 student"),
 #: which ``_(KEY, count=n)`` gives when n is 1 (Swedish and English both use the plural for 0 and 2.5).
-#: A count of whole things is the placeholder ``{n}``, filled by :meth:`Texts.counted`.
+#: The number each is about is its placeholder ``{n}`` in both languages: a count of whole things
+#: filled by :meth:`Texts.counted`, a measure that may have decimals (letter.reserve_below's points)
+#: by ``_(KEY, count=x, n=_.number(x))``.
 COUNTED = ("html.n_students", "html.card_first", "html.card_cutoff", "html.cost_at_least", "reason.others",
            "letter.reserve_below", "page.n_offers", "sweep.note_counts", "forecast.meta", "plan.note_classes",
            "plan.note_verified", "lottery.title", "lottery.meta")

@@ -58,7 +58,7 @@ def choice_paragraph(c: ChoiceExplained, _: Texts) -> str:
         reason = reserve_reason(c)
         gap = (c.cutoff_merit or 0) - (c.score or 0)
         why = "" if reason is None else _(f"letter.reserve_{reason}", count=gap, tier=_tier(c.cutoff_tier, _),
-                                          gap=_.number(gap))
+                                          n=_.number(gap))
         position = (_("outcome.reserve_position", position=c.reserve_position) if c.reserve_position
                     else _("outcome.reserve"))
         body = " ".join([position, score, cutoff, why])

@@ -14,7 +14,9 @@ from admissions.rules.eligibility import parse_reasons
 def reason_text(reason: str, _: Texts) -> str:
     """The ineligibility reason of applications.csv in the document's language, part by part: each
     declared reason (admissions.rules.eligibility.REASONS) as its catalogue message ``reason.CODE``."""
-    return "; ".join(part if code is None else _(f"reason.{code}", count=_count(part.get("have")), **part)
+    # A counted reason (others) says its count as {n}, as every COUNTED message does.
+    return "; ".join(part if code is None else _(f"reason.{code}", count=_count(part.get("have")),
+                                                 n=part.get("have", ""), **part)
                      for code, part in parse_reasons(reason))  # unknown: as the run wrote it
 
 

@@ -10,6 +10,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from admissions.reports.language import COUNTED, LANGUAGES, ONE, catalogue, texts
+from admissions.reports.reasons import reason_text
 from admissions.reports.run_folder import ROUND_KINDS
 from admissions.reports.placements import OUTCOMES
 from admissions.reports.analysis_pages import LOTTERY_FIGURES, PAGE_COLUMNS, PLAN_FIGURES
@@ -155,7 +156,7 @@ def test_every_ineligibility_reason_reads_back_and_has_its_words_in_every_langua
         given = {k: v for k, v in fields.items() if "{" + k + "}" in template}
         assert parse_reasons(reason_text(code, **given)) == [(code, given)]
         for language in LANGUAGES:
-            assert texts(language)(f"reason.{code}", **given)
+            assert texts(language)(f"reason.{code}", n=given.get("have", ""), **given)
     assert parse_reasons("no pass in English (EN); 4 other passed subjects, needs 5; something new") == [
         ("no_pass", {"subject": "English", "codes": "EN"}), ("others", {"have": "4", "need": "5"}),
         (None, "something new")]
@@ -168,9 +169,9 @@ def test_every_ineligibility_reason_reads_back_and_has_its_words_in_every_langua
     ("sv", "html.card_first", {"n": "1"}, "2 elever fick sitt förstahandsval", "1 elev fick sitt förstahandsval"),
     ("en", "html.card_cutoff", {"n": "1"}, "of 2 offers have more eligible applicants than seats",
      "of 1 offer has more eligible applicants than seats"),
-    ("sv", "reason.others", {"have": "1", "need": "5"}, "godkänt i 2 andra ämnen, kravet är 5",
+    ("sv", "reason.others", {"n": "1", "need": "5"}, "godkänt i 2 andra ämnen, kravet är 5",
      "godkänt i 1 annat ämne, kravet är 5"),
-    ("en", "letter.reserve_below", {"gap": "1"}, "Your score was 2 points below the cut-off.",
+    ("en", "letter.reserve_below", {"n": "1"}, "Your score was 2 points below the cut-off.",
      "Your score was 1 point below the cut-off."),
 ])
 def test_a_count_of_one_takes_the_singular(language, key, values, plural, one):
@@ -179,6 +180,31 @@ def test_a_count_of_one_takes_the_singular(language, key, values, plural, one):
     two = {name: ("2" if value == "1" else value) for name, value in values.items()}
     assert _(key, count=2, **two) == plural
     assert _(key, count=0, **values) != one and _(key, count=2.5, **values) != one
+
+
+def counted_keys() -> frozenset[str]:
+    """Every literal key passed to ``_.counted(...)`` in the package's source."""
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            PACKAGE, method_map=[("**.py", "python")], keywords={"counted": None}):
+        key = message if isinstance(message, str) else message[0]
+        if key and "{" not in key:
+            found.add(key)
+    return frozenset(found)
+
+
+def test_every_counted_message_says_its_number_as_n_in_both_languages():
+    """reason.others said its count as {have} and letter.reserve_below as {gap}, where every other
+    COUNTED message (and Texts.counted) has {n}."""
+    used = counted_keys()
+    assert {"html.n_students", "lottery.title", "plan.note_verified"} <= used
+    assert sorted(used - set(COUNTED)) == []
+    for language in LANGUAGES:
+        messages = {m.id: m.string for m in catalogue(language) if m.id}
+        assert [key for key in sorted(set(COUNTED) | used) for k in (key, key + ONE)
+                if "{n}" not in messages.get(k, "")] == []
+    assert reason_text("3 other passed subjects, needs 5", texts("en")) == "passes in 3 other subjects, 5 needed"
+    assert reason_text("1 other passed subject, needs 5", texts("sv")) == "godkänt i 1 annat ämne, kravet är 5"
 
 
 def test_every_counted_message_has_its_singular_in_both_languages():
