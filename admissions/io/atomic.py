@@ -207,34 +207,63 @@ def output_folder(out: Path, inputs: Path | None = None, *, shared: bool | None 
 DATABASE_COMPANIONS = ("-journal", "-wal", "-shm")
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """Whether the paths ``a`` and ``b`` name one file as the file system finds it: where both exist, the
+    same file (device and inode: a hard link, a name differing in case on macOS or Windows); else the
+    same path as the system compares paths (``os.path.normcase``), or two names that differ only in
+    case in one folder (on a file system that compares names without case, one would be the other)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        if os.path.normcase(str(a)) == os.path.normcase(str(b)):
+            return True
+        return (a.name.casefold() == b.name.casefold() and a.parent.exists() and b.parent.exists()
+                and os.path.samefile(a.parent, b.parent))
+    except OSError:
+        return False
+
+
 def check_output_file(path: Path, reads: Iterable[Path | None] = (), force: bool = False) -> None:
     """Refuse a single output file (``answers --out``, ``diff --csv``, ``validate --problems-csv``)
     that would replace something the user has; every command writing one calls this before any work.
 
-    Refused: a folder; what the command reads (``reads``), even with ``force``: a folder (the round's
-    input folder: no file already in it may be replaced; a new file beside them may be written) or a
-    file (the season database: neither it nor its journal), compared after resolving symlinks; and any
-    other existing file unless ``force``. An output folder is replaced only when its manifest says
-    this tool wrote it, unchanged (:func:`check_output_folder`); a single file carries no manifest,
-    so nothing tells a file this tool wrote from the user's own (an answers.csv of real answers has
-    the same columns as a synthetic one): it is replaced only when asked, as ``generate`` writes
-    into a folder that is not empty only with ``force``. Raises OutputError naming the path.
+    Refused, even with ``force``, what the command reads (``reads``): in a folder read as a round's
+    input, every name its reader takes (:data:`admissions.io.contract.INPUT_FILE_NAMES`: a round
+    file in any case as .csv, .xlsx or .parquet, admissions.toml, programme_types.toml), whether it
+    is there or not (``inp/STUDENTS.csv`` beside students.csv broke the next read); a file (the
+    season database: neither it nor its journal). Both where the file goes and, for a symlink,
+    where it points are compared, as the file system finds files (:func:`same_file`). Refused too: a
+    folder, and any other existing file (or symlink) unless ``force`` (a file of the input folder
+    the reader does not take, such as problems.csv, too). An output folder is replaced only when its
+    manifest says this tool wrote it, unchanged (:func:`check_output_folder`); a single file carries
+    no manifest, so nothing tells a file this tool wrote from the user's own (an answers.csv of real
+    answers has the same columns as a synthetic one): it is replaced only when asked, as ``generate``
+    writes into a folder that is not empty only with ``force``. Raises OutputError naming the path.
     """
+    from admissions.io.contract import INPUT_FILE_NAMES
+
     given = Path(path)
     if given.is_dir():
-        raise OutputError(f"{given}: is a folder; give a file name")
-    target = given.resolve()
+        raise OutputError("{path}: is a folder; nothing was changed. Give a file name", values={"path": given})
+    located = given.parent.resolve() / given.name  # where the file goes: a symlink there is replaced
+    places = (located, given.resolve())  # and, for a symlink, what it points to
     for read in reads:
         if read is None:
             continue
         source = Path(read).resolve()
         if source.is_dir():
-            if source in target.parents and target.exists():
-                raise OutputError(f"{given}: is a file of the input folder {source}, which is only read; "
-                                  "nothing was changed. Give another file name")
-        elif target == source or target in {source.with_name(source.name + end) for end in DATABASE_COMPANIONS}:
-            raise OutputError(f"{given}: is {source.name if target == source else 'the journal of ' + source.name}"
-                              f" ({source}), which this command reads; nothing was changed. Give another file name")
+            for place in places:
+                what = INPUT_FILE_NAMES.get(place.name.lower())
+                if what is not None and same_file(place.parent, source):
+                    raise OutputError("{path}: is taken as {what} of the input folder {folder}, which is only read; "
+                                      "nothing was changed. Give another file name",
+                                      values={"path": given, "what": what, "folder": source})
+            continue
+        for companion in (source, *(source.with_name(source.name + end) for end in DATABASE_COMPANIONS)):
+            if any(same_file(place, companion) for place in places):
+                what = source.name if companion == source else f"the journal of {source.name}"
+                raise OutputError("{path}: is {what} ({source}), which this command reads; nothing was changed. "
+                                  "Give another file name", values={"path": given, "what": what, "source": source})
     if not force and (given.exists() or given.is_symlink()):
         raise OutputError("{path}: exists; nothing was changed. Give a new file name, or {force} to replace it",
                           parameters=("force",), values={"path": given})
@@ -250,14 +279,20 @@ def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path 
     output policy's), ``path`` is never half-written, it never replaces what the command reads
     (``reads``) and replaces an existing file only with ``force`` (:func:`check_output_file`,
     checked again when the file is in place, as something may have been put there meanwhile).
+
+    A symlink at ``path`` (with ``force``) is replaced by the file itself: what it points to is never
+    written. The temporary file is made in ``path``'s own folder, so the rename stays in one folder
+    (made beside a link's target, it failed with 'Invalid cross-device link' when the target was on
+    another file system, and a dangling link had the target's missing folders made).
     """
     shared = current_policy().shared if shared is None else shared
     path = Path(path)
     check_output_file(path, reads, force)
+    folder = path.parent.resolve()
     made: list[Path] = []
     try:
-        made = make_folders(path.resolve().parent, shared)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.resolve().parent)
+        made = make_folders(folder, shared)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=folder)
         os.close(handle)
     except OSError as exc:
         remove_made_folders(made)
@@ -268,7 +303,7 @@ def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path 
             yield temporary
             os.chmod(temporary, SHARED_FILE if shared else PRIVATE_FILE)
             check_output_file(path, reads, force)
-            os.replace(temporary, path)
+            os.replace(temporary, folder / path.name)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from exc
     except BaseException:

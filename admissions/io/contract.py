@@ -505,6 +505,17 @@ def subject_code(subject: str) -> str:
 
 #: Optional settings file in the input folder.
 CONFIG_FILE = "admissions.toml"
+#: Optional programme-type table in the input folder (admissions.io.programme_types).
+TABLE_FILE = "programme_types.toml"
+
+#: Every file name the reader of an input folder (admissions.io.validate.load_round) takes from it,
+#: lower case (round files are found without case: readers.find_file; a file system that compares
+#: names without case finds the settings so too), and what it takes each as: every round file as
+#: .csv, .xlsx or .parquet, admissions.toml, programme_types.toml. No output is written as one of them.
+INPUT_FILE_NAMES: dict[str, str] = {
+    **{spec.name + suffix: f"the {spec.name} file" for spec in ROUND_FILES for suffix in FILE_SUFFIXES},
+    CONFIG_FILE: f"the settings ({CONFIG_FILE})", TABLE_FILE: f"the programme-type table ({TABLE_FILE})",
+}
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "ja", "sant", "t", "y"})
 FALSE_WORDS = frozenset({"false", "0", "no", "nej", "falskt", "f", "n"})

@@ -15,12 +15,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from admissions.errors import ConfigError
+from admissions.io.contract import TABLE_FILE
 from admissions.io.problems import Problem
 from admissions.io.settings_errors import settings_messages
 from admissions.io.readers import decode_text
 
 ProgrammeKind = Literal["vocational", "preparatory", "imv", "not_vocational", "open"]
-TABLE_FILE = "programme_types.toml"
 
 
 class ProgrammeType(BaseModel):

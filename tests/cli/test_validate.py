@@ -134,7 +134,7 @@ def test_problems_csv_never_replaces_a_file_of_the_input_folder(folder):
     before = (folder / "students.csv").read_bytes()
     result = run("validate", folder, "--problems-csv", folder / "students.csv")
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {folder / 'students.csv'}: is a file of the input folder {folder.resolve()}, "
+    assert result.stderr == (f"Error: {folder / 'students.csv'}: is taken as the students file of the input folder {folder.resolve()}, "
                              "which is only read; nothing was changed. Give another file name\n")
     assert (folder / "students.csv").read_bytes() == before
     # A new file beside the inputs is no input: written (validate . --problems-csv problems.csv).
@@ -157,7 +157,7 @@ def test_problems_csv_replaces_an_existing_file_only_with_force(folder, tmp_path
     # Never one of its own inputs, even with --force.
     result = run("validate", folder, "--problems-csv", folder / "students.csv", "--force")
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {folder / 'students.csv'}: is a file of the input folder {folder.resolve()}, "
+    assert result.stderr == (f"Error: {folder / 'students.csv'}: is taken as the students file of the input folder {folder.resolve()}, "
                              "which is only read; nothing was changed. Give another file name\n")
     # A folder named 'force' is a path, not the option: named as given.
     inside = tmp_path / "force" / "force.csv"
@@ -165,3 +165,32 @@ def test_problems_csv_replaces_an_existing_file_only_with_force(folder, tmp_path
     inside.write_text("x\n", encoding="utf-8")
     assert run("validate", folder, "--problems-csv", inside).stderr == (
         f"Error: {inside}: exists; nothing was changed. Give a new file name, or --force to replace it\n")
+
+
+def test_problems_csv_is_never_a_name_the_reader_of_the_input_folder_takes(folder):
+    """`validate inp --problems-csv inp/STUDENTS.csv` was written, and the next read found 'STUDENTS.csv
+    and students.csv'; inp/admission_offices.csv was written and then read as an input. Refused even
+    with --force: every name the reader takes, in any case, as .csv, .xlsx or .parquet, and its settings."""
+    for name, what in (("STUDENTS.csv", "the students file"), ("admission_offices.csv", "the admission_offices file"),
+                       ("Grades.XLSX", "the grades file"), ("programmes.parquet", "the programmes file"),
+                       ("Admissions.toml", "the settings (admissions.toml)"),
+                       ("programme_types.toml", "the programme-type table (programme_types.toml)")):
+        result = run("validate", folder, "--problems-csv", folder / name, "--force")
+        assert result.exit_code == 1
+        assert result.stderr == (f"Error: {folder / name}: is taken as {what} of the input folder {folder.resolve()}, "
+                                 "which is only read; nothing was changed. Give another file name\n")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in MINIMAL.iterdir())
+    assert run("validate", folder).exit_code == 0
+
+
+def test_another_file_of_the_input_folder_follows_the_rule_of_every_file(folder):
+    """inp/problems.csv was written once, then refused even with --force ('is a file of the input folder')."""
+    problems = folder / "problems.csv"
+    assert run("validate", folder, "--problems-csv", problems).exit_code == 0
+    result = run("validate", folder, "--problems-csv", problems)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {problems}: exists; nothing was changed. Give a new file name, or --force to replace it\n")
+    problems.write_text("mine\n", encoding="utf-8")
+    assert run("validate", folder, "--problems-csv", problems, "--force").exit_code == 0
+    assert problems.read_text(encoding="utf-8") == "file,row,column,value,rule,severity,check\n"
