@@ -249,6 +249,9 @@ def sqlite_error_line(exc: sqlite3.Error, season: object | None) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
         text += " (another command held the season database too long; run this again when it has finished)"
+    elif "readonly" in text:
+        text += (" (the season's file or folder cannot be written here: a read-only copy, mount or share; "
+                 "history, explain, export, lists and statistics can still read it)")
     return f"{where}season database: {text}"
 
 

@@ -312,6 +312,7 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
         connection = _open(path, season)  # what connect opens, without looking at the file again
         try:
             with transaction(connection):
+                _claim_write(connection)
                 yield connection, lambda: None
         finally:
             connection.close()
@@ -354,6 +355,13 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
                 pending.with_name(pending.name + end).unlink(missing_ok=True)
         if not published:
             remove_made_folders(made)
+
+
+def _claim_write(connection: sqlite3.Connection) -> None:
+    """Write nothing, as a write: a season SQLite cannot write (a read-only file, folder, mount or
+    share) fails here, with SQLITE_READONLY, before the round computes anything, not when it
+    records its run at the end. BEGIN IMMEDIATE alone succeeds on a read-only database."""
+    connection.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
 
 
 def _recording_in_empty(path: Path, season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], None]]]:

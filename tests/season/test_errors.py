@@ -319,3 +319,31 @@ def test_a_season_folder_named_as_a_parameter_is_never_renamed(simulated, tmp_pa
     monkeypatch.chdir(tmp_path)
     assert fails("diff", "1", "9", "--season", "run_b") == (
         "Error: RUN_B == 9, must be a run of this season (see admissions history --season run_b)")
+
+
+def test_a_season_that_cannot_be_written_is_refused_before_the_round_computes(simulated, small_region, tmp_path,
+                                                                              monkeypatch):
+    """A season on a read-only copy, mount or share (tests run as root, which writes any file, so the
+    database is opened read-only as SQLite opens such a file): the round says so before it computes
+    anything, where it computed the whole round and failed when it recorded its run."""
+    season = tmp_path / "season"
+    shutil.copytree(simulated, season)
+    before = (season / "season.sqlite").read_bytes()
+    real = sqlite3.connect
+
+    def read_only(database, *args, **kwargs):
+        if Path(database).name == "season.sqlite" and not kwargs.get("uri"):
+            return real(f"{Path(database).resolve().as_uri()}?mode=ro", *args, uri=True, **kwargs)
+        return real(database, *args, **kwargs)
+
+    def computed(*args, **kwargs):
+        raise AssertionError("the round was computed")
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    monkeypatch.setattr("admissions.season.rounds.prepare_round", computed)
+    line = fails("round", "simulation", small_region, "--season", season)
+    assert line == (f"Error: {season}: season database: attempt to write a readonly database (the season's file "
+                    "or folder cannot be written here: a read-only copy, mount or share; history, explain, export, "
+                    "lists and statistics can still read it)")
+    assert (season / "season.sqlite").read_bytes() == before
+    assert runner.invoke(app, ["history", "--season", str(season)]).exit_code == 0
