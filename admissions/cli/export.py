@@ -12,8 +12,10 @@ from admissions.cli._output import failures_reported
 
 
 def export(
-    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run whose output folder to write.")],
+    # --season before RUN: a message names this command as its help and the README write it
+    # (admissions export --season S 3 --out OUT: step_command follows this order).
     season: SeasonOption,
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run whose output folder to write.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder; replaced whole.")],
 ) -> None:
     """Write the output folder of a recorded run, byte for byte as written when it ran.

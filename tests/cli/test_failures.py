@@ -303,9 +303,10 @@ def test_history_shows_runs_whose_out_is_not_on_disk(work):
     shown = invoke(["history", "--season", work / "season"])
     assert "(not on disk)" in shown.stdout
     # The command to write it again, whole on a line of its own: it named no season nor OUT. Said by
-    # step_command, its arguments in the command's order (RUN first), as every command a message names.
+    # step_command, its arguments in the command's order (--season first, as its help and the README), as
+    # every command a message names.
     assert shown.stdout.splitlines()[-1] == (
-        f"Run 3's OUT is not on disk: admissions export 3 --season {work / 'season'} --out {out} writes it again")
+        f"Run 3's OUT is not on disk: admissions export --season {work / 'season'} 3 --out {out} writes it again")
 
 
 @pytest.mark.parametrize("text, word", [

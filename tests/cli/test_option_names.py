@@ -181,3 +181,17 @@ def test_a_value_the_user_gave_is_never_renamed_as_an_option(tmp_path, monkeypat
     result = runner.invoke(app, ["generate", "--out", "force", "--students", "10"])
     assert result.exit_code == 1
     assert result.stderr == "Error: folder force is not empty; use --force to write into it\n"
+
+
+def test_export_is_named_in_one_order_everywhere():
+    """history said 'admissions export 3 --season S --out OUT' where export's help, the README and
+    docs/season.md say 'admissions export --season S 3 --out OUT'."""
+    from admissions.cli._output import step_command
+    from admissions.cli.export import export
+    from admissions.errors import Step
+
+    root = Path(__file__).resolve().parents[2]
+    assert step_command(Step.call("export_run", season="S", run_id=3, out="OUT")) == "admissions export --season S 3 --out OUT"
+    assert "Example: admissions export --season season-2027 3 --out out/reserve-1" in export.__doc__
+    assert "| `admissions export --season S RUN --out OUT` |" in (root / "README.md").read_text(encoding="utf-8")
+    assert "`admissions export --season S RUN --out OUT`" in (root / "docs" / "season.md").read_text(encoding="utf-8")

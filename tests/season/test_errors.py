@@ -236,7 +236,7 @@ def test_a_command_a_message_names_can_be_pasted_into_a_shell(small_region, tmp_
     result = runner.invoke(app, ["round", "simulation", str(small_region), "--season", str(season)])
     assert [line.rstrip() for line in result.stdout.splitlines()[:3]] == [
         f"Simulation round recorded as run 2 in {season}",
-        f"No --out: admissions export 2 --season '{season}' --out OUT writes its files",
+        f"No --out: admissions export --season '{season}' 2 --out OUT writes its files",
         "Run 2"]
 
 
