@@ -14,9 +14,13 @@ from collections.abc import Iterable
 
 #: Letters that Unicode does not decompose into an ASCII letter and a mark, as they are written in
 #: ASCII (Nordic and other Latin letters a name may hold); the rest of Latin goes through NFKD.
-ASCII_FOR = {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D",
+ASCII_FOR = {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D",
              "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ł": "l", "Ł": "L", "ı": "i"}
 _ASCII_TABLE = str.maketrans(ASCII_FOR)
+
+#: Names Windows keeps for devices, in any case and whatever follows a dot (CON.pdf is CON too).
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                             *(f"lpt{i}" for i in range(1, 10))})
 
 #: What is left unsafe in a file name after transliteration.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -31,15 +35,23 @@ def file_stem(text: str) -> str:
     """``text`` as the stem of a document's file name: transliterated to ASCII (``Ängelholm`` ->
     ``Angelholm``, ``Malmö`` -> ``Malmo``, ``é`` -> ``e``, ``ß`` -> ``ss``, ``ø`` -> ``o``: NFKD without
     its marks, and ASCII_FOR), then every character still not a letter, digit, ``-`` or ``_`` as ``_``
-    (``S 1/2`` -> ``S_1_2``, an emoji -> ``_``); ``_`` for an empty text. Two texts may give one stem
+    (``S 1/2`` -> ``S_1_2``, an emoji -> ``_``); ``_`` for an empty text; ``_`` before a name Windows keeps
+    for a device (``CON`` -> ``_CON``) or one starting with ``-``. Two texts may give one stem
     (``Ö1`` and ``O1``): :func:`unique_names` keeps their files apart."""
-    return _UNSAFE.sub("_", _transliterated(text)) or "_"
+    return _usable(_UNSAFE.sub("_", _transliterated(text)) or "_")
 
 
 def _transliterated(text: str) -> str:
-    """``text`` with its letters in ASCII where they have an ASCII form (ASCII_FOR, NFKD without its marks)."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.translate(_ASCII_TABLE))
-                   if not unicodedata.combining(ch))
+    """``text`` with its letters in ASCII where they have an ASCII form: NFKD without its marks, then
+    ASCII_FOR (so that a letter with a mark over one of those is found too: ǿ, Ǣ)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).translate(
+        _ASCII_TABLE)
+
+
+def _usable(stem: str) -> str:
+    """``stem`` with ``_`` before it when Windows keeps it for a device (``CON``, ``lpt1``) or it starts
+    with ``-`` (a command line would read ``-x.pdf`` as an option)."""
+    return "_" + stem if stem.startswith("-") or stem.lower() in WINDOWS_DEVICES else stem
 
 
 def slug(text: str) -> str:
@@ -48,7 +60,7 @@ def slug(text: str) -> str:
     what is still not ASCII dropped, so that it splits no word ('Petri’s skola' -> 'petris-skola', as
     'Petris'; an emoji -> nothing); 'x' when nothing is left."""
     plain = _transliterated(text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "x"
+    return _usable(re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "x")
 
 
 def unique_names(names: Iterable[str], texts: Iterable[str] | None = None) -> list[str]:

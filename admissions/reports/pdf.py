@@ -23,6 +23,7 @@ copied and searched as itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -61,15 +62,20 @@ register_fonts()
 
 #: What a character the documents' font cannot draw is printed as: U+FFFD REPLACEMENT CHARACTER (�).
 REPLACEMENT = "\ufffd"
+#: The control characters (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) but a line break and a tab.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def drawable(value: str, font: str = FONT) -> str:
     """``value`` with every character ``font`` cannot draw, or that would not read back as itself (one
-    outside the Basic Multilingual Plane), as REPLACEMENT; white space is left to the layout."""
+    outside the Basic Multilingual Plane), and every control character but a line break and a tab
+    (Unicode category Cc: ``\x00``, ``\r``, ``\x1c``-``\x1f``, ``\x85``, which Python counts as white
+    space) as REPLACEMENT; other white space is left to the layout."""
     glyphs = pdfmetrics.getFont(font).face.charToGlyph
-    if all(ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace() for ch in value):
+    if not _CONTROL.search(value) and all(ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace() for ch in value):
         return value
-    return "".join(ch if ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace() else REPLACEMENT for ch in value)
+    return "".join(REPLACEMENT if _CONTROL.match(ch) or not (ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace())
+                   else ch for ch in value)
 
 
 _BASE = getSampleStyleSheet()

@@ -336,6 +336,10 @@ def test_a_character_the_font_cannot_draw_prints_as_the_replacement_character(tm
 
     assert REPLACEMENT == "\ufffd"
     assert drawable("Åsa 🎓 王 😀\x07 Łukasz") == "Åsa � � �� Łukasz"
+    # Every control character but a line break and a tab, those Python counts as white space too
+    # (\x1c-\x1f, \x85: they were let through as a space); other white space is the layout's.
+    assert drawable("a\x1cb\x1dc\x1ed\x1fe\x85f\rg\x00h\x7fi") == "a�b�c�d�e�f�g�h�i"
+    assert drawable("a\nb\tc\u00a0d\u2003e") == "a\nb\tc\u00a0d\u2003e"
     folder = tmp_path / "in"
     shutil.copytree(EXAMPLES / "second_hand_loses", folder)
     students = pd.read_csv(folder / "students.csv", dtype=str, keep_default_na=False)
@@ -460,6 +464,12 @@ def test_every_document_file_name_is_transliterated_then_made_safe():
     # Punctuation that is not ASCII is dropped, as before file_stem: it splits no word (c269515 made
     # 'Petri’s skola' petri-s-skola); ASCII punctuation separates words, as it always did.
     assert slug("Petri’s skola") == "petris-skola" and slug("Petri's skola") == "petri-s-skola"
+    # A letter with a mark over one of ASCII_FOR's (decomposed first), the capital sharp s.
+    assert file_stem("Ǿrsted ǿ Ǣ ẞ") == "Orsted_o_AE_SS" and slug("Ǿrsted ẞ") == "orsted-ss"
+    # Names Windows keeps for devices, and a leading '-', get '_' before them.
+    assert [file_stem(t) for t in ("CON", "nul", "Com1", "LPT9", "COM10", "-x", "x-")] == [
+        "_CON", "_nul", "_Com1", "_LPT9", "COM10", "_-x", "x-"]
+    assert slug("Aux") == "_aux" and slug("Con skola") == "con-skola"
     assert slug("«Ørestad» gymnasium – Malmö") == "orestad-gymnasium-malmo" and slug("Skola 🎓 Lund") == "skola-lund"
 
 
