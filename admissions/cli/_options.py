@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._output import fail, option_name
+from admissions.cli._output import USAGE_STATUS, fail, option_name
 from admissions.errors import AdmissionsError
 from admissions.io.contract import SEED_LIMIT
 from admissions.matching.priority import TIE_BREAK_KEYS
@@ -29,6 +29,16 @@ OutOption = Annotated[Path, typer.Option("--out", help="Output folder; replaced 
 #: an existing one is replaced only with --force (admissions.io.atomic.check_output_file).
 ForceFileOption = Annotated[bool, typer.Option(
     "--force", help="Replace the file if it exists (never a file the command reads).")]
+
+
+def check_force_has_file(force: bool, path: Path | None, option: str) -> None:
+    """Refuse --force given without the file it is for (``option``): it would replace nothing, and an
+    officer who meant to write the file would read the command as done."""
+    if force and path is None:
+        fail(f"--force is for the {option} file, which was not given: give {option} FILE, or leave --force out",
+             USAGE_STATUS)
+
+
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 
 SEASON_HELP = "Season folder (its database is season.sqlite there) or the .sqlite file itself."

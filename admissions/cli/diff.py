@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from admissions.cli._options import ForceFileOption, KeyFileOption, PseudonymiseOption, SeasonOption, SharedOutputOption, output_options
-from admissions.cli._output import error_line, fail
+from admissions.cli._options import (ForceFileOption, KeyFileOption, PseudonymiseOption, SeasonOption,
+                                     SharedOutputOption, check_force_has_file, output_options)
 from admissions.cli._summary import data_console, counted
-from admissions.errors import AdmissionsError
 
 
 def _cell(value: object) -> str:
@@ -43,16 +42,14 @@ def diff(
     from admissions.season import store
     from admissions.queries.diff import diff_runs
 
+    check_force_has_file(force, csv, "--csv")
     reads = (store.season_path(season),)  # never over the season database
     with output_options(pseudonymise, pseudonym_key_file, shared_output) as chosen:
-        try:
-            if csv is not None:
-                check_output_file(csv, reads, force)
-            connection = store.connect(season)
-            moves = diff_runs(connection, run_a, run_b)
-            connection.close()
-        except AdmissionsError as exc:
-            fail(error_line(exc, diff))
+        if csv is not None:
+            check_output_file(csv, reads, force)
+        connection = store.connect(season)
+        moves = diff_runs(connection, run_a, run_b)
+        connection.close()
         shown = moves if chosen is None else chosen.frame(moves)
         console = data_console(width=200)
         console.print(f"{counted(len(moves), 'student')} placed differently in run {run_b} than in run {run_a}")
@@ -66,8 +63,5 @@ def diff(
         if len(moves):
             console.print(table)
         if csv is not None:
-            try:
-                with output_file(csv, reads=reads, force=force) as temporary:
-                    write_csv(moves, temporary)  # pseudonymised there, under the policy
-            except AdmissionsError as exc:
-                fail(error_line(exc, diff))
+            with output_file(csv, reads=reads, force=force) as temporary:
+                write_csv(moves, temporary)  # pseudonymised there, under the policy

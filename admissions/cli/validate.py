@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from admissions.cli._options import FolderArgument, ForceFileOption
+from admissions.cli._options import FolderArgument, ForceFileOption, check_force_has_file
 from admissions.cli._output import error_line, fail, print_problems
 from admissions.cli._summary import counted
 from admissions.errors import AdmissionsError, InvalidInput
@@ -32,6 +32,7 @@ def validate(
     from admissions.io.atomic import check_output_file
     from admissions.io.validate import load_round
 
+    check_force_has_file(force, problems_csv, "--problems-csv")
     if not folder.is_dir():
         fail(f"input folder {folder} does not exist or is not a folder")
     if problems_csv is not None:

@@ -195,3 +195,14 @@ def test_export_is_named_in_one_order_everywhere():
     assert "Example: admissions export --season season-2027 3 --out out/reserve-1" in export.__doc__
     assert "| `admissions export --season S RUN --out OUT` |" in (root / "README.md").read_text(encoding="utf-8")
     assert "`admissions export --season S RUN --out OUT`" in (root / "docs" / "season.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, option", [(["validate", str(SMALL)], "--problems-csv"),
+                                          (["diff", "1", "2", "--season", "nowhere"], "--csv")])
+def test_force_without_its_file_is_refused(args, option):
+    """diff and validate took --force without --csv / --problems-csv and ignored it."""
+    result = CliRunner().invoke(app, [*args, "--force"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: --force is for the {option} file, which was not given: give {option} FILE, "
+                             "or leave --force out\n")
+    assert result.stdout == ""
