@@ -290,9 +290,10 @@ def write_region(
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is not a folder")
+        raise OutputError("{out}: is not a folder; nothing was changed. Give a folder", values={"out": out})
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError("folder {out} is not empty; use {force} to write into it", parameters=("force",),
+        raise OutputError("{out}: is a folder that is not empty; nothing was changed. Give a new or empty folder, "
+                          "or {force} to write into it (files of the same name are replaced)", parameters=("force",),
                           values={"out": out})
     _check_no_other_format(out)
     from admissions.io.atomic import check_writable, output_files

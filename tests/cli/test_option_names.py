@@ -180,7 +180,8 @@ def test_a_value_the_user_gave_is_never_renamed_as_an_option(tmp_path, monkeypat
     (Path("force") / "notes.txt").write_text("mine\n", encoding="utf-8")
     result = runner.invoke(app, ["generate", "--out", "force", "--students", "10"])
     assert result.exit_code == 1
-    assert result.stderr == "Error: folder force is not empty; use --force to write into it\n"
+    assert result.stderr == ("Error: force: is a folder that is not empty; nothing was changed. Give a new or empty "
+                             "folder, or --force to write into it (files of the same name are replaced)\n")
 
 
 def test_export_is_named_in_one_order_everywhere():

@@ -325,7 +325,8 @@ def test_cli_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "notes.txt").write_text("keep")
     result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--students", "50"])
     assert result.exit_code == 1
-    assert f"Error: folder {tmp_path} is not empty; use --force to write into it" in result.output
+    assert result.stderr == (f"Error: {tmp_path}: is a folder that is not empty; nothing was changed. Give a new or "
+                             "empty folder, or --force to write into it (files of the same name are replaced)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--students", "50", "--force"])
     assert result.exit_code == 0, result.output
