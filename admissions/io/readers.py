@@ -100,8 +100,19 @@ _UTF8_SWEDISH = re.compile(b"\xc3[\xa5\xa4\xb6\x85\x84\x96\xa9\xbc\x9c]")
 # å ä ö Å Ä Ö é ü in Windows-1252, and in Mac Roman (Excel for Mac's "CSV (Macintosh)"), where
 # Windows-1252 reads them as Œ Š š, 0x81 (no character), € … Ž Ÿ: "Malmö" would be "Malmš".
 _CP1252_SWEDISH = b"\xe5\xe4\xf6\xc5\xc4\xd6\xe9\xfc"
-# A Mac Roman å ä ö é ü after a letter, or Å Ä Ö before a lower-case one (Åstorp, Ängelholm, Östra).
-_MAC_ROMAN_SWEDISH = re.compile(b"[A-Za-z][\x8c\x8a\x9a\x8e\x9f]|[\x81\x80\x85][a-z]")
+# A word: ASCII letters and bytes above 0x7F ("Malm\x9a", "vanta\x85och").
+_WORD = re.compile(b"[A-Za-z\x80-\xff]*[\x80-\xff][A-Za-z\x80-\xff]*")
+# Mac Roman's å ä ö é ü and Å Ä Ö; 0x81 (Å) is no Windows-1252 character.
+_MAC_LOWER = b"\x8c\x8a\x9a\x8e\x9f"
+_MAC_UPPER = b"\x81\x80\x85"
+# Windows-1252's š ž œ (in a word), Š Ž Œ Ÿ (starting a word or in capitals), € and … (not before a
+# lower-case letter at a word's start, where Mac Roman's Ä Ö are: "€ngelholm", "…stra").
+_CP1252_LOWER = b"\x9a\x9e\x9c"
+_CP1252_UPPER = b"\x8a\x8e\x8c\x9f"
+_CP1252_SIGNS = b"\x80\x85"
+_CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
+#: Words that read as Swedish only as Mac Roman needed to refuse a file that Windows-1252 can read.
+MAC_ROMAN_WORDS = 2
 _CELL_END = re.compile(b'[,;\t\r\n"]')
 _DELIMITERS = (",", ";", "\t")
 #: The dtype of every cell read: pandas' default string type.
@@ -499,15 +510,35 @@ def decode_text(data: bytes, file: str) -> tuple[str, str, Problem | None]:
 
 
 def _mac_roman(data: bytes, file: str) -> Problem | None:
-    """A problem when a file that is not UTF-8 is Mac Roman, not Windows-1252: Swedish letters as
-    Mac Roman writes them (:data:`_MAC_ROMAN_SWEDISH`) and none as Windows-1252 does. Read as
-    Windows-1252 it would pass with every å, ä, ö changed ("HŠstsportgymnasium"); the file is only
-    refused by a byte Windows-1252 lacks (Å, 0x81), and only when it has one."""
+    """A problem when a file that is not UTF-8 looks like Mac Roman, not Windows-1252, judged by its
+    words both ways: read as Windows-1252 a Mac Roman file passes with every å, ä, ö changed
+    ("HŠstsportgymnasium"), while Windows-1252's own š, Œ, … read as Mac Roman ö, å, Ö ("Miloš",
+    "CŒUR", "vanta…och"). Refused when a word has a Windows-1252 Swedish letter never; when the file
+    is no Windows-1252 (0x81, Mac Roman's Å) on one word Swedish as Mac Roman; else only on
+    :data:`MAC_ROMAN_WORDS` such words, one of them no plausible Windows-1252 ("HŠst"), and no word
+    that reads as Windows-1252 only. A word both ways ("Malmš"/"Malmö", "Miloš"/"Miloö") counts for
+    Mac Roman but cannot refuse a file alone."""
     if any(data.find(bytes([letter])) >= 0 for letter in _CP1252_SWEDISH):
         return None
-    found = _MAC_ROMAN_SWEDISH.search(data)
-    if found is None:
+    swedish, mac_only, cp1252_only = [], 0, 0
+    for word in dict.fromkeys(m.group() for m in _WORD.finditer(data)):
+        as_mac, as_cp1252 = _word_readings(word)
+        if as_mac and not as_cp1252:
+            mac_only += 1
+        if as_cp1252 and not as_mac:
+            cp1252_only += 1
+        if as_mac:
+            swedish.append((not as_cp1252, word))
+    if not swedish:
         return None
+    if any(data.find(bytes([byte])) >= 0 for byte in _CP1252_UNDEFINED):
+        refused = True
+    else:
+        refused = not cp1252_only and mac_only and len(swedish) >= MAC_ROMAN_WORDS
+    if not refused:
+        return None
+    shown = next((word for only, word in swedish if only), swedish[0][1])
+    found = re.search(rb"(?<![A-Za-z\x80-\xff])" + re.escape(shown) + rb"(?![A-Za-z\x80-\xff])", data)
     start, end = found.start(), found.end()
     while start > 0 and not _CELL_END.match(data, start - 1) and found.end() - start < 40:
         start -= 1
@@ -517,9 +548,42 @@ def _mac_roman(data: bytes, file: str) -> Problem | None:
     line = data.count(b"\n", 0, found.start()) + 1
     advice = "save it as CSV UTF-8" if file.lower().endswith(".csv") else "save it as UTF-8"
     return Problem(file, line, None, None,
-                   f"{NOT_TEXT}: it is Mac Roman (Excel for Mac's 'CSV (Macintosh)'): line {line} has "
+                   f"{NOT_TEXT}: it looks like Mac Roman (Excel for Mac's 'CSV (Macintosh)'): line {line} has "
                    f"{word.decode('mac_roman')!r}, which Windows-1252 would read as "
                    f"{word.decode('cp1252', 'replace')!r}; {advice}")
+
+
+def _word_readings(word: bytes) -> tuple[bool, bool]:
+    """Whether a word reads as Swedish as Mac Roman (å ä ö é ü after a letter and not before a
+    capital, Å Ä Ö not after a lower-case letter and before one or after a capital), and
+    whether it reads plausibly as Windows-1252 (every Š š Ž ž Œ œ Ÿ € … used as such)."""
+    def lower(i: int) -> bool:
+        return 0 <= i < len(word) and 0x61 <= word[i] <= 0x7A
+
+    def upper(i: int) -> bool:
+        return 0 <= i < len(word) and 0x41 <= word[i] <= 0x5A
+
+    def letter(i: int) -> bool:
+        return 0 <= i < len(word) and (lower(i) or upper(i) or word[i] >= 0x80)
+
+    as_mac, as_cp1252, seen = False, True, False
+    for i, byte in enumerate(word):
+        if byte < 0x80:
+            continue
+        if byte in _MAC_LOWER and (lower(i - 1) or upper(i - 1)) and not upper(i + 1):
+            as_mac = True
+        if byte in _MAC_UPPER and not lower(i - 1) and (lower(i + 1) or upper(i - 1)):
+            as_mac = True
+        if byte in _CP1252_LOWER:
+            seen = True
+            as_cp1252 &= letter(i - 1) or letter(i + 1)
+        elif byte in _CP1252_UPPER:
+            seen = True
+            as_cp1252 &= i == 0 or (upper(i - 1) and not lower(i + 1))
+        elif byte in _CP1252_SIGNS:
+            seen = True
+            as_cp1252 &= not (i == 0 and lower(i + 1))
+    return as_mac, as_cp1252 and seen
 
 
 def sniff_delimiter(text: str) -> str:

@@ -249,18 +249,46 @@ def test_a_mac_roman_file_is_refused_not_read_as_windows_1252(tmp_path):
     # Excel for Mac's "CSV (Macintosh)": read as Windows-1252, "Hästsport" was "HŠstsport" and the
     # round valid; only a file with an Å (0x81, no Windows-1252 character) was refused, as "neither".
     path = tmp_path / "programmes.csv"
-    path.write_bytes("programme_id,school\r1-NA,Spyken\r2-NA,Flyinge Hästsportgymnasium\r".encode("mac_roman"))
+    path.write_bytes("programme_id,school\r1-NA,Malmö Latin\r2-NA,Flyinge Hästsportgymnasium\r".encode("mac_roman"))
     result = read_table(path)
     assert result.table is None
     assert result.problems == [Problem(
         "programmes.csv", 1, None, None,
-        "file is not UTF-8 or Windows-1252 text: it is Mac Roman (Excel for Mac's 'CSV (Macintosh)'): line 1 has "
-        "'Flyinge Hästsportgymnasium', which Windows-1252 would read as 'Flyinge HŠstsportgymnasium'; "
+        "file is not UTF-8 or Windows-1252 text: it looks like Mac Roman (Excel for Mac's 'CSV (Macintosh)'): "
+        "line 1 has 'Flyinge Hästsportgymnasium', which Windows-1252 would read as 'Flyinge HŠstsportgymnasium'; "
         "save it as CSV UTF-8")]
     path.write_bytes("municipality,in_area\nÅstorp,true\n".encode("mac_roman"))
     assert read_table(path).problems[0].rule == (
-        "file is not UTF-8 or Windows-1252 text: it is Mac Roman (Excel for Mac's 'CSV (Macintosh)'): line 2 has "
-        "'Åstorp', which Windows-1252 would read as '\ufffdstorp'; save it as CSV UTF-8")
+        "file is not UTF-8 or Windows-1252 text: it looks like Mac Roman (Excel for Mac's 'CSV (Macintosh)'): "
+        "line 2 has 'Åstorp', which Windows-1252 would read as '\ufffdstorp'; save it as CSV UTF-8")
+
+
+def test_a_mac_roman_file_with_two_swedish_words_is_refused(tmp_path):
+    path = tmp_path / "municipalities.csv"
+    path.write_bytes("municipality,in_area\nMalmö,true\nHässleholm,true\n".encode("mac_roman"))
+    assert read_table(path).problems == [Problem(
+        "municipalities.csv", 3, None, None,
+        "file is not UTF-8 or Windows-1252 text: it looks like Mac Roman (Excel for Mac's 'CSV (Macintosh)'): "
+        "line 3 has 'Hässleholm', which Windows-1252 would read as 'HŠssleholm'; save it as CSV UTF-8")]
+
+
+@pytest.mark.parametrize(("name", "text", "values"), [
+    ("students.csv", "id,namn\n1,Miloš\n", ["Miloš"]),
+    ("students.csv", "id,namn\n1,Tšekki\n", ["Tšekki"]),
+    ("students.csv", "id,namn\n1,CŒUR\n", ["CŒUR"]),
+    ("students.csv", "id,namn\n1,vanta…och\n", ["vanta…och"]),
+    ("students.csv", "id,namn\n1,Miloš\n2,Tšekki\n3,CŒUR\n4,vanta…och\n", ["Miloš", "Tšekki", "CŒUR", "vanta…och"]),
+    ("programmes.csv", "programme_id,namn\nNA1,Miloš Gymnasium\nNA2,Miloš Gymnasium\nNA3,Miloš Gymnasium\n",
+     ["Miloš Gymnasium"] * 3),
+])
+def test_windows_1252_without_swedish_letters_is_read_as_windows_1252(tmp_path, name, text, values):
+    # Mac Roman reads these ö (Miloö, Töekki), å (CåUR) and Ö (vantaÖoch): the file was refused as Mac Roman.
+    path = tmp_path / name
+    path.write_bytes(text.encode("cp1252"))
+    result = read_table(path)
+    assert result.problems == []
+    assert result.table.encoding == "cp1252"
+    assert result.table.frame["namn"].tolist() == values
 
 
 def test_windows_1252_with_letters_mac_roman_would_give_is_read_as_windows_1252(tmp_path):
