@@ -287,6 +287,9 @@ class Fit:
 #: explain its score all but exactly. Determined ones stay below 100 (the sample: 30 at most);
 #: undetermined ones, 1e15 and more (12 students' lists for 24 offers, 400 students for 60).
 MAX_INFLATION = 1e8
+#: Below this the variance is not that of a positive definite information matrix (the factor is at
+#: least 1 there): rounding of a singular one, negative variances included.
+MIN_INFLATION = 0.5
 
 
 def fit(data: ChoiceData, *, covariates: bool = True, tolerance: float = 1e-6,
@@ -360,20 +363,30 @@ def fit(data: ChoiceData, *, covariates: bool = True, tolerance: float = 1e-6,
     undetermined = 0
     if std_errors:
         info = final.scores_outer[np.ix_(free, free)]
-        try:
-            covariance = np.linalg.inv(info)
-            # Each parameter's variance against the inverse of its own information (a variance
-            # inflation factor): standard errors of 1e7 and 1e18 were printed with nothing said.
-            inflation = np.diag(covariance) * np.diag(info)
-            undetermined = int((~(inflation <= MAX_INFLATION)).sum())
-        except np.linalg.LinAlgError:
-            covariance = np.linalg.pinv(info)
-            undetermined = len(info) - int(np.linalg.matrix_rank(info))  # at least these
-        std_error[free] = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+        variance, undetermined = _variances(info)
+        std_error[free] = np.sqrt(variance)
     coef = Coefficients.from_vector(theta, p)
     converged = bool(result.success) or float(np.abs(final.gradient[free]).max(initial=0.0)) / n <= 10 * tolerance
     return Fit(coef, std_error, free, available, reference_offer, reference_code, final.loglik,
                data.n_students, int(result.nit), evaluations, converged, str(result.message), undetermined)
+
+
+def _variances(info: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each free parameter's variance from the information matrix ``info``, NaN where the sample
+    leaves it undetermined, and how many are.
+
+    A parameter is determined when its variance is between MIN_INFLATION and MAX_INFLATION times
+    the inverse of its own information (a variance inflation factor: at least 1 for a positive
+    definite matrix; 1e15 and more, or negative, where the sample says nothing about it). A negative
+    variance had been written as a standard error of 0, the most precise-looking of all.
+    """
+    try:
+        variance = np.diag(np.linalg.inv(info))
+    except np.linalg.LinAlgError:
+        return np.full(len(info), np.nan), len(info)
+    inflation = variance * np.diag(info)
+    determined = (inflation >= MIN_INFLATION) & (inflation <= MAX_INFLATION)
+    return np.where(determined, variance, np.nan), int((~determined).sum())
 
 
 def loglik_per_student(data: ChoiceData, coef: Coefficients) -> np.ndarray:

@@ -251,13 +251,15 @@ def test_demand_names_the_offers_it_fits_badly_in_words(tmp_path, monkeypatch):
                     "43251309-ES, 11275959-EE")
 
 
-PARAMETERS, UNDETERMINED = 22, 6
+PARAMETERS, UNDETERMINED = 22, 22
 
 
 def test_demand_warns_when_the_sample_leaves_parameters_undetermined(small_round, tmp_path):
     """Twelve students' lists for 24 offers: the information matrix is singular and the standard
-    errors of up to 1e18 it gave were printed with nothing said; the full round determines them all
-    (a variance at most MAX_INFLATION times the inverse of the parameter's information)."""
+    errors of up to 1e18 it gave were printed with nothing said, and 16 negative variances were
+    written as standard errors of 0; now every one is undetermined and written as no number. The full
+    round determines them all (a variance 0.5 to MAX_INFLATION times the inverse of the
+    parameter's information)."""
     applications = pd.read_csv(small_round / "applications.csv", dtype=str)
     few = applications[applications["student_id"].isin(applications["student_id"].unique()[:12])]
     folder = _with_applications(small_round, tmp_path, few.values.tolist())
@@ -265,6 +267,10 @@ def test_demand_warns_when_the_sample_leaves_parameters_undetermined(small_round
     assert result.exit_code == 0, result.output
     fit = json.loads((tmp_path / "model" / "fit.json").read_text())
     assert (fit["parameters_free"], fit["parameters_undetermined"]) == (PARAMETERS, UNDETERMINED)
+    # No number for any parameter of the fit (22 free, 9 fixed), none 0; the 15 effects of the
+    # second-stage regression on the attractiveness keep theirs.
+    errors = pd.read_csv(tmp_path / "model" / "parameters.csv")["std_error"]
+    assert (len(errors), int(errors.isna().sum()), int((errors == 0).sum())) == (46, 31, 0)
     assert " ".join(result.output.split()).endswith(
         f"Warning: the estimation sample leaves {UNDETERMINED} parameters of the model's {PARAMETERS} "
         "undetermined, so their standard errors mean nothing: it takes more students' lists")
