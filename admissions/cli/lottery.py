@@ -11,9 +11,8 @@ from rich.table import Table
 
 from admissions.cli._options import FolderArgument, KeyFileOption, LanguageOption, PseudonymiseOption, QuietOption, SchedulerOption, SharedOutputOption, WorkersOption, output_options
 from admissions.cli._output import failures_reported
-from admissions.cli._summary import data_console, percent, task_bar
+from admissions.cli._summary import counted, data_console, percent, task_bar
 from admissions.io.contract import SEED_LIMIT
-from admissions.wording import counted
 
 
 #: Offers listed on the terminal, those whose placements the lottery decides most first.
