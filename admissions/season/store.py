@@ -358,10 +358,15 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
 
 
 def _claim_write(connection: sqlite3.Connection) -> None:
-    """Write nothing, as a write: a season SQLite cannot write (a read-only file, folder, mount or
+    """Write a row and take it back: a season SQLite cannot write (a read-only file, folder, mount or
     share) fails here, with SQLITE_READONLY, before the round computes anything, not when it
-    records its run at the end. BEGIN IMMEDIATE alone succeeds on a read-only database."""
-    connection.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
+    records its run at the end. BEGIN IMMEDIATE alone succeeds on a read-only database, and so does
+    an update that changes nothing (SQLite writes no page for it, so it opens no journal in the
+    folder); the row rolled back to its savepoint leaves the database's bytes as they were."""
+    connection.execute("SAVEPOINT claim")
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('claim', '')")
+    connection.execute("ROLLBACK TO claim")
+    connection.execute("RELEASE claim")
 
 
 def _recording_in_empty(path: Path, season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], None]]]:
