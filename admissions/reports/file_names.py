@@ -19,8 +19,8 @@ ASCII_FOR = {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "
 _ASCII_TABLE = str.maketrans(ASCII_FOR)
 
 #: Names Windows keeps for devices, in any case and whatever follows a dot (CON.pdf is CON too).
-WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                             *(f"lpt{i}" for i in range(1, 10))})
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                             *(f"lpt{i}" for i in range(10))})
 
 #: What is left unsafe in a file name after transliteration.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -54,12 +54,20 @@ def _usable(stem: str) -> str:
     return "_" + stem if stem.startswith("-") or stem.lower() in WINDOWS_DEVICES else stem
 
 
+#: Unicode categories slug reads as a break between words: dashes and spaces.
+_WORD_BREAKS = frozenset({"Pd", "Zs"})
+
+
 def slug(text: str) -> str:
     """A file name from a school, municipality or office name, lower case with ``-`` between its
     words: transliterated as :func:`file_stem` does ('Malmö Latinskola' -> 'malmo-latinskola'), then
     what is still not ASCII dropped, so that it splits no word ('Petri’s skola' -> 'petris-skola', as
-    'Petris'; an emoji -> nothing); 'x' when nothing is left."""
-    plain = _transliterated(text).encode("ascii", "ignore").decode("ascii")
+    'Petris'; an emoji -> nothing), but a dash or space of any kind parts words ('Ystad–Österlen' ->
+    'ystad-osterlen'); 'x' when nothing is left."""
+    # A dash or space of any kind joins or parts words as '-' and ' ' do (Ystad–Österlen,
+    # Helsingborg‑Ängelholm); other punctuation not in ASCII, such as ’, is dropped.
+    plain = "".join(" " if unicodedata.category(ch) in _WORD_BREAKS else ch for ch in _transliterated(text))
+    plain = plain.encode("ascii", "ignore").decode("ascii")
     return _usable(re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "x")
 
 
@@ -69,7 +77,8 @@ def unique_names(names: Iterable[str], texts: Iterable[str] | None = None) -> li
     Malmo both as ``malmo``) never share a file, where the later one would replace the earlier.
 
     ``texts``: what each name was made from (a student id). A name equal to its text, which needed
-    no change, always keeps it (``O1`` is ``O1.pdf`` whatever comes before it); then every other name
+    no change, keeps it (``O1`` is ``O1.pdf`` whatever comes before it; of two such that differ only
+    in case, ``a1`` and ``A1``, the first); then every other name
     keeps its own where no earlier one took it, in their order; the rest get ``-2``, ``-3``, ...,
     the first that is no name of the whole set (an id ``O1-2`` keeps ``O1-2.pdf``; ``Ö1`` becomes
     ``O1-3``). A name is cut at MAX_STEM characters first (a 300-character id failed the whole

@@ -69,9 +69,12 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def drawable(value: str, font: str = FONT) -> str:
     """``value`` with every character ``font`` cannot draw, or that would not read back as itself (one
     outside the Basic Multilingual Plane), and every control character but a line break and a tab
-    (Unicode category Cc: ``\x00``, ``\r``, ``\x1c``-``\x1f``, ``\x85``, which Python counts as white
-    space) as REPLACEMENT; other white space is left to the layout."""
+    (Unicode category Cc: ``\x00``, ``\x1c``-``\x1f``, ``\x85``, which Python counts as white space) as
+    REPLACEMENT; a Windows or old Mac line end (``\r\n``, ``\r``: a quoted multi-line address
+    written on Windows) is a line break; other white space is left to the layout."""
     glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")  # a line end of any system is a line end
     if not _CONTROL.search(value) and all(ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace() for ch in value):
         return value
     return "".join(REPLACEMENT if _CONTROL.match(ch) or not (ord(ch) in glyphs and ord(ch) <= 0xFFFF or ch.isspace())

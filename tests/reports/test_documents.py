@@ -338,7 +338,10 @@ def test_a_character_the_font_cannot_draw_prints_as_the_replacement_character(tm
     assert drawable("Åsa 🎓 王 😀\x07 Łukasz") == "Åsa � � �� Łukasz"
     # Every control character but a line break and a tab, those Python counts as white space too
     # (\x1c-\x1f, \x85: they were let through as a space); other white space is the layout's.
-    assert drawable("a\x1cb\x1dc\x1ed\x1fe\x85f\rg\x00h\x7fi") == "a�b�c�d�e�f�g�h�i"
+    assert drawable("a\x1cb\x1dc\x1ed\x1fe\x85f\x00h\x7fi") == "a�b�c�d�e�f�h�i"
+    # A line end of Windows or an old Mac (a quoted multi-line address saved on Windows) is a line
+    # break, not a � on the letter a family receives.
+    assert drawable("c/o Berg\r\nStorgatan 1\r211 22 Malmö") == "c/o Berg\nStorgatan 1\n211 22 Malmö"
     assert drawable("a\nb\tc\u00a0d\u2003e") == "a\nb\tc\u00a0d\u2003e"
     folder = tmp_path / "in"
     shutil.copytree(EXAMPLES / "second_hand_loses", folder)
@@ -467,10 +470,13 @@ def test_every_document_file_name_is_transliterated_then_made_safe():
     # A letter with a mark over one of ASCII_FOR's (decomposed first), the capital sharp s.
     assert file_stem("Ǿrsted ǿ Ǣ ẞ") == "Orsted_o_AE_SS" and slug("Ǿrsted ẞ") == "orsted-ss"
     # Names Windows keeps for devices, and a leading '-', get '_' before them.
-    assert [file_stem(t) for t in ("CON", "nul", "Com1", "LPT9", "COM10", "-x", "x-")] == [
-        "_CON", "_nul", "_Com1", "_LPT9", "COM10", "_-x", "x-"]
+    assert [file_stem(t) for t in ("CON", "nul", "Com1", "LPT9", "COM0", "lpt0", "COM10", "-x", "x-")] == [
+        "_CON", "_nul", "_Com1", "_LPT9", "_COM0", "_lpt0", "COM10", "_-x", "x-"]
     assert slug("Aux") == "_aux" and slug("Con skola") == "con-skola"
     assert slug("«Ørestad» gymnasium – Malmö") == "orestad-gymnasium-malmo" and slug("Skola 🎓 Lund") == "skola-lund"
+    # A dash or space of any kind parts words, as '-' and ' ' do (8519f8d joined them).
+    assert [slug(t) for t in ("Ystad–Österlen", "Helsingborg\u2011Ängelholm", "Lund\u00a0Nord")] == [
+        "ystad-osterlen", "helsingborg-angelholm", "lund-nord"]
 
 
 def test_a_letter_without_choices_has_no_heading_over_nothing(tmp_path):
