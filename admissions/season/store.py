@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admissions.errors import AdmissionsError, Step
+from admissions.io.atomic import DATABASE_COMPANIONS
 from admissions.io.policy import make_folders, remove_made_folders
 from admissions.season.kinds import BASE_KINDS, BINDING_KINDS, RUN_KINDS, kind_check
 
@@ -351,7 +352,7 @@ def recording(season: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[], N
             connection.close()
     finally:
         if pending is not None:
-            for end in ("", "-journal", "-wal", "-shm"):
+            for end in ("", *DATABASE_COMPANIONS):
                 pending.with_name(pending.name + end).unlink(missing_ok=True)
         if not published:
             remove_made_folders(made)
