@@ -158,19 +158,37 @@ def _run_pool(function, shared, tasks, n_workers: int, progress: TaskProgress | 
     return results
 
 
+#: How long a stop waits for a terminated worker, then for a killed one, then for the pool's manager thread.
+STOP_WAIT_SECONDS = 2.0
+
+
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Drop the pool's queued tasks and end its workers now, without waiting for their tasks."""
-    # No public way before Python 3.14 (terminate_workers); shutdown forgets both, so read them first.
+    """Drop the pool's queued tasks and end its workers now, without waiting for their tasks.
+
+    Never waits without a limit: a worker ended halfway through sending its result back leaves the
+    pool's manager thread reading the rest of that message for ever (16 MB lottery results; Ctrl-C
+    hung the command). Once every worker is gone, this process's own end of the result pipe is
+    closed, the last writer, so that read ends (end of file) and the thread winds the pool up as
+    broken; interpreter exit joins that thread too, so it must end, not only be left behind.
+    """
+    # No public way before Python 3.14 (terminate_workers); shutdown forgets these, so read them first.
     processes = list((getattr(pool, "_processes", None) or {}).values())
     manager = getattr(pool, "_executor_manager_thread", None)
+    result_queue = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(STOP_WAIT_SECONDS)
+    for process in processes:
+        if process.is_alive():  # pragma: no cover - SIGTERM ends a worker; SIGKILL if it did not
+            process.kill()
+            process.join(STOP_WAIT_SECONDS)
+    writer = getattr(result_queue, "_writer", None)
+    if writer is not None:
+        writer.close()
     if manager is not None:
-        manager.join()  # it sees its workers gone and reaps them (joined here too, two threads would race)
-    else:
-        for process in processes:
-            process.join()
+        manager.join(STOP_WAIT_SECONDS)  # it sees its workers gone and reaps them; a pool abandoned if not
 
 
 def _run_dask(function, shared, tasks, scheduler: str, progress: TaskProgress | None) -> list:

@@ -2,6 +2,8 @@
 
 import multiprocessing
 import signal
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -81,6 +83,42 @@ def test_ctrl_c_stops_the_pool_without_running_its_queued_tasks(tmp_path):
     assert started[:2] == [0, 1] and len(started) <= 2 + 2 + 3
     # Workers leave Ctrl-C to the pool's owner (the terminal sends it to every process of the group).
     assert run_all(_sigint_handler, None, [0, 1], workers=2) == [True, True]
+
+
+# Run in a child interpreter: a hang there is a failed exit status, not a hung test run (no pytest-timeout).
+_INTERRUPT_WHILE_RESULTS_STREAM = """
+import multiprocessing, sys
+import numpy as np
+from admissions.analysis.executors import run_all
+
+def big(shared, task):
+    return np.full(2_000_000, task, dtype=np.float64)  # 16 MB: its trip back through the pool's pipe is long
+
+def interrupt(done, total):
+    if done == 1:
+        raise KeyboardInterrupt
+
+if __name__ == "__main__":
+    for attempt in range(int(sys.argv[1])):
+        try:
+            run_all(big, None, list(range(40)), workers=2, progress=interrupt)
+        except KeyboardInterrupt:
+            print("interrupted", attempt, [p.pid for p in multiprocessing.active_children()], flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_large_results_stream_back_ends_every_worker(tmp_path):
+    """Ctrl-C while 16 MB results stream back: a worker ended halfway through sending its result
+    left the pool's manager thread waiting for the rest of that message for ever, and the stop
+    joined that thread with no limit (hung 6/6; lottery --draws 100000 --workers 2, Ctrl-C at
+    11-20 s: 2/11). Every attempt raises KeyboardInterrupt with no worker left, and the child
+    interpreter exits (its exit joins the pool's manager thread too)."""
+    script = tmp_path / "interrupt.py"
+    script.write_text(_INTERRUPT_WHILE_RESULTS_STREAM)
+    done = subprocess.run([sys.executable, str(script), "6"], capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [f"interrupted {attempt} []" for attempt in range(6)]
 
 
 @pytest.mark.slow
