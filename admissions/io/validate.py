@@ -1033,7 +1033,7 @@ def _reference(check: Reference, f: _File, context: _Context, report: ProblemLog
     if any(near):
         plain, summary = rule, summary or (rule if isinstance(rule, str) else None)
         rule = lambda k: ((plain(k) if callable(plain) else plain)  # noqa: E731
-                          + meant_suffix(near[k]))
+                          + meant_suffix(near[k], target.file, check.target_column))
     _rows(report, f, check.column, rows, rule, severity=check.severity, summary=summary, check=check.id)
 
 
@@ -1043,25 +1043,64 @@ def did_you_mean(value: str, known: pa.Array | Sequence[str]) -> str:
     return meant_suffix(near_misses([value], known)[0])
 
 
-def meant_suffix(meant: str | None) -> str:
-    """"; did you mean 'Malmö'?" for a near miss (:func:`near_misses`), "" for None."""
-    return "" if meant is None else f"; did you mean {meant!r}?"
+@dataclass(frozen=True)
+class NearMiss:
+    """The values of a file a reference not found differs from only by spaces, case, Unicode form or
+    leading zeros (:func:`near_misses`), and whether those values lost leading zeros the reference has
+    ('1' for '0000001' in ``value``: the file referred to was read as numbers, not the file referring)."""
+
+    value: str
+    meant: tuple[str, ...]
+    zeros_lost: bool = False
 
 
-def near_misses(values: Sequence[str], known: pa.Array | Sequence[str]) -> list[str | None]:
-    """For each value a reference did not find, the value of ``known`` it differs from only by spaces
+def meant_suffix(near: NearMiss | None, file: str | None = None, column: str | None = None) -> str:
+    """The end of a problem's rule for a near miss (:func:`near_misses`), "" for None: "; did you mean
+    'Malmö'?" (or "'012' or '0012'?" when two fold alike). When the values of ``file`` lost their leading
+    zeros, it says that file is what to correct: "; the student_id values of students.csv look like
+    numbers that lost their leading zeros ('1' for '0000001': a spreadsheet stripped them); keep that
+    column as text"."""
+    if near is None:
+        return ""
+    meant = " or ".join(repr(value) for value in near.meant)
+    if not near.zeros_lost:
+        return f"; did you mean {meant}?"
+    where = "the values referred to" if file is None else \
+        f"the {column} values of {file}" if column is not None else f"the values of {file}"
+    return (f"; {where} look like numbers that lost their leading zeros ({meant} for {near.value!r}: a spreadsheet "
+            "stripped them); keep that column as text")
+
+
+def near_misses(values: Sequence[str], known: pa.Array | Sequence[str]) -> list[NearMiss | None]:
+    """For each value a reference did not find, the values of ``known`` it differs from only by spaces
     at either end, letter case, Unicode form or zeros before its first digit ('Malmö ' for 'Malmö',
     '000123' for '123': a spreadsheet leaves the spaces, and reads an id of digits as a number and
-    drops its zeros), else None. For the problems shown only: ``known`` is folded whole, so call it
-    on the error path."""
+    drops its zeros), else None. Every such value is named ('012' and '0012' for '12'), none picked
+    at random; when each has fewer leading zeros than the value, ``zeros_lost`` says the file of
+    ``known`` lost them. For the problems shown only: ``known`` is folded whole, so call it on the
+    error path."""
     def folded(array: pa.Array) -> pa.Array:
         text = pc.utf8_lower(pc.utf8_normalize(pc.utf8_trim_whitespace(array), form="NFC"))
         return pc.replace_substring_regex(text, pattern="^0+([0-9])", replacement="\\1")
 
+    def zeros(text: str) -> int:
+        text = text.strip()
+        return len(text) - len(text.lstrip("0"))
+
     known = known if isinstance(known, pa.Array) else pa.array(list(known), type=pa.string())
-    known = known.filter(pc.invert(pc.is_null(known)))
-    found = pc.index_in(folded(pa.array(values, type=pa.string())), value_set=folded(known)).to_pylist()
-    return [None if i is None else known[i].as_py() for i in found]
+    known = pc.unique(known.filter(pc.invert(pc.is_null(known))))
+    by_fold: dict[str, list[str]] = {}
+    for key, value in zip(folded(known).to_pylist(), known.to_pylist()):
+        by_fold.setdefault(key, []).append(value)
+    misses: list[NearMiss | None] = []
+    for value, key in zip(values, folded(pa.array(values, type=pa.string())).to_pylist()):
+        meant = by_fold.get(key)
+        if not meant or value is None:
+            misses.append(None)
+            continue
+        lost = all(zeros(m) < zeros(value) for m in meant)
+        misses.append(NearMiss(value, tuple(meant), lost))
+    return misses
 
 
 def _referenced(check: Referenced, f: _File, context: _Context, report: ProblemLog) -> None:

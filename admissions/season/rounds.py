@@ -218,7 +218,7 @@ _UNKNOWN_STUDENT = "student_id not found in students of the round"
 
 def _with_near_students(problems: list[Problem], student_ids) -> list[Problem]:
     """The problems, an unknown student's naming the round's student it differs from only by spaces,
-    case or Unicode form ('S000003 ' for 'S000003'; admissions.io.validate.near_misses)."""
+    case, Unicode form or leading zeros ('S000003 ' for 'S000003'; admissions.io.validate.near_misses)."""
     from admissions.io.validate import meant_suffix, near_misses
 
     unknown = [k for k, p in enumerate(problems) if p.rule == _UNKNOWN_STUDENT]
@@ -228,7 +228,8 @@ def _with_near_students(problems: list[Problem], student_ids) -> list[Problem]:
     problems = list(problems)
     for k, meant in zip(unknown, near):
         if meant is not None:
-            problems[k] = dataclasses.replace(problems[k], rule=_UNKNOWN_STUDENT + meant_suffix(meant))
+            problems[k] = dataclasses.replace(problems[k], rule=_UNKNOWN_STUDENT
+                                              + meant_suffix(meant, "students.csv", "student_id"))
     return problems
 
 

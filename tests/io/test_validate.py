@@ -177,6 +177,42 @@ def test_a_reference_that_lost_its_leading_zeros_names_the_value_meant(folder):
         "applications.csv", 9, "student_id", "12", "student_id not found in students.csv; did you mean '0012'?")
 
 
+
+def test_ids_that_lost_their_leading_zeros_in_the_file_referred_to_are_named_as_such(folder):
+    # students.csv saved from a spreadsheet holds 1 for 0000001: the hint said "did you mean '1'?",
+    # telling the officer to change applications.csv, which was right.
+    append(folder, "students.csv", "1,Lund,200\n")
+    append(folder, "applications.csv", "0000001,1,P2\n1,1,P1\n")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 9, "student_id", "0000001",
+        "student_id not found in students.csv; the student_id values of students.csv look like numbers that lost "
+        "their leading zeros ('1' for '0000001': a spreadsheet stripped them); keep that column as text")
+
+
+def test_two_values_that_fold_alike_are_both_named(folder):
+    # 012 and 0012 both fold to 12: one of them was named, the first found.
+    append(folder, "students.csv", "012,Lund,200\n")
+    append(folder, "applications.csv", "012,1,P1\n12,1,P2\n")
+    assert only_problem(folder) == Problem(
+        "applications.csv", 10, "student_id", "12",
+        "student_id not found in students.csv; did you mean '0012' or '012'?")
+
+
+
+def test_near_misses_of_an_answers_file_and_a_list():
+    from admissions.io.validate import meant_suffix, near_misses
+    from admissions.season.rounds import _with_near_students
+
+    problem = Problem("a.csv", 2, "student_id", "0000001", "student_id not found in students of the round")
+    assert _with_near_students([problem], ["1", "S2"])[0].rule == (
+        "student_id not found in students of the round; the student_id values of students.csv look like numbers "
+        "that lost their leading zeros ('1' for '0000001': a spreadsheet stripped them); keep that column as text")
+    assert [meant_suffix(n) for n in near_misses(["0007", "7", "x", "Malmö "], ["07", "007", "malmö", "MALMÖ"])] == [
+        "; the values referred to look like numbers that lost their leading zeros ('07' or '007' for '0007': a "
+        "spreadsheet stripped them); keep that column as text",
+        "; did you mean '07' or '007'?", "", "; did you mean 'malmö' or 'MALMÖ'?"]
+
+
 TITLE_RULE = ("row 1 is not the header: the column names are in row {row}; remove the rows above them "
               "(the first row must hold the column names)")
 
