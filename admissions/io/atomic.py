@@ -434,21 +434,28 @@ def _replace(staging: Path, out: Path) -> None:
     old = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
-        try:
-            os.rename(out, old / out.name)
-        except OSError:
-            old.rmdir()
-            raise
     try:
+        if old is not None:
+            os.rename(out, old / out.name)
         os.rename(staging, out)
-    except OSError:
-        if old is not None:  # put the previous output back
-            os.rename(old / out.name, out)
-            old.rmdir()
+    except BaseException:
+        # An error or Ctrl-C between the two renames: the previous output goes back to OUT (not left
+        # in the hidden folder, as the message says nothing was changed), the new one back to staging.
+        if old is not None:
+            _put_back(staging, out, old)
         raise
     _sync_folder(out.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _put_back(staging: Path, out: Path, old: Path) -> None:
+    """Undo whichever of :func:`_replace`'s two renames were done: OUT the previous output again, ``old`` removed."""
+    if (old / out.name).exists():
+        if not staging.exists() and out.exists():
+            os.rename(out, staging)  # the new output was moved in already
+        os.rename(old / out.name, out)
+    old.rmdir()
 
 
 def _sync_folder(folder: Path) -> None:

@@ -231,6 +231,39 @@ def test_an_exception_in_the_rename_leaves_the_previous_out(tmp_path, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.parametrize("stopped_at", [1, 2])
+def test_ctrl_c_between_the_two_renames_puts_the_previous_out_back(tmp_path, monkeypatch, stopped_at):
+    """Where folders cannot be exchanged, OUT is moved aside to a hidden .OUT.old- folder, then the
+    new one moved in: Ctrl-C at the second rename left the previous OUT only in the hidden folder."""
+    out = tmp_path / "out"
+    with output_folder(out) as staging:
+        (staging / "run.json").write_text("old")
+        (staging / "sub").mkdir()
+        (staging / "sub" / "x.csv").write_bytes(b"a,b\n1,2\n")
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    real_rename = os.rename
+    calls = []
+
+    def rename(a, b):
+        calls.append((Path(a).name, Path(b).name))
+        if len(calls) == stopped_at:
+            raise KeyboardInterrupt
+        real_rename(a, b)
+
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(atomic.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        with output_folder(out) as staging:
+            (staging / "run.json").write_text("new")
+    monkeypatch.undo()
+    # Stopped at the first rename: nothing moved. At the second: OUT moved back from the hidden folder.
+    assert [b for _, b in calls] == {1: ["out"], 2: ["out", "out", "out"]}[stopped_at]
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before
+    assert after["run.json"] == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_the_input_folder_is_never_written(region_copy, tmp_path):
     def state():
         return {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in region_copy.iterdir()}
