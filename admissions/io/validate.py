@@ -471,6 +471,8 @@ def _check_file(f: _File, path: Path, report: ProblemLog) -> None:
 
 #: How far below row 1 the column names of a file with a title above them are looked for.
 TITLE_ROWS = 10
+#: The most cells a title row holds ('Elever 2027' and a date beside it).
+TITLE_CELLS = 2
 
 
 def _title_above_header(spec: FileSpec, table: Table, problems: Sequence[Problem]) -> Problem | None:
@@ -478,13 +480,15 @@ def _title_above_header(spec: FileSpec, table: Table, problems: Sequence[Problem
     it, None otherwise. Read as the header, that title gave a problem for every required column and
     one for every row wider than it: 59 problems for one title above programmes.xlsx, none saying why.
 
-    Row 1 holds one name and none of the required columns; a row of the first ``TITLE_ROWS`` holds
-    every required column's name, its cells beyond the title's one column read from the problems
-    that dropped them (a CSV of another separator than the title's gives that row as one cell).
+    Row 1 holds one or two cells (``TITLE_CELLS``: 'Elever 2027', '2027-03-01'), none of them a column
+    of the file; a row of the first ``TITLE_ROWS`` holds every required column's name, its cells beyond
+    the title's columns read from the problems that dropped them (a CSV of another separator than the
+    title's gives that row as one cell). Blank rows between them are skipped as the reader skips them.
     """
     named = [name for name in table.header if name]
     required = [c.name for c in spec.columns if c.required]
-    if len(named) != 1 or not required or any(name in table.header for name in required):
+    columns = {c.name for c in spec.columns}
+    if not 0 < len(named) <= TITLE_CELLS or not required or any(name in columns for name in named):
         return None
     dropped = {p.row: p.value for p in problems if p.row is not None and p.column is None and p.value}
     for i in range(min(table.n_rows, TITLE_ROWS)):
@@ -492,7 +496,7 @@ def _title_above_header(spec: FileSpec, table: Table, problems: Sequence[Problem
         cells = [str(column[i].as_py() or "") for column in table.columns.values()] + [dropped.get(row, "")]
         words = set(re.split(r'[\s,;"]+', " ".join(cells).lower()))
         if all(name in words for name in required):
-            return Problem(table.file, 1, None, named[0],
+            return Problem(table.file, 1, None, ", ".join(named),
                            f"row 1 is not the header: the column names are in row {row}; remove the rows above "
                            "them (the first row must hold the column names)", check=file_check(spec.name, "format"))
     return None

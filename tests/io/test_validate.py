@@ -225,7 +225,26 @@ def test_a_title_above_the_header_is_one_problem(folder, separator):
     assert only_problem(folder) == Problem("students.csv", 1, None, "Elever 2027", TITLE_RULE.format(row=3))
 
 
-def test_a_title_above_the_header_of_a_workbook_is_one_problem(folder):
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_a_title_of_two_cells_above_the_header_is_one_problem(folder, separator):
+    # 'Elever 2027' and a date beside it: read as the header, every required column missing, every row too wide.
+    path = folder / "students.csv"
+    path.write_text(f"Elever 2027{separator}2027-03-01\n\n\n" + path.read_text(encoding="utf-8").replace(",", separator),
+                    encoding="utf-8")
+    assert only_problem(folder) == Problem("students.csv", 1, None, "Elever 2027, 2027-03-01", TITLE_RULE.format(row=4))
+
+
+def test_a_first_row_naming_a_column_is_no_title(folder):
+    # Two cells, one of them a column of the file: a header short of columns, not a title.
+    path = folder / "students.csv"
+    path.write_text("student_id,2027-03-01\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert problems_of(folder)[:2] == [Problem("students.csv", 1, "home_municipality", None, "required column missing"),
+                                       Problem("students.csv", 1, "merit_value", None, "required column missing")]
+
+
+@pytest.mark.parametrize("title", [["Utbildningar HT 2027"], ["Utbildningar HT 2027", "2027-03-01"]])
+def test_a_title_above_the_header_of_a_workbook_is_one_problem(folder, title):
     import csv
 
     import openpyxl
@@ -233,12 +252,12 @@ def test_a_title_above_the_header_of_a_workbook_is_one_problem(folder):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "programmes"
-    sheet.append(["Utbildningar HT 2027"])
+    sheet.append(title)
     for row in csv.reader((folder / "programmes.csv").read_text(encoding="utf-8").splitlines()):
         sheet.append(row)
     workbook.save(folder / "programmes.xlsx")
     (folder / "programmes.csv").unlink()
-    assert only_problem(folder) == Problem("programmes.xlsx", 1, None, "Utbildningar HT 2027", TITLE_RULE.format(row=2))
+    assert only_problem(folder) == Problem("programmes.xlsx", 1, None, ", ".join(title), TITLE_RULE.format(row=2))
 
 
 # --- keys --------------------------------------------------------------------------------------
