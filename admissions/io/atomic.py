@@ -154,14 +154,18 @@ def _new_staging(out: Path, target: Path, shared: bool) -> tuple[Path, list[Path
 
     Missing parents of ``target`` are created 0700 (0755 when ``shared``) whatever the umask.
     """
-    made: list[Path] = []
     try:
-        made = make_folders(target.parent, shared)
+        made = make_folders(target.parent, shared)  # removes what it made itself when it fails
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+    try:
         remove_stale_staging(target)
         return Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent)), made
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C too: the folders made for this run go
         remove_made_folders(made)
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+        if isinstance(exc, OSError):
+            raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+        raise
 
 
 @contextmanager
@@ -289,14 +293,18 @@ def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path 
     path = Path(path)
     check_output_file(path, reads, force)
     folder = path.parent.resolve()
-    made: list[Path] = []
     try:
-        made = make_folders(folder, shared)
+        made = make_folders(folder, shared)  # removes what it made itself when it fails
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    try:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=folder)
         os.close(handle)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C too: the folders made for this file go
         remove_made_folders(made)
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        raise
     temporary = Path(name)
     try:
         try:

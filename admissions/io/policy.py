@@ -100,7 +100,8 @@ def make_folders(folder: Path, shared: bool | None = None) -> list[Path]:
     """Create ``folder`` and its missing parents, each private (0700) or, when ``shared``, 0755, whatever the umask.
 
     ``shared`` defaults to the output policy's. Folders that exist already are left as they are.
-    Returns the folders this call created, outermost first.
+    Returns the folders this call created, outermost first. When it fails (or is interrupted) partway,
+    the folders it made so far are removed (:func:`remove_made_folders`) before the exception goes on.
     """
     shared = current_policy().shared if shared is None else shared
     folder = Path(folder)
@@ -108,14 +109,18 @@ def make_folders(folder: Path, shared: bool | None = None) -> list[Path]:
     while not folder.exists() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
-    created = []
-    for path in reversed(missing):
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue  # made meanwhile by someone else: theirs, left alone
-        os.chmod(path, SHARED_FOLDER if shared else PRIVATE_FOLDER)
-        created.append(path)
+    created: list[Path] = []
+    try:
+        for path in reversed(missing):
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue  # made meanwhile by someone else: theirs, left alone
+            created.append(path)
+            os.chmod(path, SHARED_FOLDER if shared else PRIVATE_FOLDER)
+    except BaseException:
+        remove_made_folders(created)
+        raise
     return created
 
 

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from typer.testing import CliRunner
 
 from admissions.cli import app
+from admissions.io import atomic
+from admissions.io.policy import make_folders
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "analysis" / "data" / "small"
@@ -73,3 +78,64 @@ def test_folders_made_for_out_are_removed_when_the_command_stops(tmp_path, monke
     (tmp_path / "a" / "mine.txt").write_text("kept")
     assert invoke(["match", SMALL, "--out", tmp_path / "a" / "b" / "out", "--quiet"]).exit_code == 1
     assert [p.name for p in tmp_path.rglob("*")] == ["a", "mine.txt"]
+
+
+def fail_at_second_mkdir(monkeypatch, error):
+    """Make Path.mkdir raise ``error`` at its second call; returns the list of folders it was asked for."""
+    real_mkdir = Path.mkdir
+    asked = []
+
+    def mkdir(self, *args, **kwargs):
+        asked.append(self)
+        if len(asked) == 2:
+            raise error
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    return asked
+
+
+@pytest.mark.parametrize("error", [OSError(13, "Permission denied"), KeyboardInterrupt()])
+def test_make_folders_removes_what_it_made_when_it_fails_partway(tmp_path, monkeypatch, error):
+    """make_folders failing at its second folder returned nothing, so the first stayed behind."""
+    asked = fail_at_second_mkdir(monkeypatch, error)
+    with pytest.raises(type(error)):
+        make_folders(tmp_path / "a" / "b" / "c")
+    monkeypatch.undo()
+    assert asked == [tmp_path / "a", tmp_path / "a" / "b"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_second_mkdir_for_out_leaves_nothing(tmp_path, monkeypatch):
+    fail_at_second_mkdir(monkeypatch, OSError(13, "Permission denied"))
+    out = tmp_path / "a" / "b" / "out"
+    result = invoke(["match", SMALL, "--out", out, "--quiet"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {out}: cannot create the output folder: Permission denied\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", [(atomic, "remove_stale_staging"), (tempfile, "mkdtemp"), (tempfile, "mkstemp")])
+def test_ctrl_c_before_the_temporary_folder_exists_removes_the_folders_made(tmp_path, monkeypatch, where):
+    """Ctrl-C while stale temporary folders were removed or the new one made (only OSError was
+    caught there): OUT's missing parents, just made, stayed."""
+    module, name = where
+    real = getattr(module, name)
+
+    made = {(tmp_path / "a" / "b").resolve(), (tmp_path / "c" / "d").resolve()}
+
+    def ctrl_c_for_out(*args, **kwargs):  # mkdtemp and mkstemp serve others too: only the one in the folders made
+        if name == "remove_stale_staging" or Path(kwargs.get("dir", "")).resolve() in made:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, ctrl_c_for_out)
+    if where[1] == "mkstemp":  # a single file's temporary file
+        result = invoke(["validate", SMALL, "--problems-csv", tmp_path / "c" / "d" / "problems.csv"])
+    else:
+        result = invoke(["match", SMALL, "--out", tmp_path / "a" / "b" / "out", "--quiet"])
+    monkeypatch.undo()
+    assert result.exit_code == 130, result.output
+    assert result.stderr == "Error: interrupted (Ctrl-C); no file was left half-written\n"
+    assert list(tmp_path.iterdir()) == []
