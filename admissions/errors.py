@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from admissions.wording import counted
+
 if TYPE_CHECKING:
     from admissions.io.problems import Problem
 
@@ -100,7 +102,9 @@ class InvalidInput(AdmissionsError):
 
     def __init__(self, problems: list[Problem], steps: Sequence[Step] = ()):
         self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the input", steps=steps)
+        # Every problem found, those a line '... and N more rows' stands for too (Problem.count), as the
+        # report's first line counts them: '19,626 problems in the input' (was '102 problem(s)').
+        super().__init__(f"{counted(sum(p.count for p in self.problems), 'problem')} in the input", steps=steps)
 
 
 class InvalidArgument(AdmissionsError):

@@ -110,7 +110,7 @@ class ProblemLog:
             last = next((p.row for p in reversed(shown) if p.row is not None), None)
             # Sorted right after the last row shown.
             row = -1.0 if last is None else last + 0.5
-            line = Problem(file, None, column, None, f"... and {total - MAX_PER_RULE} more {more}", severity, check,
+            line = Problem(file, None, column, None, f"... and {total - MAX_PER_RULE:,} more {more}", severity, check,
                            count=total - MAX_PER_RULE)
             self._items.append((rank, row, len(self._items), line))
 

@@ -587,3 +587,17 @@ def test_a_typographic_minus_is_named(folder):
     replace(folder, "programmes.csv", "P3,Lund Tekniska,Lund,TE,,3,", "P3,Lund Tekniska,Lund,TE,,\u22123,")
     assert [p.rule for p in problems_of(folder)] == [
         "must be a whole number >= 0: '\u22123' has the minus sign U+2212 (\u2212), where numbers take '-' (hyphen-minus)"]
+
+
+def test_the_library_counts_every_problem_and_a_counting_line_its_thousands(folder):
+    # 1,100 students twice: 50 listed and a line counting 1,050 (it said '1050'); the error said
+    # '51 problem(s) in the input' where the report's first line says 1,100.
+    append(folder, "students.csv", "S3,Lund,100\n" * 1100)
+    with pytest.raises(InvalidInput) as caught:
+        load_round(folder)
+    problems = caught.value.problems
+    assert str(caught.value) == "1,100 problems in the input"
+    assert len(problems) == 51
+    assert problems[-1] == Problem("students.csv", None, "student_id", None,
+                                   "... and 1,050 more rows with the same problem (duplicate student_id)")
+    assert str(InvalidInput(problems[:1])) == "1 problem in the input"
