@@ -283,14 +283,21 @@ def one_line_errors(command: Callable) -> Callable:
         except MemoryError:
             fail("not enough memory for this input")
         except KeyboardInterrupt:
-            fail(interrupted_line(kwargs.get("season")), INTERRUPTED_STATUS)
+            records = command.__module__.rpartition(".")[2] in RECORDING_COMMANDS
+            fail(interrupted_line(kwargs.get("season") if records else None), INTERRUPTED_STATUS)
 
     return run
 
 
+#: The commands that record runs in their season (each in its module admissions.cli.NAME); the other
+#: commands given --season only read it (history, explain, export, answers, lists, letters, statistics, diff).
+RECORDING_COMMANDS = ("round", "void")
+
+
 def interrupted_line(season: object | None) -> str:
     """What Ctrl-C left: every output is replaced and every run recorded whole or not at all, so
-    nothing is half-written; a command of a season says where to see what the season holds."""
+    nothing is half-written; a command recording in ``season`` (:data:`RECORDING_COMMANDS`; None for
+    the others) says where to see what the season holds."""
     line = "interrupted (Ctrl-C); no file was left half-written"
     if season is None:
         return line

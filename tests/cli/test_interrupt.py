@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -139,3 +140,31 @@ def test_ctrl_c_before_the_temporary_folder_exists_removes_the_folders_made(tmp_
     assert result.exit_code == 130, result.output
     assert result.stderr == "Error: interrupted (Ctrl-C); no file was left half-written\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_in_a_command_reading_the_season_says_nothing_of_the_season(tmp_path, monkeypatch):
+    """Ctrl-C in a command that only reads the season told the user to run history --season S to see
+    what the season holds, as if a run might have been half-recorded: the plain line; the season
+    sentence only for the commands that record (round, void)."""
+    folder = tmp_path / "input"
+    shutil.copytree(SMALL, folder)
+    season = tmp_path / "season"
+    assert invoke(["round", "final", folder, "--season", season, "--quiet"]).exit_code == 0
+    plain = "Error: interrupted (Ctrl-C); no file was left half-written\n"
+    recording = (f"Error: interrupted (Ctrl-C); no file was left half-written and no run half-recorded: "
+                 f"admissions history --season {season} shows what the season holds\n")
+    commands = {
+        "history": ["history", "--season", season],
+        "export": ["export", "--season", season, "1", "--out", tmp_path / "again"],
+        "statistics": ["statistics", "--season", season, "--out", tmp_path / "stats"],
+        "answers": ["answers", "--season", season, "--out", tmp_path / "answers.csv"],
+        "void": ["void", "1", "--season", season, "--reason", "test"],
+    }
+    monkeypatch.setattr(sqlite3, "connect", ctrl_c)
+    said = {name: invoke(args) for name, args in commands.items()}
+    monkeypatch.undo()
+    assert {name: (r.exit_code, r.stderr) for name, r in said.items()} == {
+        "history": (130, plain), "export": (130, plain), "statistics": (130, plain), "answers": (130, plain),
+        "void": (130, recording),
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input", "season"]
