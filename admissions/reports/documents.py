@@ -5,8 +5,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
+from admissions.analysis.executors import check_workers
 from admissions.errors import InvalidArgument
 from admissions.job import start_job
 from admissions.reports.letters import write_letters
@@ -52,10 +54,15 @@ def run_lists(run_folder: Path | None, out: Path, inputs: Path | None = None, la
 
 
 def run_letters(run_folder: Path | None, out: Path, inputs: Path | None = None, language: str | None = None,
-                season: Path | None = None, run_id: int | None = None, allow_void: bool = False) -> dict:
-    """Write one decision letter per student and one merged file per home municipality to ``out``."""
+                season: Path | None = None, run_id: int | None = None, allow_void: bool = False,
+                workers: int | None = None) -> dict:
+    """Write one decision letter per student and one merged file per home municipality to ``out``,
+    laid out by ``workers`` processes (None: every core; the bytes do not depend on it)."""
+    if workers is not None:
+        check_workers(workers)  # before any work
     with run_source(run_folder, season, run_id, allow_void) as (source, void):
-        return _write_documents("letters", write_letters, source, out, inputs, language, void, season)
+        return _write_documents("letters", partial(write_letters, workers=workers), source, out, inputs, language,
+                                void, season)
 
 
 def _check_decides(run) -> None:

@@ -164,6 +164,30 @@ def test_letters_are_the_same_bytes_whatever_the_number_of_workers(small, tmp_pa
     assert files[1] == files[2]
 
 
+def test_letters_take_the_number_of_workers_from_the_command_line(small, tmp_path):
+    """letters --workers N, the same bytes whatever N; a worker that stops names the option (the
+    message's advice, '--workers == 2: try fewer', named an option letters did not have)."""
+    from admissions.cli._output import error_line
+    from admissions.cli.letters import letters
+    from admissions.analysis.executors import WORKER_STOPPED
+    from admissions.errors import AdmissionsError
+
+    folder, out = small
+    files = {}
+    for workers in ("1", "2"):
+        target = tmp_path / f"w{workers}"
+        result = runner.invoke(app, ["letters", str(out), "--input", str(folder), "--out", str(target),
+                                     "--workers", workers])
+        assert result.exit_code == 0, result.output
+        files[workers] = {p.relative_to(target).as_posix(): p.read_bytes() for p in sorted(target.rglob("*.pdf"))}
+    assert len(files["1"]) == 4 and files["1"] == files["2"]
+    result = runner.invoke(app, ["letters", str(out), "--out", str(tmp_path / "w0"), "--workers", "0"])
+    assert (result.exit_code, result.stderr) == (1, "Error: --workers == 0, must be a whole number >= 1\n")
+    assert not (tmp_path / "w0").exists()
+    stopped = AdmissionsError(WORKER_STOPPED, parameters=("workers",), values={"n": 2})
+    assert error_line(stopped, letters).endswith("--workers == 2: try fewer, or a smaller task")
+
+
 def test_letters_in_english_on_request(small, tmp_path):
     folder, out = small
     result = runner.invoke(app, ["letters", str(out), "--language", "en", "--out", str(tmp_path / "en")])
