@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -154,17 +154,30 @@ def _new_staging(out: Path, target: Path, shared: bool) -> tuple[Path, list[Path
 
     Missing parents of ``target`` are created 0700 (0755 when ``shared``) whatever the umask.
     """
-    try:
-        made = make_folders(target.parent, shared)  # removes what it made itself when it fails
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
-    try:
+    def staging() -> Path:
         remove_stale_staging(target)
-        return Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent)), made
-    except BaseException as exc:  # Ctrl-C too: the folders made for this run go
+        return Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent))
+
+    return _made_with(target.parent, shared, staging,
+                      lambda exc: f"{out}: cannot create the output folder: {exc.strerror}")
+
+
+def _made_with(folder: Path, shared: bool, make: Callable[[], Path],
+               failure: Callable[[OSError], str]) -> tuple[Path, list[Path]]:
+    """``make()`` (a temporary file or folder in ``folder``) after ``folder``'s missing parents are
+    made (:func:`make_folders`), and those parents, outermost first. When either step fails or is
+    interrupted (Ctrl-C too) the folders made for it go again (:func:`remove_made_folders`); an
+    OSError is an OutputError of ``failure(exc)``."""
+    try:
+        made = make_folders(folder, shared)  # removes what it made itself when it fails
+    except OSError as exc:
+        raise OutputError(failure(exc)) from exc
+    try:
+        return make(), made
+    except BaseException as exc:
         remove_made_folders(made)
         if isinstance(exc, OSError):
-            raise OutputError(f"{out}: cannot create the output folder: {exc.strerror}") from exc
+            raise OutputError(failure(exc)) from exc
         raise
 
 
@@ -293,19 +306,14 @@ def output_file(path: Path, *, shared: bool | None = None, reads: Iterable[Path 
     path = Path(path)
     check_output_file(path, reads, force)
     folder = path.parent.resolve()
-    try:
-        made = make_folders(folder, shared)  # removes what it made itself when it fails
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    try:
+
+    def temporary_file() -> Path:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=folder)
         os.close(handle)
-    except BaseException as exc:  # Ctrl-C too: the folders made for this file go
-        remove_made_folders(made)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        raise
-    temporary = Path(name)
+        return Path(name)
+
+    temporary, made = _made_with(folder, shared, temporary_file,
+                                 lambda exc: f"{path}: cannot write: {exc.strerror or exc}")
     try:
         try:
             yield temporary
