@@ -3,6 +3,7 @@ write the documents under the output policy, and report failures as every comman
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from admissions.cli._output import failures_reported
@@ -16,9 +17,7 @@ def write_documents(kind: str, folder: Path | None, out: Path, inputs: Path | No
     ``workers``: the processes that lay out the letters (None: every core)."""
     from admissions.reports.documents import run_letters, run_lists
 
+    write = {"lists": run_lists, "letters": partial(run_letters, workers=workers)}[kind]
     with failures_reported(folder or season or Path(".")), output_policy(None, shared_output):
-        if kind == "letters":
-            record = run_letters(folder, out, inputs, language, season, run_id, allow_void, workers=workers)
-        else:
-            record = run_lists(folder, out, inputs, language, season, run_id, allow_void)
+        record = write(folder, out, inputs, language, season, run_id, allow_void)
     return record["counts"]
