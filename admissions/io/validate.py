@@ -1093,11 +1093,14 @@ def near_misses(values: Sequence[str], known: pa.Array | Sequence[str]) -> list[
 
     known = known if isinstance(known, pa.Array) else pa.array(list(known), type=pa.string())
     known = pc.unique(known.filter(pc.invert(pc.is_null(known))))
+    keys, known_keys = folded(pa.array(values, type=pa.string())), folded(known)
+    # Only the known values some value folds to go into Python (a million students' ids: a few).
+    hit = pc.is_in(known_keys, value_set=keys)
     by_fold: dict[str, list[str]] = {}
-    for key, value in zip(folded(known).to_pylist(), known.to_pylist()):
+    for key, value in zip(known_keys.filter(hit).to_pylist(), known.filter(hit).to_pylist()):
         by_fold.setdefault(key, []).append(value)
     misses: list[NearMiss | None] = []
-    for value, key in zip(values, folded(pa.array(values, type=pa.string())).to_pylist()):
+    for value, key in zip(values, keys.to_pylist()):
         meant = by_fold.get(key)
         if not meant or value is None:
             misses.append(None)
